@@ -1,0 +1,66 @@
+# casework: the two set-up commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint audit bench bench-quick prod-smoke load messages clean
+
+install: $(STAMP)
+
+# Re-installs only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty
+	@echo ""
+	@echo "casework runs at http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
+	@echo ""
+	@# The deadline sweeper runs beside the server and stops with it.
+	$(PY) manage.py sweep_deadlines --loop --interval 60 & sweeper=$$!; \
+	trap "kill $$sweeper 2>/dev/null" EXIT INT TERM; \
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) casework.asgi:application
+
+test: install
+	@bin/test-all
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+# Benchmarks against baselines in the same run, on PostgreSQL + Redis (its own database).
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/casework_bench
+BENCH_REDIS ?= redis://127.0.0.1:6379/9
+bench: install
+	DATABASE_URL=$(BENCH_DB) REDIS_URL=$(BENCH_REDIS) $(PY) -m bench.run
+
+bench-quick: install
+	DATABASE_URL=$(BENCH_DB) REDIS_URL=$(BENCH_REDIS) $(PY) -m bench.run --quick
+
+# The production topology on this machine: 2 ASGI workers, Celery worker + beat, PostgreSQL + Redis.
+prod-smoke: install
+	$(PY) bin/prod-smoke
+
+# A bounded load test on loopback (LOAD_SECONDS, default 20): throughput, p50/p95/p99, errors.
+load: install
+	$(PY) bin/load
+
+# Known vulnerabilities in the installed dependencies (pip-audit; needs its data source, see README).
+audit: install
+	$(VENV)/bin/pip-audit --progress-spinner off --strict
+
+# Refresh the Dutch translations after changing user-facing strings.
+messages: install
+	$(PY) manage.py makemessages -l nl -i "$(VENV)/*" -i "tests/*" -i "bench/*"
+	$(PY) manage.py compilemessages -l nl -i "$(VENV)"
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

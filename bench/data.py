@@ -1,0 +1,108 @@
+"""Data generators for the benchmarks (and tests that need volume): server-side bulk inserts on
+PostgreSQL (`INSERT ... SELECT generate_series`), millions of rows in seconds, no flow logic.
+
+Cases made here are "background" cases of a team: they count for the indexes and the query
+plans, they have a team participant, a task in that team's queue and as many events and open
+clocks as asked. They never belong to the benchmark user's own team unless asked.
+"""
+
+from django.db import connection
+from django.utils import timezone
+
+from workflows.flows import CaseFlow
+
+
+def flow_task_ref(node) -> str:
+    """How viewflow stores a node reference in a task row."""
+    from viewflow.workflow.fields import get_task_ref
+
+    return get_task_ref(node)
+
+
+def flow_class_ref(flow_class) -> str:
+    from viewflow.workflow.fields import get_flow_ref
+
+    return get_flow_ref(flow_class)
+
+
+def bulk_cases(count: int, *, school, team, signaller, with_tasks: bool = True, tag: str = "bulk") -> tuple[int, int]:
+    """`count` open cases at `school`, worked by `team`, each with an open team_review task.
+    Returns (first case id, last case id)."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH kids AS (
+                INSERT INTO casework_child (given_name, family_name, birth_date, pupil_number, match_key)
+                SELECT 'Kind', %(tag)s || '-' || n, DATE '2012-01-01' + (n %% 1000), '',
+                       'kind|' || %(tag)s || '-' || n || '|' || (DATE '2012-01-01' + (n %% 1000))
+                FROM generate_series(1, %(count)s) AS n
+                RETURNING id
+            )
+            INSERT INTO casework_case (sector, registration, category, absent_since, signalled_at, signaller_role,
+                                       summary, status, outcome, region_id, school_id, signalled_by_id, child_id)
+            SELECT %(sector)s, 'lrv', 'onbekend', DATE '2026-09-01', %(now)s, 'school', '', 'active', '',
+                   %(region)s, %(school)s, %(user)s, id
+            FROM kids
+            RETURNING id
+            """,
+            {"tag": tag, "count": count, "sector": school.sector, "now": now, "region": school.region_id,
+             "school": school.pk, "user": signaller.pk},
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        first, last = min(ids), max(ids)
+        cursor.execute(
+            """INSERT INTO casework_caseparticipant (reason, since, case_id, team_id)
+               SELECT 'school_team', %(now)s, id, %(team)s FROM casework_case WHERE id BETWEEN %(first)s AND %(last)s""",
+            {"now": now, "team": team.pk, "first": first, "last": last},
+        )
+        if with_tasks:
+            cursor.execute(
+                """WITH procs AS (
+                       INSERT INTO viewflow_process (flow_class, status, created, data)
+                       SELECT %(flow)s, 'NEW', %(now)s, '{}'::jsonb FROM generate_series(%(first)s, %(last)s)
+                       RETURNING id
+                   ), numbered AS (
+                       SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM procs
+                   )
+                   INSERT INTO workflows_casetask (flow_task, flow_task_type, status, created, token, data,
+                                                   required_role, region_role, due_at, case_id, process_id, team_id)
+                   SELECT %(task)s, 'HUMAN', 'NEW', %(now)s, 'start', '{}'::jsonb, '', '',
+                          %(now)s + interval '7 days', %(first)s + i, id, %(team)s
+                   FROM numbered""",
+                {"flow": flow_class_ref(CaseFlow), "task": flow_task_ref(CaseFlow.team_review), "now": now,
+                 "first": first, "last": last, "team": team.pk},
+            )
+    return first, last
+
+
+def bulk_events(count: int, *, first_case: int, last_case: int) -> None:
+    """`count` CaseEvents spread over the cases first_case..last_case, over the past year."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO casework_caseevent (at, kind, data, case_id)
+               SELECT now() - (n %% 365) * interval '1 day',
+                      (ARRAY['signalled','team_review','ect_advice_drafted','ect_advice_approved','placed'])[1 + n %% 5],
+                      jsonb_build_object('n', n), %(first)s + (n %% (%(last)s - %(first)s + 1))
+               FROM generate_series(1, %(count)s) AS n""",
+            {"count": count, "first": first_case, "last": last_case},
+        )
+
+
+def bulk_deadlines(count: int, *, first_case: int, last_case: int, due_in_seconds: float, start_sequence: int = 1,
+                   kind: str = "arrangement_evaluation") -> None:
+    """`count` running clocks over the cases, all due `due_in_seconds` from now (negative: due)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO casework_deadline (kind, sequence, due_at, warn_at, stop_reason, case_id)
+               SELECT %(kind)s, %(start)s + n, now() + %(due)s * interval '1 second', NULL, '',
+                      %(first)s + (n %% (%(last)s - %(first)s + 1))
+               FROM generate_series(0, %(count)s - 1) AS n""",
+            {"kind": kind, "start": start_sequence, "due": due_in_seconds, "count": count, "first": first_case,
+             "last": last_case},
+        )
+
+
+def analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")

@@ -1,0 +1,460 @@
+"""`make bench`: casework's costs as ratios against baselines measured in the same run.
+
+Runs on PostgreSQL + Redis (its own database, created afresh), prints a table and writes
+bench/results.json. `--quick` is a small smoke run (CI-sized volumes and durations).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+
+
+def p95(values):
+    values = sorted(values)
+    return values[max(0, int(round(0.95 * len(values))) - 1)]
+
+
+def setup_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def django_setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings")
+    os.environ["CASEWORK_BENCH"] = "1"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", "--no-cases", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+def demo_users():
+    from teams.models import User
+
+    return {u.username: u for u in User.objects.all()}
+
+
+# --- 1. the full VO case path vs a bare viewflow flow ------------------------------------------
+
+
+def bench_case_path(cases: int) -> dict:
+    from django.db import transaction
+
+    from bench.flows import BareFlow
+    from casework.services import SignalInput, signal_case
+    from teams.models import School
+    from workflows.inbox import nodes_named
+    from workflows.models import CaseTask
+    from workflows.tasks import complete_task
+
+    users = demo_users()
+    school = School.objects.get(brin="99AA")
+    from datetime import date
+
+    def one_case(n):
+        case = signal_case(actor=users["aoj"], data=SignalInput(
+            given_name="Bench", family_name=f"Pad{n}-{time.time_ns()}", birth_date=date(2012, 3, 1), sector="vo",
+            registration="lrv", category="onbekend", absent_since=date(2026, 10, 1), signaller_role="school",
+            school=school))
+
+        def done(node, user, data):
+            task = CaseTask.objects.get(case=case, flow_task__in=nodes_named(node), status__in=["NEW", "ASSIGNED"])
+            complete_task(user=user, task_id=task.pk, data=data)
+
+        done("team_review", users["aoj"], {"plan": "P", "routes": ["ect_consult"]})
+        done("ect_draft", users["ect"], {"question": "Q", "advice": "A"})
+        done("ect_approve", users["ect_2"], {"approved": True})
+        done("team_review", users["aoj"], {"plan": "P", "outcome": "terug_naar_school"})
+
+    def one_bare(n):
+        process = BareFlow.start.run()
+        user = users["aoj"]
+        for _ in range(4):
+            task = BareFlow.task_class.objects.get(process=process, status="NEW")
+            with BareFlow.lock(process.pk), transaction.atomic():
+                activation = task.flow_task.activation_class(task)
+                activation.assign(user)
+                activation.start(None)
+                activation.execute()
+
+    one_case(-1)
+    one_bare(-1)  # warm up both
+    ours, bare = [], []
+    for n in range(cases):  # interleaved, so that machine noise hits both alike
+        started = time.perf_counter()
+        one_case(n)
+        ours.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        one_bare(n)
+        bare.append(time.perf_counter() - started)
+    value, base = statistics.median(ours), statistics.median(bare)
+    return {"name": "full VO case path (signal, 4 tasks) per case", "unit": "ms",
+            "value": value * 1000, "baseline": base * 1000, "ratio": value / base, "target": "<= 1.5x",
+            "ok": value / base <= 1.5, "baseline_is": "bare viewflow flow, 4 View nodes, same user"}
+
+
+# --- 2. the inbox at scale ----------------------------------------------------------------------
+
+
+def measure_inbox(client_html, client_api, rounds: int):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    timings = {"html": [], "api": []}
+    queries = {}
+    for name, fetch in (("html", lambda: client_html.get("/tasks/queue/")),
+                        ("api", lambda: client_api.get("/api/tasks/?scope=queue"))):
+        fetch()
+        with CaptureQueriesContext(connection) as ctx:
+            assert fetch().status_code == 200
+        queries[name] = len(ctx.captured_queries)
+        for _ in range(rounds):
+            started = time.perf_counter()
+            fetch()
+            timings[name].append(time.perf_counter() - started)
+    return {name: p95(values) for name, values in timings.items()}, queries
+
+
+def bench_inbox(small: int, big: int, events: int, rounds: int) -> list[dict]:
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    from bench import data
+    from teams.models import School, Team
+
+    users = demo_users()
+    other_school = School.objects.get(brin="99AB")
+    other_team = Team.objects.get(school=other_school, kind="aoj")
+    own_school = School.objects.get(brin="99AA")
+    own_team = Team.objects.get(school=own_school, kind="aoj")
+    # The user's own queue: 20 tasks, in both worlds.
+    data.bulk_cases(20, school=own_school, team=own_team, signaller=users["aoj"], tag="own")
+    first, last = data.bulk_cases(small, school=other_school, team=other_team, signaller=users["outsider"],
+                                  tag="small")
+    data.bulk_events(small * 10, first_case=first, last_case=last)
+    data.analyze()
+    html, api = Client(), APIClient()
+    html.force_login(users["aoj_2"])
+    api.force_authenticate(users["aoj_2"])
+    small_p95, small_queries = measure_inbox(html, api, rounds)
+    first, last = data.bulk_cases(big - small, school=other_school, team=other_team, signaller=users["outsider"],
+                                  tag="big")
+    data.bulk_events(events - small * 10, first_case=first, last_case=last)
+    data.analyze()
+    big_p95, big_queries = measure_inbox(html, api, rounds)
+    results = []
+    for name in ("html", "api"):
+        ratio = big_p95[name] / small_p95[name]
+        results.append({
+            "name": f"inbox {name.upper()} p95, {big:,} cases / {events:,} events", "unit": "ms",
+            "value": big_p95[name] * 1000, "baseline": small_p95[name] * 1000, "ratio": ratio,
+            "target": "<= 1.2x, same query count",
+            "ok": ratio <= 1.2 and big_queries[name] == small_queries[name],
+            "baseline_is": f"same page with {small:,} cases",
+            "queries": {"big": big_queries[name], "small": small_queries[name]},
+        })
+    return results
+
+
+# --- 3. the deadline sweep ----------------------------------------------------------------------
+
+
+def bench_sweep(open_rows: int, due: int) -> dict:
+    from django.utils import timezone
+
+    from bench import data
+    from casework.deadlines import sweep_due
+    from casework.models import Case
+
+    first = Case.objects.order_by("pk").values_list("pk", flat=True).first()
+    last = Case.objects.order_by("-pk").values_list("pk", flat=True).first()
+    sequence = 10_000_000
+
+    def run_with(not_due: int):
+        nonlocal sequence
+        if not_due:
+            data.bulk_deadlines(not_due, first_case=first, last_case=last, due_in_seconds=10 * 365 * 86400,
+                                start_sequence=sequence)
+            sequence += not_due
+        data.bulk_deadlines(due, first_case=first, last_case=last, due_in_seconds=-60, start_sequence=sequence)
+        sequence += due
+        data.analyze()
+        started = time.perf_counter()
+        result = sweep_due(timezone.now())
+        elapsed = time.perf_counter() - started
+        assert result.breached == due, result
+        return elapsed
+
+    small = run_with(1_000)
+    big = run_with(open_rows - 1_000)
+    return {"name": f"deadline sweep, {open_rows:,} open deadlines with {due:,} due", "unit": "ms",
+            "value": big * 1000, "baseline": small * 1000, "ratio": big / small, "target": "<= 2x",
+            "ok": big / small <= 2, "baseline_is": f"1,000 open deadlines, {due:,} due"}
+
+
+# --- 4. notification push to connected websocket clients ----------------------------------------
+
+
+def bench_push(clients: int) -> dict:
+    """p95 from commit to receipt for one notification to each of `clients` connected users, against
+    a raw channel_layer.group_send of the same message to the same clients."""
+    from asgiref.sync import async_to_sync
+    from channels.db import database_sync_to_async
+    from channels.layers import get_channel_layer
+    from channels.routing import URLRouter
+    from channels.testing import WebsocketCommunicator
+    from django.db import transaction
+
+    from casework.models import Case
+    from notifications.delivery import group_for
+    from notifications.routing import websocket_urlpatterns
+    from notifications.services import notify
+    from teams.models import Membership, Team, User
+
+    team = Team.objects.get(kind="ect", region__name="SWV VO Stad Demo")
+    existing = set(User.objects.filter(username__startswith="bench-ws-").values_list("pk", flat=True))
+    if len(existing) < clients:
+        made = User.objects.bulk_create([User(username=f"bench-ws-{n}") for n in range(len(existing), clients)])
+        Membership.objects.bulk_create([Membership(user=user, team=team) for user in made])
+    listeners = list(User.objects.filter(username__startswith="bench-ws-").order_by("pk")[:clients])
+    case = Case.objects.filter(participants__team__kind="aoj").first()
+    from casework.models import CaseParticipant
+
+    CaseParticipant.objects.get_or_create(case=case, team=team, defaults={"reason": "consult"})
+    app = URLRouter(websocket_urlpatterns)
+
+    async def run():
+        communicators = []
+        for user in listeners:
+            communicator = WebsocketCommunicator(app, "/ws/notifications/")
+            communicator.scope["user"] = user
+            connected, _ = await communicator.connect()
+            assert connected
+            await communicator.receive_json_from(timeout=10)  # hello
+            communicators.append(communicator)
+
+        async def receipt_times():
+            async def one(communicator):
+                await communicator.receive_json_from(timeout=60)
+                return time.perf_counter()
+            return await asyncio.gather(*(one(c) for c in communicators))
+
+        def ours():
+            with transaction.atomic():
+                notify(kind="case_closed", case=case)
+            return time.perf_counter()  # on_commit pushed before this returns; measure from commit
+
+        layer = get_channel_layer()
+
+        def raw():
+            started = time.perf_counter()
+            for user in listeners:
+                async_to_sync(layer.group_send)(group_for(user.pk), {
+                    "type": "notification.message", "id": 0, "kind": "raw", "case": case.pk, "task": None,
+                    "unread": 0})
+            return started
+
+        results = {}
+        for name, action in (("raw", raw), ("ours", ours)):
+            waiting = asyncio.ensure_future(receipt_times())
+            if name == "ours":
+                def commit_then_mark():
+                    with transaction.atomic():
+                        rows = notify(kind="case_closed", case=case)
+                        marker = {"t": None}
+                        transaction.on_commit(lambda: marker.__setitem__("t", time.perf_counter()), robust=False)
+                    return rows, marker
+                started = time.perf_counter()
+                await database_sync_to_async(commit_then_mark)()
+            else:
+                started = await database_sync_to_async(action)()
+            received = await waiting
+            results[name] = [t - started for t in received]
+        for communicator in communicators:
+            await communicator.disconnect()
+        return results
+
+    results = async_to_sync(run)()
+    value, base = p95(results["ours"]), p95(results["raw"])
+    return {"name": f"notification push to {clients:,} websocket clients, p95 commit to receipt", "unit": "ms",
+            "value": value * 1000, "baseline": base * 1000, "ratio": value / base, "target": "<= 2x",
+            "ok": value / base <= 2, "baseline_is": "raw channel_layer.group_send to the same clients"}
+
+
+# --- 5. the quarterly monitor at volume ----------------------------------------------------------
+
+
+def bench_monitor(rounds: int) -> dict:
+    import datetime as dt
+
+    from django.db import connection
+
+    from casework import monitor
+    from casework.models import CaseEvent
+    from teams.models import Region
+
+    scope = monitor.Scope(regions=list(Region.objects.values_list("pk", flat=True)))
+    today = dt.date.today()
+    quarter = (today.month - 1) // 3 + 1
+    first, last = monitor.quarter_bounds(today.year, quarter)
+    events = CaseEvent.objects.count()
+
+    def report():
+        monitor.report(scope, min(last, today), first)
+
+    def baseline():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM casework_caseevent")
+            cursor.fetchone()
+
+    timings = {}
+    for name, action in (("ours", report), ("base", baseline)):
+        action()
+        runs = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            action()
+            runs.append(time.perf_counter() - started)
+        timings[name] = statistics.median(runs)
+    ratio = timings["ours"] / timings["base"]
+    return {"name": f"quarterly monitor report at {events:,} events", "unit": "ms",
+            "value": timings["ours"] * 1000, "baseline": timings["base"] * 1000, "ratio": ratio,
+            "target": "<= 3x, < 1 s", "ok": ratio <= 3 and timings["ours"] < 1.0,
+            "baseline_is": "one COUNT(*) over the events table"}
+
+
+# --- 6. signal intake over HTTP -------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def hammer(url: str, make_request, clients: int, seconds: float) -> tuple[int, int]:
+    import httpx
+
+    ok = errors = 0
+    deadline = time.perf_counter() + seconds
+    async with httpx.AsyncClient(timeout=30) as http:
+        async def worker(w):
+            nonlocal ok, errors
+            n = 0
+            while time.perf_counter() < deadline:
+                n += 1
+                method, kwargs = make_request(w, n)
+                response = await http.request(method, url, **kwargs)
+                if response.status_code in (200, 201):
+                    ok += 1
+                else:
+                    errors += 1
+
+        await asyncio.gather(*(worker(w) for w in range(clients)))
+    return ok, errors
+
+
+def bench_intake(clients: int, seconds: float) -> dict:
+    from rest_framework.authtoken.models import Token
+
+    from teams.models import School
+
+    users = demo_users()
+    token = Token.objects.get_or_create(user=users["aoj"])[0].key
+    school = School.objects.get(brin="99AA")
+    port = free_port()
+    env = {**os.environ, "CASEWORK_BENCH": "1", "CASEWORK_THROTTLE_USER": "1000000/min",
+           "CASEWORK_THROTTLE_ANON": "1000000/min"}
+    server = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                               "casework.asgi:application"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        base = f"http://127.0.0.1:{port}"
+
+        def signal_request(w, n):
+            return "POST", {"json": {
+                "child": {"given_name": "Bench", "family_name": f"Intake{w}-{n}-{time.time_ns()}",
+                          "birth_date": "2012-04-01"},
+                "school": school.pk, "sector": "vo", "registration": "lrv", "category": "onbekend",
+                "absent_since": "2026-10-01", "signaller_role": "school"},
+                "headers": {"Authorization": f"Token {token}"}}
+
+        def row_request(w, n):
+            return "POST", {"data": {"text": f"{w}-{n}"}}
+
+        asyncio.run(hammer(f"{base}/bench/write-one-row/", row_request, 4, 1))  # warm up
+        base_ok, base_errors = asyncio.run(hammer(f"{base}/bench/write-one-row/", row_request, clients, seconds))
+        ours_ok, ours_errors = asyncio.run(hammer(f"{base}/api/cases/", signal_request, clients, seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    ours, baseline = ours_ok / seconds, base_ok / seconds
+    return {"name": f"signal intake over HTTP, {clients} concurrent clients", "unit": "req/s",
+            "value": ours, "baseline": baseline, "ratio": ours / baseline if baseline else 0.0,
+            "target": ">= 0.3x", "ok": baseline > 0 and ours / baseline >= 0.3 and ours_errors == 0,
+            "baseline_is": "minimal Django view writing one row, same server",
+            "errors": {"signal": ours_errors, "baseline": base_errors}}
+
+
+def main(argv=None) -> int:
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small volumes and short runs (a smoke test)")
+    args = parser.parse_args(argv)
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        print("make bench needs DATABASE_URL pointing to PostgreSQL (make bench sets it).", file=sys.stderr)
+        return 2
+    setup_database(url)
+    django_setup()
+    quick = args.quick
+    started = time.perf_counter()
+    results = [bench_case_path(5 if quick else 30)]
+    results += bench_inbox(small=200 if quick else 1_000, big=5_000 if quick else 100_000,
+                           events=50_000 if quick else 1_000_000, rounds=10 if quick else 40)
+    results.append(bench_sweep(open_rows=50_000 if quick else 1_000_000, due=200 if quick else 1_000))
+    results.append(bench_push(clients=100 if quick else 1_000))
+    results.append(bench_monitor(rounds=3 if quick else 5))
+    results.append(bench_intake(clients=32, seconds=3 if quick else 10))
+    total = time.perf_counter() - started
+    width = max(len(r["name"]) for r in results)
+    print(f"\n{'benchmark':<{width}}  {'casework':>12}  {'baseline':>12}  {'ratio':>7}  target")
+    for r in results:
+        mark = "ok" if r["ok"] else "MISSED"
+        print(f"{r['name']:<{width}}  {r['value']:>9.1f} {r['unit']:<3}{r['baseline']:>9.1f} {r['unit']:<3}"
+              f"{r['ratio']:>6.2f}x  {r['target']} {mark}")
+    print(f"\n{len(results)} benchmarks in {total:.0f} s ({'quick' if quick else 'full'} run)")
+    RESULTS.write_text(json.dumps({"quick": quick, "seconds": total, "results": results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

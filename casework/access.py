@@ -1,0 +1,91 @@
+"""Per-object authorisation for cases: who may see a case, and the read that gets logged.
+
+A user sees a case through a membership of a team that participates in it, or as a
+participant user. Everyone else gets 404, never 403: no hint that the case exists.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+
+from casework.models import AccessLog, Case, CaseParticipant
+from teams.models import Membership
+
+
+def visible_case_filter(user, case_ref: str = "pk") -> Q:
+    """A filter that is true for the cases `user` may see.
+
+    `case_ref` names the case's id in the outer query ("pk" on cases, "case_id" on rows that
+    belong to a case). Written as `IN (participations of my teams or of me)`, so the database
+    starts from the user's own participations (index on participant team/user) rather than
+    testing every case. A JIM mentor's participation gives only the mentor page, not this.
+    """
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    my_teams = Membership.objects.filter(user=user).values("team_id")
+    participations = CaseParticipant.objects.filter(
+        Q(team__in=my_teams) | (Q(user=user) & ~Q(reason=CaseParticipant.Reason.MENTOR))
+    ).values("case_id")
+    return Q(**{f"{case_ref}__in": participations})
+
+
+def can_see_case(user, case: Case) -> bool:
+    return Case.objects.filter(pk=case.pk).filter(visible_case_filter(user)).exists()
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def log_case_read(user, case: Case, *, action: str, request=None) -> AccessLog:
+    return AccessLog.objects.create(
+        user=user,
+        case=case,
+        action=action,
+        path=(request.get_full_path()[:500] if request is not None else ""),
+        ip=client_ip(request),
+    )
+
+
+def access_case_by_id(
+    user, case_id, *, for_write: bool = False, request=None, action: str = AccessLog.Action.VIEW
+) -> Case:
+    """The case with this id if `user` may see it (the read is logged), else Http404.
+
+    With `for_write=True` the row is locked (`SELECT ... FOR UPDATE`): call it inside a
+    transaction.
+    """
+    try:
+        case_id = int(case_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    qs = Case.objects.filter(pk=case_id).filter(visible_case_filter(user))
+    if for_write:
+        qs = qs.select_for_update(of=("self",))
+    else:
+        qs = qs.select_related("child", "school", "region", "signalled_by")
+    case = qs.first()
+    if case is None:
+        raise Http404
+    log_case_read(user, case, action=action, request=request)
+    return case
+
+
+def mentor_case_by_id(user, case_id, *, request=None):
+    """(case, mentor) for a JIM mentor with an account on this case (the read is logged), else 404."""
+    from casework.models import Mentor
+
+    try:
+        case_id = int(case_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    mentor = (
+        Mentor.objects.filter(case_id=case_id, user=user, active=True, user__isnull=False)
+        .select_related("case__child")
+        .first()
+    ) if user.is_authenticated else None
+    if mentor is None:
+        raise Http404
+    log_case_read(user, mentor.case, action=AccessLog.Action.MENTOR_VIEW, request=request)
+    return mentor.case, mentor

@@ -1,0 +1,25 @@
+"""Token login for API clients, throttled (scope `auth`) and guarded by the login lock-out."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
+
+from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
+
+
+class ObtainToken(ObtainAuthToken):
+    throttle_classes = [AnonRateThrottle, ScopedRateThrottle]  # DRF's own view has none
+    throttle_scope = "auth"
+
+    @extend_schema(
+        summary="Exchange a username and password for an API token",
+        request=AuthTokenSerializer,
+        responses={
+            200: OpenApiResponse(description='{"token": "..."}: send it as `Authorization: Token <token>`.'),
+            400: OpenApiResponse(FieldErrorsSerializer, description="Wrong username or password."),
+            429: OpenApiResponse(DetailSerializer, description="Too many attempts; try again later."),
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)

@@ -1,0 +1,83 @@
+"""Notifications API: what the browser fetches after a reconnect, and mark read."""
+
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
+from notifications import services
+from notifications.models import Notification
+from notifications.presentation import describe
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    title = serializers.SerializerMethodField(help_text="What needs attention, in the user's language (no names).")
+    url = serializers.SerializerMethodField(help_text="Where to act on it.")
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "case", "task", "title", "url", "created_at", "read_at"]
+        read_only_fields = fields
+
+    def get_title(self, notification) -> str:
+        return describe(notification)[0]
+
+    def get_url(self, notification) -> str:
+        return describe(notification)[1]
+
+
+class ReadAllSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()
+
+
+NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such notification of yours.")
+UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your notifications, newest first",
+        parameters=[OpenApiParameter("unread", str, enum=["1"], description="Only unread ones."),
+                    OpenApiParameter("since", str, description="Only those created after this ISO 8601 time.")],
+        responses={200: NotificationSerializer(many=True), 400: FieldErrorsSerializer, 401: UNAUTHENTICATED},
+    ),
+    retrieve=extend_schema(summary="One of your notifications",
+                           responses={200: NotificationSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND}),
+)
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()
+
+    def get_queryset(self):
+        rows = Notification.objects.filter(recipient=self.request.user).select_related("task").order_by(
+            "-created_at", "-pk")
+        if self.action == "list":
+            if self.request.query_params.get("unread") == "1":
+                rows = rows.filter(read_at__isnull=True)
+            since = self.request.query_params.get("since")
+            if since:
+                moment = parse_datetime(since)
+                if moment is None:
+                    raise ValidationError({"since": ["Give an ISO 8601 date and time."]})
+                rows = rows.filter(created_at__gt=moment)
+        return rows
+
+    @extend_schema(summary="Mark one notification read", request=None,
+                   responses={200: NotificationSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        return Response(NotificationSerializer(services.mark_read(user=request.user, notification_id=pk)).data)
+
+    @extend_schema(summary="Mark all your notifications read", request=None,
+                   responses={200: ReadAllSerializer, 401: UNAUTHENTICATED})
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        return Response({"marked": services.mark_all_read(user=request.user)})

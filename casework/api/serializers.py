@@ -1,0 +1,119 @@
+"""Shapes of the case API. Parsing only: the rules live in casework.services."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from casework.models import Case, CaseEvent, Child, Deadline
+from casework.services import SignalInput
+from teams.models import Region, School, Sector
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Child
+        fields = ["given_name", "family_name", "birth_date", "pupil_number"]
+        extra_kwargs = {"pupil_number": {"required": False, "allow_blank": True}}
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField(help_text="Username of who did it; null for the system.")
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "at", "kind", "actor", "data"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_actor(self, event) -> str | None:
+        return event.actor.username if event.actor_id else None
+
+
+class DeadlineSerializer(serializers.ModelSerializer):
+    state = serializers.ChoiceField(choices=Deadline.State.choices, read_only=True,
+                                    help_text="open, warning, met, breached or stopped, now.")
+
+    class Meta:
+        model = Deadline
+        fields = ["kind", "sequence", "due_at", "warn_at", "state", "met_at", "breached_at", "stopped_at",
+                  "stop_reason"]
+        read_only_fields = fields
+
+
+class CaseSummarySerializer(serializers.ModelSerializer):
+    """A row of the case list: what a worklist needs, with the clocks, without the timeline."""
+
+    child = ChildSerializer(read_only=True)
+    deadlines = DeadlineSerializer(many=True, read_only=True)
+    outcome = serializers.ChoiceField(choices=Case.Outcome.choices, allow_blank=True, read_only=True,
+                                      help_text="Empty while the case is open.")
+    school_name = serializers.CharField(source="school.name", read_only=True, default=None)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "status", "registration", "category", "sector", "school", "school_name",
+            "region", "absent_since", "signalled_at", "outcome", "closed_at", "child", "deadlines",
+        ]
+        read_only_fields = fields
+
+
+class CaseSerializer(CaseSummarySerializer):
+    """The whole case as its participants see it, with its timeline."""
+
+    events = CaseEventSerializer(many=True, read_only=True)
+
+    class Meta(CaseSummarySerializer.Meta):
+        fields = [*CaseSummarySerializer.Meta.fields, "signaller_role", "summary", "events"]
+        read_only_fields = fields
+
+
+class SignalSerializer(serializers.Serializer):
+    """A signal of a (threatened) thuiszitter. Opens a case, or answers 409 when one is open."""
+
+    child = ChildSerializer()
+    school = serializers.PrimaryKeyRelatedField(
+        queryset=School.objects.select_related("region"), allow_null=True, required=False,
+        help_text="The school the child is enrolled at; null for an absolute verzuimer (registration av).",
+    )
+    region = serializers.PrimaryKeyRelatedField(
+        queryset=Region.objects.all(), allow_null=True, required=False,
+        help_text="The samenwerkingsverband; required only without a school (registration av).",
+    )
+    sector = serializers.ChoiceField(choices=Sector.choices)
+    registration = serializers.ChoiceField(choices=Case.Registration.choices)
+    category = serializers.ChoiceField(choices=Case.Category.choices, default=Case.Category.ONBEKEND)
+    absent_since = serializers.DateField(help_text="First day out of school.")
+    signaller_role = serializers.ChoiceField(choices=Case.SignallerRole.choices)
+    summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+    def to_signal_input(self) -> SignalInput:
+        data = self.validated_data
+        child = data["child"]
+        return SignalInput(
+            given_name=child["given_name"],
+            family_name=child["family_name"],
+            birth_date=child["birth_date"],
+            pupil_number=child.get("pupil_number", ""),
+            school=data.get("school"),
+            region=data.get("region"),
+            sector=data["sector"],
+            registration=data["registration"],
+            category=data["category"],
+            absent_since=data["absent_since"],
+            signaller_role=data["signaller_role"],
+            summary=data.get("summary", ""),
+        )
+
+
+class DuplicateSignalSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    case_id = serializers.IntegerField(help_text="The child's open case, to which the signal was added.")
+
+
+class FieldErrorsSerializer(serializers.Serializer):
+    """400: a list of messages per field that failed (plus `non_field_errors`)."""
+
+    field_name = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()

@@ -1,0 +1,75 @@
+"""Case API: thin viewsets over selectors, access and services."""
+
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from casework import selectors, services
+from casework.access import access_case_by_id
+from casework.api.serializers import (
+    CaseSerializer,
+    CaseSummarySerializer,
+    DetailSerializer,
+    DuplicateSignalSerializer,
+    FieldErrorsSerializer,
+    SignalSerializer,
+)
+from casework.models import AccessLog, Case, Deadline
+
+NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such case, or not one you work on.")
+UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in (no or a wrong token).")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Cases you work on",
+        parameters=[OpenApiParameter(
+            "deadline_state", str, enum=list(Deadline.State.values),
+            description="Only cases with a clock in this state now (e.g. breached, warning).")],
+        responses={200: CaseSummarySerializer(many=True), 400: FieldErrorsSerializer, 401: UNAUTHENTICATED},
+    ),
+    retrieve=extend_schema(
+        summary="One case with its timeline (the read is logged)",
+        responses={200: CaseSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    ),
+    create=extend_schema(
+        summary="Signal a (threatened) thuiszitter",
+        request=SignalSerializer,
+        responses={
+            201: CaseSerializer,
+            400: OpenApiResponse(FieldErrorsSerializer, description="Invalid signal; nothing was stored."),
+            401: UNAUTHENTICATED,
+            403: OpenApiResponse(DetailSerializer, description="You are not in a team that may signal."),
+            409: OpenApiResponse(
+                DuplicateSignalSerializer,
+                description="The child already has an open case; the signal was recorded on it.",
+            ),
+        },
+    ),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = CaseSummarySerializer
+    queryset = Case.objects.none()  # for the schema; requests use the selector
+
+    def get_queryset(self):
+        state = self.request.query_params.get("deadline_state", "")
+        if state and state not in Deadline.State.values:
+            raise ValidationError({"deadline_state": [f"Choose one of: {', '.join(Deadline.State.values)}."]})
+        return selectors.visible_cases(self.request.user, deadline_state=state)
+
+    def retrieve(self, request, pk=None):
+        case = access_case_by_id(request.user, pk, request=request, action=AccessLog.Action.API_VIEW)
+        return Response(CaseSerializer(selectors.with_timeline(case)).data)
+
+    def create(self, request):
+        signal = SignalSerializer(data=request.data)
+        signal.is_valid(raise_exception=True)
+        case = services.signal_case(actor=request.user, data=signal.to_signal_input())
+        case = access_case_by_id(request.user, case.pk, request=request, action=AccessLog.Action.SIGNAL)
+        return Response(CaseSerializer(selectors.with_timeline(case)).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,266 @@
+"""The clocks of a case: their rules, and the one sweeper that acts on them.
+
+Clocks (every period a setting):
+- team_action_48h: from the signal, due after CASEWORK_TEAM_ACTION_HOURS (48), warning after
+  CASEWORK_TEAM_ACTION_WARN_HOURS (24); met by the first team review.
+- lrv_4_weeks: for a `dreigend` registration, due CASEWORK_LRV_DAYS (28) after the first day
+  out of school; when it passes with the case open and still dreigend, the registration
+  becomes lrv. A mark, not a failure: the clock is then `met`.
+- offer_3_months: due CASEWORK_OFFER_MONTHS (3) calendar months after the first day out of
+  school, warning CASEWORK_OFFER_WARN_DAYS (28) before; met when the case is placed or closes
+  terug_naar_school / passend_aanbod; stopped by an exemption or another closure. A breach
+  climbs the escalation ladder (doorbraak via the MPL commission or the DOE-team).
+- arrangement_evaluation: each evaluation moment of an arrangement (warning at the moment),
+  breached when not evaluated within CASEWORK_EVALUATION_GRACE_DAYS (7) after it.
+
+`sweep_due(now)` acts on every warning and breach exactly once, however many sweepers run:
+it selects only rows whose time has passed (partial indexes), skips rows another sweeper holds
+(PostgreSQL `FOR UPDATE SKIP LOCKED`) and claims each with a conditional update (the guard
+on SQLite too). Every time comes from the caller or `timezone.now()`.
+"""
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from casework.models import Arrangement, Case, CaseEvent, Deadline, Plan
+
+Kind = Deadline.Kind
+RUNNING = Q(met_at__isnull=True, breached_at__isnull=True, stopped_at__isnull=True)
+SWEEP_LIMIT = 10_000
+
+
+def setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """Midnight at the start of `day`, local time (Europe/Amsterdam)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _record(deadline: Deadline, kind: str, at, **extra) -> CaseEvent | None:
+    """A CaseEvent for a case's clock; a data-breach clock keeps its state on its own row."""
+    if deadline.case_id is None:
+        return None
+    return CaseEvent.record(deadline.case, None, kind, at=at, deadline_id=deadline.pk, deadline_kind=deadline.kind,
+                            due_at=deadline.due_at.isoformat(), **extra)
+
+
+# --- starting, meeting and stopping clocks (called by the services, inside their transaction) --
+
+
+def start_case_clocks(case: Case, now) -> list[Deadline]:
+    """The clocks of a newly signalled case (then `act_on_overdue` for a late signal)."""
+    hours = setting("CASEWORK_TEAM_ACTION_HOURS", 48)
+    clocks = [Deadline(case=case, kind=Kind.TEAM_ACTION_48H, due_at=case.signalled_at + dt.timedelta(hours=hours),
+                       warn_at=case.signalled_at + dt.timedelta(hours=setting("CASEWORK_TEAM_ACTION_WARN_HOURS", 24)))]
+    if case.registration == Case.Registration.DREIGEND:
+        clocks.append(Deadline(case=case, kind=Kind.LRV_4_WEEKS, due_at=start_of_day(
+            case.absent_since + dt.timedelta(days=setting("CASEWORK_LRV_DAYS", 28)))))
+    offer_due = start_of_day(add_months(case.absent_since, setting("CASEWORK_OFFER_MONTHS", 3)))
+    clocks.append(Deadline(case=case, kind=Kind.OFFER_3_MONTHS, due_at=offer_due,
+                           warn_at=offer_due - dt.timedelta(days=setting("CASEWORK_OFFER_WARN_DAYS", 28))))
+    for clock in clocks:
+        clock.save()
+    return clocks
+
+
+def act_on_overdue(case: Case, now) -> None:
+    """A case signalled late (e.g. 100 days out of school) starts with clocks already run out:
+    act on them at once, as the sweeper would."""
+    for pk, kind in _due(Deadline.objects.filter(RUNNING, case=case, due_at__lte=now), "due_at"):
+        _act_on_due(pk, kind, now)
+
+
+def start_evaluation_clock(arrangement: Arrangement, moment: dt.date, sequence: int) -> Deadline:
+    grace = setting("CASEWORK_EVALUATION_GRACE_DAYS", 7)
+    return Deadline.objects.create(
+        case=arrangement.case, kind=Kind.ARRANGEMENT_EVALUATION, sequence=sequence, arrangement=arrangement,
+        warn_at=start_of_day(moment), due_at=start_of_day(moment + dt.timedelta(days=grace)),
+    )
+
+
+def next_evaluation_clock(arrangement: Arrangement) -> Deadline | None:
+    """After an evaluation that continues the arrangement, the clock of the next moment."""
+    last = arrangement.deadlines.order_by("-sequence").first()
+    if last is None:
+        return start_evaluation_clock(arrangement, arrangement.start_date
+                                      + dt.timedelta(weeks=arrangement.evaluation_weeks), 1)
+    moment = timezone.localdate(last.warn_at) + dt.timedelta(weeks=arrangement.evaluation_weeks)
+    return start_evaluation_clock(arrangement, moment, last.sequence + 1)
+
+
+def running(case: Case, kind: str) -> QuerySet[Deadline]:
+    return Deadline.objects.filter(case=case, kind=kind).filter(RUNNING)
+
+
+def mark_met(case: Case, kind: str, at) -> int:
+    """Mark the case's running clocks of this kind met (late clocks keep their breach too)."""
+    met = 0
+    for deadline in Deadline.objects.filter(case=case, kind=kind, met_at__isnull=True, stopped_at__isnull=True):
+        Deadline.objects.filter(pk=deadline.pk).update(met_at=at)
+        _record(deadline, "deadline_met", at, late=deadline.breached_at is not None)
+        met += 1
+    return met
+
+
+def stop(case: Case, kind: str, at, *, reason: str) -> int:
+    stopped = 0
+    for deadline in running(case, kind):
+        Deadline.objects.filter(pk=deadline.pk).update(stopped_at=at, stop_reason=reason)
+        _record(deadline, "deadline_stopped", at, reason=reason)
+        stopped += 1
+    return stopped
+
+
+def on_case_closed(case: Case, outcome: str, at) -> None:
+    if outcome in (Case.Outcome.TERUG_NAAR_SCHOOL, Case.Outcome.PASSEND_AANBOD):
+        mark_met(case, Kind.OFFER_3_MONTHS, at)
+    for kind in Kind.values:
+        stop(case, kind, at, reason=f"closed:{outcome}")
+
+
+# --- task due dates --------------------------------------------------------------------------
+
+DECISIONS = {"vrijstelling_decision", "doorbraak_decision", "doe_advice", "director_decision"}
+# Tasks decided in a team's case meeting: due at the team's next meeting when it has a rhythm.
+MEETING_STEPS = {"team_review", "ect_draft", "ect_approve", "vrijstelling_advice", "doorbraak_decision"}
+
+
+def task_due_at(case: Case, step: str, now) -> dt.datetime:
+    """When a new task of this step is due: the 48-hour clock for the first team review, the
+    evaluation clock for an arrangement evaluation, else the weekly meeting rhythm (7 days)
+    or, for decisions, 14 days."""
+    if step == "team_review" and not Plan.objects.filter(case=case).exists():
+        clock = Deadline.objects.filter(case=case, kind=Kind.TEAM_ACTION_48H).first()
+        if clock is not None:
+            return clock.due_at
+    if step == "arrangement_evaluation":
+        clock = running(case, Kind.ARRANGEMENT_EVALUATION).order_by("-sequence").first()
+        if clock is not None:
+            return clock.due_at
+    if step in MEETING_STEPS:
+        from casework.responsibility import responsible
+        from teams.models import next_meeting
+
+        meeting = next_meeting(responsible(case, step)[0], now)
+        if meeting is not None:
+            return meeting
+    days = setting("CASEWORK_DECISION_DAYS", 14) if step in DECISIONS else setting("CASEWORK_TASK_DAYS", 7)
+    return now + dt.timedelta(days=days)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def in_state(state: str, now) -> Q:
+    """A filter on Deadline rows in `state` at `now` (the same rule as Deadline.state_at)."""
+    unresolved = Q(met_at__isnull=True, stopped_at__isnull=True)
+    return {
+        Deadline.State.BREACHED: Q(breached_at__isnull=False) | (unresolved & Q(due_at__lte=now)),
+        Deadline.State.WARNING: unresolved & Q(breached_at__isnull=True, due_at__gt=now, warn_at__lte=now),
+        Deadline.State.MET: Q(breached_at__isnull=True, met_at__isnull=False),
+        Deadline.State.STOPPED: Q(breached_at__isnull=True, met_at__isnull=True, stopped_at__isnull=False),
+        Deadline.State.OPEN: unresolved & Q(breached_at__isnull=True, due_at__gt=now)
+        & (Q(warn_at__isnull=True) | Q(warn_at__gt=now)),
+    }[state]
+
+
+# --- the sweeper -------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    warned: int = 0
+    breached: int = 0
+    passed: int = 0  # lrv_4_weeks marks reached
+
+    @property
+    def total(self) -> int:
+        return self.warned + self.breached + self.passed
+
+
+def sweep_due(now=None) -> SweepResult:
+    """Act on every warning and breach whose time has passed, each exactly once."""
+    now = now or timezone.now()
+    result = SweepResult()
+    warn_due = Deadline.objects.filter(RUNNING, warned_at__isnull=True, warn_at__isnull=False, warn_at__lte=now,
+                                       due_at__gt=now)
+    for pk, _kind in _due(warn_due, "warn_at"):
+        with transaction.atomic():
+            deadline = _claim(pk, Q(warned_at__isnull=True), warned_at=now)
+            if deadline is not None:
+                _record(deadline, "deadline_warning", now)
+                _tell(deadline, "deadline_warning")
+                result.warned += 1
+    for pk, kind in _due(Deadline.objects.filter(RUNNING, due_at__lte=now), "due_at"):
+        with transaction.atomic():
+            outcome = _act_on_due(pk, kind, now)
+        if outcome == "breached":
+            result.breached += 1
+        elif outcome == "passed":
+            result.passed += 1
+    return result
+
+
+def _due(queryset: QuerySet[Deadline], order: str) -> list[tuple[int, str]]:
+    """(id, kind) of the rows due, oldest first; at most SWEEP_LIMIT per sweep (the loop and the
+    beat schedule come back for the rest)."""
+    return list(queryset.order_by(order, "pk").values_list("pk", "kind")[:SWEEP_LIMIT])
+
+
+def _claim(pk: int, unhandled: Q, **marks) -> Deadline | None:
+    """Lock the row unless another sweeper holds it, and mark it handled; None if not ours."""
+    deadline = (Deadline.objects.select_for_update(skip_locked=True, of=("self",)).select_related("case")
+                .filter(RUNNING, unhandled, pk=pk).first())
+    if deadline is None or not Deadline.objects.filter(RUNNING, unhandled, pk=pk).update(**marks):
+        return None
+    for field, value in marks.items():
+        setattr(deadline, field, value)
+    return deadline
+
+
+def _act_on_due(pk: int, kind: str, now) -> str | None:
+    """The clock's time has passed: breach it (and climb the ladder), or, for the LRV mark,
+    change the registration. Returns what happened, or None when another sweeper had it."""
+    from casework import services
+
+    if kind == Kind.LRV_4_WEEKS:
+        claimed = _claim(pk, Q(), met_at=now)
+        if claimed is None:
+            return None
+        _record(claimed, "deadline_met", now, passed=True)
+        services.mark_lrv(case=claimed.case, at=now, deadline_id=claimed.pk)
+        return "passed"
+    claimed = _claim(pk, Q(), breached_at=now)
+    if claimed is None:
+        return None
+    _record(claimed, "deadline_breached", now)
+    if claimed.kind == Kind.OFFER_3_MONTHS:
+        services.escalate_for_breach(case=claimed.case, at=now, deadline_id=claimed.pk)
+    elif claimed.kind == Kind.TEAM_ACTION_48H:
+        services.involve_ect_for_breach(case=claimed.case, at=now)
+    _tell(claimed, "deadline_breached")
+    return "breached"
+
+
+def _tell(deadline: Deadline, kind: str) -> None:
+    """Warnings and breaches reach people through the notification service (one set per clock,
+    since the sweeper acts on each exactly once). Data-breach clocks tell the privacy officers."""
+    from notifications.services import notify
+
+    if deadline.case_id is None:
+        return
+    notify(kind=kind, case=deadline.case, data={"deadline_id": deadline.pk, "deadline_kind": deadline.kind})

@@ -1,0 +1,60 @@
+"""A logging filter that keeps personal data out of log lines.
+
+The convention is ids only in logs; this filter is the safety net for the known leak paths:
+query strings (a search for a child's name), request payloads passed as dicts, dates (birth
+dates), e-mail addresses and phone numbers, and free-text fields named in the message.
+"""
+
+import logging
+import re
+
+REDACTED = "[redacted]"
+PERSONAL_KEYS = frozenset({
+    "given_name", "family_name", "birth_date", "pupil_number", "summary", "plan", "text", "advice", "question",
+    "motivation", "alternatives", "notes", "reason", "mentor_name", "relation", "contact", "name", "email",
+    "password", "q",
+})
+PATTERNS = [
+    (re.compile(r"\?[^\s\"']*"), "?" + REDACTED),  # query strings
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}(?![\d:T])"), "[date]"),  # ISO dates (not timestamps' date part)
+    (re.compile(r"\b\d{1,2}[-/.]\d{1,2}[-/.]\d{4}\b"), "[date]"),  # 17-05-2012
+    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[email]"),
+    (re.compile(r"(?<!\d)(?:\+31|0)[ -]?6(?:[ -]?\d){8}(?!\d)"), "[phone]"),
+    # key=value, key: value, 'key': 'value' (a repr); an unquoted value runs to the end of the line
+    (re.compile(r"(?i)\b(" + "|".join(sorted(PERSONAL_KEYS)) + r")\b(['\"]?\s*[=:]\s*)('[^']*'|\"[^\"]*\"|[^&\n}]+)"),
+     r"\1\2" + REDACTED),
+]
+
+
+def scrub(value):
+    if isinstance(value, str):
+        for pattern, replacement in PATTERNS:
+            value = pattern.sub(replacement, value)
+        return value
+    if isinstance(value, dict):
+        return {k: (REDACTED if str(k).lower() in PERSONAL_KEYS else scrub(v)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(scrub(v) for v in value)
+    return value
+
+
+class PersonalDataFilter(logging.Filter):
+    """Rewrites each record's message and arguments with personal data redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, dict):
+            record.args = scrub(record.args)
+        elif record.args:
+            record.args = tuple(scrub(arg) for arg in record.args)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        record.msg = scrub(message)
+        record.args = ()
+        if record.exc_info and record.exc_info[1] is not None and not getattr(record, "_scrubbed", False):
+            # Keep the traceback's frames but not exception texts that may quote input.
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        record._scrubbed = True
+        return True

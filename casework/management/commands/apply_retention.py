@@ -1,0 +1,19 @@
+"""Pseudonymise and strip closed cases whose retention periods have passed (casework.retention)."""
+
+from django.core.management.base import BaseCommand
+
+from casework.retention import apply_retention
+
+
+class Command(BaseCommand):
+    help = "Apply the retention periods to closed cases (idempotent). --dry-run only lists what is due."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="List what is due; change nothing.")
+
+    def handle(self, *args, **options):
+        actions = apply_retention(dry_run=options["dry_run"])
+        verb = "due" if options["dry_run"] else "done"
+        for action in actions:
+            self.stdout.write(f"case {action.case_id}: {action.action} ({action.rule}) {verb}")
+        self.stdout.write(f"{len(actions)} retention action(s) {verb}.")

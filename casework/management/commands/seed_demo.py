@@ -1,0 +1,188 @@
+"""Synthetic demo data: two samenwerkingsverbanden, three schools, their teams, one user per
+role and a few demo cases. Idempotent; refused in production.
+
+`seed_demo --json` prints exactly one JSON object to stdout (the contract for scripts and
+browser tests): {"password": ..., "users": {role: username}, "schools": {key: id}}.
+"""
+
+import json
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from casework.models import Case, Child
+from casework.services import DuplicateSignal, SignalInput, signal_case
+from teams.models import Membership, Region, RegionRole, School, SchoolBoard, Sector, Team, User
+
+REGIONS = {
+    "vo": ("SWV VO Stad Demo", Region.RegionSector.VO),
+    "po": ("SWV PO Stad Demo", Region.RegionSector.PO),
+}
+BOARDS = {
+    "openbaar": "Stichting Openbaar Onderwijs Demo",
+    "christelijk": "Vereniging Christelijk Onderwijs Demo",
+    "primair": "Stichting Primair Onderwijs Demo",
+}
+# key: (name, BRIN, sector, board, region)
+SCHOOLS = {
+    "vo": ("Noorderlicht College", "99AA", Sector.VO, "openbaar", "vo"),
+    "vo_2": ("Zuiderpoort Lyceum", "99AB", Sector.VO, "christelijk", "vo"),
+    "po": ("Basisschool De Vlinder", "99AC", Sector.PO, "primair", "po"),
+}
+# key: (name, kind, region, school)
+TEAMS = {
+    "aoj_vo": ("AOJ-team Noorderlicht College", Team.Kind.AOJ, "vo", "vo"),
+    "aoj_vo_2": ("AOJ-team Zuiderpoort Lyceum", Team.Kind.AOJ, "vo", "vo_2"),
+    "kindteam_po": ("Kindteam De Vlinder", Team.Kind.KINDTEAM, "po", "po"),
+    "ect_vo": ("ECT SWV VO Stad", Team.Kind.ECT, "vo", None),
+    "ect_po": ("ECT SWV PO Stad", Team.Kind.ECT, "po", None),
+    "mpl": ("Commissie MPL", Team.Kind.MPL, "vo", None),
+    "doe": ("DOE-team", Team.Kind.DOE, "po", None),
+    "leerplicht_vo": ("Leerplicht Stad (VO)", Team.Kind.LEERPLICHT, "vo", None),
+    "leerplicht_po": ("Leerplicht Stad (PO)", Team.Kind.LEERPLICHT, "po", None),
+    "wij_vo": ("VO-WIJ Stad", Team.Kind.WIJ, "vo", None),
+    "jgz_vo": ("JGZ GGD Stad", Team.Kind.JGZ, "vo", None),
+}
+R = Membership.Role
+# username: (given name, family name, [(team, role)], [(region, region role)])
+USERS = {
+    "aoj": ("Anouk", "de Vries", [("aoj_vo", R.COORDINATOR)], []),
+    "aoj_2": ("Bram", "Jansen", [("aoj_vo", R.MEMBER)], []),
+    "kindteam": ("Carla", "Bakker", [("kindteam_po", R.COORDINATOR)], []),
+    "ect": ("Daan", "Visser", [("ect_vo", R.CONSULTANT), ("ect_po", R.CONSULTANT)], []),
+    "ect_2": ("Eva", "Smit", [("ect_vo", R.CONSULTANT), ("ect_po", R.CONSULTANT)], []),
+    "leerplicht": ("Femke", "Meijer", [("leerplicht_vo", R.MEMBER), ("leerplicht_po", R.MEMBER)], []),
+    "mpl_chair": ("Gerrit", "Mulder", [("mpl", R.CHAIR)], []),
+    "doe_chair": ("Hanna", "Bos", [("doe", R.CHAIR)], []),
+    "swv_director": ("Ivo", "Dekker", [], [("vo", RegionRole.Role.SWV_DIRECTOR), ("po", RegionRole.Role.SWV_DIRECTOR)]),
+    "privacy_officer": ("Joyce", "Peters", [],
+                        [("vo", RegionRole.Role.PRIVACY_OFFICER), ("po", RegionRole.Role.PRIVACY_OFFICER)]),
+    "outsider": ("Kees", "Hendriks", [("aoj_vo_2", R.COORDINATOR)], []),
+}
+# Synthetic children: (given, family, age in years, school key or None, region key, registration,
+# category, weeks out of school, signaller username, signaller role)
+DEMO_CASES = [
+    ("Sem", "Voorbeeld", 14, "vo", "vo", Case.Registration.LRV, Case.Category.SCHOOLWEIGERAAR, 7, "aoj", "school"),
+    ("Lotte", "Proefmans", 13, "vo", "vo", Case.Registration.DREIGEND, Case.Category.SPIJBELAAR, 2, "aoj_2", "school"),
+    ("Noah", "Testers", 9, "po", "po", Case.Registration.ZIEK, Case.Category.MEDISCH_PSYCHOSOCIAAL, 5,
+     "kindteam", "school"),
+    ("Mila", "Demo", 15, None, "vo", Case.Registration.AV, Case.Category.SCHOOLONTHOUDING, 10,
+     "leerplicht", "leerplicht"),
+    ("Finn", "Fictief", 12, "vo_2", "vo", Case.Registration.LRV, Case.Category.ONBEKEND, 5, "outsider", "school"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the synthetic demo data. Idempotent; refused in production."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="Print one JSON object with logins and school ids.")
+        parser.add_argument("--if-empty", action="store_true", help="Only seed when the database has no region yet.")
+        parser.add_argument("--no-cases", action="store_true", help="Reference data and users only.")
+        parser.add_argument("--no-history", action="store_true",
+                            help="Without the year of synthetic history for the monitor.")
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo refuses to run with CASEWORK_ENV=production.")
+        self.json_output = options["json"]
+        if not (options["if_empty"] and Region.objects.exists()):
+            with transaction.atomic():
+                schools = self.seed_reference_data()
+            if not options["no_cases"]:
+                self.seed_cases(schools)
+                if not options["no_history"]:
+                    self.seed_history()
+        result = {
+            "password": settings.CASEWORK_DEMO_PASSWORD,
+            "users": {key: key for key in USERS if User.objects.filter(username=key).exists()},
+            "schools": {key: School.objects.get(brin=SCHOOLS[key][1]).pk
+                        for key in SCHOOLS if School.objects.filter(brin=SCHOOLS[key][1]).exists()},
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+        else:
+            self.stdout.write(f"Demo logins (password: {result['password']}):")
+            for key, username in result["users"].items():
+                given, family, teams, roles = USERS[key]
+                where = ", ".join([f"{TEAMS[t][0]} ({role})" for t, role in teams]
+                                  + [f"{REGIONS[r][0]} ({role})" for r, role in roles])
+                self.stdout.write(f"  {username:<16} {given} {family}: {where}")
+
+    def seed_reference_data(self) -> dict[str, School]:
+        regions = {
+            key: Region.objects.update_or_create(name=name, defaults={"sector": sector})[0]
+            for key, (name, sector) in REGIONS.items()
+        }
+        boards = {key: SchoolBoard.objects.get_or_create(name=name)[0] for key, name in BOARDS.items()}
+        schools = {
+            key: School.objects.update_or_create(
+                brin=brin,
+                defaults={"name": name, "sector": sector, "board": boards[board], "region": regions[region]},
+            )[0]
+            for key, (name, brin, sector, board, region) in SCHOOLS.items()
+        }
+        teams = {
+            key: Team.objects.update_or_create(
+                name=name, defaults={"kind": kind, "region": regions[region], "school": schools.get(school)}
+            )[0]
+            for key, (name, kind, region, school) in TEAMS.items()
+        }
+        for username, (given, family, memberships, region_roles) in USERS.items():
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": given, "last_name": family, "email": f"{username}@casework.invalid"},
+            )
+            if created or not user.check_password(settings.CASEWORK_DEMO_PASSWORD):
+                user.set_password(settings.CASEWORK_DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            for team, role in memberships:
+                Membership.objects.update_or_create(user=user, team=teams[team], defaults={"role": role})
+            for region, role in region_roles:
+                RegionRole.objects.get_or_create(user=user, region=regions[region], role=role)
+        return schools
+
+    def seed_history(self) -> None:
+        """A year of synthetic cases over all paths, made through the services (once)."""
+        from casework.demo_history import build_history, history_exists
+
+        if history_exists():
+            return
+        try:
+            import time_machine  # noqa: F401  (development dependency)
+        except ImportError:
+            self.stderr.write("time-machine is not installed: the demo history is skipped.")
+            return
+        started = timezone.now()
+        made = build_history()
+        if not self.json_output:
+            self.stdout.write(f"Demo history: {made} cases over the last year "
+                              f"({(timezone.now() - started).total_seconds():.0f} s).")
+
+    def seed_cases(self, schools: dict[str, School]) -> None:
+        today = timezone.localdate()
+        for given, family, age, school, region, registration, category, weeks, signaller, role in DEMO_CASES:
+            birth_date = date(today.year - age, 3, 15)
+            if Child.objects.filter(match_key=Child.key_for(given, family, birth_date), cases__isnull=False).exists():
+                continue
+            school_obj = schools.get(school)
+            data = SignalInput(
+                given_name=given,
+                family_name=family,
+                birth_date=birth_date,
+                school=school_obj,
+                region=None if school_obj else Region.objects.get(name=REGIONS[region][0]),
+                sector=school_obj.sector if school_obj else Sector.VO,
+                registration=registration,
+                category=category,
+                absent_since=today - timedelta(weeks=weeks),
+                signaller_role=role,
+                summary="Synthetisch demodossier: geen echte persoon.",
+            )
+            try:
+                signal_case(actor=User.objects.get(username=signaller), data=data)
+            except DuplicateSignal:  # already open: nothing to add
+                continue

@@ -1,0 +1,133 @@
+"""The monitor pages: the dashboard (charts with their numbers), the printable quarterly report
+and its CSV for the Inspectie. Aggregates only; who sees which region follows membership."""
+
+import csv
+import datetime as dt
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casework import monitor
+from casework.forms import DateInput
+from teams.models import Region, School, Sector
+
+
+class MonitorFilter(forms.Form):
+    region = forms.ModelChoiceField(label=gettext_lazy("Region"), queryset=Region.objects.none(), required=False)
+    sector = forms.ChoiceField(label=gettext_lazy("Sector"), required=False,
+                               choices=[("", gettext_lazy("all")), *Sector.choices])
+    school = forms.ModelChoiceField(label=gettext_lazy("School"), queryset=School.objects.none(), required=False)
+    peildatum = forms.DateField(label=gettext_lazy("Peildatum"), required=False, widget=DateInput())
+    since = forms.DateField(label=gettext_lazy("Period from"), required=False, widget=DateInput())
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.filter(pk__in=regions)
+        self.fields["school"].queryset = School.objects.filter(region_id__in=regions).order_by("name")
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("peildatum", "since"):
+            if cleaned.get(name) and not 1990 <= cleaned[name].year <= 2200:
+                self.add_error(name, _("Give a date between 1990 and 2200."))
+        return cleaned
+
+    def scope(self, regions) -> monitor.Scope:
+        data = self.cleaned_data
+        chosen = [data["region"].pk] if data.get("region") else list(regions)
+        return monitor.Scope(regions=chosen, sector=data.get("sector") or "",
+                             school=data["school"].pk if data.get("school") else None)
+
+
+def _filtered(request):
+    regions = monitor.ensure_monitor_access(request.user)
+    form = MonitorFilter(request.GET, regions=regions)  # every field is optional: empty is valid
+    if not form.is_valid():
+        return form, None, regions
+    return form, form.scope(regions), regions
+
+
+def chart_data(result: dict, trend: list[dict]) -> dict:
+    counts, period = result["counts"], result["period"]
+    return {
+        "trend": {"labels": [row["month"] for row in trend],
+                  "series": [{"label": _("Thuiszitters (LRV + AV)"), "data": [r["thuiszitters"] for r in trend]},
+                             {"label": _("Threatened (dreigend)"), "data": [r["dreigend"] for r in trend]},
+                             {"label": _("Exempted (5a)"), "data": [r["vrij"] for r in trend]}]},
+        "returns": {"labels": [row["month"] for row in trend],
+                    "series": [{"label": _("Back in education"), "data": [r["returns"] for r in trend]}]},
+        "durations": {"labels": [str(label) for label in DURATION_LABELS.values()],
+                      "series": [{"label": _("Open cases"), "data": [counts["durations"][k] for k in DURATION_LABELS]}]},
+        "compliance": {"labels": [_("48 hours"), _("3 months")],
+                       "series": [{"label": _(state), "colour": colour,
+                                   "data": [period["compliance"][clock][state] for clock in monitor.COMPLIANCE_CLOCKS]}
+                                  for state, colour in (("met", "#2e7d32"), ("breached", "#b3261e"),
+                                                        ("stopped", "#90a4ae"))]},
+    }
+
+
+DURATION_LABELS = {"lt_4_weeks": gettext_lazy("< 4 weeks"), "4_weeks_3_months": gettext_lazy("4 weeks – 3 months"),
+                   "3_6_months": gettext_lazy("3 – 6 months"), "gt_6_months": gettext_lazy("> 6 months")}
+
+
+@login_required
+def dashboard(request):
+    form, scope, regions = _filtered(request)
+    if scope is None:
+        return render(request, "monitor/dashboard.html", {"form": form}, status=400)
+    today = timezone.localdate()
+    peildatum = form.cleaned_data.get("peildatum") or today
+    result = monitor.report(scope, peildatum, form.cleaned_data.get("since"))
+    trend = monitor.monthly_trend(scope, peildatum)
+    context = {"form": form, "result": result, "trend": trend, "charts": chart_data(result, trend),
+               "durations": [(DURATION_LABELS[k], v) for k, v in result["counts"]["durations"].items()],
+               "schools": dict(School.objects.filter(region_id__in=regions).values_list("pk", "name")),
+               "quarter": (peildatum.year, (peildatum.month - 1) // 3 + 1)}
+    return render(request, "monitor/dashboard.html", context)
+
+
+def _quarter(request):
+    try:
+        year, quarter = int(request.GET.get("year", "")), int(request.GET.get("quarter", ""))
+        if not 1990 <= year <= 2200:
+            raise ValueError(year)
+        first, last = monitor.quarter_bounds(year, quarter)
+    except ValueError:
+        today = timezone.localdate()
+        year, quarter = today.year, (today.month - 1) // 3 + 1
+        first, last = monitor.quarter_bounds(year, quarter)
+    return year, quarter, first, last
+
+
+@login_required
+def quarter_report(request):
+    form, scope, _regions = _filtered(request)
+    year, quarter, first, last = _quarter(request)
+    if scope is None:
+        return render(request, "monitor/dashboard.html", {"form": form}, status=400)
+    result = monitor.report(scope, last, first)
+    rows = [(label, result["counts"][key], [result["counts"]["by_sector"][s][key] for s in monitor.SECTORS])
+            for key, label in monitor.INSPECTIE_ROWS]
+    return render(request, "monitor/quarter.html", {
+        "year": year, "quarter": quarter, "first": first, "last": last, "result": result, "rows": rows,
+        "sectors": monitor.SECTORS, "query": request.GET.urlencode(),
+        "generated": dt.datetime.now(tz=timezone.get_current_timezone())})
+
+
+@login_required
+def quarter_csv(request):
+    _form, scope, _regions = _filtered(request)
+    year, quarter, _first, _last = _quarter(request)
+    if scope is None:
+        return HttpResponse(status=400)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="thuiszitters-{year}-Q{quarter}.csv"'
+    writer = csv.writer(response)
+    for row in monitor.quarter_csv_rows(scope, year, quarter):
+        writer.writerow(row)
+    return response

@@ -1,0 +1,87 @@
+"""Read path: querysets already limited to what the user may see, and shaped for their page."""
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
+from django.utils import timezone
+
+from casework.access import visible_case_filter
+from casework.deadlines import in_state
+from casework.models import Case, CaseEvent, CaseParticipant, Deadline, EctAdvice, Mentor
+from teams.models import Membership, School
+
+
+def visible_cases(user, *, deadline_state: str = "", now=None) -> QuerySet[Case]:
+    """The cases `user` may see, with what a list row shows (constant queries per page);
+    optionally only those with a clock in `deadline_state` (e.g. breached, warning) now."""
+    cases = (
+        Case.objects.filter(visible_case_filter(user))
+        .select_related("child", "school", "region")
+        .prefetch_related(Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "pk")))
+        .order_by("-signalled_at", "-pk")
+    )
+    if deadline_state:
+        clocks = Deadline.objects.filter(case=OuterRef("pk")).filter(in_state(deadline_state, now or timezone.now()))
+        cases = cases.filter(Exists(clocks))
+    return cases
+
+
+def with_timeline(case: Case) -> Case:
+    """The case with its events (and their actors) and clocks loaded, for a case page."""
+    prefetch_related_objects(
+        [case],
+        Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "pk")),
+        Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "pk")),
+    )
+    return case
+
+
+def case_file(case: Case) -> dict:
+    """What the case page shows besides the timeline: plans, approved advice, decisions, mentor,
+    arrangements (a fixed number of queries)."""
+    return {
+        "plans": case.plans.select_related("recorded_by")[:5],
+        "advices": case.ect_advices.filter(status=EctAdvice.Status.APPROVED).select_related("drafted_by", "reviewed_by"),
+        "vrijstellingen": case.vrijstellingen.select_related("requested_by", "advised_by", "decided_by"),
+        "placements": case.placements.select_related("school_board", "school", "decided_by"),
+        "mentor": case.mentors.filter(active=True).first(),
+        "arrangements": case.arrangements.prefetch_related("evaluations"),
+    }
+
+
+def mentor_page(case: Case, mentor: Mentor) -> dict:
+    """Only what the young person agreed to share with the JIM mentor."""
+    shared = set(mentor.share)
+    return {
+        "plan": case.plans.first() if Mentor.Share.PLAN in shared else None,
+        "advices": list(case.ect_advices.filter(status=EctAdvice.Status.APPROVED))
+        if Mentor.Share.ADVICE in shared else [],
+        "placements": list(case.placements.select_related("school_board", "school").exclude(kind="doe_advice"))
+        if Mentor.Share.DECISIONS in shared else [],
+        "vrijstellingen": list(case.vrijstellingen.filter(decided_at__isnull=False))
+        if Mentor.Share.DECISIONS in shared else [],
+    }
+
+
+def coordinated_clocks(user, *, state: str = "", now=None) -> QuerySet[Deadline]:
+    """Clocks of the open cases of the teams `user` coordinates (coordinator or chair), soonest
+    first; with `state`, only clocks in that state now."""
+    led_teams = Membership.objects.filter(
+        user=user, role__in=[Membership.Role.COORDINATOR, Membership.Role.CHAIR]).values("team_id")
+    clocks = (
+        Deadline.objects.filter(case__participants__team__in=led_teams)
+        .exclude(case__status=Case.Status.CLOSED)
+        .filter(visible_case_filter(user, "case_id"))
+        .select_related("case__child", "case__school")
+        .distinct()
+        .order_by("due_at", "pk")
+    )
+    if state:
+        clocks = clocks.filter(in_state(state, now or timezone.now()))
+    return clocks
+
+
+def case_participants(case: Case) -> QuerySet[CaseParticipant]:
+    return case.participants.select_related("team", "user").order_by("since", "pk")
+
+
+def schools_for_signal() -> QuerySet[School]:
+    return School.objects.select_related("region").order_by("name")

@@ -1,0 +1,88 @@
+"""Dutch web pages for cases. Thin: parse, call one selector or service, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from casework import selectors, services
+from casework.access import access_case_by_id, mentor_case_by_id
+from casework.forms import SignalForm
+from casework.models import Deadline
+from workflows.chart import case_flow_charts
+from workflows.inbox import open_tasks_of_case
+
+CASES_PER_PAGE = 25
+
+
+@login_required
+def case_list(request):
+    page = Paginator(selectors.visible_cases(request.user), CASES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "casework/case_list.html", {"page": page})
+
+
+@login_required
+def case_detail(request, case_id: int):
+    case = selectors.with_timeline(access_case_by_id(request.user, case_id, request=request))
+    context = {
+        "case": case,
+        "participants": selectors.case_participants(case),
+        "file": selectors.case_file(case),
+        "open_tasks": open_tasks_of_case(case),
+        "flow_charts": case_flow_charts(case),
+    }
+    return render(request, "casework/case_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def signal_new(request):
+    form = SignalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.signal_case(actor=request.user, data=form.to_signal_input())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        except services.DuplicateSignal as duplicate:
+            form.add_error(
+                None,
+                _("This child already has an open case (case %(id)s). Your signal has been added to it.")
+                % {"id": duplicate.case_id},
+            )
+        else:
+            messages.success(request, _("The case has been signalled. The team has 48 hours to act."))
+            return redirect("case-detail", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "casework/signal_form.html", {"form": form}, status=status)
+
+
+@login_required
+def mentor_view(request, case_id: int):
+    """The JIM mentor's read-only page: only the parts the young person agreed to share."""
+    case, mentor = mentor_case_by_id(request.user, case_id, request=request)
+    context = {"case": case, "mentor": mentor, "shared": selectors.mentor_page(case, mentor)}
+    return render(request, "casework/mentor.html", context)
+
+
+@login_required
+def clock_overview(request):
+    """The clocks of the teams the user coordinates, soonest first (filter by state)."""
+    state = request.GET.get("state", "")
+    if state not in Deadline.State.values:
+        state = ""
+    clocks = selectors.coordinated_clocks(request.user, state=state)
+    page = Paginator(clocks, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "casework/clocks.html", {"page": page, "state": state, "states": Deadline.State.choices})
+
+
+def not_found(request, exception=None):
+    """404: JSON under /api/, the Dutch page elsewhere. Says nothing about whether a case exists."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return render(request, "404.html", status=404)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    """Notifications (outbox, websocket push, e-mail) arrive here with the notifications issue."""
+
+    name = "notifications"
+    verbose_name = _("Notifications")

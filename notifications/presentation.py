@@ -1,0 +1,41 @@
+"""How a notification reads (title and link) in the user's language; never a child's name."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+TITLES = {
+    "task_available": lambda n: _("New task: %(task)s (case %(case)s)"),
+    "ect_advice_reviewed": lambda n: (_("ECT advice approved (case %(case)s)") if n.data.get("approved")
+                                      else _("ECT advice rejected (case %(case)s)")),
+    "vrijstelling_advised": lambda n: _("Exemption advice given (case %(case)s)"),
+    "placement_decided": lambda n: _("Placement decided (case %(case)s)"),
+    "registration_changed": lambda n: _("Registration changed (case %(case)s)"),
+    "deadline_warning": lambda n: _("Clock about to run out: %(clock)s (case %(case)s)"),
+    "deadline_breached": lambda n: _("Clock run out: %(clock)s (case %(case)s)"),
+    "case_closed": lambda n: _("Case %(case)s closed"),
+    "agenda_published": lambda n: _("Agenda published for the meeting of %(when)s"),
+    "meeting_item_added": lambda n: _("Item added to the meeting of %(when)s"),
+    "consent_changed": lambda n: (_("Consent given (case %(case)s)") if n.data.get("given")
+                                  else _("Consent withdrawn (case %(case)s)")),
+}
+
+
+def describe(notification) -> tuple[str, str]:
+    """(title, url) of a notification."""
+    from casework.models import Deadline
+
+    task_title = str(notification.task.flow_task.task_title) if notification.task_id and notification.task else ""
+    clock = notification.data.get("deadline_kind")
+    values = {"case": notification.case_id, "task": task_title,
+              "clock": str(Deadline.Kind(clock).label) if clock in Deadline.Kind.values else "",
+              "when": notification.data.get("starts", "")}
+    title = TITLES.get(notification.kind, lambda n: notification.kind)(notification) % values
+    if "meeting_id" in notification.data:
+        url = reverse("meeting", args=[notification.data["meeting_id"]])
+    elif notification.task_id and notification.kind == "task_available":
+        url = reverse("task-detail", args=[notification.task_id])
+    elif notification.case_id:
+        url = reverse("case-detail", args=[notification.case_id])
+    else:
+        url = reverse("notifications")
+    return title, url

@@ -1,0 +1,105 @@
+"""Who hears what: the one table of audiences (also in the README).
+
+| kind | audience |
+|---|---|
+| task_available | members of the task's team with its required role, or the region-role holders it needs; never the four-eyes excluded drafter |
+| ect_advice_reviewed | the drafter of the advice and the case team |
+| vrijstelling_advised | the region's Leerplicht team |
+| placement_decided | the case team (doorbraak or director decision) |
+| registration_changed | the case team |
+| consent_changed | the case team (a parent or young person gave or withdrew consent) |
+| deadline_warning | the open task's assignee; else its team; else the case team |
+| deadline_breached | coordinators of the case team, plus per clock: 48 hours → the region's ECT; 3 months → the MPL (VO) or DOE (PO) chair and the SWV director(s); arrangement evaluation → the case team |
+| case_closed | everyone on the case |
+| agenda_published | the meeting's invitees (the team) |
+| meeting_item_added | the meeting's invitees |
+
+Then, always: never the actor, and never anyone who cannot see the case.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from casework.models import CaseParticipant, EctAdvice
+from casework.responsibility import case_team, is_po_case, region_team
+from teams.models import Membership, RegionRole, Team, User
+
+
+def team_members(team: Team | None, role: str = "") -> QuerySet[User]:
+    if team is None:
+        return User.objects.none()
+    members = Membership.objects.filter(team=team)
+    if role:
+        members = members.filter(role=role)
+    return User.objects.filter(pk__in=members.values("user_id"))
+
+
+def region_role_holders(case, role: str) -> QuerySet[User]:
+    return User.objects.filter(pk__in=RegionRole.objects.filter(region=case.region, role=role).values("user_id"))
+
+
+def everyone_on(case) -> QuerySet[User]:
+    return User.objects.filter(
+        Q(pk__in=Membership.objects.filter(team__case_participations__case=case).values("user_id"))
+        | Q(pk__in=CaseParticipant.objects.filter(case=case, user__isnull=False)
+            .exclude(reason=CaseParticipant.Reason.MENTOR).values("user_id"))
+    )
+
+
+def can_see(case) -> Exists:
+    """Users who may see the case (the same rule as casework.access, from the user's side)."""
+    my_teams = Membership.objects.filter(user=OuterRef(OuterRef("pk"))).values("team_id")
+    return Exists(CaseParticipant.objects.filter(case=case).filter(
+        Q(team__in=my_teams) | (Q(user=OuterRef("pk")) & ~Q(reason=CaseParticipant.Reason.MENTOR))))
+
+
+def most_urgent_task(case):
+    """The case's open human task that is due first (what a clock warning is about)."""
+    from django.apps import apps
+
+    tasks = apps.get_model("workflows", "CaseTask").objects
+    return (tasks.filter(case=case, status__in=["NEW", "ASSIGNED", "STARTED"], flow_task_type="HUMAN")
+            .order_by("due_at", "pk").first())
+
+
+def audience(kind: str, *, case, task=None, data=None) -> QuerySet[User]:
+    data = data or {}
+    if kind == "task_available":
+        users = (region_role_holders(case, task.region_role) if task.region_role
+                 else team_members(task.team, task.required_role))
+        if task.excluded_user_id:
+            users = users.exclude(pk=task.excluded_user_id)
+        return users
+    if kind == "ect_advice_reviewed":
+        drafter = EctAdvice.objects.filter(pk=data.get("advice_id")).values("drafted_by_id")
+        return User.objects.filter(Q(pk__in=drafter) | Q(pk__in=team_members(case_team(case)).values("pk")))
+    if kind == "vrijstelling_advised":
+        return team_members(region_team(case, Team.Kind.LEERPLICHT))
+    if kind in ("placement_decided", "registration_changed", "consent_changed"):
+        return team_members(case_team(case))
+    if kind == "deadline_warning":
+        task = task or most_urgent_task(case)
+        if task is not None and task.owner_id:
+            return User.objects.filter(pk=task.owner_id)
+        if task is not None and task.team_id:
+            return team_members(task.team)
+        return team_members(case_team(case))
+    if kind == "deadline_breached":
+        users = team_members(case_team(case), Membership.Role.COORDINATOR)
+        clock = data.get("deadline_kind")
+        if clock == "team_action_48h":
+            users = users | team_members(region_team(case, Team.Kind.ECT))
+        elif clock == "offer_3_months":
+            chair_team = region_team(case, Team.Kind.DOE if is_po_case(case) else Team.Kind.MPL)
+            users = (users | team_members(chair_team, Membership.Role.CHAIR)
+                     | region_role_holders(case, RegionRole.Role.SWV_DIRECTOR))
+        elif clock == "arrangement_evaluation":
+            users = users | team_members(case_team(case))
+        return users
+    if kind == "case_closed":
+        return everyone_on(case)
+    if kind in ("agenda_published", "meeting_item_added"):
+        from django.apps import apps
+
+        attendance = apps.get_model("workflows", "Attendance").objects.filter(meeting_id=data["meeting_id"])
+        return User.objects.filter(pk__in=attendance.values("user_id"))
+    raise ValueError(f"unknown notification kind {kind!r}")

@@ -1,0 +1,206 @@
+"""Who works on cases: regions (samenwerkingsverbanden), schools, teams and their members."""
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A professional (or, later, a JIM mentor) who signs in to casework."""
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class Sector(models.TextChoices):
+    PO = "po", _("Primary education (PO)")
+    VO = "vo", _("Secondary education (VO)")
+    SO = "so", _("Special primary education (SO)")
+    VSO = "vso", _("Special secondary education (VSO)")
+    MBO = "mbo", _("Vocational education (MBO)")
+
+
+# Sectors whose schools work their cases in a kindteam; all others in an AOJ-team.
+KINDTEAM_SECTORS = frozenset({Sector.PO, Sector.SO})
+
+
+class Region(models.Model):
+    """A samenwerkingsverband (SWV): responsible for suitable education in its region."""
+
+    class RegionSector(models.TextChoices):
+        PO = "po", _("PO")
+        VO = "vo", _("VO")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    sector = models.CharField(_("sector"), max_length=2, choices=RegionSector.choices)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region (samenwerkingsverband)")
+        verbose_name_plural = _("regions (samenwerkingsverbanden)")
+
+    def __str__(self):
+        return self.name
+
+
+class SchoolBoard(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("school board")
+        verbose_name_plural = _("school boards")
+
+    def __str__(self):
+        return self.name
+
+
+class School(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    brin = models.CharField(
+        _("BRIN code"),
+        max_length=6,
+        unique=True,
+        validators=[RegexValidator(r"^\d{2}[A-Z]{2}(\d{2})?$", _("A BRIN code is 2 digits and 2 capitals, e.g. 12AB."))],
+    )
+    sector = models.CharField(_("sector"), max_length=3, choices=Sector.choices)
+    board = models.ForeignKey(SchoolBoard, on_delete=models.PROTECT, related_name="schools", verbose_name=_("school board"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="schools", verbose_name=_("region"))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def team_kind(self) -> str:
+        """The kind of team that works this school's cases."""
+        return Team.Kind.KINDTEAM if self.sector in KINDTEAM_SECTORS else Team.Kind.AOJ
+
+
+class Team(models.Model):
+    class Kind(models.TextChoices):
+        AOJ = "aoj", _("AOJ-team")
+        KINDTEAM = "kindteam", _("Kindteam")
+        ECT = "ect", _("Expertise- & Consultatieteam (ECT)")
+        MPL = "mpl", _("MPL commission")
+        DOE = "doe", _("DOE-team")
+        LEERPLICHT = "leerplicht", _("Leerplicht")
+        WIJ = "wij", _("WIJ-team")
+        JGZ = "jgz", _("JGZ / GGD")
+
+    SCHOOL_KINDS = (Kind.AOJ, Kind.KINDTEAM)
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="teams", verbose_name=_("region"))
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="teams", verbose_name=_("school")
+    )
+    members = models.ManyToManyField(User, through="Membership", related_name="teams")
+    # The team's meeting rhythm (weekly): meeting tasks are due at the next meeting.
+    meeting_weekday = models.PositiveSmallIntegerField(
+        _("meeting day"), null=True, blank=True, choices=[(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")),
+                                                          (3, _("Thursday")), (4, _("Friday"))])
+    meeting_time = models.TimeField(_("meeting time"), null=True, blank=True)
+    meeting_minutes = models.PositiveSmallIntegerField(_("meeting length (minutes)"), default=90)
+    calendar_token = models.CharField(max_length=64, blank=True, editable=False,
+                                      help_text=_("Secret part of the team's calendar feed address."))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [
+            models.CheckConstraint(
+                name="team_school_iff_school_kind",
+                condition=(Q(kind__in=["aoj", "kindteam"], school__isnull=False)
+                           | (~Q(kind__in=["aoj", "kindteam"]) & Q(school__isnull=True))),
+            ),
+            models.UniqueConstraint(fields=["school", "kind"], name="one_team_of_a_kind_per_school"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.kind in self.SCHOOL_KINDS and not self.school_id:
+            raise ValidationError({"school": _("An AOJ-team or kindteam belongs to a school.")})
+        if self.kind not in self.SCHOOL_KINDS and self.school_id:
+            raise ValidationError({"school": _("Only an AOJ-team or kindteam belongs to a school.")})
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", _("member")
+        COORDINATOR = "coordinator", _("coordinator")
+        CONSULTANT = "consultant", _("consultant")
+        CHAIR = "chair", _("chair")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team"))
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "team"], name="one_membership_per_team")]
+
+    def __str__(self):
+        return f"{self.user} – {self.team} ({self.get_role_display()})"
+
+
+class RegionRole(models.Model):
+    """A role someone holds for a whole region rather than in a team."""
+
+    class Role(models.TextChoices):
+        SWV_DIRECTOR = "swv_director", _("SWV director (doorzettingsmacht)")
+        PRIVACY_OFFICER = "privacy_officer", _("privacy officer")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="region_roles", verbose_name=_("user"))
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="roles", verbose_name=_("region"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("region role")
+        verbose_name_plural = _("region roles")
+        constraints = [models.UniqueConstraint(fields=["user", "region", "role"], name="one_region_role")]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} ({self.region})"
+
+
+def next_meeting(team: Team, after) -> dt.datetime | None:
+    """The start of the team's next weekly meeting after `after`, or None without a rhythm."""
+    if team is None or team.meeting_weekday is None or team.meeting_time is None:
+        return None
+    local = timezone.localtime(after)
+    days = (team.meeting_weekday - local.weekday()) % 7
+    candidate = timezone.make_aware(dt.datetime.combine(local.date() + dt.timedelta(days=days), team.meeting_time))
+    if candidate <= after:
+        candidate += dt.timedelta(days=7)
+    return candidate
+
+
+def team_for_school(school: School) -> Team | None:
+    """The AOJ-team (VO) or kindteam (PO) that works the cases of this school."""
+    return Team.objects.filter(school=school, kind=school.team_kind).first()
+
+
+def leerplicht_team(region: Region) -> Team | None:
+    """The region's Leerplicht team, which works the cases of absolute verzuimers."""
+    return Team.objects.filter(region=region, kind=Team.Kind.LEERPLICHT).first()

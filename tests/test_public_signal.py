@@ -1,0 +1,85 @@
+"""The public form for parents and young people: protected (rate limit, honeypot), and a signal
+becomes a case only after Leerplicht verifies it (a task in their queue)."""
+
+import pytest
+from django.test import Client
+
+from casework.models import Case, PublicSignal
+from tests.flowkit import open_nodes
+from workflows.inbox import nodes_named
+from workflows.models import CaseTask
+
+pytestmark = pytest.mark.django_db
+
+
+def form(demo, **changes):
+    data = {"reporter_role": "ouder", "given_name": "Pim", "family_name": "Publiek", "birth_date": "2013-04-04",
+            "school": demo["schools"]["vo"], "region": "", "absent_since": "2026-10-01",
+            "description": "Mijn zoon durft niet meer naar school.", "reporter_name": "Ouder (synthetisch)",
+            "reporter_contact": "06-99999999", "website": ""}
+    data.update(changes)
+    return data
+
+
+def verification_task():
+    return CaseTask.objects.get(flow_task__in=nodes_named("verify_signal"))
+
+
+def test_a_public_signal_waits_for_leerplicht_and_becomes_a_case(api, demo, u):
+    response = Client().post("/melden/", form(demo))
+    assert response.status_code == 200 and "Bedankt voor uw bericht" in response.content.decode()
+    signal = PublicSignal.objects.get()
+    assert signal.status == "pending" and not Case.objects.exists()  # not a case yet
+    task = verification_task()
+    assert task.team.kind == "leerplicht" and task.case is None and task.due_at
+    queue = api(u["leerplicht"]).get("/api/tasks/?scope=queue").json()["results"]
+    assert [t["flow_task"] for t in queue] == ["verify_signal"]
+    for role in ("aoj", "outsider", "ect"):
+        assert api(u[role]).get(f"/api/tasks/{task.pk}/").status_code == 404
+    page = Client()
+    page.force_login(u["leerplicht"])
+    assert "Mijn zoon durft niet meer naar school." in page.get(f"/task/{task.pk}/").content.decode()
+
+    bad = api(u["leerplicht"]).post(f"/api/tasks/{task.pk}/complete/", {"verified": True}, format="json")
+    assert bad.status_code == 400 and "registration" in bad.json()
+    done = api(u["leerplicht"]).post(f"/api/tasks/{task.pk}/complete/",
+                                     {"verified": True, "registration": "lrv", "category": "schoolweigeraar"},
+                                     format="json")
+    assert done.status_code == 200, done.content
+    case = Case.objects.get()
+    signal.refresh_from_db()
+    assert signal.status == "verified" and signal.case == case
+    assert (case.signaller_role, case.registration, case.child.given_name) == ("ouder", "lrv", "Pim")
+    assert open_nodes(case) == ["team_review"]
+
+
+def test_rejected_signal_keeps_no_personal_data(api, demo, u):
+    Client().post("/melden/", form(demo))
+    task = verification_task()
+    assert api(u["leerplicht"]).post(f"/api/tasks/{task.pk}/complete/", {"verified": False},
+                                     format="json").status_code == 400  # a reason is required
+    api(u["leerplicht"]).post(f"/api/tasks/{task.pk}/complete/",
+                              {"verified": False, "reason": "Zit al op een andere school."}, format="json")
+    signal = PublicSignal.objects.get()
+    assert signal.status == "rejected" and signal.reason == "Zit al op een andere school."
+    assert "Pim" not in str(PublicSignal.objects.values().get()) and not Case.objects.exists()
+
+
+def test_honeypot_and_rate_limit(demo):
+    robot = Client()
+    assert robot.post("/melden/", form(demo, website="http://spam.example")).status_code == 200
+    assert not PublicSignal.objects.exists()
+    visitor = Client(REMOTE_ADDR="10.9.9.9")
+    answers = [visitor.post("/melden/", form(demo, family_name=f"Publiek{n}"), REMOTE_ADDR="10.9.9.9").status_code
+               for n in range(6)]
+    assert answers == [200] * 5 + [429]
+    assert PublicSignal.objects.count() == 5
+
+
+def test_bad_public_signal_is_refused_with_field_errors(demo):
+    response = Client().post("/melden/", form(demo, absent_since="2099-01-01"))
+    assert response.status_code == 400
+    assert "De eerste dag thuis kan niet in de toekomst liggen." in response.content.decode()
+    response = Client().post("/melden/", form(demo, reporter_contact=""))
+    assert response.status_code == 400 and "Dit veld is vereist." in response.content.decode()
+    assert not PublicSignal.objects.exists()

@@ -1,0 +1,117 @@
+"""seed_demo: the JSON contract, idempotence, and refusal in production."""
+
+import json
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from casework.models import AccessLog, Case, CaseEvent, CaseParticipant, Child
+from teams.models import Membership, Region, RegionRole, School, SchoolBoard, Team, User
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
+ROLES = {"aoj", "aoj_2", "kindteam", "ect", "ect_2", "leerplicht", "mpl_chair", "doe_chair",
+         "swv_director", "privacy_officer", "outsider"}
+
+
+def seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot():
+    """Everything seed_demo writes, as comparable rows."""
+    return {
+        "regions": sorted(Region.objects.values_list("pk", "name", "sector")),
+        "boards": sorted(SchoolBoard.objects.values_list("pk", "name")),
+        "schools": sorted(School.objects.values_list("pk", "name", "brin", "sector", "board_id", "region_id")),
+        "teams": sorted(Team.objects.values_list("pk", "name", "kind", "region_id", "school_id")),
+        "users": sorted(User.objects.values_list("pk", "username", "first_name", "last_name", "password")),
+        "memberships": sorted(Membership.objects.values_list("user_id", "team_id", "role")),
+        "region_roles": sorted(RegionRole.objects.values_list("user_id", "region_id", "role")),
+        "children": sorted(Child.objects.values_list("pk", "match_key")),
+        "cases": sorted(Case.objects.values_list("pk", "child_id", "status", "registration")),
+        "events": CaseEvent.objects.count(),
+        "participants": CaseParticipant.objects.count(),
+        "access": AccessLog.objects.count(),
+    }
+
+
+def test_json_contract():
+    result = json.loads(seed("--json", "--no-history"))
+    assert set(result) == {"password", "users", "schools"}
+    assert set(result["users"]) == ROLES
+    assert set(result["schools"]) == {"vo", "vo_2", "po"}
+    users = {role: User.objects.get(username=name) for role, name in result["users"].items()}
+    for user in users.values():
+        assert user.check_password(result["password"])
+    vo = School.objects.get(pk=result["schools"]["vo"])
+    vo_2 = School.objects.get(pk=result["schools"]["vo_2"])
+    po = School.objects.get(pk=result["schools"]["po"])
+    assert (vo.sector, vo_2.sector, po.sector) == ("vo", "vo", "po")
+    aoj_vo = Team.objects.get(school=vo, kind="aoj")
+    assert set(aoj_vo.members.values_list("username", flat=True)) == {users["aoj"].username, users["aoj_2"].username}
+    assert users["kindteam"].teams.get().school == po
+    assert set(users["outsider"].teams.values_list("school", flat=True)) == {vo_2.pk}
+    for role in ("ect", "ect_2"):
+        assert set(users[role].memberships.values_list("team__kind", "role")) == {("ect", "consultant")}
+    assert users["mpl_chair"].memberships.get().team.kind == "mpl"
+    assert users["doe_chair"].memberships.get().team.kind == "doe"
+    assert users["leerplicht"].memberships.filter(team__kind="leerplicht").exists()
+    assert RegionRole.objects.filter(user=users["swv_director"], role="swv_director").exists()
+    assert RegionRole.objects.filter(user=users["privacy_officer"], role="privacy_officer").exists()
+    # Demo cases: the outsider sees only the case of their own school.
+    outsider_cases = Case.objects.filter(participants__team__memberships__user=users["outsider"])
+    assert outsider_cases.count() == 1 and outsider_cases.get().school == vo_2
+
+
+def test_json_is_the_only_stdout():
+    out = seed("--json", "--no-history")
+    assert out.count("\n") <= 1
+    json.loads(out)
+
+
+def test_twice_leaves_the_same_data():
+    """Including the year of synthetic history (made through the services in time travel)."""
+    seed()
+    first = snapshot()
+    assert len(first["cases"]) > 50 and first["users"]
+    seed()
+    seed("--json")
+    assert snapshot() == first
+
+
+def test_if_empty_does_nothing_on_a_seeded_database():
+    seed("--no-cases")
+    before = snapshot()
+    seed("--if-empty")
+    assert snapshot() == before
+
+
+def test_demo_password_from_environment(settings):
+    settings.CASEWORK_DEMO_PASSWORD = "another-demo-pass"
+    result = json.loads(seed("--json", "--no-cases"))
+    assert result["password"] == "another-demo-pass"
+    assert User.objects.get(username="aoj").check_password("another-demo-pass")
+
+
+def test_refused_in_production(tmp_path):
+    env = {
+        **os.environ,
+        "CASEWORK_ENV": "production",
+        "SECRET_KEY": "x" * 64,
+        "DEBUG": "false",
+        "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "ALLOWED_HOSTS": "casework.example.org",
+    }
+    done = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "refuses to run with CASEWORK_ENV=production" in done.stderr

@@ -1,0 +1,43 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkflowsConfig(AppConfig):
+    """The viewflow case flow (CaseFlow), its inbox and task pages."""
+
+    name = "workflows"
+    verbose_name = _("Workflows")
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from casework.signals import case_opened, escalation_needed
+        from workflows.models import CaseTask
+
+        case_opened.connect(start_case_flow, dispatch_uid="workflows.start_case_flow")
+        escalation_needed.connect(start_escalation_flow, dispatch_uid="workflows.start_escalation_flow")
+        post_save.connect(announce_new_task, sender=CaseTask, dispatch_uid="workflows.announce_new_task")
+
+
+def start_case_flow(sender, case, actor, **kwargs):
+    """Every opened case gets its process, in the same transaction (first task: team_review)."""
+    from notifications.services import acting_as
+    from workflows.flows import CaseFlow
+
+    with acting_as(actor):
+        CaseFlow.start.run(case=case)
+
+
+def announce_new_task(sender, instance, created, **kwargs):
+    """A new human task is in a team's queue: tell the team (inside the same transaction)."""
+    if created and instance.flow_task_type == "HUMAN" and instance.case_id:
+        from notifications.services import notify
+
+        notify(kind="task_available", case=instance.case, task=instance)
+
+
+def start_escalation_flow(sender, case, **kwargs):
+    """A breached clock put the case on the ladder: its escalation flow starts (or keeps running)."""
+    from workflows.flows import start_escalation_for
+
+    start_escalation_for(case)

@@ -1,0 +1,148 @@
+"""The form of each task, in Dutch; the same fields for the web page and the API payload.
+
+Forms parse and type the input; the rules (what is required when, who may decide) are in
+the core services, whose field errors are put back on these forms.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casework.forms import DateInput
+from casework.models import Arrangement, ArrangementEvaluation, Case, Mentor, Route, Vrijstelling
+from teams.models import School, SchoolBoard, User
+
+YES_NO = [(True, _("Yes")), (False, _("No"))]
+
+
+class TaskForm(forms.Form):
+    def add_service_errors(self, error) -> None:
+        for field, messages in error.message_dict.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+
+def yes_no(label, **kwargs):
+    """A required yes/no answer: a radio pair on the page, `true`/`false` in JSON."""
+    return forms.NullBooleanField(label=label, widget=forms.RadioSelect(choices=YES_NO), **kwargs)
+
+
+class RequiredYesNoMixin:
+    yes_no_fields: tuple[str, ...] = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.yes_no_fields:
+            if cleaned.get(name) is None and name not in self.errors:
+                self.add_error(name, _("Answer yes or no."))
+        return cleaned
+
+
+class TeamReviewForm(TaskForm):
+    plan = forms.CharField(label=_("Plan of action"), widget=forms.Textarea(attrs={"rows": 6}),
+                           help_text=_("What will be done, by whom, by when."))
+    routes = forms.MultipleChoiceField(label=_("Routes"), choices=Route.choices, required=False,
+                                       widget=forms.CheckboxSelectMultiple,
+                                       help_text=_("The chosen routes run at the same time; the case comes back "
+                                                   "to the team when all are done."))
+    outcome = forms.ChoiceField(label=_("Close the case with outcome"), required=False,
+                                choices=[("", "—"), *Case.Outcome.choices],
+                                help_text=_("Only without routes: closes the case."))
+
+
+class EctDraftForm(TaskForm):
+    question = forms.CharField(label=_("Question to the ECT"), widget=forms.Textarea(attrs={"rows": 3}))
+    advice = forms.CharField(label=_("Advice"), widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class EctApproveForm(RequiredYesNoMixin, TaskForm):
+    yes_no_fields = ("approved",)
+    approved = yes_no(_("Approve the advice?"), required=False)
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Required when you reject the advice; the drafter sees it."))
+
+
+class VrijstellingRequestForm(TaskForm):
+    grounds = forms.ChoiceField(label=_("Grounds"), choices=Vrijstelling.Grounds.choices)
+    motivation = forms.CharField(label=_("Motivation"), widget=forms.Textarea(attrs={"rows": 4}))
+    medical_statement = forms.BooleanField(
+        label=_("A doctor's statement is on file"), required=False,
+        help_text=_("Only whether it exists; never record medical details here."),
+    )
+
+
+class VrijstellingAdviceForm(TaskForm):
+    advice = forms.ChoiceField(label=_("Advice"), choices=Vrijstelling.Advice.choices)
+    motivation = forms.CharField(label=_("Motivation"), widget=forms.Textarea(attrs={"rows": 4}))
+    alternatives = forms.CharField(label=_("Alternatives"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                   help_text=_("Education or care that could make the exemption unnecessary."))
+
+
+class VrijstellingDecisionForm(RequiredYesNoMixin, TaskForm):
+    yes_no_fields = ("granted",)
+    granted = yes_no(_("Exemption granted?"), required=False)
+    until = forms.DateField(label=_("Exempted until"), required=False, widget=DateInput())
+    motivation = forms.CharField(label=_("Motivation"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class PlacementFields(forms.Form):
+    school_board = forms.ModelChoiceField(label=_("School board with the duty of care"),
+                                          queryset=SchoolBoard.objects.all())
+    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.all(), required=False)
+
+
+class DoorbraakDecisionForm(RequiredYesNoMixin, PlacementFields, TaskForm):
+    yes_no_fields = ("preference_followed",)
+    start_date = forms.DateField(label=_("Placement starts on"), widget=DateInput())
+    preference_followed = yes_no(_("Is the pupil's first preference followed?"), required=False)
+    motivation = forms.CharField(label=_("Motivation"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                                 help_text=_("Required when the first preference is not followed."))
+
+
+class DoeAdviceForm(PlacementFields, TaskForm):
+    advice = forms.CharField(label=_("Placement advice"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class DirectorDecisionForm(PlacementFields, TaskForm):
+    start_date = forms.DateField(label=_("Placement starts on"), widget=DateInput())
+    motivation = forms.CharField(label=_("Motivation"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class JimAssignmentForm(TaskForm):
+    mentor_name = forms.CharField(label=_("Mentor's name"), max_length=200)
+    relation = forms.CharField(label=_("Relation to the young person"), max_length=200)
+    contact = forms.CharField(label=_("Phone or e-mail"), max_length=200)
+    consent = forms.BooleanField(label=_("The young person chose this mentor and agrees"), required=False)
+    share = forms.MultipleChoiceField(label=_("Share with the mentor"), choices=Mentor.Share.choices,
+                                      required=False, widget=forms.CheckboxSelectMultiple,
+                                      help_text=_("Only what the young person agreed to share."))
+    mentor_username = forms.ModelChoiceField(
+        label=_("Mentor's account (username)"), queryset=User.objects.filter(is_active=True),
+        to_field_name="username", required=False, widget=forms.TextInput,
+        help_text=_("Optional: an existing account through which the mentor reads only the shared parts."),
+    )
+
+
+class ArrangementSetupForm(TaskForm):
+    education = forms.CharField(label=_("Education (school / OPDC)"), max_length=200)
+    care_provider = forms.CharField(label=_("Care provider"), max_length=200)
+    funding = forms.ChoiceField(label=_("Funding"), choices=Arrangement.Funding.choices)
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
+    end_date = forms.DateField(label=_("End date"), widget=DateInput())
+    evaluation_weeks = forms.IntegerField(label=_("Evaluate every (weeks)"), min_value=1, max_value=52)
+
+
+class ArrangementEvaluationForm(TaskForm):
+    result = forms.ChoiceField(label=_("Result"), choices=ArrangementEvaluation.Result.choices,
+                               widget=forms.RadioSelect)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class SignalVerificationForm(RequiredYesNoMixin, TaskForm):
+    yes_no_fields = ("verified",)
+    verified = yes_no(_("Is this a child out of school that needs a case?"), required=False)
+    registration = forms.ChoiceField(label=_("Registration"), required=False,
+                                     choices=[("", "—"), *Case.Registration.choices],
+                                     help_text=_("Required when you take the signal up."))
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=[("", "—"), *Case.Category.choices])
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Required when you do not take the signal up."))

@@ -1,0 +1,156 @@
+"""viewflow's process and task rows for cases.
+
+`CaseProcess` links a viewflow process to its `Case`. `CaseTask` is the flows' task class:
+viewflow's task columns plus the case, the team whose queue offers the task, the role or
+region role needed to take it, and a user who may not take it (four eyes). These columns are
+filled when a task is created (from its node's assignment, see `workflows.nodes`), so an
+inbox is a plain indexed query.
+
+Being its own table (not a child of viewflow's `Task`), it is not seen by the parts of
+viewflow that read `viewflow.Task` directly: timer nodes, `Flow.cancel`, `TerminateEnd` and
+viewflow's own task pages. casework uses none of them: clocks are Deadline rows, and the
+inbox and task pages are casework's own.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import AbstractTask, Process
+from viewflow.workflow.status import STATUS
+
+from casework.models import Case
+from teams.models import Membership, RegionRole, Team
+
+OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+STATUS_LABELS = {
+    STATUS.NEW: _("open"),
+    STATUS.ASSIGNED: _("claimed"),
+    STATUS.STARTED: _("in progress"),
+    STATUS.DONE: _("completed"),
+    STATUS.CANCELED: _("cancelled"),
+    STATUS.ERROR: _("error"),
+}
+
+
+class CaseProcess(Process):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="processes", verbose_name=_("case"))
+
+    class Meta:
+        verbose_name = _("case process")
+        verbose_name_plural = _("case processes")
+
+
+class SignalProcess(Process):
+    """The verification of a public signal by Leerplicht (before there is a case)."""
+
+    public_signal = models.ForeignKey("casework.PublicSignal", on_delete=models.CASCADE, related_name="processes")
+
+    class Meta:
+        verbose_name = _("signal verification")
+        verbose_name_plural = _("signal verifications")
+
+
+class CaseTask(AbstractTask):
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, verbose_name=_("process"))
+    data = models.JSONField(default=dict, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="tasks",
+                             verbose_name=_("case"), help_text=_("Empty only for the verification of a public signal."))
+    public_signal = models.ForeignKey("casework.PublicSignal", on_delete=models.CASCADE, null=True, blank=True,
+                                      related_name="tasks")
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name=_("team")
+    )
+    required_role = models.CharField(_("required role"), max_length=12, choices=Membership.Role.choices, blank=True)
+    region_role = models.CharField(_("region role"), max_length=20, choices=RegionRole.Role.choices, blank=True)
+    excluded_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text=_("May not take this task (four eyes)."),
+    )
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        indexes = [
+            models.Index(fields=["team", "status", "created"], name="casetask_queue"),
+            models.Index(fields=["owner", "status", "created"], name="casetask_owner"),
+            models.Index(fields=["case", "status"], name="casetask_case"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.case_id and not self.public_signal_id:
+            self.case_id = getattr(self.process, "case_id", None)
+            self.public_signal_id = getattr(self.process, "public_signal_id", None)
+            prepare = getattr(self.flow_task, "prepare_task", None)
+            if prepare is not None:
+                prepare(self)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due_at is not None and self.status in OPEN_STATUSES and self.due_at < timezone.now()
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS.get(self.status, self.status))
+
+    @property
+    def node_name(self) -> str:
+        return self.flow_task.name if self.flow_task else ""
+
+
+class Meeting(models.Model):
+    """A team's case meeting (AOJ-team weekly at the school, the ECT's casuïstiekoverleg, the MPL).
+
+    Its agenda is made of the team's open meeting tasks; each decision is recorded through the
+    task's own form (workflows.tasks.complete_task). Closing freezes the minutes."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        OPEN = "open", _("in session")
+        CLOSED = "closed", _("closed")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="meetings", verbose_name=_("team"))
+    starts_at = models.DateTimeField(_("starts at"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PLANNED)
+    chair = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("chair"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [models.UniqueConstraint(fields=["team", "starts_at"], name="one_meeting_per_team_time")]
+
+    def __str__(self):
+        return f"{self.team} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class AgendaItem(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    task = models.ForeignKey(CaseTask, on_delete=models.CASCADE, related_name="agenda_items")
+    position = models.PositiveIntegerField(default=0)
+    minutes = models.TextField(_("minutes"), blank=True)
+    decided = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "task"], name="one_item_per_task")]
+
+    def __str__(self):
+        return f"{self.meeting_id}#{self.position}"
+
+
+class Attendance(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    present = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="one_attendance_per_user")]
+
+    def __str__(self):
+        return f"{self.user_id}@{self.meeting_id}"
