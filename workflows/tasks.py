@@ -44,7 +44,7 @@ def refusal(user, task: CaseTask) -> str:
 
 
 def _locked(task: CaseTask) -> CaseTask:
-    return CaseTask.objects.select_for_update().select_related("case").get(pk=task.pk)
+    return CaseTask.objects.select_for_update(of=("self",)).select_related("case").get(pk=task.pk)
 
 
 def _ensure_open_for(user, task: CaseTask) -> None:
