@@ -1,9 +1,9 @@
-"""Dutch web forms for cases. They parse input; the rules live in casework.services."""
+"""Dutch web forms for cases. They parse input; the rules live in casework.services (and casefile)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import Case
+from casework.models import Case, Document
 from casework.selectors import schools_for_signal
 from casework.services import SignalInput
 from teams.models import Region, Sector
@@ -16,7 +16,16 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class SignalForm(forms.Form):
+class ServiceErrorsMixin:
+    def add_service_errors(self, error) -> None:
+        """Put the service's field errors on the fields they belong to."""
+        for field, messages in (error.message_dict if hasattr(error, "error_dict")
+                                else {None: error.messages}).items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+
+class SignalForm(ServiceErrorsMixin, forms.Form):
     given_name = forms.CharField(label=_("Given name"), max_length=100)
     family_name = forms.CharField(label=_("Family name"), max_length=150)
     birth_date = forms.DateField(label=_("Birth date"), widget=DateInput())
@@ -64,8 +73,23 @@ class SignalForm(forms.Form):
             summary=data["summary"],
         )
 
-    def add_service_errors(self, error) -> None:
-        """Put the service's field errors on the fields they belong to."""
-        for field, messages in error.message_dict.items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
+
+
+class NoteForm(ServiceErrorsMixin, forms.Form):
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("Mention a colleague on the case with @username to tell them."))
+    shared_with_mentor = forms.BooleanField(
+        label=_("Share with the JIM mentor"), required=False,
+        help_text=_("Only shown to the mentor when the young person agreed to share notes."))
+    corrects = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class DocumentForm(ServiceErrorsMixin, forms.Form):
+    file = forms.FileField(label=_("File"))
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=Document.Kind.choices, initial=Document.Kind.OTHER)
+
+
+class FollowUpForm(ServiceErrorsMixin, forms.Form):
+    follow_up_on = forms.DateField(label=_("Follow up on"), required=False, widget=DateInput(),
+                                   help_text=_("The task leaves your lists until this date and comes back with a "
+                                               "notification. Leave empty to bring it back now."))

@@ -169,6 +169,12 @@ class CaseEvent(models.Model):
         "access_link_created": _("Personal link sent"),
         "consent_given": _("Consent given"),
         "consent_withdrawn": _("Consent withdrawn"),
+        "note_added": _("Note added"),
+        "note_edited": _("Note edited"),
+        "note_corrected": _("Correction note added"),
+        "document_uploaded": _("Document added"),
+        "task_assigned": _("Task assigned"),
+        "task_released": _("Task released to the queue"),
     }
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
@@ -296,6 +302,7 @@ class AccessLog(AppendOnlyModel):
         SIGNAL = "signal", _("signalled")
         MENTOR_VIEW = "mentor_view", _("viewed as JIM mentor")
         LINK_VIEW = "link_view", _("viewed through a personal link")
+        DOWNLOAD = "download", _("downloaded a document")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="+", verbose_name=_("user"))
@@ -480,6 +487,7 @@ class Mentor(models.Model):
         PLAN = "plan", _("the plan of action")
         ADVICE = "advice", _("the advice")
         DECISIONS = "decisions", _("the decisions")
+        NOTES = "notes", _("the notes the team marks for the mentor")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="mentors", verbose_name=_("case"))
     name = models.CharField(_("mentor's name"), max_length=200)
@@ -811,3 +819,78 @@ class PublicSignal(models.Model):
 
     def __str__(self):
         return f"{_('public signal')} {self.pk}"
+
+
+def document_storage():
+    """Where case documents live: the `documents` storage (file system in `make run`, an
+    S3-compatible store in production; never a public URL)."""
+    from django.core.files.storage import storages
+
+    return storages["documents"]
+
+
+def document_path(document, filename: str) -> str:
+    """A random name per upload under the case's folder: the original name is kept in the row only."""
+    import uuid
+
+    return f"cases/{document.case_id}/{uuid.uuid4().hex}"
+
+
+class Note(models.Model):
+    """A short text on a case by one of its participants. Editable by its author for a short
+    window (CASEWORK_NOTE_EDIT_MINUTES); after that only a correction note can follow it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes", verbose_name=_("case"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("author"))
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
+                                 verbose_name=_("corrects note"))
+    shared_with_mentor = models.BooleanField(
+        _("share with the JIM mentor"), default=False,
+        help_text=_("Only when the young person agreed to share notes with their JIM mentor."))
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+",
+                                      verbose_name=_("mentioned"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        indexes = [models.Index(fields=["case", "created_at"], name="note_case_created")]
+
+    def __str__(self):
+        return f"{_('note')} {self.pk}"
+
+
+class Document(models.Model):
+    """A file on a case (plan van aanpak, school report, advice). Stored under a random name in
+    the `documents` storage; read only through the download view, which checks access and logs."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("plan of action")
+        SCHOOL_REPORT = "school_report", _("school report")
+        ADVICE = "advice", _("advice")
+        DECISION = "decision", _("decision")
+        CORRESPONDENCE = "correspondence", _("correspondence")
+        OTHER = "other", _("other")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents", verbose_name=_("case"))
+    kind = models.CharField(_("kind of document"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    file = models.FileField(_("file"), storage=document_storage, upload_to=document_path, max_length=200)
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self):
+        return f"{_('document')} {self.pk}"

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from casework import monitor
 from casework.forms import DateInput
+from casework.paging import query_without_page
 from teams.models import Region, School, Sector
 
 
@@ -115,7 +116,7 @@ def quarter_report(request):
             for key, label in monitor.INSPECTIE_ROWS]
     return render(request, "monitor/quarter.html", {
         "year": year, "quarter": quarter, "first": first, "last": last, "result": result, "rows": rows,
-        "sectors": monitor.SECTORS, "query": request.GET.urlencode(),
+        "sectors": monitor.SECTORS, "query": query_without_page(request),
         "generated": dt.datetime.now(tz=timezone.get_current_timezone())})
 
 

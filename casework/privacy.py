@@ -133,7 +133,7 @@ def subject_access(user, child_id, *, request=None) -> dict:
                  .prefetch_related("events__actor", "plans", "ect_advices", "vrijstellingen",
                                    "placements__school_board", "placements__school", "mentors",
                                    "arrangements__evaluations", "deadlines", "participants__team",
-                                   "participants__user")):
+                                   "participants__user", "notes__author", "documents")):
         cases.append({
             "id": case.pk,
             "region": case.region.name,
@@ -170,6 +170,10 @@ def subject_access(user, child_id, *, request=None) -> dict:
                               "evaluations": [{"at": e.evaluated_at.isoformat(), "result": e.result,
                                                "notes": e.notes} for e in a.evaluations.all()]}
                              for a in case.arrangements.all()],
+            "notes": [{"at": n.created_at.isoformat(), "author": n.author.get_full_name() or n.author.username,
+                       "text": n.text, "corrects": n.corrects_id} for n in case.notes.all()],
+            "documents": [{"at": d.uploaded_at.isoformat(), "kind": d.kind, "filename": d.filename,
+                           "content_type": d.content_type, "size": d.size} for d in case.documents.all()],
             "clocks": [{"kind": d.kind, "due_at": d.due_at.isoformat(), "state": d.state} for d in case.deadlines.all()],
             "accessed_by": [{"at": row.at.isoformat(), "user": row.user.get_full_name() or row.user.username,
                              "action": row.action}

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from casework import privacy
 from casework.forms import DateInput
 from casework.models import DataBreach, LogReading
+from casework.paging import query_without_page
 from teams.models import Region, Team
 
 ROWS_PER_PAGE = 50
@@ -54,7 +55,7 @@ def access_log(request):
     if rows is not None:
         privacy.record_reading(request.user, LogReading.Kind.SEARCH, filters=privacy.reading_filters(**kwargs),
                                results=page.paginator.count, request=request)
-    return render(request, "privacy/access_log.html", {"form": form, "page": page, "query": request.GET.urlencode()},
+    return render(request, "privacy/access_log.html", {"form": form, "page": page, "query": query_without_page(request)},
                   status=200 if rows is not None else 400)
 
 

@@ -3,7 +3,8 @@ periods that depend on the outcome (settings; defaults and legal grounds in the 
 
 - pseudonymise: the child's names replaced by a case-free pseudonym, the birth date cut to the
   year, the pupil number and every free text (summary, plans, advice, motivations, notes of
-  evaluations) removed, the mentor's contact details removed;
+  evaluations, notes, the reasons given when tasks were distributed) removed, the documents
+  deleted (rows and files), the mentor's contact details removed;
 - delete: the mentor records removed as well; what remains is the statistical skeleton of the
   case (region, school, sector, registration, dates, statuses and the ids-only CaseEvent
   history), so that the monitor's counts for past peildata stay intact.
@@ -22,18 +23,23 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from casework.casefile import delete_documents_of
 from casework.models import (
     Arrangement,
     ArrangementEvaluation,
     Case,
+    CaseEvent,
     Child,
     EctAdvice,
     Mentor,
+    Note,
     PlacementDecision,
     Plan,
     RetentionLogEntry,
     Vrijstelling,
 )
+
+DISTRIBUTION_EVENTS = ("task_assigned", "task_released")
 
 DEFAULT_PERIODS = {  # outcome: (pseudonymise after years, delete after years), counted from closure
     Case.Outcome.TERUG_NAAR_SCHOOL: (2, 5),
@@ -122,6 +128,11 @@ def _strip_free_text(case: Case) -> None:
     PlacementDecision.objects.filter(case=case).update(advice="", motivation="")
     Mentor.objects.filter(case=case).update(name="", relation="", contact="", user=None)
     ArrangementEvaluation.objects.filter(arrangement__case=case).update(notes="")
+    Note.objects.filter(case=case).update(text="")
+    delete_documents_of(case)
+    for event in CaseEvent.objects.filter(case=case, kind__in=DISTRIBUTION_EVENTS, data__has_key="reason"):
+        event.data.pop("reason")  # the coordinator's free-text reason
+        CaseEvent.objects.filter(pk=event.pk).update(data=event.data)
 
 
 def _pseudonymise_child(child: Child) -> None:

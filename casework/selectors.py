@@ -58,6 +58,8 @@ def mentor_page(case: Case, mentor: Mentor) -> dict:
         if Mentor.Share.DECISIONS in shared else [],
         "vrijstellingen": list(case.vrijstellingen.filter(decided_at__isnull=False))
         if Mentor.Share.DECISIONS in shared else [],
+        "notes": list(case.notes.filter(shared_with_mentor=True).order_by("-created_at", "-pk"))
+        if Mentor.Share.NOTES in shared else [],
     }
 
 

@@ -161,8 +161,37 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Case documents are never served from a public URL: only the download view reads them.
+# File system under CASEWORK_DOCUMENTS_ROOT by default (make run); CASEWORK_DOCUMENT_STORAGE=s3 puts
+# them in any S3-compatible store through django-storages (install the `s3` extra), private, with
+# the bucket and credentials from the environment.
+CASEWORK_DOCUMENT_STORAGE = os.environ.get("CASEWORK_DOCUMENT_STORAGE", "filesystem")
+if CASEWORK_DOCUMENT_STORAGE == "s3":
+    DOCUMENTS_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("CASEWORK_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("CASEWORK_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("CASEWORK_S3_REGION") or None,
+            "access_key": os.environ.get("CASEWORK_S3_ACCESS_KEY_ID", ""),
+            "secret_key": os.environ.get("CASEWORK_S3_SECRET_ACCESS_KEY", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "location": os.environ.get("CASEWORK_S3_PREFIX", "documents"),
+        },
+    }
+elif CASEWORK_DOCUMENT_STORAGE == "filesystem":
+    DOCUMENTS_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("CASEWORK_DOCUMENTS_ROOT", str(BASE_DIR / "media" / "documents")),
+                    "base_url": None, "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
+else:
+    raise ImproperlyConfigured("CASEWORK_DOCUMENT_STORAGE must be 'filesystem' or 's3'.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": DOCUMENTS_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -240,6 +269,25 @@ CASEWORK_EVALUATION_GRACE_DAYS = int(os.environ.get("CASEWORK_EVALUATION_GRACE_D
 CASEWORK_TASK_DAYS = int(os.environ.get("CASEWORK_TASK_DAYS", "7"))
 CASEWORK_DECISION_DAYS = int(os.environ.get("CASEWORK_DECISION_DAYS", "14"))
 
+# The case file: notes and documents.
+CASEWORK_NOTE_EDIT_MINUTES = int(os.environ.get("CASEWORK_NOTE_EDIT_MINUTES", "15"))
+CASEWORK_DOCUMENT_MAX_MB = int(os.environ.get("CASEWORK_DOCUMENT_MAX_MB", "20"))
+# Accepted documents: extension -> MIME type; the content must match the type (magic numbers).
+CASEWORK_DOCUMENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
+# Uploads above this many bytes go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -271,6 +319,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "casework.models.Case.Status",
         "TaskStatusEnum": "viewflow.workflow.status.STATUS",
+        "DocumentKindEnum": "casework.models.Document.Kind",
     },
 }
 

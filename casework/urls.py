@@ -7,11 +7,19 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from casework import monitor_views, participation_views, privacy_views, views
+from casework import casefile_views, monitor_views, participation_views, privacy_views, views
 from casework.api.auth import ObtainToken
+from casework.api.casefile import (
+    CaseDocumentsView,
+    CaseDocumentView,
+    CaseNotesView,
+    CaseNoteView,
+    DocumentDownloadView,
+    SearchView,
+)
 from casework.api.monitor import MonitorView, QuarterView
 from casework.api.notifications import NotificationViewSet
-from casework.api.tasks import TaskViewSet
+from casework.api.tasks import TaskViewSet, WorklistViewSet
 from casework.api.views import CaseViewSet
 from notifications import views as notification_views
 from workflows import meeting_views
@@ -22,6 +30,7 @@ router.include_root_view = False
 router.register("cases", CaseViewSet, basename="api-case")
 router.register("tasks", TaskViewSet, basename="api-task")
 router.register("notifications", NotificationViewSet, basename="api-notification")
+router.register("worklists", WorklistViewSet, basename="api-worklist")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox-default", permanent=False)),
@@ -31,6 +40,12 @@ urlpatterns = [
     path("cases/new/", views.signal_new, name="case-signal"),
     path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
     path("cases/<int:case_id>/mentor/", views.mentor_view, name="case-mentor"),
+    path("cases/<int:case_id>/notes/", casefile_views.note_add, name="case-note-add"),
+    path("cases/<int:case_id>/notes/<int:note_id>/edit/", casefile_views.note_edit, name="case-note-edit"),
+    path("cases/<int:case_id>/documents/", casefile_views.document_upload, name="case-document-upload"),
+    path("cases/<int:case_id>/documents/<int:document_id>/", casefile_views.document_download,
+         name="case-document"),
+    path("search/", casefile_views.search_view, name="search"),
     path("clocks/", views.clock_overview, name="clock-overview"),
     path("monitor/", monitor_views.dashboard, name="monitor"),
     path("monitor/quarter/", monitor_views.quarter_report, name="monitor-quarter"),
@@ -46,10 +61,14 @@ urlpatterns = [
     path("privacy/breaches/", privacy_views.breaches, name="privacy-breaches"),
     path("privacy/breaches/<int:breach_id>/", privacy_views.breach_detail, name="privacy-breach"),
     path("tasks/", task_views.inbox_view, name="inbox-default"),
+    path("tasks/distribute/", task_views.tasks_distribute, name="tasks-distribute"),
+    path("worklists/", task_views.worklist_save, name="worklist-save"),
+    path("worklists/<int:worklist_id>/delete/", task_views.worklist_delete, name="worklist-delete"),
     path("tasks/<str:scope>/", task_views.inbox_view, name="inbox"),
     path("task/<int:task_id>/", task_views.task_detail, name="task-detail"),
     path("task/<int:task_id>/claim/", task_views.task_claim, name="task-claim"),
     path("task/<int:task_id>/unclaim/", task_views.task_unclaim, name="task-unclaim"),
+    path("task/<int:task_id>/follow-up/", task_views.task_follow_up, name="task-follow-up"),
     path("meetings/", meeting_views.my_teams, name="meetings"),
     path("teams/<int:team_id>/meetings/", meeting_views.team_meetings, name="team-meetings"),
     path("teams/<int:team_id>/calendar/<str:token>.ics", meeting_views.team_calendar, name="team-calendar"),
@@ -64,6 +83,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/token/", ObtainToken.as_view(), name="api-token"),
     path("api/monitor/", MonitorView.as_view(), name="api-monitor"),
+    path("api/search/", SearchView.as_view(), name="api-search"),
+    path("api/cases/<str:case_id>/notes/", CaseNotesView.as_view(), name="api-case-notes"),
+    path("api/cases/<str:case_id>/notes/<str:note_id>/", CaseNoteView.as_view(), name="api-case-note"),
+    path("api/cases/<str:case_id>/documents/", CaseDocumentsView.as_view(), name="api-case-documents"),
+    path("api/cases/<str:case_id>/documents/<str:document_id>/", CaseDocumentView.as_view(),
+         name="api-case-document"),
+    path("api/cases/<str:case_id>/documents/<str:document_id>/download/", DocumentDownloadView.as_view(),
+         name="api-case-document-download"),
     path("api/monitor/quarter/", QuarterView.as_view(), name="api-monitor-quarter"),
     # The schema describes the API, not its data: public, so that clients and tools can read it.
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),

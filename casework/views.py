@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from casework import selectors, services
+from casework import casefile, selectors, services
 from casework.access import access_case_by_id, mentor_case_by_id
-from casework.forms import SignalForm
+from casework.forms import DocumentForm, NoteForm, SignalForm
 from casework.models import Deadline
 from workflows.chart import case_flow_charts
 from workflows.inbox import open_tasks_of_case
@@ -27,15 +27,30 @@ def case_list(request):
 
 @login_required
 def case_detail(request, case_id: int):
-    case = selectors.with_timeline(access_case_by_id(request.user, case_id, request=request))
+    return case_page(request, access_case_by_id(request.user, case_id, request=request))
+
+
+def case_page(request, case, *, note_form=None, document_form=None, status: int = 200):
+    """The case page (also re-rendered with a note or document form's errors)."""
+    case = selectors.with_timeline(case)
+    corrects = request.GET.get("corrects", "")
+    notes = list(casefile.notes_of(case))
     context = {
         "case": case,
         "participants": selectors.case_participants(case),
         "file": selectors.case_file(case),
         "open_tasks": open_tasks_of_case(case),
         "flow_charts": case_flow_charts(case),
+        "notes": notes,
+        "editable_notes": {note.pk for note in notes if casefile.may_edit(note, request.user)},
+        "note_form": note_form or NoteForm(initial={"corrects": corrects if corrects.isdigit() else None}),
+        "correcting": next((note for note in notes if str(note.pk) == corrects), None),
+        "documents": casefile.documents_of(case),
+        "document_form": document_form or DocumentForm(),
+        "accepted_types": ", ".join(casefile.accepted_extensions()),
+        "max_document_mb": casefile.max_document_bytes() // (1024 * 1024),
     }
-    return render(request, "casework/case_detail.html", context)
+    return render(request, "casework/case_detail.html", context, status=status)
 
 
 @login_required

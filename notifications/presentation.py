@@ -15,6 +15,10 @@ TITLES = {
     "case_closed": lambda n: _("Case %(case)s closed"),
     "agenda_published": lambda n: _("Agenda published for the meeting of %(when)s"),
     "meeting_item_added": lambda n: _("Item added to the meeting of %(when)s"),
+    "mentioned": lambda n: _("You were mentioned in a note (case %(case)s)"),
+    "task_assigned": lambda n: _("Task assigned to you: %(task)s (case %(case)s)"),
+    "task_released": lambda n: _("Your task was released to the team queue: %(task)s (case %(case)s)"),
+    "follow_up_due": lambda n: _("Follow up today: %(task)s (case %(case)s)"),
     "consent_changed": lambda n: (_("Consent given (case %(case)s)") if n.data.get("given")
                                   else _("Consent withdrawn (case %(case)s)")),
 }
@@ -32,7 +36,7 @@ def describe(notification) -> tuple[str, str]:
     title = TITLES.get(notification.kind, lambda n: notification.kind)(notification) % values
     if "meeting_id" in notification.data:
         url = reverse("meeting", args=[notification.data["meeting_id"]])
-    elif notification.task_id and notification.kind == "task_available":
+    elif notification.task_id and notification.kind in ("task_available", "task_assigned", "follow_up_due"):
         url = reverse("task-detail", args=[notification.task_id])
     elif notification.case_id:
         url = reverse("case-detail", args=[notification.case_id])

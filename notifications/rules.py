@@ -13,6 +13,10 @@
 | case_closed | everyone on the case |
 | agenda_published | the meeting's invitees (the team) |
 | meeting_item_added | the meeting's invitees |
+| mentioned | the people on the case a note mentions as @username |
+| task_assigned | the colleague a coordinator (or team member) assigned the task to |
+| task_released | the person whose claimed task was released to the queue by someone else |
+| follow_up_due | a snoozed task's assignee on its follow-up date; else, as task_available, its team |
 
 Then, always: never the actor, and never anyone who cannot see the case.
 """
@@ -97,6 +101,14 @@ def audience(kind: str, *, case, task=None, data=None) -> QuerySet[User]:
         return users
     if kind == "case_closed":
         return everyone_on(case)
+    if kind == "mentioned":
+        return User.objects.filter(pk__in=data.get("user_ids", []))
+    if kind in ("task_assigned", "task_released"):
+        return User.objects.filter(pk=data.get("user_id"))
+    if kind == "follow_up_due":
+        if task.owner_id:
+            return User.objects.filter(pk=task.owner_id)
+        return audience("task_available", case=case, task=task)
     if kind in ("agenda_published", "meeting_item_added"):
         from django.apps import apps
 

@@ -105,3 +105,12 @@ def u(demo):
     from tests.flowkit import users
 
     return users(demo)
+
+
+@pytest.fixture(autouse=True)
+def _documents_in_tmp(settings, tmp_path):
+    """Uploaded documents go to a fresh directory per test (the `documents` storage)."""
+    settings.STORAGES = {**settings.STORAGES, "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "documents"), "base_url": None}}}
+    return tmp_path / "documents"

@@ -7,18 +7,15 @@ the core services, whose field errors are put back on these forms.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from casework.forms import DateInput
+from casework.forms import DateInput, ServiceErrorsMixin
 from casework.models import Arrangement, ArrangementEvaluation, Case, Mentor, Route, Vrijstelling
 from teams.models import School, SchoolBoard, User
 
 YES_NO = [(True, _("Yes")), (False, _("No"))]
 
 
-class TaskForm(forms.Form):
-    def add_service_errors(self, error) -> None:
-        for field, messages in error.message_dict.items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
+class TaskForm(ServiceErrorsMixin, forms.Form):
+    pass
 
 
 def yes_no(label, **kwargs):

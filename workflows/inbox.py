@@ -15,7 +15,7 @@ from teams.models import Membership, RegionRole
 from workflows.models import OPEN_STATUSES as OPEN
 from workflows.models import CaseTask
 
-SCOPES = ("mine", "queue", "archive")
+SCOPES = ("mine", "queue", "team", "archive")
 SORTS = {
     "due_at": (F("due_at").asc(nulls_last=True), "created", "pk"),
     "-due_at": (F("due_at").desc(nulls_last=True), "-created", "-pk"),
@@ -26,6 +26,10 @@ SORTS = {
 }
 DEFAULT_SORT = "due_at"
 DUE_FILTERS = ("overdue", "week")
+# Follow-up: by default a task snoozed until a later date is hidden; "snoozed" shows only those,
+# "all" shows both.
+FOLLOW_UP_FILTERS = ("snoozed", "all")
+FILTER_KEYS = ("node", "team", "school", "due", "followup", "sort")
 
 
 def eligible_filter(user) -> Q:
@@ -62,14 +66,19 @@ def visible_tasks(user) -> QuerySet[CaseTask]:
 
 
 def task_list(user, scope: str, *, node: str = "", team: str = "", school: str = "", due: str = "",
-              sort: str = DEFAULT_SORT, now=None) -> QuerySet[CaseTask]:
-    """One of the inbox lists. `due`: "overdue" (te laat) or "week" (due within 7 days)."""
+              followup: str = "", sort: str = DEFAULT_SORT, now=None) -> QuerySet[CaseTask]:
+    """One of the inbox lists. `due`: "overdue" (te laat) or "week" (due within 7 days);
+    `followup`: see FOLLOW_UP_FILTERS. "team" is every open task of the user's teams, claimed or
+    not (the coordinator's view for distributing work)."""
     tasks = visible_tasks(user)
     if scope == "mine":
         tasks = tasks.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
     elif scope == "queue":
         tasks = tasks.filter(status=STATUS.NEW, owner__isnull=True).filter(eligible_filter(user))
         tasks = tasks.exclude(excluded_user=user)
+    elif scope == "team":
+        tasks = tasks.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED],
+                             team_id__in=list(Membership.objects.filter(user=user).values_list("team_id", flat=True)))
     elif scope == "archive":
         tasks = tasks.filter(owner=user, status=STATUS.DONE)
     else:
@@ -85,6 +94,12 @@ def task_list(user, scope: str, *, node: str = "", team: str = "", school: str =
         tasks = tasks.filter(due_at__lt=now)
     elif due == "week":
         tasks = tasks.filter(due_at__lte=now + timedelta(days=7))
+    if scope != "archive":
+        today = timezone.localdate(now)
+        if followup == "snoozed":
+            tasks = tasks.filter(follow_up_on__gt=today)
+        elif followup != "all":
+            tasks = tasks.filter(Q(follow_up_on__isnull=True) | Q(follow_up_on__lte=today))
     return tasks.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
 
 

@@ -68,6 +68,9 @@ class CaseTask(AbstractTask):
         help_text=_("May not take this task (four eyes)."),
     )
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    follow_up_on = models.DateField(
+        _("follow up on"), null=True, blank=True,
+        help_text=_("Snoozed until this date: hidden from the default lists until then, and announced on the day."))
 
     class Meta:
         ordering = ["-created", "-pk"]
@@ -77,6 +80,8 @@ class CaseTask(AbstractTask):
             models.Index(fields=["team", "status", "created"], name="casetask_queue"),
             models.Index(fields=["owner", "status", "created"], name="casetask_owner"),
             models.Index(fields=["case", "status"], name="casetask_case"),
+            models.Index(fields=["follow_up_on"], name="casetask_follow_up",
+                         condition=models.Q(follow_up_on__isnull=False)),
         ]
 
     def save(self, *args, **kwargs):
@@ -87,6 +92,10 @@ class CaseTask(AbstractTask):
             if prepare is not None:
                 prepare(self)
         super().save(*args, **kwargs)
+
+    @property
+    def is_snoozed(self) -> bool:
+        return self.follow_up_on is not None and self.follow_up_on > timezone.localdate()
 
     @property
     def is_overdue(self) -> bool:
@@ -154,3 +163,29 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.user_id}@{self.meeting_id}"
+
+
+class SavedWorklist(models.Model):
+    """A user's saved inbox filter ("mijn werklijsten"): a list scope plus its filters."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="worklists")
+    name = models.CharField(_("name"), max_length=80)
+    scope = models.CharField(_("list"), max_length=10)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("saved work list")
+        verbose_name_plural = _("saved work lists")
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="one_worklist_name_per_user")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def query_string(self) -> str:
+        """The inbox URL's query for this work list: its filters, and itself (to mark it current)."""
+        from django.utils.http import urlencode
+
+        return urlencode({**self.filters, "list": self.pk})

@@ -5,19 +5,26 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from viewflow.workflow.status import STATUS
 
 from casework import selectors
-from teams.models import School, Team
-from workflows import inbox
+from casework.forms import FollowUpForm
+from casework.paging import query_without_page
+from teams.models import School, Team, User
+from workflows import inbox, worklists
 from workflows.tasks import (
     TaskConflict,
+    bulk_distribute,
     claim_task,
     complete_task,
+    is_coordinator_of,
     refusal,
+    set_follow_up,
     task_for_user,
     task_form,
     unclaim_task,
@@ -25,17 +32,18 @@ from workflows.tasks import (
 
 TASKS_PER_PAGE = 25
 SCOPE_TITLES = {"mine": gettext_lazy("My tasks"), "queue": gettext_lazy("Team tasks"),
-                "archive": gettext_lazy("Completed")}
+                "team": gettext_lazy("Team overview"), "archive": gettext_lazy("Completed")}
 
 
 @login_required
 def inbox_view(request, scope: str = "mine"):
     if scope not in inbox.SCOPES:
         scope = "mine"
-    filters = {key: request.GET.get(key, "") for key in ("node", "team", "school", "due")}
+    filters = {key: request.GET.get(key, "") for key in ("node", "team", "school", "due", "followup")}
     sort = request.GET.get("sort", inbox.DEFAULT_SORT)
     tasks = inbox.task_list(request.user, scope, sort=sort, **filters)
     page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    my_teams = Team.objects.filter(memberships__user=request.user).order_by("name")
     context = {
         "scope": scope,
         "scopes": [(key, str(SCOPE_TITLES[key])) for key in inbox.SCOPES],
@@ -43,13 +51,88 @@ def inbox_view(request, scope: str = "mine"):
         "filters": filters,
         "sort": sort,
         "node_choices": inbox.node_choices(),
-        "team_choices": Team.objects.filter(memberships__user=request.user).order_by("name"),
+        "team_choices": my_teams,
         # the schools of this list's own tasks (not of every visible case: that grows with history)
         "school_choices": School.objects.filter(
-            pk__in=inbox.task_list(request.user, scope).values("case__school_id")).order_by("name"),
-        "query": request.GET.urlencode(),
+            pk__in=inbox.task_list(request.user, scope, followup="all").values("case__school_id")).order_by("name"),
+        "query": query_without_page(request),
+        "worklists": worklists.worklists_of(request.user),
+        "current_worklist": request.GET.get("list", ""),
+        "can_distribute": scope in ("mine", "queue", "team"),
+        "colleagues": User.objects.filter(memberships__team__in=my_teams, is_active=True).distinct()
+        .order_by("first_name", "last_name", "username"),
     }
     return render(request, "workflows/inbox.html", context)
+
+
+@login_required
+@require_POST
+def worklist_save(request):
+    scope = request.POST.get("scope", "")
+    try:
+        worklist = worklists.save_worklist(user=request.user, name=request.POST.get("name", ""), scope=scope,
+                                           filters={key: request.POST.get(key, "") for key in inbox.FILTER_KEYS})
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("inbox", scope=scope if scope in inbox.SCOPES else "mine")
+    messages.success(request, _("Work list saved: %(name)s.") % {"name": worklist.name})
+    return redirect(worklist_url(worklist))
+
+
+def worklist_url(worklist) -> str:
+    return reverse("inbox", kwargs={"scope": worklist.scope}) + "?" + worklist.query_string
+
+
+@login_required
+@require_POST
+def worklist_delete(request, worklist_id: int):
+    worklists.delete_worklist(user=request.user, worklist_id=worklist_id)
+    messages.success(request, _("Work list removed."))
+    return redirect("inbox-default")
+
+
+@login_required
+@require_POST
+def tasks_distribute(request):
+    """Assign the selected tasks to a colleague or release them to the queue, with a reason."""
+    back = request.POST.get("next", "")
+    if not back.startswith("/tasks/"):
+        back = reverse("inbox-default")
+    try:
+        changed = bulk_distribute(actor=request.user, action=request.POST.get("action", ""),
+                                  task_ids=request.POST.getlist("tasks"), reason=request.POST.get("reason", ""),
+                                  assignee_id=request.POST.get("assignee", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except (PermissionDenied, TaskConflict) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, ngettext("%(count)s task distributed.", "%(count)s tasks distributed.",
+                                           len(changed)) % {"count": len(changed)})
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def task_follow_up(request, task_id: int):
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        return redirect("task-detail", task_id=task_id)
+    try:
+        task = set_follow_up(user=request.user, task_id=task_id, follow_up_on=form.cleaned_data["follow_up_on"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("task-detail", task_id=task_id)
+    except (PermissionDenied, TaskConflict) as error:
+        messages.error(request, str(error))
+        return redirect("task-detail", task_id=task_id)
+    if task.follow_up_on:
+        messages.success(request, _("The task is snoozed until %(date)s; it comes back then with a notification.")
+                         % {"date": date_format(task.follow_up_on, "j F Y")})
+        return redirect("inbox", scope="mine" if task.owner_id == request.user.pk else "queue")
+    messages.success(request, _("The task is back in your lists."))
+    return redirect("task-detail", task_id=task.pk)
 
 
 def _task_page(request, task, form, status=200):
@@ -60,9 +143,12 @@ def _task_page(request, task, form, status=200):
         "task": task,
         "case": case,
         "form": form,
+        "follow_up_form": FollowUpForm(initial={"follow_up_on": task.follow_up_on}),
         "can_complete": is_open and task.owner_id in (None, request.user.pk) and may_take,
         "can_claim": task.status == STATUS.NEW and may_take,
         "can_unclaim": task.status == STATUS.ASSIGNED and task.owner_id == request.user.pk,
+        "can_follow_up": is_open and (task.owner_id == request.user.pk or (task.owner_id is None and may_take)
+                                      or is_coordinator_of(request.user, task)),
         "refusal": "" if may_take or not is_open else refusal(request.user, task),
     }
     return render(request, "workflows/task_detail.html", context, status=status)

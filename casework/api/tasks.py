@@ -11,15 +11,22 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
-from workflows import inbox
-from workflows.models import CaseTask
-from workflows.tasks import claim_task, complete_task, task_for_user, unclaim_task
+from workflows import inbox, worklists
+from workflows.models import CaseTask, SavedWorklist
+from workflows.tasks import (
+    bulk_distribute,
+    claim_task,
+    complete_task,
+    set_follow_up,
+    task_for_user,
+    unclaim_task,
+)
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -31,7 +38,8 @@ class TaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CaseTask
-        fields = ["id", "case", "flow_task", "title", "status", "assigned_to", "team", "created", "due_at"]
+        fields = ["id", "case", "flow_task", "title", "status", "assigned_to", "team", "created", "due_at",
+                  "follow_up_on"]
         read_only_fields = fields
 
     def get_flow_task(self, task) -> str:
@@ -47,6 +55,23 @@ class TaskSerializer(serializers.ModelSerializer):
         return task.team_id
 
 
+class FollowUpSerializer(serializers.Serializer):
+    follow_up_on = serializers.DateField(allow_null=True, help_text="A date after today; null wakes the task now.")
+
+
+class BulkSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["assign", "release"])
+    tasks = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=200,
+                                  help_text="Ids of the tasks (at most 200).")
+    assignee = serializers.IntegerField(required=False, allow_null=True,
+                                        help_text="User id of the colleague (required for assign).")
+    reason = serializers.CharField(max_length=500, help_text="Why; written in the history of each case.")
+
+
+class BulkResultSerializer(serializers.Serializer):
+    changed = TaskSerializer(many=True, help_text="The tasks that changed (already theirs: left out).")
+
+
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such task, or a task of a case you do not work on.")
 FORBIDDEN = OpenApiResponse(DetailSerializer, description="You see the case but may not do this task "
                                                           "(other team or role, or four eyes).")
@@ -56,13 +81,17 @@ UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in."
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Task lists: mine (claimed by me), queue (my teams' open tasks), archive (completed by me)",
+        summary="Task lists: mine (claimed by me), queue (open tasks I may claim), team (every open task of my "
+                "teams, claimed or not), archive (completed by me)",
         parameters=[
             OpenApiParameter("scope", str, enum=list(inbox.SCOPES), default="mine"),
             OpenApiParameter("node", str, description="Only tasks of this node, e.g. ect_approve."),
             OpenApiParameter("team", int), OpenApiParameter("school", int),
             OpenApiParameter("due", str, enum=list(inbox.DUE_FILTERS),
                              description="overdue: past due; week: due within 7 days."),
+            OpenApiParameter("followup", str, enum=list(inbox.FOLLOW_UP_FILTERS),
+                             description="By default tasks snoozed until a later date are left out; snoozed: only "
+                                         "those; all: both."),
             OpenApiParameter("sort", str, enum=list(inbox.SORTS), default=inbox.DEFAULT_SORT),
         ],
         responses={200: TaskSerializer(many=True), 400: FieldErrorsSerializer, 401: UNAUTHENTICATED},
@@ -82,7 +111,8 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             params = self.request.query_params
             return inbox.task_list(self.request.user, scope, node=params.get("node", ""),
                                    team=params.get("team", ""), school=params.get("school", ""),
-                                   due=params.get("due", ""), sort=params.get("sort", inbox.DEFAULT_SORT))
+                                   due=params.get("due", ""), followup=params.get("followup", ""),
+                                   sort=params.get("sort", inbox.DEFAULT_SORT))
         return inbox.visible_tasks(self.request.user)
 
     def retrieve(self, request, pk=None):
@@ -114,3 +144,82 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             raise ValidationError({"non_field_errors": ["Send the payload as a JSON object."]})
         task = complete_task(user=request.user, task_id=pk, data=request.data)
         return Response(TaskSerializer(task).data, status=status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Set or clear a task's follow-up date (snooze it until then)",
+        request=FollowUpSerializer,
+        responses={200: TaskSerializer, 400: FieldErrorsSerializer, 401: UNAUTHENTICATED,
+                   403: OpenApiResponse(DetailSerializer, description="Only its assignee, someone who may take it "
+                                                                      "from the queue, or a coordinator."),
+                   404: NOT_FOUND, 409: CONFLICT})
+    @action(detail=True, methods=["post"], url_path="follow-up")
+    def follow_up(self, request, pk=None):
+        data = FollowUpSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = set_follow_up(user=request.user, task_id=pk, follow_up_on=data.validated_data["follow_up_on"])
+        return Response(TaskSerializer(task).data)
+
+    @extend_schema(
+        summary="Distribute several tasks: assign them to a colleague, or release them to the queue, with a reason",
+        description="All or nothing. The reason is written in the history of each case; each assignee (and anyone "
+                    "who loses a claimed task) is notified. Reassigning or releasing a task a colleague claimed "
+                    "is a coordinator's right only.",
+        request=BulkSerializer,
+        responses={200: BulkResultSerializer, 400: FieldErrorsSerializer, 401: UNAUTHENTICATED,
+                   403: OpenApiResponse(DetailSerializer, description="A task is claimed by a colleague and you "
+                                                                      "are not a coordinator of its team, or it is "
+                                                                      "not your team's task; nothing changed."),
+                   404: OpenApiResponse(DetailSerializer, description="A task does not exist or is of a case you "
+                                                                      "do not work on; nothing changed."),
+                   409: OpenApiResponse(DetailSerializer, description="A task is no longer open (or, to release, "
+                                                                      "not claimed); nothing changed.")})
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        data = BulkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        changed = bulk_distribute(actor=request.user, action=values["action"], task_ids=values["tasks"],
+                                  reason=values["reason"], assignee_id=values.get("assignee"))
+        return Response({"changed": TaskSerializer(changed, many=True).data})
+
+
+class WorklistSerializer(serializers.ModelSerializer):
+    filters = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,
+                                    help_text="The list's filters: node, team, school, due, followup, sort "
+                                              "(as on GET /api/tasks/).")
+    scope = serializers.ChoiceField(choices=list(inbox.SCOPES))
+
+    class Meta:
+        model = SavedWorklist
+        fields = ["id", "name", "scope", "filters", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="My saved work lists", responses={200: WorklistSerializer(many=True),
+                                                                 401: UNAUTHENTICATED}),
+    create=extend_schema(summary="Save a work list (the same name replaces it)", request=WorklistSerializer,
+                         responses={201: WorklistSerializer, 400: FieldErrorsSerializer, 401: UNAUTHENTICATED}),
+    destroy=extend_schema(summary="Remove one of my work lists",
+                          responses={204: None, 401: UNAUTHENTICATED,
+                                     404: OpenApiResponse(DetailSerializer, description="Not one of your lists.")}),
+)
+class WorklistViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin,
+                      viewsets.GenericViewSet):
+    serializer_class = WorklistSerializer
+    queryset = SavedWorklist.objects.none()
+
+    def get_queryset(self):
+        return worklists.worklists_of(self.request.user)
+
+    def create(self, request):
+        data = WorklistSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        worklist = worklists.save_worklist(user=request.user, name=data.validated_data["name"],
+                                           scope=data.validated_data["scope"],
+                                           filters=data.validated_data.get("filters", {}))
+        return Response(WorklistSerializer(worklist).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        worklists.delete_worklist(user=request.user, worklist_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,10 +7,12 @@ from django.utils import timezone
 
 from casework.deadlines import sweep_due
 from workflows.flows import release_finished_escalations
+from workflows.tasks import announce_follow_ups
 
 
 class Command(BaseCommand):
-    help = "Warn and breach the clocks whose time has passed; each exactly once, however many run."
+    help = ("Warn and breach the clocks whose time has passed, and announce tasks whose follow-up date has come; "
+            "each exactly once, however many run.")
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="Keep sweeping until stopped.")
@@ -18,12 +20,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         while True:
-            result = sweep_due(timezone.now())
+            now = timezone.now()
+            result = sweep_due(now)
             released = release_finished_escalations()
-            if result.total or released or not options["loop"]:
+            followed_up = announce_follow_ups(now)
+            if result.total or released or followed_up or not options["loop"]:
                 self.stdout.write(
                     f"{timezone.now():%Y-%m-%d %H:%M:%S} swept: {result.warned} warned, {result.breached} breached, "
-                    f"{result.passed} LRV marks, {released} escalations handed back"
+                    f"{result.passed} LRV marks, {released} escalations handed back, "
+                    f"{followed_up} follow-ups announced"
                 )
             if not options["loop"]:
                 return

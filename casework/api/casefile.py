@@ -1,0 +1,183 @@
+"""Case file API: notes, documents and search. Thin: parse, call casework.casefile / search."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework import casefile, search
+from casework.access import access_case_by_id
+from casework.api.serializers import CaseSummarySerializer, DetailSerializer, FieldErrorsSerializer
+from casework.casefile_views import file_response
+from casework.models import AccessLog, Document, Note
+
+NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such case (or note/document), or not one you work on.")
+UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in.")
+INVALID = OpenApiResponse(FieldErrorsSerializer, description="Invalid input; nothing was stored.")
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField(help_text="Username of the author.")
+    mentions = serializers.SerializerMethodField(help_text="Usernames the note mentions (@username).")
+    editable_until = serializers.SerializerMethodField(
+        help_text="Until when the author may edit the note; after that only a correction note.")
+
+    class Meta:
+        model = Note
+        fields = ["id", "text", "author", "created_at", "edited_at", "editable_until", "corrects",
+                  "shared_with_mentor", "mentions"]
+        read_only_fields = fields
+
+    def get_author(self, note) -> str:
+        return note.author.username
+
+    def get_mentions(self, note) -> list[str]:
+        return [user.username for user in note.mentions.all()]
+
+    def get_editable_until(self, note) -> str:
+        return (note.created_at + casefile.edit_window()).isoformat()
+
+
+class NoteInputSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The note; @username mentions a colleague on the case (who is told).",
+                                 max_length=casefile.NOTE_MAX_CHARS, trim_whitespace=True)
+    shared_with_mentor = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Show the note to the JIM mentor (only when the young person agreed to share notes).")
+    corrects = serializers.IntegerField(required=False, allow_null=True,
+                                        help_text="Id of an earlier note of this case that this note corrects.")
+
+
+class NoteEditSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=casefile.NOTE_MAX_CHARS, trim_whitespace=True)
+    shared_with_mentor = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.SerializerMethodField(help_text="Username of who uploaded it.")
+    download = serializers.SerializerMethodField(help_text="Where to download it (access checked and logged).")
+
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "filename", "content_type", "size", "sha256", "uploaded_by", "uploaded_at",
+                  "download"]
+        read_only_fields = fields
+
+    def get_uploaded_by(self, document) -> str:
+        return document.uploaded_by.username
+
+    def get_download(self, document) -> str:
+        return f"/api/cases/{document.case_id}/documents/{document.pk}/download/"
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="PDF, PNG/JPEG or an office document (see CASEWORK_DOCUMENT_TYPES); "
+                                           "at most CASEWORK_DOCUMENT_MAX_MB (default 20 MB).")
+    kind = serializers.ChoiceField(choices=Document.Kind.choices, required=False, default=Document.Kind.OTHER)
+
+
+def _valid(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class CaseNotesView(GenericAPIView):
+    serializer_class = NoteSerializer
+    queryset = Note.objects.none()
+
+    @extend_schema(summary="The notes of a case, newest first (the read is logged)",
+                   responses={200: NoteSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND})
+    def get(self, request, case_id):
+        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        page = self.paginate_queryset(casefile.notes_of(case))
+        return self.get_paginated_response(NoteSerializer(page, many=True).data)
+
+    @extend_schema(summary="Add a note (or a correction note) to a case; mentioned colleagues are told",
+                   request=NoteInputSerializer,
+                   responses={201: NoteSerializer, 400: INVALID, 401: UNAUTHENTICATED, 404: NOT_FOUND})
+    def post(self, request, case_id):
+        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        data = _valid(NoteInputSerializer, request.data)
+        note = casefile.add_note(case=case, actor=request.user, **data)
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class CaseNoteView(APIView):
+    @extend_schema(summary="One note of a case", responses={200: NoteSerializer, 401: UNAUTHENTICATED,
+                                                            404: NOT_FOUND})
+    def get(self, request, case_id, note_id):
+        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        return Response(NoteSerializer(casefile.note_of_case(case, note_id)).data)
+
+    @extend_schema(
+        summary="Edit your own note within the edit window (default 15 minutes)",
+        request=NoteEditSerializer,
+        responses={200: NoteSerializer, 400: INVALID, 401: UNAUTHENTICATED, 404: NOT_FOUND,
+                   403: OpenApiResponse(DetailSerializer, description="Not your note, or the edit window has "
+                                                                      "passed: add a correction note instead.")})
+    def patch(self, request, case_id, note_id):
+        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        data = _valid(NoteEditSerializer, request.data)
+        note = casefile.edit_note(case=case, actor=request.user, note_id=note_id, **data)
+        return Response(NoteSerializer(note).data)
+
+
+class CaseDocumentsView(GenericAPIView):
+    serializer_class = DocumentSerializer
+    queryset = Document.objects.none()
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(summary="The documents of a case (metadata; the read is logged)",
+                   responses={200: DocumentSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND})
+    def get(self, request, case_id):
+        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        page = self.paginate_queryset(casefile.documents_of(case))
+        return self.get_paginated_response(DocumentSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Upload a document to a case (multipart/form-data)",
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={201: DocumentSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND,
+                   400: OpenApiResponse(FieldErrorsSerializer, description="Refused (type, content or size); "
+                                                                           "nothing was stored.")})
+    def post(self, request, case_id):
+        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        data = _valid(DocumentUploadSerializer, request.data)
+        document = casefile.upload_document(case=case, actor=request.user, upload=data["file"], kind=data["kind"])
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class CaseDocumentView(APIView):
+    @extend_schema(summary="One document's metadata", responses={200: DocumentSerializer, 401: UNAUTHENTICATED,
+                                                                 404: NOT_FOUND})
+    def get(self, request, case_id, document_id):
+        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        return Response(DocumentSerializer(casefile.document_of_case(case, document_id)).data)
+
+
+class DocumentDownloadView(APIView):
+    @extend_schema(summary="Download a document (access checked; the download is logged)",
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 401: UNAUTHENTICATED,
+                              404: NOT_FOUND})
+    def get(self, request, case_id, document_id):
+        return file_response(casefile.open_document(request.user, case_id, document_id, request=request))
+
+
+class SearchView(GenericAPIView):
+    serializer_class = CaseSummarySerializer
+    queryset = Note.objects.none()
+
+    @extend_schema(
+        summary="Search the cases you work on by child's name, pupil number, school or case number",
+        parameters=[OpenApiParameter("q", str, required=True,
+                                     description="Words to find (at least 2 letters or digits); every word must "
+                                                 "match. Results best first, paged.")],
+        responses={200: CaseSummarySerializer(many=True), 400: INVALID, 401: UNAUTHENTICATED})
+    def get(self, request):
+        results = search.search_cases(request.user, request.query_params.get("q", ""))
+        page = self.paginate_queryset(results)
+        return self.get_paginated_response(CaseSummarySerializer(page, many=True).data)

@@ -1,0 +1,262 @@
+"""The case file: notes and documents. Services (one transaction each, a CaseEvent each) and the
+selectors their pages use. Views and the API call these and nothing else.
+
+- A note is written by someone who sees the case; its author may edit it for
+  CASEWORK_NOTE_EDIT_MINUTES, after that only a correction note can follow it. `@username`
+  mentions of people on the case notify them.
+- A document is checked (type by extension *and* content, size) before anything is stored; it is
+  stored under a random name in the `documents` storage, and read only through `open_document`,
+  which checks access and writes an AccessLog row.
+"""
+
+import hashlib
+import re
+from datetime import timedelta
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.access import log_case_read, visible_case_filter
+from casework.models import AccessLog, Case, CaseEvent, Document, Note, RetentionLogEntry
+from notifications import rules
+from notifications.services import notify
+from teams.models import User
+
+NOTE_MAX_CHARS = 5000
+# "@name" not preceded by a word character or a dot (so e-mail addresses are not mentions).
+MENTION = re.compile(r"(?<![\w.])@([\w][\w.+-]*[\w]|[\w])")
+
+
+class EditWindowClosed(PermissionDenied):
+    """The note is older than the edit window: only a correction note can follow it."""
+
+
+def edit_window() -> timedelta:
+    return timedelta(minutes=settings.CASEWORK_NOTE_EDIT_MINUTES)
+
+
+def may_edit(note: Note, user, now=None) -> bool:
+    return note.author_id == user.pk and (now or timezone.now()) < note.created_at + edit_window()
+
+
+# --- notes ------------------------------------------------------------------------------------
+
+def notes_of(case: Case) -> QuerySet[Note]:
+    """The case's notes, newest first, with author, mentions and what they correct (constant queries)."""
+    return (case.notes.select_related("author", "corrects__author")
+            .prefetch_related(Prefetch("mentions", queryset=User.objects.order_by("username")))
+            .order_by("-created_at", "-pk"))
+
+
+def _ensure_writable(case: Case) -> None:
+    if RetentionLogEntry.objects.filter(case_number=case.pk).exists():
+        raise ValidationError({"case": [_("This case file has been pseudonymised; nothing can be added to it.")]})
+
+
+def _clean_text(text) -> str:
+    text = (text or "").strip() if isinstance(text, str) else ""
+    if not text:
+        raise ValidationError({"text": [_("Write a note.")]})
+    if len(text) > NOTE_MAX_CHARS:
+        raise ValidationError({"text": [_("A note is at most %(max)s characters.") % {"max": NOTE_MAX_CHARS}]})
+    return text
+
+
+def mentioned_users(case: Case, text: str) -> list[User]:
+    """The people on the case that `text` mentions as @username (ValidationError for anyone else)."""
+    names = {name.casefold() for name in MENTION.findall(text)}
+    if not names:
+        return []
+    found = list(User.objects.annotate(lowered=Lower("username"))
+                 .filter(lowered__in=names, is_active=True).filter(rules.can_see(case)))
+    unknown = sorted(names - {user.username.casefold() for user in found})
+    if unknown:
+        raise ValidationError({"text": [
+            _("Not on this case, so not mentioned: %(names)s. Mention only people who work on the case.")
+            % {"names": ", ".join(f"@{name}" for name in unknown)}]})
+    return found
+
+
+def _announce_mentions(note: Note, users: list[User], actor) -> None:
+    if users:
+        notify(kind="mentioned", case=note.case, actor=actor,
+               data={"note_id": note.pk, "user_ids": [user.pk for user in users]})
+
+
+@transaction.atomic
+def add_note(*, case: Case, actor, text: str, shared_with_mentor: bool = False, corrects: int | None = None) -> Note:
+    """Write a note (or, with `corrects`, a correction of an earlier note of this case)."""
+    text = _clean_text(text)
+    corrected = None
+    if corrects not in (None, ""):
+        corrected = Note.objects.filter(case=case, pk=int(corrects) if str(corrects).isdigit() else None).first()
+        if corrected is None:
+            raise ValidationError({"corrects": [_("There is no such note on this case.")]})
+    _ensure_writable(case)
+    mentions = mentioned_users(case, text)
+    now = timezone.now()
+    note = Note.objects.create(case=case, author=actor, text=text, created_at=now, corrects=corrected,
+                               shared_with_mentor=bool(shared_with_mentor))
+    note.mentions.set(mentions)
+    if corrected is None:
+        CaseEvent.record(case, actor, "note_added", at=now, note_id=note.pk)
+    else:
+        CaseEvent.record(case, actor, "note_corrected", at=now, note_id=note.pk, corrects_id=corrected.pk)
+    _announce_mentions(note, mentions, actor)
+    return note
+
+
+def note_of_case(case: Case, note_id) -> Note:
+    from django.http import Http404
+
+    try:
+        return Note.objects.select_related("author").get(case=case, pk=int(note_id))
+    except (Note.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+@transaction.atomic
+def edit_note(*, case: Case, actor, note_id, text: str, shared_with_mentor: bool | None = None) -> Note:
+    """The author's edit within the window; after it, EditWindowClosed (403): add a correction note."""
+    note = note_of_case(case, note_id)
+    note = Note.objects.select_for_update().get(pk=note.pk)
+    if note.author_id != actor.pk:
+        raise PermissionDenied(_("Only the author can edit a note; add a correction note instead."))
+    now = timezone.now()
+    if not may_edit(note, actor, now):
+        raise EditWindowClosed(
+            _("Notes can be edited for %(minutes)s minutes; add a correction note instead.")
+            % {"minutes": settings.CASEWORK_NOTE_EDIT_MINUTES})
+    text = _clean_text(text)
+    _ensure_writable(case)
+    mentions = mentioned_users(case, text)
+    already = set(note.mentions.values_list("pk", flat=True))
+    note.text = text
+    note.edited_at = now
+    if shared_with_mentor is not None:
+        note.shared_with_mentor = bool(shared_with_mentor)
+    note.save(update_fields=["text", "edited_at", "shared_with_mentor"])
+    note.mentions.set(mentions)
+    CaseEvent.record(case, actor, "note_edited", at=now, note_id=note.pk)
+    _announce_mentions(note, [user for user in mentions if user.pk not in already], actor)
+    return note
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+def max_document_bytes() -> int:
+    return settings.CASEWORK_DOCUMENT_MAX_MB * 1024 * 1024
+
+
+def accepted_extensions() -> list[str]:
+    return sorted(settings.CASEWORK_DOCUMENT_TYPES)
+
+
+def check_upload(upload) -> str:
+    """The MIME type of an acceptable upload; ValidationError (nothing stored) otherwise.
+
+    The extension must be one of CASEWORK_DOCUMENT_TYPES and the content must be that type
+    (magic numbers, via `filetype`): a renamed executable is refused."""
+    if upload is None or not getattr(upload, "name", ""):
+        raise ValidationError({"file": [_("Choose a file to upload.")]})
+    if upload.size == 0:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    if upload.size > max_document_bytes():
+        raise ValidationError({"file": [_("The file is too large: at most %(max)s MB.")
+                                        % {"max": settings.CASEWORK_DOCUMENT_MAX_MB}]})
+    extension = upload.name.rsplit(".", 1)[-1].casefold() if "." in upload.name else ""
+    expected = settings.CASEWORK_DOCUMENT_TYPES.get(extension)
+    if expected is None:
+        raise ValidationError({"file": [_("This kind of file is not accepted. Accepted: %(types)s.")
+                                        % {"types": ", ".join(accepted_extensions())}]})
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    guessed = filetype.guess_mime(head)
+    if guessed != expected and not _old_office_match(expected, head):
+        raise ValidationError({"file": [_("The content of the file does not match its name (.%(ext)s).")
+                                        % {"ext": extension}]})
+    return expected
+
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _old_office_match(expected: str, head: bytes) -> bool:
+    """.doc and .xls are OLE2 compound files; `filetype` names them only by their inner layout."""
+    return expected in ("application/msword", "application/vnd.ms-excel") and head.startswith(OLE2)
+
+
+def _safe_filename(name: str) -> str:
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if char.isprintable() and char not in '"<>|:*?')
+    return name.strip()[:200] or "document"
+
+
+def documents_of(case: Case) -> QuerySet[Document]:
+    return case.documents.select_related("uploaded_by").order_by("-uploaded_at", "-pk")
+
+
+def upload_document(*, case: Case, actor, upload, kind: str = Document.Kind.OTHER) -> Document:
+    """Check, store and record a document. On any error nothing is stored.
+
+    The file is written first and removed again if the rows cannot be committed; the block is
+    durable (never nested in another transaction), so "committed" is known when it ends."""
+    if kind not in Document.Kind.values:
+        raise ValidationError({"kind": [_("Choose a kind of document.")]})
+    content_type = check_upload(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    _ensure_writable(case)
+    document = Document(case=case, kind=kind, filename=_safe_filename(upload.name), content_type=content_type,
+                        size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor, uploaded_at=timezone.now())
+    document.file.save(document.filename, upload, save=False)
+    try:
+        with transaction.atomic(durable=True):
+            document.save()
+            CaseEvent.record(case, actor, "document_uploaded", at=document.uploaded_at, document_id=document.pk,
+                             kind=kind)
+    except BaseException:
+        document.file.storage.delete(document.file.name)
+        raise
+    return document
+
+
+def open_document(user, case_id, document_id, *, request=None) -> Document:
+    """The document if `user` may see its case, else Http404. The download is logged (only once
+    the document is found)."""
+    from django.http import Http404
+
+    try:
+        document = (Document.objects.filter(visible_case_filter(user, "case_id"))
+                    .select_related("case").get(case_id=int(case_id), pk=int(document_id)))
+    except (Document.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+    log_case_read(user, document.case, action=AccessLog.Action.DOWNLOAD, request=request)
+    return document
+
+
+def document_of_case(case: Case, document_id) -> Document:
+    from django.http import Http404
+
+    try:
+        return Document.objects.select_related("uploaded_by").get(case=case, pk=int(document_id))
+    except (Document.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def delete_documents_of(case: Case) -> int:
+    """Retention: remove the case's documents, rows now and files once the transaction commits."""
+    names = [(doc.file.storage, doc.file.name) for doc in case.documents.all()]
+    count = case.documents.all().delete()[0]
+    for storage, name in names:
+        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+    return count

@@ -1,0 +1,76 @@
+"""One search box for the cases a user may see: by the child's name, pupil number, school or case
+number, ranked. PostgreSQL full-text search (prefix matching, `simple` configuration: names are
+not Dutch words to stem) in production; a plain case-insensitive lookup on SQLite.
+
+The search starts from `selectors.visible_cases`, so it can never find a case the user may not see.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Case as When_
+from django.db.models import F, FloatField, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
+
+from casework.models import Case
+from casework.selectors import visible_cases
+
+MIN_CHARS = 2
+MAX_TERMS = 6
+
+
+def terms_of(query: str) -> list[str]:
+    """The words of a query: letters and digits only (so nothing reaches the database as syntax)."""
+    query = query if isinstance(query, str) else ""
+    return re.findall(r"\w+", query.casefold())[:MAX_TERMS]
+
+
+def check_query(query: str) -> list[str]:
+    terms = terms_of(query)
+    if len("".join(terms)) < MIN_CHARS:
+        raise ValidationError({"q": [_("Type at least %(min)s letters or digits.") % {"min": MIN_CHARS}]})
+    return terms
+
+
+def search_cases(user, query: str) -> QuerySet[Case]:
+    """Visible cases matching every word of `query`, best match first (ValidationError when too short)."""
+    terms = check_query(query)
+    cases = visible_cases(user)
+    number = next((int(term) for term in terms if term.isdigit() and len(term) < 18), None)
+    exact = When_(When(pk=number, then=Value(1)), default=Value(0), output_field=IntegerField()) if number \
+        else Value(0, output_field=IntegerField())
+    if connection.vendor == "postgresql":
+        return _postgres(cases, terms, exact)
+    return _simple(cases, terms, exact)
+
+
+def _postgres(cases: QuerySet[Case], terms: list[str], exact) -> QuerySet[Case]:
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    vector = (SearchVector("child__family_name", weight="A", config="simple")
+              + SearchVector("child__given_name", weight="A", config="simple")
+              + SearchVector(Cast("pk", TextField()), "child__pupil_number", weight="B", config="simple")
+              + SearchVector("school__name", weight="C", config="simple"))
+    query = SearchQuery(" & ".join(f"{term}:*" for term in terms), search_type="raw", config="simple")
+    return (cases.annotate(document=vector, exact=exact)
+            .filter(document=query)
+            .annotate(rank=SearchRank(vector, query))
+            .order_by("-exact", "-rank", "-signalled_at", "-pk"))
+
+
+def _simple(cases: QuerySet[Case], terms: list[str], exact) -> QuerySet[Case]:
+    for term in terms:
+        match = (Q(child__given_name__icontains=term) | Q(child__family_name__icontains=term)
+                 | Q(child__pupil_number__icontains=term) | Q(school__name__icontains=term))
+        if term.isdigit():
+            match |= Q(pk=int(term))
+        cases = cases.filter(match)
+    first = terms[0]
+    rank = When_(
+        When(child__family_name__istartswith=first, then=Value(1.0)),
+        When(child__given_name__istartswith=first, then=Value(0.8)),
+        When(child__pupil_number__iexact=first, then=Value(0.8)),
+        default=Value(0.1), output_field=FloatField())
+    return cases.annotate(exact=exact, rank=rank).order_by("-exact", F("rank").desc(), "-signalled_at", "-pk")
