@@ -28,6 +28,20 @@ def visible_case_filter(user, case_ref: str = "pk") -> Q:
     return Q(**{f"{case_ref}__in": participations})
 
 
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value) -> int:
+    """A row id from a URL or payload; Http404 for anything that cannot be one (also out of range)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 < number <= MAX_ID:
+        raise Http404
+    return number
+
+
 def can_see_case(user, case: Case) -> bool:
     return Case.objects.filter(pk=case.pk).filter(visible_case_filter(user)).exists()
 
@@ -56,10 +70,7 @@ def access_case_by_id(
     With `for_write=True` the row is locked (`SELECT ... FOR UPDATE`): call it inside a
     transaction.
     """
-    try:
-        case_id = int(case_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    case_id = parse_id(case_id)
     qs = Case.objects.filter(pk=case_id).filter(visible_case_filter(user))
     if for_write:
         qs = qs.select_for_update(of=("self",))
@@ -76,10 +87,7 @@ def mentor_case_by_id(user, case_id, *, request=None):
     """(case, mentor) for a JIM mentor with an account on this case (the read is logged), else 404."""
     from casework.models import Mentor
 
-    try:
-        case_id = int(case_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    case_id = parse_id(case_id)
     mentor = (
         Mentor.objects.filter(case_id=case_id, user=user, active=True, user__isnull=False)
         .select_related("case__child")

@@ -19,10 +19,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Lower
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.access import log_case_read, visible_case_filter
+from casework.access import log_case_read, parse_id, visible_case_filter
 from casework.models import AccessLog, Case, CaseEvent, Document, Note, RetentionLogEntry
 from notifications import rules
 from notifications.services import notify
@@ -95,7 +96,10 @@ def add_note(*, case: Case, actor, text: str, shared_with_mentor: bool = False, 
     text = _clean_text(text)
     corrected = None
     if corrects not in (None, ""):
-        corrected = Note.objects.filter(case=case, pk=int(corrects) if str(corrects).isdigit() else None).first()
+        try:
+            corrected = Note.objects.filter(case=case, pk=parse_id(corrects)).first()
+        except Http404:
+            corrected = None
         if corrected is None:
             raise ValidationError({"corrects": [_("There is no such note on this case.")]})
     _ensure_writable(case)
@@ -113,10 +117,8 @@ def add_note(*, case: Case, actor, text: str, shared_with_mentor: bool = False, 
 
 
 def note_of_case(case: Case, note_id) -> Note:
-    from django.http import Http404
-
     try:
-        return Note.objects.select_related("author").get(case=case, pk=int(note_id))
+        return Note.objects.select_related("author").get(case=case, pk=parse_id(note_id))
     except (Note.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
 
@@ -223,7 +225,7 @@ def upload_document(*, case: Case, actor, upload, kind: str = Document.Kind.OTHE
         with transaction.atomic(durable=True):
             document.save()
             CaseEvent.record(case, actor, "document_uploaded", at=document.uploaded_at, document_id=document.pk,
-                             kind=kind)
+                             document_kind=kind)
     except BaseException:
         document.file.storage.delete(document.file.name)
         raise
@@ -233,11 +235,9 @@ def upload_document(*, case: Case, actor, upload, kind: str = Document.Kind.OTHE
 def open_document(user, case_id, document_id, *, request=None) -> Document:
     """The document if `user` may see its case, else Http404. The download is logged (only once
     the document is found)."""
-    from django.http import Http404
-
     try:
         document = (Document.objects.filter(visible_case_filter(user, "case_id"))
-                    .select_related("case").get(case_id=int(case_id), pk=int(document_id)))
+                    .select_related("case").get(case_id=parse_id(case_id), pk=parse_id(document_id)))
     except (Document.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
     log_case_read(user, document.case, action=AccessLog.Action.DOWNLOAD, request=request)
@@ -245,10 +245,8 @@ def open_document(user, case_id, document_id, *, request=None) -> Document:
 
 
 def document_of_case(case: Case, document_id) -> Document:
-    from django.http import Http404
-
     try:
-        return Document.objects.select_related("uploaded_by").get(case=case, pk=int(document_id))
+        return Document.objects.select_related("uploaded_by").get(case=case, pk=parse_id(document_id))
     except (Document.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from casework.models import Case
 from casework.selectors import visible_cases
 
-MIN_CHARS = 2
+MIN_CHARS = 2  # except for a case number
 MAX_TERMS = 6
 
 
@@ -29,7 +29,7 @@ def terms_of(query: str) -> list[str]:
 
 def check_query(query: str) -> list[str]:
     terms = terms_of(query)
-    if len("".join(terms)) < MIN_CHARS:
+    if len("".join(terms)) < MIN_CHARS and not (terms and terms[0].isdigit()):  # a case number may be short
         raise ValidationError({"q": [_("Type at least %(min)s letters or digits.") % {"min": MIN_CHARS}]})
     return terms
 

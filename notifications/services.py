@@ -61,8 +61,10 @@ def mark_read(*, user, notification_id) -> Notification:
     """Mark one of the user's notifications read (Http404 for anyone else's)."""
     from django.http import Http404
 
+    from casework.access import parse_id
+
     try:
-        notification = Notification.objects.get(pk=int(notification_id), recipient=user)
+        notification = Notification.objects.get(pk=parse_id(notification_id), recipient=user)
     except (Notification.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
     if notification.read_at is None:

@@ -109,8 +109,17 @@ def u(demo):
 
 @pytest.fixture(autouse=True)
 def _documents_in_tmp(settings, tmp_path):
-    """Uploaded documents go to a fresh directory per test (the `documents` storage)."""
+    """Uploaded documents go to a fresh directory per test (the `documents` storage). The file
+    field resolved its storage when the models loaded, so it is pointed at the new one too."""
+    from django.core.files.storage import storages
+
+    from casework.models import Document
+
     settings.STORAGES = {**settings.STORAGES, "documents": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(tmp_path / "documents"), "base_url": None}}}
-    return tmp_path / "documents"
+    field = Document._meta.get_field("file")
+    loaded = field.storage
+    field.storage = storages["documents"]
+    yield tmp_path / "documents"
+    field.storage = loaded

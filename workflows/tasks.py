@@ -17,7 +17,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import STATUS
 
-from casework.access import log_case_read
+from casework.access import MAX_ID, log_case_read, parse_id
 from casework.models import AccessLog, CaseEvent
 from notifications.services import acting_as, notify
 from teams.models import Membership, User
@@ -34,7 +34,7 @@ class TaskConflict(Exception):
 def task_for_user(user, task_id, *, request=None, log: bool = False) -> CaseTask:
     """The task if its case is visible to `user`, else Http404. With `log`, the case read is logged."""
     try:
-        task = visible_tasks(user).get(pk=int(task_id))
+        task = visible_tasks(user).get(pk=parse_id(task_id))
     except (CaseTask.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
     if log and task.case_id:
@@ -205,6 +205,8 @@ def _bulk_input(action, task_ids, reason, assignee_id) -> tuple[list[int], str, 
     else:
         try:
             ids = sorted({int(task_id) for task_id in task_ids})
+            if any(not 0 < task_id <= MAX_ID for task_id in ids):
+                raise ValueError
         except (TypeError, ValueError):
             errors["tasks"] = [_("Tasks are given by their numbers.")]
         if len(ids) > MAX_BULK_TASKS:

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from casework.access import parse_id
 from workflows import inbox
 from workflows.models import SavedWorklist
 
@@ -68,7 +69,7 @@ def save_worklist(*, user, name: str, scope: str, filters: dict) -> SavedWorklis
 
 def worklist_of(user, worklist_id) -> SavedWorklist:
     try:
-        return worklists_of(user).get(pk=int(worklist_id))
+        return worklists_of(user).get(pk=parse_id(worklist_id))
     except (SavedWorklist.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
 

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import casefile, search
-from casework.access import access_case_by_id
+from casework.access import MAX_ID, access_case_by_id
 from casework.api.serializers import CaseSummarySerializer, DetailSerializer, FieldErrorsSerializer
 from casework.casefile_views import file_response
 from casework.models import AccessLog, Document, Note
@@ -47,7 +47,7 @@ class NoteInputSerializer(serializers.Serializer):
     shared_with_mentor = serializers.BooleanField(
         required=False, default=False,
         help_text="Show the note to the JIM mentor (only when the young person agreed to share notes).")
-    corrects = serializers.IntegerField(required=False, allow_null=True,
+    corrects = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
                                         help_text="Id of an earlier note of this case that this note corrects.")
 
 

@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from casework.access import MAX_ID
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
 from workflows import inbox, worklists
 from workflows.models import CaseTask, SavedWorklist
@@ -61,9 +62,10 @@ class FollowUpSerializer(serializers.Serializer):
 
 class BulkSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["assign", "release"])
-    tasks = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=200,
+    tasks = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False,
+                                  max_length=200,
                                   help_text="Ids of the tasks (at most 200).")
-    assignee = serializers.IntegerField(required=False, allow_null=True,
+    assignee = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
                                         help_text="User id of the colleague (required for assign).")
     reason = serializers.CharField(max_length=500, help_text="Why; written in the history of each case.")
 
@@ -208,6 +210,7 @@ class WorklistViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Des
                       viewsets.GenericViewSet):
     serializer_class = WorklistSerializer
     queryset = SavedWorklist.objects.none()
+    pagination_class = None  # a user has at most a few dozen
 
     def get_queryset(self):
         return worklists.worklists_of(self.request.user)

@@ -143,7 +143,20 @@ class Command(BaseCommand):
                 Membership.objects.update_or_create(user=user, team=teams[team], defaults={"role": role})
             for region, role in region_roles:
                 RegionRole.objects.get_or_create(user=user, region=regions[region], role=role)
+        self.seed_worklists(teams)
         return schools
+
+    def seed_worklists(self, teams) -> None:
+        """A few saved work lists, so the demo shows what "mijn werklijsten" are for."""
+        from workflows.worklists import save_worklist
+
+        for username, name, scope, filters in [
+            ("aoj", "Te laat op mijn school", "team", {"due": "overdue", "team": str(teams["aoj_vo"].pk)}),
+            ("aoj", "Deze week", "mine", {"due": "week"}),
+            ("ect", "ECT-advies ter goedkeuring", "queue", {"node": "ect_approve"}),
+            ("ect_2", "ECT-advies ter goedkeuring", "queue", {"node": "ect_approve"}),
+        ]:
+            save_worklist(user=User.objects.get(username=username), name=name, scope=scope, filters=filters)
 
     def seed_history(self) -> None:
         """A year of synthetic cases over all paths, made through the services (once)."""
