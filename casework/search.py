@@ -10,7 +10,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Case as When_
-from django.db.models import F, FloatField, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models import F, FloatField, Func, IntegerField, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -51,13 +51,20 @@ def _postgres(cases: QuerySet[Case], terms: list[str], exact) -> QuerySet[Case]:
 
     vector = (SearchVector("child__family_name", weight="A", config="simple")
               + SearchVector("child__given_name", weight="A", config="simple")
-              + SearchVector(Cast("pk", TextField()), "child__pupil_number", weight="B", config="simple")
+              + SearchVector(Cast("pk", TextField()), _words("child__pupil_number"), weight="B", config="simple")
               + SearchVector("school__name", weight="C", config="simple"))
     query = SearchQuery(" & ".join(f"{term}:*" for term in terms), search_type="raw", config="simple")
     return (cases.annotate(document=vector, exact=exact)
             .filter(document=query)
             .annotate(rank=SearchRank(vector, query))
             .order_by("-exact", "-rank", "-signalled_at", "-pk"))
+
+
+def _words(field: str) -> Func:
+    """The field with every run of other characters made a space ("LL-7001" -> "LL 7001"): the
+    parser would otherwise read "-7001" as a negative number."""
+    return Func(F(field), Value(r"[^[:alnum:]]+"), Value(" "), Value("g"), function="regexp_replace",
+                output_field=TextField())
 
 
 def _simple(cases: QuerySet[Case], terms: list[str], exact) -> QuerySet[Case]:
