@@ -246,3 +246,35 @@ def test_breach_cannot_link_cases_of_another_region(u, case):
         privacy.record_breach(actor=u["privacy_officer"], region=case.region, what="x",
                               discovered_at=timezone.now(), case_ids=[other.pk], risk="low")
     assert not DataBreach.objects.exists()
+
+
+def test_retention_removes_notes_documents_and_distribution_reasons(api, case, u, _documents_in_tmp,
+                                                                     django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from casework.models import Document, Note
+    from tests.flowkit import open_task
+
+    note = api(u["aoj"]).post(f"/api/cases/{case.pk}/notes/", {"text": "Vader belde over thuissituatie."},
+                              format="json")
+    assert note.status_code == 201
+    upload = api(u["aoj"]).post(f"/api/cases/{case.pk}/documents/",
+                                {"file": SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n%%EOF\n"), "kind": "plan"},
+                                format="multipart")
+    assert upload.status_code == 201
+    task = open_task(case, "team_review")
+    assert api(u["aoj"]).post("/api/tasks/bulk/", {"action": "assign", "tasks": [task.pk], "assignee": u["aoj"].pk,
+                                                  "reason": "Gesprek met vader gepland"},
+                              format="json").status_code == 200
+    close(api, u, case)
+    closed_at = Case.objects.get(pk=case.pk).closed_at
+    assert [p for p in _documents_in_tmp.rglob("*") if p.is_file()]  # the file is there before
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = apply_retention(closed_at + dt.timedelta(days=2 * 365 + 1))
+    assert [d.action for d in done] == ["pseudonymised"]
+    assert set(Note.objects.filter(case=case).values_list("text", flat=True)) == {""}
+    assert not Document.objects.filter(case=case).exists()
+    assert not any(p.is_file() for p in _documents_in_tmp.rglob("*"))
+    assigned = CaseEvent.objects.get(case=case, kind="task_assigned")
+    assert "reason" not in assigned.data and assigned.data["task_id"] == task.pk
