@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,10 +118,7 @@ def add_note(*, case: Case, actor, text: str, shared_with_mentor: bool = False, 
 
 
 def note_of_case(case: Case, note_id) -> Note:
-    try:
-        return Note.objects.select_related("author").get(case=case, pk=parse_id(note_id))
-    except (Note.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
+    return get_object_or_404(Note.objects.select_related("author"), case=case, pk=parse_id(note_id))
 
 
 @transaction.atomic
@@ -235,20 +233,14 @@ def upload_document(*, case: Case, actor, upload, kind: str = Document.Kind.OTHE
 def open_document(user, case_id, document_id, *, request=None) -> Document:
     """The document if `user` may see its case, else Http404. The download is logged (only once
     the document is found)."""
-    try:
-        document = (Document.objects.filter(visible_case_filter(user, "case_id"))
-                    .select_related("case").get(case_id=parse_id(case_id), pk=parse_id(document_id)))
-    except (Document.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
+    document = get_object_or_404(Document.objects.filter(visible_case_filter(user, "case_id")).select_related("case"),
+                                 case_id=parse_id(case_id), pk=parse_id(document_id))
     log_case_read(user, document.case, action=AccessLog.Action.DOWNLOAD, request=request)
     return document
 
 
 def document_of_case(case: Case, document_id) -> Document:
-    try:
-        return Document.objects.select_related("uploaded_by").get(case=case, pk=parse_id(document_id))
-    except (Document.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
+    return get_object_or_404(Document.objects.select_related("uploaded_by"), case=case, pk=parse_id(document_id))
 
 
 def delete_documents_of(case: Case) -> int:

@@ -189,6 +189,8 @@ elif CASEWORK_DOCUMENT_STORAGE == "filesystem":
     }
 else:
     raise ImproperlyConfigured("CASEWORK_DOCUMENT_STORAGE must be 'filesystem' or 's3'.")
+if CASEWORK_DOCUMENT_STORAGE == "s3" and not DOCUMENTS_STORAGE["OPTIONS"]["bucket_name"]:
+    raise ImproperlyConfigured("CASEWORK_DOCUMENT_STORAGE=s3 needs CASEWORK_S3_BUCKET (and its credentials).")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "documents": DOCUMENTS_STORAGE,

@@ -56,3 +56,24 @@ def test_embedded_defaults_in_development(settings):
         assert live.CELERY_TASK_ALWAYS_EAGER is True
     assert live.LANGUAGE_CODE == "nl" and live.TIME_ZONE == "Europe/Amsterdam" and live.USE_TZ
     assert live.DATABASES["default"]["ATOMIC_REQUESTS"] is False
+
+
+def test_document_storage_settings():
+    """File system by default (never under a public URL); S3 through django-storages when asked,
+    and refused without a bucket."""
+    from django.conf import settings as live
+
+    documents = live.STORAGES["documents"]
+    assert documents["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert documents["OPTIONS"]["base_url"] is None
+    script = ("from django.conf import settings; "
+              "print(settings.STORAGES['documents']['BACKEND'], settings.STORAGES['documents']['OPTIONS']"
+              "['default_acl'])")
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**env, "DJANGO_SETTINGS_MODULE": "casework.settings",
+                               "CASEWORK_DOCUMENT_STORAGE": "s3", "CASEWORK_S3_BUCKET": "casework-docs"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["storages.backends.s3.S3Storage", "private"]
+    refused = manage("check", CASEWORK_DOCUMENT_STORAGE="s3")
+    assert refused.returncode != 0 and "CASEWORK_S3_BUCKET" in refused.stderr
