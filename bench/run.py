@@ -120,10 +120,11 @@ def measure_inbox(client_html, client_api, rounds: int):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    timings = {"html": [], "api": []}
+    timings = {"html": [], "api": [], "search": []}
     queries = {}
     for name, fetch in (("html", lambda: client_html.get("/tasks/queue/")),
-                        ("api", lambda: client_api.get("/api/tasks/?scope=queue"))):
+                        ("api", lambda: client_api.get("/api/tasks/?scope=queue")),
+                        ("search", lambda: client_api.get("/api/search/?q=kind+own"))):
         fetch()
         with CaptureQueriesContext(connection) as ctx:
             assert fetch().status_code == 200
@@ -163,10 +164,11 @@ def bench_inbox(small: int, big: int, events: int, rounds: int) -> list[dict]:
     data.analyze()
     big_p95, big_queries = measure_inbox(html, api, rounds)
     results = []
-    for name in ("html", "api"):
+    labels = {"html": "inbox HTML", "api": "inbox API", "search": "search API (20 own cases)"}
+    for name in ("html", "api", "search"):
         ratio = big_p95[name] / small_p95[name]
         results.append({
-            "name": f"inbox {name.upper()} p95, {big:,} cases / {events:,} events", "unit": "ms",
+            "name": f"{labels[name]} p95, {big:,} cases / {events:,} events", "unit": "ms",
             "value": big_p95[name] * 1000, "baseline": small_p95[name] * 1000, "ratio": ratio,
             "target": "<= 1.2x, same query count",
             "ok": ratio <= 1.2 and big_queries[name] == small_queries[name],

@@ -316,3 +316,16 @@ def test_the_inbox_sorts_by_due_date_ascending_by_default(api, cases, u):
     CaseTask.objects.filter(pk=tasks[2].pk).update(due_at=timezone.now() + timedelta(days=4))
     assert listed(api, u["aoj"], scope="queue") == [tasks[1].pk, tasks[2].pk, tasks[0].pk]
     assert listed(api, u["aoj"], scope="queue", sort="-due_at") == [tasks[0].pk, tasks[2].pk, tasks[1].pk]
+
+
+def test_column_headers_sort_and_toggle(client, cases, u):
+    client.force_login(u["aoj"])
+    page = client.get(reverse("inbox", kwargs={"scope": "queue"}), {"due": "week"})
+    links = page.context["sort_links"]
+    assert links["deadline"]["direction"] == "ascending"  # the default
+    assert "sort=-due_at" in links["deadline"]["query"] and "due=week" in links["deadline"]["query"]
+    assert "sort=created" in links["waiting"]["query"]
+    again = client.get(reverse("inbox", kwargs={"scope": "queue"}) + "?" + links["deadline"]["query"])
+    assert again.context["sort"] == "-due_at"
+    assert again.context["sort_links"]["deadline"]["direction"] == "descending"
+    assert "sort=due_at" in again.context["sort_links"]["deadline"]["query"]

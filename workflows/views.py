@@ -59,10 +59,29 @@ def inbox_view(request, scope: str = "mine"):
         "worklists": worklists.worklists_of(request.user),
         "current_worklist": request.GET.get("list", ""),
         "can_distribute": scope in ("mine", "queue", "team"),
+        "sort_links": sort_links(request, sort),
         "colleagues": User.objects.filter(memberships__team__in=my_teams, is_active=True).distinct()
         .order_by("first_name", "last_name", "username"),
     }
     return render(request, "workflows/inbox.html", context)
+
+
+# column -> (ascending sort, descending sort); the first click sorts ascending
+SORTABLE_COLUMNS = {"case": ("case", "case"), "task": ("task", "task"), "deadline": ("due_at", "-due_at"),
+                    "waiting": ("created", "-created")}
+
+
+def sort_links(request, current: str) -> dict:
+    """Per sortable column: the query that sorts by it (toggling direction) and the arrow to show."""
+    links = {}
+    for column, (ascending, descending) in SORTABLE_COLUMNS.items():
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = descending if current == ascending and ascending != descending else ascending
+        direction = "ascending" if current == ascending else "descending" if current == descending else "none"
+        links[column] = {"query": query.urlencode(), "direction": direction,
+                         "arrow": {"ascending": "↑", "descending": "↓"}.get(direction, "")}
+    return links
 
 
 @login_required
