@@ -42,6 +42,12 @@ def parse_id(value) -> int:
     return number
 
 
+def is_id(value) -> bool:
+    """Whether a text can be a row id: ASCII digits, within the database's range."""
+    value = str(value)
+    return value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID
+
+
 def can_see_case(user, case: Case) -> bool:
     return Case.objects.filter(pk=case.pk).filter(visible_case_filter(user)).exists()
 

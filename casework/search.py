@@ -14,6 +14,7 @@ from django.db.models import F, FloatField, Func, IntegerField, Q, QuerySet, Tex
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
+from casework.access import is_id
 from casework.models import Case
 from casework.selectors import visible_cases
 
@@ -29,7 +30,7 @@ def terms_of(query: str) -> list[str]:
 
 def check_query(query: str) -> list[str]:
     terms = terms_of(query)
-    if len("".join(terms)) < MIN_CHARS and not (terms and terms[0].isdigit()):  # a case number may be short
+    if len("".join(terms)) < MIN_CHARS and not (terms and is_id(terms[0])):  # a case number may be short
         raise ValidationError({"q": [_("Type at least %(min)s letters or digits.") % {"min": MIN_CHARS}]})
     return terms
 
@@ -38,7 +39,7 @@ def search_cases(user, query: str) -> QuerySet[Case]:
     """Visible cases matching every word of `query`, best match first (ValidationError when too short)."""
     terms = check_query(query)
     cases = visible_cases(user)
-    number = next((int(term) for term in terms if term.isdigit() and len(term) < 18), None)
+    number = next((int(term) for term in terms if is_id(term)), None)
     exact = When_(When(pk=number, then=Value(1)), default=Value(0), output_field=IntegerField()) if number \
         else Value(0, output_field=IntegerField())
     if connection.vendor == "postgresql":
@@ -71,7 +72,7 @@ def _simple(cases: QuerySet[Case], terms: list[str], exact) -> QuerySet[Case]:
     for term in terms:
         match = (Q(child__given_name__icontains=term) | Q(child__family_name__icontains=term)
                  | Q(child__pupil_number__icontains=term) | Q(school__name__icontains=term))
-        if term.isdigit():
+        if is_id(term):
             match |= Q(pk=int(term))
         cases = cases.filter(match)
     first = terms[0]

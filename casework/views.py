@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casework import casefile, selectors, services
-from casework.access import access_case_by_id, mentor_case_by_id
+from casework.access import access_case_by_id, is_id, mentor_case_by_id
 from casework.forms import DocumentForm, NoteForm, SignalForm
 from casework.models import Deadline
 from workflows.chart import case_flow_charts
@@ -43,7 +43,7 @@ def case_page(request, case, *, note_form=None, document_form=None, status: int 
         "flow_charts": case_flow_charts(case),
         "notes": notes,
         "editable_notes": {note.pk for note in notes if casefile.may_edit(note, request.user)},
-        "note_form": note_form or NoteForm(initial={"corrects": corrects if corrects.isdigit() else None}),
+        "note_form": note_form or NoteForm(initial={"corrects": corrects if is_id(corrects) else None}),
         "correcting": next((note for note in notes if str(note.pk) == corrects), None),
         "documents": casefile.documents_of(case),
         "document_form": document_form or DocumentForm(),

@@ -323,3 +323,9 @@ def test_another_teams_member_with_a_case_of_the_same_child_name_sees_only_their
     own = CaseFactory(school=other, child=ChildFactory(given_name="Ali", family_name="Dubbel",
                                                        birth_date=first.child.birth_date.replace(day=3)))
     assert search_ids(api, user, "Dubbel") == [own.pk]
+
+
+@pytest.mark.parametrize("q", ["9" * 25, "²³", "١٢٣ Gelijknamig"])
+def test_odd_numbers_in_a_search_are_no_crash(api, member, namesakes, q):
+    response = api(member).get("/api/search/", {"q": q})
+    assert response.status_code in (200, 400)

@@ -329,3 +329,26 @@ def test_column_headers_sort_and_toggle(client, cases, u):
     assert again.context["sort"] == "-due_at"
     assert again.context["sort_links"]["deadline"]["direction"] == "descending"
     assert "sort=due_at" in again.context["sort_links"]["deadline"]["query"]
+
+
+def test_nonsense_from_the_distribution_form_is_a_message_not_a_crash(client, cases, u):
+    task = reviews(cases)[0]
+    client.force_login(u["aoj"])
+    for assignee in ("99999999999999999999999", "-1", "abc"):
+        response = client.post(reverse("tasks-distribute"), {"action": "assign", "tasks": [task.pk],
+                                                              "assignee": assignee, "reason": "x",
+                                                              "next": "/tasks/team/"})
+        assert response.status_code == 302
+    response = client.post(reverse("tasks-distribute"), {"action": "assign", "tasks": ["1e99", "x"],
+                                                          "assignee": u["aoj_2"].pk, "reason": "x"})
+    assert response.status_code == 302
+    assert state([task]) == [(task.pk, STATUS.NEW, None)]
+
+
+def test_out_of_range_filters_are_ignored_not_a_crash(api, client, cases, u):
+    huge = "9" * 25
+    client.force_login(u["aoj"])
+    assert client.get(reverse("inbox", kwargs={"scope": "queue"}), {"team": huge, "school": huge}).status_code == 200
+    assert api(u["aoj"]).get("/api/tasks/", {"scope": "queue", "team": huge}).status_code == 200
+    assert api(u["aoj"]).post("/api/worklists/", {"name": "x", "scope": "queue", "filters": {"team": huge}},
+                              format="json").status_code == 400

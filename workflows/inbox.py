@@ -10,7 +10,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from casework.access import visible_case_filter
+from casework.access import is_id, visible_case_filter
 from teams.models import Membership, RegionRole
 from workflows.models import OPEN_STATUSES as OPEN
 from workflows.models import CaseTask
@@ -85,9 +85,9 @@ def task_list(user, scope: str, *, node: str = "", team: str = "", school: str =
         raise ValueError(scope)
     if node:
         tasks = tasks.filter(flow_task__in=nodes_named(node))
-    if team.isdigit():
+    if is_id(team):
         tasks = tasks.filter(team_id=int(team))
-    if school.isdigit():
+    if is_id(school):
         tasks = tasks.filter(case__school_id=int(school))
     now = now or timezone.now()
     if due == "overdue":

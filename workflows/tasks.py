@@ -17,7 +17,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import STATUS
 
-from casework.access import MAX_ID, log_case_read, parse_id
+from casework.access import MAX_ID, is_id, log_case_read, parse_id
 from casework.models import AccessLog, CaseEvent
 from notifications.services import acting_as, notify
 from teams.models import Membership, User
@@ -218,7 +218,7 @@ def _bulk_input(action, task_ids, reason, assignee_id) -> tuple[list[int], str, 
         errors["reason"] = [_("A reason is at most %(max)s characters.") % {"max": REASON_MAX_CHARS}]
     assignee = None
     if action == "assign":
-        assignee = User.objects.filter(pk=assignee_id, is_active=True).first() if str(assignee_id).isdigit() else None
+        assignee = User.objects.filter(pk=int(assignee_id), is_active=True).first() if is_id(assignee_id) else None
         if assignee is None:
             errors["assignee"] = [_("Choose the colleague who gets the tasks.")]
     if errors:

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from casework.access import parse_id
+from casework.access import is_id, parse_id
 from workflows import inbox
 from workflows.models import SavedWorklist
 
@@ -27,7 +27,7 @@ def clean_filters(filters: dict) -> dict:
         value = "" if value is None else str(value).strip()
         if not value:
             continue
-        if key in ("team", "school") and not value.isdigit():
+        if key in ("team", "school") and not is_id(value):
             errors.append(_("%(key)s must be a number.") % {"key": key})
         elif key == "due" and value not in inbox.DUE_FILTERS:
             errors.append(_("Unknown deadline filter."))

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import monitor
+from casework.access import is_id
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
 from teams.models import Sector
 
@@ -28,14 +29,14 @@ class MonitorSerializer(serializers.Serializer):
 def scope_from(request) -> monitor.Scope:
     params = request.query_params
     region = params.get("region") or None
-    if region is not None and not region.isdigit():
+    if region is not None and not is_id(region):
         raise ValidationError({"region": ["Give a region id."]})
     regions = monitor.ensure_monitor_access(request.user, int(region) if region else None)
     sector = params.get("sector", "")
     if sector and sector not in Sector.values:
         raise ValidationError({"sector": [f"Choose one of: {', '.join(Sector.values)}."]})
     school = params.get("school") or None
-    if school is not None and not school.isdigit():
+    if school is not None and not is_id(school):
         raise ValidationError({"school": ["Give a school id."]})
     return monitor.Scope(regions=[int(region)] if region else regions, sector=sector,
                          school=int(school) if school else None)
