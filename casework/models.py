@@ -211,6 +211,11 @@ class CaseEvent(models.Model):
             return str(self.CLOCK_LABELS[self.kind]) % {"clock": clock}
         return str(self.KIND_LABELS.get(self.kind, self.kind))
 
+    @property
+    def detail(self) -> str:
+        """What the timeline shows under the label: the reason given when a task was distributed."""
+        return self.data.get("reason", "") if self.kind in ("task_assigned", "task_released") else ""
+
     @classmethod
     def record(cls, case: Case, actor, kind: str, *, at=None, **data) -> "CaseEvent":
         return cls.objects.create(case=case, actor=actor, kind=kind, at=at or timezone.now(), data=data)

@@ -246,6 +246,8 @@ def test_distribute_from_the_team_overview(client, cases, u):
         "reason": "Verdeeld in het overleg", "next": "/tasks/team/"})
     assert response.status_code == 302 and response["Location"] == "/tasks/team/"
     assert CaseTask.objects.filter(owner=u["aoj_2"]).count() == 2
+    history = client.get(reverse("case-detail", args=[tasks[0].case_id])).content.decode()
+    assert "Taak toegewezen" in history and "Verdeeld in het overleg" in history
     missing_reason = client.post(reverse("tasks-distribute"), {
         "action": "release", "tasks": [tasks[0].pk], "reason": "", "next": "/tasks/team/"})
     assert missing_reason.status_code == 302
