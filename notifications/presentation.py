@@ -4,7 +4,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 TITLES = {
-    "task_available": lambda n: _("New task: %(task)s (case %(case)s)"),
+    "task_available": lambda n: (_("New task: %(task)s (case %(case)s)") if n.case_id
+                                 else _("New signal from a parent or young person to verify: %(task)s")),
     "ect_advice_reviewed": lambda n: (_("ECT advice approved (case %(case)s)") if n.data.get("approved")
                                       else _("ECT advice rejected (case %(case)s)")),
     "vrijstelling_advised": lambda n: _("Exemption advice given (case %(case)s)"),

@@ -2,7 +2,7 @@
 
 | kind | audience |
 |---|---|
-| task_available | members of the task's team with its required role, or the region-role holders it needs; never the four-eyes excluded drafter |
+| task_available | members of the task's team with its required role, or the region-role holders it needs; never the four-eyes excluded drafter (also for a public signal to verify: Leerplicht) |
 | ect_advice_reviewed | the drafter of the advice and the case team |
 | vrijstelling_advised | the region's Leerplicht team |
 | placement_decided | the case team (doorbraak or director decision) |

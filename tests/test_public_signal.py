@@ -5,6 +5,8 @@ import pytest
 from django.test import Client
 
 from casework.models import Case, PublicSignal
+from notifications.models import Notification
+from notifications.presentation import describe
 from tests.flowkit import open_nodes
 from workflows.inbox import nodes_named
 from workflows.models import CaseTask
@@ -34,6 +36,12 @@ def test_a_public_signal_waits_for_leerplicht_and_becomes_a_case(api, demo, u):
     assert task.team.kind == "leerplicht" and task.case is None and task.due_at
     queue = api(u["leerplicht"]).get("/api/tasks/?scope=queue").json()["results"]
     assert [t["flow_task"] for t in queue] == ["verify_signal"]
+    # the Leerplicht team is told, without a name, and nobody else
+    told = Notification.objects.filter(kind="task_available", task=task)
+    assert {n.recipient.username for n in told} == {"leerplicht"}
+    title, url = describe(told.get())
+    assert "Pim" not in title and "Publiek" not in title and url == f"/task/{task.pk}/"
+    assert api(u["leerplicht"]).get("/api/notifications/").json()["results"][0]["title"] == title
     for role in ("aoj", "outsider", "ect"):
         assert api(u[role]).get(f"/api/tasks/{task.pk}/").status_code == 404
     page = Client()

@@ -29,8 +29,9 @@ def start_case_flow(sender, case, actor, **kwargs):
 
 
 def announce_new_task(sender, instance, created, **kwargs):
-    """A new human task is in a team's queue: tell the team (inside the same transaction)."""
-    if created and instance.flow_task_type == "HUMAN" and instance.case_id:
+    """A new human task is in a team's queue: tell the team (inside the same transaction). The
+    verification of a public signal has no case yet; its notice names no case."""
+    if created and instance.flow_task_type == "HUMAN" and (instance.case_id or instance.public_signal_id):
         from notifications.services import notify
 
         notify(kind="task_available", case=instance.case, task=instance)
