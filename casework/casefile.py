@@ -243,6 +243,27 @@ def document_of_case(case: Case, document_id) -> Document:
     return get_object_or_404(Document.objects.select_related("uploaded_by"), case=case, pk=parse_id(document_id))
 
 
+def may_withdraw(document: Document, user, now=None) -> bool:
+    """The uploader may take a document back within the edit window (a wrong file, another
+    child's report); after that it stays with the case until its retention."""
+    return document.uploaded_by_id == user.pk and (now or timezone.now()) < document.uploaded_at + edit_window()
+
+
+@transaction.atomic
+def withdraw_document(*, case: Case, actor, document_id) -> None:
+    """Remove a document the actor uploaded moments ago: the row now, the file once committed."""
+    document = document_of_case(case, document_id)
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if not may_withdraw(document, actor):
+        raise EditWindowClosed(
+            _("Only who uploaded a document can remove it, within %(minutes)s minutes. Ask the privacy officer "
+              "if a document must go later.") % {"minutes": settings.CASEWORK_NOTE_EDIT_MINUTES})
+    storage, name = document.file.storage, document.file.name
+    CaseEvent.record(case, actor, "document_withdrawn", document_id=document.pk)
+    document.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+
+
 def delete_documents_of(case: Case) -> int:
     """Retention: remove the case's documents, rows now and files once the transaction commits."""
     names = [(doc.file.storage, doc.file.name) for doc in case.documents.all()]

@@ -84,6 +84,19 @@ def document_upload(request, case_id: int):
 
 
 @login_required
+@require_POST
+def document_withdraw(request, case_id: int, document_id: int):
+    case = access_case_by_id(request.user, case_id, request=request)
+    try:
+        casefile.withdraw_document(case=case, actor=request.user, document_id=document_id)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Document removed."))
+    return redirect(reverse("case-detail", args=[case.pk]) + "#documents")
+
+
+@login_required
 @require_GET
 def document_download(request, case_id: int, document_id: int):
     """The only way to a document's content: access checked, the download logged."""

@@ -173,6 +173,7 @@ class CaseEvent(models.Model):
         "note_edited": _("Note edited"),
         "note_corrected": _("Correction note added"),
         "document_uploaded": _("Document added"),
+        "document_withdrawn": _("Document removed by its uploader"),
         "task_assigned": _("Task assigned"),
         "task_released": _("Task released to the queue"),
     }

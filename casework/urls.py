@@ -45,6 +45,8 @@ urlpatterns = [
     path("cases/<int:case_id>/documents/", casefile_views.document_upload, name="case-document-upload"),
     path("cases/<int:case_id>/documents/<int:document_id>/", casefile_views.document_download,
          name="case-document"),
+    path("cases/<int:case_id>/documents/<int:document_id>/remove/", casefile_views.document_withdraw,
+         name="case-document-remove"),
     path("search/", casefile_views.search_view, name="search"),
     path("clocks/", views.clock_overview, name="clock-overview"),
     path("monitor/", monitor_views.dashboard, name="monitor"),

@@ -329,3 +329,25 @@ def test_another_teams_member_with_a_case_of_the_same_child_name_sees_only_their
 def test_odd_numbers_in_a_search_are_no_crash(api, member, namesakes, q):
     response = api(member).get("/api/search/", {"q": q})
     assert response.status_code in (200, 400)
+
+
+def test_the_uploader_may_remove_a_document_within_the_window_only(api, client, case, u, _documents_in_tmp,
+                                                                   django_capture_on_commit_callbacks):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        first = upload(api, u["aoj"], case, "verkeerd kind.pdf", PDF).json()["id"]
+        second = upload(api, u["aoj"], case, "plan.pdf", PDF).json()["id"]
+    url = f"/api/cases/{case.pk}/documents/{{}}/"
+    with time_machine.travel(start + timedelta(minutes=5), tick=False):
+        assert api(u["aoj_2"]).delete(url.format(first)).status_code == 403  # not the uploader
+        assert api(u["outsider"]).delete(url.format(first)).status_code == 404
+        with django_capture_on_commit_callbacks(execute=True):
+            assert api(u["aoj"]).delete(url.format(first)).status_code == 204
+    assert not Document.objects.filter(pk=first).exists()
+    assert len(stored_files(_documents_in_tmp)) == 1  # the other one
+    assert CaseEvent.objects.filter(case=case, kind="document_withdrawn", data__document_id=first).exists()
+    with time_machine.travel(start + timedelta(minutes=16), tick=False):
+        assert api(u["aoj"]).delete(url.format(second)).status_code == 403
+        client.force_login(u["aoj"])
+        assert client.post(reverse("case-document-remove", args=[case.pk, second])).status_code == 302
+    assert Document.objects.filter(pk=second).exists()

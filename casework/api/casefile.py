@@ -158,6 +158,15 @@ class CaseDocumentView(APIView):
         case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
         return Response(DocumentSerializer(casefile.document_of_case(case, document_id)).data)
 
+    @extend_schema(
+        summary="Remove a document you uploaded, within the edit window (default 15 minutes)",
+        responses={204: None, 401: UNAUTHENTICATED, 404: NOT_FOUND,
+                   403: OpenApiResponse(DetailSerializer, description="Not your upload, or the window has passed.")})
+    def delete(self, request, case_id, document_id):
+        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        casefile.withdraw_document(case=case, actor=request.user, document_id=document_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class DocumentDownloadView(APIView):
     @extend_schema(summary="Download a document (access checked; the download is logged)",
