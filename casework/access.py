@@ -71,6 +71,17 @@ def log_case_read(user, case: Case, *, action: str, request=None) -> AccessLog:
     )
 
 
+def log_signal_read(user, public_signal, *, request=None) -> AccessLog:
+    """A read of a public signal that is not (yet) a case: the Leerplicht verification page."""
+    return AccessLog.objects.create(
+        user=user,
+        public_signal=public_signal,
+        action=AccessLog.Action.SIGNAL_VIEW,
+        path=(request.get_full_path()[:500] if request is not None else ""),
+        ip=client_ip(request),
+    )
+
+
 def access_case_by_id(
     user, case_id, *, for_write: bool = False, request=None, action: str = AccessLog.Action.VIEW
 ) -> Case:

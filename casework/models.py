@@ -300,7 +300,8 @@ class AppendOnlyModel(models.Model):
 
 
 class AccessLog(AppendOnlyModel):
-    """Who read which case, when, how and from where. Append-only: no update or delete path."""
+    """Who read which case (or which public signal, before it is a case), when, how and from
+    where. Append-only: no update or delete path."""
 
     class Action(models.TextChoices):
         VIEW = "view", _("viewed")
@@ -309,12 +310,18 @@ class AccessLog(AppendOnlyModel):
         MENTOR_VIEW = "mentor_view", _("viewed as JIM mentor")
         LINK_VIEW = "link_view", _("viewed through a personal link")
         DOWNLOAD = "download", _("downloaded a document")
+        SIGNAL_VIEW = "signal_view", _("viewed a signal to verify")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="+", verbose_name=_("user"))
     access_link = models.ForeignKey("AccessLink", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                     verbose_name=_("personal link"), help_text=_("For views through a personal link."))
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+", verbose_name=_("case"))
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("case"))
+    public_signal = models.ForeignKey("PublicSignal", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", verbose_name=_("public signal"),
+                                      help_text=_("For reads of a signal from a parent or young person before "
+                                                  "it is a case."))
     at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     path = models.CharField(_("path"), max_length=500, blank=True)
@@ -328,6 +335,9 @@ class AccessLog(AppendOnlyModel):
             models.Index(fields=["case", "at"], name="accesslog_case_at"),
             models.Index(fields=["user", "at"], name="accesslog_user_at"),
         ]
+        constraints = [models.CheckConstraint(
+            name="accesslog_case_or_signal",
+            condition=Q(case__isnull=False) | Q(public_signal__isnull=False))]
 
     def __str__(self):
         return f"{self.user_id} {self.action} {self.case_id} @ {self.at:%Y-%m-%d %H:%M}"

@@ -60,12 +60,15 @@ def search_access_log(user, *, case_id: int | None = None, child_name: str = "",
                       until: dt.date | None = None) -> QuerySet[AccessLog]:
     """Access-log rows of the officer's regions, filtered by case, child, user, team and period."""
     regions = ensure_privacy_officer(user)
-    rows = AccessLog.objects.filter(case__region_id__in=regions).select_related("user", "case")
+    rows = (AccessLog.objects.filter(Q(case__region_id__in=regions) | Q(public_signal__region_id__in=regions))
+            .select_related("user", "case"))
     if case_id:
-        rows = rows.filter(case_id=case_id)
+        rows = rows.filter(Q(case_id=case_id) | Q(public_signal__case_id=case_id))
     if child_name.strip():
         for word in child_name.split():
-            rows = rows.filter(Q(case__child__given_name__icontains=word) | Q(case__child__family_name__icontains=word))
+            rows = rows.filter(Q(case__child__given_name__icontains=word) | Q(case__child__family_name__icontains=word)
+                               | Q(public_signal__given_name__icontains=word)
+                               | Q(public_signal__family_name__icontains=word))
     if username.strip():
         rows = rows.filter(user__username=username.strip())
     if team_id:
@@ -99,7 +102,8 @@ def ensure_case_coordinator(user, case: Case) -> None:
 def case_access_log(user, case_id, *, request=None) -> tuple[Case, QuerySet[AccessLog]]:
     case = access_case_by_id(user, case_id, request=request)
     ensure_case_coordinator(user, case)
-    rows = AccessLog.objects.filter(case=case).select_related("user").order_by("-at", "-pk")
+    rows = (AccessLog.objects.filter(Q(case=case) | Q(public_signal__case=case)).select_related("user")
+            .order_by("-at", "-pk"))
     record_reading(user, LogReading.Kind.CASE_LOG, filters={"case_id": case.pk}, results=rows.count(),
                    request=request)
     return case, rows
@@ -177,7 +181,8 @@ def subject_access(user, child_id, *, request=None) -> dict:
             "clocks": [{"kind": d.kind, "due_at": d.due_at.isoformat(), "state": d.state} for d in case.deadlines.all()],
             "accessed_by": [{"at": row.at.isoformat(), "user": row.user.get_full_name() or row.user.username,
                              "action": row.action}
-                            for row in AccessLog.objects.filter(case=case).select_related("user").order_by("at")],
+                            for row in AccessLog.objects.filter(Q(case=case) | Q(public_signal__case=case))
+                            .select_related("user").order_by("at")],
         })
     export = {
         "generated_at": timezone.now().isoformat(),

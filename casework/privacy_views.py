@@ -67,11 +67,11 @@ def access_log_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="inzagelog.csv"'
     writer = csv.writer(response)
-    writer.writerow(["at", "user", "case", "action", "path", "ip"])
+    writer.writerow(["at", "user", "case", "public_signal", "action", "path", "ip"])
     count = 0
     for row in rows.iterator(chunk_size=2000):
-        writer.writerow([timezone.localtime(row.at).isoformat(), row.user.username, row.case_id, row.action,
-                         row.path, row.ip or ""])
+        writer.writerow([timezone.localtime(row.at).isoformat(), row.user.username, row.case_id or "",
+                         row.public_signal_id or "", row.action, row.path, row.ip or ""])
         count += 1
     privacy.record_reading(request.user, LogReading.Kind.EXPORT, filters=privacy.reading_filters(**kwargs),
                            results=count, request=request)

@@ -91,3 +91,33 @@ def test_bad_public_signal_is_refused_with_field_errors(demo):
     response = Client().post("/melden/", form(demo, reporter_contact=""))
     assert response.status_code == 400 and "Dit veld is vereist." in response.content.decode()
     assert not PublicSignal.objects.exists()
+
+
+def test_reading_a_signal_to_verify_is_logged_and_follows_it_into_the_case(api, demo, u):
+    from casework.models import AccessLog
+
+    Client().post("/melden/", form(demo))
+    task = verification_task()
+    signal = PublicSignal.objects.get()
+    page = Client()
+    page.force_login(u["leerplicht"])
+    assert page.get(f"/task/{task.pk}/").status_code == 200
+    row = AccessLog.objects.get(action="signal_view")
+    assert (row.user, row.public_signal_id, row.case_id) == (u["leerplicht"], signal.pk, None)
+
+    officer = Client()
+    officer.force_login(u["privacy_officer"])
+    found = officer.get("/privacy/access-log/", {"child": "Publiek"})
+    assert found.status_code == 200 and row in list(found.context["page"].object_list)
+    csv_rows = officer.get("/privacy/access-log.csv", {"child": "Publiek"}).content.decode().splitlines()
+    assert csv_rows[0].split(",")[:5] == ["at", "user", "case", "public_signal", "action"]
+    assert any(f",{signal.pk},signal_view," in line for line in csv_rows[1:])
+
+    api(u["leerplicht"]).post(f"/api/tasks/{task.pk}/complete/",
+                              {"verified": True, "registration": "lrv", "category": "schoolweigeraar"}, format="json")
+    case = Case.objects.get()
+    export = officer.get(f"/privacy/subject-access/{case.child_id}/?format=json")
+    import json
+
+    actions = [entry["action"] for entry in json.loads(export.content)["cases"][0]["accessed_by"]]
+    assert "signal_view" in actions

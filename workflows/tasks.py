@@ -17,7 +17,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import STATUS
 
-from casework.access import MAX_ID, is_id, log_case_read, parse_id
+from casework.access import MAX_ID, is_id, log_case_read, log_signal_read, parse_id
 from casework.models import AccessLog, CaseEvent
 from notifications.services import acting_as, notify
 from teams.models import Membership, User
@@ -39,6 +39,8 @@ def task_for_user(user, task_id, *, request=None, log: bool = False) -> CaseTask
         raise Http404 from None
     if log and task.case_id:
         log_case_read(user, task.case, action=AccessLog.Action.VIEW, request=request)
+    elif log and task.public_signal_id:
+        log_signal_read(user, task.public_signal, request=request)
     return task
 
 
