@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -351,3 +352,32 @@ def test_the_uploader_may_remove_a_document_within_the_window_only(api, client, 
         client.force_login(u["aoj"])
         assert client.post(reverse("case-document-remove", args=[case.pk, second])).status_code == 302
     assert Document.objects.filter(pk=second).exists()
+
+
+def office_file(kind: str) -> bytes:
+    """A minimal office document with the layout Word and LibreOffice write (zip entries in order)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        if kind == "odt":
+            archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text",
+                             compress_type=zipfile.ZIP_STORED)
+            archive.writestr("content.xml", "<office:document-content/>")
+        else:
+            archive.writestr("[Content_Types].xml", "<Types/>")
+            archive.writestr("_rels/.rels", "<Relationships/>")
+            archive.writestr("word/document.xml" if kind == "docx" else "xl/workbook.xml", "<document/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["docx", "xlsx", "odt"])
+def test_office_documents_are_accepted(api, case, u, kind):
+    response = upload(api, u["aoj"], case, f"verslag.{kind}", office_file(kind))
+    assert response.status_code == 201, response.content
+    assert response.json()["content_type"] == settings.CASEWORK_DOCUMENT_TYPES[kind]
+
+
+def test_a_word_file_named_as_a_spreadsheet_is_refused(api, case, u):
+    assert upload(api, u["aoj"], case, "verslag.xlsx", office_file("docx")).status_code == 400
