@@ -213,7 +213,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNELS_PREFIX", "casework")},
+            # redis-py 8 reads with a 5-second socket timeout by default, the same as the channel
+            # layer's blocking pop: an idle consumer then dies with TimeoutError and the browser sees
+            # 1011 (django/channels_redis#422). No read timeout; keepalive finds dead connections.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None, "socket_keepalive": True}],
+                       "prefix": os.environ.get("CHANNELS_PREFIX", "casework")},
         }
     }
     CACHES = {

@@ -134,8 +134,8 @@ def private_redis(settings):
         pytest.fail("redis-server is needed for the outage test (Debian package redis-server)")
     port = free_port()
     state = {"server": start_redis(port), "port": port}
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": [f"redis://127.0.0.1:{port}/0"]}}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {
+        "hosts": [{"address": f"redis://127.0.0.1:{port}/0", "socket_timeout": None, "socket_keepalive": True}]}}}
     channel_layers.backends.clear()
     yield state
     state["server"].kill()

@@ -77,3 +77,22 @@ def test_document_storage_settings():
     assert done.stdout.split() == ["storages.backends.s3.S3Storage", "private"]
     refused = manage("check", CASEWORK_DOCUMENT_STORAGE="s3")
     assert refused.returncode != 0 and "CASEWORK_S3_BUCKET" in refused.stderr
+
+
+def test_the_channel_layer_reads_without_a_socket_timeout():
+    """redis-py 8 times reads out after 5 s by default, as long as the channel layer's blocking pop:
+    idle websocket consumers would die with 1011 (django/channels_redis#422)."""
+    from channels_redis.utils import create_pool, decode_hosts
+
+    script = ("from django.conf import settings; print(settings.CHANNEL_LAYERS['default']['CONFIG']['hosts'])")
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**env, "DJANGO_SETTINGS_MODULE": "casework.settings",
+                               "REDIS_URL": "redis://127.0.0.1:6379/3"})
+    assert done.returncode == 0, done.stderr
+    import ast
+
+    hosts = ast.literal_eval(done.stdout.strip())
+    pool = create_pool(decode_hosts(hosts)[0])
+    assert pool.connection_kwargs["socket_timeout"] is None
+    assert pool.connection_kwargs["socket_keepalive"] is True
