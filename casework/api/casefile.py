@@ -79,6 +79,11 @@ class DocumentUploadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Document.Kind.choices, required=False, default=Document.Kind.OTHER)
 
 
+def _case(request, case_id):
+    """The case of the URL if the user works on it (the read is logged), else 404."""
+    return access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+
+
 def _valid(serializer_class, data):
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
@@ -92,7 +97,7 @@ class CaseNotesView(GenericAPIView):
     @extend_schema(summary="The notes of a case, newest first (the read is logged)",
                    responses={200: NoteSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND})
     def get(self, request, case_id):
-        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        case = _case(request, case_id)
         page = self.paginate_queryset(casefile.notes_of(case))
         return self.get_paginated_response(NoteSerializer(page, many=True).data)
 
@@ -100,7 +105,7 @@ class CaseNotesView(GenericAPIView):
                    request=NoteInputSerializer,
                    responses={201: NoteSerializer, 400: INVALID, 401: UNAUTHENTICATED, 404: NOT_FOUND})
     def post(self, request, case_id):
-        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        case = _case(request, case_id)
         data = _valid(NoteInputSerializer, request.data)
         note = casefile.add_note(case=case, actor=request.user, **data)
         return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
@@ -110,7 +115,7 @@ class CaseNoteView(APIView):
     @extend_schema(summary="One note of a case", responses={200: NoteSerializer, 401: UNAUTHENTICATED,
                                                             404: NOT_FOUND})
     def get(self, request, case_id, note_id):
-        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        case = _case(request, case_id)
         return Response(NoteSerializer(casefile.note_of_case(case, note_id)).data)
 
     @extend_schema(
@@ -120,7 +125,7 @@ class CaseNoteView(APIView):
                    403: OpenApiResponse(DetailSerializer, description="Not your note, or the edit window has "
                                                                       "passed: add a correction note instead.")})
     def patch(self, request, case_id, note_id):
-        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        case = _case(request, case_id)
         data = _valid(NoteEditSerializer, request.data)
         note = casefile.edit_note(case=case, actor=request.user, note_id=note_id, **data)
         return Response(NoteSerializer(note).data)
@@ -134,7 +139,7 @@ class CaseDocumentsView(GenericAPIView):
     @extend_schema(summary="The documents of a case (metadata; the read is logged)",
                    responses={200: DocumentSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND})
     def get(self, request, case_id):
-        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        case = _case(request, case_id)
         page = self.paginate_queryset(casefile.documents_of(case))
         return self.get_paginated_response(DocumentSerializer(page, many=True).data)
 
@@ -145,7 +150,7 @@ class CaseDocumentsView(GenericAPIView):
                    400: OpenApiResponse(FieldErrorsSerializer, description="Refused (type, content or size); "
                                                                            "nothing was stored.")})
     def post(self, request, case_id):
-        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        case = _case(request, case_id)
         data = _valid(DocumentUploadSerializer, request.data)
         document = casefile.upload_document(case=case, actor=request.user, upload=data["file"], kind=data["kind"])
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
@@ -155,7 +160,7 @@ class CaseDocumentView(APIView):
     @extend_schema(summary="One document's metadata", responses={200: DocumentSerializer, 401: UNAUTHENTICATED,
                                                                  404: NOT_FOUND})
     def get(self, request, case_id, document_id):
-        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        case = _case(request, case_id)
         return Response(DocumentSerializer(casefile.document_of_case(case, document_id)).data)
 
     @extend_schema(
@@ -163,7 +168,7 @@ class CaseDocumentView(APIView):
         responses={204: None, 401: UNAUTHENTICATED, 404: NOT_FOUND,
                    403: OpenApiResponse(DetailSerializer, description="Not your upload, or the window has passed.")})
     def delete(self, request, case_id, document_id):
-        case = access_case_by_id(request.user, case_id, request=request, action=AccessLog.Action.API_VIEW)
+        case = _case(request, case_id)
         casefile.withdraw_document(case=case, actor=request.user, document_id=document_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
