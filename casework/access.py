@@ -8,10 +8,10 @@ from django.db.models import Q
 from django.http import Http404
 
 from casework.models import AccessLog, Case, CaseParticipant
-from teams.models import Membership
+from teams.models import team_ids_of
 
 
-def visible_case_filter(user, case_ref: str = "pk") -> Q:
+def visible_case_filter(user, case_ref: str = "pk", *, team_ids: list[int] | None = None) -> Q:
     """A filter that is true for the cases `user` may see.
 
     `case_ref` names the case's id in the outer query ("pk" on cases, "case_id" on rows that
@@ -24,7 +24,7 @@ def visible_case_filter(user, case_ref: str = "pk") -> Q:
     # The user's teams as a literal list (one indexed query): with a sub-select here PostgreSQL
     # hashes the whole participant table; with a list it reads only the user's participations
     # (a BitmapOr of the team and user indexes), so the cost does not grow with other teams' cases.
-    my_teams = list(Membership.objects.filter(user=user).values_list("team_id", flat=True))
+    my_teams = team_ids_of(user) if team_ids is None else team_ids
     participations = CaseParticipant.objects.filter(
         Q(team_id__in=my_teams) | (Q(user=user) & ~Q(reason=CaseParticipant.Reason.MENTOR))
     ).values("case_id")

@@ -124,8 +124,7 @@ def note_of_case(case: Case, note_id) -> Note:
 @transaction.atomic
 def edit_note(*, case: Case, actor, note_id, text: str, shared_with_mentor: bool | None = None) -> Note:
     """The author's edit within the window; after it, EditWindowClosed (403): add a correction note."""
-    note = note_of_case(case, note_id)
-    note = Note.objects.select_for_update().get(pk=note.pk)
+    note = get_object_or_404(Note.objects.select_for_update(), case=case, pk=parse_id(note_id))
     if note.author_id != actor.pk:
         raise PermissionDenied(_("Only the author can edit a note; add a correction note instead."))
     now = timezone.now()
@@ -252,8 +251,7 @@ def may_withdraw(document: Document, user, now=None) -> bool:
 @transaction.atomic
 def withdraw_document(*, case: Case, actor, document_id) -> None:
     """Remove a document the actor uploaded moments ago: the row now, the file once committed."""
-    document = document_of_case(case, document_id)
-    document = Document.objects.select_for_update().get(pk=document.pk)
+    document = get_object_or_404(Document.objects.select_for_update(), case=case, pk=parse_id(document_id))
     if not may_withdraw(document, actor):
         raise EditWindowClosed(
             _("Only who uploaded a document can remove it, within %(minutes)s minutes. Ask the privacy officer "

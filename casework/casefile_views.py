@@ -1,6 +1,7 @@
 """Dutch pages for the case file (notes, documents) and the search box. Thin: parse, call
 casework.casefile or casework.search, render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -47,7 +48,7 @@ def note_edit(request, case_id: int, note_id: int):
     status = 200
     if not casefile.may_edit(note, request.user):
         messages.error(request, _("Only the author can edit a note, and only for %(minutes)s minutes; add a "
-                                  "correction note instead.") % {"minutes": casefile.edit_window().seconds // 60})
+                                  "correction note instead.") % {"minutes": settings.CASEWORK_NOTE_EDIT_MINUTES})
         return redirect(reverse("case-detail", args=[case.pk]) + f"?corrects={note.pk}#notes")
     if request.method == "POST":
         if form.is_valid():

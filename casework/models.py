@@ -212,10 +212,13 @@ class CaseEvent(models.Model):
             return str(self.CLOCK_LABELS[self.kind]) % {"clock": clock}
         return str(self.KIND_LABELS.get(self.kind, self.kind))
 
+    # Events that carry a coordinator's free-text reason (shown in the timeline, removed at retention).
+    DISTRIBUTION_KINDS = ("task_assigned", "task_released")
+
     @property
     def detail(self) -> str:
         """What the timeline shows under the label: the reason given when a task was distributed."""
-        return self.data.get("reason", "") if self.kind in ("task_assigned", "task_released") else ""
+        return self.data.get("reason", "") if self.kind in self.DISTRIBUTION_KINDS else ""
 
     @classmethod
     def record(cls, case: Case, actor, kind: str, *, at=None, **data) -> "CaseEvent":

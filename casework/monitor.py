@@ -59,7 +59,7 @@ def monitor_regions(user) -> list[int]:
         return []
     by_role = RegionRole.objects.filter(user=user).values_list("region_id", flat=True)
     by_team = Membership.objects.filter(
-        user=user, role__in=[Membership.Role.COORDINATOR, Membership.Role.CHAIR]).values_list("team__region_id",
+        user=user, role__in=Membership.LEAD_ROLES).values_list("team__region_id",
                                                                                             flat=True)
     return sorted(set(by_role) | set(by_team))
 

@@ -1,8 +1,11 @@
 """Paging helpers shared by the list pages."""
 
 
-def query_without_page(request) -> str:
-    """The page's query string without `page`, for pager links and exports that keep the filters."""
+def query_without_page(request, **changes) -> str:
+    """The page's query string without `page` (and with `changes`), for pager, sort and export
+    links that keep the filters."""
     query = request.GET.copy()
     query.pop("page", None)
+    for key, value in changes.items():
+        query[key] = value
     return query.urlencode()

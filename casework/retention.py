@@ -39,8 +39,6 @@ from casework.models import (
     Vrijstelling,
 )
 
-DISTRIBUTION_EVENTS = ("task_assigned", "task_released")
-
 DEFAULT_PERIODS = {  # outcome: (pseudonymise after years, delete after years), counted from closure
     Case.Outcome.TERUG_NAAR_SCHOOL: (2, 5),
     Case.Outcome.PASSEND_AANBOD: (2, 5),
@@ -130,7 +128,7 @@ def _strip_free_text(case: Case) -> None:
     ArrangementEvaluation.objects.filter(arrangement__case=case).update(notes="")
     Note.objects.filter(case=case).update(text="")
     delete_documents_of(case)
-    for event in CaseEvent.objects.filter(case=case, kind__in=DISTRIBUTION_EVENTS, data__has_key="reason"):
+    for event in CaseEvent.objects.filter(case=case, kind__in=CaseEvent.DISTRIBUTION_KINDS, data__has_key="reason"):
         event.data.pop("reason")  # the coordinator's free-text reason
         CaseEvent.objects.filter(pk=event.pk).update(data=event.data)
 

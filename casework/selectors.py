@@ -67,7 +67,7 @@ def coordinated_clocks(user, *, state: str = "", now=None) -> QuerySet[Deadline]
     """Clocks of the open cases of the teams `user` coordinates (coordinator or chair), soonest
     first; with `state`, only clocks in that state now."""
     led_teams = Membership.objects.filter(
-        user=user, role__in=[Membership.Role.COORDINATOR, Membership.Role.CHAIR]).values("team_id")
+        user=user, role__in=Membership.LEAD_ROLES).values("team_id")
     clocks = (
         Deadline.objects.filter(case__participants__team__in=led_teams)
         .exclude(case__status=Case.Status.CLOSED)

@@ -685,3 +685,18 @@ def escalate_for_breach(*, case: Case, at, deadline_id: int) -> None:
     RouteRun.objects.create(case=case, plan=None, route=Route.DOORBRAAK, started_at=at)
     _escalate(case, None, at, trigger="offer_3_months")
     escalation_needed.send(sender=Case, case=case)
+
+
+def record_task_distribution(*, case: Case, actor, task, node: str, assigned_to_id: int | None,
+                             previous_owner_id: int | None, reason: str, at) -> CaseEvent:
+    """A task of the case was assigned to a colleague (or released to the queue) by `actor`, with
+    a reason: one history row, and the assignee and whoever lost the task are told. The task itself
+    is changed by the flow (workflows.tasks.bulk_distribute), in the same transaction."""
+    kind = "task_assigned" if assigned_to_id else "task_released"
+    event = CaseEvent.record(case, actor, kind, at=at, task_id=task.pk, node=node, user_id=assigned_to_id,
+                             previous_owner_id=previous_owner_id, reason=reason)
+    if assigned_to_id:
+        notify(kind="task_assigned", case=case, actor=actor, task=task, data={"user_id": assigned_to_id})
+    if previous_owner_id and previous_owner_id != assigned_to_id:
+        notify(kind="task_released", case=case, actor=actor, task=task, data={"user_id": previous_owner_id})
+    return event

@@ -160,8 +160,16 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         constraints = [models.UniqueConstraint(fields=["user", "team"], name="one_membership_per_team")]
 
+    # Who leads a team: plans its meetings, distributes its work, sees its clocks and numbers.
+    LEAD_ROLES = (Role.COORDINATOR, Role.CHAIR)
+
     def __str__(self):
         return f"{self.user} – {self.team} ({self.get_role_display()})"
+
+
+def team_ids_of(user) -> list[int]:
+    """The ids of the user's teams, as a list (so queries filter on values, not a sub-select)."""
+    return list(Membership.objects.filter(user=user).values_list("team_id", flat=True))
 
 
 class RegionRole(models.Model):

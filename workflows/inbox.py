@@ -11,7 +11,7 @@ from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from casework.access import is_id, visible_case_filter
-from teams.models import Membership, RegionRole
+from teams.models import Membership, RegionRole, team_ids_of
 from workflows.models import OPEN_STATUSES as OPEN
 from workflows.models import CaseTask
 
@@ -56,9 +56,9 @@ def may_take(user, task: CaseTask) -> bool:
 
 def visible_tasks(user) -> QuerySet[CaseTask]:
     """Human tasks of the cases `user` may see (the base of every task list and lookup)."""
-    my_teams = Membership.objects.filter(user=user).values("team_id")
+    my_teams = team_ids_of(user)
     return (
-        CaseTask.objects.filter(visible_case_filter(user, "case_id")
+        CaseTask.objects.filter(visible_case_filter(user, "case_id", team_ids=my_teams)
                                 | Q(case__isnull=True, public_signal__isnull=False, team__in=my_teams),
                                 flow_task_type="HUMAN")
         .select_related("case__child", "case__school", "team", "owner", "public_signal")
@@ -78,7 +78,7 @@ def task_list(user, scope: str, *, node: str = "", team: str = "", school: str =
         tasks = tasks.exclude(excluded_user=user)
     elif scope == "team":
         tasks = tasks.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED],
-                             team_id__in=list(Membership.objects.filter(user=user).values_list("team_id", flat=True)))
+                             team_id__in=team_ids_of(user))
     elif scope == "archive":
         tasks = tasks.filter(owner=user, status=STATUS.DONE)
     else:

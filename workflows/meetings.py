@@ -19,7 +19,7 @@ from workflows.inbox import OPEN, nodes_named
 from workflows.models import AgendaItem, Attendance, CaseTask, Meeting
 from workflows.tasks import complete_task
 
-LEADS = [Membership.Role.COORDINATOR, Membership.Role.CHAIR]
+LEADS = Membership.LEAD_ROLES
 
 
 def teams_of(user):

@@ -17,14 +17,13 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import STATUS
 
+from casework import services
 from casework.access import MAX_ID, is_id, log_case_read, log_signal_read, parse_id
-from casework.models import AccessLog, CaseEvent
+from casework.models import AccessLog
 from notifications.services import acting_as, notify
 from teams.models import Membership, User
 from workflows.inbox import may_take, visible_tasks
 from workflows.models import OPEN_STATUSES, CaseTask
-
-COORDINATING_ROLES = (Membership.Role.COORDINATOR, Membership.Role.CHAIR)
 
 
 class TaskConflict(Exception):
@@ -143,7 +142,7 @@ def complete_task(*, user, task_id, data) -> CaseTask:
 def is_coordinator_of(user, task: CaseTask) -> bool:
     """Coordinators (and chairs) of the task's team distribute its work."""
     return bool(task.team_id) and Membership.objects.filter(
-        user=user, team_id=task.team_id, role__in=COORDINATING_ROLES).exists()
+        user=user, team_id=task.team_id, role__in=Membership.LEAD_ROLES).exists()
 
 
 def set_follow_up(*, user, task_id, follow_up_on) -> CaseTask:
@@ -291,10 +290,6 @@ def _distribute(actor, task: CaseTask, action: str, assignee, reason: str) -> No
     else:
         task.assigned = now
         activation.reassign(assignee)
-    CaseEvent.record(task.case, actor, f"task_{'assigned' if action == 'assign' else 'released'}", at=now,
-                     task_id=task.pk, node=task.node_name, user_id=assignee.pk if assignee else None,
-                     previous_owner_id=previous, reason=reason)
-    if assignee is not None:
-        notify(kind="task_assigned", case=task.case, actor=actor, task=task, data={"user_id": assignee.pk})
-    if previous and previous != getattr(assignee, "pk", None):
-        notify(kind="task_released", case=task.case, actor=actor, task=task, data={"user_id": previous})
+    services.record_task_distribution(case=task.case, actor=actor, task=task, node=task.node_name,
+                                      assigned_to_id=assignee.pk if assignee else None,
+                                      previous_owner_id=previous, reason=reason, at=now)

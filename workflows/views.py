@@ -39,7 +39,7 @@ SCOPE_TITLES = {"mine": gettext_lazy("My tasks"), "queue": gettext_lazy("Team ta
 def inbox_view(request, scope: str = "mine"):
     if scope not in inbox.SCOPES:
         scope = "mine"
-    filters = {key: request.GET.get(key, "") for key in ("node", "team", "school", "due", "followup")}
+    filters = {key: request.GET.get(key, "") for key in inbox.FILTER_KEYS if key != "sort"}
     sort = request.GET.get("sort", inbox.DEFAULT_SORT)
     tasks = inbox.task_list(request.user, scope, sort=sort, **filters)
     page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
@@ -75,11 +75,9 @@ def sort_links(request, current: str) -> dict:
     """Per sortable column: the query that sorts by it (toggling direction) and the arrow to show."""
     links = {}
     for column, (ascending, descending) in SORTABLE_COLUMNS.items():
-        query = request.GET.copy()
-        query.pop("page", None)
-        query["sort"] = descending if current == ascending and ascending != descending else ascending
+        toggled = descending if current == ascending and ascending != descending else ascending
         direction = "ascending" if current == ascending else "descending" if current == descending else "none"
-        links[column] = {"query": query.urlencode(), "direction": direction,
+        links[column] = {"query": query_without_page(request, sort=toggled), "direction": direction,
                          "arrow": {"ascending": "↑", "descending": "↓"}.get(direction, "")}
     return links
 
