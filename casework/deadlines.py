@@ -28,9 +28,12 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from casework.models import Arrangement, Case, CaseEvent, Deadline, Plan
+from casework.models import Arrangement, Case, CaseEvent, Deadline, Offer, Plan, Vrijstelling
+from casework.signals import offer_start_due
 
 Kind = Deadline.Kind
+# Clocks whose due time is a mark, not a failure: when it passes the sweeper acts and the clock is met.
+MARKS = (Kind.LRV_4_WEEKS, Kind.OFFER_START, Kind.EXEMPTION_END, Kind.LEERPLICHT_END, Kind.ZIEK_REVIEW)
 RUNNING = Q(met_at__isnull=True, breached_at__isnull=True, stopped_at__isnull=True)
 SWEEP_LIMIT = 10_000
 
@@ -63,18 +66,84 @@ def _record(deadline: Deadline, kind: str, at, **extra) -> CaseEvent | None:
 
 def start_case_clocks(case: Case, now) -> list[Deadline]:
     """The clocks of a newly signalled case (then `act_on_overdue` for a late signal)."""
+    from casework.services import leerplicht_ends_on  # the age rules live with the intake rules
+
     hours = setting("CASEWORK_TEAM_ACTION_HOURS", 48)
     clocks = [Deadline(case=case, kind=Kind.TEAM_ACTION_48H, due_at=case.signalled_at + dt.timedelta(hours=hours),
                        warn_at=case.signalled_at + dt.timedelta(hours=setting("CASEWORK_TEAM_ACTION_WARN_HOURS", 24)))]
     if case.registration == Case.Registration.DREIGEND:
+        # LRV after MORE than four weeks: from the day after the 28th day.
         clocks.append(Deadline(case=case, kind=Kind.LRV_4_WEEKS, due_at=start_of_day(
-            case.absent_since + dt.timedelta(days=setting("CASEWORK_LRV_DAYS", 28)))))
-    offer_due = start_of_day(add_months(case.absent_since, setting("CASEWORK_OFFER_MONTHS", 3)))
-    clocks.append(Deadline(case=case, kind=Kind.OFFER_3_MONTHS, due_at=offer_due,
-                           warn_at=offer_due - dt.timedelta(days=setting("CASEWORK_OFFER_WARN_DAYS", 28))))
+            case.absent_since + dt.timedelta(days=setting("CASEWORK_LRV_DAYS", 28) + 1))))
     for clock in clocks:
         clock.save()
+    if case.registration != Case.Registration.VRIJ:  # an exempted child has no three-month clock
+        clocks.append(start_offer_clock(case, case.absent_since))
+    clocks.append(Deadline.objects.create(case=case, kind=Kind.LEERPLICHT_END,
+                                          due_at=start_of_day(leerplicht_ends_on(case.child))))
+    if case.registration == Case.Registration.ZIEK:
+        clocks.append(start_ziek_review_clock(case, timezone.localdate(now)))
     return clocks
+
+
+def _next_sequence(case: Case, kind: str) -> int:
+    last = Deadline.objects.filter(case=case, kind=kind).order_by("-sequence").values_list("sequence", flat=True)
+    return (last.first() or 0) + 1
+
+
+def start_offer_clock(case: Case, since: dt.date) -> Deadline:
+    """Three months from the first day out of school (or from the day an exemption ended)."""
+    offer_due = start_of_day(add_months(since, setting("CASEWORK_OFFER_MONTHS", 3)))
+    return Deadline.objects.create(
+        case=case, kind=Kind.OFFER_3_MONTHS, sequence=_next_sequence(case, Kind.OFFER_3_MONTHS), due_at=offer_due,
+        warn_at=offer_due - dt.timedelta(days=setting("CASEWORK_OFFER_WARN_DAYS", 28)))
+
+
+def start_exemption_clock(exemption: Vrijstelling) -> Deadline:
+    """The exemption holds through `until`; the clock passes the next morning (warning 6 weeks before)."""
+    due = start_of_day(exemption.until + dt.timedelta(days=1))
+    return Deadline.objects.create(
+        case=exemption.case, kind=Kind.EXEMPTION_END, vrijstelling=exemption,
+        sequence=_next_sequence(exemption.case, Kind.EXEMPTION_END), due_at=due,
+        warn_at=due - dt.timedelta(days=setting("CASEWORK_EXEMPTION_WARN_DAYS", 42)))
+
+
+def start_ziek_review_clock(case: Case, since: dt.date) -> Deadline:
+    """The next cyclical review of a pupil reported sick (every CASEWORK_ZIEK_REVIEW_DAYS, 42)."""
+    return Deadline.objects.create(
+        case=case, kind=Kind.ZIEK_REVIEW, sequence=_next_sequence(case, Kind.ZIEK_REVIEW),
+        due_at=start_of_day(since + dt.timedelta(days=setting("CASEWORK_ZIEK_REVIEW_DAYS", 42))))
+
+
+def start_offer_start_clock(offer: Offer) -> Deadline:
+    """The flow waits for the offered place's start date, then asks the team to confirm the start."""
+    return Deadline.objects.create(case=offer.case, kind=Kind.OFFER_START, offer=offer,
+                                   sequence=_next_sequence(offer.case, Kind.OFFER_START),
+                                   due_at=start_of_day(offer.start_date))
+
+
+def restart_leerplicht_end_clock(case: Case, end: dt.date, now) -> None:
+    """A startkwalificatie moved the end of compulsory education forward."""
+    stop(case, Kind.LEERPLICHT_END, now, reason="startkwalificatie")
+    Deadline.objects.create(case=case, kind=Kind.LEERPLICHT_END, sequence=_next_sequence(case, Kind.LEERPLICHT_END),
+                            due_at=start_of_day(end))
+    act_on_overdue(case, now)
+
+
+def meet_offer_clock(case: Case, on: dt.date, now) -> None:
+    """The place is there and the child takes part from `on`: the three-month clock is met that day.
+    A start after the due date is a breach (as it is for the child); a start on time that is
+    confirmed after the sweeper breached the clock corrects that breach."""
+    met_at = start_of_day(on)
+    for deadline in Deadline.objects.filter(case=case, kind=Kind.OFFER_3_MONTHS, met_at__isnull=True,
+                                            stopped_at__isnull=True):
+        late = met_at >= deadline.due_at
+        if late and deadline.breached_at is None:
+            Deadline.objects.filter(pk=deadline.pk).update(breached_at=deadline.due_at)
+            _record(deadline, "deadline_breached", now, on_confirmation=True)
+        corrected = not late and deadline.breached_at is not None
+        Deadline.objects.filter(pk=deadline.pk).update(met_at=met_at, **({"breached_at": None} if corrected else {}))
+        _record(deadline, "deadline_met", now, late=late, met_on=on.isoformat(), corrected_breach=corrected)
 
 
 def act_on_overdue(case: Case, now) -> None:
@@ -126,10 +195,13 @@ def stop(case: Case, kind: str, at, *, reason: str) -> int:
 
 
 def on_case_closed(case: Case, outcome: str, at) -> None:
+    """Closing stops the case's clocks, except the end of a running exemption: an exemption is
+    registered (and counted) for as long as it runs, whether or not a case is open."""
     if outcome in (Case.Outcome.TERUG_NAAR_SCHOOL, Case.Outcome.PASSEND_AANBOD):
         mark_met(case, Kind.OFFER_3_MONTHS, at)
     for kind in Kind.values:
-        stop(case, kind, at, reason=f"closed:{outcome}")
+        if kind != Kind.EXEMPTION_END:
+            stop(case, kind, at, reason=f"closed:{outcome}")
 
 
 # --- task due dates --------------------------------------------------------------------------
@@ -235,14 +307,16 @@ def _claim(pk: int, unhandled: Q, **marks) -> Deadline | None:
 def _act_on_due(pk: int, kind: str, now) -> str | None:
     """The clock's time has passed: breach it (and climb the ladder), or, for the LRV mark,
     change the registration. Returns what happened, or None when another sweeper had it."""
-    from casework import services
+    from casework import (
+        services,  # services call these clock rules; the sweeper calls services back
+    )
 
-    if kind == Kind.LRV_4_WEEKS:
+    if kind in MARKS:
         claimed = _claim(pk, Q(), met_at=now)
         if claimed is None:
             return None
         _record(claimed, "deadline_met", now, passed=True)
-        services.mark_lrv(case=claimed.case, at=now, deadline_id=claimed.pk)
+        _pass_mark(claimed, now)
         return "passed"
     claimed = _claim(pk, Q(), breached_at=now)
     if claimed is None:
@@ -254,6 +328,24 @@ def _act_on_due(pk: int, kind: str, now) -> str | None:
         services.involve_ect_for_breach(case=claimed.case, at=now)
     _tell(claimed, "deadline_breached")
     return "breached"
+
+
+def _pass_mark(deadline: Deadline, now) -> None:
+    from casework import services  # see _act_on_due
+
+    case = deadline.case
+    if deadline.kind == Kind.LRV_4_WEEKS:
+        services.mark_lrv(case=case, at=now, deadline_id=deadline.pk)
+    elif deadline.kind == Kind.OFFER_START:
+        offer_start_due.send(sender=Deadline, case=case, offer_id=deadline.offer_id)
+    elif deadline.kind == Kind.EXEMPTION_END:
+        services.end_exemption(case=case, vrijstelling_id=deadline.vrijstelling_id, at=now)
+    elif deadline.kind == Kind.LEERPLICHT_END:
+        services.end_leerplicht(case=case, at=now)
+    elif deadline.kind == Kind.ZIEK_REVIEW and case.is_open and case.registration == Case.Registration.ZIEK:
+        services.review_sick_pupil(case=case, at=now)
+        Deadline.objects.create(case=case, kind=Kind.ZIEK_REVIEW, sequence=deadline.sequence + 1,
+                                due_at=deadline.due_at + dt.timedelta(days=setting("CASEWORK_ZIEK_REVIEW_DAYS", 42)))
 
 
 def _tell(deadline: Deadline, kind: str) -> None:

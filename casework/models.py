@@ -21,6 +21,10 @@ class Child(models.Model):
     family_name = models.CharField(_("family name"), max_length=150)
     birth_date = models.DateField(_("birth date"))
     pupil_number = models.CharField(_("pupil number"), max_length=30, blank=True)
+    # The qualification duty: a 16/17-year-old without a startkwalificatie is still of compulsory
+    # school age; with one (from `startkwalificatie_on`) the duty ends.
+    startkwalificatie = models.BooleanField(_("has a startkwalificatie"), default=False)
+    startkwalificatie_on = models.DateField(_("startkwalificatie obtained on"), null=True, blank=True)
     # Normalised "given|family|birth date": how a second signal finds the same child.
     # NULL (not "") once pseudonymised, so that the unique index ignores it.
     match_key = models.CharField(max_length=300, unique=True, null=True, editable=False)  # noqa: DJ001
@@ -78,6 +82,25 @@ class Case(ConcurrentTransitionMixin, models.Model):
         ACHTTIEN = "achttien", _("Turned 18")
         ANDERS = "anders", _("Other")
 
+    class Participation(models.TextChoices):
+        """How far the pupil takes part in education or care (seed 002 §8: "naar vermogen")."""
+
+        GEEN = "geen", _("Not taking part")
+        GEDEELTELIJK = "gedeeltelijk", _("Taking part partly")
+        VOLLEDIG = "volledig", _("Taking part fully, as far as they can")
+
+    class Setting(models.TextChoices):
+        """Where the pupil takes part."""
+
+        EIGEN_SCHOOL = "eigen_school", _("Own school")
+        ANDERE_SCHOOL = "andere_school", _("Another school")
+        ARRANGEMENT = "arrangement", _("Education-and-care arrangement")
+        OPDC_DOORSTART = "opdc_doorstart", _("OPDC / Doorstart")
+        REBOUND = "rebound", _("Rebound")
+        DAGBESTEDING = "dagbesteding", _("Day activities (dagbesteding)")
+        ZORG = "zorg", _("Care as the offer")
+        ANDER_ONDERWIJS = "ander_onderwijs", _("Other education")
+
     OPEN_STATUSES = (Status.SIGNALLED, Status.ACTIVE, Status.ESCALATED, Status.PLACED)
 
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="cases", verbose_name=_("child"))
@@ -98,6 +121,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     status = FSMField(_("status"), default=Status.SIGNALLED, choices=Status.choices, protected=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The current level of taking part; its dated history is in `participation_changed` events.
+    participation = models.CharField(_("taking part"), max_length=12, choices=Participation.choices,
+                                     default=Participation.GEEN)
+    participation_setting = models.CharField(_("taking part in"), max_length=20, choices=Setting.choices,
+                                             blank=True)
 
     class Meta:
         ordering = ["-signalled_at", "-pk"]
@@ -136,6 +164,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def place(self):
         """An offer with a place is there."""
 
+    @transition(field=status, source=Status.PLACED, target=Status.ACTIVE)
+    def offer_fell_through(self):
+        """The offered place did not start: the case is back with the team."""
+
     @transition(field=status, source=list(OPEN_STATUSES), target=Status.CLOSED)
     def close(self, *, outcome: str, at):
         self.outcome = outcome
@@ -160,6 +192,15 @@ class CaseEvent(models.Model):
         "vrijstelling_advised": _("Exemption advice given"),
         "vrijstelling_decided": _("Exemption decided"),
         "registration_changed": _("Registration changed"),
+        "participation_changed": _("Taking part changed"),
+        "offer_recorded": _("Offer with a start date recorded"),
+        "offer_started": _("Place started"),
+        "offer_failed": _("Place did not start"),
+        "exemption_ended": _("Exemption ended"),
+        "leerplicht_ended": _("End of compulsory education (18 or startkwalificatie)"),
+        "startkwalificatie_recorded": _("Startkwalificatie recorded"),
+        "case_reviewed": _("Case reviewed"),
+        "ect_consult_started": _("ECT consult started by a clock"),
         "doorbraak_decided": _("Doorbraak decided"),
         "doe_advised": _("DOE-team advised"),
         "director_decided": _("SWV director decided"),
@@ -212,13 +253,17 @@ class CaseEvent(models.Model):
             return str(self.CLOCK_LABELS[self.kind]) % {"clock": clock}
         return str(self.KIND_LABELS.get(self.kind, self.kind))
 
-    # Events that carry a coordinator's free-text reason (shown in the timeline, removed at retention).
+    # Events that carry a free-text reason or note (shown in the timeline, removed at retention).
     DISTRIBUTION_KINDS = ("task_assigned", "task_released")
+    REASON_KINDS = (*DISTRIBUTION_KINDS, "registration_changed", "participation_changed", "offer_failed",
+                    "exemption_ended", "case_reviewed")
 
     @property
     def detail(self) -> str:
-        """What the timeline shows under the label: the reason given when a task was distributed."""
-        return self.data.get("reason", "") if self.kind in self.DISTRIBUTION_KINDS else ""
+        """What the timeline shows under the label: the reason or note that came with the event."""
+        if self.kind not in self.REASON_KINDS:
+            return ""
+        return self.data.get("reason", "") or self.data.get("note", "")
 
     @classmethod
     def record(cls, case: Case, actor, kind: str, *, at=None, **data) -> "CaseEvent":
@@ -436,7 +481,10 @@ class Vrijstelling(models.Model):
     """Leerplicht's request for an exemption (art. 5 onder a), the SWV's advice, the decision."""
 
     class Grounds(models.TextChoices):
-        ART_5A = "5a", _("Article 5 under a (not fit for school)")
+        ART_5A = "5a", _("Article 5 under a (not fit for school, physical or psychological grounds)")
+        ART_5B = "5b", _("Article 5 under b (objection to the denomination of every school in reach)")
+        ART_5C = "5c", _("Article 5 under c (enrolled at a school abroad)")
+        ART_15 = "15", _("Article 15 (other education instead of regular attendance)")
 
     class Advice(models.TextChoices):
         POSITIEF = "positief", _("in favour")
@@ -456,6 +504,10 @@ class Vrijstelling(models.Model):
     advised_at = models.DateTimeField(null=True, blank=True)
     granted = models.BooleanField(_("granted"), null=True)
     until = models.DateField(_("exempted until"), null=True, blank=True)
+    starts_on = models.DateField(_("exempted from"), null=True, blank=True)
+    ended_on = models.DateField(_("ended early on"), null=True, blank=True,
+                                help_text=_("The last day the exemption held, when it ended before `until`."))
+    end_reason = models.TextField(_("reason the exemption ended"), blank=True)
     decision_motivation = models.TextField(_("motivation of the decision"), blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -472,6 +524,10 @@ class Vrijstelling(models.Model):
 class PlacementDecision(models.Model):
     """The escalation ladder's answers: MPL doorbraak (VO), DOE advice and director decision (PO)."""
 
+    class Decision(models.TextChoices):
+        PLAATSING = "plaatsing", _("placement")
+        GEEN_OVEREENSTEMMING = "geen_overeenstemming", _("no agreement: to the SWV director")
+
     class Kind(models.TextChoices):
         DOORBRAAK = "doorbraak", _("doorbraak decision of the MPL commission")
         DOE_ADVICE = "doe_advice", _("placement advice of the DOE-team")
@@ -479,8 +535,10 @@ class PlacementDecision(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="placements", verbose_name=_("case"))
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    school_board = models.ForeignKey("teams.SchoolBoard", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("school board with the duty of care"))
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices,
+                                default=Decision.PLAATSING)
+    school_board = models.ForeignKey("teams.SchoolBoard", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("school board with the duty of care"))
     school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                verbose_name=_("school"))
     start_date = models.DateField(_("placement starts"), null=True, blank=True)
@@ -579,6 +637,45 @@ class ArrangementEvaluation(models.Model):
         return f"{self.get_result_display()} ({self.arrangement_id})"
 
 
+class Offer(models.Model):
+    """An offer of suitable education and/or care with a start date (seed 002 §2: the three-month
+    promise is kept on the day the place is there and the child starts). The flow waits for the
+    start date, then the case team confirms whether the child started."""
+
+    class Source(models.TextChoices):
+        DOORBRAAK = "doorbraak", _("doorbraak decision")
+        DIRECTOR = "director", _("decision of the SWV director")
+        ARRANGEMENT = "arrangement", _("education-and-care arrangement")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the start")
+        STARTED = "started", _("started")
+        FAILED = "failed", _("did not start")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="offers", verbose_name=_("case"))
+    source = models.CharField(_("offer from"), max_length=12, choices=Source.choices)
+    placement = models.ForeignKey(PlacementDecision, on_delete=models.CASCADE, null=True, blank=True,
+                                  related_name="offers")
+    arrangement = models.ForeignKey(Arrangement, on_delete=models.CASCADE, null=True, blank=True,
+                                    related_name="offers")
+    start_date = models.DateField(_("starts on"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    reason = models.TextField(_("why it did not start"), blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        verbose_name = _("offer with a place")
+        verbose_name_plural = _("offers with a place")
+
+    def __str__(self):
+        return f"{self.get_source_display()} ({self.case_id}, {self.start_date})"
+
+
 class Deadline(models.Model):
     """One clock of a case. Rules live in `casework.deadlines`; the sweeper acts on the rows
     whose warning or due time has passed, each exactly once (`warned_at`, `breached_at`)."""
@@ -589,6 +686,10 @@ class Deadline(models.Model):
         OFFER_3_MONTHS = "offer_3_months", _("Offer and place within 3 months")
         ARRANGEMENT_EVALUATION = "arrangement_evaluation", _("Evaluation of the arrangement")
         BREACH_NOTIFICATION_72H = "breach_notification_72h", _("Decision on notifying a data breach (72 hours)")
+        OFFER_START = "offer_start", _("Start of the offered place")
+        EXEMPTION_END = "exemption_end", _("End of the exemption")
+        LEERPLICHT_END = "leerplicht_end", _("End of compulsory education")
+        ZIEK_REVIEW = "ziek_review", _("Cyclical review of a pupil reported sick")
 
     class State(models.TextChoices):
         OPEN = "open", _("running")
@@ -605,6 +706,9 @@ class Deadline(models.Model):
     sequence = models.PositiveIntegerField(_("sequence"), default=1)
     arrangement = models.ForeignKey(Arrangement, on_delete=models.CASCADE, null=True, blank=True,
                                     related_name="deadlines")
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines")
+    vrijstelling = models.ForeignKey(Vrijstelling, on_delete=models.CASCADE, null=True, blank=True,
+                                     related_name="deadlines")
     due_at = models.DateTimeField(_("due at"))
     warn_at = models.DateTimeField(_("warning at"), null=True, blank=True)
     warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)

@@ -1,35 +1,58 @@
-"""The monitor: counts at any peildatum and over any period, computed from the CaseEvent
-history, so that a report for a past date shows what each case was on that date.
+"""The monitor: counts at any peildatum and over any period, computed from the dated history,
+so that a report for a past date shows what each case was on that date.
 
-- the registration a case had on date D: its latest `signalled` or `registration_changed`
-  event up to the end of D; the case is open on D when it was signalled and not yet closed;
-- its status on D: closed, else the later of `placed`/`escalated`, else active after its first
-  team review, else signalled;
+Counting rules on peildatum D (the contract of issue 14):
+
+- a case is open on D when it was signalled before the end of D and not closed by then;
+- its registration on D is the `to` of its `registration_changed` event with the greatest
+  (since, at, pk) among those with since <= D (every case has one from its intake; a case
+  without that history falls back to its current registration);
+- its level of taking part on D comes from `participation_changed` the same way ("geen" when
+  none); lrv, av and dreigend count only while the level is not "volledig";
+- only children of compulsory school age on D count (5 up to 18; at 16 and 17 only while they
+  have no startkwalificatie), except in `open_cases`;
+- vrij counts the cases with an exemption running on D (`Vrijstelling` rows), open or closed;
 - period counts come from the events in the period; clock compliance from the clocks' own
   events (`deadline_met`, `deadline_breached`, `deadline_stopped`).
 
-Everything is aggregated in the database (correlated subqueries over the (case, at) index), so
-the cost grows with the cases in scope, not with all events. Aggregates only: no names.
+Everything is aggregated in the database (correlated subqueries per case, grouped counts), so the
+cost grows with the cases in scope, not with the events per case. Aggregates only: no names.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Case as DbCase
-from django.db.models import CharField, Count, F, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from casework.models import Case, CaseEvent, Deadline, Route
+from casework.models import Case, CaseEvent, Deadline, Route, Vrijstelling
 from teams.models import Membership, Region, RegionRole
 
 REGISTRATIONS = ["lrv", "av", "vrij", "ziek", "dreigend"]
 BUCKETS = [("lt_4_weeks", 0, 28), ("4_weeks_3_months", 28, 91), ("3_6_months", 91, 182), ("gt_6_months", 182, None)]
 SECTORS = ["po", "vo", "so", "vso", "mbo"]
+CATEGORIES = list(Case.Category.values)
+GROUNDS = list(Vrijstelling.Grounds.values)
+SETTINGS = list(Case.Setting.values)
+TRAJECT_LEVELS = [Case.Participation.GEDEELTELIJK, Case.Participation.VOLLEDIG]
+THUISZITTER_REGISTRATIONS = ("lrv", "av")
 COMPLIANCE_CLOCKS = [Deadline.Kind.TEAM_ACTION_48H, Deadline.Kind.OFFER_3_MONTHS]
 
 
@@ -39,6 +62,14 @@ def end_of(day: dt.date) -> dt.datetime:
 
 def start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same as `casework.services.add_years` (the monitor does not import the services)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + years, day=28)
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
@@ -80,13 +111,17 @@ class Scope:
     sector: str = ""
     school: int | None = None
 
-    def cases(self):
-        cases = Case.objects.filter(region_id__in=self.regions)
+    def q(self, prefix: str = "") -> Q:
+        """The scope as a condition on the case (reached through `prefix`, e.g. "case__")."""
+        condition = Q(**{f"{prefix}region_id__in": self.regions})
         if self.sector:
-            cases = cases.filter(sector=self.sector)
+            condition &= Q(**{f"{prefix}sector": self.sector})
         if self.school:
-            cases = cases.filter(school_id=self.school)
-        return cases
+            condition &= Q(**{f"{prefix}school_id": self.school})
+        return condition
+
+    def cases(self):
+        return Case.objects.filter(self.q())
 
     def events(self):
         events = CaseEvent.objects.all()
@@ -99,25 +134,61 @@ class Scope:
         return events
 
 
-def cases_open_on(scope: Scope, day: dt.date):
-    """The cases open at the end of `day`, annotated with the registration they had then.
+def compulsory_school_age(day: dt.date, prefix: str = "") -> Q:
+    """The child (reached through `prefix`, e.g. "child__") is of compulsory school age on `day`:
+    5 or older and younger than 18; at 16 and 17 only without a startkwalificatie by then."""
+    birth, diploma = f"{prefix}birth_date", f"{prefix}startkwalificatie_on"
+    sixteen = add_years(day, -16)
+    return (Q(**{f"{birth}__lte": add_years(day, -5), f"{birth}__gt": add_years(day, -18)})
+            & (Q(**{f"{birth}__gt": sixteen}) | Q(**{f"{diploma}__isnull": True}) | Q(**{f"{diploma}__gt": day})))
 
-    A case is open on D when it was signalled before the end of D and not closed by then
-    (`closed_at` is written once, by the closing service). Its registration on D is its current
-    one unless it has `registration_changed` events; only those (few) cases read their history.
-    """
+
+def open_on(day: dt.date) -> Q:
     moment = end_of(day)
-    changed = CaseEvent.objects.filter(kind="registration_changed").values("case_id")
-    registration = CaseEvent.objects.filter(
-        case=OuterRef("pk"), at__lt=moment, kind__in=["signalled", "registration_changed"],
-    ).order_by("-at", "-pk").values(value=KT("data__registration"))[:1]
-    open_then = scope.cases().filter(signalled_at__lt=moment).filter(Q(closed_at__isnull=True)
-                                                                      | Q(closed_at__gte=moment))
-    unchanged = open_then.exclude(pk__in=changed).annotate(registration_then=F("registration"))
-    with_history = open_then.filter(pk__in=changed).annotate(
-        registration_then=Coalesce(Subquery(registration, output_field=CharField()), F("registration"),
-                                   output_field=CharField()))
-    return unchanged, with_history
+    return Q(signalled_at__lt=moment) & (Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
+
+
+def text(key: str):
+    """The event's `data[key]` as text (compared as a string: ISO dates sort as text)."""
+    return ExpressionWrapper(KT(f"data__{key}"), output_field=CharField())
+
+
+def _dated(kind: str, day: dt.date, field: str):
+    """The `field` of the case's latest `kind` event by (since, at, pk) with since <= day."""
+    return Subquery(
+        CaseEvent.objects.filter(case=OuterRef("pk"), kind=kind)
+        .annotate(since=text("since")).filter(since__lte=day.isoformat())
+        .order_by("-since", "-at", "-pk").values(value=KT(f"data__{field}"))[:1],
+        output_field=CharField())
+
+
+def cases_on(scope: Scope, day: dt.date):
+    """The cases in scope open on `day`, annotated with what they were then: `registration_then`,
+    `level_then`, `setting_then`, the duration `bucket` and `without_offer` (the three-month clock
+    ran out by then, not met and not stopped)."""
+    moment = end_of(day)
+    overdue = Deadline.objects.filter(
+        case=OuterRef("pk"), kind=Deadline.Kind.OFFER_3_MONTHS, due_at__lt=moment,
+    ).filter(Q(met_at__isnull=True) | Q(met_at__gte=moment)).filter(Q(stopped_at__isnull=True)
+                                                                     | Q(stopped_at__gte=moment))
+    return scope.cases().filter(open_on(day)).annotate(
+        registration_then=Coalesce(_dated("registration_changed", day, "to"), F("registration"),
+                                   output_field=CharField()),
+        level_then=Coalesce(_dated("participation_changed", day, "level"), Value(Case.Participation.GEEN),
+                            output_field=CharField()),
+        setting_then=_dated("participation_changed", day, "setting"),
+        bucket=bucket_expression(day),
+        without_offer=Exists(overdue),
+    )
+
+
+def exemptions_on(scope: Scope, day: dt.date):
+    """The exemptions running on `day` for cases in scope (open or closed) of children of
+    compulsory school age then."""
+    return (Vrijstelling.objects.filter(scope.q("case__"), compulsory_school_age(day, "case__child__"),
+                                        granted=True, until__gte=day)
+            .annotate(from_day=Coalesce("starts_on", TruncDate("decided_at")))
+            .filter(from_day__lte=day).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day)))
 
 
 def bucket_expression(day: dt.date):
@@ -127,35 +198,65 @@ def bucket_expression(day: dt.date):
 
 
 def counts_on(scope: Scope, day: dt.date) -> dict:
-    """Registrations and duration buckets of the open cases on the peildatum (one grouped query)."""
-    groups = [row for cases in cases_open_on(scope, day)
-              for row in cases.annotate(bucket=bucket_expression(day))
-              .values("registration_then", "sector", "bucket", "region_id", "school_id")
-              .annotate(n=Count("pk")).order_by()]
+    """The counts on the peildatum (one grouped query over the open cases, two over the exemptions)."""
+    groups = (cases_on(scope, day).filter(compulsory_school_age(day, "child__"))
+              .values("registration_then", "level_then", "setting_then", "sector", "category", "bucket",
+                      "region_id", "school_id", "without_offer")
+              .annotate(n=Count("pk")).order_by())
     per_registration = dict.fromkeys(REGISTRATIONS, 0)
     buckets = dict.fromkeys([name for name, _, _ in BUCKETS], 0)
     by_sector = {sector: dict.fromkeys(REGISTRATIONS, 0) for sector in SECTORS}
     by_region: dict[int, int] = {}
     by_school: dict[int, int] = {}
+    by_category = dict.fromkeys(CATEGORIES, 0)
+    ziek_by_category = dict.fromkeys(CATEGORIES, 0)
+    in_traject = {"total": 0, **{level: dict.fromkeys(SETTINGS, 0) for level in TRAJECT_LEVELS}}
+    without_offer = 0
     for row in groups:
-        registration, n = row["registration_then"], row["n"]
-        per_registration[registration] = per_registration.get(registration, 0) + n
-        by_sector.setdefault(row["sector"], dict.fromkeys(REGISTRATIONS, 0))[registration] += n
-        buckets[row["bucket"]] += n
-        if registration in ("lrv", "av"):
+        registration, level, n = row["registration_then"], row["level_then"], row["n"]
+        sector = by_sector.setdefault(row["sector"], dict.fromkeys(REGISTRATIONS, 0))
+        fully = level == Case.Participation.VOLLEDIG
+        if registration in THUISZITTER_REGISTRATIONS and not fully:
+            per_registration[registration] += n
+            sector[registration] += n
+            buckets[row["bucket"]] += n
             by_region[row["region_id"]] = by_region.get(row["region_id"], 0) + n
             if row["school_id"]:
                 by_school[row["school_id"]] = by_school.get(row["school_id"], 0) + n
+            by_category[row["category"]] = by_category.get(row["category"], 0) + n
+            without_offer += n if row["without_offer"] else 0
+        elif registration == "dreigend" and not fully:
+            per_registration[registration] += n
+            sector[registration] += n
+        elif registration == "ziek":
+            per_registration[registration] += n
+            sector[registration] += n
+            ziek_by_category[row["category"]] = ziek_by_category.get(row["category"], 0) + n
+        if registration in ("lrv", "av", "dreigend", "ziek") and level in TRAJECT_LEVELS:
+            in_traject["total"] += n
+            if row["setting_then"] in in_traject[level]:
+                in_traject[level][row["setting_then"]] += n
+    exemptions = exemptions_on(scope, day)
+    for sector, n in exemptions.values_list("case__sector").annotate(n=Count("case", distinct=True)).order_by():
+        by_sector.setdefault(sector, dict.fromkeys(REGISTRATIONS, 0))["vrij"] = n
+        per_registration["vrij"] += n
+    vrij_by_ground = dict.fromkeys(GROUNDS, 0)
+    vrij_by_ground.update(exemptions.values_list("grounds").annotate(n=Count("case", distinct=True)).order_by())
     return {
         "peildatum": day.isoformat(),
         "thuiszitters": per_registration["lrv"] + per_registration["av"],
         "lrv": per_registration["lrv"], "av": per_registration["av"], "vrij": per_registration["vrij"],
         "ziek": per_registration["ziek"], "dreigend": per_registration["dreigend"],
-        "open_cases": sum(per_registration.values()),
+        "open_cases": scope.cases().filter(open_on(day)).count(),
         "durations": buckets,
         "by_sector": by_sector,
         "thuiszitters_by_region": {str(k): v for k, v in sorted(by_region.items())},
         "thuiszitters_by_school": {str(k): v for k, v in sorted(by_school.items())},
+        "thuiszitters_by_category": by_category,
+        "ziek_by_category": ziek_by_category,
+        "vrij_by_ground": vrij_by_ground,
+        "in_traject": in_traject,
+        "without_offer_over_3_months": without_offer,
     }
 
 
@@ -273,20 +374,23 @@ def timing_signal_to_action(scope: Scope, first: dt.date, last: dt.date) -> dict
 
 
 def timing_absent_to_placement(scope: Scope, first: dt.date, last: dt.date) -> dict:
-    """Days from the first day out of school to each placement in the period."""
-    begin, end = start_of(first), end_of(last)
+    """Days from the first day out of school to each confirmed start of a place (`offer_started`,
+    its `started_on`) that fell in the period."""
     if connection.vendor == "postgresql":
         where, params = _scope_sql(scope)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""SELECT {PERCENTILES} FROM (
-                        SELECT ((e.at AT TIME ZONE %s)::date - c.absent_since) AS d
+                        SELECT ((e.data ->> 'started_on')::date - c.absent_since) AS d
                         FROM casework_caseevent e JOIN casework_case c ON c.id = e.case_id
-                        WHERE e.kind = 'placed' AND e.at >= %s AND e.at < %s AND {where}) t""",  # noqa: S608
-                [settings.TIME_ZONE, begin, end, *params])
+                        WHERE e.kind = 'offer_started' AND e.data ->> 'started_on' >= %s
+                          AND e.data ->> 'started_on' <= %s AND {where}) t""",  # noqa: S608 (no user text)
+                [first.isoformat(), last.isoformat(), *params])
             return _stats_row(cursor.fetchone())
-    rows = scope.events().filter(kind="placed", at__gte=begin, at__lt=end).values_list("at", "case__absent_since")
-    days = [(timezone.localtime(at).date() - absent).days for at, absent in rows]
+    rows = (scope.events().filter(kind="offer_started").annotate(started=text("started_on"))
+            .filter(started__gte=first.isoformat(), started__lte=last.isoformat())
+            .values_list("started", "case__absent_since"))
+    days = [(dt.date.fromisoformat(started) - absent).days for started, absent in rows]
     return {"cases": len(days), "median": percentile(days, 0.5), "p90": percentile(days, 0.9)}
 
 
@@ -318,32 +422,122 @@ def monthly_trend(scope: Scope, until: dt.date, months: int = 12) -> list[dict]:
     return trend
 
 
-# --- exports that leave the SWV -----------------------------------------------------------------
+# --- exports ---------------------------------------------------------------------------------------
+#
+# Two audiences: the Inspectie gets the exact numbers; a table for the public shows counts from 1
+# to 4 as "< 5" (primary suppression) and hides ("x") as many more cells as it takes so that no
+# hidden count follows from the published cells and the totals (secondary suppression).
+
+AUDIENCES = ("inspectie", "public")
+SMALL = "< 5"
+HIDDEN = "x"
+COLUMNS = ["total", *SECTORS]
+
+SECTOR_ROWS = [("lrv", "Langdurig relatief verzuim (LRV)"), ("av", "Absoluut verzuim (AV)"),
+               ("vrij", "Vrijstelling (alle gronden)"), ("ziek", "Ziekgemeld"),
+               ("dreigend", "Dreigend thuiszitter"), ("thuiszitters", "Thuiszitters (LRV + AV)")]
+CATEGORY_LABELS = {"schoolweigeraar": "schoolweigeraar", "schoolonthouding": "schoolonthouding",
+                   "spijbelaar": "spijbelaar", "medisch_psychosociaal": "medisch, lichamelijk of psychosociaal",
+                   "onbekend": "onbekend"}
+TRAJECT_LABELS = {"gedeeltelijk": "In traject: gedeeltelijk deelnemend",
+                  "volledig": "In traject: volledig deelnemend (naar vermogen)"}
 
 
-def suppress(value):
-    """Small numbers (1-4) as "< 5" in exports that leave the SWV (CASEWORK_SUPPRESS_SMALL_NUMBERS)."""
-    if getattr(settings, "CASEWORK_SUPPRESS_SMALL_NUMBERS", True) and isinstance(value, int) and 0 < value < 5:
-        return "< 5"
-    return value
-
-
-INSPECTIE_ROWS = [("lrv", "Langdurig relatief verzuim (LRV)"), ("av", "Absoluut verzuim (AV)"),
-                  ("vrij", "Vrijstelling 5a"), ("ziek", "Ziekgemeld"), ("dreigend", "Dreigend thuiszitter")]
-
-
-def quarter_csv_rows(scope: Scope, year: int, quarter: int) -> list[list]:
-    """The Inspectie's categories per sector at the quarter's end, plus the period's returns."""
-    first, last = quarter_bounds(year, quarter)
-    data = report(scope, last, first)
-    counts, period = data["counts"], data["period"]
-    rows = [["peildatum", last.isoformat()], ["categorie", "totaal", *SECTORS]]
-    for key, label in INSPECTIE_ROWS:
-        rows.append([label, suppress(counts[key]), *[suppress(counts["by_sector"][s][key]) for s in SECTORS]])
-    rows.append(["Thuiszitters (LRV + AV)", suppress(counts["thuiszitters"]),
-                 *[suppress(counts["by_sector"][s]["lrv"] + counts["by_sector"][s]["av"]) for s in SECTORS]])
-    rows.append(["Teruggeleid naar onderwijs in het kwartaal", suppress(period["returns"])])
-    rows.append(["Nieuwe meldingen in het kwartaal", suppress(period["new_signals"])])
+def quarter_rows(counts: dict, period: dict) -> list[dict]:
+    """The quarterly table: {key, label, total, by_sector (None for a row without sectors)}."""
+    by_sector = counts["by_sector"]
+    rows = []
+    for key, label in SECTOR_ROWS:
+        if key == "thuiszitters":
+            per_sector = {s: by_sector[s]["lrv"] + by_sector[s]["av"] for s in SECTORS}
+        else:
+            per_sector = {s: by_sector[s][key] for s in SECTORS}
+        rows.append({"key": key, "label": label, "total": counts[key], "by_sector": per_sector})
+    rows += [{"key": f"thuiszitters:{c}", "label": f"Thuiszitters: {label}",
+              "total": counts["thuiszitters_by_category"][c], "by_sector": None}
+             for c, label in CATEGORY_LABELS.items()]
+    rows += [{"key": f"ziek:{c}", "label": f"Ziekgemeld: {label}", "total": counts["ziek_by_category"][c],
+              "by_sector": None} for c, label in CATEGORY_LABELS.items()]
+    rows += [{"key": f"vrij:{g}", "label": f"Vrijstelling {g}", "total": counts["vrij_by_ground"][g],
+              "by_sector": None} for g in GROUNDS]
+    rows += [{"key": f"in_traject:{level}", "label": TRAJECT_LABELS[level],
+              "total": sum(counts["in_traject"][level].values()), "by_sector": None} for level in TRAJECT_LEVELS]
+    rows += [
+        {"key": "without_offer_over_3_months", "label": "Zonder aanbod na 3 maanden",
+         "total": counts["without_offer_over_3_months"], "by_sector": None},
+        {"key": "returns", "label": "Teruggeleid naar onderwijs in het kwartaal", "total": period["returns"],
+         "by_sector": None},
+        {"key": "new_signals", "label": "Nieuwe meldingen in het kwartaal", "total": period["new_signals"],
+         "by_sector": None},
+    ]
     return rows
 
 
+def table_relations() -> list[tuple[tuple, list[tuple]]]:
+    """The totals a reader can check in the quarterly table, as (total cell, part cells); a cell
+    is (row key, column)."""
+    relations = [((key, "total"), [(key, s) for s in SECTORS]) for key, _ in SECTOR_ROWS]
+    relations += [(("thuiszitters", column), [("lrv", column), ("av", column)]) for column in COLUMNS]
+    relations += [
+        (("thuiszitters", "total"), [(f"thuiszitters:{c}", "total") for c in CATEGORIES]),
+        (("ziek", "total"), [(f"ziek:{c}", "total") for c in CATEGORIES]),
+        (("vrij", "total"), [(f"vrij:{g}", "total") for g in GROUNDS]),  # (a case rarely has two grounds)
+    ]
+    return relations
+
+
+def suppress_table(cells: dict, relations: list[tuple]) -> dict:
+    """The cells for the public: counts from 1 to 4 become "< 5"; then, while a relation (a total
+    and its parts) has exactly one hidden cell, the smallest other non-zero part is hidden too
+    ("x"), or the total when every other part is zero. Zeros stay."""
+    shown = {key: SMALL if isinstance(value, int) and 0 < value < 5 else value for key, value in cells.items()}
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in relations:
+            hidden = [key for key in (total, *parts) if shown[key] in (SMALL, HIDDEN)]
+            if len(hidden) != 1:
+                continue
+            candidates = [key for key in parts if key not in hidden and cells[key]]
+            if not candidates and total not in hidden and cells[total]:
+                candidates = [total]
+            if candidates:
+                shown[min(candidates, key=lambda key: cells[key])] = HIDDEN  # the first of equals
+                changed = True
+    return shown
+
+
+def quarter_table(scope: Scope, year: int, quarter: int, audience: str = "inspectie") -> dict:
+    """The quarterly report as one table for an audience ("inspectie": exact; "public": suppressed)."""
+    if audience not in AUDIENCES:
+        raise ValueError(audience)
+    first, last = quarter_bounds(year, quarter)
+    data = report(scope, last, first)
+    rows = quarter_rows(data["counts"], data["period"])
+    if audience == "public":
+        cells = {}
+        for row in rows:
+            cells[(row["key"], "total")] = row["total"]
+            for sector, value in (row["by_sector"] or {}).items():
+                cells[(row["key"], sector)] = value
+        shown = suppress_table(cells, table_relations())
+        for row in rows:
+            row["total"] = shown[(row["key"], "total")]
+            if row["by_sector"] is not None:
+                row["by_sector"] = {sector: shown[(row["key"], sector)] for sector in SECTORS}
+    return {"audience": audience, "year": year, "quarter": quarter, "peildatum": last.isoformat(),
+            "from": first.isoformat(), "until": last.isoformat(), "sectors": SECTORS, "rows": rows}
+
+
+def quarter_csv_rows(scope: Scope, year: int, quarter: int, audience: str = "inspectie") -> list[list]:
+    """The quarterly CSV: the Inspectie's categories per sector at the quarter's end, the
+    breakdowns, and the quarter's returns and new signals."""
+    table = quarter_table(scope, year, quarter, audience)
+    rows = [["peildatum", table["peildatum"]], ["categorie", "totaal", *SECTORS]]
+    for row in table["rows"]:
+        per_sector = [row["by_sector"][s] for s in SECTORS] if row["by_sector"] is not None else []
+        rows.append([row["label"], row["total"], *per_sector])
+    if audience == "public":
+        rows.append(["Toelichting", f"{SMALL}: 1 tot en met 4; {HIDDEN}: afgeschermd, zodat geen klein aantal "
+                                    "uit de totalen volgt"])
+    return rows

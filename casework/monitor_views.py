@@ -1,5 +1,6 @@
 """The monitor pages: the dashboard (charts with their numbers), the printable quarterly report
-and its CSV for the Inspectie. Aggregates only; who sees which region follows membership."""
+and its CSV (exact for the Inspectie, or with small numbers hidden for the public). Aggregates
+only; who sees which region follows membership."""
 
 import csv
 import datetime as dt
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from casework import monitor
 from casework.forms import DateInput
+from casework.models import Case, Vrijstelling
 from casework.paging import query_without_page
 from teams.models import Region, School, Sector
 
@@ -59,16 +61,34 @@ def chart_data(result: dict, trend: list[dict]) -> dict:
         "trend": {"labels": [row["month"] for row in trend],
                   "series": [{"label": _("Thuiszitters (LRV + AV)"), "data": [r["thuiszitters"] for r in trend]},
                              {"label": _("Threatened (dreigend)"), "data": [r["dreigend"] for r in trend]},
-                             {"label": _("Exempted (5a)"), "data": [r["vrij"] for r in trend]}]},
+                             {"label": _("Exempted (vrijstelling)"), "data": [r["vrij"] for r in trend]}]},
         "returns": {"labels": [row["month"] for row in trend],
                     "series": [{"label": _("Back in education"), "data": [r["returns"] for r in trend]}]},
         "durations": {"labels": [str(label) for label in DURATION_LABELS.values()],
-                      "series": [{"label": _("Open cases"), "data": [counts["durations"][k] for k in DURATION_LABELS]}]},
+                      "series": [{"label": _("Thuiszitters"), "data": [counts["durations"][k] for k in DURATION_LABELS]}]},
         "compliance": {"labels": [_("48 hours"), _("3 months")],
                        "series": [{"label": _(state), "colour": colour,
                                    "data": [period["compliance"][clock][state] for clock in monitor.COMPLIANCE_CLOCKS]}
                                   for state, colour in (("met", "#2e7d32"), ("breached", "#b3261e"),
                                                         ("stopped", "#90a4ae"))]},
+    }
+
+
+def traject_rows(counts: dict) -> list[tuple]:
+    """In traject on the peildatum per setting: (label, partly, fully)."""
+    traject = counts["in_traject"]
+    return [(label, traject["gedeeltelijk"][setting], traject["volledig"][setting])
+            for setting, label in Case.Setting.choices]
+
+
+def breakdown(counts: dict) -> dict:
+    """The dashboard's tables of the new figures: per category, per ground."""
+    return {
+        "categories": [(label, counts["thuiszitters_by_category"][category], counts["ziek_by_category"][category])
+                       for category, label in Case.Category.choices],
+        "grounds": [(grounds, label, counts["vrij_by_ground"][grounds])
+                    for grounds, label in Vrijstelling.Grounds.choices],
+        "traject": traject_rows(counts),
     }
 
 
@@ -87,6 +107,7 @@ def dashboard(request):
     trend = monitor.monthly_trend(scope, peildatum)
     context = {"form": form, "result": result, "trend": trend, "charts": chart_data(result, trend),
                "durations": [(DURATION_LABELS[k], v) for k, v in result["counts"]["durations"].items()],
+               "breakdown": breakdown(result["counts"]),
                "schools": dict(School.objects.filter(region_id__in=regions).values_list("pk", "name")),
                "quarter": (peildatum.year, (peildatum.month - 1) // 3 + 1)}
     return render(request, "monitor/dashboard.html", context)
@@ -112,11 +133,17 @@ def quarter_report(request):
     if scope is None:
         return render(request, "monitor/dashboard.html", {"form": form}, status=400)
     result = monitor.report(scope, last, first)
-    rows = [(label, result["counts"][key], [result["counts"]["by_sector"][s][key] for s in monitor.SECTORS])
-            for key, label in monitor.INSPECTIE_ROWS]
+    rows = monitor.quarter_rows(result["counts"], result["period"])
     return render(request, "monitor/quarter.html", {
-        "year": year, "quarter": quarter, "first": first, "last": last, "result": result, "rows": rows,
-        "sectors": monitor.SECTORS, "query": query_without_page(request),
+        "year": year, "quarter": quarter, "first": first, "last": last, "result": result,
+        "sector_rows": [(row["label"], row["total"], [row["by_sector"][s] for s in monitor.SECTORS])
+                        for row in rows if row["by_sector"] is not None],
+        "breakdown_rows": [(row["label"], row["total"]) for row in rows
+                           if row["by_sector"] is None and row["key"] not in ("returns", "new_signals")],
+        "traject": traject_rows(result["counts"]),
+        "sectors": monitor.SECTORS,
+        "csv_inspectie": query_without_page(request, audience="inspectie"),
+        "csv_public": query_without_page(request, audience="public"),
         "generated": dt.datetime.now(tz=timezone.get_current_timezone())})
 
 
@@ -124,11 +151,13 @@ def quarter_report(request):
 def quarter_csv(request):
     _form, scope, _regions = _filtered(request)
     year, quarter, _first, _last = _quarter(request)
-    if scope is None:
+    audience = request.GET.get("audience") or "inspectie"
+    if scope is None or audience not in monitor.AUDIENCES:
         return HttpResponse(status=400)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="thuiszitters-{year}-Q{quarter}.csv"'
+    suffix = "-openbaar" if audience == "public" else ""
+    response["Content-Disposition"] = f'attachment; filename="thuiszitters-{year}-Q{quarter}{suffix}.csv"'
     writer = csv.writer(response)
-    for row in monitor.quarter_csv_rows(scope, year, quarter):
+    for row in monitor.quarter_csv_rows(scope, year, quarter, audience):
         writer.writerow(row)
     return response

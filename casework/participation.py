@@ -137,7 +137,7 @@ def receive_public_signal(*, region, reporter_role: str, given_name: str, family
         raise ValidationError(errors)
     validate_signal(SignalInput(  # the same rules for dates and ages as any signal
         given_name=given_name, family_name=family_name, birth_date=birth_date,
-        sector=school.sector if school else "vo", registration="lrv" if school else "av",
+        sector=school.sector if school else "vo", registration="dreigend" if school else "av",
         category="onbekend", absent_since=absent_since, signaller_role=reporter_role, school=school,
         region=None if school else region))
     return PublicSignal.objects.create(

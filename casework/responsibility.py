@@ -8,19 +8,28 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from casework.models import Case, CaseParticipant
-from teams.models import KINDTEAM_SECTORS, Membership, RegionRole, Team
+from teams.models import KINDTEAM_SECTORS, Membership, RegionRole, Sector, Team
 
 
 def case_team(case: Case) -> Team | None:
-    """The team that holds the case: the school's AOJ-team/kindteam, or Leerplicht for AV."""
-    participant = (
+    """The team that holds the case: the team of the school the child is enrolled at (AOJ-team,
+    kindteam, MBO team), or Leerplicht for a child enrolled nowhere (AV, or exempted without a
+    school). A case that changed between the two keeps both participants; this picks the one that
+    fits the case now."""
+    participants = (
         CaseParticipant.objects.filter(
             case=case, reason__in=[CaseParticipant.Reason.SCHOOL_TEAM, CaseParticipant.Reason.LEERPLICHT]
         )
         .select_related("team")
-        .first()
+        .order_by("-since", "-pk")
     )
-    return participant.team if participant else None
+    wanted = CaseParticipant.Reason.SCHOOL_TEAM if case.school_id else CaseParticipant.Reason.LEERPLICHT
+    chosen = None
+    for participant in participants:
+        if participant.reason == wanted and (not case.school_id or participant.team.school_id == case.school_id):
+            return participant.team
+        chosen = chosen or participant
+    return chosen.team if chosen else None
 
 
 def region_team(case: Case, kind: str) -> Team | None:
@@ -48,7 +57,8 @@ RESPONSIBILITIES: dict[str, Responsibility] = {
     "ect_draft": Responsibility(team=_kind(Team.Kind.ECT)),
     "ect_approve": Responsibility(team=_kind(Team.Kind.ECT)),
     "vrijstelling_request": Responsibility(team=_kind(Team.Kind.LEERPLICHT)),
-    "vrijstelling_advice": Responsibility(team=_kind(Team.Kind.ECT)),
+    "vrijstelling_advice": Responsibility(team=lambda case: case_team(case) if case.sector == Sector.MBO
+                                          else region_team(case, Team.Kind.ECT)),
     "vrijstelling_decision": Responsibility(team=_kind(Team.Kind.LEERPLICHT)),
     "doorbraak_decision": Responsibility(team=_kind(Team.Kind.MPL), role=Membership.Role.CHAIR),
     "doe_advice": Responsibility(team=_kind(Team.Kind.DOE), role=Membership.Role.CHAIR),
@@ -56,6 +66,8 @@ RESPONSIBILITIES: dict[str, Responsibility] = {
     "jim_assignment": Responsibility(team=case_team),
     "arrangement_setup": Responsibility(team=case_team),
     "arrangement_evaluation": Responsibility(team=case_team),
+    "start_confirmation": Responsibility(team=case_team),
+    "case_review": Responsibility(team=case_team),
 }
 
 
@@ -80,3 +92,14 @@ def may_act(user, case: Case, step: str) -> bool:
 def ensure_can_act(user, case: Case, step: str) -> None:
     if not may_act(user, case, step):
         raise PermissionDenied(_("You are not in the team that handles this step of the case."))
+
+
+def may_register(user, case: Case) -> bool:
+    """Who records registration and taking part: the case team, and Leerplicht of the region."""
+    teams = [team for team in (case_team(case), region_team(case, Team.Kind.LEERPLICHT)) if team is not None]
+    return Membership.objects.filter(user=user, team__in=teams).exists()
+
+
+def ensure_can_register(user, case: Case) -> None:
+    if not may_register(user, case):
+        raise PermissionDenied(_("Only the case team and Leerplicht record the registration of a case."))

@@ -326,6 +326,8 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "casework.models.Case.Status",
         "TaskStatusEnum": "viewflow.workflow.status.STATUS",
         "DocumentKindEnum": "casework.models.Document.Kind",
+        "ParticipationLevelEnum": "casework.models.Case.Participation",
+        "ParticipationSettingEnum": "casework.models.Case.Setting",
     },
 }
 

@@ -11,3 +11,18 @@ case_opened = Signal()
 # (a breached three-month clock; kwargs: case). The escalation flow starts here, atomically
 # with the breach, so that an escalated case always has its escalation process.
 escalation_needed = Signal()
+
+# Sent inside the transaction of a clock that needs the case team to look at the case again
+# (an exemption ended, the yearly 18th birthday, the cyclical review of a pupil reported sick, an
+# offered place that did not start without a team review to come back to); kwargs: case, reason.
+# The flows give the case team a `case_review` task.
+review_needed = Signal()
+
+# Sent inside the transaction in which a clock involved the ECT for a consult outside the team's
+# review (three months passed for a pupil reported sick); kwargs: case. The flows start the
+# ECT consult (ect_draft -> ect_approve) as its own process.
+consult_needed = Signal()
+
+# Sent inside the sweeper's transaction when an offered place's start date has come (kwargs: case,
+# offer_id): the flow waiting for it offers the case team the start confirmation.
+offer_start_due = Signal()

@@ -14,6 +14,10 @@ TITLES = {
     "deadline_warning": lambda n: _("Clock about to run out: %(clock)s (case %(case)s)"),
     "deadline_breached": lambda n: _("Clock run out: %(clock)s (case %(case)s)"),
     "case_closed": lambda n: _("Case %(case)s closed"),
+    "offer_failed": lambda n: _("The offered place did not start: back to the team (case %(case)s)"),
+    "exemption_ended": lambda n: _("Exemption ended: review the registration (case %(case)s)"),
+    "leerplicht_ended": lambda n: _("No longer of compulsory school age: close the case with outcome 18 "
+                                    "(case %(case)s)"),
     "agenda_published": lambda n: _("Agenda published for the meeting of %(when)s"),
     "meeting_item_added": lambda n: _("Item added to the meeting of %(when)s"),
     "mentioned": lambda n: _("You were mentioned in a note (case %(case)s)"),

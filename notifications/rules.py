@@ -9,7 +9,10 @@
 | registration_changed | the case team |
 | consent_changed | the case team (a parent or young person gave or withdrew consent) |
 | deadline_warning | the open task's assignee; else its team; else the case team |
-| deadline_breached | coordinators of the case team, plus per clock: 48 hours → the region's ECT; 3 months → the MPL (VO) or DOE (PO) chair and the SWV director(s); arrangement evaluation → the case team |
+| deadline_breached | coordinators of the case team, plus per clock: 48 hours → the region's ECT; 3 months → the MPL (VO) or DOE (PO) chair and the SWV director(s), but for a pupil reported sick the region's ECT, and for an MBO student the region's Leerplicht/RMC team and the institution team's coordinators; arrangement evaluation → the case team |
+| offer_failed | the case team (an offered place did not start) |
+| exemption_ended | the case team and the region's Leerplicht team |
+| leerplicht_ended | the case team (asked to close the case with outcome achttien) |
 | case_closed | everyone on the case |
 | agenda_published | the meeting's invitees (the team) |
 | meeting_item_added | the meeting's invitees |
@@ -78,8 +81,11 @@ def audience(kind: str, *, case, task=None, data=None) -> QuerySet[User]:
         return User.objects.filter(Q(pk__in=drafter) | Q(pk__in=team_members(case_team(case)).values("pk")))
     if kind == "vrijstelling_advised":
         return team_members(region_team(case, Team.Kind.LEERPLICHT))
-    if kind in ("placement_decided", "registration_changed", "consent_changed"):
+    if kind in ("placement_decided", "registration_changed", "consent_changed", "offer_failed",
+                "leerplicht_ended"):
         return team_members(case_team(case))
+    if kind == "exemption_ended":
+        return team_members(case_team(case)) | team_members(region_team(case, Team.Kind.LEERPLICHT))
     if kind == "deadline_warning":
         task = task or most_urgent_task(case)
         if task is not None and task.owner_id:
@@ -92,6 +98,10 @@ def audience(kind: str, *, case, task=None, data=None) -> QuerySet[User]:
         clock = data.get("deadline_kind")
         if clock == "team_action_48h":
             users = users | team_members(region_team(case, Team.Kind.ECT))
+        elif clock == "offer_3_months" and case.registration == "ziek":
+            users = users | team_members(region_team(case, Team.Kind.ECT))
+        elif clock == "offer_3_months" and case.sector == "mbo":
+            users = users | team_members(region_team(case, Team.Kind.LEERPLICHT))
         elif clock == "offer_3_months":
             chair_team = region_team(case, Team.Kind.DOE if is_po_case(case) else Team.Kind.MPL)
             users = (users | team_members(chair_team, Membership.Role.CHAIR)

@@ -89,6 +89,8 @@ class School(models.Model):
     @property
     def team_kind(self) -> str:
         """The kind of team that works this school's cases."""
+        if self.sector == Sector.MBO:
+            return Team.Kind.MBO
         return Team.Kind.KINDTEAM if self.sector in KINDTEAM_SECTORS else Team.Kind.AOJ
 
 
@@ -102,8 +104,10 @@ class Team(models.Model):
         LEERPLICHT = "leerplicht", _("Leerplicht")
         WIJ = "wij", _("WIJ-team")
         JGZ = "jgz", _("JGZ / GGD")
+        MBO = "mbo", _("MBO institution team")
 
-    SCHOOL_KINDS = (Kind.AOJ, Kind.KINDTEAM)
+    # Teams that belong to one school (an MBO institution's own team works its students' cases).
+    SCHOOL_KINDS = (Kind.AOJ, Kind.KINDTEAM, Kind.MBO)
 
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
@@ -128,8 +132,8 @@ class Team(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="team_school_iff_school_kind",
-                condition=(Q(kind__in=["aoj", "kindteam"], school__isnull=False)
-                           | (~Q(kind__in=["aoj", "kindteam"]) & Q(school__isnull=True))),
+                condition=(Q(kind__in=["aoj", "kindteam", "mbo"], school__isnull=False)
+                           | (~Q(kind__in=["aoj", "kindteam", "mbo"]) & Q(school__isnull=True))),
             ),
             models.UniqueConstraint(fields=["school", "kind"], name="one_team_of_a_kind_per_school"),
         ]
@@ -139,9 +143,9 @@ class Team(models.Model):
 
     def clean(self):
         if self.kind in self.SCHOOL_KINDS and not self.school_id:
-            raise ValidationError({"school": _("An AOJ-team or kindteam belongs to a school.")})
+            raise ValidationError({"school": _("An AOJ-team, kindteam or MBO team belongs to a school.")})
         if self.kind not in self.SCHOOL_KINDS and self.school_id:
-            raise ValidationError({"school": _("Only an AOJ-team or kindteam belongs to a school.")})
+            raise ValidationError({"school": _("Only an AOJ-team, kindteam or MBO team belongs to a school.")})
 
 
 class Membership(models.Model):
@@ -205,7 +209,7 @@ def next_meeting(team: Team, after) -> dt.datetime | None:
 
 
 def team_for_school(school: School) -> Team | None:
-    """The AOJ-team (VO) or kindteam (PO) that works the cases of this school."""
+    """The AOJ-team (VO), kindteam (PO) or MBO institution team that works this school's cases."""
     return Team.objects.filter(school=school, kind=school.team_kind).first()
 
 

@@ -28,7 +28,7 @@ TASK = {
     "signalled": ("team_review", {"aoj", "aoj_2"}),
     "active": ("jim_assignment", {"aoj", "aoj_2"}),
     "escalated": ("doorbraak_decision", {"mpl_chair"}),
-    "placed": ("team_review", {"aoj", "aoj_2"}),
+    "placed": ("start_confirmation", {"aoj", "aoj_2"}),  # the place starts today: the team confirms
     "closed": ("team_review", set()),
 }
 COORDINATORS = {"aoj"}
@@ -82,7 +82,7 @@ def build(api, demo, u, state):
     if state == "placed":
         board, school = board_and_school(demo)
         complete(api, u["mpl_chair"], case, "doorbraak_decision", {
-            "school_board": board, "school": school, "start_date": in_days(7), "preference_followed": True})
+            "school_board": board, "school": school, "start_date": in_days(0), "preference_followed": True})
     case.refresh_from_db()
     assert case.status == state
     node = TASK[state][0]

@@ -11,11 +11,20 @@ class WorkflowsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_save
 
-        from casework.signals import case_opened, escalation_needed
+        from casework.signals import (
+            case_opened,
+            consult_needed,
+            escalation_needed,
+            offer_start_due,
+            review_needed,
+        )
         from workflows.models import CaseTask
 
         case_opened.connect(start_case_flow, dispatch_uid="workflows.start_case_flow")
         escalation_needed.connect(start_escalation_flow, dispatch_uid="workflows.start_escalation_flow")
+        review_needed.connect(start_review_flow, dispatch_uid="workflows.start_review_flow")
+        consult_needed.connect(start_consult_flow, dispatch_uid="workflows.start_consult_flow")
+        offer_start_due.connect(release_start, dispatch_uid="workflows.release_start")
         post_save.connect(announce_new_task, sender=CaseTask, dispatch_uid="workflows.announce_new_task")
 
 
@@ -42,3 +51,24 @@ def start_escalation_flow(sender, case, **kwargs):
     from workflows.flows import start_escalation_for
 
     start_escalation_for(case)
+
+
+def start_review_flow(sender, case, reason, **kwargs):
+    """A clock asks the case team to review the case: a `case_review` task."""
+    from workflows.flows import ReviewFlow
+
+    ReviewFlow.start.run(case=case, reason=reason)
+
+
+def start_consult_flow(sender, case, **kwargs):
+    """A clock started an ECT consult outside the team's review."""
+    from workflows.flows import ConsultFlow
+
+    ConsultFlow.start.run(case=case)
+
+
+def release_start(sender, case, offer_id, **kwargs):
+    """An offered place's start date has come: the waiting flow asks for the start confirmation."""
+    from workflows.flows import release_start as release
+
+    release(case)

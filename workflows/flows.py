@@ -18,6 +18,7 @@ Each node records its step through one core service (casework.services); the flo
 decides what comes next.
 """
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
@@ -25,7 +26,15 @@ from viewflow.workflow.flow import Flow
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework import services
-from casework.models import ArrangementEvaluation, Case, EctAdvice, Plan, Route
+from casework.models import (
+    ArrangementEvaluation,
+    Case,
+    EctAdvice,
+    Offer,
+    PlacementDecision,
+    Plan,
+    Route,
+)
 from casework.responsibility import is_po_case
 from workflows import forms
 from workflows.models import CaseProcess, CaseTask, SignalProcess
@@ -63,9 +72,10 @@ def perform_vrijstelling_decision(task, actor, data):
 
 
 def perform_doorbraak_decision(task, actor, data):
-    services.decide_doorbraak(case=task.case, actor=actor, school_board=data["school_board"], school=data["school"],
-                              start_date=data["start_date"], preference_followed=data["preference_followed"],
-                              motivation=data["motivation"])
+    services.decide_doorbraak(case=task.case, actor=actor, school_board=data["school_board"],
+                              decision=data["decision"] or PlacementDecision.Decision.PLAATSING,
+                              school=data["school"], start_date=data["start_date"],
+                              preference_followed=data["preference_followed"], motivation=data["motivation"])
 
 
 def perform_doe_advice(task, actor, data):
@@ -93,6 +103,16 @@ def perform_arrangement_setup(task, actor, data):
 
 def perform_arrangement_evaluation(task, actor, data):
     services.evaluate_arrangement(case=task.case, actor=actor, result=data["result"], notes=data["notes"])
+
+
+def perform_start_confirmation(task, actor, data):
+    services.confirm_start(case=task.case, actor=actor, started=data["started"], started_on=data["started_on"],
+                           reason=data["reason"])
+
+
+def perform_case_review(task, actor, data):
+    services.record_case_review(case=task.case, actor=actor, reason=task.process.data.get("reason", ""),
+                                notes=data["notes"])
 
 
 def drafter_of_pending_advice(case: Case):
@@ -129,6 +149,29 @@ def arrangement_ended(activation) -> bool:
 
 def po_case(activation) -> bool:
     return is_po_case(activation.process.case)
+
+
+def mpl_settled(activation) -> bool:
+    """The MPL commission placed the pupil (else: no agreement, the SWV director decides)."""
+    decision = PlacementDecision.objects.filter(case_id=activation.process.case_id,
+                                                kind=PlacementDecision.Kind.DOORBRAAK).order_by("-decided_at", "-pk")
+    latest = decision.first()
+    return latest is not None and latest.decision == PlacementDecision.Decision.PLAATSING
+
+
+def _latest_offer(activation) -> Offer | None:
+    return Offer.objects.filter(case_id=activation.process.case_id).order_by("-recorded_at", "-pk").first()
+
+
+def start_date_reached(activation) -> bool:
+    """The offered place's start date has come: no need to wait for it."""
+    offer = _latest_offer(activation)
+    return offer is None or offer.start_date <= timezone.localdate()
+
+
+def offer_started(activation) -> bool:
+    offer = _latest_offer(activation)
+    return offer is not None and offer.status == Offer.Status.STARTED
 
 
 class ForACase:
@@ -208,7 +251,18 @@ class CaseFlow(ForACase, Flow):
         form_class=forms.ArrangementSetupForm, perform=perform_arrangement_setup,
         title=_("Set up the education-and-care arrangement"),
         description=_("Record the agreed education, care, funding, dates and evaluation rhythm."),
-    ).Next(this.arrangement_evaluation)
+    ).Next(this.arrangement_start_due)
+    # The flow waits for the arrangement's start date (the sweeper releases `await_start`), then the
+    # team confirms the start; an arrangement that did not start goes back to the team's review.
+    arrangement_start_due = flow.If(start_date_reached).Then(this.start_confirmation).Else(this.await_start)
+    await_start = flow.Handle().Next(this.start_confirmation)
+    start_confirmation = CaseView(
+        form_class=forms.StartConfirmationForm, perform=perform_start_confirmation,
+        title=_("Confirm the start in the offered place"),
+        description=_("Did the child start in the offered place? The three-month promise is kept on the day the "
+                      "child starts."),
+    ).Next(this.arrangement_started)
+    arrangement_started = flow.If(offer_started).Then(this.arrangement_evaluation).Else(this.join_routes)
     arrangement_evaluation = CaseView(
         form_class=forms.ArrangementEvaluationForm, perform=perform_arrangement_evaluation,
         title=_("Evaluate the arrangement"), description=_("Continue, adjust or end the arrangement."),
@@ -249,8 +303,10 @@ class EscalationFlow(ForACase, Flow):
     doorbraak_decision = CaseView(
         form_class=forms.DoorbraakDecisionForm, perform=perform_doorbraak_decision,
         title=_("MPL: doorbraak decision"),
-        description=_("The MPL commission decides which school board gets the duty of care, and from when."),
-    ).Next(this.finish)
+        description=_("The MPL commission decides which school board gets the duty of care, and from when; when it "
+                      "cannot settle the case, the SWV director decides."),
+    ).Next(this.mpl_outcome)
+    mpl_outcome = flow.If(mpl_settled).Then(this.start_due).Else(this.director_decision)
     doe_advice = CaseView(
         form_class=forms.DoeAdviceForm, perform=perform_doe_advice, title=_("DOE-team: placement advice"),
         description=_("The DOE-team gives urgent placement advice to the SWV director."),
@@ -259,29 +315,109 @@ class EscalationFlow(ForACase, Flow):
         form_class=forms.DirectorDecisionForm, perform=perform_director_decision,
         title=_("SWV director: placement decision"),
         description=_("The director decides on the placement (doorzettingsmacht)."),
+    ).Next(this.start_due)
+
+    # The place is there only when the child starts: wait for the start date, then the team confirms.
+    start_due = flow.If(start_date_reached).Then(this.start_confirmation).Else(this.await_start)
+    await_start = flow.Handle().Next(this.start_confirmation)
+    start_confirmation = CaseView(
+        form_class=forms.StartConfirmationForm, perform=perform_start_confirmation,
+        title=_("Confirm the start in the offered place"),
+        description=_("Did the child start in the offered place? The three-month promise is kept on the day the "
+                      "child starts."),
     ).Next(this.finish)
 
     finish = flow.Function(this.release_waiting_route).Next(this.end)
     end = flow.End()
 
     def release_waiting_route(self, activation):
-        """Let the team's waiting doorbraak branch continue, once this flow's lock is released."""
+        """Let the team's waiting doorbraak branch continue, once this flow's lock is released. An
+        escalation that a clock started has no waiting branch: when its place did not start, the
+        case team gets a review task instead."""
         waiting = CaseTask.objects.filter(
             case_id=activation.process.case_id, flow_task=CaseFlow.await_escalation, status=STATUS.NEW
         ).first()
         if waiting is not None:
             lock.after_lock_released(lambda: CaseFlow.await_escalation.run(waiting))
+        elif not offer_started(activation):
+            case = activation.process.case
+            lock.after_lock_released(lambda: ReviewFlow.start.run(case=case, reason="offer_failed"))
 
 
 def release_finished_escalations() -> int:
     """Safety net for the sweeper: complete waiting doorbraak branches whose escalation ended
-    (e.g. when the hand-over after the decision failed). Returns how many were released."""
+    (e.g. when the hand-over after the decision failed), and waits for a start date that has come.
+    Returns how many were released."""
     released = 0
     for waiting in CaseTask.objects.filter(flow_task=CaseFlow.await_escalation, status=STATUS.NEW):
         if running_escalation(waiting.case) is None:
             CaseFlow.await_escalation.run(waiting)
             released += 1
+    today = timezone.localdate()
+    for waiting in CaseTask.objects.filter(flow_task__in=AWAIT_START, status=STATUS.NEW).select_related("case"):
+        offer = services.pending_offer(waiting.case)
+        if offer is None or offer.start_date <= today:
+            waiting.flow_task.run(waiting)
+            released += 1
     return released
+
+
+def release_start(case: Case) -> int:
+    """The offered place's start date has come: the flow waiting for it asks for the confirmation."""
+    released = 0
+    for waiting in CaseTask.objects.filter(case=case, flow_task__in=AWAIT_START, status=STATUS.NEW):
+        waiting.flow_task.run(waiting)
+        released += 1
+    return released
+
+
+class ReviewFlow(ForACase, Flow):
+    """A task for the case team that a clock asks for: the exemption ended, the young person is no
+    longer of compulsory school age (close with outcome achttien), the cyclical review of a pupil
+    reported sick (with the ECT), or an offered place that did not start."""
+
+    process_class = CaseProcess
+    task_class = CaseTask
+    lock_impl = lock.select_for_update_lock
+    process_title = _("Case review")
+    process_description = _("The case team reviews the case after a clock.")
+
+    start = flow.StartHandle(this.start_review).Next(this.case_review)
+    case_review = CaseView(
+        form_class=forms.CaseReviewForm, perform=perform_case_review, title=_("Review the case"),
+        description=_("A clock asks the team to look at the case again: record what you concluded. Change the "
+                      "registration, or close the case in the next team review, where needed."),
+    ).Next(this.end)
+    end = flow.End()
+
+    def start_review(self, activation, case: Case, reason: str):
+        activation.process.case = case
+        activation.process.data = {"reason": reason}
+        return activation.process
+
+
+class ConsultFlow(ForACase, Flow):
+    """An ECT consult that a clock started outside the team's review (three months passed for a
+    pupil reported sick): the same four-eyes steps as the team's ect_consult route."""
+
+    process_class = CaseProcess
+    task_class = CaseTask
+    lock_impl = lock.select_for_update_lock
+    process_title = _("ECT consult")
+    process_description = _("The ECT advises on a pupil reported sick for three months.")
+
+    start = flow.StartHandle(this.start_case).Next(this.ect_draft)
+    ect_draft = CaseView(
+        form_class=forms.EctDraftForm, perform=perform_ect_draft, title=_("ECT: draft advice"),
+        description=_("Write the ECT's advice after the case meeting."),
+    ).Next(this.ect_approve)
+    ect_approve = CaseView(
+        form_class=forms.EctApproveForm, perform=perform_ect_approve, title=_("ECT: approve advice"),
+        description=_("A second consultant approves the advice before it goes to the team."),
+        exclude=drafter_of_pending_advice,
+    ).Next(this.ect_approved)
+    ect_approved = flow.If(latest_advice_approved).Then(this.end).Else(this.ect_draft)
+    end = flow.End()
 
 
 def perform_verify_signal(task, actor, data):
@@ -313,4 +449,5 @@ class SignalVerificationFlow(Flow):
         return activation.process
 
 
-FLOWS = [CaseFlow, EscalationFlow, SignalVerificationFlow]
+FLOWS = [CaseFlow, EscalationFlow, SignalVerificationFlow, ReviewFlow, ConsultFlow]
+AWAIT_START = [CaseFlow.await_start, EscalationFlow.await_start]

@@ -8,7 +8,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from casework.forms import DateInput, ServiceErrorsMixin
-from casework.models import Arrangement, ArrangementEvaluation, Case, Mentor, Route, Vrijstelling
+from casework.models import (
+    Arrangement,
+    ArrangementEvaluation,
+    Case,
+    Mentor,
+    PlacementDecision,
+    Route,
+    Vrijstelling,
+)
 from teams.models import School, SchoolBoard, User
 
 YES_NO = [(True, _("Yes")), (False, _("No"))]
@@ -87,12 +95,22 @@ class PlacementFields(forms.Form):
     school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.all(), required=False)
 
 
-class DoorbraakDecisionForm(RequiredYesNoMixin, PlacementFields, TaskForm):
-    yes_no_fields = ("preference_followed",)
-    start_date = forms.DateField(label=_("Placement starts on"), widget=DateInput())
+class DoorbraakDecisionForm(PlacementFields, TaskForm):
+    """The MPL's decision: a placement, or no agreement (then the SWV director decides). The
+    placement fields are required for a placement only; the service says which are missing."""
+
+    decision = forms.ChoiceField(label=_("Decision"), choices=PlacementDecision.Decision.choices, required=False,
+                                 initial=PlacementDecision.Decision.PLAATSING, widget=forms.RadioSelect,
+                                 help_text=_("A placement unless you choose otherwise."))
+    start_date = forms.DateField(label=_("Placement starts on"), required=False, widget=DateInput())
     preference_followed = yes_no(_("Is the pupil's first preference followed?"), required=False)
     motivation = forms.CharField(label=_("Motivation"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                                 help_text=_("Required when the first preference is not followed."))
+                                 help_text=_("Required when the first preference is not followed, and when the "
+                                             "commission reaches no agreement."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school_board"].required = False
 
 
 class DoeAdviceForm(PlacementFields, TaskForm):
@@ -102,6 +120,19 @@ class DoeAdviceForm(PlacementFields, TaskForm):
 class DirectorDecisionForm(PlacementFields, TaskForm):
     start_date = forms.DateField(label=_("Placement starts on"), widget=DateInput())
     motivation = forms.CharField(label=_("Motivation"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class StartConfirmationForm(RequiredYesNoMixin, TaskForm):
+    yes_no_fields = ("started",)
+    started = yes_no(_("Did the child start in the offered place?"), required=False)
+    started_on = forms.DateField(label=_("Started on"), required=False, widget=DateInput(),
+                                 help_text=_("Required when the child started."))
+    reason = forms.CharField(label=_("Why not"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Required when the child did not start; the case goes back to the team."))
+
+
+class CaseReviewForm(TaskForm):
+    notes = forms.CharField(label=_("What the team concluded"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class JimAssignmentForm(TaskForm):

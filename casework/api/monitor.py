@@ -2,7 +2,12 @@
 
 import datetime as dt
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -65,13 +70,40 @@ class MonitorView(APIView):
         return Response(monitor.report(scope, peildatum, parse_date(since, "since") if since else None))
 
 
+class QuarterRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text='E.g. "lrv", "thuiszitters:spijbelaar", "vrij:5a", "in_traject:volledig".')
+    label = serializers.CharField(help_text="The row's label in the CSV (Dutch).")
+    total = serializers.JSONField(help_text='A count, "< 5" (1 to 4) or "x" (hidden so that no small count '
+                                            'follows from the totals).')
+    by_sector = serializers.DictField(child=serializers.JSONField(), allow_null=True,
+                                      help_text="Per sector (po, vo, so, vso, mbo); null for a row without sectors.")
+
+
+class PublicQuarterSerializer(serializers.Serializer):
+    audience = serializers.CharField()
+    year = serializers.IntegerField()
+    quarter = serializers.IntegerField()
+    peildatum = serializers.DateField()
+    sectors = serializers.ListField(child=serializers.CharField())
+    rows = QuarterRowSerializer(many=True)
+
+
 class QuarterView(APIView):
     @extend_schema(summary="The quarterly report (peildatum: the quarter's last day)",
+                   description='audience "inspectie" (default): the exact numbers, as GET /api/monitor/. '
+                               'audience "public": the table of the public CSV, with counts from 1 to 4 as "< 5" '
+                               'and the cells that would give them away as "x".',
                    parameters=[OpenApiParameter("year", int, required=True),
-                               OpenApiParameter("quarter", int, required=True, enum=[1, 2, 3, 4]), *COMMON],
-                   responses={200: MonitorSerializer, **ERRORS})
+                               OpenApiParameter("quarter", int, required=True, enum=[1, 2, 3, 4]),
+                               OpenApiParameter("audience", str, enum=list(monitor.AUDIENCES)), *COMMON],
+                   responses={200: PolymorphicProxySerializer(
+                       component_name="QuarterReport", serializers=[MonitorSerializer, PublicQuarterSerializer],
+                       resource_type_field_name=None), **ERRORS})
     def get(self, request):
         scope = scope_from(request)
+        audience = request.query_params.get("audience") or "inspectie"
+        if audience not in monitor.AUDIENCES:
+            raise ValidationError({"audience": [f"Choose one of: {', '.join(monitor.AUDIENCES)}."]})
         try:
             year, quarter = int(request.query_params.get("year", "")), int(request.query_params.get("quarter", ""))
         except ValueError:
@@ -80,5 +112,7 @@ class QuarterView(APIView):
             raise ValidationError({"year": ["Give a year between 1990 and 2200."]})
         if quarter not in (1, 2, 3, 4):
             raise ValidationError({"quarter": ["Give a quarter from 1 to 4."]})
+        if audience == "public":
+            return Response(monitor.quarter_table(scope, year, quarter, audience))
         first, last = monitor.quarter_bounds(year, quarter)
         return Response(monitor.report(scope, last, first))

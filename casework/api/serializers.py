@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casework.models import Case, CaseEvent, Child, Deadline
+from casework.models import Case, CaseEvent, Child, Deadline, Vrijstelling
 from casework.services import SignalInput
 from teams.models import Region, School, Sector
 
@@ -11,8 +11,13 @@ from teams.models import Region, School, Sector
 class ChildSerializer(serializers.ModelSerializer):
     class Meta:
         model = Child
-        fields = ["given_name", "family_name", "birth_date", "pupil_number"]
-        extra_kwargs = {"pupil_number": {"required": False, "allow_blank": True}}
+        fields = ["given_name", "family_name", "birth_date", "pupil_number", "startkwalificatie"]
+        extra_kwargs = {
+            "pupil_number": {"required": False, "allow_blank": True},
+            "startkwalificatie": {"required": False, "help_text": (
+                "Whether the young person has a startkwalificatie (default false); at 16 or 17 it ends "
+                "compulsory education, so such a signal is refused.")},
+        }
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
@@ -46,12 +51,16 @@ class CaseSummarySerializer(serializers.ModelSerializer):
     outcome = serializers.ChoiceField(choices=Case.Outcome.choices, allow_blank=True, read_only=True,
                                       help_text="Empty while the case is open.")
     school_name = serializers.CharField(source="school.name", read_only=True, default=None)
+    participation_setting = serializers.ChoiceField(
+        choices=Case.Setting.choices, allow_blank=True, read_only=True,
+        help_text="Where the pupil takes part now; empty while the level is geen.")
 
     class Meta:
         model = Case
         fields = [
             "id", "status", "registration", "category", "sector", "school", "school_name",
-            "region", "absent_since", "signalled_at", "outcome", "closed_at", "child", "deadlines",
+            "region", "absent_since", "signalled_at", "outcome", "closed_at", "participation",
+            "participation_setting", "child", "deadlines",
         ]
         read_only_fields = fields
 
@@ -78,12 +87,23 @@ class SignalSerializer(serializers.Serializer):
         queryset=Region.objects.all(), allow_null=True, required=False,
         help_text="The samenwerkingsverband; required only without a school (registration av).",
     )
-    sector = serializers.ChoiceField(choices=Sector.choices)
-    registration = serializers.ChoiceField(choices=Case.Registration.choices)
+    sector = serializers.ChoiceField(
+        choices=Sector.choices, required=False, allow_blank=True, default="",
+        help_text="Taken from the school when one is given (must match it if sent); required without a school.")
+    registration = serializers.ChoiceField(
+        choices=Case.Registration.choices,
+        help_text="lrv only after more than 4 weeks (28 days) out of school, before that dreigend; vrij needs "
+                  "vrijstelling_grounds and vrijstelling_until.")
     category = serializers.ChoiceField(choices=Case.Category.choices, default=Case.Category.ONBEKEND)
     absent_since = serializers.DateField(help_text="First day out of school.")
     signaller_role = serializers.ChoiceField(choices=Case.SignallerRole.choices)
     summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    vrijstelling_grounds = serializers.ChoiceField(
+        choices=Vrijstelling.Grounds.choices, required=False, allow_blank=True, default="",
+        help_text="Only with registration vrij: the ground of the running exemption (5a, 5b, 5c, 15).")
+    vrijstelling_until = serializers.DateField(
+        required=False, allow_null=True, default=None,
+        help_text="Only with registration vrij: the last day of the running exemption.")
 
     def to_signal_input(self) -> SignalInput:
         data = self.validated_data
@@ -101,7 +121,40 @@ class SignalSerializer(serializers.Serializer):
             absent_since=data["absent_since"],
             signaller_role=data["signaller_role"],
             summary=data.get("summary", ""),
+            startkwalificatie=bool(child.get("startkwalificatie", False)),
+            vrijstelling_grounds=data.get("vrijstelling_grounds", ""),
+            vrijstelling_until=data.get("vrijstelling_until"),
         )
+
+
+class RegistrationChangeSerializer(serializers.Serializer):
+    registration = serializers.ChoiceField(
+        choices=Case.Registration.choices,
+        help_text="Allowed: dreigend to lrv, lrv to/from ziek, dreigend to/from ziek, lrv to av (unenrolled), "
+                  "av to lrv (enrolled: give the school). vrij only through an exemption.")
+    since = serializers.DateField(help_text="From when the new registration holds (not in the future).")
+    reason = serializers.CharField(max_length=2000, help_text="Why the registration changed.")
+    school = serializers.PrimaryKeyRelatedField(
+        queryset=School.objects.select_related("region"), required=False, allow_null=True, default=None,
+        help_text="Only for av to lrv: the school the pupil is now enrolled at.")
+
+
+class ParticipationSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Case.Participation.choices,
+                                    help_text="geen, gedeeltelijk (still a thuiszitter) or volledig (no longer).")
+    since = serializers.DateField(help_text="From when (not in the future).")
+    setting = serializers.ChoiceField(choices=Case.Setting.choices, required=False, allow_blank=True, default="",
+                                      help_text="Where the pupil takes part; required unless level is geen.")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class StartkwalificatieSerializer(serializers.Serializer):
+    obtained_on = serializers.DateField(help_text="The day the startkwalificatie was obtained.")
+
+
+class ExemptionEndSerializer(serializers.Serializer):
+    last_day = serializers.DateField(help_text="The last day the exemption held.")
+    reason = serializers.CharField(max_length=2000, help_text="Why the exemption ends early (revocation).")
 
 
 class DuplicateSignalSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -17,13 +18,24 @@ from casework.api.serializers import (
     CaseSummarySerializer,
     DetailSerializer,
     DuplicateSignalSerializer,
+    ExemptionEndSerializer,
     FieldErrorsSerializer,
+    ParticipationSerializer,
+    RegistrationChangeSerializer,
     SignalSerializer,
+    StartkwalificatieSerializer,
 )
 from casework.models import AccessLog, Case, Deadline
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such case, or not one you work on.")
 UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in (no or a wrong token).")
+RECORD_RESPONSES = {
+    200: CaseSerializer,
+    400: OpenApiResponse(FieldErrorsSerializer, description="Not allowed by the rules; nothing was stored."),
+    401: UNAUTHENTICATED,
+    403: OpenApiResponse(DetailSerializer, description="You see the case but may not record this."),
+    404: NOT_FOUND,
+}
 
 
 @extend_schema_view(
@@ -73,3 +85,43 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         case = services.signal_case(actor=request.user, data=signal.to_signal_input())
         case = access_case_by_id(request.user, case.pk, request=request, action=AccessLog.Action.SIGNAL)
         return Response(CaseSerializer(selectors.with_timeline(case)).data, status=status.HTTP_201_CREATED)
+
+    def _record(self, request, pk, serializer_class, write):
+        """Parse, call one service on the visible case (404 otherwise), answer the case."""
+        case = access_case_by_id(request.user, pk, request=request, action=AccessLog.Action.API_VIEW)
+        payload = serializer_class(data=request.data)
+        payload.is_valid(raise_exception=True)
+        write(case, payload.validated_data)
+        case = Case.objects.select_related("child", "school", "region", "signalled_by").get(pk=case.pk)
+        return Response(CaseSerializer(selectors.with_timeline(case)).data)
+
+    @extend_schema(summary="Record a change of registration from a date (case team or Leerplicht)",
+                   request=RegistrationChangeSerializer, responses=RECORD_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def registration(self, request, pk=None):
+        return self._record(request, pk, RegistrationChangeSerializer, lambda case, data: services.change_registration(
+            case=case, actor=request.user, registration=data["registration"], since=data["since"],
+            reason=data["reason"], school=data["school"]))
+
+    @extend_schema(summary="Record how far the pupil takes part, from a date (naar vermogen)",
+                   request=ParticipationSerializer, responses=RECORD_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def participation(self, request, pk=None):
+        return self._record(request, pk, ParticipationSerializer, lambda case, data: services.record_participation(
+            case=case, actor=request.user, level=data["level"], since=data["since"], setting=data["setting"],
+            note=data["note"]))
+
+    @extend_schema(summary="Record the young person's startkwalificatie (ends the qualification duty at 16/17)",
+                   request=StartkwalificatieSerializer, responses=RECORD_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def startkwalificatie(self, request, pk=None):
+        return self._record(request, pk, StartkwalificatieSerializer,
+                            lambda case, data: services.record_startkwalificatie(
+                                case=case, actor=request.user, obtained_on=data["obtained_on"]))
+
+    @extend_schema(summary="End a running exemption early (revocation by Leerplicht)",
+                   request=ExemptionEndSerializer, responses=RECORD_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="vrijstelling/end")
+    def end_vrijstelling(self, request, pk=None):
+        return self._record(request, pk, ExemptionEndSerializer, lambda case, data: services.revoke_vrijstelling(
+            case=case, actor=request.user, last_day=data["last_day"], reason=data["reason"]))
