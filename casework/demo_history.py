@@ -38,7 +38,7 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
     users = {u.username: u for u in User.objects.filter(username__in=[
         "aoj", "aoj_2", "kindteam", "ect", "ect_2", "leerplicht", "mpl_chair", "doe_chair", "swv_director",
         "outsider"])}
-    schools = {s.brin: s for s in School.objects.filter(brin__in=["99AA", "99AB", "99AC"])}
+    schools = {s.brin: s for s in School.objects.filter(brin__in=["99AA", "99AB", "99AC", "99AD"])}
     vo_region = Region.objects.get(name="SWV VO Stad Demo")
     now = timezone.now().replace(microsecond=0)
     start = now - dt.timedelta(days=days)
@@ -117,6 +117,8 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
                     "school_board": other.board_id, "school": other.pk,
                     "start_date": (review + dt.timedelta(days=30)).date().isoformat(),
                     "preference_followed": True}))
+            later(review + dt.timedelta(days=31), done(case, "start_confirmation", team, {
+                "started": True, "started_on": (review + dt.timedelta(days=30)).date().isoformat()}))
             later(review + dt.timedelta(days=40), done(case, "team_review", team, {
                 "plan": "Gestart op de nieuwe school.", "outcome": "terug_naar_school"}))
         elif path == "arrangement":
@@ -127,6 +129,8 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
                 "education": "OPDC Stad (demo)", "care_provider": "Jeugdhulp Demo", "funding": "beide",
                 "start_date": begin.isoformat(), "end_date": (begin + dt.timedelta(weeks=20)).isoformat(),
                 "evaluation_weeks": 6}))
+            later(review + dt.timedelta(days=6), done(case, "start_confirmation", team, {
+                "started": True, "started_on": begin.isoformat()}))
             later(review + dt.timedelta(weeks=6, days=6), done(case, "arrangement_evaluation", team, {
                 "result": "voortzetten", "notes": "Gaat goed."}))
             later(review + dt.timedelta(weeks=12, days=6), done(case, "arrangement_evaluation", team, {
@@ -161,6 +165,8 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
             school = schools.get(brin) if brin else None
             registration = "dreigend" if path == "dreigend" else ("av" if school is None else
                                                                   rng.choice(["lrv", "lrv", "ziek"]))
+            if registration == "lrv" and (signalled.date() - absent).days <= 28:
+                registration = "dreigend"  # LRV only after more than four weeks out of school
             data = SignalInput(
                 given_name=rng.choice(GIVEN), family_name=f"Demo-{rng.choice(FAMILY)}-{n}",
                 birth_date=dt.date(2010 + rng.randint(0, 4) if school is None or school.sector != "po"
@@ -181,6 +187,8 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
 
         later(signalled, open_case)
 
+    plan_rule_cases(later, done, users, schools, now)
+
     swept_day = None
     with time_machine.travel(start, tick=False) as traveller:
         while agenda:
@@ -195,3 +203,105 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
             action()
     sweep_due()
     return made
+
+
+def plan_rule_cases(later, done, users, schools, now) -> None:
+    """One recent case per counting rule, so that the monitor shows each (README, "The monitor"):
+    taking part fully in an arrangement, taking part partly, reported sick, running 5a and 15
+    exemptions, an exemption whose case was closed, a placement waiting for its start date, an MBO
+    student, and a young person who turned 18."""
+    from casework import services
+    from teams.models import User
+
+    aoj, leerplicht, ect = users["aoj"], users["leerplicht"], users["ect"]
+    mbo_user = User.objects.filter(username="mbo").first()
+
+    def days(n):
+        """The moment n days ago."""
+        return now - dt.timedelta(days=n)
+    cases = {}
+
+    def open_case(key, *, given, registration, category, absent_days, signal_days, school="99AA", born=None,
+                  actor=None):
+        def action():
+            birth = born or dt.date(now.year - 14, 3, 3)
+            school_obj = schools.get(school) if school else None
+            try:
+                cases[key] = services.signal_case(actor=actor or aoj, data=services.SignalInput(
+                    given_name=given, family_name=f"Demo-Regel-{key}", birth_date=birth, school=school_obj,
+                    registration=registration, category=category,
+                    absent_since=(now - dt.timedelta(days=absent_days)).date(), signaller_role="school",
+                    summary="Synthetisch demodossier: geen echte persoon."))
+            except (ValidationError, services.DuplicateSignal):
+                return
+        later(days(signal_days), action)
+
+    def step(key, node, user, data, at):
+        def action():
+            if key in cases:
+                done(cases[key], node, user, data)()
+        later(at, action)
+
+    def taking_part(key, level, setting, since_days, at):
+        def action():
+            if key in cases:
+                services.record_participation(case=cases[key], actor=aoj, level=level, setting=setting,
+                                              since=(now - dt.timedelta(days=since_days)).date(),
+                                              note="Synthetisch.")
+        later(at, action)
+
+    def exemption(key, grounds, *, close: bool, signal_days: int):
+        open_case(key, given="Vera", registration="lrv", category="medisch_psychosociaal", absent_days=signal_days + 40,
+                  signal_days=signal_days)
+        step(key, "team_review", aoj, {"plan": "Advies vrijstelling.", "routes": ["vrijstelling_advies"]},
+             days(signal_days - 1))
+        step(key, "vrijstelling_request", leerplicht, {"grounds": grounds, "motivation": "Verzoek ouders.",
+                                                       "medical_statement": grounds == "5a"}, days(signal_days - 3))
+        if grounds == "5a":
+            step(key, "vrijstelling_advice", ect, {"advice": "positief", "motivation": "Besproken in het ECT."},
+                 days(signal_days - 8))
+        step(key, "vrijstelling_decision", leerplicht, {
+            "granted": True, "until": (now + dt.timedelta(days=150)).date().isoformat(), "motivation": "Verleend."},
+            days(signal_days - 12))
+        if close:
+            step(key, "team_review", aoj, {"plan": "Vrijstelling verleend.", "outcome": "vrijstelling"},
+                 days(signal_days - 15))
+
+    # Taking part fully in an arrangement: not a thuiszitter, the case stays open for its evaluations.
+    open_case("volledig", given="Iris", registration="lrv", category="schoolweigeraar", absent_days=120,
+              signal_days=90)
+    step("volledig", "team_review", aoj, {"plan": "Arrangement.", "routes": ["arrangement"]}, days(88))
+    step("volledig", "arrangement_setup", aoj, {
+        "education": "OPDC Stad (demo)", "care_provider": "Jeugdhulp Demo", "funding": "beide",
+        "start_date": days(75).date().isoformat(), "end_date": (now + dt.timedelta(weeks=20)).date().isoformat(),
+        "evaluation_weeks": 8}, days(86))
+    step("volledig", "start_confirmation", aoj, {"started": True, "started_on": days(75).date().isoformat()},
+         days(74))
+    taking_part("volledig", "volledig", "arrangement", 60, days(59))
+    # Taking part partly at the own school: still a thuiszitter.
+    open_case("gedeeltelijk", given="Owen", registration="lrv", category="schoolweigeraar", absent_days=80,
+              signal_days=45)
+    step("gedeeltelijk", "team_review", aoj, {"plan": "Opbouwen op school.", "routes": ["jim"]}, days(44))
+    taking_part("gedeeltelijk", "gedeeltelijk", "eigen_school", 20, days(20))
+    # Reported sick, with its category.
+    open_case("ziek", given="Yara", registration="ziek", category="medisch_psychosociaal", absent_days=50,
+              signal_days=40)
+    exemption("5a", "5a", close=False, signal_days=70)
+    exemption("15", "15", close=False, signal_days=65)
+    exemption("gesloten", "5a", close=True, signal_days=60)
+    # A placement decided, waiting for its start date.
+    open_case("plaatsing", given="Ravi", registration="lrv", category="schoolonthouding", absent_days=110,
+              signal_days=80)
+    step("plaatsing", "team_review", aoj, {"plan": "Geen plek: escalatie.", "routes": ["doorbraak"]}, days(79))
+    other = schools["99AB"]
+    step("plaatsing", "doorbraak_decision", users["mpl_chair"], {
+        "school_board": other.board_id, "school": other.pk, "preference_followed": True,
+        "start_date": (now + dt.timedelta(days=14)).date().isoformat()}, days(5))
+    # An MBO student (no doorzettingsmacht: the institution's own team works the case).
+    if mbo_user is not None and "99AD" in schools:
+        open_case("mbo", given="Timo", registration="lrv", category="spijbelaar", absent_days=45, signal_days=15,
+                  school="99AD", born=dt.date(now.year - 17, 1, 20), actor=mbo_user)
+    # A young person who turned 18 ten days ago: out of every count, asked to be closed.
+    eighteen = (now - dt.timedelta(days=10)).date()
+    open_case("achttien", given="Lars", registration="lrv", category="spijbelaar", absent_days=100, signal_days=70,
+              born=eighteen.replace(year=eighteen.year - 18))

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import Case, Document
+from casework.models import Case, Document, Vrijstelling
 from casework.selectors import schools_for_signal
 from casework.services import SignalInput
 from teams.models import Region, Sector
@@ -42,11 +42,20 @@ class SignalForm(ServiceErrorsMixin, forms.Form):
         label=_("Region (samenwerkingsverband)"), queryset=Region.objects.all(), required=False,
         help_text=_("Only needed for an absolute verzuimer; otherwise it follows from the school."),
     )
-    sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices)
+    sector = forms.ChoiceField(label=_("Sector"), choices=[("", "—"), *Sector.choices], required=False,
+                               help_text=_("Follows from the school; only needed for a child without a school."))
     category = forms.ChoiceField(label=_("Category"), choices=Case.Category.choices, initial=Case.Category.ONBEKEND)
     absent_since = forms.DateField(label=_("Out of school since"), widget=DateInput(),
                                    help_text=_("The first day the child was not at school."))
     signaller_role = forms.ChoiceField(label=_("Signalled by"), choices=Case.SignallerRole.choices)
+    startkwalificatie = forms.BooleanField(
+        label=_("Has a startkwalificatie"), required=False,
+        help_text=_("At 16 or 17 a startkwalificatie ends compulsory education (the qualification duty)."))
+    vrijstelling_grounds = forms.ChoiceField(
+        label=_("Exemption ground"), required=False, choices=[("", "—"), *Vrijstelling.Grounds.choices],
+        help_text=_("Only for an exempted child (registration vrijstelling)."))
+    vrijstelling_until = forms.DateField(label=_("Exempted until"), required=False, widget=DateInput(),
+                                         help_text=_("Only for an exempted child."))
     summary = forms.CharField(
         label=_("What is known"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Only what the team needs to act. No medical details."),
@@ -71,8 +80,49 @@ class SignalForm(ServiceErrorsMixin, forms.Form):
             absent_since=data["absent_since"],
             signaller_role=data["signaller_role"],
             summary=data["summary"],
+            startkwalificatie=data["startkwalificatie"],
+            vrijstelling_grounds=data["vrijstelling_grounds"],
+            vrijstelling_until=data["vrijstelling_until"],
         )
 
+
+
+class RegistrationForm(ServiceErrorsMixin, forms.Form):
+    """A change of registration from a date (the rules are in casework.services.change_registration)."""
+
+    prefix = "registration"  # the case page carries several forms with a date field
+
+    registration = forms.ChoiceField(
+        label=_("New registration"),
+        choices=[(value, label) for value, label in Case.Registration.choices if value != Case.Registration.VRIJ],
+        help_text=_("An exemption (vrijstelling) starts and ends only through Leerplicht's decision."))
+    since = forms.DateField(label=_("From"), widget=DateInput())
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    school = forms.ModelChoiceField(label=_("Enrolled at school"), queryset=None, required=False,
+                                    help_text=_("Only when an absolute verzuimer is enrolled again (av to lrv)."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools_for_signal()
+
+
+class ParticipationForm(ServiceErrorsMixin, forms.Form):
+    """How far the pupil takes part from a date (naar vermogen)."""
+
+    prefix = "participation"
+
+    level = forms.ChoiceField(label=_("Taking part"), choices=Case.Participation.choices, widget=forms.RadioSelect,
+                              help_text=_("Taking part fully, as far as they can, ends the count as thuiszitter; "
+                                          "partly still counts."))
+    since = forms.DateField(label=_("From"), widget=DateInput())
+    setting = forms.ChoiceField(label=_("Where"), choices=[("", "—"), *Case.Setting.choices], required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           max_length=2000)
+
+
+class StartkwalificatieForm(ServiceErrorsMixin, forms.Form):
+    prefix = "startkwalificatie"
+    obtained_on = forms.DateField(label=_("Startkwalificatie obtained on"), widget=DateInput())
 
 
 class NoteForm(ServiceErrorsMixin, forms.Form):

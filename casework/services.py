@@ -258,8 +258,10 @@ def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str) -
         school_id=case.school_id, region_id=case.region_id, team_id=team.pk,
         absent_since=case.absent_since.isoformat(), signaller_role=case.signaller_role,
     )
-    _record_registration(case, actor, None, case.registration, since=timezone.localdate(now), reason="",
-                         trigger="signalled", at=now)
+    # The registration holds from the first day out of school (an exemption from the signal on); the
+    # monitor counts a case only from its signal, so the date matters for later changes dated back.
+    since = timezone.localdate(now) if case.registration == Case.Registration.VRIJ else case.absent_since
+    _record_registration(case, actor, None, case.registration, since=since, reason="", trigger="signalled", at=now)
     deadlines.start_case_clocks(case, now)
     if case.registration == Case.Registration.VRIJ:
         exemption = Vrijstelling.objects.create(

@@ -7,7 +7,14 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from casework import casefile_views, monitor_views, participation_views, privacy_views, views
+from casework import (
+    casefile_views,
+    monitor_views,
+    participation_views,
+    privacy_views,
+    registration_views,
+    views,
+)
 from casework.api.auth import ObtainToken
 from casework.api.casefile import (
     CaseDocumentsView,
@@ -40,6 +47,10 @@ urlpatterns = [
     path("cases/new/", views.signal_new, name="case-signal"),
     path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
     path("cases/<int:case_id>/mentor/", views.mentor_view, name="case-mentor"),
+    path("cases/<int:case_id>/registration/", registration_views.registration_change, name="case-registration"),
+    path("cases/<int:case_id>/participation/", registration_views.participation_record, name="case-participation"),
+    path("cases/<int:case_id>/startkwalificatie/", registration_views.startkwalificatie_record,
+         name="case-startkwalificatie"),
     path("cases/<int:case_id>/notes/", casefile_views.note_add, name="case-note-add"),
     path("cases/<int:case_id>/notes/<int:note_id>/edit/", casefile_views.note_edit, name="case-note-edit"),
     path("cases/<int:case_id>/documents/", casefile_views.document_upload, name="case-document-upload"),

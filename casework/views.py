@@ -11,8 +11,16 @@ from django.views.decorators.http import require_http_methods
 
 from casework import casefile, selectors, services
 from casework.access import access_case_by_id, is_id, mentor_case_by_id
-from casework.forms import DocumentForm, NoteForm, SignalForm
+from casework.forms import (
+    DocumentForm,
+    NoteForm,
+    ParticipationForm,
+    RegistrationForm,
+    SignalForm,
+    StartkwalificatieForm,
+)
 from casework.models import Deadline
+from casework.responsibility import may_register
 from workflows.chart import case_flow_charts
 from workflows.inbox import open_tasks_of_case
 
@@ -30,8 +38,9 @@ def case_detail(request, case_id: int):
     return case_page(request, access_case_by_id(request.user, case_id, request=request))
 
 
-def case_page(request, case, *, note_form=None, document_form=None, status: int = 200):
-    """The case page (also re-rendered with a note or document form's errors)."""
+def case_page(request, case, *, note_form=None, document_form=None, registration_form=None,
+              participation_form=None, startkwalificatie_form=None, status: int = 200):
+    """The case page (also re-rendered with the errors of one of its forms)."""
     case = selectors.with_timeline(case)
     corrects = request.GET.get("corrects", "")
     notes = list(casefile.notes_of(case))
@@ -50,6 +59,12 @@ def case_page(request, case, *, note_form=None, document_form=None, status: int 
         "document_form": document_form or DocumentForm(),
         "accepted_types": ", ".join(casefile.accepted_extensions()),
         "max_document_mb": casefile.max_document_bytes() // (1024 * 1024),
+        "may_register": case.is_open and may_register(request.user, case),
+        "registration_form": registration_form or RegistrationForm(),
+        "participation_form": participation_form or ParticipationForm(initial={"level": case.participation,
+                                                                               "setting": case.participation_setting}),
+        "startkwalificatie_form": startkwalificatie_form or StartkwalificatieForm(),
+        "exemption": services.running_exemption(case),
     }
     return render(request, "casework/case_detail.html", context, status=status)
 

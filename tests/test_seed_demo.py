@@ -16,7 +16,7 @@ from teams.models import Membership, Region, RegionRole, School, SchoolBoard, Te
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
 ROLES = {"aoj", "aoj_2", "kindteam", "ect", "ect_2", "leerplicht", "mpl_chair", "doe_chair",
-         "swv_director", "privacy_officer", "outsider"}
+         "swv_director", "privacy_officer", "outsider", "mbo"}
 
 
 def seed(*args) -> str:
@@ -47,7 +47,7 @@ def test_json_contract():
     result = json.loads(seed("--json", "--no-history"))
     assert set(result) == {"password", "users", "schools"}
     assert set(result["users"]) == ROLES
-    assert set(result["schools"]) == {"vo", "vo_2", "po"}
+    assert set(result["schools"]) == {"vo", "vo_2", "po", "mbo"}
     users = {role: User.objects.get(username=name) for role, name in result["users"].items()}
     for user in users.values():
         assert user.check_password(result["password"])

@@ -34,6 +34,7 @@ from casework.models import (
     PlacementDecision,
     Plan,
     Route,
+    Vrijstelling,
 )
 from casework.responsibility import is_po_case
 from workflows import forms
@@ -151,6 +152,11 @@ def po_case(activation) -> bool:
     return is_po_case(activation.process.case)
 
 
+def advice_needed(activation) -> bool:
+    request = services.open_vrijstelling(activation.process.case)
+    return request is not None and request.grounds == Vrijstelling.Grounds.ART_5A
+
+
 def mpl_settled(activation) -> bool:
     """The MPL commission placed the pupil (else: no agreement, the SWV director decides)."""
     decision = PlacementDecision.objects.filter(case_id=activation.process.case_id,
@@ -225,8 +231,10 @@ class CaseFlow(ForACase, Flow):
     vrijstelling_request = CaseView(
         form_class=forms.VrijstellingRequestForm, perform=perform_vrijstelling_request,
         title=_("Leerplicht: request exemption advice"),
-        description=_("Leerplicht asks the SWV for advice on an exemption (article 5 under a)."),
-    ).Next(this.vrijstelling_advice)
+        description=_("Leerplicht asks for an exemption; for article 5 under a the SWV advises first."),
+    ).Next(this.needs_advice)
+    # Only a 5a exemption (not fit for school) needs the SWV's advice (seed 002 §8).
+    needs_advice = flow.If(advice_needed).Then(this.vrijstelling_advice).Else(this.vrijstelling_decision)
     vrijstelling_advice = CaseView(
         form_class=forms.VrijstellingAdviceForm, perform=perform_vrijstelling_advice,
         title=_("ECT: exemption advice"), description=_("The ECT advises on the exemption."),

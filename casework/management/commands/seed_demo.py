@@ -31,6 +31,7 @@ SCHOOLS = {
     "vo": ("Noorderlicht College", "99AA", Sector.VO, "openbaar", "vo"),
     "vo_2": ("Zuiderpoort Lyceum", "99AB", Sector.VO, "christelijk", "vo"),
     "po": ("Basisschool De Vlinder", "99AC", Sector.PO, "primair", "po"),
+    "mbo": ("Vakcollege Noorderpoort (MBO)", "99AD", Sector.MBO, "openbaar", "vo"),
 }
 # key: (name, kind, region, school)
 TEAMS = {
@@ -45,6 +46,7 @@ TEAMS = {
     "leerplicht_po": ("Leerplicht Stad (PO)", Team.Kind.LEERPLICHT, "po", None),
     "wij_vo": ("VO-WIJ Stad", Team.Kind.WIJ, "vo", None),
     "jgz_vo": ("JGZ GGD Stad", Team.Kind.JGZ, "vo", None),
+    "mbo_team": ("Team Passend Onderwijs Noorderpoort", Team.Kind.MBO, "vo", "mbo"),
 }
 R = Membership.Role
 # username: (given name, family name, [(team, role)], [(region, region role)])
@@ -61,6 +63,7 @@ USERS = {
     "privacy_officer": ("Joyce", "Peters", [],
                         [("vo", RegionRole.Role.PRIVACY_OFFICER), ("po", RegionRole.Role.PRIVACY_OFFICER)]),
     "outsider": ("Kees", "Hendriks", [("aoj_vo_2", R.COORDINATOR)], []),
+    "mbo": ("Lieke", "Vos", [("mbo_team", R.COORDINATOR)], []),
 }
 # Synthetic children: (given, family, age in years, school key or None, region key, registration,
 # category, weeks out of school, signaller username, signaller role)
