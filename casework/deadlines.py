@@ -3,15 +3,22 @@
 Clocks (every period a setting):
 - team_action_48h: from the signal, due after CASEWORK_TEAM_ACTION_HOURS (48), warning after
   CASEWORK_TEAM_ACTION_WARN_HOURS (24); met by the first team review.
-- lrv_4_weeks: for a `dreigend` registration, due CASEWORK_LRV_DAYS (28) after the first day
-  out of school; when it passes with the case open and still dreigend, the registration
-  becomes lrv. A mark, not a failure: the clock is then `met`.
+- lrv_4_weeks: for a `dreigend` registration; LRV needs MORE than CASEWORK_LRV_DAYS (28) days out
+  of school, so it passes at the start of day 29; with the case open and still dreigend the
+  registration becomes lrv from that day. A mark, not a failure: the clock is then `met`.
 - offer_3_months: due CASEWORK_OFFER_MONTHS (3) calendar months after the first day out of
-  school, warning CASEWORK_OFFER_WARN_DAYS (28) before; met when the case is placed or closes
-  terug_naar_school / passend_aanbod; stopped by an exemption or another closure. A breach
-  climbs the escalation ladder (doorbraak via the MPL commission or the DOE-team).
+  school (or after an exemption ended), warning CASEWORK_OFFER_WARN_DAYS (28) before; met on the
+  day the child starts in an offered place (start confirmation) or takes part fully, or when the
+  case closes terug_naar_school / passend_aanbod; stopped by an exemption, the end of compulsory
+  education or another closure. A breach climbs the escalation ladder (see
+  services.escalate_for_breach for the pupils who do not climb it).
 - arrangement_evaluation: each evaluation moment of an arrangement (warning at the moment),
   breached when not evaluated within CASEWORK_EVALUATION_GRACE_DAYS (7) after it.
+- Marks (met when they pass; the sweeper acts once): offer_start (an offered place's start date:
+  the flow asks for the start confirmation), exemption_end (the day after `until`, warning
+  CASEWORK_EXEMPTION_WARN_DAYS (42) before; runs on after the case closes), leerplicht_end (the
+  18th birthday or a startkwalificatie at 16/17) and ziek_review (every CASEWORK_ZIEK_REVIEW_DAYS
+  (42) for a pupil reported sick).
 
 `sweep_due(now)` acts on every warning and breach exactly once, however many sweepers run:
 it selects only rows whose time has passed (partial indexes), skips rows another sweeper holds

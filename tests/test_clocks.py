@@ -34,12 +34,21 @@ def deadline(case, kind, sequence=1) -> Deadline:
     return Deadline.objects.get(case=case, kind=kind, sequence=sequence)
 
 
+def start_and_confirm(api, u, case, clock, start: dt.date):
+    """Move to the offered place's start date, let the sweeper release the wait, confirm the start."""
+    clock.move_to(timezone.make_aware(dt.datetime.combine(start, dt.time(8, 0))))
+    assert sweep_due().passed == 1  # the offer_start clock
+    assert open_nodes(case) == ["start_confirmation"]
+    complete(api, u["aoj"], case, "start_confirmation", {"started": True, "started_on": start.isoformat()})
+    assert open_nodes(case) == ["arrangement_evaluation"]
+
+
 def test_clocks_start_with_the_signal(api, demo, u, clock):
     case = signal(api, u["aoj"], demo["schools"]["vo"], absent_since="2026-08-24", registration="dreigend")
     team = deadline(case, "team_action_48h")
     assert (team.due_at, team.warn_at) == (START + dt.timedelta(hours=48), START + dt.timedelta(hours=24))
-    lrv = deadline(case, "lrv_4_weeks")
-    assert timezone.localtime(lrv.due_at).date() == dt.date(2026, 9, 21)
+    lrv = deadline(case, "lrv_4_weeks")  # LRV only after MORE than four weeks: the 29th day
+    assert timezone.localtime(lrv.due_at) == timezone.make_aware(dt.datetime(2026, 9, 22))
     offer = deadline(case, "offer_3_months")
     assert timezone.localtime(offer.due_at).date() == dt.date(2026, 11, 24)
     assert timezone.localtime(offer.warn_at).date() == dt.date(2026, 10, 27)
@@ -84,17 +93,22 @@ def test_team_acting_in_time_meets_the_clock(api, demo, u, clock):
 
 def test_dreigend_becomes_lrv_after_four_weeks(api, demo, u, clock):
     case = signal(api, u["aoj"], demo["schools"]["vo"], absent_since="2026-08-31", registration="dreigend")
-    clock.move_to(dt.datetime(2026, 9, 27, 21, 0, tzinfo=dt.UTC))  # the day before, local time
+    intake = CaseEvent.objects.get(case=case, kind="registration_changed")
+    assert intake.data == {"from": None, "to": "dreigend", "since": "2026-08-31", "reason": "",
+                           "trigger": "signalled"}
+    # four weeks (28 days) out of school is not yet "more than four weeks"
+    clock.move_to(dt.datetime(2026, 9, 28, 21, 0, tzinfo=dt.UTC))  # the 28th day, late evening local time
     sweep_due()
     assert Case.objects.get(pk=case.pk).registration == "dreigend"
-    clock.move_to(dt.datetime(2026, 9, 28, 6, 0, tzinfo=dt.UTC))
+    clock.move_to(dt.datetime(2026, 9, 29, 6, 0, tzinfo=dt.UTC))
     assert sweep_due().passed == 1
     assert Case.objects.get(pk=case.pk).registration == "lrv"
-    changed = CaseEvent.objects.get(case=case, kind="registration_changed")
-    assert changed.data == {"previous": "dreigend", "registration": "lrv", "trigger": "lrv_4_weeks"}
+    changed = CaseEvent.objects.filter(case=case, kind="registration_changed").exclude(pk=intake.pk).get()
+    assert changed.data == {"from": "dreigend", "to": "lrv", "since": "2026-09-29", "reason": "",
+                            "trigger": "lrv_4_weeks"}
     assert deadline(case, "lrv_4_weeks").state == "met"  # a mark, not a failure
     assert sweep_due().total == 0
-    assert CaseEvent.objects.filter(case=case, kind="registration_changed").count() == 1
+    assert CaseEvent.objects.filter(case=case, kind="registration_changed").count() == 2
 
 
 def test_lrv_mark_leaves_another_registration_alone(api, demo, u, clock):
@@ -153,13 +167,20 @@ def test_team_doorbraak_route_joins_the_running_escalation(api, demo, u, clock):
     complete(api, u["mpl_chair"], case, "doorbraak_decision", {
         "school_board": board, "school": school, "start_date": in_days(7), "preference_followed": True})
     assert Case.objects.get(pk=case.pk).status == "placed"
+    # the decision alone keeps no promise: the flow waits for the start date
+    assert open_nodes(case) == []
+    assert deadline(case, "offer_3_months").met_at is None
+    clock.move_to(START + dt.timedelta(days=7))
+    assert sweep_due().passed == 1  # the offer_start clock
+    assert open_nodes(case) == ["start_confirmation"]
+    complete(api, u["aoj"], case, "start_confirmation", {"started": True, "started_on": "2026-09-14"})
     assert open_nodes(case) == ["team_review"]  # the waiting branch was released
     offer = deadline(case, "offer_3_months")
-    assert offer.state == "breached" and offer.met_at is not None
+    assert offer.state == "breached" and offer.met_at == timezone.make_aware(dt.datetime(2026, 9, 14))
 
 
 def test_exemption_stops_the_three_month_clock(api, demo, u, clock):
-    case = signal(api, u["aoj"], demo["schools"]["vo"], absent_since="2026-08-15")
+    case = signal(api, u["aoj"], demo["schools"]["vo"], absent_since="2026-08-08")
     complete(api, u["aoj"], case, "team_review", {"plan": "Vrijstelling.", "routes": ["vrijstelling_advies"]})
     complete(api, u["leerplicht"], case, "vrijstelling_request", {"grounds": "5a", "motivation": "M",
                                                                  "medical_statement": True})
@@ -179,7 +200,12 @@ def test_placement_meets_and_closure_stops(api, demo, u, clock):
     complete(api, u["aoj"], case, "arrangement_setup", {
         "education": "OPDC", "care_provider": "Zorg", "funding": "swv", "start_date": "2026-09-14",
         "end_date": "2026-12-18", "evaluation_weeks": 2})
-    assert deadline(case, "offer_3_months").state == "met"
+    # the arrangement is a place only when the child starts: the clock runs until the confirmed start
+    assert deadline(case, "offer_3_months").state == "open"
+    assert open_nodes(case) == []
+    start_and_confirm(api, u, case, clock, dt.date(2026, 9, 14))
+    offer = deadline(case, "offer_3_months")
+    assert offer.state == "met" and offer.met_at == timezone.make_aware(dt.datetime(2026, 9, 14))
     evaluation = deadline(case, "arrangement_evaluation")
     assert timezone.localtime(evaluation.warn_at).date() == dt.date(2026, 9, 28)
     assert timezone.localtime(evaluation.due_at).date() == dt.date(2026, 10, 5)
@@ -192,6 +218,7 @@ def test_arrangement_evaluation_breach_and_next_moment(api, demo, u, clock):
     complete(api, u["aoj"], case, "arrangement_setup", {
         "education": "OPDC", "care_provider": "Zorg", "funding": "swv", "start_date": "2026-09-14",
         "end_date": "2026-12-18", "evaluation_weeks": 2})
+    start_and_confirm(api, u, case, clock, dt.date(2026, 9, 14))
     clock.move_to(dt.datetime(2026, 9, 28, 12, 0, tzinfo=dt.UTC))
     assert sweep_due().warned == 1  # the evaluation moment
     clock.move_to(dt.datetime(2026, 10, 6, tzinfo=dt.UTC))
@@ -221,7 +248,8 @@ def test_moving_the_clock_back_breaks_nothing(api, demo, u, clock):
 
 def test_api_shows_clocks_and_filters_by_state(api, demo, u, clock):
     late = signal(api, u["aoj"], demo["schools"]["vo"], given_name="Laat")
-    fresh = signal(api, u["aoj"], demo["schools"]["vo"], given_name="Vers", absent_since="2026-09-01")
+    fresh = signal(api, u["aoj"], demo["schools"]["vo"], given_name="Vers", absent_since="2026-09-01",
+                   registration="dreigend")
     complete(api, u["aoj"], fresh, "team_review", {"plan": "P", "routes": ["jim"]})
     clock.move_to(START + dt.timedelta(hours=49))
     sweep_due()

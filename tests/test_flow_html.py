@@ -66,8 +66,15 @@ def test_vo_path_through_the_web_forms(api, demo, u):
     submit(u["aoj"], case, "team_review", {"plan": "Naar MPL.", "routes": ["doorbraak"]})
     board, school = board_and_school(demo)
     submit(u["mpl_chair"], case, "doorbraak_decision", {"school_board": board, "school": school,
-                                                        "start_date": in_days(10), "preference_followed": "True"})
+                                                        "start_date": in_days(0), "preference_followed": "True"})
     assert status_of(case) == "placed"
+    # the place starts today: the team confirms the start on its form before the next review
+    assert open_nodes(case) == ["start_confirmation"]
+    bad = submit(u["aoj"], case, "start_confirmation", {"started": "True"}, expect=400)
+    assert list(bad.context["form"].errors) == ["started_on"] and open_nodes(case) == ["start_confirmation"]
+    submit(u["aoj"], case, "start_confirmation", {"started": "True", "started_on": in_days(0)})
+    assert event_kinds(case)[-1] == "offer_started"
+    assert open_nodes(case) == ["team_review"]
     submit(u["aoj"], case, "team_review", {"plan": "Terug op school.", "outcome": "terug_naar_school"})
     assert status_of(case) == "closed"
     assert event_kinds(case)[-1] == "closed"

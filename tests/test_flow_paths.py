@@ -1,8 +1,13 @@
 """Whole paths of a case through CaseFlow over the tasks API: after each step the status,
 the CaseEvents and the next open tasks are as the flow table says."""
 
-import pytest
+from datetime import timedelta
 
+import pytest
+import time_machine
+from django.utils import timezone
+
+from casework.deadlines import sweep_due
 from casework.models import Case, CaseParticipant, EctAdvice, Mentor, RouteRun
 from tests.flowkit import (
     board_and_school,
@@ -52,8 +57,14 @@ def test_vo_path_ect_and_jim_then_doorbraak_then_closed(api, demo, u):
 
     board, school = board_and_school(demo)
     complete(api, u["mpl_chair"], case, "doorbraak_decision", {
-        "school_board": board, "school": school, "start_date": in_days(14), "preference_followed": True})
+        "school_board": board, "school": school, "start_date": in_days(0), "preference_followed": True})
     assert status_of(case) == "placed"
+    # the place starts today: the team confirms the start before the waiting branch goes on
+    assert open_nodes(case) == ["start_confirmation"]
+    assert open_task(case, "start_confirmation").team.school_id == demo["schools"]["vo"]
+    assert case.deadlines.get(kind="offer_3_months").met_at is None
+    complete(api, u["aoj"], case, "start_confirmation", {"started": True, "started_on": in_days(0)})
+    assert case.deadlines.get(kind="offer_3_months").state == "met"
     assert open_nodes(case) == ["team_review"]
 
     complete(api, u["aoj"], case, "team_review", {"plan": "Gestart op nieuwe school.", "routes": [],
@@ -63,8 +74,9 @@ def test_vo_path_ect_and_jim_then_doorbraak_then_closed(api, demo, u):
     assert open_nodes(case) == []
     assert sorted(case.processes.values_list("status", flat=True)) == ["DONE", "DONE"]  # case flow + escalation
     assert event_kinds(case) == [
-        "signalled", "team_review", "ect_advice_drafted", "ect_advice_approved", "mentor_assigned",
-        "team_review", "escalated", "doorbraak_decided", "placed", "team_review", "closed"]
+        "signalled", "registration_changed", "team_review", "ect_advice_drafted", "ect_advice_approved",
+        "mentor_assigned", "team_review", "escalated", "doorbraak_decided", "placed", "offer_recorded",
+        "offer_started", "team_review", "closed"]
     assert not RouteRun.objects.filter(case=case, ended_at__isnull=True).exists()
 
 
@@ -87,12 +99,19 @@ def test_po_path_doe_advice_and_director_decision(api, demo, u):
     complete(api, u["swv_director"], case, "director_decision", {
         "school_board": board, "school": school, "start_date": in_days(7), "motivation": "Doorzettingsmacht."})
     assert status_of(case) == "placed"
-    assert open_nodes(case) == ["team_review"]
-    assert event_kinds(case)[-3:] == ["doe_advised", "director_decided", "placed"]
-    complete(api, u["kindteam"], case, "team_review", {"plan": "Geplaatst.", "outcome": "passend_aanbod"})
+    assert event_kinds(case)[-4:] == ["doe_advised", "director_decided", "placed", "offer_recorded"]
+    # the flow waits for the start date; the sweeper releases it, then the team confirms the start
+    assert open_nodes(case) == []
+    assert sweep_due().passed == 0
+    with time_machine.travel(timezone.now() + timedelta(days=7), tick=False):
+        assert sweep_due().passed == 1  # the offer_start clock
+        assert open_nodes(case) == ["start_confirmation"]
+        assert open_task(case, "start_confirmation").team.kind == "kindteam"
+        complete(api, u["kindteam"], case, "start_confirmation", {"started": True, "started_on": in_days(0)})
+        assert open_nodes(case) == ["team_review"]
+        assert event_kinds(case)[-1] == "offer_started"
+        complete(api, u["kindteam"], case, "team_review", {"plan": "Geplaatst.", "outcome": "passend_aanbod"})
     assert status_of(case) == "closed"
-
-
 def test_vrijstelling_path_granted_sets_registration_vrij(api, demo, u):
     case = signal(api, u["aoj"], demo["schools"]["vo"])
     complete(api, u["aoj"], case, "team_review", {"plan": "Advies vrijstelling vragen.",
@@ -121,8 +140,10 @@ def test_arrangement_with_two_evaluations(api, demo, u):
     complete(api, u["aoj"], case, "team_review", {"plan": "Arrangement opzetten.", "routes": ["arrangement"]})
     complete(api, u["aoj_2"], case, "arrangement_setup", {
         "education": "OPDC Stad", "care_provider": "Zorgaanbieder Demo", "funding": "beide",
-        "start_date": in_days(1), "end_date": in_days(120), "evaluation_weeks": 6})
+        "start_date": in_days(0), "end_date": in_days(120), "evaluation_weeks": 6})
     assert status_of(case) == "placed"
+    assert open_nodes(case) == ["start_confirmation"]  # starts today: confirm the start first
+    complete(api, u["aoj"], case, "start_confirmation", {"started": True, "started_on": in_days(0)})
     assert open_nodes(case) == ["arrangement_evaluation"]
     complete(api, u["aoj"], case, "arrangement_evaluation", {"result": "voortzetten", "notes": "Gaat goed."})
     assert open_nodes(case) == ["arrangement_evaluation"]

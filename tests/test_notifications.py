@@ -52,8 +52,11 @@ def test_decisions_and_closure(api, demo, u):
     complete(api, u["leerplicht"], case, "vrijstelling_decision", {"granted": False, "motivation": "M"})
     board, school = board_and_school(demo)
     complete(api, u["mpl_chair"], case, "doorbraak_decision", {
-        "school_board": board, "school": school, "start_date": in_days(5), "preference_followed": True})
+        "school_board": board, "school": school, "start_date": in_days(0), "preference_followed": True})
     assert told("placement_decided", case=case) == ["aoj", "aoj_2"]
+    # the place starts today: the case team is asked to confirm the start
+    assert told("task_available", task=open_task(case, "start_confirmation")) == ["aoj", "aoj_2"]
+    complete(api, u["aoj"], case, "start_confirmation", {"started": True, "started_on": in_days(0)})
     complete(api, u["aoj_2"], case, "team_review", {"plan": "Klaar", "outcome": "terug_naar_school"})
     assert told("case_closed", case=case) == ["aoj", "ect", "ect_2", "leerplicht", "mpl_chair"]
     # nobody outside the case ever heard of it

@@ -177,6 +177,8 @@ def test_care_under_the_jeugdwet_is_kept_twenty_years(api, case, u):
         "education": "OPDC", "care_provider": "Jeugdzorg Demo", "funding": "gemeente",
         "start_date": timezone.localdate().isoformat(),
         "end_date": (timezone.localdate() + dt.timedelta(days=90)).isoformat(), "evaluation_weeks": 4})
+    complete(api, u["aoj"], case, "start_confirmation", {"started": True,
+                                                         "started_on": timezone.localdate().isoformat()})
     complete(api, u["aoj"], case, "arrangement_evaluation", {"result": "beeindigen"})
     close(api, u, case, "passend_aanbod")
     closed_at = Case.objects.get(pk=case.pk).closed_at

@@ -26,16 +26,22 @@ def test_signal_opens_case_with_event_and_team(api, member, vo_school):
     assert body["registration"] == "lrv"
     assert body["school"] == vo_school.pk
     assert body["child"]["given_name"] == "Sanne"
-    assert [e["kind"] for e in body["events"]] == ["signalled"]
+    assert [e["kind"] for e in body["events"]] == ["signalled", "registration_changed"]
     assert case.region == vo_school.region
     assert case.signalled_by == member
     team = vo_school.teams.get()
     assert list(case.participants.values_list("team", "reason")) == [(team.pk, "school_team")]
-    event = case.events.get()
+    event = case.events.get(kind="signalled")
     assert event.actor == member
     assert event.data["team_id"] == team.pk
-    # ids only in the event: never the child's name
-    assert "Sanne" not in str(event.data) and "Testkind" not in str(event.data)
+    # the registration history starts at intake, dated from the first day out of school
+    registered = case.events.get(kind="registration_changed")
+    assert registered.actor == member
+    assert registered.data == {"from": None, "to": "lrv", "since": case.absent_since.isoformat(), "reason": "",
+                               "trigger": "signalled"}
+    # ids only in the events: never the child's name
+    for recorded in (event, registered):
+        assert "Sanne" not in str(recorded.data) and "Testkind" not in str(recorded.data)
 
 
 def test_signaller_outside_the_team_becomes_participant(api, leerplicht, vo_school):
@@ -61,9 +67,12 @@ def _today():
 
 INVALID = [
     ("absent_since in the future", lambda s: {"absent_since": (_today() + timedelta(days=1)).isoformat()}, "absent_since"),
-    ("absent before 4th birthday",
+    ("3 on absent_since",
      lambda s: {"birth_date": date(_today().year - 5, 6, 1).isoformat(),
-                "absent_since": date(_today().year - 2, 6, 1).isoformat()}, "absent_since"),
+                "absent_since": date(_today().year - 2, 6, 1).isoformat()}, "birth_date"),
+    ("4 on absent_since (compulsory education starts at 5)",
+     lambda s: {"birth_date": (_today() - timedelta(days=5 * 365 - 60)).isoformat(),
+                "absent_since": (_today() - timedelta(days=35)).isoformat()}, "birth_date"),
     ("18 or older on absent_since",
      lambda s: {"birth_date": date(_today().year - 19, 1, 1).isoformat(),
                 "absent_since": (_today() - timedelta(days=30)).isoformat()}, "birth_date"),
@@ -134,8 +143,8 @@ def test_duplicate_signal_is_409_and_recorded_on_open_case(api, member, leerplic
     assert second.status_code == 409
     assert second.json()["case_id"] == case_id
     assert Case.objects.count() == 1
-    assert list(CaseEvent.objects.filter(case_id=case_id).values_list("kind", flat=True)) == [
-        "signalled", "signal_received"]
+    assert list(CaseEvent.objects.filter(case_id=case_id).order_by("at", "pk").values_list("kind", flat=True)) == [
+        "signalled", "registration_changed", "signal_received"]
     received = CaseEvent.objects.get(kind="signal_received")
     assert received.actor == leerplicht and received.data["signaller_role"] == "leerplicht"
     # The second signaller does not gain access by bumping into the case.
