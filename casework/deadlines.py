@@ -129,6 +129,13 @@ def start_offer_start_clock(offer: Offer) -> Deadline:
                                    due_at=start_of_day(offer.start_date))
 
 
+def pass_offer_start(offer: Offer, at, *, reason: str) -> None:
+    """The offer's start needs no more waiting (confirmed, or replaced by a later offer)."""
+    for deadline in Deadline.objects.filter(offer=offer, kind=Kind.OFFER_START).filter(RUNNING):
+        Deadline.objects.filter(pk=deadline.pk).update(stopped_at=at, stop_reason=reason)
+        _record(deadline, "deadline_stopped", at, reason=reason)
+
+
 def restart_leerplicht_end_clock(case: Case, end: dt.date, now) -> None:
     """A startkwalificatie moved the end of compulsory education forward."""
     stop(case, Kind.LEERPLICHT_END, now, reason="startkwalificatie")

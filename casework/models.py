@@ -647,6 +647,11 @@ class Offer(models.Model):
         DIRECTOR = "director", _("decision of the SWV director")
         ARRANGEMENT = "arrangement", _("education-and-care arrangement")
 
+    # An arrangement and a placement decision are offers of different routes that may run side by
+    # side; a new offer replaces only a pending one of its own route.
+    PLACEMENT_SOURCES = (Source.DOORBRAAK, Source.DIRECTOR)
+    ARRANGEMENT_SOURCES = (Source.ARRANGEMENT,)
+
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting for the start")
         STARTED = "started", _("started")

@@ -925,6 +925,10 @@ def change_registration(*, case: Case, actor, registration: str, since, reason: 
         errors.setdefault("since", []).append(
             _("A pupil counts as LRV only after more than 4 weeks out of school (from %(date)s).")
             % {"date": (case.absent_since + timedelta(days=lrv_days() + 1)).isoformat()})
+    if registration == Case.Registration.DREIGEND and since is not None \
+            and (since - case.absent_since).days > lrv_days():
+        errors.setdefault("registration", []).append(
+            _("After more than 4 weeks out of school a pupil is LRV, no longer a threatened thuiszitter."))
     if registration == Case.Registration.AV and school is not None:
         errors["school"] = [_("An absolute verzuimer is not enrolled at a school: leave the school empty.")]
     elif current == Case.Registration.AV and registration == Case.Registration.LRV:
@@ -1010,9 +1014,15 @@ def record_startkwalificatie(*, case: Case, actor, obtained_on) -> Case:
 
 # --- the three-month promise: an offer with a place that actually starts (seed 002 §2) ---------
 
+def _route_of(source: str) -> tuple[str, ...]:
+    return Offer.ARRANGEMENT_SOURCES if source in Offer.ARRANGEMENT_SOURCES else Offer.PLACEMENT_SOURCES
+
+
 def _record_offer(case: Case, actor, source: str, start_date: date, at, *, placement=None, arrangement=None) -> Offer:
-    Offer.objects.filter(case=case, status=Offer.Status.PENDING).update(
-        status=Offer.Status.FAILED, reason=_("Replaced by a later offer."))
+    """An offer with its start date; it replaces a pending offer of the same route (a new decision)."""
+    for replaced in Offer.objects.filter(case=case, status=Offer.Status.PENDING, source__in=_route_of(source)):
+        Offer.objects.filter(pk=replaced.pk).update(status=Offer.Status.FAILED, reason=_("Replaced by a later offer."))
+        deadlines.pass_offer_start(replaced, at, reason="replaced")
     offer = Offer.objects.create(case=case, source=source, start_date=start_date, placement=placement,
                                  arrangement=arrangement, recorded_at=at)
     CaseEvent.record(case, actor, "offer_recorded", at=at, offer_id=offer.pk, source=source,
@@ -1021,12 +1031,17 @@ def _record_offer(case: Case, actor, source: str, start_date: date, at, *, place
     return offer
 
 
-def pending_offer(case: Case) -> Offer | None:
-    return Offer.objects.filter(case=case, status=Offer.Status.PENDING).order_by("-recorded_at", "-pk").first()
+def pending_offer(case: Case, sources: tuple[str, ...] | None = None) -> Offer | None:
+    """The case's offer waiting for its start (of one route: placement or arrangement sources)."""
+    offers = Offer.objects.filter(case=case, status=Offer.Status.PENDING)
+    if sources:
+        offers = offers.filter(source__in=sources)
+    return offers.order_by("-recorded_at", "-pk").first()
 
 
 @transaction.atomic
-def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = "") -> Offer:
+def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = "",
+                  sources: tuple[str, ...] | None = None) -> Offer:
     """The case team confirms whether the child started in the offered place. Started: the
     three-month clock is met on `started_on` (late when that is after its due date). Not started:
     the clock keeps running (or stays breached) and the case is back with the team."""
@@ -1034,7 +1049,7 @@ def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = 
 
     case = _locked(case)
     ensure_can_act(actor, case, "start_confirmation")
-    offer = pending_offer(case)
+    offer = pending_offer(case, sources)
     if offer is None:
         raise ValidationError({"__all__": [_("There is no offered place waiting for its start.")]})
     errors: dict[str, list[str]] = {}
@@ -1052,6 +1067,7 @@ def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = 
     _raise_if(errors)
     now = timezone.now()
     offer.confirmed_by, offer.confirmed_at = actor, now
+    deadlines.pass_offer_start(offer, now, reason="confirmed")
     if started:
         offer.status, offer.started_on = Offer.Status.STARTED, started_on
         offer.save()
@@ -1063,7 +1079,11 @@ def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = 
     offer.save()
     CaseEvent.record(case, actor, "offer_failed", at=now, offer_id=offer.pk, source=offer.source,
                      start_date=offer.start_date.isoformat(), reason=reason.strip())
-    if case.status == Case.Status.PLACED:
+    if offer.arrangement_id:  # an arrangement that never started ends, with its route and clocks
+        Arrangement.objects.filter(pk=offer.arrangement_id, ended_at__isnull=True).update(ended_at=now)
+        deadlines.stop(case, Deadline.Kind.ARRANGEMENT_EVALUATION, now, reason="offer_failed")
+        _end_route(case, Route.ARRANGEMENT, now)
+    if case.status == Case.Status.PLACED and pending_offer(case) is None:
         case.offer_fell_through()
         case.save()
     notify(kind="offer_failed", case=case, actor=actor, data={"offer_id": offer.pk})

@@ -69,6 +69,7 @@ def start_consult_flow(sender, case, **kwargs):
 
 def release_start(sender, case, offer_id, **kwargs):
     """An offered place's start date has come: the waiting flow asks for the start confirmation."""
+    from casework.models import Offer
     from workflows.flows import release_start as release
 
-    release(case)
+    release(case, Offer.objects.get(pk=offer_id))

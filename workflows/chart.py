@@ -3,16 +3,19 @@
 from django.utils.safestring import mark_safe
 from viewflow.workflow import chart
 
-from workflows.flows import CaseFlow, EscalationFlow
+from workflows.flows import CaseFlow, ConsultFlow, EscalationFlow, ReviewFlow
 from workflows.inbox import OPEN
 from workflows.models import CaseProcess, CaseTask
 
 
 def case_flow_charts(case) -> list[tuple[str, str]]:
-    """(title, SVG) of the case's flow, and of its latest escalation if there is one."""
+    """(title, SVG) of the case's flow, and of its latest escalation, clock-started consult and
+    review if there are any."""
     charts = [(str(CaseFlow.process_title), flow_svg(CaseFlow, case))]
-    if CaseProcess.objects.filter(case=case, flow_class=EscalationFlow).exists():
-        charts.append((str(EscalationFlow.process_title), flow_svg(EscalationFlow, case)))
+    ran = set(CaseProcess.objects.filter(case=case).values_list("flow_class", flat=True))
+    for flow_class in (EscalationFlow, ConsultFlow, ReviewFlow):
+        if flow_class in ran:
+            charts.append((str(flow_class.process_title), flow_svg(flow_class, case)))
     return charts
 
 

@@ -106,9 +106,15 @@ def perform_arrangement_evaluation(task, actor, data):
     services.evaluate_arrangement(case=task.case, actor=actor, result=data["result"], notes=data["notes"])
 
 
+def offer_sources(flow_class) -> tuple[str, ...]:
+    """Which offers a flow's start confirmation is about: the arrangement's (CaseFlow) or the
+    placement decision's (EscalationFlow)."""
+    return Offer.ARRANGEMENT_SOURCES if flow_class is CaseFlow else Offer.PLACEMENT_SOURCES
+
+
 def perform_start_confirmation(task, actor, data):
     services.confirm_start(case=task.case, actor=actor, started=data["started"], started_on=data["started_on"],
-                           reason=data["reason"])
+                           reason=data["reason"], sources=offer_sources(task.flow_task.flow_class))
 
 
 def perform_case_review(task, actor, data):
@@ -166,7 +172,10 @@ def mpl_settled(activation) -> bool:
 
 
 def _latest_offer(activation) -> Offer | None:
-    return Offer.objects.filter(case_id=activation.process.case_id).order_by("-recorded_at", "-pk").first()
+    """The latest offer of the route this flow carries."""
+    return (Offer.objects.filter(case_id=activation.process.case_id,
+                                 source__in=offer_sources(activation.flow_class))
+            .order_by("-recorded_at", "-pk").first())
 
 
 def start_date_reached(activation) -> bool:
@@ -363,19 +372,23 @@ def release_finished_escalations() -> int:
             released += 1
     today = timezone.localdate()
     for waiting in CaseTask.objects.filter(flow_task__in=AWAIT_START, status=STATUS.NEW).select_related("case"):
-        offer = services.pending_offer(waiting.case)
+        offer = services.pending_offer(waiting.case, offer_sources(waiting.flow_task.flow_class))
         if offer is None or offer.start_date <= today:
             waiting.flow_task.run(waiting)
             released += 1
     return released
 
 
-def release_start(case: Case) -> int:
-    """The offered place's start date has come: the flow waiting for it asks for the confirmation."""
+def release_start(case: Case, offer: Offer) -> int:
+    """The offered place's start date has come: the flow waiting for this offer asks for the
+    confirmation (an arrangement's in the case flow, a placement's in the escalation)."""
+    if offer.status != Offer.Status.PENDING:
+        return 0
     released = 0
     for waiting in CaseTask.objects.filter(case=case, flow_task__in=AWAIT_START, status=STATUS.NEW):
-        waiting.flow_task.run(waiting)
-        released += 1
+        if offer.source in offer_sources(waiting.flow_task.flow_class):
+            waiting.flow_task.run(waiting)
+            released += 1
     return released
 
 
