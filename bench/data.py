@@ -33,15 +33,17 @@ def bulk_cases(count: int, *, school, team, signaller, with_tasks: bool = True, 
         cursor.execute(
             """
             WITH kids AS (
-                INSERT INTO casework_child (given_name, family_name, birth_date, pupil_number, match_key)
-                SELECT 'Kind', %(tag)s || '-' || n, DATE '2012-01-01' + (n %% 1000), '',
+                INSERT INTO casework_child (given_name, family_name, birth_date, pupil_number, startkwalificatie,
+                                            match_key)
+                SELECT 'Kind', %(tag)s || '-' || n, DATE '2012-01-01' + (n %% 1000), '', false,
                        'kind|' || %(tag)s || '-' || n || '|' || (DATE '2012-01-01' + (n %% 1000))
                 FROM generate_series(1, %(count)s) AS n
                 RETURNING id
             )
             INSERT INTO casework_case (sector, registration, category, absent_since, signalled_at, signaller_role,
-                                       summary, status, outcome, region_id, school_id, signalled_by_id, child_id)
-            SELECT %(sector)s, 'lrv', 'onbekend', DATE '2026-09-01', %(now)s, 'school', '', 'active', '',
+                                       summary, status, outcome, participation, participation_setting, region_id,
+                                       school_id, signalled_by_id, child_id)
+            SELECT %(sector)s, 'lrv', 'onbekend', DATE '2026-09-01', %(now)s, 'school', '', 'active', '', 'geen', '',
                    %(region)s, %(school)s, %(user)s, id
             FROM kids
             RETURNING id

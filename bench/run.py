@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -69,12 +70,12 @@ def bench_case_path(cases: int) -> dict:
 
     users = demo_users()
     school = School.objects.get(brin="99AA")
-    from datetime import date
 
     def one_case(n):
         case = signal_case(actor=users["aoj"], data=SignalInput(
             given_name="Bench", family_name=f"Pad{n}-{time.time_ns()}", birth_date=date(2012, 3, 1), sector="vo",
-            registration="lrv", category="onbekend", absent_since=date(2026, 10, 1), signaller_role="school",
+            registration="lrv", category="onbekend", absent_since=date.today() - timedelta(days=40),
+            signaller_role="school",
             school=school))
 
         def done(node, user, data):
@@ -404,7 +405,7 @@ def bench_intake(clients: int, seconds: float) -> dict:
                 "child": {"given_name": "Bench", "family_name": f"Intake{w}-{n}-{time.time_ns()}",
                           "birth_date": "2012-04-01"},
                 "school": school.pk, "sector": "vo", "registration": "lrv", "category": "onbekend",
-                "absent_since": "2026-10-01", "signaller_role": "school"},
+                "absent_since": (date.today() - timedelta(days=40)).isoformat(), "signaller_role": "school"},
                 "headers": {"Authorization": f"Token {token}"}}
 
         def row_request(w, n):

@@ -21,6 +21,7 @@ cost grows with the cases in scope, not with the events per case. Aggregates onl
 
 import datetime as dt
 from dataclasses import dataclass
+from fractions import Fraction
 
 from django.db import connection
 from django.db.models import Case as DbCase
@@ -487,24 +488,120 @@ def table_relations() -> list[tuple[tuple, list[tuple]]]:
 
 
 def suppress_table(cells: dict, relations: list[tuple]) -> dict:
-    """The cells for the public: counts from 1 to 4 become "< 5"; then, while a relation (a total
+    """The cells for the public. Counts from 1 to 4 become "< 5". Then, while a relation (a total
     and its parts) has exactly one hidden cell, the smallest other non-zero part is hidden too
-    ("x"), or the total when every other part is zero. Zeros stay."""
+    ("x"), or the total when every other part is zero. Zeros stay.
+
+    Then two checks: whether a hidden cell follows from the published cells and the relations
+    together (linear algebra: e.g. through a row and a column), and whether it follows from
+    what the marks say as well: "< 5" is 1 to 4, an "x" at least 5 (every count from 1 to 4 is
+    "< 5" already), so 1 + x = 6 gives both away (bounds propagated over the relations). A cell
+    so pinned down makes the smallest published non-zero cell of its relations (or, when they
+    have none, of the nearest ones) that frees it hidden as well, and the rules run again.
+    Zeros are never hidden, so a relation whose non-zero cells are all hidden already can still
+    give them away to a reader of the marks (4 = four times "< 5")."""
     shown = {key: SMALL if isinstance(value, int) and 0 < value < 5 else value for key, value in cells.items()}
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for total, parts in relations:
+                hidden = [key for key in (total, *parts) if shown[key] in (SMALL, HIDDEN)]
+                if len(hidden) != 1:
+                    continue
+                candidates = [key for key in parts if key not in hidden and cells[key]]
+                if not candidates and total not in hidden and cells[total]:
+                    candidates = [total]
+                if candidates:
+                    shown[min(candidates, key=lambda key: cells[key])] = HIDDEN  # the first of equals
+                    changed = True
+        pinned = _follows_from_totals(shown, relations) or _pinned(shown, relations)
+        if not pinned:
+            return shown
+        candidates = sorted(set(_nearest_published(pinned, cells, shown, relations)), key=lambda key: cells[key])
+        if not candidates:
+            return shown  # nothing is left to hide (zeros stay)
+        for candidate in candidates:  # the smallest that frees the pinned cell, else the smallest
+            trial = {**shown, candidate: HIDDEN}
+            if pinned not in (_follows_from_totals(trial, relations, every=True)
+                              | _pinned(trial, relations, every=True)):
+                break
+        else:
+            candidate = candidates[0]
+        shown[candidate] = HIDDEN
+
+
+def _nearest_published(start, cells: dict, shown: dict, relations: list[tuple]) -> list:
+    """The published non-zero cells of the relations nearest to `start`: its own relations, else
+    those of the hidden cells in them, and so on."""
+    seen, layer = {start}, [start]
+    while layer:
+        related = [members for total, parts in relations for members in [(total, *parts)]
+                   if any(key in members for key in layer)]
+        published = [key for members in related for key in members
+                     if shown[key] not in (SMALL, HIDDEN) and cells[key]]
+        if published:
+            return published
+        layer = [key for members in related for key in members if key not in seen]
+        seen.update(layer)
+    return []
+
+
+def _pinned(shown: dict, relations: list[tuple], every: bool = False):
+    """A hidden cell whose value follows from the published cells, the relations and what the
+    marks say ("< 5": 1 to 4; "x": 5 or more), by propagating bounds; None when there is none
+    (with `every`: the set of all of them)."""
+    many = 10**9
+    low = {key: 1 if value == SMALL else 5 if value == HIDDEN else value for key, value in shown.items()}
+    high = {key: 4 if value == SMALL else many if value == HIDDEN else value for key, value in shown.items()}
     changed = True
     while changed:
         changed = False
         for total, parts in relations:
-            hidden = [key for key in (total, *parts) if shown[key] in (SMALL, HIDDEN)]
-            if len(hidden) != 1:
-                continue
-            candidates = [key for key in parts if key not in hidden and cells[key]]
-            if not candidates and total not in hidden and cells[total]:
-                candidates = [total]
-            if candidates:
-                shown[min(candidates, key=lambda key: cells[key])] = HIDDEN  # the first of equals
-                changed = True
-    return shown
+            bounds = [(total, sum(low[p] for p in parts), sum(high[p] for p in parts))]
+            for part in parts:
+                others_low = sum(low[p] for p in parts if p != part)
+                others_high = sum(high[p] for p in parts if p != part)
+                bounds.append((part, low[total] - others_high, high[total] - others_low))
+            for key, lo, hi in bounds:
+                if lo > low[key]:
+                    low[key], changed = lo, True
+                if hi < high[key]:
+                    high[key], changed = hi, True
+    found = [key for key, value in shown.items() if value in (SMALL, HIDDEN) and low[key] >= high[key]]
+    return set(found) if every else (found[0] if found else None)
+
+
+def _follows_from_totals(shown: dict, relations: list[tuple], every: bool = False):
+    """A hidden cell whose value follows from the published cells and the relations alone (linear
+    algebra, exact: the relations have no solution that changes it); None when there is none
+    (with `every`: the set of all of them)."""
+    hidden = [key for key, value in shown.items() if value in (SMALL, HIDDEN)]
+    column = {key: i for i, key in enumerate(hidden)}
+    rows = []
+    for total, parts in relations:
+        row = [Fraction(0)] * len(hidden)
+        for key, sign in ((total, 1), *((p, -1) for p in parts)):
+            if key in column:
+                row[column[key]] += sign
+        if any(row):
+            rows.append(row)
+    pivots = []  # reduced row echelon form
+    for j in range(len(hidden)):
+        r = next((i for i in range(len(pivots), len(rows)) if rows[i][j]), None)
+        if r is None:
+            continue
+        rows[len(pivots)], rows[r] = rows[r], rows[len(pivots)]
+        pivot_row = rows[len(pivots)]
+        pivot_row[:] = [v / pivot_row[j] for v in pivot_row]
+        for i, row in enumerate(rows):
+            if i != len(pivots) and row[j]:
+                factor = row[j]
+                row[:] = [a - factor * b for a, b in zip(row, pivot_row, strict=True)]
+        pivots.append(j)
+    free = set(range(len(hidden))) - set(pivots)
+    found = [hidden[j] for i, j in enumerate(pivots) if not any(rows[i][f] for f in free)]
+    return set(found) if every else (found[0] if found else None)
 
 
 def quarter_table(scope: Scope, year: int, quarter: int, audience: str = "inspectie") -> dict:

@@ -233,7 +233,7 @@ def test_registration_on_a_day_is_the_latest_since_then_at_then_pk(school):
 
 
 def test_a_case_without_registration_history_counts_its_current_registration(school):
-    make_case(school, registration="av", history=False)
+    make_case(None, registration="av", history=False, region=school.region, sector="vo")  # (av: no school)
     counts = count(school)
     assert (counts["av"], counts["thuiszitters"], counts["open_cases"]) == (1, 1, 1)
 
