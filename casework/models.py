@@ -234,6 +234,9 @@ class CaseEvent(models.Model):
         indexes = [
             models.Index(fields=["case", "at"], name="caseevent_case_at"),
             models.Index(fields=["kind", "at"], name="caseevent_kind_at"),
+            # The monitor reads each case's dated facts (registration, taking part) on a peildatum.
+            models.Index(fields=["case", "kind"], name="caseevent_dated_facts",
+                         condition=Q(kind__in=["registration_changed", "participation_changed"])),
         ]
 
     def __str__(self):
