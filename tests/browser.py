@@ -92,3 +92,37 @@ def log_in(page, base_url: str, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}/tasks/")
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page) -> list[dict]:
+    """The WCAG 2.1 A/AA violations axe-core finds on the page as it is now (the context must be
+    opened with `bypass_csp=True`: the page's CSP rightly refuses the injected script)."""
+    if not AXE.exists():
+        raise RuntimeError(f"{AXE} is missing: run `npm ci` (make test does)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [node["target"] for node in v["nodes"]][:5]} for v in result["violations"]]
+
+
+def overflows_at(page, width: int = 320) -> list[str]:
+    """The elements that stick out of a `width` px viewport (WCAG 1.4.10 reflow: none at 320 px);
+    empty when the page reflows. A wide table may scroll inside itself (`table.list` does)."""
+    page.set_viewport_size({"width": width, "height": 900})
+    return page.evaluate("""() => {
+        const width = document.documentElement.clientWidth;
+        if (document.documentElement.scrollWidth <= width) return [];
+        const clipped = el => {
+            for (let up = el.parentElement; up; up = up.parentElement) {
+                if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(up).overflowX)) return true;
+            }
+            return false;
+        };
+        return [...document.querySelectorAll('body *')]
+            .filter(el => el.getBoundingClientRect().right > width + 1 && !clipped(el))
+            .map(el => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className}`).slice(0, 10);
+    }""")

@@ -42,8 +42,8 @@ def test_distribute_then_mention(api, demo, u, settings):
 
         # without a reload: the badge counts the two assignments, a toast names them
         colleague.wait_for_function("document.getElementById('notification-badge').textContent === '2'",
-                                    timeout=3000)
-        colleague.wait_for_selector(".toast >> text=Taak aan jou toegewezen", timeout=3000)
+                                    timeout=15000)
+        colleague.wait_for_selector(".toast >> text=Taak aan jou toegewezen", timeout=15000)
         colleague.goto(f"{base_url}/tasks/mine/")
         assert colleague.locator("table.list tbody tr").count() == 2
         colleague.goto(f"{base_url}/cases/{cases[0].pk}/")
@@ -51,7 +51,7 @@ def test_distribute_then_mention(api, demo, u, settings):
         colleague.click("#notes button[type=submit]")
         colleague.wait_for_selector("text=Notitie toegevoegd.")
         colleague.screenshot(path=str(ARTIFACTS / "case-notes.png"), full_page=True)
-        coordinator.wait_for_selector(".toast >> text=Je bent genoemd in een notitie", timeout=3000)
+        coordinator.wait_for_selector(".toast >> text=Je bent genoemd in een notitie", timeout=15000)
 
     assert set(CaseTask.objects.filter(pk__in=[t.pk for t in tasks]).values_list("owner__username", flat=True)) \
         == {"aoj_2"}

@@ -20,7 +20,7 @@ def test_dashboard_charts_render(demo, settings):
         for chart in ("trend", "durations", "compliance", "returns"):
             page.wait_for_function(
                 "() => { const c = document.getElementById('chart-" + chart + "');"
-                " return window.Chart && window.Chart.getChart(c) && c.width > 0; }", timeout=5000)
+                " return window.Chart && window.Chart.getChart(c) && c.width > 0; }", timeout=20000)
         drawn = page.evaluate("""() => ['trend', 'durations', 'compliance', 'returns'].map(name => {
             const canvas = document.getElementById('chart-' + name);
             const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;

@@ -31,12 +31,12 @@ def test_signal_reaches_the_teammate_without_reload(demo, settings):
         signaller.fill("#id_absent_since", "2026-10-01")
         signaller.select_option("#id_signaller_role", "school")
         signaller.click("main form button[type=submit]")
-        signaller.wait_for_url(f"{base_url}/cases/*/", timeout=5000)
+        signaller.wait_for_url(f"{base_url}/cases/*/", timeout=15000)
 
         # no reload on the teammate's page: the badge and the queue update by themselves
         teammate.wait_for_function("document.getElementById('notification-badge').textContent === '1'",
-                                   timeout=2000)
-        teammate.wait_for_selector("#inbox-list >> text=Romy Realtime", timeout=2000)
-        teammate.wait_for_selector(".toast >> text=Nieuwe taak: Teambespreking", timeout=2000)
+                                   timeout=15000)
+        teammate.wait_for_selector("#inbox-list >> text=Romy Realtime", timeout=15000)
+        teammate.wait_for_selector(".toast >> text=Nieuwe taak: Teambespreking", timeout=15000)
         teammate.screenshot(path=str(ARTIFACTS / "realtime-teammate-queue.png"), full_page=True)
         signaller.screenshot(path=str(ARTIFACTS / "realtime-signaller-case.png"), full_page=True)

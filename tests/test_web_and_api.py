@@ -16,8 +16,12 @@ def test_login_page_is_dutch(client):
     assert "Inloggen" in html and "Gebruikersnaam" in html and "Wachtwoord" in html
 
 
-def test_english_is_available(client):
-    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en")
+def test_dutch_whatever_the_browser_says_and_english_by_choice(client):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    assert '<html lang="nl">' in response.content.decode() and "Inloggen" in response.content.decode()
+    chosen = client.post("/i18n/setlang/", {"language": "en", "next": reverse("login")})
+    assert chosen.status_code == 302
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="nl")
     assert "Log in" in response.content.decode() and "Inloggen" not in response.content.decode()
 
 
