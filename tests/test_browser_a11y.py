@@ -7,7 +7,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.browser import axe_violations, chromium, live_asgi_server, log_in, overflows_at, usable_passwords
+from tests.browser import (
+    axe_violations,
+    chromium,
+    live_asgi_server,
+    log_in,
+    overflows_at,
+    usable_passwords,
+)
 from tests.flowkit import board_and_school, complete, open_task, signal
 
 pytestmark = pytest.mark.django_db(transaction=True)
