@@ -66,7 +66,7 @@ def bench_case_path(cases: int) -> dict:
     from teams.models import School
     from workflows.inbox import nodes_named
     from workflows.models import CaseTask
-    from workflows.tasks import complete_task
+    from workflows.services import complete_task
 
     users = demo_users()
     school = School.objects.get(brin="99AA")
@@ -186,8 +186,8 @@ def bench_sweep(open_rows: int, due: int) -> dict:
     from django.utils import timezone
 
     from bench import data
-    from casework.deadlines import sweep_due
     from casework.models import Case
+    from casework.services import sweep_due
 
     first = Case.objects.order_by("pk").values_list("pk", flat=True).first()
     last = Case.objects.order_by("-pk").values_list("pk", flat=True).first()

@@ -27,12 +27,11 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
     """Create `cases` cases signalled over the last `days` days. Returns how many were made."""
     import time_machine
 
-    from casework.deadlines import sweep_due
-    from casework.services import DuplicateSignal, SignalInput, signal_case
+    from casework.services import DuplicateSignal, SignalInput, signal_case, sweep_due
     from teams.models import Region, School, User
     from workflows.inbox import nodes_named
     from workflows.models import CaseTask
-    from workflows.tasks import TaskConflict, complete_task
+    from workflows.services import TaskConflict, complete_task
 
     rng = random.Random(seed)  # noqa: S311 (synthetic demo data, reproducible on purpose; not security)
     users = {u.username: u for u in User.objects.filter(username__in=[

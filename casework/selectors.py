@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_rela
 from django.utils import timezone
 
 from casework.access import visible_case_filter
-from casework.deadlines import in_state
+from casework.clocks import in_state
 from casework.models import Case, CaseEvent, CaseParticipant, Deadline, EctAdvice, Mentor
 from teams.models import Membership, School
 

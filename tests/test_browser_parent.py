@@ -3,7 +3,7 @@
 import pytest
 
 from casework.models import CaseEvent
-from casework.participation import create_access_link
+from casework.services.participation import create_access_link
 from tests.browser import ARTIFACTS, chromium, live_asgi_server
 from tests.flowkit import signal
 

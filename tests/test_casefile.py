@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import casefile
 from casework.models import AccessLog, CaseEvent, Document, Mentor, Note
 from casework.selectors import mentor_page
+from casework.services import casefile
 from notifications.models import Notification
 from tests.factories import CaseFactory, ChildFactory, MembershipFactory, SchoolFactory, UserFactory
 from tests.flowkit import signal

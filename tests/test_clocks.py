@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from casework import deadlines
-from casework.deadlines import sweep_due
+from casework.clocks import add_months
 from casework.models import Case, CaseEvent, CaseParticipant, Deadline
+from casework.services import sweep_due
 from tests.flowkit import board_and_school, complete, in_days, open_nodes, open_task, signal
 from workflows.flows import EscalationFlow
 from workflows.models import CaseProcess
@@ -302,6 +302,6 @@ def test_sweep_query_count_does_not_grow_with_rows_not_due(api, demo, u, clock):
 
 
 def test_add_months_clamps_to_month_end():
-    assert deadlines.add_months(dt.date(2026, 11, 30), 3) == dt.date(2027, 2, 28)
-    assert deadlines.add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
-    assert deadlines.add_months(dt.date(2027, 12, 15), 3) == dt.date(2028, 3, 15)
+    assert add_months(dt.date(2026, 11, 30), 3) == dt.date(2027, 2, 28)
+    assert add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
+    assert add_months(dt.date(2027, 12, 15), 3) == dt.date(2028, 3, 15)

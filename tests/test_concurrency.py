@@ -79,8 +79,8 @@ def test_four_sweepers_breach_each_of_200_clocks_exactly_once(db):
     from django.db.models import Count
     from django.utils import timezone
 
-    from casework.deadlines import sweep_due
     from casework.models import Deadline
+    from casework.services import sweep_due
     from tests.factories import CaseFactory, SchoolFactory
 
     school = SchoolFactory()

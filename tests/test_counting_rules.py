@@ -39,8 +39,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from casework.deadlines import sweep_due
 from casework.models import Case, CaseEvent, Deadline
+from casework.services import sweep_due
 from teams.models import Membership, School, Team
 from tests.factories import MembershipFactory, SchoolFactory, UserFactory, signal_payload
 from tests.flowkit import board_and_school, complete, open_nodes, signal

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from casework.deadlines import sweep_due
 from casework.models import Case, CaseParticipant, EctAdvice, Mentor, RouteRun
+from casework.services import sweep_due
 from tests.flowkit import (
     board_and_school,
     complete,

@@ -12,8 +12,8 @@ import time_machine
 from django.utils import timezone
 
 from casework import monitor
-from casework.deadlines import sweep_due
 from casework.models import Case, CaseEvent, Child, Deadline, Vrijstelling
+from casework.services import sweep_due
 from teams.models import Region
 from tests.factories import CaseFactory, ChildFactory, SchoolFactory, UserFactory
 from tests.flowkit import complete, signal, users

@@ -8,7 +8,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from casework.deadlines import sweep_due
+from casework.services import sweep_due
 from notifications.models import Notification
 from notifications.services import notify
 from notifications.tasks import email_unread

@@ -8,8 +8,8 @@ import time_machine
 from django.utils import timezone
 
 from casework import services
-from casework.deadlines import sweep_due
 from casework.models import Arrangement, Case, Deadline, Offer, RouteRun
+from casework.services import sweep_due
 from tests.flowkit import board_and_school, complete, open_nodes, signal
 
 pytestmark = pytest.mark.django_db

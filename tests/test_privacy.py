@@ -8,8 +8,6 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from casework import privacy
-from casework.deadlines import sweep_due
 from casework.models import (
     AccessLog,
     AppendOnlyError,
@@ -23,7 +21,8 @@ from casework.models import (
     Plan,
     RetentionLogEntry,
 )
-from casework.retention import apply_retention
+from casework.services import privacy, sweep_due
+from casework.services.retention import apply_retention
 from tests.factories import CaseFactory, RegionRoleFactory, SchoolFactory, UserFactory
 from tests.flowkit import complete, signal
 

@@ -68,7 +68,7 @@ KILLED_WORKER = textwrap.dedent("""
     import django
     django.setup()
     from casework import services
-    from workflows.tasks import complete_task
+    from workflows.services import complete_task
     from teams.models import User
 
     original = services.record_team_review.__wrapped__

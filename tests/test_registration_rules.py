@@ -13,7 +13,6 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from casework.deadlines import sweep_due
 from casework.models import (
     Case,
     CaseEvent,
@@ -23,6 +22,7 @@ from casework.models import (
     RouteRun,
     Vrijstelling,
 )
+from casework.services import sweep_due
 from teams.models import Membership, Region, School, Team
 from tests.factories import MembershipFactory, SchoolFactory, UserFactory, signal_payload
 from tests.flowkit import OPEN, board_and_school, complete, open_nodes, open_task, signal

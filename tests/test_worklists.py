@@ -15,7 +15,7 @@ from casework.models import CaseEvent
 from notifications.models import Notification
 from tests.flowkit import open_task, signal
 from workflows.models import CaseTask, SavedWorklist
-from workflows.tasks import announce_follow_ups
+from workflows.services import announce_follow_ups
 
 pytestmark = pytest.mark.django_db
 

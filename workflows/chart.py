@@ -4,7 +4,7 @@ from django.utils.safestring import mark_safe
 from viewflow.workflow import chart
 
 from workflows.flows import CaseFlow, ConsultFlow, EscalationFlow, ReviewFlow
-from workflows.inbox import OPEN
+from workflows.models import OPEN_STATUSES as OPEN
 from workflows.models import CaseProcess, CaseTask
 
 

@@ -14,8 +14,8 @@ director_decision for PO; a breached three-month clock starts the same Escalatio
 jim (jim_assignment), arrangement (arrangement_setup -> arrangement_evaluation,
 repeated until "beeindigen").
 
-Each node records its step through one core service (casework.services); the flow only
-decides what comes next.
+Each node names its form and the core service (casework.services) that records its step; the
+flow only decides what comes next.
 """
 
 from django.utils import timezone
@@ -41,70 +41,6 @@ from workflows import forms
 from workflows.models import CaseProcess, CaseTask, SignalProcess
 from workflows.nodes import CaseView, VerificationView
 
-# --- how each task records its step (task, actor, cleaned form data) -----------------------
-
-
-def perform_team_review(task, actor, data):
-    services.record_team_review(case=task.case, actor=actor, plan=data["plan"], routes=data["routes"],
-                                outcome=data["outcome"])
-
-
-def perform_ect_draft(task, actor, data):
-    services.draft_ect_advice(case=task.case, actor=actor, question=data["question"], advice=data["advice"])
-
-
-def perform_ect_approve(task, actor, data):
-    services.review_ect_advice(case=task.case, actor=actor, approved=data["approved"], reason=data["reason"])
-
-
-def perform_vrijstelling_request(task, actor, data):
-    services.request_vrijstelling(case=task.case, actor=actor, grounds=data["grounds"], motivation=data["motivation"],
-                                  medical_statement=data["medical_statement"])
-
-
-def perform_vrijstelling_advice(task, actor, data):
-    services.advise_vrijstelling(case=task.case, actor=actor, advice=data["advice"], motivation=data["motivation"],
-                                 alternatives=data["alternatives"])
-
-
-def perform_vrijstelling_decision(task, actor, data):
-    services.decide_vrijstelling(case=task.case, actor=actor, granted=data["granted"], until=data["until"],
-                                 motivation=data["motivation"])
-
-
-def perform_doorbraak_decision(task, actor, data):
-    services.decide_doorbraak(case=task.case, actor=actor, school_board=data["school_board"],
-                              decision=data["decision"] or PlacementDecision.Decision.PLAATSING,
-                              school=data["school"], start_date=data["start_date"],
-                              preference_followed=data["preference_followed"], motivation=data["motivation"])
-
-
-def perform_doe_advice(task, actor, data):
-    services.advise_doe(case=task.case, actor=actor, advice=data["advice"], school_board=data["school_board"],
-                        school=data["school"])
-
-
-def perform_director_decision(task, actor, data):
-    services.decide_as_director(case=task.case, actor=actor, school_board=data["school_board"],
-                                school=data["school"], start_date=data["start_date"], motivation=data["motivation"])
-
-
-def perform_jim_assignment(task, actor, data):
-    services.assign_mentor(case=task.case, actor=actor, mentor_name=data["mentor_name"], relation=data["relation"],
-                           contact=data["contact"], consent=data["consent"], share=data["share"],
-                           mentor_user=data["mentor_username"])
-
-
-def perform_arrangement_setup(task, actor, data):
-    services.set_up_arrangement(case=task.case, actor=actor, education=data["education"],
-                                care_provider=data["care_provider"], funding=data["funding"],
-                                start_date=data["start_date"], end_date=data["end_date"],
-                                evaluation_weeks=data["evaluation_weeks"])
-
-
-def perform_arrangement_evaluation(task, actor, data):
-    services.evaluate_arrangement(case=task.case, actor=actor, result=data["result"], notes=data["notes"])
-
 
 def offer_sources(flow_class) -> tuple[str, ...]:
     """Which offers a flow's start confirmation is about: the arrangement's (CaseFlow) or the
@@ -112,14 +48,32 @@ def offer_sources(flow_class) -> tuple[str, ...]:
     return Offer.ARRANGEMENT_SOURCES if flow_class is CaseFlow else Offer.PLACEMENT_SOURCES
 
 
-def perform_start_confirmation(task, actor, data):
-    services.confirm_start(case=task.case, actor=actor, started=data["started"], started_on=data["started_on"],
-                           reason=data["reason"], sources=offer_sources(task.flow_task.flow_class))
+# --- where a form's fields and its service's keywords differ ------------------------------------
 
 
-def perform_case_review(task, actor, data):
-    services.record_case_review(case=task.case, actor=actor, reason=task.process.data.get("reason", ""),
-                                notes=data["notes"])
+def placement_unless_chosen(task, data) -> dict:
+    """The MPL's decision is a placement unless the commission chose otherwise."""
+    return {**data, "decision": data["decision"] or PlacementDecision.Decision.PLAATSING}
+
+
+def mentor_account(task, data) -> dict:
+    """The form's `mentor_username` (an account chosen by username) is the service's `mentor_user`."""
+    fields = dict(data)
+    fields["mentor_user"] = fields.pop("mentor_username")
+    return fields
+
+
+def offered_by_this_flow(task, data) -> dict:
+    """The start confirmation is about the offers of the task's own flow."""
+    return {**data, "sources": offer_sources(task.flow_task.flow_class)}
+
+
+def reason_of_review(task, data) -> dict:
+    """The clock's reason for the review, kept on the process when the flow started."""
+    return {**data, "reason": task.process.data.get("reason", "")}
+
+
+# --- four eyes ------------------------------------------------------------------------------------
 
 
 def drafter_of_pending_advice(case: Case):
@@ -209,7 +163,7 @@ class CaseFlow(ForACase, Flow):
     start = flow.StartHandle(this.start_case).Next(this.team_review)
 
     team_review = CaseView(
-        form_class=forms.TeamReviewForm, perform=perform_team_review, title=_("Team review"),
+        form_class=forms.TeamReviewForm, service=services.record_team_review, title=_("Team review"),
         description=_("Discuss the case, record the plan of action and choose the routes, or close the case."),
     ).Next(this.has_routes)
 
@@ -226,11 +180,11 @@ class CaseFlow(ForACase, Flow):
 
     # ECT consult, four eyes
     ect_draft = CaseView(
-        form_class=forms.EctDraftForm, perform=perform_ect_draft, title=_("ECT: draft advice"),
+        form_class=forms.EctDraftForm, service=services.draft_ect_advice, title=_("ECT: draft advice"),
         description=_("Write the ECT's advice after the case meeting."),
     ).Next(this.ect_approve)
     ect_approve = CaseView(
-        form_class=forms.EctApproveForm, perform=perform_ect_approve, title=_("ECT: approve advice"),
+        form_class=forms.EctApproveForm, service=services.review_ect_advice, title=_("ECT: approve advice"),
         description=_("A second consultant approves the advice before it goes to the team."),
         exclude=drafter_of_pending_advice,
     ).Next(this.ect_approved)
@@ -238,18 +192,18 @@ class CaseFlow(ForACase, Flow):
 
     # Vrijstelling 5a
     vrijstelling_request = CaseView(
-        form_class=forms.VrijstellingRequestForm, perform=perform_vrijstelling_request,
+        form_class=forms.VrijstellingRequestForm, service=services.request_vrijstelling,
         title=_("Leerplicht: request exemption advice"),
         description=_("Leerplicht asks for an exemption; for article 5 under a the SWV advises first."),
     ).Next(this.needs_advice)
     # Only a 5a exemption (not fit for school) needs the SWV's advice (seed 002 §8).
     needs_advice = flow.If(advice_needed).Then(this.vrijstelling_advice).Else(this.vrijstelling_decision)
     vrijstelling_advice = CaseView(
-        form_class=forms.VrijstellingAdviceForm, perform=perform_vrijstelling_advice,
+        form_class=forms.VrijstellingAdviceForm, service=services.advise_vrijstelling,
         title=_("ECT: exemption advice"), description=_("The ECT advises on the exemption."),
     ).Next(this.vrijstelling_decision)
     vrijstelling_decision = CaseView(
-        form_class=forms.VrijstellingDecisionForm, perform=perform_vrijstelling_decision,
+        form_class=forms.VrijstellingDecisionForm, service=services.decide_vrijstelling,
         title=_("Leerplicht: exemption decision"), description=_("Leerplicht records its decision."),
     ).Next(this.join_routes)
 
@@ -259,13 +213,14 @@ class CaseFlow(ForACase, Flow):
 
     # JIM mentor
     jim_assignment = CaseView(
-        form_class=forms.JimAssignmentForm, perform=perform_jim_assignment, title=_("Record the JIM mentor"),
+        form_class=forms.JimAssignmentForm, service=services.assign_mentor, arguments=mentor_account,
+        title=_("Record the JIM mentor"),
         description=_("Record the mentor the young person chose, with consent and what may be shared."),
     ).Next(this.join_routes)
 
     # Onderwijs-zorgarrangement
     arrangement_setup = CaseView(
-        form_class=forms.ArrangementSetupForm, perform=perform_arrangement_setup,
+        form_class=forms.ArrangementSetupForm, service=services.set_up_arrangement,
         title=_("Set up the education-and-care arrangement"),
         description=_("Record the agreed education, care, funding, dates and evaluation rhythm."),
     ).Next(this.arrangement_start_due)
@@ -274,14 +229,14 @@ class CaseFlow(ForACase, Flow):
     arrangement_start_due = flow.If(start_date_reached).Then(this.start_confirmation).Else(this.await_start)
     await_start = flow.Handle().Next(this.start_confirmation)
     start_confirmation = CaseView(
-        form_class=forms.StartConfirmationForm, perform=perform_start_confirmation,
+        form_class=forms.StartConfirmationForm, service=services.confirm_start, arguments=offered_by_this_flow,
         title=_("Confirm the start in the offered place"),
         description=_("Did the child start in the offered place? The three-month promise is kept on the day the "
                       "child starts."),
     ).Next(this.arrangement_started)
     arrangement_started = flow.If(offer_started).Then(this.arrangement_evaluation).Else(this.join_routes)
     arrangement_evaluation = CaseView(
-        form_class=forms.ArrangementEvaluationForm, perform=perform_arrangement_evaluation,
+        form_class=forms.ArrangementEvaluationForm, service=services.evaluate_arrangement,
         title=_("Evaluate the arrangement"), description=_("Continue, adjust or end the arrangement."),
     ).Next(this.arrangement_continues)
     arrangement_continues = flow.If(arrangement_ended).Then(this.join_routes).Else(this.arrangement_evaluation)
@@ -318,18 +273,19 @@ class EscalationFlow(ForACase, Flow):
 
     doorbraak_sector = flow.If(po_case).Then(this.doe_advice).Else(this.doorbraak_decision)
     doorbraak_decision = CaseView(
-        form_class=forms.DoorbraakDecisionForm, perform=perform_doorbraak_decision,
+        form_class=forms.DoorbraakDecisionForm, service=services.decide_doorbraak,
+        arguments=placement_unless_chosen,
         title=_("MPL: doorbraak decision"),
         description=_("The MPL commission decides which school board gets the duty of care, and from when; when it "
                       "cannot settle the case, the SWV director decides."),
     ).Next(this.mpl_outcome)
     mpl_outcome = flow.If(mpl_settled).Then(this.start_due).Else(this.director_decision)
     doe_advice = CaseView(
-        form_class=forms.DoeAdviceForm, perform=perform_doe_advice, title=_("DOE-team: placement advice"),
+        form_class=forms.DoeAdviceForm, service=services.advise_doe, title=_("DOE-team: placement advice"),
         description=_("The DOE-team gives urgent placement advice to the SWV director."),
     ).Next(this.director_decision)
     director_decision = CaseView(
-        form_class=forms.DirectorDecisionForm, perform=perform_director_decision,
+        form_class=forms.DirectorDecisionForm, service=services.decide_as_director,
         title=_("SWV director: placement decision"),
         description=_("The director decides on the placement (doorzettingsmacht)."),
     ).Next(this.start_due)
@@ -338,7 +294,7 @@ class EscalationFlow(ForACase, Flow):
     start_due = flow.If(start_date_reached).Then(this.start_confirmation).Else(this.await_start)
     await_start = flow.Handle().Next(this.start_confirmation)
     start_confirmation = CaseView(
-        form_class=forms.StartConfirmationForm, perform=perform_start_confirmation,
+        form_class=forms.StartConfirmationForm, service=services.confirm_start, arguments=offered_by_this_flow,
         title=_("Confirm the start in the offered place"),
         description=_("Did the child start in the offered place? The three-month promise is kept on the day the "
                       "child starts."),
@@ -361,37 +317,6 @@ class EscalationFlow(ForACase, Flow):
             lock.after_lock_released(lambda: ReviewFlow.start.run(case=case, reason="offer_failed"))
 
 
-def release_finished_escalations() -> int:
-    """Safety net for the sweeper: complete waiting doorbraak branches whose escalation ended
-    (e.g. when the hand-over after the decision failed), and waits for a start date that has come.
-    Returns how many were released."""
-    released = 0
-    for waiting in CaseTask.objects.filter(flow_task=CaseFlow.await_escalation, status=STATUS.NEW):
-        if running_escalation(waiting.case) is None:
-            CaseFlow.await_escalation.run(waiting)
-            released += 1
-    today = timezone.localdate()
-    for waiting in CaseTask.objects.filter(flow_task__in=AWAIT_START, status=STATUS.NEW).select_related("case"):
-        offer = services.pending_offer(waiting.case, offer_sources(waiting.flow_task.flow_class))
-        if offer is None or offer.start_date <= today:
-            waiting.flow_task.run(waiting)
-            released += 1
-    return released
-
-
-def release_start(case: Case, offer: Offer) -> int:
-    """The offered place's start date has come: the flow waiting for this offer asks for the
-    confirmation (an arrangement's in the case flow, a placement's in the escalation)."""
-    if offer.status != Offer.Status.PENDING:
-        return 0
-    released = 0
-    for waiting in CaseTask.objects.filter(case=case, flow_task__in=AWAIT_START, status=STATUS.NEW):
-        if offer.source in offer_sources(waiting.flow_task.flow_class):
-            waiting.flow_task.run(waiting)
-            released += 1
-    return released
-
-
 class ReviewFlow(ForACase, Flow):
     """A task for the case team that a clock asks for: the exemption ended, the young person is no
     longer of compulsory school age (close with outcome achttien), the cyclical review of a pupil
@@ -405,7 +330,8 @@ class ReviewFlow(ForACase, Flow):
 
     start = flow.StartHandle(this.start_review).Next(this.case_review)
     case_review = CaseView(
-        form_class=forms.CaseReviewForm, perform=perform_case_review, title=_("Review the case"),
+        form_class=forms.CaseReviewForm, service=services.record_case_review, arguments=reason_of_review,
+        title=_("Review the case"),
         description=_("A clock asks the team to look at the case again: record what you concluded. Change the "
                       "registration, or close the case in the next team review, where needed."),
     ).Next(this.end)
@@ -429,23 +355,16 @@ class ConsultFlow(ForACase, Flow):
 
     start = flow.StartHandle(this.start_case).Next(this.ect_draft)
     ect_draft = CaseView(
-        form_class=forms.EctDraftForm, perform=perform_ect_draft, title=_("ECT: draft advice"),
+        form_class=forms.EctDraftForm, service=services.draft_ect_advice, title=_("ECT: draft advice"),
         description=_("Write the ECT's advice after the case meeting."),
     ).Next(this.ect_approve)
     ect_approve = CaseView(
-        form_class=forms.EctApproveForm, perform=perform_ect_approve, title=_("ECT: approve advice"),
+        form_class=forms.EctApproveForm, service=services.review_ect_advice, title=_("ECT: approve advice"),
         description=_("A second consultant approves the advice before it goes to the team."),
         exclude=drafter_of_pending_advice,
     ).Next(this.ect_approved)
     ect_approved = flow.If(latest_advice_approved).Then(this.end).Else(this.ect_draft)
     end = flow.End()
-
-
-def perform_verify_signal(task, actor, data):
-    from casework.participation import verify_public_signal
-
-    verify_public_signal(public_signal=task.public_signal, actor=actor, verified=data["verified"],
-                         registration=data["registration"], category=data["category"], reason=data["reason"])
 
 
 class SignalVerificationFlow(Flow):
@@ -458,7 +377,7 @@ class SignalVerificationFlow(Flow):
 
     start = flow.StartHandle(this.start_verification).Next(this.verify_signal)
     verify_signal = VerificationView(
-        form_class=forms.SignalVerificationForm, perform=perform_verify_signal,
+        form_class=forms.SignalVerificationForm, service=services.participation.verify_public_signal,
         title=_("Leerplicht: verify a signal from a parent or young person"),
         description=_("Check the signal (call the parent or young person if needed) and take it up as a case, "
                       "or explain why not."),
@@ -471,4 +390,3 @@ class SignalVerificationFlow(Flow):
 
 
 FLOWS = [CaseFlow, EscalationFlow, SignalVerificationFlow, ReviewFlow, ConsultFlow]
-AWAIT_START = [CaseFlow.await_start, EscalationFlow.await_start]

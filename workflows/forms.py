@@ -7,7 +7,7 @@ the core services, whose field errors are put back on these forms.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from casework.forms import DateInput, ServiceErrorsMixin
+from casework.formkit import DateInput, ServiceErrorsMixin
 from casework.models import (
     Arrangement,
     ArrangementEvaluation,
@@ -174,3 +174,11 @@ class SignalVerificationForm(RequiredYesNoMixin, TaskForm):
     category = forms.ChoiceField(label=_("Category"), required=False, choices=[("", "—"), *Case.Category.choices])
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("Required when you do not take the signal up."))
+
+
+class FollowUpForm(ServiceErrorsMixin, forms.Form):
+    """A task's follow-up date (the task page's snooze)."""
+
+    follow_up_on = forms.DateField(label=_("Follow up on"), required=False, widget=DateInput(),
+                                   help_text=_("The task leaves your lists until this date and comes back with a "
+                                               "notification. Leave empty to bring it back now."))

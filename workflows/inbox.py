@@ -1,6 +1,6 @@
-"""Read path for tasks: who may take a task, and the three lists of the inbox.
+"""Read path for the inbox: its lists, its filters, and the open tasks of a case.
 
-Every list is limited to tasks of cases the user may see and is already joined for the
+Who may take a task, and which tasks a user sees, is `workflows.queues`. Every list is limited to tasks of cases the user may see and is already joined for the
 inbox page, so a page costs a constant number of queries whatever its length.
 """
 
@@ -10,10 +10,13 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from casework.access import is_id, visible_case_filter
-from teams.models import Membership, RegionRole, team_ids_of
+from casework.access import is_id
+from teams.models import team_ids_of
+from workflows.flows import FLOWS
 from workflows.models import OPEN_STATUSES as OPEN
 from workflows.models import CaseTask
+from workflows.nodes import CaseView
+from workflows.queues import eligible_filter, visible_tasks
 
 SCOPES = ("mine", "queue", "team", "archive")
 SORTS = {
@@ -30,39 +33,6 @@ DUE_FILTERS = ("overdue", "week")
 # "all" shows both.
 FOLLOW_UP_FILTERS = ("snoozed", "all")
 FILTER_KEYS = ("node", "team", "school", "due", "followup", "sort")
-
-
-def eligible_filter(user) -> Q:
-    """Tasks `user` may take: in a team of theirs with the required role, or by region role.
-
-    Built from the user's memberships as plain `team_id IN (...)` conditions, so the queue is read
-    through the (team, status, created) index whatever the number of other teams' tasks."""
-    memberships = list(Membership.objects.filter(user=user).values_list("team_id", "role"))
-    region_roles = list(RegionRole.objects.filter(user=user).values_list("region_id", "role"))
-    eligible = Q(region_role="", required_role="", team_id__in=[team for team, _ in memberships])
-    for role in {role for _, role in memberships}:
-        eligible |= Q(region_role="", required_role=role,
-                      team_id__in=[team for team, held in memberships if held == role])
-    for role in {role for _, role in region_roles}:
-        eligible |= Q(region_role=role, case__region_id__in=[region for region, held in region_roles if held == role])
-    return eligible
-
-
-def may_take(user, task: CaseTask) -> bool:
-    if not user.is_authenticated or task.excluded_user_id == user.pk:
-        return False
-    return CaseTask.objects.filter(pk=task.pk).filter(eligible_filter(user)).exists()
-
-
-def visible_tasks(user) -> QuerySet[CaseTask]:
-    """Human tasks of the cases `user` may see (the base of every task list and lookup)."""
-    my_teams = team_ids_of(user)
-    return (
-        CaseTask.objects.filter(visible_case_filter(user, "case_id", team_ids=my_teams)
-                                | Q(case__isnull=True, public_signal__isnull=False, team__in=my_teams),
-                                flow_task_type="HUMAN")
-        .select_related("case__child", "case__school", "team", "owner", "public_signal")
-    )
 
 
 def task_list(user, scope: str, *, node: str = "", team: str = "", school: str = "", due: str = "",
@@ -104,8 +74,6 @@ def task_list(user, scope: str, *, node: str = "", team: str = "", school: str =
 
 
 def nodes_named(name: str) -> list:
-    from workflows.flows import FLOWS
-
     return [node for flow_class in FLOWS for node in flow_class.instance.nodes() if node.name == name]
 
 
@@ -115,9 +83,6 @@ def open_tasks_of_case(case) -> QuerySet[CaseTask]:
 
 def node_choices() -> list[tuple[str, str]]:
     """(node name, Dutch title) of every human task, for the inbox filter."""
-    from workflows.flows import FLOWS
-    from workflows.nodes import CaseView
-
     seen = {}
     for flow_class in FLOWS:
         for node in flow_class.instance.nodes():

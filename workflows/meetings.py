@@ -11,13 +11,14 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.deadlines import MEETING_STEPS
+from casework.clocks import MEETING_STEPS
 from casework.models import Deadline
 from notifications.services import notify
 from teams.models import Membership, Team, next_meeting
-from workflows.inbox import OPEN, nodes_named
+from workflows.inbox import nodes_named
+from workflows.models import OPEN_STATUSES as OPEN
 from workflows.models import AgendaItem, Attendance, CaseTask, Meeting
-from workflows.tasks import complete_task
+from workflows.services import complete_task
 
 LEADS = Membership.LEAD_ROLES
 

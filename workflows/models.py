@@ -15,6 +15,7 @@ inbox and task pages are casework's own.
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import AbstractTask, Process
 from viewflow.workflow.status import STATUS
@@ -114,7 +115,7 @@ class Meeting(models.Model):
     """A team's case meeting (AOJ-team weekly at the school, the ECT's casuïstiekoverleg, the MPL).
 
     Its agenda is made of the team's open meeting tasks; each decision is recorded through the
-    task's own form (workflows.tasks.complete_task). Closing freezes the minutes."""
+    task's own form (workflows.services.complete_task). Closing freezes the minutes."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("planned")
@@ -186,6 +187,4 @@ class SavedWorklist(models.Model):
     @property
     def query_string(self) -> str:
         """The inbox URL's query for this work list: its filters, and itself (to mark it current)."""
-        from django.utils.http import urlencode
-
         return urlencode({**self.filters, "list": self.pk})

@@ -1,30 +1,47 @@
 """A viewflow View node for case work: offered to the queue of the responsible team."""
 
+from django.shortcuts import redirect
 from django.utils import timezone
 from viewflow.workflow import flow
 
-from casework.deadlines import task_due_at
+from casework.clocks import task_due_at
 from casework.responsibility import responsible
+from teams.models import leerplicht_team
+from workflows.queues import may_take
+
+
+def task_page(request, task_pk, **kwargs):
+    """The node's view, as viewflow's constructor asks for one. viewflow's own task URLs are not
+    routed: the task page is `workflows.web.tasks.task_detail` (URL name "task-detail")."""
+    return redirect("task-detail", task_id=task_pk)
 
 
 class CaseView(flow.View):
-    """A human task of a case.
+    """A human task of a case: a form and the core service that records the step.
 
     The task lands in the queue of the team responsible for the step (see
     `casework.responsibility`), any member with the required role may claim it, and its
-    form (`form_class`) is the same for the web page and the API. `perform(task, actor,
-    data)` records the step through a core service; `exclude(case)` names a user who may not
-    take the task (four eyes).
+    form (`form_class`) is the same for the web page and the API. Completing it calls
+    `service(case=task.case, actor=actor, **form.cleaned_data)`; where the form's fields and the
+    service's keywords differ, `arguments(task, data)` gives the keywords instead of the
+    cleaned data. `exclude(case)` names a user who may not take the task (four eyes).
     """
 
-    def __init__(self, *, form_class, perform, title, description="", exclude=None):
-        from workflows import views  # the task page; imported late to keep nodes importable alone
-
-        super().__init__(views.task_detail)
+    def __init__(self, *, form_class, service, title, description="", arguments=None, exclude=None):
+        super().__init__(task_page)
         self.form_class = form_class
-        self.perform = perform
+        self.service = service
+        self.arguments = arguments
         self.exclude = exclude
         self.Annotation(title=title, description=description)
+
+    def service_arguments(self, task, data) -> dict:
+        """The keywords of the step's service, besides the actor."""
+        return {"case": task.case, **(self.arguments(task, data) if self.arguments else data)}
+
+    def perform(self, task, actor, data) -> None:
+        """Record the step through its service (`data`: the form's cleaned data)."""
+        self.service(actor=actor, **self.service_arguments(task, data))
 
     def prepare_task(self, task) -> None:
         """Fill the queue columns of a new task (called once, when it is first saved)."""
@@ -36,26 +53,21 @@ class CaseView(flow.View):
         if self.exclude is not None:
             task.excluded_user = self.exclude(task.case)
 
-    # viewflow consults these two; both defer to the inbox rules.
+    # viewflow consults these two; both defer to the queue rules.
     def can_assign(self, user, task):
-        from workflows.inbox import may_take
-
         return task.owner_id is None and may_take(user, task)
 
     def can_execute(self, user, task):
-        from workflows.inbox import may_take
-
         return task.owner_id == user.pk and may_take(user, task)
-
-
 
 
 class VerificationView(CaseView):
     """The verification of a public signal: offered to the Leerplicht team of the signal's
-    region, due within 48 hours (there is no case yet)."""
+    region, due within 48 hours (there is no case yet: the service gets the signal)."""
+
+    def service_arguments(self, task, data) -> dict:
+        return {"public_signal": task.public_signal, **data}
 
     def prepare_task(self, task) -> None:
-        from teams.models import leerplicht_team
-
         task.team = leerplicht_team(task.public_signal.region)
         task.due_at = timezone.now() + timezone.timedelta(hours=48)

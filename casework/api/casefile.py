@@ -1,4 +1,4 @@
-"""Case file API: notes, documents and search. Thin: parse, call casework.casefile / search."""
+"""Case file API: notes, documents and search. Thin: parse, call casework.services.casefile / casework.search."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -8,11 +8,12 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework import casefile, search
+from casework import search
 from casework.access import MAX_ID, access_case_by_id
 from casework.api.serializers import CaseSummarySerializer, DetailSerializer, FieldErrorsSerializer
-from casework.casefile_views import file_response
 from casework.models import AccessLog, Document, Note
+from casework.services import casefile
+from casework.web.casefile import file_response
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such case (or note/document), or not one you work on.")
 UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in.")

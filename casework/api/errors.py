@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from casework.services import DuplicateSignal
-from workflows.tasks import TaskConflict
+from workflows.services import TaskConflict
 
 
 def exception_handler(exc, context):

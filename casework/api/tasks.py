@@ -20,7 +20,7 @@ from casework.access import MAX_ID
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
 from workflows import inbox, worklists
 from workflows.models import CaseTask, SavedWorklist
-from workflows.tasks import (
+from workflows.services import (
     bulk_distribute,
     claim_task,
     complete_task,

@@ -1,8 +1,8 @@
-"""Pseudonymise and strip closed cases whose retention periods have passed (casework.retention)."""
+"""Pseudonymise and strip closed cases whose retention periods have passed (casework.services.retention)."""
 
 from django.core.management.base import BaseCommand
 
-from casework.retention import apply_retention
+from casework.services.retention import apply_retention
 
 
 class Command(BaseCommand):

@@ -3,26 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from casework.formkit import DateInput, ServiceErrorsMixin
 from casework.models import Case, Document, Vrijstelling
 from casework.selectors import schools_for_signal
 from casework.services import SignalInput
 from teams.models import Region, Sector
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class ServiceErrorsMixin:
-    def add_service_errors(self, error) -> None:
-        """Put the service's field errors on the fields they belong to."""
-        for field, messages in (error.message_dict if hasattr(error, "error_dict")
-                                else {None: error.messages}).items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
 
 
 class SignalForm(ServiceErrorsMixin, forms.Form):
@@ -137,9 +122,3 @@ class NoteForm(ServiceErrorsMixin, forms.Form):
 class DocumentForm(ServiceErrorsMixin, forms.Form):
     file = forms.FileField(label=_("File"))
     kind = forms.ChoiceField(label=_("Kind of document"), choices=Document.Kind.choices, initial=Document.Kind.OTHER)
-
-
-class FollowUpForm(ServiceErrorsMixin, forms.Form):
-    follow_up_on = forms.DateField(label=_("Follow up on"), required=False, widget=DateInput(),
-                                   help_text=_("The task leaves your lists until this date and comes back with a "
-                                               "notification. Leave empty to bring it back now."))

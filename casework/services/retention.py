@@ -23,7 +23,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from casework.casefile import delete_documents_of
 from casework.models import (
     Arrangement,
     ArrangementEvaluation,
@@ -38,6 +37,7 @@ from casework.models import (
     RetentionLogEntry,
     Vrijstelling,
 )
+from casework.services.casefile import delete_documents_of
 
 DEFAULT_PERIODS = {  # outcome: (pseudonymise after years, delete after years), counted from closure
     Case.Outcome.TERUG_NAAR_SCHOOL: (2, 5),

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import monitor
-from casework.forms import DateInput
+from casework.formkit import DateInput
 from casework.models import Case, Vrijstelling
-from casework.paging import query_without_page
+from casework.web.paging import query_without_page
 from teams.models import Region, School, Sector
 
 

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from casework import services
 from casework.access import access_case_by_id
-from casework.forms import ParticipationForm, RegistrationForm, StartkwalificatieForm
-from casework.views import case_page
+from casework.web.cases import case_page
+from casework.web.forms import ParticipationForm, RegistrationForm, StartkwalificatieForm
 
 FORMS = {
     "registration": (RegistrationForm, "registration_form", _("Registration changed."),

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from casework import privacy
-from casework.forms import DateInput
+from casework.formkit import DateInput
 from casework.models import DataBreach, LogReading
-from casework.paging import query_without_page
+from casework.services import privacy
+from casework.web.paging import query_without_page
 from teams.models import Region, Team
 
 ROWS_PER_PAGE = 50

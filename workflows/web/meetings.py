@@ -16,7 +16,7 @@ from icalendar import Calendar, Event
 from teams.models import Team
 from workflows import meetings
 from workflows.models import Meeting
-from workflows.tasks import TaskConflict, task_form
+from workflows.services import TaskConflict, task_form
 
 
 @login_required
@@ -131,8 +131,6 @@ def team_calendar(request, team_id: int, token: str):
         event.add("description", "\n".join(lines))
         calendar.add_component(event)
     return HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-
-
 
 
 @login_required

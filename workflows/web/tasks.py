@@ -1,4 +1,4 @@
-"""The inbox and the task pages (Dutch). Thin: parse, call workflows.tasks or a selector, render."""
+"""The inbox and the task pages (Dutch). Thin: parse, call workflows.services or a selector, render."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,11 +13,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from viewflow.workflow.status import STATUS
 
 from casework import selectors
-from casework.forms import FollowUpForm
-from casework.paging import query_without_page
+from casework.web.paging import query_without_page
 from teams.models import School, Team, User
-from workflows import inbox, worklists
-from workflows.tasks import (
+from workflows import inbox, queues, worklists
+from workflows.forms import FollowUpForm
+from workflows.services import (
     TaskConflict,
     bulk_distribute,
     claim_task,
@@ -154,7 +154,7 @@ def task_follow_up(request, task_id: int):
 
 def _task_page(request, task, form, status=200):
     case = selectors.with_timeline(task.case) if task.case_id else None
-    may_take = inbox.may_take(request.user, task)
+    may_take = queues.may_take(request.user, task)
     is_open = task.status in (STATUS.NEW, STATUS.ASSIGNED)
     context = {
         "task": task,
@@ -173,7 +173,7 @@ def _task_page(request, task, form, status=200):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def task_detail(request, task_id: int, **kwargs):
+def task_detail(request, task_id: int):
     task = task_for_user(request.user, task_id, request=request, log=True)
     if request.method == "GET":
         return _task_page(request, task, task_form(task))

@@ -9,9 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from casework import casefile, selectors, services
+from casework import selectors, services
 from casework.access import access_case_by_id, is_id, mentor_case_by_id
-from casework.forms import (
+from casework.models import Deadline
+from casework.responsibility import may_register
+from casework.services import casefile
+from casework.web.forms import (
     DocumentForm,
     NoteForm,
     ParticipationForm,
@@ -19,8 +22,6 @@ from casework.forms import (
     SignalForm,
     StartkwalificatieForm,
 )
-from casework.models import Deadline
-from casework.responsibility import may_register
 from workflows.chart import case_flow_charts
 from workflows.inbox import open_tasks_of_case
 

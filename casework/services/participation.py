@@ -14,9 +14,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework.access import client_ip
-from casework.models import AccessLink, AccessLog, Case, CaseEvent, CaseParticipant, Consent, Mentor
+from casework.clocks import age_on
+from casework.models import (
+    AccessLink,
+    AccessLog,
+    Case,
+    CaseEvent,
+    CaseParticipant,
+    Consent,
+    Mentor,
+    PublicSignal,
+)
 from casework.responsibility import case_team
-from casework.services import age_on
+from casework.services.intake import DuplicateSignal, SignalInput, signal_case, validate_signal
 from notifications.services import notify
 from teams.models import Membership
 
@@ -118,9 +128,6 @@ def receive_public_signal(*, region, reporter_role: str, given_name: str, family
                           absent_since, description: str, reporter_name: str, reporter_contact: str):
     """Store a signal from a parent or young person; the verification flow puts it in the region's
     Leerplicht queue (the flow start is the caller's: workflows). Nothing is a case yet."""
-    from casework.models import PublicSignal
-    from casework.services import SignalInput, validate_signal
-
     errors: dict[str, list[str]] = {}
     if reporter_role not in AccessLink.Audience.values:
         errors["reporter_role"] = [_("Say whether you are a parent or the young person.")]
@@ -151,9 +158,6 @@ def verify_public_signal(*, public_signal, actor, verified: bool, registration: 
                          reason: str = ""):
     """Leerplicht's verification: a verified signal becomes a case through `signal_case` (or is
     added to the child's open case); a rejected one keeps only its reason, not the child's data."""
-    from casework.models import PublicSignal
-    from casework.services import DuplicateSignal, SignalInput, signal_case
-
     signal = PublicSignal.objects.select_for_update().get(pk=public_signal.pk)
     if signal.status != PublicSignal.Status.PENDING:
         raise ValidationError({"__all__": [_("This signal has been handled already.")]})

@@ -8,12 +8,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from casework import participation
 from casework.access import access_case_by_id
-from casework.forms import DateInput
+from casework.formkit import DateInput
 from casework.models import AccessLink, AccessLog, Consent
 from casework.responsibility import case_team
+from casework.services import participation
 from teams.models import Region, School, User
+from workflows.flows import SignalVerificationFlow
 
 
 class AccessLinkForm(forms.Form):
@@ -121,6 +122,4 @@ def public_signal(request):
 
 
 def start_verification(signal) -> None:
-    from workflows.flows import SignalVerificationFlow
-
     SignalVerificationFlow.start.run(public_signal=signal)

@@ -1,5 +1,7 @@
 """What the navigation needs to know about the signed-in user."""
 
+from casework.monitor import monitor_regions
+from notifications.services import unread_count
 from teams.models import RegionRole
 
 
@@ -7,9 +9,6 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from casework.monitor import monitor_regions
-    from notifications.services import unread_count
-
     return {
         "nav_privacy": RegionRole.objects.filter(user=user, role=RegionRole.Role.PRIVACY_OFFICER).exists(),
         "nav_unread": unread_count(user),

@@ -13,10 +13,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework import casefile, search
+from casework import search
 from casework.access import access_case_by_id
-from casework.forms import DocumentForm, NoteForm
-from casework.views import case_page
+from casework.services import casefile
+from casework.web.cases import case_page
+from casework.web.forms import DocumentForm, NoteForm
 
 RESULTS_PER_PAGE = 25
 

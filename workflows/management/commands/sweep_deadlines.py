@@ -5,9 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from casework.deadlines import sweep_due
-from workflows.flows import release_finished_escalations
-from workflows.tasks import announce_follow_ups
+from workflows.sweep import sweep
 
 
 class Command(BaseCommand):
@@ -20,15 +18,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         while True:
-            now = timezone.now()
-            result = sweep_due(now)
-            released = release_finished_escalations()
-            followed_up = announce_follow_ups(now)
-            if result.total or released or followed_up or not options["loop"]:
+            done = sweep(timezone.now())
+            if any(done.values()) or not options["loop"]:
                 self.stdout.write(
-                    f"{timezone.now():%Y-%m-%d %H:%M:%S} swept: {result.warned} warned, {result.breached} breached, "
-                    f"{result.passed} LRV marks, {released} escalations handed back, "
-                    f"{followed_up} follow-ups announced"
+                    f"{timezone.now():%Y-%m-%d %H:%M:%S} swept: {done['warned']} warned, {done['breached']} breached, "
+                    f"{done['passed']} LRV marks, {done['released']} escalations handed back, "
+                    f"{done['followed_up']} follow-ups announced"
                 )
             if not options["loop"]:
                 return

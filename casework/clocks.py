@@ -1,4 +1,5 @@
-"""The clocks of a case: their rules, and the one sweeper that acts on them.
+"""The clocks of a case: their rules (starting, meeting, stopping, due dates), and the dates of
+compulsory education they follow. The sweeper that acts on due clocks is casework.services.sweeper.
 
 Clocks (every period a setting):
 - team_action_48h: from the signal, due after CASEWORK_TEAM_ACTION_HOURS (48), warning after
@@ -20,29 +21,28 @@ Clocks (every period a setting):
   18th birthday or a startkwalificatie at 16/17) and ziek_review (every CASEWORK_ZIEK_REVIEW_DAYS
   (42) for a pupil reported sick).
 
-`sweep_due(now)` acts on every warning and breach exactly once, however many sweepers run:
-it selects only rows whose time has passed (partial indexes), skips rows another sweeper holds
-(PostgreSQL `FOR UPDATE SKIP LOCKED`) and claims each with a conditional update (the guard
-on SQLite too). Every time comes from the caller or `timezone.now()`.
 """
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from casework.models import Arrangement, Case, CaseEvent, Deadline, Offer, Plan, Vrijstelling
-from casework.signals import offer_start_due
+from casework.models import Arrangement, Case, CaseEvent, Child, Deadline, Offer, Plan, Vrijstelling
+from casework.responsibility import responsible
+from teams.models import next_meeting
 
 Kind = Deadline.Kind
+
+
 # Clocks whose due time is a mark, not a failure: when it passes the sweeper acts and the clock is met.
 MARKS = (Kind.LRV_4_WEEKS, Kind.OFFER_START, Kind.EXEMPTION_END, Kind.LEERPLICHT_END, Kind.ZIEK_REVIEW)
+
+
 RUNNING = Q(met_at__isnull=True, breached_at__isnull=True, stopped_at__isnull=True)
-SWEEP_LIMIT = 10_000
 
 
 def setting(name: str, default: int) -> int:
@@ -60,7 +60,7 @@ def start_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def _record(deadline: Deadline, kind: str, at, **extra) -> CaseEvent | None:
+def record_clock_event(deadline: Deadline, kind: str, at, **extra) -> CaseEvent | None:
     """A CaseEvent for a case's clock; a data-breach clock keeps its state on its own row."""
     if deadline.case_id is None:
         return None
@@ -68,13 +68,9 @@ def _record(deadline: Deadline, kind: str, at, **extra) -> CaseEvent | None:
                             due_at=deadline.due_at.isoformat(), **extra)
 
 
-# --- starting, meeting and stopping clocks (called by the services, inside their transaction) --
-
-
 def start_case_clocks(case: Case, now) -> list[Deadline]:
-    """The clocks of a newly signalled case (then `act_on_overdue` for a late signal)."""
-    from casework.services import leerplicht_ends_on  # the age rules live with the intake rules
-
+    """The clocks of a newly signalled case (the intake then lets the sweeper act on those already run
+    out, for a late signal)."""
     hours = setting("CASEWORK_TEAM_ACTION_HOURS", 48)
     clocks = [Deadline(case=case, kind=Kind.TEAM_ACTION_48H, due_at=case.signalled_at + dt.timedelta(hours=hours),
                        warn_at=case.signalled_at + dt.timedelta(hours=setting("CASEWORK_TEAM_ACTION_WARN_HOURS", 24)))]
@@ -133,7 +129,7 @@ def pass_offer_start(offer: Offer, at, *, reason: str) -> None:
     """The offer's start needs no more waiting (confirmed, or replaced by a later offer)."""
     for deadline in Deadline.objects.filter(offer=offer, kind=Kind.OFFER_START).filter(RUNNING):
         Deadline.objects.filter(pk=deadline.pk).update(stopped_at=at, stop_reason=reason)
-        _record(deadline, "deadline_stopped", at, reason=reason)
+        record_clock_event(deadline, "deadline_stopped", at, reason=reason)
 
 
 def restart_leerplicht_end_clock(case: Case, end: dt.date, now) -> None:
@@ -141,7 +137,6 @@ def restart_leerplicht_end_clock(case: Case, end: dt.date, now) -> None:
     stop(case, Kind.LEERPLICHT_END, now, reason="startkwalificatie")
     Deadline.objects.create(case=case, kind=Kind.LEERPLICHT_END, sequence=_next_sequence(case, Kind.LEERPLICHT_END),
                             due_at=start_of_day(end))
-    act_on_overdue(case, now)
 
 
 def meet_offer_clock(case: Case, on: dt.date, now) -> None:
@@ -154,17 +149,10 @@ def meet_offer_clock(case: Case, on: dt.date, now) -> None:
         late = met_at >= deadline.due_at
         if late and deadline.breached_at is None:
             Deadline.objects.filter(pk=deadline.pk).update(breached_at=deadline.due_at)
-            _record(deadline, "deadline_breached", now, on_confirmation=True)
+            record_clock_event(deadline, "deadline_breached", now, on_confirmation=True)
         corrected = not late and deadline.breached_at is not None
         Deadline.objects.filter(pk=deadline.pk).update(met_at=met_at, **({"breached_at": None} if corrected else {}))
-        _record(deadline, "deadline_met", now, late=late, met_on=on.isoformat(), corrected_breach=corrected)
-
-
-def act_on_overdue(case: Case, now) -> None:
-    """A case signalled late (e.g. 100 days out of school) starts with clocks already run out:
-    act on them at once, as the sweeper would."""
-    for pk, kind in _due(Deadline.objects.filter(RUNNING, case=case, due_at__lte=now), "due_at"):
-        _act_on_due(pk, kind, now)
+        record_clock_event(deadline, "deadline_met", now, late=late, met_on=on.isoformat(), corrected_breach=corrected)
 
 
 def start_evaluation_clock(arrangement: Arrangement, moment: dt.date, sequence: int) -> Deadline:
@@ -194,7 +182,7 @@ def mark_met(case: Case, kind: str, at) -> int:
     met = 0
     for deadline in Deadline.objects.filter(case=case, kind=kind, met_at__isnull=True, stopped_at__isnull=True):
         Deadline.objects.filter(pk=deadline.pk).update(met_at=at)
-        _record(deadline, "deadline_met", at, late=deadline.breached_at is not None)
+        record_clock_event(deadline, "deadline_met", at, late=deadline.breached_at is not None)
         met += 1
     return met
 
@@ -203,7 +191,7 @@ def stop(case: Case, kind: str, at, *, reason: str) -> int:
     stopped = 0
     for deadline in running(case, kind):
         Deadline.objects.filter(pk=deadline.pk).update(stopped_at=at, stop_reason=reason)
-        _record(deadline, "deadline_stopped", at, reason=reason)
+        record_clock_event(deadline, "deadline_stopped", at, reason=reason)
         stopped += 1
     return stopped
 
@@ -218,9 +206,9 @@ def on_case_closed(case: Case, outcome: str, at) -> None:
             stop(case, kind, at, reason=f"closed:{outcome}")
 
 
-# --- task due dates --------------------------------------------------------------------------
-
 DECISIONS = {"vrijstelling_decision", "doorbraak_decision", "doe_advice", "director_decision"}
+
+
 # Tasks decided in a team's case meeting: due at the team's next meeting when it has a rhythm.
 MEETING_STEPS = {"team_review", "ect_draft", "ect_approve", "vrijstelling_advice", "doorbraak_decision"}
 
@@ -238,17 +226,11 @@ def task_due_at(case: Case, step: str, now) -> dt.datetime:
         if clock is not None:
             return clock.due_at
     if step in MEETING_STEPS:
-        from casework.responsibility import responsible
-        from teams.models import next_meeting
-
         meeting = next_meeting(responsible(case, step)[0], now)
         if meeting is not None:
             return meeting
     days = setting("CASEWORK_DECISION_DAYS", 14) if step in DECISIONS else setting("CASEWORK_TASK_DAYS", 7)
     return now + dt.timedelta(days=days)
-
-
-# --- reading -----------------------------------------------------------------------------------
 
 
 def in_state(state: str, now) -> Q:
@@ -264,109 +246,45 @@ def in_state(state: str, now) -> Q:
     }[state]
 
 
-# --- the sweeper -------------------------------------------------------------------------------
+# Compulsory school age (seed 002 §8): from 5 until 16, and at 16 and 17 under the qualification
+# duty (no startkwalificatie yet); from the 18th birthday out of every count.
+MIN_AGE = 5
 
 
-@dataclass
-class SweepResult:
-    warned: int = 0
-    breached: int = 0
-    passed: int = 0  # lrv_4_weeks marks reached
-
-    @property
-    def total(self) -> int:
-        return self.warned + self.breached + self.passed
+QUALIFICATION_AGE = 16
 
 
-def sweep_due(now=None) -> SweepResult:
-    """Act on every warning and breach whose time has passed, each exactly once."""
-    now = now or timezone.now()
-    result = SweepResult()
-    warn_due = Deadline.objects.filter(RUNNING, warned_at__isnull=True, warn_at__isnull=False, warn_at__lte=now,
-                                       due_at__gt=now)
-    for pk, _kind in _due(warn_due, "warn_at"):
-        with transaction.atomic():
-            deadline = _claim(pk, Q(warned_at__isnull=True), warned_at=now)
-            if deadline is not None:
-                _record(deadline, "deadline_warning", now)
-                _tell(deadline, "deadline_warning")
-                result.warned += 1
-    for pk, kind in _due(Deadline.objects.filter(RUNNING, due_at__lte=now), "due_at"):
-        with transaction.atomic():
-            outcome = _act_on_due(pk, kind, now)
-        if outcome == "breached":
-            result.breached += 1
-        elif outcome == "passed":
-            result.passed += 1
-    return result
+MAX_AGE = 18  # exclusive
 
 
-def _due(queryset: QuerySet[Deadline], order: str) -> list[tuple[int, str]]:
-    """(id, kind) of the rows due, oldest first; at most SWEEP_LIMIT per sweep (the loop and the
-    beat schedule come back for the rest)."""
-    return list(queryset.order_by(order, "pk").values_list("pk", "kind")[:SWEEP_LIMIT])
+def lrv_days() -> int:
+    """An absence of MORE than this many days makes a pupil LRV (4 weeks); before that: dreigend."""
+    return int(getattr(settings, "CASEWORK_LRV_DAYS", 28))
 
 
-def _claim(pk: int, unhandled: Q, **marks) -> Deadline | None:
-    """Lock the row unless another sweeper holds it, and mark it handled; None if not ours."""
-    deadline = (Deadline.objects.select_for_update(skip_locked=True, of=("self",)).select_related("case")
-                .filter(RUNNING, unhandled, pk=pk).first())
-    if deadline is None or not Deadline.objects.filter(RUNNING, unhandled, pk=pk).update(**marks):
-        return None
-    for field, value in marks.items():
-        setattr(deadline, field, value)
-    return deadline
+def age_on(birth_date: date, day: date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
-def _act_on_due(pk: int, kind: str, now) -> str | None:
-    """The clock's time has passed: breach it (and climb the ladder), or, for the LRV mark,
-    change the registration. Returns what happened, or None when another sweeper had it."""
-    from casework import (
-        services,  # services call these clock rules; the sweeper calls services back
-    )
-
-    if kind in MARKS:
-        claimed = _claim(pk, Q(), met_at=now)
-        if claimed is None:
-            return None
-        _record(claimed, "deadline_met", now, passed=True)
-        _pass_mark(claimed, now)
-        return "passed"
-    claimed = _claim(pk, Q(), breached_at=now)
-    if claimed is None:
-        return None
-    _record(claimed, "deadline_breached", now)
-    if claimed.kind == Kind.OFFER_3_MONTHS:
-        services.escalate_for_breach(case=claimed.case, at=now, deadline_id=claimed.pk)
-    elif claimed.kind == Kind.TEAM_ACTION_48H:
-        services.involve_ect_for_breach(case=claimed.case, at=now)
-    _tell(claimed, "deadline_breached")
-    return "breached"
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + years, day=28)
 
 
-def _pass_mark(deadline: Deadline, now) -> None:
-    from casework import services  # see _act_on_due
-
-    case = deadline.case
-    if deadline.kind == Kind.LRV_4_WEEKS:
-        services.mark_lrv(case=case, at=now, deadline_id=deadline.pk)
-    elif deadline.kind == Kind.OFFER_START:
-        offer_start_due.send(sender=Deadline, case=case, offer_id=deadline.offer_id)
-    elif deadline.kind == Kind.EXEMPTION_END:
-        services.end_exemption(case=case, vrijstelling_id=deadline.vrijstelling_id, at=now)
-    elif deadline.kind == Kind.LEERPLICHT_END:
-        services.end_leerplicht(case=case, at=now)
-    elif deadline.kind == Kind.ZIEK_REVIEW and case.is_open and case.registration == Case.Registration.ZIEK:
-        services.review_sick_pupil(case=case, at=now)
-        Deadline.objects.create(case=case, kind=Kind.ZIEK_REVIEW, sequence=deadline.sequence + 1,
-                                due_at=deadline.due_at + dt.timedelta(days=setting("CASEWORK_ZIEK_REVIEW_DAYS", 42)))
+def of_compulsory_school_age(child: Child, day: date) -> bool:
+    """5 up to 16, and 16 and 17 while the qualification duty runs (no startkwalificatie yet)."""
+    age = age_on(child.birth_date, day)
+    if age < MIN_AGE or age >= MAX_AGE:
+        return False
+    return age < QUALIFICATION_AGE or not (child.startkwalificatie_on and child.startkwalificatie_on <= day)
 
 
-def _tell(deadline: Deadline, kind: str) -> None:
-    """Warnings and breaches reach people through the notification service (one set per clock,
-    since the sweeper acts on each exactly once). Data-breach clocks tell the privacy officers."""
-    from notifications.services import notify
-
-    if deadline.case_id is None:
-        return
-    notify(kind=kind, case=deadline.case, data={"deadline_id": deadline.pk, "deadline_kind": deadline.kind})
+def leerplicht_ends_on(child: Child) -> date:
+    """The day compulsory education ends: the 18th birthday, or the day a startkwalificatie was
+    obtained at 16 or 17 (from the 16th birthday on, when it was obtained earlier)."""
+    end = add_years(child.birth_date, MAX_AGE)
+    if child.startkwalificatie_on is not None:
+        end = min(end, max(child.startkwalificatie_on, add_years(child.birth_date, QUALIFICATION_AGE)))
+    return end

@@ -1,0 +1,59 @@
+"""The case domain: the child, the case with its legal status, its history and who reads it.
+
+One module per sub-domain; every model is importable from `casework.models` as before (the
+migrations refer to `casework.models.document_storage` and `casework.models.document_path`).
+Writes happen only in `casework.services`; these modules hold structure and the state machine's
+transitions (which services call), nothing else.
+"""
+
+from .audit import AccessLog, AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet
+from .casefile import Document, Note, document_path, document_storage
+from .cases import Case, CaseParticipant, Child
+from .clocks import Deadline
+from .history import CaseEvent
+from .participation import AccessLink, Consent, PublicSignal
+from .privacy import DataBreach, LogReading, RetentionLogEntry
+from .steps import (
+    Arrangement,
+    ArrangementEvaluation,
+    EctAdvice,
+    Mentor,
+    Offer,
+    PlacementDecision,
+    Plan,
+    Route,
+    RouteRun,
+    Vrijstelling,
+)
+
+__all__ = [
+    "AccessLink",
+    "AccessLog",
+    "AppendOnlyError",
+    "AppendOnlyModel",
+    "AppendOnlyQuerySet",
+    "Arrangement",
+    "ArrangementEvaluation",
+    "Case",
+    "CaseEvent",
+    "CaseParticipant",
+    "Child",
+    "Consent",
+    "DataBreach",
+    "Deadline",
+    "Document",
+    "EctAdvice",
+    "LogReading",
+    "Mentor",
+    "Note",
+    "Offer",
+    "PlacementDecision",
+    "Plan",
+    "PublicSignal",
+    "RetentionLogEntry",
+    "Route",
+    "RouteRun",
+    "Vrijstelling",
+    "document_path",
+    "document_storage",
+]

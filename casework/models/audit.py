@@ -1,0 +1,89 @@
+"""Append-only logs: who read which case (`AccessLog`), and the base of every log that may only
+grow (no update or delete path)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .cases import Case
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove a row of an append-only log."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """A queryset with no path to change or remove rows (insert only)."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} is append-only")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} is append-only")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError(f"{self.model.__name__} is append-only")
+
+    def update_or_create(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} is append-only")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} is append-only")
+
+
+class AccessLog(AppendOnlyModel):
+    """Who read which case (or which public signal, before it is a case), when, how and from
+    where. Append-only: no update or delete path."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed")
+        API_VIEW = "api_view", _("viewed through the API")
+        SIGNAL = "signal", _("signalled")
+        MENTOR_VIEW = "mentor_view", _("viewed as JIM mentor")
+        LINK_VIEW = "link_view", _("viewed through a personal link")
+        DOWNLOAD = "download", _("downloaded a document")
+        SIGNAL_VIEW = "signal_view", _("viewed a signal to verify")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+", verbose_name=_("user"))
+    access_link = models.ForeignKey("AccessLink", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name=_("personal link"), help_text=_("For views through a personal link."))
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("case"))
+    public_signal = models.ForeignKey("PublicSignal", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", verbose_name=_("public signal"),
+                                      help_text=_("For reads of a signal from a parent or young person before "
+                                                  "it is a case."))
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    path = models.CharField(_("path"), max_length=500, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [
+            models.Index(fields=["case", "at"], name="accesslog_case_at"),
+            models.Index(fields=["user", "at"], name="accesslog_user_at"),
+        ]
+        constraints = [models.CheckConstraint(
+            name="accesslog_case_or_signal",
+            condition=Q(case__isnull=False) | Q(public_signal__isnull=False))]
+
+    def __str__(self):
+        return f"{self.user_id} {self.action} {self.case_id} @ {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,125 @@
+"""The history of a case: one `CaseEvent` per thing that happened, of a kind from a closed list.
+
+`CaseEvent.Kind` is the vocabulary: `CaseEvent.record` refuses any other kind, and the timeline
+names each event by its kind's label. The database field stays a plain string (no `choices`),
+so the vocabulary can grow without a migration.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .cases import Case
+from .clocks import Deadline
+
+
+class CaseEvent(models.Model):
+    """Append-only history of a case; every service writes one."""
+
+    class Kind(models.TextChoices):
+        """Every kind of event a case's history holds; the label is how the timeline names it."""
+
+        # Intake, the legal status and the dated facts (registration, taking part).
+        SIGNALLED = "signalled", _("Signalled")
+        SIGNAL_RECEIVED = "signal_received", _("Another signal received")
+        REGISTRATION_CHANGED = "registration_changed", _("Registration changed")
+        PARTICIPATION_CHANGED = "participation_changed", _("Taking part changed")
+        STARTKWALIFICATIE_RECORDED = "startkwalificatie_recorded", _("Startkwalificatie recorded")
+        LEERPLICHT_ENDED = "leerplicht_ended", _("End of compulsory education (18 or startkwalificatie)")
+        TEAM_REVIEW = "team_review", _("Team review")
+        CASE_REVIEWED = "case_reviewed", _("Case reviewed")
+        ESCALATED = "escalated", _("Escalated")
+        PLACED = "placed", _("Placed")
+        CLOSED = "closed", _("Closed")
+        # The routes' steps.
+        ECT_ADVICE_DRAFTED = "ect_advice_drafted", _("ECT advice drafted")
+        ECT_ADVICE_APPROVED = "ect_advice_approved", _("ECT advice approved")
+        ECT_ADVICE_REJECTED = "ect_advice_rejected", _("ECT advice rejected")
+        ECT_CONSULT_STARTED = "ect_consult_started", _("ECT consult started by a clock")
+        VRIJSTELLING_REQUESTED = "vrijstelling_requested", _("Exemption advice requested")
+        VRIJSTELLING_ADVISED = "vrijstelling_advised", _("Exemption advice given")
+        VRIJSTELLING_DECIDED = "vrijstelling_decided", _("Exemption decided")
+        EXEMPTION_ENDED = "exemption_ended", _("Exemption ended")
+        DOORBRAAK_DECIDED = "doorbraak_decided", _("Doorbraak decided")
+        DOE_ADVISED = "doe_advised", _("DOE-team advised")
+        DIRECTOR_DECIDED = "director_decided", _("SWV director decided")
+        MENTOR_ASSIGNED = "mentor_assigned", _("JIM mentor recorded")
+        ARRANGEMENT_SET_UP = "arrangement_set_up", _("Arrangement set up")
+        ARRANGEMENT_EVALUATED = "arrangement_evaluated", _("Arrangement evaluated")
+        OFFER_RECORDED = "offer_recorded", _("Offer with a start date recorded")
+        OFFER_STARTED = "offer_started", _("Place started")
+        OFFER_FAILED = "offer_failed", _("Place did not start")
+        # The parent's and the young person's part.
+        ACCESS_LINK_CREATED = "access_link_created", _("Personal link sent")
+        CONSENT_GIVEN = "consent_given", _("Consent given")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+        # The case file.
+        NOTE_ADDED = "note_added", _("Note added")
+        NOTE_EDITED = "note_edited", _("Note edited")
+        NOTE_CORRECTED = "note_corrected", _("Correction note added")
+        DOCUMENT_UPLOADED = "document_uploaded", _("Document added")
+        DOCUMENT_WITHDRAWN = "document_withdrawn", _("Document removed by its uploader")
+        # Who works on a task of the case.
+        TASK_ASSIGNED = "task_assigned", _("Task assigned")
+        TASK_RELEASED = "task_released", _("Task released to the queue")
+        # The clocks (`data["deadline_kind"]` names the clock; the label takes its name).
+        DEADLINE_WARNING = "deadline_warning", _("%(clock)s: warning")
+        DEADLINE_BREACHED = "deadline_breached", _("%(clock)s: breached")
+        DEADLINE_MET = "deadline_met", _("%(clock)s: met")
+        DEADLINE_STOPPED = "deadline_stopped", _("%(clock)s: stopped")
+
+    # How the timeline names each kind of event; kinds not listed (older rows) show their code.
+    KIND_LABELS = dict(Kind.choices)
+    CLOCK_KINDS = (Kind.DEADLINE_WARNING, Kind.DEADLINE_BREACHED, Kind.DEADLINE_MET, Kind.DEADLINE_STOPPED)
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("actor")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    # A plain string, not `choices=Kind.choices`: `record` holds the vocabulary.
+    kind = models.CharField(_("kind"), max_length=40)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        indexes = [
+            models.Index(fields=["case", "at"], name="caseevent_case_at"),
+            models.Index(fields=["kind", "at"], name="caseevent_kind_at"),
+            # The monitor reads each case's dated facts (registration, taking part) on a peildatum.
+            models.Index(fields=["case", "kind"], name="caseevent_dated_facts",
+                         condition=Q(kind__in=["registration_changed", "participation_changed"])),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} @ {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self) -> str:
+        if self.kind in self.CLOCK_KINDS:
+            clock = Deadline.Kind(self.data.get("deadline_kind")).label
+            return str(self.KIND_LABELS[self.kind]) % {"clock": clock}
+        return str(self.KIND_LABELS.get(self.kind, self.kind))
+
+    # Events that carry a free-text reason or note (shown in the timeline, removed at retention).
+    DISTRIBUTION_KINDS = (Kind.TASK_ASSIGNED, Kind.TASK_RELEASED)
+    REASON_KINDS = (*DISTRIBUTION_KINDS, Kind.REGISTRATION_CHANGED, Kind.PARTICIPATION_CHANGED, Kind.OFFER_FAILED,
+                    Kind.EXEMPTION_ENDED, Kind.CASE_REVIEWED)
+
+    @property
+    def detail(self) -> str:
+        """What the timeline shows under the label: the reason or note that came with the event."""
+        if self.kind not in self.REASON_KINDS:
+            return ""
+        return self.data.get("reason", "") or self.data.get("note", "")
+
+    @classmethod
+    def record(cls, case: Case, actor, kind: str, *, at=None, **data) -> "CaseEvent":
+        """Write one event; `kind` is a `CaseEvent.Kind` (or its value), any other raises ValueError."""
+        if kind not in cls.Kind.values:
+            raise ValueError(f"unknown case event kind: {kind!r}")
+        return cls.objects.create(case=case, actor=actor, kind=str(kind), at=at or timezone.now(), data=data)

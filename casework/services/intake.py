@@ -1,0 +1,245 @@
+"""Intake: a signal opens a case (or joins the child's open case), by the pact's definitions of
+who is a (threatened) thuiszitter on the first day out of school."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework import clocks
+from casework.clocks import (
+    MAX_AGE,
+    MIN_AGE,
+    QUALIFICATION_AGE,
+    age_on,
+    lrv_days,
+)
+from casework.models import (
+    Case,
+    CaseEvent,
+    CaseParticipant,
+    Child,
+    Vrijstelling,
+)
+from casework.services.ladder import record_registration
+from casework.services.sweeper import act_on_overdue
+from casework.signals import case_opened
+from teams.models import (
+    Membership,
+    Region,
+    RegionRole,
+    School,
+    Sector,
+    leerplicht_team,
+    team_for_school,
+)
+
+
+class DuplicateSignal(Exception):
+    """The child already has an open case; the signal was recorded on that case instead."""
+
+    def __init__(self, case_id: int):
+        super().__init__(case_id)
+        self.case_id = case_id
+
+
+@dataclass(frozen=True)
+class SignalInput:
+    given_name: str
+    family_name: str
+    birth_date: date
+    registration: str
+    category: str
+    absent_since: date
+    signaller_role: str
+    sector: str = ""  # taken from the school when there is one
+    school: School | None = None
+    region: Region | None = None
+    pupil_number: str = ""
+    summary: str = ""
+    startkwalificatie: bool = False
+    # Only for a child signalled as exempted (registration vrij): the exemption's ground and end.
+    vrijstelling_grounds: str = ""
+    vrijstelling_until: date | None = None
+
+
+def ensure_can_signal(actor) -> None:
+    """Anyone who works in a team or holds a region role may report a (threatened) thuiszitter."""
+    if not actor.is_authenticated or not (
+        Membership.objects.filter(user=actor).exists() or RegionRole.objects.filter(user=actor).exists()
+    ):
+        raise PermissionDenied(_("Only members of a team can signal a case."))
+
+
+def _check_age(errors: dict, birth_date: date, absent_since: date, startkwalificatie: bool) -> None:
+    age = age_on(birth_date, absent_since)
+    if age < MIN_AGE:
+        errors.setdefault("birth_date", []).append(
+            _("On the first day out of school the child was %(age)s: compulsory education starts at 5.")
+            % {"age": age})
+    elif age >= MAX_AGE:
+        errors.setdefault("birth_date", []).append(
+            _("On the first day out of school the young person was 18 or older: no longer of compulsory "
+              "school age."))
+    elif age >= QUALIFICATION_AGE and startkwalificatie:
+        errors.setdefault("birth_date", []).append(
+            _("A young person of 16 or 17 with a startkwalificatie is no longer of compulsory school age "
+              "(the qualification duty has ended)."))
+
+
+def validate_signal(data: SignalInput) -> tuple[Region | None, object, str]:
+    """Check the signal's rules; return (region, team, sector) or raise ValidationError with field errors."""
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+
+    def add(field, message):
+        errors.setdefault(field, []).append(message)
+
+    if not data.given_name.strip():
+        add("given_name", _("Enter the child's given name."))
+    if not data.family_name.strip():
+        add("family_name", _("Enter the child's family name."))
+    if data.birth_date > today:
+        add("birth_date", _("The birth date cannot be in the future."))
+    if data.absent_since > today:
+        add("absent_since", _("The first day out of school cannot be in the future."))
+    else:
+        _check_age(errors, data.birth_date, data.absent_since, data.startkwalificatie)
+        if data.registration == Case.Registration.LRV and (today - data.absent_since).days <= lrv_days():
+            add("registration", _("A pupil counts as LRV only after more than 4 weeks out of school; until then "
+                                  "signal a threatened thuiszitter (dreigend)."))
+
+    if data.registration == Case.Registration.VRIJ:
+        if data.vrijstelling_grounds not in Vrijstelling.Grounds.values:
+            add("vrijstelling_grounds", _("Choose the ground of the exemption (5a, 5b, 5c or 15)."))
+        if data.vrijstelling_until is None:
+            add("vrijstelling_until", _("Give the date until which the exemption holds."))
+        elif data.vrijstelling_until <= today:
+            add("vrijstelling_until", _("The exemption must hold until a date in the future."))
+    else:
+        if data.vrijstelling_grounds:
+            add("vrijstelling_grounds", _("Only an exempted child (registration vrij) has an exemption ground."))
+        if data.vrijstelling_until is not None:
+            add("vrijstelling_until", _("Only an exempted child (registration vrij) has an exemption end date."))
+
+    region, team = data.region, None
+    sector = data.school.sector if data.school is not None else data.sector
+    if data.registration == Case.Registration.AV and data.school is not None:
+        add("school", _("An absolute verzuimer is not enrolled at a school: leave the school empty."))
+    elif data.school is None:
+        if data.registration not in (Case.Registration.AV, Case.Registration.VRIJ):
+            add("school", _("Choose the school the child is enrolled at."))
+        elif region is None:
+            add("region", _("Choose the region (samenwerkingsverband) of a child that is not enrolled."))
+        else:
+            team = leerplicht_team(region)
+            if team is None:
+                add("region", _("This region has no Leerplicht team to take the case."))
+        if not data.sector:
+            add("sector", _("Choose the sector."))
+        elif data.sector not in Sector.values:
+            add("sector", _("Choose a valid sector."))
+    else:
+        if data.sector and data.school.sector != data.sector:
+            add("sector", _("The sector does not match the school's sector (%(sector)s).")
+                % {"sector": data.school.get_sector_display()})
+        if region is not None and region.pk != data.school.region_id:
+            add("region", _("The school belongs to another region."))
+        region = data.school.region
+        team = team_for_school(data.school)
+        if team is None:
+            add("school", _("This school has no AOJ-team, kindteam or MBO team yet to take the case."))
+    if errors:
+        raise ValidationError(errors)
+    return region, team, sector
+
+
+def signal_case(*, actor, data: SignalInput) -> Case:
+    """Open a case for a (threatened) thuiszitter, or add the signal to the child's open case.
+
+    Raises ValidationError (field errors, nothing written), PermissionDenied, or
+    DuplicateSignal(case_id) after the signal has been recorded on the open case.
+    """
+    ensure_can_signal(actor)
+    region, team, sector = validate_signal(data)
+    try:
+        case, created = _open_or_find_case(actor=actor, data=data, region=region, team=team, sector=sector)
+    except IntegrityError:
+        # A concurrent signal for the same child won the race for the open case; ours joins it.
+        case, created = _open_or_find_case(actor=actor, data=data, region=region, team=team, sector=sector)
+    if not created:
+        raise DuplicateSignal(case.pk)
+    return case
+
+
+@transaction.atomic
+def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str) -> tuple[Case, bool]:
+    key = Child.key_for(data.given_name, data.family_name, data.birth_date)
+    child, _created = Child.objects.get_or_create(
+        match_key=key,
+        defaults={
+            "given_name": data.given_name.strip(),
+            "family_name": data.family_name.strip(),
+            "birth_date": data.birth_date,
+            "pupil_number": data.pupil_number.strip(),
+            "startkwalificatie": bool(data.startkwalificatie),
+        },
+    )
+    # Lock the child: concurrent signals for the same child queue up here.
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    if data.pupil_number and not child.pupil_number:
+        Child.objects.filter(pk=child.pk).update(pupil_number=data.pupil_number.strip())
+
+    open_case = Case.objects.filter(child=child).exclude(status=Case.Status.CLOSED).first()
+    if open_case is not None:
+        CaseEvent.record(
+            open_case, actor, "signal_received",
+            registration=data.registration, category=data.category,
+            school_id=data.school.pk if data.school else None,
+            absent_since=data.absent_since.isoformat(), signaller_role=data.signaller_role,
+        )
+        return open_case, False
+
+    now = timezone.now()
+    with transaction.atomic():  # savepoint: a lost race raises IntegrityError cleanly
+        case = Case.objects.create(
+            child=child,
+            region=region,
+            school=data.school,
+            sector=sector,
+            registration=data.registration,
+            category=data.category,
+            absent_since=data.absent_since,
+            signalled_at=now,
+            signalled_by=actor,
+            signaller_role=data.signaller_role,
+            summary=data.summary.strip(),
+        )
+    reason = CaseParticipant.Reason.LEERPLICHT if data.school is None else CaseParticipant.Reason.SCHOOL_TEAM
+    CaseParticipant.objects.create(case=case, team=team, reason=reason, since=now)
+    if not Membership.objects.filter(user=actor, team=team).exists():
+        CaseParticipant.objects.create(case=case, user=actor, reason=CaseParticipant.Reason.SIGNALLER, since=now)
+    CaseEvent.record(
+        case, actor, "signalled", at=now,
+        registration=case.registration, category=case.category, sector=case.sector,
+        school_id=case.school_id, region_id=case.region_id, team_id=team.pk,
+        absent_since=case.absent_since.isoformat(), signaller_role=case.signaller_role,
+    )
+    # The registration holds from the first day out of school (an exemption from the signal on); the
+    # monitor counts a case only from its signal, so the date matters for later changes dated back.
+    since = timezone.localdate(now) if case.registration == Case.Registration.VRIJ else case.absent_since
+    record_registration(case, actor, None, case.registration, since=since, reason="", trigger="signalled", at=now)
+    clocks.start_case_clocks(case, now)
+    if case.registration == Case.Registration.VRIJ:
+        exemption = Vrijstelling.objects.create(
+            case=case, grounds=data.vrijstelling_grounds, requested_by=actor, requested_at=now,
+            motivation=_("The exemption had been granted before the case was signalled."),
+            medical_statement=False, granted=True, until=data.vrijstelling_until, starts_on=timezone.localdate(now),
+            decided_by=actor, decided_at=now, decision_motivation=_("Recorded with the signal."))
+        clocks.start_exemption_clock(exemption)
+    case_opened.send(sender=Case, case=case, actor=actor)
+    act_on_overdue(case, now)
+    return case, True

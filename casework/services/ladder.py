@@ -1,0 +1,177 @@
+"""The shared mechanics of a case that the steps, the registration and the sweeper build on:
+locking, joining teams, escalating and placing, the dated registration, offers, and what
+follows the end of an exemption."""
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework import clocks
+from casework.models import (
+    Case,
+    CaseEvent,
+    CaseParticipant,
+    Deadline,
+    Offer,
+    Route,
+    RouteRun,
+    Vrijstelling,
+)
+from casework.responsibility import is_po_case, region_team
+from casework.signals import review_needed
+from notifications.services import notify
+from teams.models import RegionRole, Sector, Team
+
+
+def locked(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def require(errors: dict, field: str, value, message) -> None:
+    if value in (None, "") or (isinstance(value, str) and not value.strip()):
+        errors.setdefault(field, []).append(message)
+
+
+def raise_if(errors: dict) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def join(case: Case, team: Team | None, reason: str, at) -> None:
+    if team is not None:
+        CaseParticipant.objects.get_or_create(case=case, team=team, defaults={"reason": reason, "since": at})
+
+
+def join_user(case: Case, user, reason: str, at) -> None:
+    CaseParticipant.objects.get_or_create(case=case, user=user, defaults={"reason": reason, "since": at})
+
+
+def running_routes(case: Case) -> list[str]:
+    return list(RouteRun.objects.filter(case=case, ended_at__isnull=True).values_list("route", flat=True))
+
+
+def end_route(case: Case, route: str, at) -> None:
+    RouteRun.objects.filter(case=case, route=route, ended_at__isnull=True).update(ended_at=at)
+
+
+def route_teams(case: Case, route: str) -> list[tuple[Team, str]]:
+    """Teams that join the case when the route starts; ValidationError if one is missing."""
+    if route == Route.DOORBRAAK and case.sector == Sector.MBO:
+        raise ValidationError({"routes": [_(
+            "MBO has no doorzettingsmacht: a placement problem goes to the MBO institution's stagnatiemeldpunt, "
+            "with the transition coaches and RMC, not to the MPL commission.")]})
+    needs = {
+        Route.ECT_CONSULT: [Team.Kind.ECT],
+        # For an MBO student the institution's own team advises on the exemption, not the ECT.
+        Route.VRIJSTELLING_ADVIES: [Team.Kind.LEERPLICHT] if case.sector == Sector.MBO
+        else [Team.Kind.LEERPLICHT, Team.Kind.ECT],
+        Route.DOORBRAAK: [Team.Kind.DOE] if is_po_case(case) else [Team.Kind.MPL],
+    }.get(route, [])
+    reason = CaseParticipant.Reason.ESCALATION if route == Route.DOORBRAAK else CaseParticipant.Reason.CONSULT
+    teams = []
+    for kind in needs:
+        team = region_team(case, kind)
+        if team is None:
+            raise ValidationError({"routes": [_("The region has no %(team)s for this route.")
+                                              % {"team": Team.Kind(kind).label}]})
+        teams.append((team, reason))
+    if route == Route.DOORBRAAK and is_po_case(case) and not RegionRole.objects.filter(
+        region=case.region, role=RegionRole.Role.SWV_DIRECTOR
+    ).exists():
+        raise ValidationError({"routes": [_("The region has no SWV director to decide on a placement.")]})
+    return teams
+
+
+def escalate(case: Case, actor, at, *, trigger: str) -> None:
+    """Put the case on the escalation ladder (status escalated) unless it already is."""
+    if case.status in (Case.Status.SIGNALLED, Case.Status.ACTIVE, Case.Status.PLACED):
+        case.escalate()
+        case.save()
+        CaseEvent.record(case, actor, "escalated", at=at, trigger=trigger)
+
+
+def place(case: Case, actor, at, *, by: str) -> None:
+    if case.status in (Case.Status.ACTIVE, Case.Status.ESCALATED):
+        case.place()
+        case.save()
+        CaseEvent.record(case, actor, "placed", at=at, by=by)
+        # The three-month promise is kept only when the place has started (start_confirmation).
+
+
+def join_directors(case: Case, at) -> None:
+    for role in RegionRole.objects.filter(region=case.region, role=RegionRole.Role.SWV_DIRECTOR).select_related("user"):
+        join_user(case, role.user, CaseParticipant.Reason.ESCALATION, at)
+
+
+def record_registration(case: Case, actor, previous: str | None, registration: str, *, since: date, reason: str,
+                         trigger: str, at) -> CaseEvent:
+    """The dated fact the monitor reads: from `since` on, the case had this registration."""
+    return CaseEvent.record(case, actor, "registration_changed", at=at, **{
+        "from": previous, "to": registration, "since": since.isoformat(), "reason": reason, "trigger": trigger})
+
+
+def change_registration_to(case: Case, actor, registration: str, at, *, since: date, trigger: str, reason: str = "",
+                         **fields) -> None:
+    """Write the new registration (and any field that changes with it, e.g. the school) and its
+    dated event; the case team is told."""
+    previous = case.registration
+    Case.objects.filter(pk=case.pk).update(registration=registration, **fields)
+    case.registration = registration
+    for name, value in fields.items():
+        setattr(case, name, value)
+    record_registration(case, actor, previous, registration, since=since, reason=reason, trigger=trigger, at=at)
+    if previous == Case.Registration.ZIEK:
+        clocks.stop(case, Deadline.Kind.ZIEK_REVIEW, at, reason="registration_changed")
+    if registration == Case.Registration.ZIEK:
+        clocks.start_ziek_review_clock(case, since)
+    notify(kind="registration_changed", case=case, actor=actor, data={"registration": registration})
+
+
+def route_of(source: str) -> tuple[str, ...]:
+    return Offer.ARRANGEMENT_SOURCES if source in Offer.ARRANGEMENT_SOURCES else Offer.PLACEMENT_SOURCES
+
+
+def record_offer(case: Case, actor, source: str, start_date: date, at, *, placement=None, arrangement=None) -> Offer:
+    """An offer with its start date; it replaces a pending offer of the same route (a new decision)."""
+    for replaced in Offer.objects.filter(case=case, status=Offer.Status.PENDING, source__in=route_of(source)):
+        Offer.objects.filter(pk=replaced.pk).update(status=Offer.Status.FAILED, reason=_("Replaced by a later offer."))
+        clocks.pass_offer_start(replaced, at, reason="replaced")
+    offer = Offer.objects.create(case=case, source=source, start_date=start_date, placement=placement,
+                                 arrangement=arrangement, recorded_at=at)
+    CaseEvent.record(case, actor, "offer_recorded", at=at, offer_id=offer.pk, source=source,
+                     start_date=start_date.isoformat())
+    clocks.start_offer_start_clock(offer)
+    return offer
+
+
+def pending_offer(case: Case, sources: tuple[str, ...] | None = None) -> Offer | None:
+    """The case's offer waiting for its start (of one route: placement or arrangement sources)."""
+    offers = Offer.objects.filter(case=case, status=Offer.Status.PENDING)
+    if sources:
+        offers = offers.filter(source__in=sources)
+    return offers.order_by("-recorded_at", "-pk").first()
+
+
+def after_exemption(case: Case, exemption: Vrijstelling, actor, at, *, last_day: date, reason: str,
+                     trigger: str) -> None:
+    """The exemption no longer holds after `last_day`: the child is LRV again (enrolled) or AV (not),
+    a new three-month clock runs, and the case team reviews the case."""
+    CaseEvent.record(case, actor, "exemption_ended", at=at, vrijstelling_id=exemption.pk, grounds=exemption.grounds,
+                     last_day=last_day.isoformat(), reason=reason, trigger=trigger)
+    if not case.is_open or case.registration != Case.Registration.VRIJ:
+        notify(kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
+        return
+    since = last_day + timedelta(days=1)
+    back = Case.Registration.LRV if case.school_id else Case.Registration.AV
+    change_registration_to(case, actor, back, at, since=since, trigger=trigger, reason=reason)
+    clocks.start_offer_clock(case, since)
+    notify(kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
+    review_needed.send(sender=Case, case=case, reason="exemption_ended")
+
+
+def running_exemption(case: Case, day: date | None = None) -> Vrijstelling | None:
+    day = day or timezone.localdate()
+    return (Vrijstelling.objects.filter(case=case, granted=True, starts_on__lte=day, until__gte=day,
+                                        ended_on__isnull=True).order_by("-decided_at", "-pk").first())

@@ -1,0 +1,238 @@
+"""Placement: the escalation ladder's decisions (MPL doorbraak, DOE advice, the SWV director),
+the education-and-care arrangement, and the confirmation that an offered place started (the
+three-month promise is kept on that day, seed 002 §2)."""
+
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework import clocks
+from casework.models import (
+    Arrangement,
+    ArrangementEvaluation,
+    Case,
+    CaseEvent,
+    Deadline,
+    Offer,
+    PlacementDecision,
+    Route,
+)
+from casework.responsibility import ensure_can_act
+from casework.services.ladder import (
+    end_route,
+    join_directors,
+    locked,
+    pending_offer,
+    place,
+    raise_if,
+    record_offer,
+    require,
+)
+from notifications.services import notify
+
+
+def _check_placement(errors, school_board, school, start_date) -> None:
+    if school_board is None:
+        errors.setdefault("school_board", []).append(_("Choose the school board with the duty of care."))
+    elif school is not None and school.board_id != school_board.pk:
+        errors.setdefault("school", []).append(_("This school does not belong to the chosen school board."))
+    if start_date is None:
+        errors.setdefault("start_date", []).append(_("Give the date the placement starts."))
+
+
+@transaction.atomic
+def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, preference_followed: bool,
+                     motivation: str = "", decision: str = PlacementDecision.Decision.PLAATSING) -> PlacementDecision:
+    """The MPL commission's doorbraak: which board gets the duty of care, and from when. When the
+    commission cannot settle the case (`geen_overeenstemming`), the SWV VO's directeur-bestuurder
+    decides with the school boards' mandate (doorzettingsmacht, seed 001 A.1)."""
+    case = locked(case)
+    ensure_can_act(actor, case, "doorbraak_decision")
+    errors: dict[str, list[str]] = {}
+    if decision not in PlacementDecision.Decision.values:
+        errors["decision"] = [_("Choose placement or no agreement.")]
+        raise_if(errors)
+    now = timezone.now()
+    if decision == PlacementDecision.Decision.GEEN_OVEREENSTEMMING:
+        require(errors, "motivation", motivation, _("Explain why the commission could not settle the case."))
+        raise_if(errors)
+        record = PlacementDecision.objects.create(
+            case=case, kind=PlacementDecision.Kind.DOORBRAAK, decision=decision, motivation=motivation.strip(),
+            decided_by=actor, decided_at=now)
+        join_directors(case, now)
+        CaseEvent.record(case, actor, "doorbraak_decided", at=now, decision_id=record.pk, decision=decision)
+        return record
+    _check_placement(errors, school_board, school, start_date)
+    if preference_followed is None:
+        errors["preference_followed"] = [_("Answer yes or no.")]
+    elif not preference_followed and not (motivation or "").strip():
+        errors["motivation"] = [_("Explain why the pupil's first preference is not followed.")]
+    raise_if(errors)
+    record = PlacementDecision.objects.create(
+        case=case, kind=PlacementDecision.Kind.DOORBRAAK, decision=decision, school_board=school_board, school=school,
+        start_date=start_date, preference_followed=bool(preference_followed), motivation=(motivation or "").strip(),
+        decided_by=actor, decided_at=now,
+    )
+    CaseEvent.record(case, actor, "doorbraak_decided", at=now, decision_id=record.pk, decision=decision,
+                     school_board_id=school_board.pk, school_id=school.pk if school else None,
+                     start_date=start_date.isoformat(), preference_followed=bool(preference_followed))
+    place(case, actor, now, by="doorbraak")
+    record_offer(case, actor, Offer.Source.DOORBRAAK, start_date, now, placement=record)
+    end_route(case, Route.DOORBRAAK, now)
+    notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
+    return record
+
+
+@transaction.atomic
+def advise_doe(*, case: Case, actor, advice: str, school_board, school=None) -> PlacementDecision:
+    """The DOE-team's urgent placement advice (PO); the SWV director then decides."""
+    case = locked(case)
+    ensure_can_act(actor, case, "doe_advice")
+    errors: dict[str, list[str]] = {}
+    require(errors, "advice", advice, _("Write down the placement advice."))
+    if school_board is None:
+        errors["school_board"] = [_("Choose the school board with the duty of care.")]
+    elif school is not None and school.board_id != school_board.pk:
+        errors["school"] = [_("This school does not belong to the chosen school board.")]
+    raise_if(errors)
+    now = timezone.now()
+    record = PlacementDecision.objects.create(
+        case=case, kind=PlacementDecision.Kind.DOE_ADVICE, school_board=school_board, school=school,
+        advice=advice.strip(), decided_by=actor, decided_at=now,
+    )
+    join_directors(case, now)
+    CaseEvent.record(case, actor, "doe_advised", at=now, decision_id=record.pk, school_board_id=school_board.pk,
+                     school_id=school.pk if school else None)
+    return record
+
+
+@transaction.atomic
+def decide_as_director(*, case: Case, actor, school_board, school, start_date, motivation: str) -> PlacementDecision:
+    """The SWV director's decision (doorzettingsmacht): after the DOE-team's advice (PO), or when the
+    MPL commission could not settle the case (VO)."""
+    case = locked(case)
+    ensure_can_act(actor, case, "director_decision")
+    errors: dict[str, list[str]] = {}
+    _check_placement(errors, school_board, school, start_date)
+    require(errors, "motivation", motivation, _("Explain the decision."))
+    raise_if(errors)
+    now = timezone.now()
+    record = PlacementDecision.objects.create(
+        case=case, kind=PlacementDecision.Kind.DIRECTOR, school_board=school_board, school=school,
+        start_date=start_date, motivation=motivation.strip(), decided_by=actor, decided_at=now,
+    )
+    CaseEvent.record(case, actor, "director_decided", at=now, decision_id=record.pk, school_board_id=school_board.pk,
+                     school_id=school.pk if school else None, start_date=start_date.isoformat())
+    place(case, actor, now, by="director")
+    record_offer(case, actor, Offer.Source.DIRECTOR, start_date, now, placement=record)
+    end_route(case, Route.DOORBRAAK, now)
+    notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
+    return record
+
+
+def active_arrangement(case: Case) -> Arrangement | None:
+    return Arrangement.objects.filter(case=case, ended_at__isnull=True).order_by("-set_up_at", "-pk").first()
+
+
+@transaction.atomic
+def set_up_arrangement(*, case: Case, actor, education: str, care_provider: str, funding: str, start_date,
+                       end_date, evaluation_weeks: int) -> Arrangement:
+    case = locked(case)
+    ensure_can_act(actor, case, "arrangement_setup")
+    errors: dict[str, list[str]] = {}
+    require(errors, "education", education, _("Give the school or OPDC."))
+    require(errors, "care_provider", care_provider, _("Give the care provider."))
+    if funding not in Arrangement.Funding.values:
+        errors["funding"] = [_("Choose who funds the arrangement.")]
+    if not start_date:
+        errors["start_date"] = [_("Give the date the arrangement starts.")]
+    if not end_date:
+        errors["end_date"] = [_("Give the date the arrangement ends.")]
+    if start_date and end_date and end_date <= start_date:
+        errors["end_date"] = [_("The end date must come after the start date.")]
+    if not evaluation_weeks or evaluation_weeks < 1:
+        errors["evaluation_weeks"] = [_("Evaluate at least every week.")]
+    raise_if(errors)
+    now = timezone.now()
+    record = Arrangement.objects.create(case=case, education=education.strip(), care_provider=care_provider.strip(),
+                                        funding=funding, start_date=start_date, end_date=end_date,
+                                        evaluation_weeks=evaluation_weeks, set_up_by=actor, set_up_at=now)
+    CaseEvent.record(case, actor, "arrangement_set_up", at=now, arrangement_id=record.pk, funding=funding,
+                     start_date=start_date.isoformat(), end_date=end_date.isoformat())
+    clocks.next_evaluation_clock(record)
+    place(case, actor, now, by="arrangement")
+    record_offer(case, actor, Offer.Source.ARRANGEMENT, start_date, now, arrangement=record)
+    return record
+
+
+@transaction.atomic
+def evaluate_arrangement(*, case: Case, actor, result: str, notes: str = "") -> ArrangementEvaluation:
+    case = locked(case)
+    ensure_can_act(actor, case, "arrangement_evaluation")
+    arrangement = active_arrangement(case)
+    if arrangement is None:
+        raise ValidationError({"__all__": [_("The case has no running arrangement.")]})
+    if result not in ArrangementEvaluation.Result.values:
+        raise ValidationError({"result": [_("Choose continue, adjust or end.")]})
+    now = timezone.now()
+    record = ArrangementEvaluation.objects.create(arrangement=arrangement, result=result, notes=(notes or "").strip(),
+                                                  evaluated_by=actor, evaluated_at=now)
+    CaseEvent.record(case, actor, "arrangement_evaluated", at=now, arrangement_id=arrangement.pk, result=result)
+    clocks.mark_met(case, Deadline.Kind.ARRANGEMENT_EVALUATION, now)
+    if result == ArrangementEvaluation.Result.BEEINDIGEN:
+        Arrangement.objects.filter(pk=arrangement.pk).update(ended_at=now)
+        end_route(case, Route.ARRANGEMENT, now)
+    else:
+        clocks.next_evaluation_clock(arrangement)
+    return record
+
+
+@transaction.atomic
+def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = "",
+                  sources: tuple[str, ...] | None = None) -> Offer:
+    """The case team confirms whether the child started in the offered place. Started: the
+    three-month clock is met on `started_on` (late when that is after its due date). Not started:
+    the clock keeps running (or stays breached) and the case is back with the team."""
+    case = locked(case)
+    ensure_can_act(actor, case, "start_confirmation")
+    offer = pending_offer(case, sources)
+    if offer is None:
+        raise ValidationError({"__all__": [_("There is no offered place waiting for its start.")]})
+    errors: dict[str, list[str]] = {}
+    if started is None:
+        errors["started"] = [_("Answer yes or no.")]
+    elif started:
+        if started_on is None:
+            errors["started_on"] = [_("Give the date the child started.")]
+        elif started_on > timezone.localdate():
+            errors["started_on"] = [_("The date cannot be in the future.")]
+        elif started_on < case.absent_since:
+            errors["started_on"] = [_("The date cannot be before the first day out of school.")]
+    else:
+        require(errors, "reason", reason, _("Explain why the child did not start."))
+    raise_if(errors)
+    now = timezone.now()
+    offer.confirmed_by, offer.confirmed_at = actor, now
+    clocks.pass_offer_start(offer, now, reason="confirmed")
+    if started:
+        offer.status, offer.started_on = Offer.Status.STARTED, started_on
+        offer.save()
+        CaseEvent.record(case, actor, "offer_started", at=now, offer_id=offer.pk, source=offer.source,
+                         start_date=offer.start_date.isoformat(), started_on=started_on.isoformat())
+        clocks.meet_offer_clock(case, started_on, now)
+        return offer
+    offer.status, offer.reason = Offer.Status.FAILED, reason.strip()
+    offer.save()
+    CaseEvent.record(case, actor, "offer_failed", at=now, offer_id=offer.pk, source=offer.source,
+                     start_date=offer.start_date.isoformat(), reason=reason.strip())
+    if offer.arrangement_id:  # an arrangement that never started ends, with its route and clocks
+        Arrangement.objects.filter(pk=offer.arrangement_id, ended_at__isnull=True).update(ended_at=now)
+        clocks.stop(case, Deadline.Kind.ARRANGEMENT_EVALUATION, now, reason="offer_failed")
+        end_route(case, Route.ARRANGEMENT, now)
+    if case.status == Case.Status.PLACED and pending_offer(case) is None:
+        case.offer_fell_through()
+        case.save()
+    notify(kind="offer_failed", case=case, actor=actor, data={"offer_id": offer.pk})
+    return offer

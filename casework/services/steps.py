@@ -1,0 +1,269 @@
+"""The steps of a case that the flow's tasks record: the team review, the ECT's advice (four
+eyes), the exemption, the JIM mentor and the reviews a clock asks for. Each one transaction."""
+
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework import clocks
+from casework.models import (
+    Case,
+    CaseEvent,
+    CaseParticipant,
+    Deadline,
+    EctAdvice,
+    Mentor,
+    Plan,
+    Route,
+    RouteRun,
+    Vrijstelling,
+)
+from casework.responsibility import ensure_can_act
+from casework.services.ladder import (
+    change_registration_to,
+    end_route,
+    escalate,
+    join,
+    join_user,
+    locked,
+    raise_if,
+    require,
+    route_teams,
+    running_routes,
+)
+from notifications.services import notify
+from teams.models import User
+
+
+@transaction.atomic
+def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outcome: str = "") -> Plan:
+    """The team's review: a plan of action and the routes to run, or closure with an outcome."""
+    case = locked(case)
+    ensure_can_act(actor, case, "team_review")
+    errors: dict[str, list[str]] = {}
+    require(errors, "plan", plan, _("Write down the plan of action."))
+    routes = list(dict.fromkeys(routes or []))
+    unknown = [r for r in routes if r not in Route.values]
+    if unknown:
+        errors.setdefault("routes", []).append(_("Unknown route(s): %(routes)s.") % {"routes": ", ".join(unknown)})
+    if routes and outcome:
+        errors.setdefault("outcome", []).append(_("An outcome closes the case: choose it only without routes."))
+    if not routes and not outcome:
+        errors.setdefault("outcome", []).append(_("Choose one or more routes, or an outcome to close the case."))
+    if outcome and outcome not in Case.Outcome.values:
+        errors.setdefault("outcome", []).append(_("Choose a valid outcome."))
+    if case.status == Case.Status.CLOSED:
+        errors.setdefault("__all__", []).append(_("The case is already closed."))
+    raise_if(errors)
+    running = running_routes(case)
+    if outcome and running:
+        raise ValidationError({"outcome": [
+            _("The case cannot be closed while routes are still running: %(routes)s.")
+            % {"routes": ", ".join(str(Route(r).label) for r in running)}]})
+    joining = [pair for route in routes for pair in route_teams(case, route)]
+
+    now = timezone.now()
+    if case.status == Case.Status.SIGNALLED:
+        case.take_up()
+        case.save()
+    first_review = not Plan.objects.filter(case=case).exists()
+    record = Plan.objects.create(case=case, text=plan.strip(), routes=routes, outcome=outcome or "",
+                                 recorded_by=actor, recorded_at=now)
+    for team, reason in joining:
+        join(case, team, reason, now)
+    for route in routes:
+        if route not in running:
+            RouteRun.objects.create(case=case, plan=record, route=route, started_at=now)
+    CaseEvent.record(case, actor, "team_review", at=now, plan_id=record.pk, routes=routes, outcome=outcome or "")
+    if first_review:
+        clocks.mark_met(case, Deadline.Kind.TEAM_ACTION_48H, now)
+    if Route.DOORBRAAK in routes:
+        escalate(case, actor, now, trigger="team_review")
+    if outcome:
+        case.close(outcome=outcome, at=now)
+        case.save()
+        CaseEvent.record(case, actor, "closed", at=now, outcome=outcome)
+        clocks.on_case_closed(case, outcome, now)
+        notify(kind="case_closed", case=case, actor=actor, data={"outcome": outcome})
+    return record
+
+
+@transaction.atomic
+def draft_ect_advice(*, case: Case, actor, question: str, advice: str) -> EctAdvice:
+    case = locked(case)
+    ensure_can_act(actor, case, "ect_draft")
+    errors: dict[str, list[str]] = {}
+    require(errors, "question", question, _("Write down the question to the ECT."))
+    require(errors, "advice", advice, _("Write down the advice."))
+    raise_if(errors)
+    record = EctAdvice.objects.create(case=case, question=question.strip(), advice=advice.strip(), drafted_by=actor)
+    CaseEvent.record(case, actor, "ect_advice_drafted", at=record.drafted_at, advice_id=record.pk)
+    return record
+
+
+def pending_ect_advice(case: Case) -> EctAdvice | None:
+    return EctAdvice.objects.filter(case=case, status=EctAdvice.Status.PENDING).order_by("-drafted_at", "-pk").first()
+
+
+def ensure_four_eyes(actor, advice: EctAdvice | None) -> None:
+    """The consultant who drafted an advice may not approve it."""
+    if advice is not None and advice.drafted_by_id == actor.pk:
+        raise PermissionDenied(_("Four eyes: another ECT consultant must approve the advice you drafted."))
+
+
+@transaction.atomic
+def review_ect_advice(*, case: Case, actor, approved: bool, reason: str = "") -> EctAdvice:
+    case = locked(case)
+    ensure_can_act(actor, case, "ect_approve")
+    advice = pending_ect_advice(case)
+    if advice is None:
+        raise ValidationError({"__all__": [_("There is no advice awaiting approval.")]})
+    ensure_four_eyes(actor, advice)
+    if not approved and not (reason or "").strip():
+        raise ValidationError({"reason": [_("Explain why the advice is rejected.")]})
+    now = timezone.now()
+    advice.status = EctAdvice.Status.APPROVED if approved else EctAdvice.Status.REJECTED
+    advice.reviewed_by, advice.reviewed_at, advice.reason = actor, now, (reason or "").strip()
+    advice.save(update_fields=["status", "reviewed_by", "reviewed_at", "reason"])
+    CaseEvent.record(case, actor, "ect_advice_approved" if approved else "ect_advice_rejected",
+                     at=now, advice_id=advice.pk)
+    notify(kind="ect_advice_reviewed", case=case, actor=actor, data={"advice_id": advice.pk, "approved": approved})
+    if approved:
+        end_route(case, Route.ECT_CONSULT, now)
+    return advice
+
+
+def open_vrijstelling(case: Case) -> Vrijstelling | None:
+    return Vrijstelling.objects.filter(case=case, decided_at__isnull=True).order_by("-requested_at", "-pk").first()
+
+
+@transaction.atomic
+def request_vrijstelling(*, case: Case, actor, grounds: str, motivation: str, medical_statement: bool) -> Vrijstelling:
+    case = locked(case)
+    ensure_can_act(actor, case, "vrijstelling_request")
+    errors: dict[str, list[str]] = {}
+    if grounds not in Vrijstelling.Grounds.values:
+        errors["grounds"] = [_("Choose the grounds for the exemption.")]
+    require(errors, "motivation", motivation, _("Explain why the exemption is requested."))
+    raise_if(errors)
+    record = Vrijstelling.objects.create(case=case, grounds=grounds, motivation=motivation.strip(),
+                                         medical_statement=bool(medical_statement), requested_by=actor)
+    CaseEvent.record(case, actor, "vrijstelling_requested", at=record.requested_at, vrijstelling_id=record.pk,
+                     grounds=grounds, medical_statement=bool(medical_statement))
+    return record
+
+
+@transaction.atomic
+def advise_vrijstelling(*, case: Case, actor, advice: str, motivation: str, alternatives: str = "") -> Vrijstelling:
+    case = locked(case)
+    ensure_can_act(actor, case, "vrijstelling_advice")
+    record = open_vrijstelling(case)
+    if record is None or record.advised_at:
+        raise ValidationError({"__all__": [_("There is no exemption request awaiting advice.")]})
+    errors: dict[str, list[str]] = {}
+    if advice not in Vrijstelling.Advice.values:
+        errors["advice"] = [_("Choose the advice.")]
+    require(errors, "motivation", motivation, _("Explain the advice."))
+    raise_if(errors)
+    now = timezone.now()
+    record.advice, record.advice_motivation, record.alternatives = advice, motivation.strip(), (alternatives or "").strip()
+    record.advised_by, record.advised_at = actor, now
+    record.save()
+    CaseEvent.record(case, actor, "vrijstelling_advised", at=now, vrijstelling_id=record.pk, advice=advice)
+    notify(kind="vrijstelling_advised", case=case, actor=actor, data={"vrijstelling_id": record.pk})
+    return record
+
+
+@transaction.atomic
+def decide_vrijstelling(*, case: Case, actor, granted: bool, until=None, motivation: str = "") -> Vrijstelling:
+    """Leerplicht's decision. A 5a exemption needs the SWV's advice first and a doctor's or
+    psychologist's statement (art. 7 Leerplichtwet); the other grounds need neither."""
+    case = locked(case)
+    ensure_can_act(actor, case, "vrijstelling_decision")
+    record = open_vrijstelling(case)
+    if record is None:
+        raise ValidationError({"__all__": [_("There is no exemption request awaiting a decision.")]})
+    if record.grounds == Vrijstelling.Grounds.ART_5A and not record.advised_at:
+        raise ValidationError({"__all__": [_("The exemption request has no advice of the SWV yet.")]})
+    errors: dict[str, list[str]] = {}
+    if granted and record.grounds == Vrijstelling.Grounds.ART_5A and not record.medical_statement:
+        errors["granted"] = [_("A 5a exemption needs a statement of a doctor or psychologist (article 7 "
+                               "Leerplichtwet); the request has none.")]
+    if granted and until is None:
+        errors["until"] = [_("Give the date until which the exemption holds.")]
+    elif granted and until <= timezone.localdate():
+        errors["until"] = [_("The exemption must hold until a date in the future.")]
+    require(errors, "motivation", motivation, _("Explain the decision."))
+    raise_if(errors)
+    now = timezone.now()
+    record.granted, record.until, record.decision_motivation = bool(granted), until if granted else None, motivation.strip()
+    record.starts_on = timezone.localdate(now) if granted else None
+    record.decided_by, record.decided_at = actor, now
+    record.save()
+    CaseEvent.record(case, actor, "vrijstelling_decided", at=now, vrijstelling_id=record.pk, granted=bool(granted),
+                     grounds=record.grounds, until=until.isoformat() if granted else None)
+    if granted and case.registration != Case.Registration.VRIJ:
+        change_registration_to(case, actor, Case.Registration.VRIJ, now, since=record.starts_on,
+                             trigger="vrijstelling")
+    if granted:
+        for kind in (Deadline.Kind.OFFER_3_MONTHS, Deadline.Kind.LRV_4_WEEKS, Deadline.Kind.ZIEK_REVIEW):
+            clocks.stop(case, kind, now, reason="vrijstelling")
+        clocks.start_exemption_clock(record)
+    end_route(case, Route.VRIJSTELLING_ADVIES, now)
+    return record
+
+
+@transaction.atomic
+def assign_mentor(*, case: Case, actor, mentor_name: str, relation: str, contact: str, consent: bool,
+                  share: list[str], mentor_user: User | None = None) -> Mentor:
+    """Record the JIM mentor the young person chose, and what the mentor may see."""
+    case = locked(case)
+    ensure_can_act(actor, case, "jim_assignment")
+    errors: dict[str, list[str]] = {}
+    require(errors, "mentor_name", mentor_name, _("Give the mentor's name."))
+    require(errors, "relation", relation, _("Give the mentor's relation to the young person."))
+    require(errors, "contact", contact, _("Give a phone number or e-mail address of the mentor."))
+    if not consent:
+        errors["consent"] = [_("The young person must have chosen this mentor and agreed.")]
+    share = list(dict.fromkeys(share or []))
+    if any(item not in Mentor.Share.values for item in share):
+        errors["share"] = [_("Choose what to share from: plan, advice, decisions.")]
+    raise_if(errors)
+    now = timezone.now()
+    Mentor.objects.filter(case=case, active=True).update(active=False)
+    record = Mentor.objects.create(case=case, name=mentor_name.strip(), relation=relation.strip(),
+                                   contact=contact.strip(), share=share, user=mentor_user,
+                                   recorded_by=actor, recorded_at=now)
+    if mentor_user is not None:
+        join_user(case, mentor_user, CaseParticipant.Reason.MENTOR, now)
+    CaseEvent.record(case, actor, "mentor_assigned", at=now, mentor_id=record.pk, share=share)
+    end_route(case, Route.JIM, now)
+    return record
+
+
+@transaction.atomic
+def record_case_review(*, case: Case, actor, reason: str, notes: str) -> CaseEvent:
+    """The case team looked at the case after a clock asked it to (see `review_needed`)."""
+    case = locked(case)
+    ensure_can_act(actor, case, "case_review")
+    errors: dict[str, list[str]] = {}
+    require(errors, "notes", notes, _("Write down what the team concluded."))
+    raise_if(errors)
+    return CaseEvent.record(case, actor, "case_reviewed", at=timezone.now(), trigger=reason, note=notes.strip())
+
+
+def record_task_distribution(*, case: Case, actor, task, node: str, assigned_to_id: int | None,
+                             previous_owner_id: int | None, reason: str, at) -> CaseEvent:
+    """A task of the case was assigned to a colleague (or released to the queue) by `actor`, with
+    a reason: one history row, and the assignee and whoever lost the task are told. The task itself
+    is changed by the flow (workflows.tasks.bulk_distribute), in the same transaction."""
+    kind = "task_assigned" if assigned_to_id else "task_released"
+    event = CaseEvent.record(case, actor, kind, at=at, task_id=task.pk, node=node, user_id=assigned_to_id,
+                             previous_owner_id=previous_owner_id, reason=reason)
+    if assigned_to_id:
+        notify(kind="task_assigned", case=case, actor=actor, task=task, data={"user_id": assigned_to_id})
+    if previous_owner_id and previous_owner_id != assigned_to_id:
+        notify(kind="task_released", case=case, actor=actor, task=task, data={"user_id": previous_owner_id})
+    return event

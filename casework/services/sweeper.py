@@ -1,0 +1,248 @@
+"""The sweeper: acts on the clocks whose warning or due time has passed, each exactly once,
+however many sweepers run, and is the only caller of the clock reactions below (the LRV mark,
+the 48-hour and three-month breaches, the end of an exemption or of compulsory education, the
+cyclical review of a pupil reported sick).
+
+It selects only rows whose time has passed (partial indexes), skips rows another sweeper holds
+(PostgreSQL `FOR UPDATE SKIP LOCKED`) and claims each with a conditional update (the guard on
+SQLite too). Every time comes from the caller or `timezone.now()`."""
+
+import datetime as dt
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from casework import clocks
+from casework.clocks import (
+    MARKS,
+    RUNNING,
+    Kind,
+    lrv_days,
+    of_compulsory_school_age,
+    record_clock_event,
+    setting,
+)
+from casework.models import (
+    Case,
+    CaseEvent,
+    CaseParticipant,
+    Deadline,
+    Route,
+    RouteRun,
+    Vrijstelling,
+)
+from casework.responsibility import region_team
+from casework.services.ladder import (
+    after_exemption,
+    change_registration_to,
+    escalate,
+    join,
+    join_directors,
+    locked,
+    route_teams,
+    running_routes,
+)
+from casework.signals import (
+    consult_needed,
+    escalation_needed,
+    offer_start_due,
+    review_needed,
+)
+from notifications.services import notify
+from teams.models import (
+    Sector,
+    Team,
+)
+
+SWEEP_LIMIT = 10_000
+
+
+@dataclass
+class SweepResult:
+    warned: int = 0
+    breached: int = 0
+    passed: int = 0  # lrv_4_weeks marks reached
+
+    @property
+    def total(self) -> int:
+        return self.warned + self.breached + self.passed
+
+
+def sweep_due(now=None) -> SweepResult:
+    """Act on every warning and breach whose time has passed, each exactly once."""
+    now = now or timezone.now()
+    result = SweepResult()
+    warn_due = Deadline.objects.filter(RUNNING, warned_at__isnull=True, warn_at__isnull=False, warn_at__lte=now,
+                                       due_at__gt=now)
+    for pk, _kind in _due(warn_due, "warn_at"):
+        with transaction.atomic():
+            deadline = _claim(pk, Q(warned_at__isnull=True), warned_at=now)
+            if deadline is not None:
+                record_clock_event(deadline, "deadline_warning", now)
+                _tell(deadline, "deadline_warning")
+                result.warned += 1
+    for pk, kind in _due(Deadline.objects.filter(RUNNING, due_at__lte=now), "due_at"):
+        with transaction.atomic():
+            outcome = _act_on_due(pk, kind, now)
+        if outcome == "breached":
+            result.breached += 1
+        elif outcome == "passed":
+            result.passed += 1
+    return result
+
+
+def _due(queryset: QuerySet[Deadline], order: str) -> list[tuple[int, str]]:
+    """(id, kind) of the rows due, oldest first; at most SWEEP_LIMIT per sweep (the loop and the
+    beat schedule come back for the rest)."""
+    return list(queryset.order_by(order, "pk").values_list("pk", "kind")[:SWEEP_LIMIT])
+
+
+def _claim(pk: int, unhandled: Q, **marks) -> Deadline | None:
+    """Lock the row unless another sweeper holds it, and mark it handled; None if not ours."""
+    deadline = (Deadline.objects.select_for_update(skip_locked=True, of=("self",)).select_related("case")
+                .filter(RUNNING, unhandled, pk=pk).first())
+    if deadline is None or not Deadline.objects.filter(RUNNING, unhandled, pk=pk).update(**marks):
+        return None
+    for field, value in marks.items():
+        setattr(deadline, field, value)
+    return deadline
+
+
+def act_on_overdue(case: Case, now) -> None:
+    """A case signalled late (e.g. 100 days out of school) starts with clocks already run out:
+    act on them at once, as the sweeper would."""
+    for pk, kind in _due(Deadline.objects.filter(RUNNING, case=case, due_at__lte=now), "due_at"):
+        _act_on_due(pk, kind, now)
+
+
+def _act_on_due(pk: int, kind: str, now) -> str | None:
+    """The clock's time has passed: breach it (and climb the ladder), or, for the LRV mark,
+    change the registration. Returns what happened, or None when another sweeper had it."""
+    if kind in MARKS:
+        claimed = _claim(pk, Q(), met_at=now)
+        if claimed is None:
+            return None
+        record_clock_event(claimed, "deadline_met", now, passed=True)
+        _pass_mark(claimed, now)
+        return "passed"
+    claimed = _claim(pk, Q(), breached_at=now)
+    if claimed is None:
+        return None
+    record_clock_event(claimed, "deadline_breached", now)
+    if claimed.kind == Kind.OFFER_3_MONTHS:
+        escalate_for_breach(case=claimed.case, at=now, deadline_id=claimed.pk)
+    elif claimed.kind == Kind.TEAM_ACTION_48H:
+        involve_ect_for_breach(case=claimed.case, at=now)
+    _tell(claimed, "deadline_breached")
+    return "breached"
+
+
+def _pass_mark(deadline: Deadline, now) -> None:
+    case = deadline.case
+    if deadline.kind == Kind.LRV_4_WEEKS:
+        mark_lrv(case=case, at=now, deadline_id=deadline.pk)
+    elif deadline.kind == Kind.OFFER_START:
+        offer_start_due.send(sender=Deadline, case=case, offer_id=deadline.offer_id)
+    elif deadline.kind == Kind.EXEMPTION_END:
+        end_exemption(case=case, vrijstelling_id=deadline.vrijstelling_id, at=now)
+    elif deadline.kind == Kind.LEERPLICHT_END:
+        end_leerplicht(case=case, at=now)
+    elif deadline.kind == Kind.ZIEK_REVIEW and case.is_open and case.registration == Case.Registration.ZIEK:
+        review_sick_pupil(case=case, at=now)
+        Deadline.objects.create(case=case, kind=Kind.ZIEK_REVIEW, sequence=deadline.sequence + 1,
+                                due_at=deadline.due_at + dt.timedelta(days=setting("CASEWORK_ZIEK_REVIEW_DAYS", 42)))
+
+
+def _tell(deadline: Deadline, kind: str) -> None:
+    """Warnings and breaches reach people through the notification service (one set per clock,
+    since the sweeper acts on each exactly once). Data-breach clocks tell the privacy officers."""
+    if deadline.case_id is None:
+        return
+    notify(kind=kind, case=deadline.case, data={"deadline_id": deadline.pk, "deadline_kind": deadline.kind})
+
+
+def mark_lrv(*, case: Case, at, deadline_id: int) -> None:
+    """More than four weeks out of school: a dreigend thuiszitter counts as LRV from the day after
+    the fourth week, whenever the sweeper gets to it."""
+    case = locked(case)
+    if case.is_open and case.registration == Case.Registration.DREIGEND:
+        change_registration_to(case, None, Case.Registration.LRV, at, trigger="lrv_4_weeks",
+                             since=case.absent_since + timedelta(days=lrv_days() + 1))
+
+
+def involve_ect_for_breach(*, case: Case, at) -> None:
+    """No team action within 48 hours: the region's ECT joins the case (the next rung), so that
+    its consultants can see it and help."""
+    if case.is_open:
+        join(case, region_team(case, Team.Kind.ECT), CaseParticipant.Reason.ESCALATION, at)
+
+
+def escalate_for_breach(*, case: Case, at, deadline_id: int) -> None:
+    """Three months without an offer and a place: the case climbs the escalation ladder. If no
+    doorbraak route runs yet, one starts (MPL for VO, DOE for PO) and the SWV director joins.
+
+    Not for every child: a young person past compulsory school age is not escalated; a pupil
+    reported sick goes to the ECT, which discusses sick pupils with the school (seed 000 §4.3); an
+    MBO student has no doorzettingsmacht (seed 001 A.1): the region's Leerplicht/RMC and the
+    institution's team are told (the breach notification) and nothing climbs."""
+    case = locked(case)
+    if not case.is_open or not of_compulsory_school_age(case.child, timezone.localdate(at)):
+        return
+    if case.registration == Case.Registration.ZIEK:
+        join(case, region_team(case, Team.Kind.ECT), CaseParticipant.Reason.CONSULT, at)
+        if Route.ECT_CONSULT not in running_routes(case):
+            RouteRun.objects.create(case=case, plan=None, route=Route.ECT_CONSULT, started_at=at)
+            CaseEvent.record(case, None, "ect_consult_started", at=at, trigger="offer_3_months")
+            consult_needed.send(sender=Case, case=case)
+        return
+    if case.sector == Sector.MBO:
+        join(case, region_team(case, Team.Kind.LEERPLICHT), CaseParticipant.Reason.ESCALATION, at)
+        return
+    if Route.DOORBRAAK in running_routes(case):
+        return
+    try:
+        joining = route_teams(case, Route.DOORBRAAK)
+    except ValidationError:  # the region lacks the commission: the case still escalates, visibly
+        joining = []
+    for team, reason in joining:
+        join(case, team, reason, at)
+    join_directors(case, at)
+    RouteRun.objects.create(case=case, plan=None, route=Route.DOORBRAAK, started_at=at)
+    escalate(case, None, at, trigger="offer_3_months")
+    escalation_needed.send(sender=Case, case=case)
+
+
+def end_exemption(*, case: Case, vrijstelling_id: int, at) -> None:
+    """The exemption's end date has passed (the sweeper)."""
+    case = locked(case)
+    exemption = Vrijstelling.objects.get(pk=vrijstelling_id)
+    if exemption.ended_on is None:
+        after_exemption(case, exemption, None, at, last_day=exemption.until, reason="", trigger="exemption_end")
+
+
+def end_leerplicht(*, case: Case, at) -> None:
+    """The 18th birthday (or a startkwalificatie): out of every count from today; running clocks stop,
+    no escalation starts, and the case team is asked to close the case (outcome achttien)."""
+    case = locked(case)
+    if not case.is_open:
+        return
+    for kind in Deadline.Kind.values:
+        if kind not in (Deadline.Kind.LEERPLICHT_END, Deadline.Kind.EXEMPTION_END):
+            clocks.stop(case, kind, at, reason="einde_leerplicht")
+    CaseEvent.record(case, None, "leerplicht_ended", at=at, on=timezone.localdate(at).isoformat())
+    notify(kind="leerplicht_ended", case=case, data={})
+    review_needed.send(sender=Case, case=case, reason="leerplicht_ended")
+
+
+def review_sick_pupil(*, case: Case, at) -> None:
+    """The cyclical review of a pupil reported sick: the ECT is on the case and the case team
+    discusses it (seed 000 §4.3)."""
+    case = locked(case)
+    if not case.is_open or case.registration != Case.Registration.ZIEK:
+        return
+    join(case, region_team(case, Team.Kind.ECT), CaseParticipant.Reason.CONSULT, at)
+    review_needed.send(sender=Case, case=case, reason="ziek_review")

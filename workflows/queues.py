@@ -1,0 +1,44 @@
+"""Who may take a task, and which tasks a user sees: the rules below the nodes.
+
+A node asks `may_take` before viewflow assigns or executes its task; every task list and
+lookup starts from `visible_tasks`. Nothing here knows the flows or the pages.
+"""
+
+from django.db.models import Q, QuerySet
+
+from casework.access import visible_case_filter
+from teams.models import Membership, RegionRole, team_ids_of
+from workflows.models import CaseTask
+
+
+def eligible_filter(user) -> Q:
+    """Tasks `user` may take: in a team of theirs with the required role, or by region role.
+
+    Built from the user's memberships as plain `team_id IN (...)` conditions, so the queue is read
+    through the (team, status, created) index whatever the number of other teams' tasks."""
+    memberships = list(Membership.objects.filter(user=user).values_list("team_id", "role"))
+    region_roles = list(RegionRole.objects.filter(user=user).values_list("region_id", "role"))
+    eligible = Q(region_role="", required_role="", team_id__in=[team for team, _ in memberships])
+    for role in {role for _, role in memberships}:
+        eligible |= Q(region_role="", required_role=role,
+                      team_id__in=[team for team, held in memberships if held == role])
+    for role in {role for _, role in region_roles}:
+        eligible |= Q(region_role=role, case__region_id__in=[region for region, held in region_roles if held == role])
+    return eligible
+
+
+def may_take(user, task: CaseTask) -> bool:
+    if not user.is_authenticated or task.excluded_user_id == user.pk:
+        return False
+    return CaseTask.objects.filter(pk=task.pk).filter(eligible_filter(user)).exists()
+
+
+def visible_tasks(user) -> QuerySet[CaseTask]:
+    """Human tasks of the cases `user` may see (the base of every task list and lookup)."""
+    my_teams = team_ids_of(user)
+    return (
+        CaseTask.objects.filter(visible_case_filter(user, "case_id", team_ids=my_teams)
+                                | Q(case__isnull=True, public_signal__isnull=False, team__in=my_teams),
+                                flow_task_type="HUMAN")
+        .select_related("case__child", "case__school", "team", "owner", "public_signal")
+    )

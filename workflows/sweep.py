@@ -1,0 +1,19 @@
+"""The sweep, composed once: act on the clocks whose time has passed, hand back finished
+escalations and due start dates to the flows waiting for them, and announce the tasks whose
+follow-up date has come. The `sweep_deadlines` command and the Celery beat task both run it;
+each part acts exactly once however many sweepers run.
+"""
+
+from django.utils import timezone
+
+from casework.services import sweep_due
+from workflows.services import announce_follow_ups
+from workflows.waits import release_finished_escalations
+
+
+def sweep(now=None) -> dict[str, int]:
+    """One sweep at `now` (default: the current time); returns what it did, by kind."""
+    now = now or timezone.now()
+    result = sweep_due(now)
+    return {"warned": result.warned, "breached": result.breached, "passed": result.passed,
+            "released": release_finished_escalations(), "followed_up": announce_follow_ups(now)}
