@@ -7,7 +7,7 @@ participant user. Everyone else gets 404, never 403: no hint that the case exist
 from django.db.models import Q
 from django.http import Http404
 
-from casework.models import AccessLog, Case, CaseParticipant
+from casework.models import AccessLog, Case, CaseParticipant, Mentor
 from teams.models import team_ids_of
 
 
@@ -105,8 +105,6 @@ def access_case_by_id(
 
 def mentor_case_by_id(user, case_id, *, request=None):
     """(case, mentor) for a JIM mentor with an account on this case (the read is logged), else 404."""
-    from casework.models import Mentor
-
     case_id = parse_id(case_id)
     mentor = (
         Mentor.objects.filter(case_id=case_id, user=user, active=True, user__isnull=False)

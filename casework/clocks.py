@@ -129,7 +129,7 @@ def pass_offer_start(offer: Offer, at, *, reason: str) -> None:
     """The offer's start needs no more waiting (confirmed, or replaced by a later offer)."""
     for deadline in Deadline.objects.filter(offer=offer, kind=Kind.OFFER_START).filter(RUNNING):
         Deadline.objects.filter(pk=deadline.pk).update(stopped_at=at, stop_reason=reason)
-        record_clock_event(deadline, "deadline_stopped", at, reason=reason)
+        record_clock_event(deadline, CaseEvent.Kind.DEADLINE_STOPPED, at, reason=reason)
 
 
 def restart_leerplicht_end_clock(case: Case, end: dt.date, now) -> None:
@@ -149,10 +149,10 @@ def meet_offer_clock(case: Case, on: dt.date, now) -> None:
         late = met_at >= deadline.due_at
         if late and deadline.breached_at is None:
             Deadline.objects.filter(pk=deadline.pk).update(breached_at=deadline.due_at)
-            record_clock_event(deadline, "deadline_breached", now, on_confirmation=True)
+            record_clock_event(deadline, CaseEvent.Kind.DEADLINE_BREACHED, now, on_confirmation=True)
         corrected = not late and deadline.breached_at is not None
         Deadline.objects.filter(pk=deadline.pk).update(met_at=met_at, **({"breached_at": None} if corrected else {}))
-        record_clock_event(deadline, "deadline_met", now, late=late, met_on=on.isoformat(), corrected_breach=corrected)
+        record_clock_event(deadline, CaseEvent.Kind.DEADLINE_MET, now, late=late, met_on=on.isoformat(), corrected_breach=corrected)
 
 
 def start_evaluation_clock(arrangement: Arrangement, moment: dt.date, sequence: int) -> Deadline:
@@ -182,7 +182,7 @@ def mark_met(case: Case, kind: str, at) -> int:
     met = 0
     for deadline in Deadline.objects.filter(case=case, kind=kind, met_at__isnull=True, stopped_at__isnull=True):
         Deadline.objects.filter(pk=deadline.pk).update(met_at=at)
-        record_clock_event(deadline, "deadline_met", at, late=deadline.breached_at is not None)
+        record_clock_event(deadline, CaseEvent.Kind.DEADLINE_MET, at, late=deadline.breached_at is not None)
         met += 1
     return met
 
@@ -191,7 +191,7 @@ def stop(case: Case, kind: str, at, *, reason: str) -> int:
     stopped = 0
     for deadline in running(case, kind):
         Deadline.objects.filter(pk=deadline.pk).update(stopped_at=at, stop_reason=reason)
-        record_clock_event(deadline, "deadline_stopped", at, reason=reason)
+        record_clock_event(deadline, CaseEvent.Kind.DEADLINE_STOPPED, at, reason=reason)
         stopped += 1
     return stopped
 

@@ -7,6 +7,7 @@ The search starts from `selectors.visible_cases`, so it can never find a case th
 
 import re
 
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Case as When_
@@ -48,8 +49,6 @@ def search_cases(user, query: str) -> QuerySet[Case]:
 
 
 def _postgres(cases: QuerySet[Case], terms: list[str], exact) -> QuerySet[Case]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
     vector = (SearchVector("child__family_name", weight="A", config="simple")
               + SearchVector("child__given_name", weight="A", config="simple")
               + SearchVector(Cast("pk", TextField()), _words("child__pupil_number"), weight="B", config="simple")

@@ -265,7 +265,7 @@ else:
 CASEWORK_RETENTION_PERIODS: dict = {}
 CASEWORK_RETENTION_CARE_YEARS = int(os.environ.get("CASEWORK_RETENTION_CARE_YEARS", "20"))
 
-# --- Clocks (casework.deadlines); periods of the pact, each a setting -------------------------
+# --- Clocks (casework.clocks); periods of the pact, each a setting -------------------------
 CASEWORK_TEAM_ACTION_HOURS = int(os.environ.get("CASEWORK_TEAM_ACTION_HOURS", "48"))
 CASEWORK_TEAM_ACTION_WARN_HOURS = int(os.environ.get("CASEWORK_TEAM_ACTION_WARN_HOURS", "24"))
 CASEWORK_LRV_DAYS = int(os.environ.get("CASEWORK_LRV_DAYS", "28"))

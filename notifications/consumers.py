@@ -4,6 +4,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from notifications.delivery import group_for
+from notifications.services import unread_count
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -32,6 +33,4 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def unread(self, user) -> int:
-        from notifications.services import unread_count
-
         return unread_count(user)

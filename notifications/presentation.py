@@ -3,6 +3,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from casework.models import Deadline
+
 TITLES = {
     "task_available": lambda n: (_("New task: %(task)s (case %(case)s)") if n.case_id
                                  else _("New signal from a parent or young person to verify: %(task)s")),
@@ -31,8 +33,6 @@ TITLES = {
 
 def describe(notification) -> tuple[str, str]:
     """(title, url) of a notification."""
-    from casework.models import Deadline
-
     task_title = str(notification.task.flow_task.task_title) if notification.task_id and notification.task else ""
     clock = notification.data.get("deadline_kind")
     values = {"case": notification.case_id, "task": task_title,

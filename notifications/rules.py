@@ -24,6 +24,7 @@
 Then, always: never the actor, and never anyone who cannot see the case.
 """
 
+from django.apps import apps  # the workflows models by name: notifications never imports workflows
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casework.models import CaseParticipant, EctAdvice
@@ -61,8 +62,6 @@ def can_see(case) -> Exists:
 
 def most_urgent_task(case):
     """The case's open human task that is due first (what a clock warning is about)."""
-    from django.apps import apps
-
     tasks = apps.get_model("workflows", "CaseTask").objects
     return (tasks.filter(case=case, status__in=["NEW", "ASSIGNED", "STARTED"], flow_task_type="HUMAN")
             .order_by("due_at", "pk").first())
@@ -120,8 +119,6 @@ def audience(kind: str, *, case, task=None, data=None) -> QuerySet[User]:
             return User.objects.filter(pk=task.owner_id)
         return audience("task_available", case=case, task=task)
     if kind in ("agenda_published", "meeting_item_added"):
-        from django.apps import apps
-
         attendance = apps.get_model("workflows", "Attendance").objects.filter(meeting_id=data["meeting_id"])
         return User.objects.filter(pk__in=attendance.values("user_id"))
     raise ValueError(f"unknown notification kind {kind!r}")

@@ -5,10 +5,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
+from casework.access import parse_id
 from notifications import rules
-from notifications.models import Notification
+from notifications.delivery import push
+from notifications.models import Notification, Preference
 
 _actor: ContextVar = ContextVar("casework_actor", default=None)
 
@@ -48,8 +51,6 @@ def notify(*, kind: str, case, actor=None, task=None, data: dict | None = None) 
 
 
 def _push_later(ids):
-    from notifications.delivery import push
-
     push(ids)
 
 
@@ -59,10 +60,6 @@ def unread_count(user) -> int:
 
 def mark_read(*, user, notification_id) -> Notification:
     """Mark one of the user's notifications read (Http404 for anyone else's)."""
-    from django.http import Http404
-
-    from casework.access import parse_id
-
     try:
         notification = Notification.objects.get(pk=parse_id(notification_id), recipient=user)
     except (Notification.DoesNotExist, TypeError, ValueError):
@@ -78,6 +75,4 @@ def mark_all_read(*, user) -> int:
 
 
 def set_email_preference(*, user, email_non_breach: bool) -> None:
-    from notifications.models import Preference
-
     Preference.objects.update_or_create(user=user, defaults={"email_non_breach": bool(email_non_breach)})

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from notifications import delivery
 from notifications.models import Notification
 from notifications.presentation import describe
 
@@ -46,8 +47,6 @@ def email_unread(self) -> int:
 
 @shared_task(name="notifications.push_pending")
 def push_pending() -> int:
-    from notifications.delivery import push_pending as run
-
-    return run(older_than_seconds=5)
+    return delivery.push_pending(older_than_seconds=5)
 
 

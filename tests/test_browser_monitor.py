@@ -2,7 +2,7 @@
 
 import pytest
 
-from casework.demo_history import build_history
+from casework.management.demo_history import build_history
 from tests.browser import ARTIFACTS, chromium, live_asgi_server, log_in, usable_passwords
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ from .steps import Arrangement, Offer, Vrijstelling
 
 
 class Deadline(models.Model):
-    """One clock of a case. Rules live in `casework.deadlines`; the sweeper acts on the rows
+    """One clock of a case. Rules live in `casework.clocks`; the sweeper (`casework.services.sweeper`) acts on the rows
     whose warning or due time has passed, each exactly once (`warned_at`, `breached_at`)."""
 
     class Kind(models.TextChoices):

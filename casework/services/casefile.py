@@ -110,9 +110,9 @@ def add_note(*, case: Case, actor, text: str, shared_with_mentor: bool = False, 
                                shared_with_mentor=bool(shared_with_mentor))
     note.mentions.set(mentions)
     if corrected is None:
-        CaseEvent.record(case, actor, "note_added", at=now, note_id=note.pk)
+        CaseEvent.record(case, actor, CaseEvent.Kind.NOTE_ADDED, at=now, note_id=note.pk)
     else:
-        CaseEvent.record(case, actor, "note_corrected", at=now, note_id=note.pk, corrects_id=corrected.pk)
+        CaseEvent.record(case, actor, CaseEvent.Kind.NOTE_CORRECTED, at=now, note_id=note.pk, corrects_id=corrected.pk)
     _announce_mentions(note, mentions, actor)
     return note
 
@@ -142,7 +142,7 @@ def edit_note(*, case: Case, actor, note_id, text: str, shared_with_mentor: bool
         note.shared_with_mentor = bool(shared_with_mentor)
     note.save(update_fields=["text", "edited_at", "shared_with_mentor"])
     note.mentions.set(mentions)
-    CaseEvent.record(case, actor, "note_edited", at=now, note_id=note.pk)
+    CaseEvent.record(case, actor, CaseEvent.Kind.NOTE_EDITED, at=now, note_id=note.pk)
     _announce_mentions(note, [user for user in mentions if user.pk not in already], actor)
     return note
 
@@ -221,7 +221,7 @@ def upload_document(*, case: Case, actor, upload, kind: str = Document.Kind.OTHE
     try:
         with transaction.atomic(durable=True):
             document.save()
-            CaseEvent.record(case, actor, "document_uploaded", at=document.uploaded_at, document_id=document.pk,
+            CaseEvent.record(case, actor, CaseEvent.Kind.DOCUMENT_UPLOADED, at=document.uploaded_at, document_id=document.pk,
                              document_kind=kind)
     except BaseException:
         document.file.storage.delete(document.file.name)
@@ -257,7 +257,7 @@ def withdraw_document(*, case: Case, actor, document_id) -> None:
             _("Only who uploaded a document can remove it, within %(minutes)s minutes. Ask the privacy officer "
               "if a document must go later.") % {"minutes": settings.CASEWORK_NOTE_EDIT_MINUTES})
     storage, name = document.file.storage, document.file.name
-    CaseEvent.record(case, actor, "document_withdrawn", document_id=document.pk)
+    CaseEvent.record(case, actor, CaseEvent.Kind.DOCUMENT_WITHDRAWN, document_id=document.pk)
     document.delete()
     transaction.on_commit(lambda: storage.delete(name))
 

@@ -196,7 +196,7 @@ def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str) -
     open_case = Case.objects.filter(child=child).exclude(status=Case.Status.CLOSED).first()
     if open_case is not None:
         CaseEvent.record(
-            open_case, actor, "signal_received",
+            open_case, actor, CaseEvent.Kind.SIGNAL_RECEIVED,
             registration=data.registration, category=data.category,
             school_id=data.school.pk if data.school else None,
             absent_since=data.absent_since.isoformat(), signaller_role=data.signaller_role,
@@ -223,7 +223,7 @@ def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str) -
     if not Membership.objects.filter(user=actor, team=team).exists():
         CaseParticipant.objects.create(case=case, user=actor, reason=CaseParticipant.Reason.SIGNALLER, since=now)
     CaseEvent.record(
-        case, actor, "signalled", at=now,
+        case, actor, CaseEvent.Kind.SIGNALLED, at=now,
         registration=case.registration, category=case.category, sector=case.sector,
         school_id=case.school_id, region_id=case.region_id, team_id=team.pk,
         absent_since=case.absent_since.isoformat(), signaller_role=case.signaller_role,

@@ -89,14 +89,14 @@ def escalate(case: Case, actor, at, *, trigger: str) -> None:
     if case.status in (Case.Status.SIGNALLED, Case.Status.ACTIVE, Case.Status.PLACED):
         case.escalate()
         case.save()
-        CaseEvent.record(case, actor, "escalated", at=at, trigger=trigger)
+        CaseEvent.record(case, actor, CaseEvent.Kind.ESCALATED, at=at, trigger=trigger)
 
 
 def place(case: Case, actor, at, *, by: str) -> None:
     if case.status in (Case.Status.ACTIVE, Case.Status.ESCALATED):
         case.place()
         case.save()
-        CaseEvent.record(case, actor, "placed", at=at, by=by)
+        CaseEvent.record(case, actor, CaseEvent.Kind.PLACED, at=at, by=by)
         # The three-month promise is kept only when the place has started (start_confirmation).
 
 
@@ -108,7 +108,7 @@ def join_directors(case: Case, at) -> None:
 def record_registration(case: Case, actor, previous: str | None, registration: str, *, since: date, reason: str,
                          trigger: str, at) -> CaseEvent:
     """The dated fact the monitor reads: from `since` on, the case had this registration."""
-    return CaseEvent.record(case, actor, "registration_changed", at=at, **{
+    return CaseEvent.record(case, actor, CaseEvent.Kind.REGISTRATION_CHANGED, at=at, **{
         "from": previous, "to": registration, "since": since.isoformat(), "reason": reason, "trigger": trigger})
 
 
@@ -140,7 +140,7 @@ def record_offer(case: Case, actor, source: str, start_date: date, at, *, placem
         clocks.pass_offer_start(replaced, at, reason="replaced")
     offer = Offer.objects.create(case=case, source=source, start_date=start_date, placement=placement,
                                  arrangement=arrangement, recorded_at=at)
-    CaseEvent.record(case, actor, "offer_recorded", at=at, offer_id=offer.pk, source=source,
+    CaseEvent.record(case, actor, CaseEvent.Kind.OFFER_RECORDED, at=at, offer_id=offer.pk, source=source,
                      start_date=start_date.isoformat())
     clocks.start_offer_start_clock(offer)
     return offer
@@ -158,7 +158,7 @@ def after_exemption(case: Case, exemption: Vrijstelling, actor, at, *, last_day:
                      trigger: str) -> None:
     """The exemption no longer holds after `last_day`: the child is LRV again (enrolled) or AV (not),
     a new three-month clock runs, and the case team reviews the case."""
-    CaseEvent.record(case, actor, "exemption_ended", at=at, vrijstelling_id=exemption.pk, grounds=exemption.grounds,
+    CaseEvent.record(case, actor, CaseEvent.Kind.EXEMPTION_ENDED, at=at, vrijstelling_id=exemption.pk, grounds=exemption.grounds,
                      last_day=last_day.isoformat(), reason=reason, trigger=trigger)
     if not case.is_open or case.registration != Case.Registration.VRIJ:
         notify(kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})

@@ -69,7 +69,7 @@ def create_access_link(*, case: Case, actor, audience: str, message: str, next_s
     link = AccessLink.objects.create(case=case, audience=audience, token_hash=token_hash(token),
                                      message=message.strip(), next_step=next_step.strip(), contact=contact,
                                      created_by=actor, created_at=now, expires_at=now + timezone.timedelta(days=days))
-    CaseEvent.record(case, actor, "access_link_created", at=now, link_id=link.pk, audience=audience)
+    CaseEvent.record(case, actor, CaseEvent.Kind.ACCESS_LINK_CREATED, at=now, link_id=link.pk, audience=audience)
     return link, token
 
 
@@ -110,7 +110,7 @@ def set_consent(*, link: AccessLink, subject: str, given: bool) -> Consent:
     now = timezone.now()
     consent, _created = Consent.objects.update_or_create(
         case=link.case, subject=subject, defaults={"given": bool(given), "by": link.audience, "at": now})
-    CaseEvent.record(link.case, None, "consent_given" if given else "consent_withdrawn", at=now,
+    CaseEvent.record(link.case, None, CaseEvent.Kind.CONSENT_GIVEN if given else CaseEvent.Kind.CONSENT_WITHDRAWN, at=now,
                      subject=subject, by=link.audience, link_id=link.pk)
     if subject == Consent.Subject.JIM and not given:
         mentors = Mentor.objects.filter(case=link.case, active=True)

@@ -148,7 +148,7 @@ def record_participation(*, case: Case, actor, level: str, since, setting: str =
     previous = case.participation
     Case.objects.filter(pk=case.pk).update(participation=level, participation_setting=setting or "")
     case.participation, case.participation_setting = level, setting or ""
-    CaseEvent.record(case, actor, "participation_changed", at=now, **{
+    CaseEvent.record(case, actor, CaseEvent.Kind.PARTICIPATION_CHANGED, at=now, **{
         "from": previous, "level": level, "since": since.isoformat(), "setting": setting or "",
         "note": (note or "").strip()})
     if level == Case.Participation.VOLLEDIG:
@@ -173,7 +173,7 @@ def record_startkwalificatie(*, case: Case, actor, obtained_on) -> Case:
     now = timezone.now()
     Child.objects.filter(pk=case.child_id).update(startkwalificatie=True, startkwalificatie_on=obtained_on)
     case.child.startkwalificatie, case.child.startkwalificatie_on = True, obtained_on
-    CaseEvent.record(case, actor, "startkwalificatie_recorded", at=now, obtained_on=obtained_on.isoformat())
+    CaseEvent.record(case, actor, CaseEvent.Kind.STARTKWALIFICATIE_RECORDED, at=now, obtained_on=obtained_on.isoformat())
     clocks.restart_leerplicht_end_clock(case, leerplicht_ends_on(case.child), now)
     act_on_overdue(case, now)  # a startkwalificatie obtained earlier ends the duty at once
     return case

@@ -76,7 +76,7 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
     for route in routes:
         if route not in running:
             RouteRun.objects.create(case=case, plan=record, route=route, started_at=now)
-    CaseEvent.record(case, actor, "team_review", at=now, plan_id=record.pk, routes=routes, outcome=outcome or "")
+    CaseEvent.record(case, actor, CaseEvent.Kind.TEAM_REVIEW, at=now, plan_id=record.pk, routes=routes, outcome=outcome or "")
     if first_review:
         clocks.mark_met(case, Deadline.Kind.TEAM_ACTION_48H, now)
     if Route.DOORBRAAK in routes:
@@ -84,7 +84,7 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
     if outcome:
         case.close(outcome=outcome, at=now)
         case.save()
-        CaseEvent.record(case, actor, "closed", at=now, outcome=outcome)
+        CaseEvent.record(case, actor, CaseEvent.Kind.CLOSED, at=now, outcome=outcome)
         clocks.on_case_closed(case, outcome, now)
         notify(kind="case_closed", case=case, actor=actor, data={"outcome": outcome})
     return record
@@ -99,7 +99,7 @@ def draft_ect_advice(*, case: Case, actor, question: str, advice: str) -> EctAdv
     require(errors, "advice", advice, _("Write down the advice."))
     raise_if(errors)
     record = EctAdvice.objects.create(case=case, question=question.strip(), advice=advice.strip(), drafted_by=actor)
-    CaseEvent.record(case, actor, "ect_advice_drafted", at=record.drafted_at, advice_id=record.pk)
+    CaseEvent.record(case, actor, CaseEvent.Kind.ECT_ADVICE_DRAFTED, at=record.drafted_at, advice_id=record.pk)
     return record
 
 
@@ -127,7 +127,7 @@ def review_ect_advice(*, case: Case, actor, approved: bool, reason: str = "") ->
     advice.status = EctAdvice.Status.APPROVED if approved else EctAdvice.Status.REJECTED
     advice.reviewed_by, advice.reviewed_at, advice.reason = actor, now, (reason or "").strip()
     advice.save(update_fields=["status", "reviewed_by", "reviewed_at", "reason"])
-    CaseEvent.record(case, actor, "ect_advice_approved" if approved else "ect_advice_rejected",
+    CaseEvent.record(case, actor, CaseEvent.Kind.ECT_ADVICE_APPROVED if approved else CaseEvent.Kind.ECT_ADVICE_REJECTED,
                      at=now, advice_id=advice.pk)
     notify(kind="ect_advice_reviewed", case=case, actor=actor, data={"advice_id": advice.pk, "approved": approved})
     if approved:
@@ -150,7 +150,7 @@ def request_vrijstelling(*, case: Case, actor, grounds: str, motivation: str, me
     raise_if(errors)
     record = Vrijstelling.objects.create(case=case, grounds=grounds, motivation=motivation.strip(),
                                          medical_statement=bool(medical_statement), requested_by=actor)
-    CaseEvent.record(case, actor, "vrijstelling_requested", at=record.requested_at, vrijstelling_id=record.pk,
+    CaseEvent.record(case, actor, CaseEvent.Kind.VRIJSTELLING_REQUESTED, at=record.requested_at, vrijstelling_id=record.pk,
                      grounds=grounds, medical_statement=bool(medical_statement))
     return record
 
@@ -171,7 +171,7 @@ def advise_vrijstelling(*, case: Case, actor, advice: str, motivation: str, alte
     record.advice, record.advice_motivation, record.alternatives = advice, motivation.strip(), (alternatives or "").strip()
     record.advised_by, record.advised_at = actor, now
     record.save()
-    CaseEvent.record(case, actor, "vrijstelling_advised", at=now, vrijstelling_id=record.pk, advice=advice)
+    CaseEvent.record(case, actor, CaseEvent.Kind.VRIJSTELLING_ADVISED, at=now, vrijstelling_id=record.pk, advice=advice)
     notify(kind="vrijstelling_advised", case=case, actor=actor, data={"vrijstelling_id": record.pk})
     return record
 
@@ -202,7 +202,7 @@ def decide_vrijstelling(*, case: Case, actor, granted: bool, until=None, motivat
     record.starts_on = timezone.localdate(now) if granted else None
     record.decided_by, record.decided_at = actor, now
     record.save()
-    CaseEvent.record(case, actor, "vrijstelling_decided", at=now, vrijstelling_id=record.pk, granted=bool(granted),
+    CaseEvent.record(case, actor, CaseEvent.Kind.VRIJSTELLING_DECIDED, at=now, vrijstelling_id=record.pk, granted=bool(granted),
                      grounds=record.grounds, until=until.isoformat() if granted else None)
     if granted and case.registration != Case.Registration.VRIJ:
         change_registration_to(case, actor, Case.Registration.VRIJ, now, since=record.starts_on,
@@ -238,7 +238,7 @@ def assign_mentor(*, case: Case, actor, mentor_name: str, relation: str, contact
                                    recorded_by=actor, recorded_at=now)
     if mentor_user is not None:
         join_user(case, mentor_user, CaseParticipant.Reason.MENTOR, now)
-    CaseEvent.record(case, actor, "mentor_assigned", at=now, mentor_id=record.pk, share=share)
+    CaseEvent.record(case, actor, CaseEvent.Kind.MENTOR_ASSIGNED, at=now, mentor_id=record.pk, share=share)
     end_route(case, Route.JIM, now)
     return record
 
@@ -251,15 +251,15 @@ def record_case_review(*, case: Case, actor, reason: str, notes: str) -> CaseEve
     errors: dict[str, list[str]] = {}
     require(errors, "notes", notes, _("Write down what the team concluded."))
     raise_if(errors)
-    return CaseEvent.record(case, actor, "case_reviewed", at=timezone.now(), trigger=reason, note=notes.strip())
+    return CaseEvent.record(case, actor, CaseEvent.Kind.CASE_REVIEWED, at=timezone.now(), trigger=reason, note=notes.strip())
 
 
 def record_task_distribution(*, case: Case, actor, task, node: str, assigned_to_id: int | None,
                              previous_owner_id: int | None, reason: str, at) -> CaseEvent:
     """A task of the case was assigned to a colleague (or released to the queue) by `actor`, with
     a reason: one history row, and the assignee and whoever lost the task are told. The task itself
-    is changed by the flow (workflows.tasks.bulk_distribute), in the same transaction."""
-    kind = "task_assigned" if assigned_to_id else "task_released"
+    is changed by the flow (workflows.services.bulk_distribute), in the same transaction."""
+    kind = CaseEvent.Kind.TASK_ASSIGNED if assigned_to_id else CaseEvent.Kind.TASK_RELEASED
     event = CaseEvent.record(case, actor, kind, at=at, task_id=task.pk, node=node, user_id=assigned_to_id,
                              previous_owner_id=previous_owner_id, reason=reason)
     if assigned_to_id:

@@ -82,7 +82,7 @@ def sweep_due(now=None) -> SweepResult:
         with transaction.atomic():
             deadline = _claim(pk, Q(warned_at__isnull=True), warned_at=now)
             if deadline is not None:
-                record_clock_event(deadline, "deadline_warning", now)
+                record_clock_event(deadline, CaseEvent.Kind.DEADLINE_WARNING, now)
                 _tell(deadline, "deadline_warning")
                 result.warned += 1
     for pk, kind in _due(Deadline.objects.filter(RUNNING, due_at__lte=now), "due_at"):
@@ -126,13 +126,13 @@ def _act_on_due(pk: int, kind: str, now) -> str | None:
         claimed = _claim(pk, Q(), met_at=now)
         if claimed is None:
             return None
-        record_clock_event(claimed, "deadline_met", now, passed=True)
+        record_clock_event(claimed, CaseEvent.Kind.DEADLINE_MET, now, passed=True)
         _pass_mark(claimed, now)
         return "passed"
     claimed = _claim(pk, Q(), breached_at=now)
     if claimed is None:
         return None
-    record_clock_event(claimed, "deadline_breached", now)
+    record_clock_event(claimed, CaseEvent.Kind.DEADLINE_BREACHED, now)
     if claimed.kind == Kind.OFFER_3_MONTHS:
         escalate_for_breach(case=claimed.case, at=now, deadline_id=claimed.pk)
     elif claimed.kind == Kind.TEAM_ACTION_48H:
@@ -196,7 +196,7 @@ def escalate_for_breach(*, case: Case, at, deadline_id: int) -> None:
         join(case, region_team(case, Team.Kind.ECT), CaseParticipant.Reason.CONSULT, at)
         if Route.ECT_CONSULT not in running_routes(case):
             RouteRun.objects.create(case=case, plan=None, route=Route.ECT_CONSULT, started_at=at)
-            CaseEvent.record(case, None, "ect_consult_started", at=at, trigger="offer_3_months")
+            CaseEvent.record(case, None, CaseEvent.Kind.ECT_CONSULT_STARTED, at=at, trigger="offer_3_months")
             consult_needed.send(sender=Case, case=case)
         return
     if case.sector == Sector.MBO:
@@ -233,7 +233,7 @@ def end_leerplicht(*, case: Case, at) -> None:
     for kind in Deadline.Kind.values:
         if kind not in (Deadline.Kind.LEERPLICHT_END, Deadline.Kind.EXEMPTION_END):
             clocks.stop(case, kind, at, reason="einde_leerplicht")
-    CaseEvent.record(case, None, "leerplicht_ended", at=at, on=timezone.localdate(at).isoformat())
+    CaseEvent.record(case, None, CaseEvent.Kind.LEERPLICHT_ENDED, at=at, on=timezone.localdate(at).isoformat())
     notify(kind="leerplicht_ended", case=case, data={})
     review_needed.send(sender=Case, case=case, reason="leerplicht_ended")
 

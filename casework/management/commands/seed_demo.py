@@ -13,9 +13,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from casework.management.demo_history import build_history, history_exists
 from casework.models import Case, Child
 from casework.services import DuplicateSignal, SignalInput, signal_case
 from teams.models import Membership, Region, RegionRole, School, SchoolBoard, Sector, Team, User
+from workflows.worklists import save_worklist
 
 REGIONS = {
     "vo": ("SWV VO Stad Demo", Region.RegionSector.VO),
@@ -151,8 +153,6 @@ class Command(BaseCommand):
 
     def seed_worklists(self, teams) -> None:
         """A few saved work lists, so the demo shows what "mijn werklijsten" are for."""
-        from workflows.worklists import save_worklist
-
         for username, name, scope, filters in [
             ("aoj", "Te laat op mijn school", "team", {"due": "overdue", "team": str(teams["aoj_vo"].pk)}),
             ("aoj", "Deze week", "mine", {"due": "week"}),
@@ -163,8 +163,6 @@ class Command(BaseCommand):
 
     def seed_history(self) -> None:
         """A year of synthetic cases over all paths, made through the services (once)."""
-        from casework.demo_history import build_history, history_exists
-
         if history_exists():
             return
         try:

@@ -10,6 +10,14 @@ import random
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from casework import services
+from casework.models import Child
+from casework.services import DuplicateSignal, SignalInput, signal_case, sweep_due
+from teams.models import Region, School, User
+from workflows.inbox import nodes_named
+from workflows.models import CaseTask
+from workflows.services import TaskConflict, complete_task
+
 GIVEN = ["Noah", "Emma", "Liam", "Julia", "Lucas", "Mila", "Finn", "Tess", "Daan", "Sara", "Sem", "Zoë", "Levi",
          "Nora", "Jesse", "Lotte", "Milan", "Evi", "Thijs", "Saar"]
 FAMILY = ["Demovoorbeeld", "Proefpersoon", "Testgeval", "Fictief", "Verzonnen", "Oefenkind", "Nepnaam"]
@@ -18,20 +26,13 @@ PATHS = ["return", "return", "return", "ect_then_offer", "doorbraak", "arrangeme
 
 
 def history_exists() -> bool:
-    from casework.models import Child
-
     return Child.objects.filter(family_name__startswith="Demo-").exists()
 
 
 def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day=None) -> int:
     """Create `cases` cases signalled over the last `days` days. Returns how many were made."""
-    import time_machine
+    import time_machine  # a development dependency: only the demo travels in time
 
-    from casework.services import DuplicateSignal, SignalInput, signal_case, sweep_due
-    from teams.models import Region, School, User
-    from workflows.inbox import nodes_named
-    from workflows.models import CaseTask
-    from workflows.services import TaskConflict, complete_task
 
     rng = random.Random(seed)  # noqa: S311 (synthetic demo data, reproducible on purpose; not security)
     users = {u.username: u for u in User.objects.filter(username__in=[
@@ -209,8 +210,6 @@ def plan_rule_cases(later, done, users, schools, now) -> None:
     taking part fully in an arrangement, taking part partly, reported sick, running 5a and 15
     exemptions, an exemption whose case was closed, a placement waiting for its start date, an MBO
     student, and a young person who turned 18."""
-    from casework import services
-    from teams.models import User
 
     aoj, leerplicht, ect = users["aoj"], users["leerplicht"], users["ect"]
     mbo_user = User.objects.filter(username="mbo").first()

@@ -1,0 +1,178 @@
+"""The benchmarks that go over the wire: websocket push to many clients and HTTP signal intake
+under concurrent clients (`bench.run` calls them). Project imports sit inside the functions:
+Django is set up by `bench.run.main` only after it has chosen the benchmark database."""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+
+from bench.common import ROOT, demo_users, p95
+
+
+def bench_push(clients: int) -> dict:
+    """p95 from commit to receipt for one notification to each of `clients` connected users, against
+    a raw channel_layer.group_send of the same message to the same clients."""
+    from asgiref.sync import async_to_sync
+    from channels.db import database_sync_to_async
+    from channels.layers import get_channel_layer
+    from channels.routing import URLRouter
+    from channels.testing import WebsocketCommunicator
+    from django.db import transaction
+
+    from casework.models import Case
+    from notifications.delivery import group_for
+    from notifications.routing import websocket_urlpatterns
+    from notifications.services import notify
+    from teams.models import Membership, Team, User
+
+    team = Team.objects.get(kind="ect", region__name="SWV VO Stad Demo")
+    existing = set(User.objects.filter(username__startswith="bench-ws-").values_list("pk", flat=True))
+    if len(existing) < clients:
+        made = User.objects.bulk_create([User(username=f"bench-ws-{n}") for n in range(len(existing), clients)])
+        Membership.objects.bulk_create([Membership(user=user, team=team) for user in made])
+    listeners = list(User.objects.filter(username__startswith="bench-ws-").order_by("pk")[:clients])
+    case = Case.objects.filter(participants__team__kind="aoj").first()
+    from casework.models import CaseParticipant
+
+    CaseParticipant.objects.get_or_create(case=case, team=team, defaults={"reason": "consult"})
+    app = URLRouter(websocket_urlpatterns)
+
+    async def run():
+        communicators = []
+        for user in listeners:
+            communicator = WebsocketCommunicator(app, "/ws/notifications/")
+            communicator.scope["user"] = user
+            connected, _ = await communicator.connect()
+            assert connected
+            await communicator.receive_json_from(timeout=10)  # hello
+            communicators.append(communicator)
+
+        async def receipt_times():
+            async def one(communicator):
+                await communicator.receive_json_from(timeout=60)
+                return time.perf_counter()
+            return await asyncio.gather(*(one(c) for c in communicators))
+
+        def ours():
+            with transaction.atomic():
+                notify(kind="case_closed", case=case)
+            return time.perf_counter()  # on_commit pushed before this returns; measure from commit
+
+        layer = get_channel_layer()
+
+        def raw():
+            started = time.perf_counter()
+            for user in listeners:
+                async_to_sync(layer.group_send)(group_for(user.pk), {
+                    "type": "notification.message", "id": 0, "kind": "raw", "case": case.pk, "task": None,
+                    "unread": 0})
+            return started
+
+        results = {}
+        for name, action in (("raw", raw), ("ours", ours)):
+            waiting = asyncio.ensure_future(receipt_times())
+            if name == "ours":
+                def commit_then_mark():
+                    with transaction.atomic():
+                        rows = notify(kind="case_closed", case=case)
+                        marker = {"t": None}
+                        transaction.on_commit(lambda: marker.__setitem__("t", time.perf_counter()), robust=False)
+                    return rows, marker
+                started = time.perf_counter()
+                await database_sync_to_async(commit_then_mark)()
+            else:
+                started = await database_sync_to_async(action)()
+            received = await waiting
+            results[name] = [t - started for t in received]
+        for communicator in communicators:
+            await communicator.disconnect()
+        return results
+
+    results = async_to_sync(run)()
+    value, base = p95(results["ours"]), p95(results["raw"])
+    return {"name": f"notification push to {clients:,} websocket clients, p95 commit to receipt", "unit": "ms",
+            "value": value * 1000, "baseline": base * 1000, "ratio": value / base, "target": "<= 2x",
+            "ok": value / base <= 2, "baseline_is": "raw channel_layer.group_send to the same clients"}
+
+
+# --- 5. the quarterly monitor at volume ----------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def hammer(url: str, make_request, clients: int, seconds: float) -> tuple[int, int]:
+    import httpx
+
+    ok = errors = 0
+    deadline = time.perf_counter() + seconds
+    async with httpx.AsyncClient(timeout=30) as http:
+        async def worker(w):
+            nonlocal ok, errors
+            n = 0
+            while time.perf_counter() < deadline:
+                n += 1
+                method, kwargs = make_request(w, n)
+                response = await http.request(method, url, **kwargs)
+                if response.status_code in (200, 201):
+                    ok += 1
+                else:
+                    errors += 1
+
+        await asyncio.gather(*(worker(w) for w in range(clients)))
+    return ok, errors
+
+
+def bench_intake(clients: int, seconds: float) -> dict:
+    from rest_framework.authtoken.models import Token
+
+    from teams.models import School
+
+    users = demo_users()
+    token = Token.objects.get_or_create(user=users["aoj"])[0].key
+    school = School.objects.get(brin="99AA")
+    port = free_port()
+    env = {**os.environ, "CASEWORK_BENCH": "1", "CASEWORK_THROTTLE_USER": "1000000/min",
+           "CASEWORK_THROTTLE_ANON": "1000000/min"}
+    server = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                               "casework.asgi:application"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        base = f"http://127.0.0.1:{port}"
+
+        def signal_request(w, n):
+            return "POST", {"json": {
+                "child": {"given_name": "Bench", "family_name": f"Intake{w}-{n}-{time.time_ns()}",
+                          "birth_date": "2012-04-01"},
+                "school": school.pk, "sector": "vo", "registration": "lrv", "category": "onbekend",
+                "absent_since": (date.today() - timedelta(days=40)).isoformat(), "signaller_role": "school"},
+                "headers": {"Authorization": f"Token {token}"}}
+
+        def row_request(w, n):
+            return "POST", {"data": {"text": f"{w}-{n}"}}
+
+        asyncio.run(hammer(f"{base}/bench/write-one-row/", row_request, 4, 1))  # warm up
+        base_ok, base_errors = asyncio.run(hammer(f"{base}/bench/write-one-row/", row_request, clients, seconds))
+        ours_ok, ours_errors = asyncio.run(hammer(f"{base}/api/cases/", signal_request, clients, seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    ours, baseline = ours_ok / seconds, base_ok / seconds
+    return {"name": f"signal intake over HTTP, {clients} concurrent clients", "unit": "req/s",
+            "value": ours, "baseline": baseline, "ratio": ours / baseline if baseline else 0.0,
+            "target": ">= 0.3x", "ok": baseline > 0 and ours / baseline >= 0.3 and ours_errors == 0,
+            "baseline_is": "minimal Django view writing one row, same server",
+            "errors": {"signal": ours_errors, "baseline": base_errors}}

@@ -1,0 +1,235 @@
+"""The monitor's counts on a peildatum, by the pact's rules (see the package docstring), and
+who may see which region's numbers."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case as DbCase
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, TruncDate
+from django.http import Http404
+from django.utils import timezone
+
+from casework.clocks import add_years
+from casework.models import Case, CaseEvent, Deadline, Vrijstelling
+from teams.models import Membership, Region, RegionRole
+
+REGISTRATIONS = ["lrv", "av", "vrij", "ziek", "dreigend"]
+BUCKETS = [("lt_4_weeks", 0, 28), ("4_weeks_3_months", 28, 91), ("3_6_months", 91, 182), ("gt_6_months", 182, None)]
+SECTORS = ["po", "vo", "so", "vso", "mbo"]
+CATEGORIES = list(Case.Category.values)
+GROUNDS = list(Vrijstelling.Grounds.values)
+SETTINGS = list(Case.Setting.values)
+TRAJECT_LEVELS = [Case.Participation.GEDEELTELIJK, Case.Participation.VOLLEDIG]
+THUISZITTER_REGISTRATIONS = ("lrv", "av")
+COMPLIANCE_CLOCKS = [Deadline.Kind.TEAM_ACTION_48H, Deadline.Kind.OFFER_3_MONTHS]
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError("quarter")
+    first = dt.date(year, 3 * quarter - 2, 1)
+    last = (dt.date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1) - dt.timedelta(days=1))
+    return first, last
+
+
+# --- who may see which numbers ---------------------------------------------------------------
+
+
+def monitor_regions(user) -> list[int]:
+    """Regions whose numbers the user may see: as SWV director (or privacy officer), or as a
+    coordinator or chair of a team in the region."""
+    if not user.is_authenticated:
+        return []
+    by_role = RegionRole.objects.filter(user=user).values_list("region_id", flat=True)
+    by_team = Membership.objects.filter(
+        user=user, role__in=Membership.LEAD_ROLES).values_list("team__region_id",
+                                                                                            flat=True)
+    return sorted(set(by_role) | set(by_team))
+
+
+def ensure_monitor_access(user, region_id: int | None = None) -> list[int]:
+    regions = monitor_regions(user)
+    if not regions or (region_id is not None and region_id not in regions):
+        raise Http404
+    return regions
+
+
+# --- the computation ---------------------------------------------------------------------------
+
+
+@dataclass
+class Scope:
+    regions: list[int]
+    sector: str = ""
+    school: int | None = None
+
+    def q(self, prefix: str = "") -> Q:
+        """The scope as a condition on the case (reached through `prefix`, e.g. "case__")."""
+        condition = Q(**{f"{prefix}region_id__in": self.regions})
+        if self.sector:
+            condition &= Q(**{f"{prefix}sector": self.sector})
+        if self.school:
+            condition &= Q(**{f"{prefix}school_id": self.school})
+        return condition
+
+    def cases(self):
+        return Case.objects.filter(self.q())
+
+    def events(self):
+        events = CaseEvent.objects.all()
+        if not set(Region.objects.values_list("pk", flat=True)) <= set(self.regions):
+            events = events.filter(case__region_id__in=self.regions)  # else every case is in scope: no join
+        if self.sector:
+            events = events.filter(case__sector=self.sector)
+        if self.school:
+            events = events.filter(case__school_id=self.school)
+        return events
+
+
+def compulsory_school_age(day: dt.date, prefix: str = "") -> Q:
+    """The child (reached through `prefix`, e.g. "child__") is of compulsory school age on `day`:
+    5 or older and younger than 18; at 16 and 17 only without a startkwalificatie by then."""
+    birth, diploma = f"{prefix}birth_date", f"{prefix}startkwalificatie_on"
+    sixteen = add_years(day, -16)
+    return (Q(**{f"{birth}__lte": add_years(day, -5), f"{birth}__gt": add_years(day, -18)})
+            & (Q(**{f"{birth}__gt": sixteen}) | Q(**{f"{diploma}__isnull": True}) | Q(**{f"{diploma}__gt": day})))
+
+
+def open_on(day: dt.date) -> Q:
+    moment = end_of(day)
+    return Q(signalled_at__lt=moment) & (Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
+
+
+def text(key: str):
+    """The event's `data[key]` as text (compared as a string: ISO dates sort as text)."""
+    return ExpressionWrapper(KT(f"data__{key}"), output_field=CharField())
+
+
+def _dated(kind: str, day: dt.date, field: str):
+    """The `field` of the case's latest `kind` event by (since, at, pk) with since <= day."""
+    return Subquery(
+        CaseEvent.objects.filter(case=OuterRef("pk"), kind=kind)
+        .annotate(since=text("since")).filter(since__lte=day.isoformat())
+        .order_by("-since", "-at", "-pk").values(value=KT(f"data__{field}"))[:1],
+        output_field=CharField())
+
+
+def cases_on(scope: Scope, day: dt.date):
+    """The cases in scope open on `day`, annotated with what they were then: `registration_then`,
+    `level_then`, `setting_then`, the duration `bucket` and `without_offer` (the three-month clock
+    ran out by then, not met and not stopped)."""
+    moment = end_of(day)
+    overdue = Deadline.objects.filter(
+        case=OuterRef("pk"), kind=Deadline.Kind.OFFER_3_MONTHS, due_at__lt=moment,
+    ).filter(Q(met_at__isnull=True) | Q(met_at__gte=moment)).filter(Q(stopped_at__isnull=True)
+                                                                     | Q(stopped_at__gte=moment))
+    return scope.cases().filter(open_on(day)).annotate(
+        registration_then=Coalesce(_dated("registration_changed", day, "to"), F("registration"),
+                                   output_field=CharField()),
+        level_then=Coalesce(_dated("participation_changed", day, "level"), Value(Case.Participation.GEEN),
+                            output_field=CharField()),
+        setting_then=_dated("participation_changed", day, "setting"),
+        bucket=bucket_expression(day),
+        without_offer=Exists(overdue),
+    )
+
+
+def exemptions_on(scope: Scope, day: dt.date):
+    """The exemptions running on `day` for cases in scope (open or closed) of children of
+    compulsory school age then."""
+    return (Vrijstelling.objects.filter(scope.q("case__"), compulsory_school_age(day, "case__child__"),
+                                        granted=True, until__gte=day)
+            .annotate(from_day=Coalesce("starts_on", TruncDate("decided_at")))
+            .filter(from_day__lte=day).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day)))
+
+
+def bucket_expression(day: dt.date):
+    whens = [When(absent_since__gt=day - dt.timedelta(days=low), then=Value(previous))
+             for (previous, _, _), (_, low, _) in zip(BUCKETS, BUCKETS[1:], strict=False)]
+    return DbCase(*whens, default=Value(BUCKETS[-1][0]), output_field=CharField())
+
+
+def counts_on(scope: Scope, day: dt.date) -> dict:
+    """The counts on the peildatum (one grouped query over the open cases, two over the exemptions)."""
+    groups = (cases_on(scope, day).filter(compulsory_school_age(day, "child__"))
+              .values("registration_then", "level_then", "setting_then", "sector", "category", "bucket",
+                      "region_id", "school_id", "without_offer")
+              .annotate(n=Count("pk")).order_by())
+    per_registration = dict.fromkeys(REGISTRATIONS, 0)
+    buckets = dict.fromkeys([name for name, _, _ in BUCKETS], 0)
+    by_sector = {sector: dict.fromkeys(REGISTRATIONS, 0) for sector in SECTORS}
+    by_region: dict[int, int] = {}
+    by_school: dict[int, int] = {}
+    by_category = dict.fromkeys(CATEGORIES, 0)
+    ziek_by_category = dict.fromkeys(CATEGORIES, 0)
+    in_traject = {"total": 0, **{level: dict.fromkeys(SETTINGS, 0) for level in TRAJECT_LEVELS}}
+    without_offer = 0
+    for row in groups:
+        registration, level, n = row["registration_then"], row["level_then"], row["n"]
+        sector = by_sector.setdefault(row["sector"], dict.fromkeys(REGISTRATIONS, 0))
+        fully = level == Case.Participation.VOLLEDIG
+        if registration in THUISZITTER_REGISTRATIONS and not fully:
+            per_registration[registration] += n
+            sector[registration] += n
+            buckets[row["bucket"]] += n
+            by_region[row["region_id"]] = by_region.get(row["region_id"], 0) + n
+            if row["school_id"]:
+                by_school[row["school_id"]] = by_school.get(row["school_id"], 0) + n
+            by_category[row["category"]] = by_category.get(row["category"], 0) + n
+            without_offer += n if row["without_offer"] else 0
+        elif registration == "dreigend" and not fully:
+            per_registration[registration] += n
+            sector[registration] += n
+        elif registration == "ziek":
+            per_registration[registration] += n
+            sector[registration] += n
+            ziek_by_category[row["category"]] = ziek_by_category.get(row["category"], 0) + n
+        if registration in ("lrv", "av", "dreigend", "ziek") and level in TRAJECT_LEVELS:
+            in_traject["total"] += n
+            if row["setting_then"] in in_traject[level]:
+                in_traject[level][row["setting_then"]] += n
+    exemptions = exemptions_on(scope, day)
+    for sector, n in exemptions.values_list("case__sector").annotate(n=Count("case", distinct=True)).order_by():
+        by_sector.setdefault(sector, dict.fromkeys(REGISTRATIONS, 0))["vrij"] = n
+        per_registration["vrij"] += n
+    vrij_by_ground = dict.fromkeys(GROUNDS, 0)
+    vrij_by_ground.update(exemptions.values_list("grounds").annotate(n=Count("case", distinct=True)).order_by())
+    return {
+        "peildatum": day.isoformat(),
+        "thuiszitters": per_registration["lrv"] + per_registration["av"],
+        "lrv": per_registration["lrv"], "av": per_registration["av"], "vrij": per_registration["vrij"],
+        "ziek": per_registration["ziek"], "dreigend": per_registration["dreigend"],
+        "open_cases": scope.cases().filter(open_on(day)).count(),
+        "durations": buckets,
+        "by_sector": by_sector,
+        "thuiszitters_by_region": {str(k): v for k, v in sorted(by_region.items())},
+        "thuiszitters_by_school": {str(k): v for k, v in sorted(by_school.items())},
+        "thuiszitters_by_category": by_category,
+        "ziek_by_category": ziek_by_category,
+        "vrij_by_ground": vrij_by_ground,
+        "in_traject": in_traject,
+        "without_offer_over_3_months": without_offer,
+    }
+
+
