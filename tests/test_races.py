@@ -67,11 +67,12 @@ KILLED_WORKER = textwrap.dedent("""
     import os, sys, time
     import django
     django.setup()
-    from casework import services
+    from django.db import transaction
+    from workflows.flows import CaseFlow
     from workflows.services import complete_task
     from teams.models import User
 
-    original = services.record_team_review.__wrapped__
+    original = CaseFlow.team_review.service.__wrapped__  # the node holds its step's service
 
     def stalled(**kwargs):
         plan = original(**kwargs)              # the writes are done, the transaction is still open
@@ -79,7 +80,7 @@ KILLED_WORKER = textwrap.dedent("""
         time.sleep(120)                        # killed here
         return plan
 
-    services.record_team_review = services.transaction.atomic(stalled)
+    CaseFlow.team_review.service = transaction.atomic(stalled)
     complete_task(user=User.objects.get(username="aoj"), task_id=int(sys.argv[1]),
                   data={"plan": "Halverwege gestopt", "routes": ["jim"]})
 """)
