@@ -279,3 +279,21 @@ def test_retention_removes_notes_documents_and_distribution_reasons(api, case, u
     assert not any(p.is_file() for p in _documents_in_tmp.rglob("*"))
     assigned = CaseEvent.objects.get(case=case, kind="task_assigned")
     assert "reason" not in assigned.data and assigned.data["task_id"] == task.pk
+
+
+def test_retention_removes_the_reasons_typed_with_registration_and_taking_part(api, case, u):
+    """The free text of the dated facts goes at pseudonymisation; the facts themselves stay for the counts."""
+    since = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    assert api(u["aoj"]).post(f"/api/cases/{case.pk}/registration/", {
+        "registration": "ziek", "since": since, "reason": "Moeder belde: ziek na ruzie thuis"},
+        format="json").status_code == 200
+    assert api(u["aoj"]).post(f"/api/cases/{case.pk}/participation/", {
+        "level": "gedeeltelijk", "since": since, "setting": "eigen_school", "note": "Twee ochtenden met de vader"},
+        format="json").status_code == 200
+    close(api, u, case)
+    closed_at = Case.objects.get(pk=case.pk).closed_at
+    assert [d.action for d in apply_retention(closed_at + dt.timedelta(days=2 * 365 + 1))] == ["pseudonymised"]
+    changed = CaseEvent.objects.get(case=case, kind="registration_changed", data__to="ziek")
+    assert "reason" not in changed.data and (changed.data["from"], changed.data["since"]) == ("lrv", since)
+    taking_part = CaseEvent.objects.get(case=case, kind="participation_changed")
+    assert "note" not in taking_part.data and taking_part.data["level"] == "gedeeltelijk"

@@ -3,7 +3,8 @@ periods that depend on the outcome (settings; defaults and legal grounds in the 
 
 - pseudonymise: the child's names replaced by a case-free pseudonym, the birth date cut to the
   year, the pupil number and every free text (summary, plans, advice, motivations, notes of
-  evaluations, notes, the reasons given when tasks were distributed) removed, the documents
+  evaluations, notes, the reasons and notes typed with a task distribution, a registration or
+  participation change, a review, a failed start or an ended exemption) removed, the documents
   deleted (rows and files), the mentor's contact details removed;
 - delete: the mentor records removed as well; what remains is the statistical skeleton of the
   case (region, school, sector, registration, dates, statuses and the ids-only CaseEvent
@@ -32,6 +33,7 @@ from casework.models import (
     EctAdvice,
     Mentor,
     Note,
+    Offer,
     PlacementDecision,
     Plan,
     RetentionLogEntry,
@@ -128,9 +130,13 @@ def _strip_free_text(case: Case) -> None:
     ArrangementEvaluation.objects.filter(arrangement__case=case).update(notes="")
     Note.objects.filter(case=case).update(text="")
     delete_documents_of(case)
-    for event in CaseEvent.objects.filter(case=case, kind__in=CaseEvent.DISTRIBUTION_KINDS, data__has_key="reason"):
-        event.data.pop("reason")  # the coordinator's free-text reason
-        CaseEvent.objects.filter(pk=event.pk).update(data=event.data)
+    Offer.objects.filter(case=case).update(reason="")
+    Vrijstelling.objects.filter(case=case).update(end_reason="")
+    for event in CaseEvent.objects.filter(case=case, kind__in=CaseEvent.REASON_KINDS):
+        free_text = {key for key in ("reason", "note") if event.data.get(key)}
+        if free_text:  # the reasons and notes people typed (task distribution, registration, reviews)
+            CaseEvent.objects.filter(pk=event.pk).update(
+                data={key: value for key, value in event.data.items() if key not in free_text})
 
 
 def _pseudonymise_child(child: Child) -> None:
