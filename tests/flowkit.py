@@ -6,7 +6,7 @@ from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from casework.models import Case
-from teams.models import School, SchoolBoard, User
+from teams.models import School, SchoolBoard, Team, User
 from tests.factories import signal_payload
 from workflows.inbox import nodes_named
 from workflows.models import CaseTask
@@ -58,3 +58,9 @@ def in_days(days: int) -> str:
 def board_and_school(demo, key: str = "vo_2") -> tuple[int, int]:
     school = School.objects.get(pk=demo["schools"][key])
     return SchoolBoard.objects.get(pk=school.board_id).pk, school.pk
+
+
+def mbo_institution(demo) -> tuple[School, Team, User]:
+    """The demo's MBO institution, its own team (kind mbo) and that team's coordinator (`mbo`)."""
+    school = School.objects.get(pk=demo["schools"]["mbo"])
+    return school, Team.objects.get(school=school, kind=Team.Kind.MBO), User.objects.get(username=demo["users"]["mbo"])

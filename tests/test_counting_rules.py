@@ -41,9 +41,9 @@ from django.utils import timezone
 
 from casework.models import Case, CaseEvent, Deadline
 from casework.services import sweep_due
-from teams.models import Membership, School, Team
-from tests.factories import MembershipFactory, SchoolFactory, UserFactory, signal_payload
-from tests.flowkit import board_and_school, complete, open_nodes, signal
+from teams.models import School
+from tests.factories import signal_payload
+from tests.flowkit import board_and_school, complete, mbo_institution, open_nodes, signal
 
 pytestmark = pytest.mark.django_db
 
@@ -81,24 +81,11 @@ def grant(api, u, case, until):
         "granted": True, "until": until, "motivation": "Toegekend."})
 
 
-def mbo_institution(vo_region):
-    """The demo's MBO institution and a coordinator of its team, or one made here in the VO region."""
-    school = School.objects.filter(sector="mbo").order_by("pk").first()
-    if school is None:
-        school = SchoolFactory(name="ROC Cohort", sector="mbo", region=vo_region)
-    team = Team.objects.get(school=school, kind="mbo")
-    membership = Membership.objects.filter(team=team, role__in=Membership.LEAD_ROLES).order_by("pk").first()
-    if membership is None:
-        membership = MembershipFactory(user=UserFactory(username="mbo_coordinator"), team=team,
-                                       role=Membership.Role.COORDINATOR)
-    return school, membership.user
-
-
 @pytest.fixture
 def cohort(api, demo, u):
     vo, vo_2, po = demo["schools"]["vo"], demo["schools"]["vo_2"], demo["schools"]["po"]
     vo_region = School.objects.get(pk=vo).region
-    mbo, mbo_user = mbo_institution(vo_region)
+    mbo, _mbo_team, mbo_user = mbo_institution(demo)
     aoj, outsider, leerplicht = u["aoj"], u["outsider"], u["leerplicht"]  # outsider: coordinator at vo_2
     c = {}
 

@@ -23,9 +23,17 @@ from casework.models import (
     Vrijstelling,
 )
 from casework.services import sweep_due
-from teams.models import Membership, Region, School, Team
-from tests.factories import MembershipFactory, SchoolFactory, UserFactory, signal_payload
-from tests.flowkit import OPEN, board_and_school, complete, open_nodes, open_task, signal
+from teams.models import Region, School
+from tests.factories import signal_payload
+from tests.flowkit import (
+    OPEN,
+    board_and_school,
+    complete,
+    mbo_institution,
+    open_nodes,
+    open_task,
+    signal,
+)
 from workflows.models import CaseTask
 
 pytestmark = pytest.mark.django_db
@@ -66,18 +74,10 @@ def vo_region(vo) -> Region:
 
 
 @pytest.fixture
-def mbo(demo, vo_region):
-    """An MBO institution with its own team (team kind mbo) and a coordinator of that team:
-    the demo's own when seed_demo has one, else made here in the VO region."""
-    school = School.objects.filter(sector="mbo").order_by("pk").first()
-    if school is None:
-        school = SchoolFactory(name="ROC Testregio", sector="mbo", region=vo_region)
-    team = Team.objects.get(school=school, kind="mbo")
-    membership = Membership.objects.filter(team=team, role__in=Membership.LEAD_ROLES).order_by("pk").first()
-    if membership is None:
-        membership = MembershipFactory(user=UserFactory(username="mbo_coordinator"), team=team,
-                                       role=Membership.Role.COORDINATOR)
-    return {"school": school, "team": team, "user": membership.user}
+def mbo(demo):
+    """The demo's MBO institution with its own team (team kind mbo) and that team's coordinator."""
+    school, team, user = mbo_institution(demo)
+    return {"school": school, "team": team, "user": user}
 
 
 def rows() -> tuple[int, ...]:

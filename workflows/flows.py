@@ -117,6 +117,17 @@ def advice_needed(activation) -> bool:
     return request is not None and request.grounds == Vrijstelling.Grounds.ART_5A
 
 
+def start_confirmation_view() -> CaseView:
+    """The case team confirms whether the child started in the offered place (an arrangement's in
+    the case flow, a placement decision's in the escalation): one node per flow, the same step."""
+    return CaseView(
+        form_class=forms.StartConfirmationForm, service=services.confirm_start, arguments=offered_by_this_flow,
+        title=_("Confirm the start in the offered place"),
+        description=_("Did the child start in the offered place? The three-month promise is kept on the day the "
+                      "child starts."),
+    )
+
+
 def mpl_settled(activation) -> bool:
     """The MPL commission placed the pupil (else: no agreement, the SWV director decides)."""
     decision = PlacementDecision.objects.filter(case_id=activation.process.case_id,
@@ -228,12 +239,7 @@ class CaseFlow(ForACase, Flow):
     # team confirms the start; an arrangement that did not start goes back to the team's review.
     arrangement_start_due = flow.If(start_date_reached).Then(this.start_confirmation).Else(this.await_start)
     await_start = flow.Handle().Next(this.start_confirmation)
-    start_confirmation = CaseView(
-        form_class=forms.StartConfirmationForm, service=services.confirm_start, arguments=offered_by_this_flow,
-        title=_("Confirm the start in the offered place"),
-        description=_("Did the child start in the offered place? The three-month promise is kept on the day the "
-                      "child starts."),
-    ).Next(this.arrangement_started)
+    start_confirmation = start_confirmation_view().Next(this.arrangement_started)
     arrangement_started = flow.If(offer_started).Then(this.arrangement_evaluation).Else(this.join_routes)
     arrangement_evaluation = CaseView(
         form_class=forms.ArrangementEvaluationForm, service=services.evaluate_arrangement,
@@ -293,12 +299,7 @@ class EscalationFlow(ForACase, Flow):
     # The place is there only when the child starts: wait for the start date, then the team confirms.
     start_due = flow.If(start_date_reached).Then(this.start_confirmation).Else(this.await_start)
     await_start = flow.Handle().Next(this.start_confirmation)
-    start_confirmation = CaseView(
-        form_class=forms.StartConfirmationForm, service=services.confirm_start, arguments=offered_by_this_flow,
-        title=_("Confirm the start in the offered place"),
-        description=_("Did the child start in the offered place? The three-month promise is kept on the day the "
-                      "child starts."),
-    ).Next(this.finish)
+    start_confirmation = start_confirmation_view().Next(this.finish)
 
     finish = flow.Function(this.release_waiting_route).Next(this.end)
     end = flow.End()
