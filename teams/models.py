@@ -14,6 +14,25 @@ from django.utils.translation import gettext_lazy as _
 class User(AbstractUser):
     """A professional (or, later, a JIM mentor) who signs in to casework."""
 
+    class InboxLanding(models.TextChoices):
+        FOCUS = "focus", _("My tasks and what is urgent in my teams")
+        MINE = "mine", _("My tasks")
+        QUEUE = "queue", _("Team tasks")
+        TEAM = "team", _("Team overview")
+
+    class AfterComplete(models.TextChoices):
+        NEXT = "next", _("the next task in the same list")
+        CASE = "case", _("the case")
+
+    # Personal preferences, remembered across devices: the interface language chosen with the
+    # language switch ("" = the default, Dutch), the inbox view to land on, and where to go after
+    # completing a task.
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
+    inbox_landing = models.CharField(_("inbox landing view"), max_length=10, choices=InboxLanding.choices,
+                                     default=InboxLanding.FOCUS)
+    after_complete = models.CharField(_("after completing a task, go to"), max_length=10,
+                                      choices=AfterComplete.choices, default=AfterComplete.NEXT)
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("user")
