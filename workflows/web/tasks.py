@@ -16,6 +16,7 @@ from casework import selectors
 from casework.web.paging import query_without_page
 from teams.models import School, Team, User
 from workflows import inbox, queues, worklists
+from workflows.context import decision_context, recorded_events
 from workflows.forms import FollowUpForm
 from workflows.services import (
     TaskConflict,
@@ -160,6 +161,8 @@ def _task_page(request, task, form, status=200):
         "task": task,
         "case": case,
         "form": form,
+        "decision": decision_context(task),
+        "recorded": recorded_events(task),
         "follow_up_form": FollowUpForm(initial={"follow_up_on": task.follow_up_on}),
         "can_complete": is_open and task.owner_id in (None, request.user.pk) and may_take,
         "can_claim": task.status == STATUS.NEW and may_take,
