@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from casework.web import casefile, cases, monitor, participation, privacy, registration
+from casework.web import casefile, cases, language, monitor, participation, privacy, registration
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox-default", permanent=False)),
@@ -41,4 +41,6 @@ urlpatterns = [
     path("privacy/subject-access/<int:child_id>/", privacy.subject_access, name="privacy-subject-access"),
     path("privacy/breaches/", privacy.breaches, name="privacy-breaches"),
     path("privacy/breaches/<int:breach_id>/", privacy.breach_detail, name="privacy-breach"),
+    # before Django's i18n urls (casework.urls): the switch also remembers a signed-in user's choice
+    path("i18n/setlang/", language.set_language, name="set_language"),
 ]
