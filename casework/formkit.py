@@ -1,8 +1,10 @@
 """Form pieces that the case pages (casework.web) and the task forms (workflows.forms) share: a
-date input and the mixin that puts a service's field errors back on the form's fields. Below
-both, so that the task forms need not import a page module."""
+date input, the mixin that puts a service's field errors back on the form's fields, and the rule
+for a period (monitor, access log). Below both, so that the task forms need not import a page module."""
 
 from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 class DateInput(forms.DateInput):
@@ -19,3 +21,32 @@ class ServiceErrorsMixin:
                                 else {None: error.messages}).items():
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)
+
+
+def period_errors(since, until, *, today=None, since_field: str = "since", until_field: str = "until") -> dict:
+    """A period that makes sense: no date in the future, and "from" not after "until"
+    (field -> messages; empty when fine). Shared by the monitor and the access log, pages and API."""
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    for name, value in ((since_field, since), (until_field, until)):
+        if value is not None and value > today:
+            errors.setdefault(name, []).append(_("Choose a date that is not in the future."))
+    if since is not None and until is not None and since > until and not errors:
+        errors.setdefault(since_field, []).append(_("The start of the period must not be after its end."))
+    return errors
+
+
+class PeriodFormMixin:
+    """A filter form with a period (`period_fields`: the from and until fields)."""
+
+    period_fields: tuple[str, str] = ("since", "until")
+
+    def clean(self):
+        cleaned = super().clean()
+        since_field, until_field = self.period_fields
+        errors = period_errors(cleaned.get(since_field), cleaned.get(until_field), since_field=since_field,
+                               until_field=until_field)
+        for name, messages in errors.items():
+            for message in messages:
+                self.add_error(name, message)
+        return cleaned

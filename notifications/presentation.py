@@ -3,13 +3,13 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from casework.models import Deadline
+from casework.models import Deadline, EctAdvice
 
 TITLES = {
     "task_available": lambda n: (_("New task: %(task)s (case %(case)s)") if n.case_id
                                  else _("New signal from a parent or young person to verify: %(task)s")),
     "ect_advice_reviewed": lambda n: (_("ECT advice approved (case %(case)s)") if n.data.get("approved")
-                                      else _("ECT advice rejected (case %(case)s)")),
+                                      else _("ECT advice rejected (case %(case)s): %(reason)s")),
     "vrijstelling_advised": lambda n: _("Exemption advice given (case %(case)s)"),
     "placement_decided": lambda n: _("Placement decided (case %(case)s)"),
     "registration_changed": lambda n: _("Registration changed (case %(case)s)"),
@@ -31,13 +31,22 @@ TITLES = {
 }
 
 
+def rejection_reason(notification) -> str:
+    """The reason a rejected advice came back with (read from the advice: removed there at
+    retention, so never kept in the notice itself)."""
+    if notification.kind != "ect_advice_reviewed" or notification.data.get("approved"):
+        return ""
+    reason = EctAdvice.objects.filter(pk=notification.data.get("advice_id")).values_list("reason", flat=True).first()
+    return reason or ""
+
+
 def describe(notification) -> tuple[str, str]:
     """(title, url) of a notification."""
     task_title = str(notification.task.flow_task.task_title) if notification.task_id and notification.task else ""
     clock = notification.data.get("deadline_kind")
     values = {"case": notification.case_id, "task": task_title,
               "clock": str(Deadline.Kind(clock).label) if clock in Deadline.Kind.values else "",
-              "when": notification.data.get("starts", "")}
+              "when": notification.data.get("starts", ""), "reason": rejection_reason(notification)}
     title = TITLES.get(notification.kind, lambda n: notification.kind)(notification) % values
     if "meeting_id" in notification.data:
         url = reverse("meeting", args=[notification.data["meeting_id"]])

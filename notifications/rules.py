@@ -70,6 +70,8 @@ def most_urgent_task(case):
 def audience(kind: str, *, case, task=None, data=None) -> QuerySet[User]:
     data = data or {}
     if kind == "task_available":
+        if task.owner_id:  # claimed at creation (a rejected advice back to its drafter): only them
+            return User.objects.filter(pk=task.owner_id)
         users = (region_role_holders(case, task.region_role) if task.region_role
                  else team_members(task.team, task.required_role))
         if task.excluded_user_id:

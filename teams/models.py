@@ -53,6 +53,18 @@ class Sector(models.TextChoices):
 # Sectors whose schools work their cases in a kindteam; all others in an AOJ-team.
 KINDTEAM_SECTORS = frozenset({Sector.PO, Sector.SO})
 
+# The schools a pupil of a sector can be placed at: primary or special primary for a PO/SO pupil,
+# secondary or special secondary for a VO/VSO pupil, an MBO institution for an MBO student.
+FITTING_SECTORS = {
+    Sector.PO: (Sector.PO, Sector.SO), Sector.SO: (Sector.PO, Sector.SO),
+    Sector.VO: (Sector.VO, Sector.VSO), Sector.VSO: (Sector.VO, Sector.VSO),
+    Sector.MBO: (Sector.MBO,),
+}
+
+
+def fitting_sectors(sector: str) -> tuple[str, ...]:
+    return FITTING_SECTORS.get(sector, tuple(Sector.values))
+
 
 class Region(models.Model):
     """A samenwerkingsverband (SWV): responsible for suitable education in its region."""

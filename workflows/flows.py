@@ -81,6 +81,38 @@ def drafter_of_pending_advice(case: Case):
     return advice.drafted_by if advice else None
 
 
+def drafter_of_rejected_advice(activation):
+    """A rejected advice goes back to the consultant who drafted it (the queue when they may no
+    longer take it: `CaseView.prepare_task` checks)."""
+    advice = services.rejected_ect_advice(activation.process.case)
+    return advice.drafted_by if advice is not None and advice.drafted_by.is_active else None
+
+
+def redraft_or_team_question(task) -> dict:
+    """The draft form starts from the rejected advice, or else from the team's question."""
+    advice = services.rejected_ect_advice(task.case)
+    if advice is not None:
+        return {"question": advice.question, "advice": advice.advice}
+    return {"question": services.team_question(task.case)}
+
+
+def ect_draft_view() -> CaseView:
+    """The ECT consultant drafts the advice (the team's route and a clock-started consult)."""
+    return CaseView(
+        form_class=forms.EctDraftForm, service=services.draft_ect_advice, title=_("ECT: draft advice"),
+        description=_("Write the ECT's advice after the case meeting."), initial=redraft_or_team_question,
+    ).Assign(drafter_of_rejected_advice)
+
+
+def ect_approve_view() -> CaseView:
+    """A second consultant approves the advice (four eyes)."""
+    return CaseView(
+        form_class=forms.EctApproveForm, service=services.review_ect_advice, title=_("ECT: approve advice"),
+        description=_("A second consultant approves the advice before it goes to the team."),
+        exclude=drafter_of_pending_advice,
+    )
+
+
 # --- conditions the gateways read from the case's records ------------------------------------
 
 
@@ -190,15 +222,8 @@ class CaseFlow(ForACase, Flow):
     )
 
     # ECT consult, four eyes
-    ect_draft = CaseView(
-        form_class=forms.EctDraftForm, service=services.draft_ect_advice, title=_("ECT: draft advice"),
-        description=_("Write the ECT's advice after the case meeting."),
-    ).Next(this.ect_approve)
-    ect_approve = CaseView(
-        form_class=forms.EctApproveForm, service=services.review_ect_advice, title=_("ECT: approve advice"),
-        description=_("A second consultant approves the advice before it goes to the team."),
-        exclude=drafter_of_pending_advice,
-    ).Next(this.ect_approved)
+    ect_draft = ect_draft_view().Next(this.ect_approve)
+    ect_approve = ect_approve_view().Next(this.ect_approved)
     ect_approved = flow.If(latest_advice_approved).Then(this.join_routes).Else(this.ect_draft)
 
     # Vrijstelling 5a
@@ -355,15 +380,8 @@ class ConsultFlow(ForACase, Flow):
     process_description = _("The ECT advises on a pupil reported sick for three months.")
 
     start = flow.StartHandle(this.start_case).Next(this.ect_draft)
-    ect_draft = CaseView(
-        form_class=forms.EctDraftForm, service=services.draft_ect_advice, title=_("ECT: draft advice"),
-        description=_("Write the ECT's advice after the case meeting."),
-    ).Next(this.ect_approve)
-    ect_approve = CaseView(
-        form_class=forms.EctApproveForm, service=services.review_ect_advice, title=_("ECT: approve advice"),
-        description=_("A second consultant approves the advice before it goes to the team."),
-        exclude=drafter_of_pending_advice,
-    ).Next(this.ect_approved)
+    ect_draft = ect_draft_view().Next(this.ect_approve)
+    ect_approve = ect_approve_view().Next(this.ect_approved)
     ect_approved = flow.If(latest_advice_approved).Then(this.end).Else(this.ect_draft)
     end = flow.End()
 

@@ -17,13 +17,21 @@ from casework.models import (
     Route,
     Vrijstelling,
 )
-from teams.models import School, SchoolBoard, User
+from casework.services import start_date_window
+from teams.models import School, SchoolBoard, User, fitting_sectors
 
 YES_NO = [(True, _("Yes")), (False, _("No"))]
 
 
 class TaskForm(ServiceErrorsMixin, forms.Form):
-    pass
+    """A task's form; `case` (the task's case) lets a form offer only what fits the case."""
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        if case is not None and "start_date" in self.fields:  # the date picker offers the days that make sense
+            earliest, latest = start_date_window(case)
+            self.fields["start_date"].widget.attrs.update({"min": earliest.isoformat(), "max": latest.isoformat()})
 
 
 def yes_no(label, **kwargs):
@@ -49,13 +57,23 @@ class TeamReviewForm(TaskForm):
                                        widget=forms.CheckboxSelectMultiple,
                                        help_text=_("The chosen routes run at the same time; the case comes back "
                                                    "to the team when all are done."))
+    ect_question = forms.CharField(label=_("Question to the ECT"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 3}),
+                                   help_text=_("With the ECT consult: what the team asks the ECT. The consultant sees it "
+                                                           "with the plan."))
+    pupil_preference = forms.CharField(label=_("The pupil's preference"), required=False,
+                                       widget=forms.Textarea(attrs={"rows": 2}),
+                                       help_text=_("With a doorbraak: the school or place the pupil and parents "
+                                                   "prefer, for the commission."))
     outcome = forms.ChoiceField(label=_("Close the case with outcome"), required=False,
                                 choices=[("", "—"), *Case.Outcome.choices],
                                 help_text=_("Only without routes: closes the case."))
 
 
 class EctDraftForm(TaskForm):
-    question = forms.CharField(label=_("Question to the ECT"), widget=forms.Textarea(attrs={"rows": 3}))
+    question = forms.CharField(label=_("Question to the ECT"), required=False,
+                               widget=forms.Textarea(attrs={"rows": 3}),
+                               help_text=_("The team's question; word it yourself only when there is none."))
     advice = forms.CharField(label=_("Advice"), widget=forms.Textarea(attrs={"rows": 6}))
 
 
@@ -90,9 +108,27 @@ class VrijstellingDecisionForm(RequiredYesNoMixin, TaskForm):
 
 
 class PlacementFields(forms.Form):
+    """A board and one of its schools. For a case, only schools that fit the pupil's sector are
+    offered, grouped by board (the service refuses a school of another board or sector)."""
+
     school_board = forms.ModelChoiceField(label=_("School board with the duty of care"),
-                                          queryset=SchoolBoard.objects.all())
-    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.all(), required=False)
+                                          queryset=SchoolBoard.objects.order_by("name"))
+    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.all(), required=False,
+                                    help_text=_("Only schools that fit the pupil, grouped by school board."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        case = getattr(self, "case", None)
+        if case is None:
+            return
+        schools = School.objects.filter(sector__in=fitting_sectors(case.sector)).select_related("board").order_by(
+            "board__name", "name")
+        self.fields["school"].queryset = schools
+        groups: dict = {}
+        for school in schools:
+            groups.setdefault(school.board, []).append((school.pk, school.name))
+        self.fields["school"].choices = [("", "—"), *((board.name, options) for board, options in groups.items())]
+        self.fields["school"].widget.attrs.update({"data-grouped-by": self["school_board"].auto_id})
 
 
 class DoorbraakDecisionForm(PlacementFields, TaskForm):

@@ -3,6 +3,7 @@
 from django.shortcuts import redirect
 from django.utils import timezone
 from viewflow.workflow import flow
+from viewflow.workflow.status import STATUS
 
 from casework.clocks import task_due_at
 from casework.responsibility import responsible
@@ -24,16 +25,24 @@ class CaseView(flow.View):
     form (`form_class`) is the same for the web page and the API. Completing it calls
     `service(case=task.case, actor=actor, **form.cleaned_data)`; where the form's fields and the
     service's keywords differ, `arguments(task, data)` gives the keywords instead of the
-    cleaned data. `exclude(case)` names a user who may not take the task (four eyes).
+    cleaned data. `exclude(case)` names a user who may not take the task (four eyes);
+    `initial(task)` pre-fills the form on the page (e.g. a rejected advice for its redraft).
+    viewflow's `.Assign(owner)` may claim a new task for someone; it stays claimed only when the
+    queue rules let that person take it, else it goes to the team's queue.
     """
 
-    def __init__(self, *, form_class, service, title, description="", arguments=None, exclude=None):
+    def __init__(self, *, form_class, service, title, description="", arguments=None, exclude=None, initial=None):
         super().__init__(task_page)
         self.form_class = form_class
         self.service = service
         self.arguments = arguments
         self.exclude = exclude
+        self.initial = initial
         self.Annotation(title=title, description=description)
+
+    def initial_values(self, task) -> dict:
+        """What the task's form shows before the user types (empty unless the node pre-fills)."""
+        return self.initial(task) if self.initial is not None and task.case_id else {}
 
     def service_arguments(self, task, data) -> dict:
         """The keywords of the step's service, besides the actor."""
@@ -52,6 +61,11 @@ class CaseView(flow.View):
         task.due_at = task_due_at(task.case, self.name, timezone.now())
         if self.exclude is not None:
             task.excluded_user = self.exclude(task.case)
+        if task.owner_id is not None:  # claimed at creation (`.Assign`): only for someone who may take it
+            if may_take(task.owner, task):
+                task.assigned = timezone.now()
+            else:
+                task.owner, task.status = None, STATUS.NEW
 
     # viewflow consults these two; both defer to the queue rules.
     def can_assign(self, user, task):

@@ -28,9 +28,16 @@ def eligible_filter(user) -> Q:
 
 
 def may_take(user, task: CaseTask) -> bool:
+    """`eligible_filter` for one task (also one not saved yet: a task claimed as it is created)."""
     if not user.is_authenticated or task.excluded_user_id == user.pk:
         return False
-    return CaseTask.objects.filter(pk=task.pk).filter(eligible_filter(user)).exists()
+    if task.region_role:
+        region_id = task.case.region_id if task.case_id else None
+        return RegionRole.objects.filter(user=user, role=task.region_role, region_id=region_id).exists()
+    memberships = Membership.objects.filter(user=user, team_id=task.team_id)
+    if task.required_role:
+        memberships = memberships.filter(role=task.required_role)
+    return task.team_id is not None and memberships.exists()
 
 
 def visible_tasks(user) -> QuerySet[CaseTask]:

@@ -19,7 +19,8 @@ from viewflow.workflow.status import STATUS
 
 from casework import services
 from casework.access import MAX_ID, is_id, log_case_read, log_signal_read, parse_id
-from casework.models import AccessLog
+from casework.clocks import add_years
+from casework.models import AccessLog, CaseEvent
 from notifications.services import acting_as, notify
 from teams.models import Membership, User
 from workflows.models import OPEN_STATUSES, CaseTask
@@ -110,7 +111,10 @@ def unclaim_task(*, user, task_id) -> CaseTask:
 
 
 def task_form(task: CaseTask, data=None):
-    return task.flow_task.form_class(data=data)
+    """The node's form: bound to `data`, or pre-filled by the node for the page."""
+    if data is not None:
+        return task.flow_task.form_class(data=data, case=task.case)
+    return task.flow_task.form_class(initial=task.flow_task.initial_values(task), case=task.case)
 
 
 def complete_task(*, user, task_id, data) -> CaseTask:
@@ -129,7 +133,11 @@ def complete_task(*, user, task_id, data) -> CaseTask:
             task.assigned = timezone.now()
             activation.assign(user)
         activation.start(None)
+        last_event = CaseEvent.objects.filter(case_id=task.case_id).order_by("-pk").values_list("pk", flat=True).first()
         task.flow_task.perform(task, user, form.cleaned_data)
+        # What this task recorded, for its page once done (event ids only: the events carry the text).
+        task.data = {**task.data, "recorded_events": list(CaseEvent.objects.filter(
+            case_id=task.case_id, actor=user, pk__gt=last_event or 0).values_list("pk", flat=True))}
         activation.execute()
         return task
 
@@ -146,13 +154,17 @@ def is_coordinator_of(user, task: CaseTask) -> bool:
 
 
 def set_follow_up(*, user, task_id, follow_up_on) -> CaseTask:
-    """Snooze an open task until `follow_up_on` (a date after today), or wake it (None).
+    """Snooze an open task until `follow_up_on` (a date after today, at most a year ahead), or
+    wake it (None).
 
     Allowed for its assignee, for anyone who may take it while it is in the queue, and for a
     coordinator of its team."""
     task = task_for_user(user, task_id)
-    if follow_up_on is not None and follow_up_on <= timezone.localdate():
+    today = timezone.localdate()
+    if follow_up_on is not None and follow_up_on <= today:
         raise ValidationError({"follow_up_on": [_("Choose a date after today.")]})
+    if follow_up_on is not None and follow_up_on > add_years(today, 1):
+        raise ValidationError({"follow_up_on": [_("Choose a date at most a year ahead.")]})
 
     def snooze(task):
         if task.status not in OPEN_STATUSES:

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from casework import monitor
 from casework.access import is_id
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
+from casework.formkit import period_errors
 from teams.models import Sector
 
 COMMON = [OpenApiParameter("region", int, description="One of your regions; all of them when empty."),
@@ -67,7 +68,11 @@ class MonitorView(APIView):
         scope = scope_from(request)
         peildatum = parse_date(request.query_params.get("peildatum"), "peildatum")
         since = request.query_params.get("since")
-        return Response(monitor.report(scope, peildatum, parse_date(since, "since") if since else None))
+        since = parse_date(since, "since") if since else None
+        errors = period_errors(since, peildatum, until_field="peildatum")
+        if errors:
+            raise ValidationError(errors)
+        return Response(monitor.report(scope, peildatum, since))
 
 
 class QuarterRowSerializer(serializers.Serializer):

@@ -108,7 +108,7 @@ class CaseEvent(models.Model):
     # Events that carry a free-text reason or note (shown in the timeline, removed at retention).
     DISTRIBUTION_KINDS = (Kind.TASK_ASSIGNED, Kind.TASK_RELEASED)
     REASON_KINDS = (*DISTRIBUTION_KINDS, Kind.REGISTRATION_CHANGED, Kind.PARTICIPATION_CHANGED, Kind.OFFER_FAILED,
-                    Kind.EXEMPTION_ENDED, Kind.CASE_REVIEWED)
+                    Kind.EXEMPTION_ENDED, Kind.CASE_REVIEWED, Kind.ECT_ADVICE_REJECTED)
 
     @property
     def detail(self) -> str:

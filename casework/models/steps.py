@@ -31,6 +31,8 @@ class Plan(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plans", verbose_name=_("case"))
     text = models.TextField(_("plan of action"))
     routes = models.JSONField(_("routes"), default=list, blank=True)
+    ect_question = models.TextField(_("question to the ECT"), blank=True)
+    pupil_preference = models.TextField(_("the pupil's preference"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Case.Outcome.choices, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)

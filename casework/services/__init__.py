@@ -36,6 +36,7 @@ from casework.services.ladder import (  # noqa: F401 (re-exported)
     route_teams,
     running_exemption,
     running_routes,
+    start_date_window,
 )
 from casework.services.placement import (  # noqa: F401 (re-exported)
     active_arrangement,
@@ -64,8 +65,10 @@ from casework.services.steps import (  # noqa: F401 (re-exported)
     record_case_review,
     record_task_distribution,
     record_team_review,
+    rejected_ect_advice,
     request_vrijstelling,
     review_ect_advice,
+    team_question,
 )
 from casework.services.sweeper import (  # noqa: F401 (re-exported)
     SWEEP_LIMIT,

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from casework import clocks
@@ -22,7 +23,7 @@ from casework.models import (
 from casework.responsibility import is_po_case, region_team
 from casework.signals import review_needed
 from notifications.services import notify
-from teams.models import RegionRole, Sector, Team
+from teams.models import RegionRole, Sector, Team, fitting_sectors
 
 
 def locked(case: Case) -> Case:
@@ -131,6 +132,38 @@ def change_registration_to(case: Case, actor, registration: str, at, *, since: d
 
 def route_of(source: str) -> tuple[str, ...]:
     return Offer.ARRANGEMENT_SOURCES if source in Offer.ARRANGEMENT_SOURCES else Offer.PLACEMENT_SOURCES
+
+
+def start_date_window(case: Case) -> tuple[date, date]:
+    """The days a place or arrangement may start on: from the day the case was signalled up to a
+    year ahead."""
+    return timezone.localdate(case.signalled_at), clocks.add_years(timezone.localdate(), 1)
+
+
+def check_start_date(errors: dict, case: Case, start_date: date | None, field: str = "start_date") -> None:
+    """A place or arrangement starts on a day that makes sense (`start_date_window`)."""
+    if start_date is None:
+        return
+    signalled_on, latest = start_date_window(case)
+    if start_date < signalled_on:
+        errors.setdefault(field, []).append(
+            _("The start date cannot be before the signal (%(date)s).") % {"date": date_format(signalled_on, "DATE_FORMAT")})
+    elif start_date > latest:
+        errors.setdefault(field, []).append(
+            _("The start date can be at most a year ahead (until %(date)s).") % {"date": date_format(latest, "DATE_FORMAT")})
+
+
+def check_school(errors: dict, case: Case, school_board, school) -> None:
+    """The school belongs to the chosen board and fits the pupil's sector (a VO pupil: VO or VSO)."""
+    if school is None:
+        return
+    if school_board is not None and school.board_id != school_board.pk:
+        errors.setdefault("school", []).append(_("This school does not belong to the chosen school board."))
+    elif school.sector not in fitting_sectors(case.sector):
+        errors.setdefault("school", []).append(
+            _("This school does not fit the pupil: a %(sector)s pupil goes to a school of %(fitting)s.")
+            % {"sector": case.get_sector_display(),
+               "fitting": ", ".join(str(Sector(s).label) for s in fitting_sectors(case.sector))})
 
 
 def record_offer(case: Case, actor, source: str, start_date: date, at, *, placement=None, arrangement=None) -> Offer:

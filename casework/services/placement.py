@@ -21,6 +21,8 @@ from casework.models import (
 )
 from casework.responsibility import ensure_can_act
 from casework.services.ladder import (
+    check_school,
+    check_start_date,
     end_route,
     join_directors,
     locked,
@@ -33,13 +35,13 @@ from casework.services.ladder import (
 from notifications.services import notify
 
 
-def _check_placement(errors, school_board, school, start_date) -> None:
+def _check_placement(errors, case, school_board, school, start_date) -> None:
     if school_board is None:
         errors.setdefault("school_board", []).append(_("Choose the school board with the duty of care."))
-    elif school is not None and school.board_id != school_board.pk:
-        errors.setdefault("school", []).append(_("This school does not belong to the chosen school board."))
+    check_school(errors, case, school_board, school)
     if start_date is None:
         errors.setdefault("start_date", []).append(_("Give the date the placement starts."))
+    check_start_date(errors, case, start_date)
 
 
 @transaction.atomic
@@ -64,7 +66,7 @@ def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, pre
         join_directors(case, now)
         CaseEvent.record(case, actor, CaseEvent.Kind.DOORBRAAK_DECIDED, at=now, decision_id=record.pk, decision=decision)
         return record
-    _check_placement(errors, school_board, school, start_date)
+    _check_placement(errors, case, school_board, school, start_date)
     if preference_followed is None:
         errors["preference_followed"] = [_("Answer yes or no.")]
     elif not preference_followed and not (motivation or "").strip():
@@ -94,8 +96,7 @@ def advise_doe(*, case: Case, actor, advice: str, school_board, school=None) -> 
     require(errors, "advice", advice, _("Write down the placement advice."))
     if school_board is None:
         errors["school_board"] = [_("Choose the school board with the duty of care.")]
-    elif school is not None and school.board_id != school_board.pk:
-        errors["school"] = [_("This school does not belong to the chosen school board.")]
+    check_school(errors, case, school_board, school)
     raise_if(errors)
     now = timezone.now()
     record = PlacementDecision.objects.create(
@@ -115,7 +116,7 @@ def decide_as_director(*, case: Case, actor, school_board, school, start_date, m
     case = locked(case)
     ensure_can_act(actor, case, "director_decision")
     errors: dict[str, list[str]] = {}
-    _check_placement(errors, school_board, school, start_date)
+    _check_placement(errors, case, school_board, school, start_date)
     require(errors, "motivation", motivation, _("Explain the decision."))
     raise_if(errors)
     now = timezone.now()
@@ -152,6 +153,7 @@ def set_up_arrangement(*, case: Case, actor, education: str, care_provider: str,
         errors["end_date"] = [_("Give the date the arrangement ends.")]
     if start_date and end_date and end_date <= start_date:
         errors["end_date"] = [_("The end date must come after the start date.")]
+    check_start_date(errors, case, start_date)
     if not evaluation_weeks or evaluation_weeks < 1:
         errors["evaluation_weeks"] = [_("Evaluate at least every week.")]
     raise_if(errors)

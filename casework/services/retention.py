@@ -121,7 +121,7 @@ def _apply(action: Due, now) -> None:
 
 def _strip_free_text(case: Case) -> None:
     Case.objects.filter(pk=case.pk).update(summary="")
-    Plan.objects.filter(case=case).update(text="")
+    Plan.objects.filter(case=case).update(text="", ect_question="", pupil_preference="")
     EctAdvice.objects.filter(case=case).update(question="", advice="", reason="")
     Vrijstelling.objects.filter(case=case).update(motivation="", advice_motivation="", alternatives="",
                                                   decision_motivation="")

@@ -38,8 +38,12 @@ from teams.models import User
 
 
 @transaction.atomic
-def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outcome: str = "") -> Plan:
-    """The team's review: a plan of action and the routes to run, or closure with an outcome."""
+def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outcome: str = "", ect_question: str = "",
+                       pupil_preference: str = "") -> Plan:
+    """The team's review: a plan of action and the routes to run, or closure with an outcome.
+    With the ECT consult the team asks its question (`ect_question`; without one the consultant
+    words it when drafting); with the
+    doorbraak the pupil's (and parents') preference for a school goes to the commission."""
     case = locked(case)
     ensure_can_act(actor, case, "team_review")
     errors: dict[str, list[str]] = {}
@@ -54,6 +58,8 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
         errors.setdefault("outcome", []).append(_("Choose one or more routes, or an outcome to close the case."))
     if outcome and outcome not in Case.Outcome.values:
         errors.setdefault("outcome", []).append(_("Choose a valid outcome."))
+    if (ect_question or "").strip() and Route.ECT_CONSULT not in routes:
+        errors.setdefault("ect_question", []).append(_("A question to the ECT goes with the ECT consult route only."))
     if case.status == Case.Status.CLOSED:
         errors.setdefault("__all__", []).append(_("The case is already closed."))
     raise_if(errors)
@@ -70,7 +76,9 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
         case.save()
     first_review = not Plan.objects.filter(case=case).exists()
     record = Plan.objects.create(case=case, text=plan.strip(), routes=routes, outcome=outcome or "",
-                                 recorded_by=actor, recorded_at=now)
+                                 ect_question=(ect_question or "").strip(),
+                                 pupil_preference=(pupil_preference or "").strip(), recorded_by=actor,
+                                 recorded_at=now)
     for team, reason in joining:
         join(case, team, reason, now)
     for route in routes:
@@ -91,10 +99,20 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
 
 
 @transaction.atomic
-def draft_ect_advice(*, case: Case, actor, question: str, advice: str) -> EctAdvice:
+def team_question(case: Case) -> str:
+    """The question the team asked the ECT in its latest review that chose the consult (only a
+    review with the consult route carries one)."""
+    plan = Plan.objects.filter(case=case).exclude(ect_question="").only("ect_question").first()
+    return plan.ect_question if plan else ""
+
+
+def draft_ect_advice(*, case: Case, actor, advice: str, question: str = "") -> EctAdvice:
+    """The ECT's advice; the question is the team's unless the consultant words it (a consult a
+    clock started has no team question: the consultant writes it)."""
     case = locked(case)
     ensure_can_act(actor, case, "ect_draft")
     errors: dict[str, list[str]] = {}
+    question = (question or "").strip() or team_question(case)
     require(errors, "question", question, _("Write down the question to the ECT."))
     require(errors, "advice", advice, _("Write down the advice."))
     raise_if(errors)
@@ -105,6 +123,13 @@ def draft_ect_advice(*, case: Case, actor, question: str, advice: str) -> EctAdv
 
 def pending_ect_advice(case: Case) -> EctAdvice | None:
     return EctAdvice.objects.filter(case=case, status=EctAdvice.Status.PENDING).order_by("-drafted_at", "-pk").first()
+
+
+def rejected_ect_advice(case: Case) -> EctAdvice | None:
+    """The case's latest advice if it was rejected (the drafter redrafts it), else None."""
+    latest = EctAdvice.objects.filter(case=case).select_related("drafted_by", "reviewed_by").order_by(
+        "-drafted_at", "-pk").first()
+    return latest if latest is not None and latest.status == EctAdvice.Status.REJECTED else None
 
 
 def ensure_four_eyes(actor, advice: EctAdvice | None) -> None:
@@ -127,8 +152,11 @@ def review_ect_advice(*, case: Case, actor, approved: bool, reason: str = "") ->
     advice.status = EctAdvice.Status.APPROVED if approved else EctAdvice.Status.REJECTED
     advice.reviewed_by, advice.reviewed_at, advice.reason = actor, now, (reason or "").strip()
     advice.save(update_fields=["status", "reviewed_by", "reviewed_at", "reason"])
-    CaseEvent.record(case, actor, CaseEvent.Kind.ECT_ADVICE_APPROVED if approved else CaseEvent.Kind.ECT_ADVICE_REJECTED,
-                     at=now, advice_id=advice.pk)
+    if approved:
+        CaseEvent.record(case, actor, CaseEvent.Kind.ECT_ADVICE_APPROVED, at=now, advice_id=advice.pk)
+    else:  # the reason is shown in the timeline and to the drafter, who redrafts
+        CaseEvent.record(case, actor, CaseEvent.Kind.ECT_ADVICE_REJECTED, at=now, advice_id=advice.pk,
+                         reason=advice.reason)
     notify(kind="ect_advice_reviewed", case=case, actor=actor, data={"advice_id": advice.pk, "approved": approved})
     if approved:
         end_route(case, Route.ECT_CONSULT, now)

@@ -14,13 +14,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import monitor
-from casework.formkit import DateInput
+from casework.formkit import DateInput, PeriodFormMixin
 from casework.models import Case, Vrijstelling
 from casework.web.paging import query_without_page
 from teams.models import Region, School, Sector
 
 
-class MonitorFilter(forms.Form):
+class MonitorFilter(PeriodFormMixin, forms.Form):
+    period_fields = ("since", "peildatum")
+
     region = forms.ModelChoiceField(label=gettext_lazy("Region"), queryset=Region.objects.none(), required=False)
     sector = forms.ChoiceField(label=gettext_lazy("Sector"), required=False,
                                choices=[("", gettext_lazy("all")), *Sector.choices])
@@ -58,11 +60,11 @@ def _filtered(request):
 def chart_data(result: dict, trend: list[dict]) -> dict:
     counts, period = result["counts"], result["period"]
     return {
-        "trend": {"labels": [row["month"] for row in trend],
+        "trend": {"labels": [row["label"] for row in trend],
                   "series": [{"label": _("Thuiszitters (LRV + AV)"), "data": [r["thuiszitters"] for r in trend]},
                              {"label": _("Threatened (dreigend)"), "data": [r["dreigend"] for r in trend]},
                              {"label": _("Exempted (vrijstelling)"), "data": [r["vrij"] for r in trend]}]},
-        "returns": {"labels": [row["month"] for row in trend],
+        "returns": {"labels": [row["label"] for row in trend],
                     "series": [{"label": _("Back in education"), "data": [r["returns"] for r in trend]}]},
         "durations": {"labels": [str(label) for label in DURATION_LABELS.values()],
                       "series": [{"label": _("Thuiszitters"), "data": [counts["durations"][k] for k in DURATION_LABELS]}]},
@@ -106,6 +108,7 @@ def dashboard(request):
     result = monitor.report(scope, peildatum, form.cleaned_data.get("since"))
     trend = monitor.monthly_trend(scope, peildatum)
     context = {"form": form, "result": result, "trend": trend, "charts": chart_data(result, trend),
+               "peildatum": peildatum, "period_from": dt.date.fromisoformat(result["period"]["from"]),
                "durations": [(DURATION_LABELS[k], v) for k, v in result["counts"]["durations"].items()],
                "breakdown": breakdown(result["counts"]),
                "schools": dict(School.objects.filter(region_id__in=regions).values_list("pk", "name")),

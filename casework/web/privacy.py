@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from casework.formkit import DateInput
+from casework.formkit import DateInput, PeriodFormMixin
 from casework.models import DataBreach, LogReading
 from casework.services import privacy
 from casework.web.paging import query_without_page
@@ -25,7 +25,7 @@ from teams.models import Region, Team
 ROWS_PER_PAGE = 50
 
 
-class AccessLogFilter(forms.Form):
+class AccessLogFilter(PeriodFormMixin, forms.Form):
     case = forms.IntegerField(label=gettext_lazy("Case number"), required=False, min_value=1)
     child = forms.CharField(label=gettext_lazy("Child's name"), required=False, max_length=100)
     user = forms.CharField(label=gettext_lazy("Username"), required=False, max_length=150)
