@@ -339,6 +339,11 @@ CASEWORK_DEMO_PASSWORD = os.environ.get("CASEWORK_DEMO_PASSWORD", "casework-demo
 SESSION_COOKIE_AGE = 60 * int(os.environ.get("CASEWORK_SESSION_MINUTES", "30"))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The pages warn CASEWORK_SESSION_WARNING_MINUTES before the session ends ("Ingelogd blijven").
+SESSION_WARNING_SECONDS = 60 * int(os.environ.get("CASEWORK_SESSION_WARNING_MINUTES", "5"))
+# Set at sign-in, removed at sign-out: a login page seen with it and without a session means the
+# session expired (the page says so, and that what was typed is kept).
+SIGNED_IN_MARKER_COOKIE = "casework_signed_in"
 # Lock-out after repeated failed logins (django-axes), per username and address.
 AXES_FAILURE_LIMIT = int(os.environ.get("CASEWORK_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CASEWORK_LOCKOUT_MINUTES", "15")))

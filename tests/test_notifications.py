@@ -174,7 +174,8 @@ def test_page_and_badge(client, api, demo, u):
     case = signal(api, u["aoj"], demo["schools"]["vo"])
     client.force_login(u["aoj_2"])
     html = client.get("/tasks/queue/").content.decode()
-    assert 'id="notification-badge" class="badge" aria-live="polite">1<' in html
+    assert 'id="notification-badge" class="badge" aria-hidden="true">1<' in html
+    assert 'aria-live="polite" data-one="{count} ongelezen melding" data-other="{count} ongelezen meldingen">1 ongelezen melding<' in html
     page = client.get("/notifications/").content.decode()
     assert f"Nieuwe taak: Teambespreking (zaak {case.pk})" in page
     note = Notification.objects.get(recipient=u["aoj_2"])

@@ -75,7 +75,11 @@ def test_rejected_signal_keeps_no_personal_data(api, demo, u):
 
 def test_honeypot_and_rate_limit(demo):
     robot = Client()
-    assert robot.post("/melden/", form(demo, website="http://spam.example")).status_code == 200
+    trapped = robot.post("/melden/", form(demo, website="http://spam.example"))
+    html = trapped.content.decode()
+    # never silently dropped: the form again, with what was typed, asking to send it again
+    assert trapped.status_code == 400 and "Uw melding is nog niet verstuurd." in html
+    assert 'value="Publiek"' in html and "http://spam.example" not in html
     assert not PublicSignal.objects.exists()
     visitor = Client(REMOTE_ADDR="10.9.9.9")
     answers = [visitor.post("/melden/", form(demo, family_name=f"Publiek{n}"), REMOTE_ADDR="10.9.9.9").status_code

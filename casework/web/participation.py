@@ -87,7 +87,10 @@ class PublicSignalForm(forms.Form):
                                   max_length=3000)
     reporter_name = forms.CharField(label=_("Your name"), max_length=150)
     reporter_contact = forms.CharField(label=_("Your phone number or e-mail address"), max_length=200)
-    website = forms.CharField(required=False, label=_("Leave this empty"))  # the honeypot
+    # The honeypot: people never see it nor reach it with the keyboard (see the template); robots
+    # that fill in every field do.
+    website = forms.CharField(required=False, label=_("Leave this empty"),
+                              widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
 
 
 SIGNALS_PER_HOUR = 5
@@ -96,7 +99,9 @@ SIGNALS_PER_HOUR = 5
 @require_http_methods(["GET", "POST"])
 def public_signal(request):
     """The public form: a parent or young person reports that a child sits at home. Protected by a
-    rate limit per address and a honeypot field (no CAPTCHA)."""
+    rate limit per address and a honeypot field (no CAPTCHA). A filled honeypot records nothing and
+    shows the form again, with what was typed, asking to try again: a person whose browser filled
+    it in by mistake does not lose the signal silently."""
     form = PublicSignalForm(request.POST or None)
     if request.method == "POST":
         key = f"public-signal:{request.META.get('REMOTE_ADDR', '')}"
@@ -104,10 +109,12 @@ def public_signal(request):
         if attempts >= SIGNALS_PER_HOUR:
             return render(request, "participation/signal_form.html", {"form": form, "limited": True}, status=429)
         cache.set(key, attempts + 1, 60 * 60)
+        if request.POST.get("website"):
+            return render(request, "participation/signal_form.html",
+                          {"form": trap_emptied(request.POST), "trapped": True}, status=400)
         if form.is_valid():
             data = form.cleaned_data
-            if data.pop("website"):  # filled in by a robot: pretend all is well, store nothing
-                return render(request, "participation/signal_received.html")
+            data.pop("website")
             try:
                 signal = participation.receive_public_signal(**data)
             except ValidationError as error:
@@ -119,6 +126,15 @@ def public_signal(request):
                 return render(request, "participation/signal_received.html")
         return render(request, "participation/signal_form.html", {"form": form}, status=400)
     return render(request, "participation/signal_form.html", {"form": form})
+
+
+def trap_emptied(data) -> PublicSignalForm:
+    """The form as it was sent, without the honeypot's value (so that sending it again works)."""
+    data = data.copy()
+    data["website"] = ""
+    form = PublicSignalForm(data)
+    form.is_valid()  # shows the other fields' problems too
+    return form
 
 
 def start_verification(signal) -> None:

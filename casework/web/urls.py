@@ -1,16 +1,26 @@
 """URL patterns of casework's HTML pages (sign-in, cases, case file, clocks, monitor, privacy,
 participation). Included at the root by casework.urls; paths and names are the public contract."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from casework.web import casefile, cases, language, monitor, participation, privacy, registration
+from casework.web import (
+    casefile,
+    cases,
+    language,
+    monitor,
+    participation,
+    privacy,
+    registration,
+    shell,
+)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox-default", permanent=False)),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", shell.LoginView.as_view(), name="login"),
+    path("logout/", shell.LogoutView.as_view(), name="logout"),
+    path("session/keep-alive/", shell.keep_alive, name="session-keep-alive"),
+    path("favicon.ico", shell.favicon, name="favicon"),
     path("cases/", cases.case_list, name="case-list"),
     path("cases/new/", cases.signal_new, name="case-signal"),
     path("cases/<int:case_id>/", cases.case_detail, name="case-detail"),

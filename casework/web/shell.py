@@ -1,0 +1,69 @@
+"""The layout's own endpoints: signing in and out (with the marker that tells an expired session from
+a first visit), keeping the session alive from the page, and the favicon."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
+from django.templatetags.static import static
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import RedirectView
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in page, which also says when the user is here because the session expired
+    (the marker cookie outlived the session) and sets that marker at sign-in."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["session_expired"] = session_expired(self.request)
+        return context
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # A browser-session cookie like the session itself; it holds no secret, only "was signed in".
+        response.set_cookie(settings.SIGNED_IN_MARKER_COOKIE, "1", httponly=True,
+                            samesite=settings.SESSION_COOKIE_SAMESITE, secure=settings.SESSION_COOKIE_SECURE)
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Signing out on purpose: the next login page is not about an expired session."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response.delete_cookie(settings.SIGNED_IN_MARKER_COOKIE, samesite=settings.SESSION_COOKIE_SAMESITE)
+        return response
+
+
+def session_expired(request) -> bool:
+    """Signed in before in this browser, and no session now."""
+    return bool(request.COOKIES.get(settings.SIGNED_IN_MARKER_COOKIE)) and not request.user.is_authenticated
+
+
+@require_POST
+def keep_alive(request):
+    """The page's "Ingelogd blijven" and typing in a form: this request itself renews the session
+    (SESSION_SAVE_EVERY_REQUEST); the answer says for how long. 401 once the session is gone."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"expired": True}, status=401)
+    request.session.modified = True
+    seconds = request.session.get_expiry_age()
+    return JsonResponse({"expired": False, "seconds": seconds,
+                         "expires_at": (timezone.now() + dt.timedelta(seconds=seconds)).isoformat()})
+
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico whatever the page links to."""
+
+    permanent = False
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")
+
+
+favicon = require_GET(FaviconView.as_view())
