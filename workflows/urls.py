@@ -7,6 +7,7 @@ from workflows.web import meetings, tasks
 urlpatterns = [
     path("tasks/", tasks.inbox_view, name="inbox-default"),
     path("tasks/distribute/", tasks.tasks_distribute, name="tasks-distribute"),
+    path("tasks/preferences/", tasks.inbox_preferences, name="inbox-preferences"),
     path("worklists/", tasks.worklist_save, name="worklist-save"),
     path("worklists/<int:worklist_id>/delete/", tasks.worklist_delete, name="worklist-delete"),
     path("tasks/<str:scope>/", tasks.inbox_view, name="inbox"),

@@ -6,7 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,6 +17,7 @@ from viewflow.workflow.status import STATUS
 from casework import selectors
 from casework.web.paging import query_without_page
 from teams.models import School, Team, User
+from teams.preferences import save_inbox_preferences
 from workflows import inbox, queues, worklists
 from workflows.context import decision_context, recorded_events
 from workflows.forms import FollowUpForm
@@ -32,39 +35,83 @@ from workflows.services import (
 )
 
 TASKS_PER_PAGE = 25
-SCOPE_TITLES = {"mine": gettext_lazy("My tasks"), "queue": gettext_lazy("Team tasks"),
-                "team": gettext_lazy("Team overview"), "archive": gettext_lazy("Completed")}
+SCOPE_TITLES = {"focus": gettext_lazy("My work"), "mine": gettext_lazy("My tasks"),
+                "queue": gettext_lazy("Team tasks"), "team": gettext_lazy("Team overview"),
+                "archive": gettext_lazy("Completed")}
+
+
+def landing_scope(user) -> str:
+    return user.inbox_landing if user.inbox_landing in inbox.SCOPES else "focus"
 
 
 @login_required
-def inbox_view(request, scope: str = "mine"):
-    if scope not in inbox.SCOPES:
+def inbox_view(request, scope: str | None = None):
+    """One inbox list; `/tasks/` (no scope) is the list the user chose to land on."""
+    if scope is None:
+        scope = landing_scope(request.user)
+    elif scope not in inbox.SCOPES:
         scope = "mine"
-    filters = {key: request.GET.get(key, "") for key in inbox.FILTER_KEYS if key != "sort"}
-    sort = request.GET.get("sort", inbox.DEFAULT_SORT)
-    tasks = inbox.task_list(request.user, scope, sort=sort, **filters)
+    view = inbox.list_view(scope, request.GET)
+    filters = {key: value for key, value in view.filters.items() if key != "sort"}
+    sort = view.filters["sort"] if view.filters["sort"] in inbox.SORTS else inbox.default_sort(scope)
+    now = timezone.now()
+    tasks = inbox.task_list(request.user, scope, sort=sort, new_first=True, now=now, **filters)
     page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    counts = inbox.tab_counts(request.user, now)
     my_teams = Team.objects.filter(memberships__user=request.user).order_by("name")
     context = {
         "scope": scope,
-        "scopes": [(key, str(SCOPE_TITLES[key])) for key in inbox.SCOPES],
+        "scopes": [(key, str(SCOPE_TITLES[key]), counts.get(key)) for key in inbox.SCOPES],
         "page": page,
+        "new_tasks": [task for task in rows if getattr(task, "is_new", False)],
+        "tasks": [task for task in rows if not getattr(task, "is_new", False)],
         "filters": filters,
         "sort": sort,
+        "list_url": view.url,
+        "focus_days": inbox.FOCUS_DAYS,
         "node_choices": inbox.node_choices(),
         "team_choices": my_teams,
         # the schools of this list's own tasks (not of every visible case: that grows with history)
         "school_choices": School.objects.filter(
-            pk__in=inbox.task_list(request.user, scope, followup="all").values("case__school_id")).order_by("name"),
+            pk__in=inbox.task_list(request.user, scope, followup="all", now=now).values("case__school_id"))
+        .order_by("name"),
         "query": query_without_page(request),
         "worklists": worklists.worklists_of(request.user),
         "current_worklist": request.GET.get("list", ""),
-        "can_distribute": scope in ("mine", "queue", "team"),
+        "can_distribute": scope in ("focus", "mine", "queue", "team"),
         "sort_links": sort_links(request, sort),
         "colleagues": User.objects.filter(memberships__team__in=my_teams, is_active=True).distinct()
         .order_by("first_name", "last_name", "username"),
+        "landing_choices": User.InboxLanding.choices,
+        "after_complete_choices": User.AfterComplete.choices,
     }
     return render(request, "workflows/inbox.html", context)
+
+
+@login_required
+@require_POST
+def inbox_preferences(request):
+    """Remember the list to land on and where to go after completing a task."""
+    try:
+        save_inbox_preferences(request.user, inbox_landing=request.POST.get("inbox_landing", ""),
+                               after_complete=request.POST.get("after_complete", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Preferences saved."))
+    return redirect(inbox_url(request.POST.get("next", "")))
+
+
+def list_of(request, params) -> inbox.ListView | None:
+    """The inbox list a task page was opened from (its `next_list` parameter), if any."""
+    return inbox.list_view_from_url(params.get("next_list", ""), landing_scope(request.user))
+
+
+def inbox_url(url: str) -> str:
+    """`url` when it is an inbox list, else the landing view (never a redirect elsewhere)."""
+    view = inbox.list_view_from_url(url, "")
+    return view.url if view and view.scope else reverse("inbox-default")
 
 
 # column -> (ascending sort, descending sort); the first click sorts ascending
@@ -153,7 +200,7 @@ def task_follow_up(request, task_id: int):
     return redirect("task-detail", task_id=task.pk)
 
 
-def _task_page(request, task, form, status=200):
+def _task_page(request, task, form, status=200, *, came_from: inbox.ListView | None = None):
     case = selectors.with_timeline(task.case) if task.case_id else None
     may_take = queues.may_take(request.user, task)
     is_open = task.status in (STATUS.NEW, STATUS.ASSIGNED)
@@ -163,6 +210,7 @@ def _task_page(request, task, form, status=200):
         "form": form,
         "decision": decision_context(task),
         "recorded": recorded_events(task),
+        "next_list": came_from.url if came_from else "",
         "follow_up_form": FollowUpForm(initial={"follow_up_on": task.follow_up_on}),
         "can_complete": is_open and task.owner_id in (None, request.user.pk) and may_take,
         "can_claim": task.status == STATUS.NEW and may_take,
@@ -179,23 +227,52 @@ def _task_page(request, task, form, status=200):
 def task_detail(request, task_id: int):
     task = task_for_user(request.user, task_id, request=request, log=True)
     if request.method == "GET":
-        return _task_page(request, task, task_form(task))
+        return _task_page(request, task, task_form(task), came_from=list_of(request, request.GET))
+    came_from = list_of(request, request.POST)
     form = task_form(task, request.POST)
     try:
         complete_task(user=request.user, task_id=task.pk, data=request.POST)
     except ValidationError as error:
         if form.is_valid():  # the form's own errors are already on it; add the service's rules
             form.add_service_errors(error)
-        return _task_page(request, task, form, status=400)
+        return _task_page(request, task, form, status=400, came_from=came_from)
     except PermissionDenied as error:
         form.is_valid()
         form.add_error(None, str(error))
-        return _task_page(request, task, form, status=403)
+        return _task_page(request, task, form, status=403, came_from=came_from)
     except TaskConflict as error:
         messages.error(request, str(error))
         return redirect("inbox", scope="mine")
-    messages.success(request, _("Task completed: %(title)s.") % {"title": task.flow_task.task_title})
-    return redirect("inbox", scope="mine")
+    return after_completing(request, task, came_from)
+
+
+def after_completing(request, task, came_from: inbox.ListView | None):
+    """Per the user's choice: the case, or the next task of the list they came from (else the list)."""
+    done = _("Task completed: %(title)s.") % {"title": task.flow_task.task_title}
+    if request.user.after_complete == User.AfterComplete.CASE and task.case_id:
+        messages.success(request, done)
+        return redirect("case-detail", task.case_id)
+    came_from = came_from or inbox.list_view(landing_scope(request.user), {})
+    following = inbox.next_task(request.user, came_from, after=task)
+    if following is None:
+        messages.success(request, f"{done} {_('There are no more tasks in this list.')}")
+        return redirect(came_from.url)
+    messages.success(request, f"{done} " + _("Next: %(title)s for %(who)s.") % {
+        "title": following.flow_task.task_title, "who": task_subject(following)})
+    return redirect(task_url(following, came_from))
+
+
+def task_subject(task) -> str:
+    """Whom a task is about, in a sentence: the child, or the public signal's child."""
+    if task.case_id:
+        return str(task.case.child)
+    signal = task.public_signal
+    return f"{signal.given_name} {signal.family_name}" if signal else ""
+
+
+def task_url(task, came_from: inbox.ListView | None) -> str:
+    url = reverse("task-detail", kwargs={"task_id": task.pk})
+    return f"{url}?{urlencode({'next_list': came_from.url})}" if came_from else url
 
 
 @login_required
@@ -206,7 +283,7 @@ def task_claim(request, task_id: int):
     except (PermissionDenied, TaskConflict) as error:
         messages.error(request, str(error))
         return redirect("inbox", scope="queue")
-    return redirect("task-detail", task_id=task.pk)
+    return redirect(task_url(task, list_of(request, request.POST)))
 
 
 @login_required
