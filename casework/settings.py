@@ -154,6 +154,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["casework.formats"]  # "27 nov. 2026": see casework/formats
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True

@@ -9,6 +9,7 @@ from django.db.models import (
     Min,
     Q,
 )
+from django.utils.formats import date_format
 
 from casework.models import Case, CaseEvent, Deadline, Route
 from casework.monitor.counts import COMPLIANCE_CLOCKS, Scope, counts_on, end_of, start_of, text
@@ -157,7 +158,8 @@ def report(scope: Scope, peildatum: dt.date, first: dt.date | None = None) -> di
 
 
 def monthly_trend(scope: Scope, until: dt.date, months: int = 12) -> list[dict]:
-    """Counts at the end of each of the last `months` months, and the returns in each month."""
+    """Counts at the end of each of the last `months` months, and the returns in each month;
+    `month` is machine-readable ("2026-11"), `label` the month in the active language ("nov. 2026")."""
     trend = []
     for back in range(months - 1, -1, -1):
         month_first = dt.date(until.year, until.month, 1)
@@ -170,7 +172,8 @@ def monthly_trend(scope: Scope, until: dt.date, months: int = 12) -> list[dict]:
         counts = counts_on(scope, last)
         returns = scope.events().filter(kind="closed", data__outcome=Case.Outcome.TERUG_NAAR_SCHOOL,
                                         at__gte=start_of(first), at__lt=end_of(last)).count()
-        trend.append({"month": first.strftime("%Y-%m"), "thuiszitters": counts["thuiszitters"],
+        trend.append({"month": first.strftime("%Y-%m"), "label": date_format(first, "YEAR_MONTH_FORMAT"),
+                      "thuiszitters": counts["thuiszitters"],
                       "lrv": counts["lrv"], "av": counts["av"], "vrij": counts["vrij"],
                       "dreigend": counts["dreigend"], "returns": returns})
     return trend
