@@ -30,6 +30,7 @@ def test_login_with_password_then_inbox(client, member):
     assert response.status_code == 302 and response["Location"] == reverse("inbox-default")
     inbox = client.get(reverse("inbox-default")).content.decode()
     assert "Mijn taken" in inbox or "My tasks" in inbox
+    assert 'href="/tasks/focus/" aria-current="page">Mijn werk' in inbox  # the default landing view
     page = client.get(reverse("case-list"))
     assert "U heeft nog geen zaken" in page.content.decode()
 
