@@ -28,6 +28,9 @@ TITLES = {
     "follow_up_due": lambda n: _("Follow up today: %(task)s (case %(case)s)"),
     "consent_changed": lambda n: (_("Consent given (case %(case)s)") if n.data.get("given")
                                   else _("Consent withdrawn (case %(case)s)")),
+    # The signaller's name, organisation and e-mail (never the child's name): the team calls them back.
+    "signal_forwarded": lambda n: _("Signal forwarded to your team by %(signaller)s (%(organisation)s, "
+                                    "%(email)s) (case %(case)s)"),
 }
 
 
@@ -46,7 +49,10 @@ def describe(notification) -> tuple[str, str]:
     clock = notification.data.get("deadline_kind")
     values = {"case": notification.case_id, "task": task_title,
               "clock": str(Deadline.Kind(clock).label) if clock in Deadline.Kind.values else "",
-              "when": notification.data.get("starts", ""), "reason": rejection_reason(notification)}
+              "when": notification.data.get("starts", ""), "reason": rejection_reason(notification),
+              "signaller": notification.data.get("signaller_name", ""),
+              "organisation": notification.data.get("signaller_organisation", ""),
+              "email": notification.data.get("signaller_email", "")}
     title = TITLES.get(notification.kind, lambda n: notification.kind)(notification) % values
     if "meeting_id" in notification.data:
         url = reverse("meeting", args=[notification.data["meeting_id"]])

@@ -8,6 +8,7 @@
 | placement_decided | the case team (doorbraak or director decision) |
 | registration_changed | the case team |
 | consent_changed | the case team (a parent or young person gave or withdrew consent) |
+| signal_forwarded | the case team (a professional not on the case signalled the child: who and how to reach them) |
 | deadline_warning | the open task's assignee; else its team; else the case team |
 | deadline_breached | coordinators of the case team, plus per clock: 48 hours → the region's ECT; 3 months → the MPL (VO) or DOE (PO) chair and the SWV director(s), but for a pupil reported sick the region's ECT, and for an MBO student the region's Leerplicht/RMC team and the institution team's coordinators; arrangement evaluation → the case team |
 | offer_failed | the case team (an offered place did not start) |
@@ -83,7 +84,7 @@ def audience(kind: str, *, case, task=None, data=None) -> QuerySet[User]:
     if kind == "vrijstelling_advised":
         return team_members(region_team(case, Team.Kind.LEERPLICHT))
     if kind in ("placement_decided", "registration_changed", "consent_changed", "offer_failed",
-                "leerplicht_ended"):
+                "leerplicht_ended", "signal_forwarded"):
         return team_members(case_team(case))
     if kind == "exemption_ended":
         return team_members(case_team(case)) | team_members(region_team(case, Team.Kind.LEERPLICHT))

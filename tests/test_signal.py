@@ -1,4 +1,5 @@
-"""Signal intake: the validation rules, 409 on a duplicate, and what a signal writes."""
+"""Signal intake: the validation rules, 409 on a duplicate (202 for a signaller not on the case), and what a
+signal writes."""
 
 from datetime import date, timedelta
 
@@ -131,17 +132,38 @@ def test_anonymous_gets_401(api, vo_school):
     assert api().post(URL, signal_payload(vo_school), format="json").status_code == 401
 
 
-def test_duplicate_signal_is_409_and_recorded_on_open_case(api, member, leerplicht, vo_school):
+def test_duplicate_signal_is_409_and_recorded_on_open_case(api, member, vo_school):
+    from tests.factories import MembershipFactory, UserFactory
+
     first = api(member).post(URL, signal_payload(vo_school), format="json")
     assert first.status_code == 201
     case_id = first.json()["id"]
-    # Same child, written differently (case and spaces), signalled by someone else.
+    # Same child, written differently (case and spaces), signalled by a colleague on the case.
+    colleague = UserFactory(username="colleague")
+    MembershipFactory(user=colleague, team=vo_school.teams.get())
+    second = api(colleague).post(
+        URL, signal_payload(vo_school, given_name="sanne ", family_name="TESTKIND"), format="json",
+    )
+    assert second.status_code == 409
+    assert second.json()["case_id"] == case_id
+    assert Case.objects.count() == 1
+    assert list(CaseEvent.objects.filter(case_id=case_id).order_by("at", "pk").values_list("kind", flat=True)) == [
+        "signalled", "registration_changed", "signal_received"]
+    received = CaseEvent.objects.get(kind="signal_received")
+    assert received.actor == colleague and received.data["signaller_role"] == "school"
+    assert received.data["forwarded"] is False
+
+
+def test_duplicate_signal_from_outside_the_case_is_202_and_recorded_on_open_case(api, member, leerplicht,
+                                                                                   vo_school):
+    """Issue 17: someone not on the child's open case is not told about it (see test_signal_privacy)."""
+    case_id = api(member).post(URL, signal_payload(vo_school), format="json").json()["id"]
     second = api(leerplicht).post(
         URL, signal_payload(vo_school, given_name="sanne ", family_name="TESTKIND", signaller_role="leerplicht"),
         format="json",
     )
-    assert second.status_code == 409
-    assert second.json()["case_id"] == case_id
+    assert second.status_code == 202
+    assert "case_id" not in second.json() and str(case_id) not in second.content.decode()
     assert Case.objects.count() == 1
     assert list(CaseEvent.objects.filter(case_id=case_id).order_by("at", "pk").values_list("kind", flat=True)) == [
         "signalled", "registration_changed", "signal_received"]
@@ -206,3 +228,30 @@ def test_signal_form_duplicate_says_so(client, member, vo_school):
 def test_signal_read_is_logged_once(api, member, vo_school):
     response = api(member).post(URL, signal_payload(vo_school), format="json")
     assert list(AccessLog.objects.values_list("case_id", "action")) == [(response.json()["id"], "signal")]
+
+
+# --- dates outside 1900-2100 (issue 17): a clear error on the field, nothing written, never a 500 ----------
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    ({"birth_date": "9999-12-31"}, "birth_date"),
+    ({"birth_date": "0001-01-01"}, "birth_date"),
+    ({"birth_date": "1899-12-31"}, "birth_date"),
+    ({"absent_since": "0001-01-01"}, "absent_since"),
+    ({"absent_since": "9999-12-31"}, "absent_since"),
+    ({"registration": "vrij", "vrijstelling_grounds": "5a", "vrijstelling_until": "9999-12-31"}, "vrijstelling_until"),
+])
+def test_dates_outside_1900_2100_are_400_on_the_field(api, member, vo_school, overrides, field):
+    before = counts()
+    response = api(member).post(URL, signal_payload(vo_school, **overrides), format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()[field] == ["Vul een datum in tussen 1900 en 2100."]
+    assert counts() == before
+
+
+def test_signal_form_refuses_a_far_birth_date(client, member, vo_school):
+    client.force_login(member)
+    before = counts()
+    response = client.post(reverse("case-signal"), form_data(vo_school, birth_date="9999-12-31"))
+    assert response.status_code == 400
+    assert response.context["form"].errors["birth_date"] == ["Vul een datum in tussen 1900 en 2100."]
+    assert counts() == before

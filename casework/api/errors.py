@@ -10,10 +10,13 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from casework.services import DuplicateSignal
+from casework.services.intake import SignalForwarded, forwarded_message
 from workflows.services import TaskConflict
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, SignalForwarded):  # before DuplicateSignal: never the case or its number
+        return Response({"detail": forwarded_message()}, status=status.HTTP_202_ACCEPTED)
     if isinstance(exc, DuplicateSignal):
         return Response(
             {

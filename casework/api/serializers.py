@@ -76,7 +76,8 @@ class CaseSerializer(CaseSummarySerializer):
 
 
 class SignalSerializer(serializers.Serializer):
-    """A signal of a (threatened) thuiszitter. Opens a case, or answers 409 when one is open."""
+    """A signal of a (threatened) thuiszitter. Opens a case (201); when the child has an open case, answers
+    409 with its id to someone who works on it, else 202 without it (forwarded to its team)."""
 
     child = ChildSerializer()
     school = serializers.PrimaryKeyRelatedField(
@@ -160,6 +161,11 @@ class ExemptionEndSerializer(serializers.Serializer):
 class DuplicateSignalSerializer(serializers.Serializer):
     detail = serializers.CharField()
     case_id = serializers.IntegerField(help_text="The child's open case, to which the signal was added.")
+
+
+class ForwardedSignalSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="Melding ontvangen en doorgezet naar het verantwoordelijke team. "
+                                             "Nothing else: no case, no case number.")
 
 
 class FieldErrorsSerializer(serializers.Serializer):

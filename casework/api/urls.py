@@ -15,6 +15,7 @@ from casework.api.casefile import (
 )
 from casework.api.monitor import MonitorView, QuarterView
 from casework.api.notifications import NotificationViewSet
+from casework.api.participation import AccessLinkRevokeView
 from casework.api.tasks import TaskViewSet, WorklistViewSet
 from casework.api.views import CaseViewSet
 
@@ -36,6 +37,8 @@ urlpatterns = [
          name="api-case-document"),
     path("cases/<str:case_id>/documents/<str:document_id>/download/", DocumentDownloadView.as_view(),
          name="api-case-document-download"),
+    path("cases/<str:case_id>/links/<str:link_id>/revoke/", AccessLinkRevokeView.as_view(),
+         name="api-case-link-revoke"),
     path("monitor/quarter/", QuarterView.as_view(), name="api-monitor-quarter"),
     path("", include(router.urls)),
 ]

@@ -20,6 +20,7 @@ from casework.api.serializers import (
     DuplicateSignalSerializer,
     ExemptionEndSerializer,
     FieldErrorsSerializer,
+    ForwardedSignalSerializer,
     ParticipationSerializer,
     RegistrationChangeSerializer,
     SignalSerializer,
@@ -54,13 +55,20 @@ RECORD_RESPONSES = {
         summary="Signal a (threatened) thuiszitter",
         request=SignalSerializer,
         responses={
-            201: CaseSerializer,
-            400: OpenApiResponse(FieldErrorsSerializer, description="Invalid signal; nothing was stored."),
+            201: OpenApiResponse(CaseSerializer, description="A new case was opened for the child."),
+            202: OpenApiResponse(
+                ForwardedSignalSerializer,
+                description="The child has an open case you do not work on: the signal was recorded on it and "
+                            "forwarded to its team, who are told who you are and how to reach you. The answer "
+                            "says nothing about the case (no id); the signal is in the access log.",
+            ),
+            400: OpenApiResponse(FieldErrorsSerializer, description="Invalid signal (also: a date outside "
+                                                                    "1900-2100); nothing was stored."),
             401: UNAUTHENTICATED,
             403: OpenApiResponse(DetailSerializer, description="You are not in a team that may signal."),
             409: OpenApiResponse(
                 DuplicateSignalSerializer,
-                description="The child already has an open case; the signal was recorded on it.",
+                description="The child already has an open case that you work on; the signal was recorded on it.",
             ),
         },
     ),
@@ -82,7 +90,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def create(self, request):
         signal = SignalSerializer(data=request.data)
         signal.is_valid(raise_exception=True)
-        case = services.signal_case(actor=request.user, data=signal.to_signal_input())
+        case = services.signal_case(actor=request.user, data=signal.to_signal_input(), request=request)
         case = access_case_by_id(request.user, case.pk, request=request, action=AccessLog.Action.SIGNAL)
         return Response(CaseSerializer(selectors.with_timeline(case)).data, status=status.HTTP_201_CREATED)
 

@@ -57,6 +57,9 @@ class AccessLog(AppendOnlyModel):
         LINK_VIEW = "link_view", _("viewed through a personal link")
         DOWNLOAD = "download", _("downloaded a document")
         SIGNAL_VIEW = "signal_view", _("viewed a signal to verify")
+        # A signal for a child whose open case the signaller does not work on: the signaller told the
+        # case team about the child (a disclosure to the team); they did not see the case.
+        SIGNAL_FORWARDED = "signal_forwarded", _("signalled; forwarded to the case team without access")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="+", verbose_name=_("user"))

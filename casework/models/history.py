@@ -53,6 +53,7 @@ class CaseEvent(models.Model):
         OFFER_FAILED = "offer_failed", _("Place did not start")
         # The parent's and the young person's part.
         ACCESS_LINK_CREATED = "access_link_created", _("Personal link sent")
+        ACCESS_LINK_REVOKED = "access_link_revoked", _("Personal link revoked")
         CONSENT_GIVEN = "consent_given", _("Consent given")
         CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
         # The case file.

@@ -42,7 +42,8 @@ class AccessLink(models.Model):
 
 
 class Consent(models.Model):
-    """The current consent of the parent or young person on one subject (history: CaseEvents)."""
+    """The current consent of one person on one subject: the parent and the young person each hold
+    their own (`by`, their link's audience), neither overwrites the other (history: CaseEvents)."""
 
     class Subject(models.TextChoices):
         JIM = "jim", _("the JIM mentor sees what is shared with them")
@@ -51,14 +52,15 @@ class Consent(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
     subject = models.CharField(max_length=15, choices=Subject.choices)
     given = models.BooleanField(default=False)
-    by = models.CharField(max_length=8, choices=AccessLink.Audience.choices)
+    by = models.CharField(_("whose consent"), max_length=8, choices=AccessLink.Audience.choices)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["case", "subject"], name="one_consent_per_subject")]
+        constraints = [models.UniqueConstraint(fields=["case", "subject", "by"],
+                                               name="one_consent_per_subject_and_person")]
 
     def __str__(self):
-        return f"{self.subject}={self.given} ({self.case_id})"
+        return f"{self.subject}={self.given} by {self.by} ({self.case_id})"
 
 
 class PublicSignal(models.Model):

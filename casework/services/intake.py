@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import clocks
+from casework.access import can_see_case, log_case_read
 from casework.clocks import (
     MAX_AGE,
     MIN_AGE,
@@ -18,6 +19,7 @@ from casework.clocks import (
     lrv_days,
 )
 from casework.models import (
+    AccessLog,
     Case,
     CaseEvent,
     CaseParticipant,
@@ -27,6 +29,7 @@ from casework.models import (
 from casework.services.ladder import record_registration
 from casework.services.sweeper import act_on_overdue
 from casework.signals import case_opened
+from notifications.services import notify
 from teams.models import (
     Membership,
     Region,
@@ -39,11 +42,28 @@ from teams.models import (
 
 
 class DuplicateSignal(Exception):
-    """The child already has an open case; the signal was recorded on that case instead."""
+    """The child already has an open case; the signal was recorded on that case instead. The
+    signaller works on that case, so they may be told its number (the faces answer 409)."""
 
     def __init__(self, case_id: int):
         super().__init__(case_id)
         self.case_id = case_id
+
+
+class SignalForwarded(DuplicateSignal):
+    """The child has an open case the signaller does NOT work on: the signal was recorded on it
+    and forwarded to its team, who were told who signalled and how to reach them. The signaller
+    must not learn that the case exists nor its number: the faces answer 202 with
+    `FORWARDED_MESSAGE` only (catch this before DuplicateSignal). `case_id` is for the core only."""
+
+
+def forwarded_message() -> str:
+    """What a signaller who is not on the child's open case is told: nothing about the case."""
+    return _("Signal received and forwarded to the responsible team.")
+
+# Dates a person's signal may carry (birth, first day out of school, end of an exemption): anything
+# outside is a typing error, and far-off years break the age arithmetic.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 
 
 @dataclass(frozen=True)
@@ -90,9 +110,19 @@ def _check_age(errors: dict, birth_date: date, absent_since: date, startkwalific
               "(the qualification duty has ended)."))
 
 
+def dates_out_of_range(**dates: date | None) -> dict[str, list[str]]:
+    """Field errors for the dates outside EARLIEST_YEAR..LATEST_YEAR (None is not checked)."""
+    return {
+        field: [_("Enter a date between %(first)s and %(last)s.") % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}]
+        for field, value in dates.items()
+        if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR
+    }
+
+
 def validate_signal(data: SignalInput) -> tuple[Region | None, object, str]:
     """Check the signal's rules; return (region, team, sector) or raise ValidationError with field errors."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = dates_out_of_range(
+        birth_date=data.birth_date, absent_since=data.absent_since, vrijstelling_until=data.vrijstelling_until)
     today = timezone.localdate()
 
     def add(field, message):
@@ -102,12 +132,16 @@ def validate_signal(data: SignalInput) -> tuple[Region | None, object, str]:
         add("given_name", _("Enter the child's given name."))
     if not data.family_name.strip():
         add("family_name", _("Enter the child's family name."))
-    if data.birth_date > today:
+    impossible = set(errors)  # no other rule on a date out of range (nor the age arithmetic)
+    if "birth_date" not in impossible and data.birth_date > today:
         add("birth_date", _("The birth date cannot be in the future."))
-    if data.absent_since > today:
+    if "absent_since" in impossible:
+        pass
+    elif data.absent_since > today:
         add("absent_since", _("The first day out of school cannot be in the future."))
     else:
-        _check_age(errors, data.birth_date, data.absent_since, data.startkwalificatie)
+        if "birth_date" not in impossible:
+            _check_age(errors, data.birth_date, data.absent_since, data.startkwalificatie)
         if data.registration == Case.Registration.LRV and (today - data.absent_since).days <= lrv_days():
             add("registration", _("A pupil counts as LRV only after more than 4 weeks out of school; until then "
                                   "signal a threatened thuiszitter (dreigend)."))
@@ -117,12 +151,14 @@ def validate_signal(data: SignalInput) -> tuple[Region | None, object, str]:
             add("vrijstelling_grounds", _("Choose the ground of the exemption (5a, 5b, 5c or 15)."))
         if data.vrijstelling_until is None:
             add("vrijstelling_until", _("Give the date until which the exemption holds."))
+        elif "vrijstelling_until" in impossible:
+            pass
         elif data.vrijstelling_until <= today:
             add("vrijstelling_until", _("The exemption must hold until a date in the future."))
     else:
         if data.vrijstelling_grounds:
             add("vrijstelling_grounds", _("Only an exempted child (registration vrij) has an exemption ground."))
-        if data.vrijstelling_until is not None:
+        if data.vrijstelling_until is not None and "vrijstelling_until" not in impossible:
             add("vrijstelling_until", _("Only an exempted child (registration vrij) has an exemption end date."))
 
     region, team = data.region, None
@@ -157,26 +193,62 @@ def validate_signal(data: SignalInput) -> tuple[Region | None, object, str]:
     return region, team, sector
 
 
-def signal_case(*, actor, data: SignalInput) -> Case:
+def signal_case(*, actor, data: SignalInput, request=None) -> Case:
     """Open a case for a (threatened) thuiszitter, or add the signal to the child's open case.
 
-    Raises ValidationError (field errors, nothing written), PermissionDenied, or
-    DuplicateSignal(case_id) after the signal has been recorded on the open case.
+    Raises ValidationError (field errors, nothing written), PermissionDenied, or, after the signal
+    has been recorded on the child's open case: DuplicateSignal(case_id) when the signaller works
+    on that case, SignalForwarded when they do not (the case team is told; the signaller is not).
+    `request` only gives the access log its path and address.
     """
     ensure_can_signal(actor)
     region, team, sector = validate_signal(data)
     try:
-        case, created = _open_or_find_case(actor=actor, data=data, region=region, team=team, sector=sector)
+        case, created = _open_or_find_case(actor=actor, data=data, region=region, team=team, sector=sector,
+                                           request=request)
     except IntegrityError:
         # A concurrent signal for the same child won the race for the open case; ours joins it.
-        case, created = _open_or_find_case(actor=actor, data=data, region=region, team=team, sector=sector)
+        case, created = _open_or_find_case(actor=actor, data=data, region=region, team=team, sector=sector,
+                                           request=request)
     if not created:
+        if not can_see_case(actor, case):
+            raise SignalForwarded(case.pk)
         raise DuplicateSignal(case.pk)
     return case
 
 
+def signaller_contact(actor) -> dict[str, str]:
+    """Who signalled and how to reach them, as the case team reads it (name, teams, e-mail)."""
+    organisations = sorted({membership.team.name for membership in Membership.objects.filter(user=actor)
+                            .select_related("team")}
+                           | {str(role.region) for role in RegionRole.objects.filter(user=actor)
+                              .select_related("region")})
+    return {"signaller_name": actor.get_full_name() or actor.username, "signaller_email": actor.email or "",
+            "signaller_organisation": ", ".join(organisations)}
+
+
+def _add_to_open_case(open_case: Case, *, actor, data: SignalInput, request=None) -> None:
+    """Record a signal on the child's open case. When the signaller does not work on it, the signal
+    is forwarded: the case team is told who signalled and how to reach them, and the disclosure
+    (the signaller told the team about the child) is in the access log. Never the other way round:
+    the signaller learns nothing of the case."""
+    forwarded = not can_see_case(actor, open_case)
+    contact = signaller_contact(actor)
+    event = CaseEvent.record(
+        open_case, actor, CaseEvent.Kind.SIGNAL_RECEIVED,
+        registration=data.registration, category=data.category,
+        school_id=data.school.pk if data.school else None,
+        absent_since=data.absent_since.isoformat(), signaller_role=data.signaller_role,
+        forwarded=forwarded, **contact,
+    )
+    if forwarded:
+        log_case_read(actor, open_case, action=AccessLog.Action.SIGNAL_FORWARDED, request=request)
+        notify(kind="signal_forwarded", case=open_case, actor=actor,
+               data={"event_id": event.pk, "signaller_role": data.signaller_role, **contact})
+
+
 @transaction.atomic
-def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str) -> tuple[Case, bool]:
+def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str, request=None) -> tuple[Case, bool]:
     key = Child.key_for(data.given_name, data.family_name, data.birth_date)
     child, _created = Child.objects.get_or_create(
         match_key=key,
@@ -195,12 +267,7 @@ def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str) -
 
     open_case = Case.objects.filter(child=child).exclude(status=Case.Status.CLOSED).first()
     if open_case is not None:
-        CaseEvent.record(
-            open_case, actor, CaseEvent.Kind.SIGNAL_RECEIVED,
-            registration=data.registration, category=data.category,
-            school_id=data.school.pk if data.school else None,
-            absent_since=data.absent_since.isoformat(), signaller_role=data.signaller_role,
-        )
+        _add_to_open_case(open_case, actor=actor, data=data, request=request)
         return open_case, False
 
     now = timezone.now()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework.access import client_ip
+from casework.access import client_ip, parse_id
 from casework.clocks import age_on
 from casework.models import (
     AccessLink,
@@ -26,7 +26,13 @@ from casework.models import (
     PublicSignal,
 )
 from casework.responsibility import case_team
-from casework.services.intake import DuplicateSignal, SignalInput, signal_case, validate_signal
+from casework.services.intake import (
+    DuplicateSignal,
+    SignalInput,
+    dates_out_of_range,
+    signal_case,
+    validate_signal,
+)
 from notifications.services import notify
 from teams.models import Membership
 
@@ -38,10 +44,39 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def ensure_case_team(user, case: Case) -> None:
+def is_case_team(user, case: Case) -> bool:
     team = case_team(case)
-    if team is None or not Membership.objects.filter(user=user, team=team).exists():
+    return team is not None and Membership.objects.filter(user=user, team=team).exists()
+
+
+def ensure_case_team(user, case: Case) -> None:
+    if not is_case_team(user, case):
         raise PermissionDenied(_("Only the case team sends personal links."))
+
+
+def links_of(case: Case, now=None) -> list[AccessLink]:
+    """The case's personal links, newest first, each with `state` (active, expired or revoked)."""
+    now = now or timezone.now()
+    links = list(AccessLink.objects.filter(case=case).select_related("contact", "created_by"))
+    for link in links:
+        link.state = ("revoked" if link.revoked_at else "expired" if link.expires_at <= now else "active")
+    return links
+
+
+@transaction.atomic
+def revoke_access_link(*, case: Case, actor, link_id) -> AccessLink:
+    """End a personal link at once (the case team): its page answers as for an expired link from
+    now on. Revoking a revoked link changes nothing."""
+    ensure_case_team(actor, case)
+    link = AccessLink.objects.select_for_update().filter(case=case, pk=parse_id(link_id)).first()
+    if link is None:
+        raise Http404
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+        CaseEvent.record(case, actor, CaseEvent.Kind.ACCESS_LINK_REVOKED, at=link.revoked_at, link_id=link.pk,
+                         audience=link.audience)
+    return link
 
 
 @transaction.atomic
@@ -98,18 +133,28 @@ def plain_status(case: Case) -> str:
     return str(STATUS_TEXT[case.status])
 
 
-def consents(case: Case) -> dict[str, bool | None]:
-    given = dict(Consent.objects.filter(case=case).values_list("subject", "given"))
+def consents(case: Case, by: str) -> dict[str, bool | None]:
+    """One person's (parent's or young person's) current consent per subject; None: not given yet."""
+    given = dict(Consent.objects.filter(case=case, by=by).values_list("subject", "given"))
     return {subject: given.get(subject) for subject in Consent.Subject.values}
+
+
+def consents_per_person(case: Case) -> list[tuple[str, list[tuple[str, bool | None]]]]:
+    """For the case team: each person's consent per subject, [(whose, [(subject label, given)])]."""
+    rows = {(by, subject): given for by, subject, given in
+            Consent.objects.filter(case=case).values_list("by", "subject", "given")}
+    return [(str(whose), [(str(label), rows.get((by, subject))) for subject, label in Consent.Subject.choices])
+            for by, whose in AccessLink.Audience.choices]
 
 
 @transaction.atomic
 def set_consent(*, link: AccessLink, subject: str, given: bool) -> Consent:
+    """The link holder's own consent on one subject; the other person's consent stays as it is."""
     if subject not in Consent.Subject.values:
         raise ValidationError({"subject": [_("Unknown subject of consent.")]})
     now = timezone.now()
     consent, _created = Consent.objects.update_or_create(
-        case=link.case, subject=subject, defaults={"given": bool(given), "by": link.audience, "at": now})
+        case=link.case, subject=subject, by=link.audience, defaults={"given": bool(given), "at": now})
     CaseEvent.record(link.case, None, CaseEvent.Kind.CONSENT_GIVEN if given else CaseEvent.Kind.CONSENT_WITHDRAWN, at=now,
                      subject=subject, by=link.audience, link_id=link.pk)
     if subject == Consent.Subject.JIM and not given:
@@ -117,7 +162,8 @@ def set_consent(*, link: AccessLink, subject: str, given: bool) -> Consent:
         CaseParticipant.objects.filter(case=link.case, reason=CaseParticipant.Reason.MENTOR,
                                        user__in=mentors.values("user")).delete()
         mentors.update(active=False)
-    notify(kind="consent_changed", case=link.case, data={"subject": subject, "given": bool(given)})
+    notify(kind="consent_changed", case=link.case, data={"subject": subject, "given": bool(given),
+                                                         "by": link.audience})
     return consent
 
 
@@ -128,7 +174,9 @@ def receive_public_signal(*, region, reporter_role: str, given_name: str, family
                           absent_since, description: str, reporter_name: str, reporter_contact: str):
     """Store a signal from a parent or young person; the verification flow puts it in the region's
     Leerplicht queue (the flow start is the caller's: workflows). Nothing is a case yet."""
-    errors: dict[str, list[str]] = {}
+    # A date outside 1900-2100 is refused on its field, with the other problems, before any rule
+    # computes an age from it.
+    errors: dict[str, list[str]] = dates_out_of_range(birth_date=birth_date, absent_since=absent_since)
     if reporter_role not in AccessLink.Audience.values:
         errors["reporter_role"] = [_("Say whether you are a parent or the young person.")]
     for field, value in (("description", description), ("reporter_name", reporter_name),

@@ -13,7 +13,8 @@ from casework import selectors, services
 from casework.access import access_case_by_id, is_id, mentor_case_by_id
 from casework.models import Deadline
 from casework.responsibility import may_register
-from casework.services import casefile
+from casework.services import casefile, participation
+from casework.services.intake import SignalForwarded, forwarded_message
 from casework.web.forms import (
     DocumentForm,
     NoteForm,
@@ -66,6 +67,9 @@ def case_page(request, case, *, note_form=None, document_form=None, registration
                                                                                "setting": case.participation_setting}),
         "startkwalificatie_form": startkwalificatie_form or StartkwalificatieForm(),
         "exemption": services.running_exemption(case),
+        "links": participation.links_of(case),
+        "may_send_links": participation.is_case_team(request.user, case),
+        "consents_per_person": participation.consents_per_person(case),
     }
     return render(request, "casework/case_detail.html", context, status=status)
 
@@ -76,11 +80,14 @@ def signal_new(request):
     form = SignalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            case = services.signal_case(actor=request.user, data=form.to_signal_input())
+            case = services.signal_case(actor=request.user, data=form.to_signal_input(), request=request)
         except ValidationError as error:
             form.add_service_errors(error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
+        except SignalForwarded:  # not on the child's open case: the same words as the API, no case
+            messages.success(request, forwarded_message())
+            return redirect("case-signal")
         except services.DuplicateSignal as duplicate:
             form.add_error(
                 None,

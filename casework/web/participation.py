@@ -1,10 +1,12 @@
 """The personal link for parents and young people (no account), and the team's form to send one."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -52,6 +54,16 @@ def create_link(request, case_id: int):
                   status=400 if request.method == "POST" else 200)
 
 
+@login_required
+@require_http_methods(["POST"])
+def revoke_link(request, case_id: int, link_id: int):
+    """The case team ends a personal link at once; back to the case page's links."""
+    case = access_case_by_id(request.user, case_id, request=request)
+    participation.revoke_access_link(case=case, actor=request.user, link_id=link_id)  # 403 outside the team
+    messages.success(request, _("The personal link has been revoked; it no longer works."))
+    return redirect(reverse("case-detail", args=[case.pk]) + "#links")
+
+
 @require_http_methods(["GET", "POST"])
 def link_page(request, token: str):
     """What a parent or young person sees: status, the shared words, next step, contact, consent."""
@@ -63,10 +75,10 @@ def link_page(request, token: str):
         except ValidationError:
             pass
         return redirect("participation-link", token=token)
+    own = participation.consents(link.case, link.audience)  # only the link holder's own consent
     return render(request, "participation/link.html", {
         "link": link, "case": link.case, "status": participation.plain_status(link.case),
-        "consents": [(subject, label, participation.consents(link.case)[subject])
-                     for subject, label in Consent.Subject.choices],
+        "consents": [(subject, label, own[subject]) for subject, label in Consent.Subject.choices],
         "views": AccessLog.objects.filter(access_link=link).count(),
     })
 

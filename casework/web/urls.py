@@ -43,6 +43,7 @@ urlpatterns = [
     path("monitor/quarter.csv", monitor.quarter_csv, name="monitor-quarter-csv"),
     path("cases/<int:case_id>/access-log/", privacy.case_access_log, name="case-access-log"),
     path("cases/<int:case_id>/links/new/", participation.create_link, name="case-link-new"),
+    path("cases/<int:case_id>/links/<int:link_id>/revoke/", participation.revoke_link, name="case-link-revoke"),
     path("inzage/<str:token>/", participation.link_page, name="participation-link"),
     path("melden/", participation.public_signal, name="public-signal"),
     path("privacy/access-log/", privacy.access_log, name="privacy-access-log"),
