@@ -43,7 +43,7 @@ def test_distribute_then_mention(api, demo, u, settings):
         # without a reload: the badge counts the two assignments, a toast names them
         colleague.wait_for_function("document.getElementById('notification-badge').textContent === '2'",
                                     timeout=15000)
-        colleague.wait_for_selector(".toast >> text=Taak aan jou toegewezen", timeout=15000)
+        colleague.wait_for_selector(".toast >> text=Taak aan u toegewezen", timeout=15000)
         colleague.goto(f"{base_url}/tasks/mine/")
         assert colleague.locator("table.list tbody tr").count() == 2
         colleague.goto(f"{base_url}/cases/{cases[0].pk}/")
