@@ -7,6 +7,8 @@ participant user. Everyone else gets 404, never 403: no hint that the case exist
 from django.db.models import Q
 from django.http import Http404
 
+from casework.clientaddr import client_address
+from casework.logfilters import redact_path
 from casework.models import AccessLog, Case, CaseParticipant, Mentor
 from teams.models import team_ids_of
 
@@ -56,9 +58,14 @@ def can_see_case(user, case: Case) -> bool:
 
 
 def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address (behind CASEWORK_TRUSTED_PROXIES proxies: as they report it)."""
+    return client_address(request)
+
+
+def logged_path(request) -> str:
+    """The request's path as the access log keeps it: no query string (a search for a name),
+    no secret token (a parent's link, a calendar feed)."""
+    return redact_path(request.path)[:500] if request is not None else ""
 
 
 def log_case_read(user, case: Case, *, action: str, request=None) -> AccessLog:
@@ -66,7 +73,7 @@ def log_case_read(user, case: Case, *, action: str, request=None) -> AccessLog:
         user=user,
         case=case,
         action=action,
-        path=(request.get_full_path()[:500] if request is not None else ""),
+        path=logged_path(request),
         ip=client_ip(request),
     )
 
@@ -77,7 +84,7 @@ def log_signal_read(user, public_signal, *, request=None) -> AccessLog:
         user=user,
         public_signal=public_signal,
         action=AccessLog.Action.SIGNAL_VIEW,
-        path=(request.get_full_path()[:500] if request is not None else ""),
+        path=logged_path(request),
         ip=client_ip(request),
     )
 

@@ -14,7 +14,14 @@ PERSONAL_KEYS = frozenset({
     "motivation", "alternatives", "notes", "reason", "mentor_name", "relation", "contact", "name", "email",
     "password", "q",
 })
+# Paths whose part is a secret that acts as a key (a parent's link, a calendar feed): never logged.
+MASK = "..."  # ASCII: a log stream in the C locale must not fail on it
+SECRET_PATHS = [
+    (re.compile(r"(/inzage/)[^/\s\"'?]+"), r"\1" + MASK),
+    (re.compile(r"(/calendar/)[^/\s\"'?]+?(\.ics)?(?=[/\s\"'?]|$)"), r"\1" + MASK + r"\2"),
+]
 PATTERNS = [
+    *SECRET_PATHS,
     (re.compile(r"\?[^\s\"']*"), "?" + REDACTED),  # query strings
     (re.compile(r"\b\d{4}-\d{2}-\d{2}(?![\d:T])"), "[date]"),  # ISO dates (not timestamps' date part)
     (re.compile(r"\b\d{1,2}[-/.]\d{1,2}[-/.]\d{4}\b"), "[date]"),  # 17-05-2012
@@ -24,6 +31,26 @@ PATTERNS = [
     (re.compile(r"(?i)\b(" + "|".join(sorted(PERSONAL_KEYS)) + r")\b(['\"]?\s*[=:]\s*)('[^']*'|\"[^\"]*\"|[^&\n}]+)"),
      r"\1\2" + REDACTED),
 ]
+
+
+def redact_path(path: str) -> str:
+    """A request path fit for a log line or the access log: no query string, no secret token."""
+    path = str(path or "").split("?", 1)[0]
+    for pattern, replacement in SECRET_PATHS:
+        path = pattern.sub(replacement, path)
+    return path
+
+
+def access_line(protocol: str, action: str, details: dict) -> str | None:
+    """The server's access-log line for a daphne action (None for actions not logged): the
+    method, the redacted path, the status and size, as daphne's own log has them."""
+    path = redact_path(details.get("path", ""))
+    if protocol == "http" and action == "complete":
+        return (f'{details.get("client")} "{details.get("method")} {path}" '
+                f'{details.get("status") or "-"} {details.get("size") or "-"}')
+    if protocol == "websocket" and action in ("connecting", "rejected", "connected", "disconnected"):
+        return f'{details.get("client")} "WS{action.upper()} {path}"'
+    return None
 
 
 def scrub(value):

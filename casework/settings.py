@@ -48,8 +48,15 @@ DATABASES = {
 # Services own their transactions (one per service call); no request-wide atomic block.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a competing writer instead of failing at once (daphne + sweeper share the file).
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite as a real embedded database (daphne, the sweeper and parallel requests share the file):
+    # WAL lets readers go on beside the one writer; IMMEDIATE takes the write lock when a transaction
+    # begins, so that two transactions never both read and then fail to upgrade ("database is
+    # locked" at once, the busy timeout does not apply to that); a writer waits up to 20 s.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
@@ -295,6 +302,13 @@ CASEWORK_DOCUMENT_TYPES = {
 # Uploads above this many bytes go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Client addresses --------------------------------------------------------------------------
+# How many reverse proxies of our own stand before the server. 0 (the default): X-Forwarded-For is
+# ignored and the address is the connection's. N: the N-th address from the right of
+# X-Forwarded-For (the one our outermost proxy saw). One rule for the access log, the API
+# throttles, the login lock-out and the public form's limit (casework.clientaddr).
+CASEWORK_TRUSTED_PROXIES = int(os.environ.get("CASEWORK_TRUSTED_PROXIES", "0"))
+
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -316,6 +330,14 @@ REST_FRAMEWORK = {
         "auth": os.environ.get("CASEWORK_THROTTLE_AUTH", "10/min"),
     },
     "EXCEPTION_HANDLER": "casework.api.errors.exception_handler",
+    # JSON nested deeper than casework.parsers.MAX_DEPTH levels is a 400, never a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "casework.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # The throttles' client address: X-Forwarded-For only behind CASEWORK_TRUSTED_PROXIES proxies.
+    "NUM_PROXIES": CASEWORK_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "casework API",
@@ -352,6 +374,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "casework.clientaddr.client_address"  # the same address as everywhere
 # Content-Security-Policy (django-csp): only this origin, no inline script or style.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -387,6 +410,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"personal_data": {"()": "casework.logfilters.PersonalDataFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_data"]}},
+    # Every line passes the filter: secret paths (parent links, calendar feeds) lose their token,
+    # query strings are dropped. The server's access log is a logger too (bin/serve).
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_data"],
+                             "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's own handlers (its console under DEBUG, runserver's request log) print paths
+    # unfiltered: these loggers write through the root's filtered handler instead.
+    "loggers": {name: {"handlers": [], "propagate": True} for name in ("django", "django.server")},
 }

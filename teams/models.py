@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -153,8 +155,6 @@ class Team(models.Model):
                                                           (3, _("Thursday")), (4, _("Friday"))])
     meeting_time = models.TimeField(_("meeting time"), null=True, blank=True)
     meeting_minutes = models.PositiveSmallIntegerField(_("meeting length (minutes)"), default=90)
-    calendar_token = models.CharField(max_length=64, blank=True, editable=False,
-                                      help_text=_("Secret part of the team's calendar feed address."))
 
     class Meta:
         ordering = ["name"]
@@ -200,6 +200,30 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.team} ({self.get_role_display()})"
+
+
+class CalendarFeed(models.Model):
+    """A member's own address of the team's meeting calendar. Only the token's hash is kept (the
+    address is shown once, when made); it ends when the membership ends or a lead renews all."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="calendar_feeds", verbose_name=_("user"))
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="calendar_feeds", verbose_name=_("team"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        constraints = [models.UniqueConstraint(fields=["user", "team"], name="one_calendar_feed_per_member")]
+
+    def __str__(self):
+        return f"{self.user} – {self.team}"
+
+
+@receiver(post_delete, sender=Membership)
+def end_calendar_feed(sender, instance, **kwargs):
+    """Leaving a team ends that member's calendar feed (however the membership ends)."""
+    CalendarFeed.objects.filter(user_id=instance.user_id, team_id=instance.team_id).delete()
 
 
 def team_ids_of(user) -> list[int]:

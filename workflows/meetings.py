@@ -2,6 +2,7 @@
 tasks, by deadline, with each case's clocks), attendance, recording decisions through the
 tasks' own forms, minutes, and closing (which freezes the minutes)."""
 
+import hashlib
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,10 +12,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.access import is_id
 from casework.clocks import MEETING_STEPS
 from casework.models import Deadline
 from notifications.services import notify
-from teams.models import Membership, Team, next_meeting
+from teams.models import CalendarFeed, Membership, Team, next_meeting
 from workflows.inbox import nodes_named
 from workflows.models import OPEN_STATUSES as OPEN
 from workflows.models import AgendaItem, Attendance, CaseTask, Meeting
@@ -65,9 +67,48 @@ def plan_next_meeting(*, team: Team, actor, starts_at=None) -> Meeting:
         Attendance.objects.get_or_create(meeting=meeting, user_id=membership.user_id, defaults={"present": True})
     if created:
         notify(kind="agenda_published", case=None, actor=actor, data=_meeting_data(meeting))
-    if not team.calendar_token:
-        Team.objects.filter(pk=team.pk, calendar_token="").update(calendar_token=secrets.token_urlsafe(32))
     return meeting
+
+
+# --- the calendar feed: one secret address per member, stored hashed, shown once -------------
+
+
+def feed_token_hash(token: str) -> str:
+    return hashlib.sha256(str(token).encode("utf-8", "replace")).hexdigest()
+
+
+@transaction.atomic
+def issue_calendar_feed(*, team: Team, user) -> str:
+    """A new address of the team's meeting calendar for this member (their previous one ends).
+    Returns the token: it is shown once, only its hash is kept."""
+    ensure_member(user, team)
+    token = secrets.token_urlsafe(32)
+    CalendarFeed.objects.update_or_create(user=user, team=team, defaults={
+        "token_hash": feed_token_hash(token), "created_at": timezone.now()})
+    return token
+
+
+@transaction.atomic
+def renew_calendar_feeds(*, team: Team, actor) -> str:
+    """A lead ends every member's calendar address of the team (one leaked, say) and gets a new
+    one; the others make their own again. Returns the lead's new token (shown once)."""
+    ensure_chair(actor, team)
+    CalendarFeed.objects.filter(team=team).delete()
+    return issue_calendar_feed(team=team, user=actor)
+
+
+def calendar_feed_of(user, team: Team) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(user=user, team=team).first()
+
+
+def team_of_feed(team_id, token: str) -> Team | None:
+    """The team whose calendar this address opens, if it is a current member's feed; else None."""
+    if not is_id(team_id):
+        return None
+    feed = CalendarFeed.objects.filter(team_id=team_id, token_hash=feed_token_hash(token)).select_related("team").first()
+    if feed is None or not Membership.objects.filter(user_id=feed.user_id, team_id=feed.team_id).exists():
+        return None
+    return feed.team
 
 
 def refresh_agenda(meeting: Meeting) -> int:

@@ -2,6 +2,7 @@
 coordinator's "who looked at this file". Thin: parse, call casework.privacy, render."""
 
 import csv
+import datetime as dt
 import json
 
 from django import forms
@@ -9,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from casework.access import MAX_ID, is_id
 from casework.formkit import DateInput, PeriodFormMixin
 from casework.models import DataBreach, LogReading
 from casework.services import privacy
@@ -25,13 +28,27 @@ from teams.models import Region, Team
 ROWS_PER_PAGE = 50
 
 
+# The dates a search can name: a day out of this range cannot be turned into a moment (OverflowError).
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
+DAY_RANGE = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A model choice by id: a text that cannot be a row id is an invalid choice (not an overflow)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not is_id(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class AccessLogFilter(PeriodFormMixin, forms.Form):
-    case = forms.IntegerField(label=gettext_lazy("Case number"), required=False, min_value=1)
+    case = forms.IntegerField(label=gettext_lazy("Case number"), required=False, min_value=1, max_value=MAX_ID)
     child = forms.CharField(label=gettext_lazy("Child's name"), required=False, max_length=100)
     user = forms.CharField(label=gettext_lazy("Username"), required=False, max_length=150)
-    team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.all(), required=False)
-    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
-    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
+    team = IdChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.all(), required=False)
+    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput(), validators=DAY_RANGE)
+    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput(), validators=DAY_RANGE)
 
     def search_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -59,22 +76,32 @@ def access_log(request):
                   status=200 if rows is not None else 400)
 
 
+def _who(row) -> str:
+    """The reader of an access-log row: a username, or the holder of a personal link (no user)."""
+    if row.user is not None:
+        return row.user.username
+    if row.access_link is not None:
+        return _("personal link (%(audience)s)") % {"audience": row.access_link.get_audience_display()}
+    return _("personal link")
+
+
 @login_required
 def access_log_csv(request):
+    """The search as CSV. The export is logged (LogReading) before the first row leaves; rows of a
+    parent's or young person's personal link have no user and name the link holder instead."""
     form, rows, kwargs = _search(request)
     if rows is None:
         return render(request, "privacy/access_log.html", {"form": form, "page": None}, status=400)
+    rows = rows.select_related("access_link")
+    privacy.record_reading(request.user, LogReading.Kind.EXPORT, filters=privacy.reading_filters(**kwargs),
+                           results=rows.count(), request=request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="inzagelog.csv"'
     writer = csv.writer(response)
     writer.writerow(["at", "user", "case", "public_signal", "action", "path", "ip"])
-    count = 0
     for row in rows.iterator(chunk_size=2000):
-        writer.writerow([timezone.localtime(row.at).isoformat(), row.user.username, row.case_id or "",
+        writer.writerow([timezone.localtime(row.at).isoformat(), _who(row), row.case_id or "",
                          row.public_signal_id or "", row.action, row.path, row.ip or ""])
-        count += 1
-    privacy.record_reading(request.user, LogReading.Kind.EXPORT, filters=privacy.reading_filters(**kwargs),
-                           results=count, request=request)
     return response
 
 
@@ -120,10 +147,10 @@ class BreachForm(forms.Form):
         self.fields["region"].queryset = Region.objects.filter(pk__in=regions)
 
     def clean_cases(self):
-        try:
-            return [int(part) for part in self.cleaned_data["cases"].replace(" ", "").split(",") if part]
-        except ValueError:
-            raise ValidationError(_("Give case numbers separated by commas.")) from None
+        parts = [part for part in self.cleaned_data["cases"].replace(" ", "").split(",") if part]
+        if not all(is_id(part) for part in parts):
+            raise ValidationError(_("Give case numbers separated by commas."))
+        return [int(part) for part in parts]
 
 
 class DecisionForm(forms.Form):

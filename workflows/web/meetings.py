@@ -1,18 +1,19 @@
 """Meeting pages (Dutch): the team's meetings, the agenda in session, an item's decision through
 the task's own form, the printable agenda and the team's iCalendar feed."""
 
-import secrets
-
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from icalendar import Calendar, Event
 
+from casework.access import MAX_ID, is_id
 from teams.models import Team
 from workflows import meetings
 from workflows.models import Meeting
@@ -20,33 +21,99 @@ from workflows.services import TaskConflict, task_form
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def team_meetings(request, team_id: int):
+    """The team's meetings; POST plans the next one, or (`action`) makes the member's own calendar
+    address or, for a lead, renews every member's (the new address is shown this once)."""
     team = get_object_or_404(Team, pk=team_id)
     meetings.ensure_member(request.user, team)
+    calendar_url, status = None, 200
     if request.method == "POST":
+        action = request.POST.get("action", "plan")
         try:
-            meeting = meetings.plan_next_meeting(team=team, actor=request.user)
+            if action == "calendar":
+                token = meetings.issue_calendar_feed(team=team, user=request.user)
+            elif action == "renew_calendar":
+                token = meetings.renew_calendar_feeds(team=team, actor=request.user)
+            elif action == "plan":
+                meeting = meetings.plan_next_meeting(team=team, actor=request.user)
+                return redirect("meeting", meeting_id=meeting.pk)
+            else:
+                raise ValidationError(_("This action cannot be carried out with what was sent; reload the page."))
         except (PermissionDenied, ValidationError) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            status = 403 if isinstance(error, PermissionDenied) else 400
         else:
-            return redirect("meeting", meeting_id=meeting.pk)
-    return render(request, "meetings/team.html", {"team": team, "meetings": team.meetings.all()[:20]})
+            calendar_url = request.build_absolute_uri(reverse("team-calendar", args=[team.pk, token]))
+    return render(request, "meetings/team.html", {
+        "team": team, "meetings": team.meetings.all()[:20], "calendar_url": calendar_url,
+        "calendar_feed": meetings.calendar_feed_of(request.user, team), "is_lead": _leads(request.user, team),
+    }, status=status)
+
+
+def _leads(user, team) -> bool:
+    try:
+        meetings.ensure_chair(user, team)
+    except (PermissionDenied, Http404):
+        return False
+    return True
 
 
 def _meeting_page(request, meeting, status=200, **extra):
     context = {"meeting": meeting, "items": meetings.agenda(meeting),
                "attendance": meeting.attendance.select_related("user"),
-               "is_chair": _is_chair(request.user, meeting), "closed": meeting.status == Meeting.Status.CLOSED,
+               "is_chair": _leads(request.user, meeting.team), "closed": meeting.status == Meeting.Status.CLOSED,
                "may_read": meetings.may_read_minutes(request.user, meeting), **extra}
     return render(request, "meetings/meeting.html", context, status=status)
 
 
-def _is_chair(user, meeting) -> bool:
-    try:
-        meetings.ensure_chair(user, meeting.team)
-    except (PermissionDenied, Http404):
-        return False
-    return True
+class IdsField(forms.Field):
+    """Several row ids (checkboxes): each must be one."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        values = list(value or [])
+        if not all(is_id(item) for item in values):
+            raise ValidationError(_("Choose from the list."), code="invalid")
+        return [int(item) for item in values]
+
+
+class TaskActionForm(forms.Form):
+    task = forms.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class ItemActionForm(forms.Form):
+    item = forms.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class MinutesActionForm(ItemActionForm):
+    minutes = forms.CharField(required=False)
+
+
+class AttendanceActionForm(forms.Form):
+    present = IdsField(required=False)
+
+
+# Each action of the meeting page and the form that checks its input (400 when it does not hold).
+ACTION_FORMS = {"refresh": forms.Form, "add": TaskActionForm, "up": ItemActionForm, "down": ItemActionForm,
+                "attendance": AttendanceActionForm, "minutes": MinutesActionForm, "close": forms.Form}
+
+
+def _act(request, meeting, action: str, data: dict) -> None:
+    if action == "refresh":
+        meetings.ensure_chair(request.user, meeting.team)
+        meetings.refresh_agenda(meeting)
+    elif action == "add":
+        meetings.add_item(meeting=meeting, actor=request.user, task_id=data["task"])
+    elif action in ("up", "down"):
+        meetings.move_item(meeting=meeting, actor=request.user, item_id=data["item"], direction=action)
+    elif action == "attendance":
+        meetings.record_attendance(meeting=meeting, actor=request.user, present_ids=data["present"])
+    elif action == "minutes":
+        meetings.write_minutes(meeting=meeting, actor=request.user, item_id=data["item"], minutes=data["minutes"])
+    elif action == "close":
+        meetings.close_meeting(meeting=meeting, actor=request.user)
 
 
 @login_required
@@ -54,24 +121,13 @@ def _is_chair(user, meeting) -> bool:
 def meeting_view(request, meeting_id: int):
     meeting = meetings.meeting_for(request.user, meeting_id)
     if request.method == "POST":
-        action = request.POST.get("action")
+        action = request.POST.get("action", "")
+        form = ACTION_FORMS.get(action, forms.Form)(request.POST)
+        if action not in ACTION_FORMS or not form.is_valid():
+            messages.error(request, _("This action cannot be carried out with what was sent; reload the page."))
+            return _meeting_page(request, meeting, status=400)
         try:
-            if action == "refresh":
-                meetings.ensure_chair(request.user, meeting.team)
-                meetings.refresh_agenda(meeting)
-            elif action == "add":
-                meetings.add_item(meeting=meeting, actor=request.user, task_id=request.POST.get("task"))
-            elif action in ("up", "down"):
-                meetings.move_item(meeting=meeting, actor=request.user, item_id=request.POST.get("item"),
-                                   direction=action)
-            elif action == "attendance":
-                meetings.record_attendance(meeting=meeting, actor=request.user,
-                                           present_ids=request.POST.getlist("present"))
-            elif action == "minutes":
-                meetings.write_minutes(meeting=meeting, actor=request.user, item_id=request.POST.get("item"),
-                                       minutes=request.POST.get("minutes", ""))
-            elif action == "close":
-                meetings.close_meeting(meeting=meeting, actor=request.user)
+            _act(request, meeting, action, form.cleaned_data)
         except (PermissionDenied, ValidationError) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
             return _meeting_page(request, meeting, status=403 if isinstance(error, PermissionDenied) else 400)
@@ -111,8 +167,8 @@ def meeting_print(request, meeting_id: int):
 
 def team_calendar(request, team_id: int, token: str):
     """The team's meetings as an iCalendar feed (a secret address; no names, case numbers only)."""
-    team = get_object_or_404(Team, pk=team_id)
-    if not team.calendar_token or not secrets.compare_digest(team.calendar_token, token):
+    team = meetings.team_of_feed(team_id, token)  # a current member's address, compared by its hash
+    if team is None:
         raise Http404
     calendar = Calendar()
     calendar.add("prodid", "-//casework//meetings//NL")
