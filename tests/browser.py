@@ -30,32 +30,66 @@ def database_url() -> str:
     return f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
 
 
+def _server_env(**extra) -> dict:
+    return {**os.environ, "DATABASE_URL": database_url(), "ALLOWED_HOSTS": "127.0.0.1",
+            "CASEWORK_THROTTLE_USER": "100000/min", "CASEWORK_THROTTLE_ANON": "100000/min",
+            "DJANGO_SETTINGS_MODULE": "casework.settings", **extra}
+
+
 @contextmanager
-def live_asgi_server():
-    """daphne serving casework on a free loopback port against the test database."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url(), "ALLOWED_HOSTS": "127.0.0.1",
-           "CASEWORK_THROTTLE_USER": "100000/min", "CASEWORK_THROTTLE_ANON": "100000/min",
-           "DJANGO_SETTINGS_MODULE": "casework.settings"}
-    server = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                               "casework.asgi:application"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def _serving(command: list[str], port: int, env: dict, stdout, stderr):
+    """Runs `command` (a server on `port`) until the block ends; yields its process."""
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr, text=True)
     try:
-        for _ in range(200):
+        for _ in range(400):  # up to 20 s on a loaded machine
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                socket.create_connection(("127.0.0.1", port), timeout=10).close()
                 break
             except OSError:
                 if server.poll() is not None:
-                    raise RuntimeError(f"daphne exited: {server.stderr.read()}") from None
+                    output = server.stderr.read() if server.stderr else ""
+                    raise RuntimeError(f"the server exited ({server.returncode}): {output}") from None
                 time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
+        yield server
     finally:
         server.terminate()
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@contextmanager
+def live_asgi_server():
+    """daphne serving casework on a free loopback port against the test database."""
+    port = free_port()
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "casework.asgi:application"]
+    with _serving(command, port, _server_env(), subprocess.DEVNULL, subprocess.PIPE):
+        yield f"http://127.0.0.1:{port}"
+
+
+class ServerOutput:
+    """What a live server wrote to stdout and stderr (files, read whenever asked)."""
+
+    def __init__(self, directory: Path):
+        self.stdout_path, self.stderr_path = directory / "stdout.log", directory / "stderr.log"
+
+    def text(self) -> str:
+        return self.stdout_path.read_text(errors="replace") + self.stderr_path.read_text(errors="replace")
+
+
+@contextmanager
+def live_server_with_output(directory: Path, **env):
+    """The server as `make run` and the Procfile start it (bin/serve: daphne with the access log
+    through logging), on the test database, its stdout and stderr captured in `directory`.
+    Yields (base_url, ServerOutput). `env` adds environment variables (e.g. DEBUG)."""
+    port = free_port()
+    output = ServerOutput(directory)
+    command = [sys.executable, str(ROOT / "bin" / "serve"), "-b", "127.0.0.1", "-p", str(port),
+               "casework.asgi:application"]
+    with output.stdout_path.open("w") as stdout, output.stderr_path.open("w") as stderr, \
+            _serving(command, port, _server_env(**env), stdout, stderr):
+        yield f"http://127.0.0.1:{port}", output
 
 
 @contextmanager
