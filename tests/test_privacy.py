@@ -256,12 +256,13 @@ def test_retention_removes_notes_documents_and_distribution_reasons(api, case, u
 
     from casework.models import Document, Note
     from tests.flowkit import open_task
+    from tests.test_upload_checks import minimal_pdf
 
     note = api(u["aoj"]).post(f"/api/cases/{case.pk}/notes/", {"text": "Vader belde over thuissituatie."},
                               format="json")
     assert note.status_code == 201
     upload = api(u["aoj"]).post(f"/api/cases/{case.pk}/documents/",
-                                {"file": SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n%%EOF\n"), "kind": "plan"},
+                                {"file": SimpleUploadedFile("plan.pdf", minimal_pdf()), "kind": "plan"},
                                 format="multipart")
     assert upload.status_code == 201
     task = open_task(case, "team_review")

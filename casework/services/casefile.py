@@ -14,6 +14,7 @@ import re
 from datetime import timedelta
 
 import filetype
+import olefile
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -23,6 +24,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 
 from casework.access import log_case_read, parse_id, visible_case_filter
 from casework.models import AccessLog, Case, CaseEvent, Document, Note, RetentionLogEntry
@@ -160,8 +163,11 @@ def accepted_extensions() -> list[str]:
 def check_upload(upload) -> str:
     """The MIME type of an acceptable upload; ValidationError (nothing stored) otherwise.
 
-    The extension must be one of CASEWORK_DOCUMENT_TYPES and the content must be that type
-    (magic numbers, via `filetype`): a renamed executable is refused."""
+    The extension must be one of CASEWORK_DOCUMENT_TYPES and the content must be that type, judged
+    by more than its first bytes: the magic numbers (via `filetype`), then the structure — a PDF
+    must parse as a PDF (`pypdf`), an old Office file (OLE2) must hold the stream of the type its
+    name claims (`olefile`) — and no file may carry web page or script code (a polyglot that a
+    browser could run as HTML). A renamed executable is refused."""
     if upload is None or not getattr(upload, "name", ""):
         raise ValidationError({"file": [_("Choose a file to upload.")]})
     if upload.size == 0:
@@ -174,22 +180,76 @@ def check_upload(upload) -> str:
     if expected is None:
         raise ValidationError({"file": [_("This kind of file is not accepted. Accepted: %(types)s.")
                                         % {"types": ", ".join(accepted_extensions())}]})
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    guessed = filetype.guess_mime(head)
-    if guessed != expected and not _old_office_match(expected, head):
-        raise ValidationError({"file": [_("The content of the file does not match its name (.%(ext)s).")
-                                        % {"ext": extension}]})
+    mismatch = ValidationError({"file": [_("The content of the file does not match its name (.%(ext)s).")
+                                         % {"ext": extension}]})
+    try:
+        head = _read(upload, 0, 8192)
+        if expected in OLE2_STREAMS:
+            if not (head.startswith(OLE2) and _ole2_holds(upload, OLE2_STREAMS[expected])):
+                raise mismatch
+        elif filetype.guess_mime(head) != expected:
+            raise mismatch
+        if _has_active_content(upload):
+            raise ValidationError({"file": [_("The file contains web page or script code and is not accepted.")]})
+        if expected == "application/pdf" and not _parses_as_pdf(upload):
+            raise ValidationError({"file": [_("This PDF cannot be read as a PDF (damaged, or not a real PDF).")]})
+    finally:
+        upload.seek(0)
     return expected
 
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The stream an old Office file of each type holds in its OLE2 directory (any one of them).
+OLE2_STREAMS = {
+    "application/msword": ("WordDocument",),
+    "application/vnd.ms-excel": ("Workbook", "Book"),
+    "application/vnd.ms-powerpoint": ("PowerPoint Document",),
+}
+# What a browser would run as a web page, in any case: never in a case file's document.
+ACTIVE_MARKERS = (b"<html", b"<script", b"<!doctype html", b"javascript:")
+EDGE_BYTES = 8192  # a large file is scanned at both ends (where a polyglot hides its page) ...
+SCAN_WHOLE_BYTES = 1024 * 1024  # ... a small one throughout
+PDF_TAIL_BYTES = 1024  # %%EOF and startxref are at the end of a PDF (its trailer)
 
 
-def _old_office_match(expected: str, head: bytes) -> bool:
-    """.doc and .xls are OLE2 compound files; `filetype` names them only by their inner layout."""
-    return expected in ("application/msword", "application/vnd.ms-excel") and head.startswith(OLE2)
+def _read(upload, offset: int, count: int) -> bytes:
+    upload.seek(offset)
+    return upload.read(count)
+
+
+def _has_active_content(upload) -> bool:
+    if upload.size <= SCAN_WHOLE_BYTES:
+        parts = [_read(upload, 0, upload.size)]
+    else:
+        parts = [_read(upload, 0, EDGE_BYTES), _read(upload, upload.size - EDGE_BYTES, EDGE_BYTES)]
+    return any(marker in part.lower() for part in parts for marker in ACTIVE_MARKERS)
+
+
+def _parses_as_pdf(upload) -> bool:
+    """A PDF's structure: the %PDF- header, a trailer with startxref and %%EOF, and a document that
+    pypdf reads (its cross-reference table and pages; an encrypted one up to its pages)."""
+    if not _read(upload, 0, 5) == b"%PDF-":
+        return False
+    tail = _read(upload, max(0, upload.size - PDF_TAIL_BYTES), PDF_TAIL_BYTES)
+    if b"%%EOF" not in tail or b"startxref" not in tail:
+        return False
+    upload.seek(0)
+    try:
+        reader = PdfReader(upload, strict=False)
+        return reader.is_encrypted or len(reader.pages) > 0
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
+        return False  # pypdf raises more than its own errors on a broken file
+
+
+def _ole2_holds(upload, streams: tuple[str, ...]) -> bool:
+    """Whether the OLE2 compound file's directory holds one of `streams` (a .doc its WordDocument,
+    a .xls its Workbook or Book): an Excel file renamed .doc, or any other OLE2 file, is refused."""
+    upload.seek(0)
+    try:
+        with olefile.OleFileIO(upload) as ole:
+            return any(ole.exists(stream) for stream in streams)
+    except (OSError, ValueError, IndexError, TypeError):  # olefile raises OSError on a broken file
+        return False
 
 
 def _safe_filename(name: str) -> str:
