@@ -79,14 +79,21 @@
       if (type === "checkbox" || type === "radio") {
         if (defaults ? field.defaultChecked : field.checked) { list.push(field.value); }
       } else if (field.tagName === "SELECT") {
-        Array.prototype.forEach.call(field.options, function (option) {
-          if (defaults ? option.defaultSelected : option.selected) { list.push(option.value); }
+        Array.prototype.forEach.call(field.options, function (option, index) {
+          if (defaults ? shownSelected(field, option, index) : option.selected) { list.push(option.value); }
         });
       } else {
         list.push(defaults ? field.defaultValue : field.value);
       }
     });
     return values;
+  }
+
+  /* As the server rendered it: a single select without a selected option shows its first one. */
+  function shownSelected(select, option, index) {
+    if (option.defaultSelected || select.multiple) { return option.defaultSelected; }
+    var none = !Array.prototype.some.call(select.options, function (other) { return other.defaultSelected; });
+    return none && index === 0;
   }
 
   function changed(field) {
@@ -192,7 +199,8 @@
     pending.held = true;  // signing in again: keep the draft, and come back to the form's page
     write(session, PENDING, pending);
     var next = hold.querySelector("input[name=next]");
-    if (next && (!next.value || pathOf(next.value) === pending.action)) { next.value = pending.page; }
+    // only when this login interrupted that very submit (login_required sent it here with ?next=)
+    if (next && next.value && pathOf(next.value) === pending.action) { next.value = pending.page; }
   } else if (pending.held) {
     session.removeItem(PENDING);  // back after signing in: the draft is restored below
   } else if (hasErrors()) {

@@ -103,7 +103,11 @@
     if (type === "hidden" || type === "submit" || type === "button") { return false; }
     if (type === "checkbox" || type === "radio") { return field.checked !== field.defaultChecked; }
     if (field.tagName === "SELECT") {
-      return Array.prototype.some.call(field.options, function (option) { return option.selected !== option.defaultSelected; });
+      var none = !Array.prototype.some.call(field.options, function (option) { return option.defaultSelected; });
+      return Array.prototype.some.call(field.options, function (option, index) {
+        var shown = option.defaultSelected || (none && !field.multiple && index === 0);
+        return option.selected !== shown;
+      });
     }
     return field.value !== field.defaultValue;
   }
