@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework.access import client_ip, parse_id
+from casework.access import client_ip, logged_path, parse_id
 from casework.clocks import age_on
 from casework.models import (
     AccessLink,
@@ -116,7 +116,7 @@ def open_link(token: str, *, request=None) -> AccessLink:
     if link is None:
         raise Http404
     AccessLog.objects.create(user=None, access_link=link, case=link.case, action=AccessLog.Action.LINK_VIEW,
-                             path=(request.path[:500] if request is not None else ""), ip=client_ip(request))
+                             path=logged_path(request), ip=client_ip(request))  # the token never in the log
     return link
 
 

@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from casework.access import access_case_by_id
+from casework.clientaddr import PUBLIC_SIGNALS
 from casework.formkit import DateInput
 from casework.models import AccessLink, AccessLog, Consent
 from casework.responsibility import case_team
@@ -105,22 +105,16 @@ class PublicSignalForm(forms.Form):
                               widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
 
 
-SIGNALS_PER_HOUR = 5
-
-
 @require_http_methods(["GET", "POST"])
 def public_signal(request):
     """The public form: a parent or young person reports that a child sits at home. Protected by a
-    rate limit per address and a honeypot field (no CAPTCHA). A filled honeypot records nothing and
+    rate limit per client address (counting stored signals) and a honeypot field (no CAPTCHA). A filled honeypot records nothing and
     shows the form again, with what was typed, asking to try again: a person whose browser filled
     it in by mistake does not lose the signal silently."""
     form = PublicSignalForm(request.POST or None)
     if request.method == "POST":
-        key = f"public-signal:{request.META.get('REMOTE_ADDR', '')}"
-        attempts = cache.get(key, 0)
-        if attempts >= SIGNALS_PER_HOUR:
+        if PUBLIC_SIGNALS.exceeded(request):  # per client address (casework.clientaddr), stored signals only
             return render(request, "participation/signal_form.html", {"form": form, "limited": True}, status=429)
-        cache.set(key, attempts + 1, 60 * 60)
         if request.POST.get("website"):
             return render(request, "participation/signal_form.html",
                           {"form": trap_emptied(request.POST), "trapped": True}, status=400)
@@ -134,6 +128,7 @@ def public_signal(request):
                     for problem in problems:
                         form.add_error(field if field in form.fields else None, problem)
             else:
+                PUBLIC_SIGNALS.count(request)
                 start_verification(signal)
                 return render(request, "participation/signal_received.html")
         return render(request, "participation/signal_form.html", {"form": form}, status=400)
