@@ -100,7 +100,10 @@ def test_bad_form_shows_field_errors_and_changes_nothing(api, demo, u):
     case = signal(api, u["aoj"], demo["schools"]["vo"])
     before = (event_kinds(case), open_nodes(case))
     response = submit(u["aoj"], case, "team_review", {"plan": "", "routes": ["jim"]}, expect=400)
-    assert response.content.decode().count("Dit veld is vereist.") == 1
+    html = response.content.decode()
+    # once next to the field, once in the error summary at the top that links to it
+    assert html.count("Dit veld is vereist.") == 2
+    assert 'href="#id_plan"' in html.split('class="error-summary')[1]
     response = submit(u["aoj"], case, "team_review", {"plan": "P"}, expect=400)
     assert "Kies een of meer routes" in response.content.decode()
     assert (event_kinds(case), open_nodes(case)) == before
