@@ -194,7 +194,7 @@ def task_follow_up(request, task_id: int):
         return redirect("task-detail", task_id=task_id)
     if task.follow_up_on:
         messages.success(request, _("The task is snoozed until %(date)s; it comes back then with a notification.")
-                         % {"date": date_format(task.follow_up_on, "j F Y")})
+                         % {"date": date_format(task.follow_up_on, "DATE_FORMAT")})
         return redirect("inbox", scope="mine" if task.owner_id == request.user.pk else "queue")
     messages.success(request, _("The task is back in your lists."))
     return redirect("task-detail", task_id=task.pk)
