@@ -162,7 +162,13 @@ def test_rejected_advice_goes_back_to_draft_with_reason(api, demo, u):
     complete(api, u["ect_2"], case, "ect_approve", {"approved": False, "reason": "Onderbouwing ontbreekt."})
     assert open_nodes(case) == ["ect_draft"]
     assert EctAdvice.objects.get(case=case).reason == "Onderbouwing ontbreekt."
-    # the reviewer may draft the new version; then the first drafter may approve it
+    # the redraft is claimed for its drafter: another consultant cannot take it ...
+    redraft = open_task(case, "ect_draft")
+    assert redraft.owner == u["ect"]
+    complete(api, u["ect_2"], case, "ect_draft", {"question": "V?", "advice": "A, onderbouwd."}, expect=409)
+    # ... unless the drafter releases it; then the reviewer may draft the new version and the
+    # first drafter may approve it
+    assert api(u["ect"]).post(f"/api/tasks/{redraft.pk}/unclaim/").status_code == 200
     complete(api, u["ect_2"], case, "ect_draft", {"question": "V?", "advice": "A, onderbouwd."})
     assert open_task(case, "ect_approve").excluded_user == u["ect_2"]
     complete(api, u["ect"], case, "ect_approve", {"approved": True})
