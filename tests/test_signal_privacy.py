@@ -52,6 +52,8 @@ def test_forwarded_signal_is_on_the_case_with_the_signallers_contact(api, probe,
     assert event.data["signaller_email"] == "olga@andere.example"
     assert event.data["signaller_organisation"] == probe.memberships.get().team.name
     assert "Sanne" not in str(event.data) and "Testkind" not in str(event.data)
+    # the case team's timeline says who signalled and how to reach them
+    assert "Olga Buiten" in event.detail and "olga@andere.example" in event.detail
 
 
 def test_case_team_is_told_who_signalled_without_the_childs_name(api, member, probe, open_case, vo_school):

@@ -113,7 +113,12 @@ class CaseEvent(models.Model):
 
     @property
     def detail(self) -> str:
-        """What the timeline shows under the label: the reason or note that came with the event."""
+        """What the timeline shows under the label: the reason or note that came with the event, or
+        for a signal from outside the case team, who signalled and how to reach them."""
+        if self.kind == self.Kind.SIGNAL_RECEIVED and self.data.get("signaller_name"):
+            parts = [self.data["signaller_name"], self.data.get("signaller_organisation", ""),
+                     self.data.get("signaller_email", "")]
+            return _("Signalled by %(who)s") % {"who": ", ".join(part for part in parts if part)}
         if self.kind not in self.REASON_KINDS:
             return ""
         return self.data.get("reason", "") or self.data.get("note", "")
