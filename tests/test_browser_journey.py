@@ -136,6 +136,12 @@ class Journal:
         path = re.sub(r"^https?://[^/]+", "", page.url)
         lang = page.evaluate("document.documentElement.lang")
         desktop = axe_violations(page)
+        squeezed = page.evaluate("""() => [...document.querySelectorAll('.context-section dd')]
+            .filter(dd => dd.getBoundingClientRect().width < 120)
+            .map(dd => `"${dd.previousElementSibling ? dd.previousElementSibling.textContent.trim() : ''}": `
+                 + `${Math.round(dd.getBoundingClientRect().width)} px`)""")
+        if squeezed:  # a value squeezed by its label wraps almost letter by letter
+            self.problems.append(f"{name} ({path}) at {DESKTOP}px: context values narrower than 120 px: {squeezed}")
         page.set_viewport_size({"width": NARROW, "height": 900})
         narrow = axe_violations(page)
         sticking_out = overflows_at(page, NARROW)
