@@ -78,6 +78,22 @@ def log_case_read(user, case: Case, *, action: str, request=None) -> AccessLog:
     )
 
 
+def log_list_read(user, cases, *, what: str, request=None) -> AccessLog | None:
+    """One access-log row for a list or search that showed these cases (`cases`: objects with
+    `pk` and `region_id`), naming them all; nothing when it showed none (NEN 7513: every display
+    of a child's data leaves a trace, one row per request rather than per case)."""
+    shown = {(case.pk, case.region_id) for case in cases if case is not None}
+    if not shown:
+        return None
+    return AccessLog.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        action=AccessLog.Action.LIST_VIEW, what=what[:20],
+        shown_cases=AccessLog.id_list(pk for pk, _ in shown),
+        shown_regions=AccessLog.id_list(region for _, region in shown),
+        path=logged_path(request), ip=client_ip(request),
+    )
+
+
 def log_signal_read(user, public_signal, *, request=None) -> AccessLog:
     """A read of a public signal that is not (yet) a case: the Leerplicht verification page."""
     return AccessLog.objects.create(

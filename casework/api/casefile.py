@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from casework import search
 from casework.access import MAX_ID, access_case_by_id
+from casework.api.pagination import LoggedPages
 from casework.api.serializers import CaseSummarySerializer, DetailSerializer, FieldErrorsSerializer
 from casework.models import AccessLog, Document, Note
 from casework.services import casefile
@@ -182,8 +183,9 @@ class DocumentDownloadView(APIView):
         return file_response(casefile.open_document(request.user, case_id, document_id, request=request))
 
 
-class SearchView(GenericAPIView):
+class SearchView(LoggedPages, GenericAPIView):
     serializer_class = CaseSummarySerializer
+    shown_list = AccessLog.List.SEARCH
     queryset = Note.objects.none()
 
     @extend_schema(

@@ -17,7 +17,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from casework.access import MAX_ID
+from casework.api.pagination import LoggedPages
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
+from casework.models import AccessLog
 from workflows import inbox, worklists
 from workflows.models import CaseTask, SavedWorklist
 from workflows.services import (
@@ -101,8 +103,12 @@ UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in."
     retrieve=extend_schema(summary="One task", responses={200: TaskSerializer, 401: UNAUTHENTICATED,
                                                            404: NOT_FOUND}),
 )
-class TaskViewSet(viewsets.ReadOnlyModelViewSet):
+class TaskViewSet(LoggedPages, viewsets.ReadOnlyModelViewSet):
     serializer_class = TaskSerializer
+    shown_list = AccessLog.List.TASKS
+
+    def case_of(self, task):
+        return task.case
     queryset = CaseTask.objects.none()  # for the schema; requests use the inbox selectors
 
     def get_queryset(self):
@@ -118,7 +124,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         return inbox.visible_tasks(self.request.user)
 
     def retrieve(self, request, pk=None):
-        return Response(TaskSerializer(task_for_user(request.user, pk)).data)
+        return Response(TaskSerializer(task_for_user(request.user, pk, request=request, log=True)).data)
 
     @extend_schema(summary="Claim a task from the team queue", request=None,
                    responses={200: TaskSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND,

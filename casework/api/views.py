@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from casework import selectors, services
 from casework.access import access_case_by_id
+from casework.api.pagination import LoggedPages
 from casework.api.serializers import (
     CaseSerializer,
     CaseSummarySerializer,
@@ -73,8 +74,10 @@ RECORD_RESPONSES = {
         },
     ),
 )
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(LoggedPages, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  viewsets.GenericViewSet):
     serializer_class = CaseSummarySerializer
+    shown_list = AccessLog.List.CASES
     queryset = Case.objects.none()  # for the schema; requests use the selector
 
     def get_queryset(self):

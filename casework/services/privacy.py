@@ -55,20 +55,37 @@ def record_reading(user, kind: str, *, filters: dict, results: int, request=None
 # --- the access log -----------------------------------------------------------------------------
 
 
+# A name search finds list rows for at most this many matching cases (a common first name).
+LIST_MATCH_LIMIT = 200
+
+
+def about_case(case_id: int) -> Q:
+    """Access-log rows about one case: its reads, its signal's reads, and lists that showed it."""
+    return Q(case_id=case_id) | Q(public_signal__case_id=case_id) | Q(shown_cases__contains=f",{case_id},")
+
+
 def search_access_log(user, *, case_id: int | None = None, child_name: str = "", username: str = "",
                       team_id: int | None = None, since: dt.date | None = None,
                       until: dt.date | None = None) -> QuerySet[AccessLog]:
     """Access-log rows of the officer's regions, filtered by case, child, user, team and period."""
     regions = ensure_privacy_officer(user)
-    rows = (AccessLog.objects.filter(Q(case__region_id__in=regions) | Q(public_signal__region_id__in=regions))
-            .select_related("user", "case"))
+    in_regions = Q(case__region_id__in=regions) | Q(public_signal__region_id__in=regions)
+    for region in regions:  # lists that showed a case of the region
+        in_regions |= Q(shown_regions__contains=f",{region},")
+    rows = AccessLog.objects.filter(in_regions).select_related("user", "case")
     if case_id:
-        rows = rows.filter(Q(case_id=case_id) | Q(public_signal__case_id=case_id))
+        rows = rows.filter(about_case(case_id))
     if child_name.strip():
         for word in child_name.split():
+            named = list(Case.objects.filter(region_id__in=regions).filter(
+                Q(child__given_name__icontains=word) | Q(child__family_name__icontains=word))
+                .values_list("pk", flat=True)[:LIST_MATCH_LIMIT])
+            shown = Q(pk__in=[])
+            for pk in named:
+                shown |= Q(shown_cases__contains=f",{pk},")
             rows = rows.filter(Q(case__child__given_name__icontains=word) | Q(case__child__family_name__icontains=word)
                                | Q(public_signal__given_name__icontains=word)
-                               | Q(public_signal__family_name__icontains=word))
+                               | Q(public_signal__family_name__icontains=word) | shown)
     if username.strip():
         rows = rows.filter(user__username=username.strip())
     if team_id:
@@ -102,8 +119,7 @@ def ensure_case_coordinator(user, case: Case) -> None:
 def case_access_log(user, case_id, *, request=None) -> tuple[Case, QuerySet[AccessLog]]:
     case = access_case_by_id(user, case_id, request=request)
     ensure_case_coordinator(user, case)
-    rows = (AccessLog.objects.filter(Q(case=case) | Q(public_signal__case=case)).select_related("user")
-            .order_by("-at", "-pk"))
+    rows = AccessLog.objects.filter(about_case(case.pk)).select_related("user").order_by("-at", "-pk")
     record_reading(user, LogReading.Kind.CASE_LOG, filters={"case_id": case.pk}, results=rows.count(),
                    request=request)
     return case, rows

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casework import search
-from casework.access import access_case_by_id
+from casework.access import access_case_by_id, log_list_read
+from casework.models import AccessLog
 from casework.services import casefile
 from casework.web.cases import case_page
 from casework.web.forms import DocumentForm, NoteForm
@@ -126,6 +127,7 @@ def search_view(request):
             error = " ".join(invalid.messages)
         else:
             page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+            log_list_read(request.user, page.object_list, what=AccessLog.List.SEARCH, request=request)
     context = {"q": query, "page": page, "error": error,
                "query": urlencode({"q": query}) if query else ""}
     return render(request, "casework/search.html", context, status=400 if error else 200)

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casework import selectors, services
-from casework.access import access_case_by_id, is_id, mentor_case_by_id
-from casework.models import Deadline
+from casework.access import access_case_by_id, is_id, log_list_read, mentor_case_by_id
+from casework.models import AccessLog, Deadline
 from casework.responsibility import may_register
 from casework.services import casefile, participation
 from casework.services.intake import SignalForwarded, forwarded_message
@@ -32,6 +32,7 @@ CASES_PER_PAGE = 25
 @login_required
 def case_list(request):
     page = Paginator(selectors.visible_cases(request.user), CASES_PER_PAGE).get_page(request.GET.get("page"))
+    log_list_read(request.user, page.object_list, what=AccessLog.List.CASES, request=request)
     return render(request, "casework/case_list.html", {"page": page})
 
 
@@ -117,6 +118,8 @@ def clock_overview(request):
         state = ""
     clocks = selectors.coordinated_clocks(request.user, state=state)
     page = Paginator(clocks, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    log_list_read(request.user, [clock.case for clock in page.object_list], what=AccessLog.List.CLOCKS,
+                  request=request)
     return render(request, "casework/clocks.html", {"page": page, "state": state, "states": Deadline.State.choices})
 
 

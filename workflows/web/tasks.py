@@ -15,6 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from viewflow.workflow.status import STATUS
 
 from casework import selectors
+from casework.access import log_list_read
+from casework.models import AccessLog
 from casework.web.paging import query_without_page
 from teams.models import School, Team, User
 from teams.preferences import save_inbox_preferences
@@ -57,6 +59,7 @@ def inbox_view(request, scope: str | None = None):
     now = timezone.now()
     tasks = inbox.task_list(request.user, scope, sort=sort, new_first=True, now=now, **filters)
     page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    log_list_read(request.user, [task.case for task in page.object_list], what=AccessLog.List.INBOX, request=request)
     rows = list(page.object_list)
     counts = inbox.tab_counts(request.user, now)
     my_teams = Team.objects.filter(memberships__user=request.user).order_by("name")
