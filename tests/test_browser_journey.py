@@ -398,7 +398,7 @@ def test_journey_from_signal_to_closure(api, demo, u, settings):
         rejected = section_with(found, journal.heading("Your advice was rejected"))
         assert REJECTION in rejected and "Eva Smit" in rejected
         journal.heading("Rejected by")
-        journal.heading("The form below holds the rejected text")
+        assert journal.heading("The form below holds the rejected text: change it and hand it in again.") in rejected
         assert list(found)[0] == journal.heading("Your advice was rejected")  # first: something to act on
         assert QUESTION in section_with(found, question_heading)
         assert context_above_form(ect.page)

@@ -46,6 +46,7 @@ class Section:
     facts: list[tuple[str, str]] = field(default_factory=list)
     events: list[CaseEvent] = field(default_factory=list)
     empty: str = ""
+    note: str = ""  # a sentence under the facts (what to do now)
     alert: bool = False  # e.g. a rejected advice: shown as something to act on
 
     def add(self, label, value) -> "Section":
@@ -104,7 +105,7 @@ def rejected_section(advice: EctAdvice) -> Section:
     section = Section(_("Your advice was rejected"), alert=True)
     section.add(_("Reason"), advice.reason)
     section.add(_("Rejected by"), f"{person(advice.reviewed_by)}, {when(advice.reviewed_at)}")
-    section.add(_("The form below holds the rejected text"), _("change it and hand it in again."))
+    section.note = _("The form below holds the rejected text: change it and hand it in again.")
     return section
 
 
