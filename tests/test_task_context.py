@@ -215,3 +215,11 @@ def test_periods_refuse_future_dates_and_reversed_ranges(api, u, demo):
                                                       "since": (today + dt.timedelta(days=1)).isoformat()})
     assert response.status_code == 400
     assert api(monitor_user).get("/api/monitor/", {"peildatum": today.isoformat()}).status_code == 200
+
+
+def test_context_times_are_local_like_the_timeline(api, u, demo):
+    case = review_with_consult(api, u, demo)
+    plan = case.plans.get()
+    html = page(u["ect"], f"/task/{open_task(case, 'ect_draft').pk}/")
+    local = timezone.localtime(plan.recorded_at)
+    assert f"{local:%H:%M}" in html.split('class="decision-context"')[1].split("</div>")[0]

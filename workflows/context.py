@@ -10,6 +10,7 @@ queries per node; the task page has already logged the case read.
 
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -56,7 +57,7 @@ class Section:
 
 
 def when(moment) -> str:
-    return date_format(moment, "DATETIME_FORMAT", use_l10n=True) if moment else ""
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT", use_l10n=True) if moment else ""
 
 
 def day(value) -> str:
