@@ -89,10 +89,13 @@ def test_each_read_writes_one_access_log_row(client, api, member, case, rf):
     assert (html_row.user, html_row.case, html_row.action, html_row.ip) == (member, case, "view", "10.1.2.3")
     assert html_row.path == reverse("case-detail", args=[case.pk])
     assert (api_row.action, api_row.path) == ("api_view", f"/api/cases/{case.pk}/")
-    # Lists are not reads of a case file; they write nothing.
+    # Lists are not reads of a case file: each writes one list row naming the cases it showed.
     client.get(reverse("case-list"))
     api(member).get("/api/cases/")
-    assert AccessLog.objects.count() == 2
+    assert AccessLog.objects.count() == 4
+    lists = AccessLog.objects.filter(action="list_view").order_by("pk")
+    assert [row.what for row in lists] == ["cases", "cases"]
+    assert all(row.case_id is None and row.shown_case_ids == [case.pk] for row in lists)
 
 
 def test_access_case_by_id_raises_404_for_garbage_ids(member):

@@ -12,6 +12,7 @@ from icalendar import Calendar
 from casework.models import CaseEvent
 from teams.models import Team
 from tests.flowkit import complete, open_task, signal
+from workflows import meetings
 from workflows.models import AgendaItem, Meeting
 
 pytestmark = pytest.mark.django_db
@@ -110,8 +111,8 @@ def test_calendar_feed_parses(client, api, demo, u, team):
     signal(api, u["aoj"], demo["schools"]["vo"])
     client.force_login(u["aoj"])
     client.post(f"/teams/{team.pk}/meetings/")
-    team.refresh_from_db()
-    feed = client.get(f"/teams/{team.pk}/calendar/{team.calendar_token}.ics")
+    token = meetings.issue_calendar_feed(team=team, user=u["aoj"])  # the member's own address, shown once
+    feed = client.get(f"/teams/{team.pk}/calendar/{token}.ics")
     assert feed["Content-Type"].startswith("text/calendar")
     calendar = Calendar.from_ical(feed.content)
     [event] = calendar.walk("VEVENT")
