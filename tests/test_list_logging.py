@@ -2,11 +2,14 @@
 access-log row per request naming the cases it showed; the privacy officer finds a case in those
 rows, and the case's own "who looked at this file" list shows them."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
 from casework.models import AccessLog
 from casework.services import privacy
+from teams.models import Team
 from tests.flowkit import open_task, signal
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +92,30 @@ def test_who_looked_at_this_file_shows_the_lists(api, u, cases):
     assert response.status_code == 200
     rows = list(response.context["page"].object_list)
     assert any(row.action == AccessLog.Action.LIST_VIEW and row.user == u["aoj_2"] for row in rows)
+
+
+def test_the_agenda_its_print_view_and_an_item_are_logged(client, api, u, demo):
+    case = signal(api, u["aoj"], demo["schools"]["vo"])
+    team = Team.objects.get(school_id=demo["schools"]["vo"], kind=Team.Kind.AOJ)
+    Team.objects.filter(pk=team.pk).update(meeting_weekday=3, meeting_time=dt.time(14, 0))  # Thursday 14:00
+    client.force_login(u["aoj"])
+    client.post(f"/teams/{team.pk}/meetings/")
+    meeting = team.meetings.get()
+    client.force_login(u["aoj_2"])
+    assert client.get(f"/meetings/{meeting.pk}/").status_code == 200
+    assert client.get(f"/meetings/{meeting.pk}/print/").status_code == 200
+    agenda = list_rows(u["aoj_2"], AccessLog.List.AGENDA)
+    printed = list_rows(u["aoj_2"], AccessLog.List.AGENDA_PRINT)
+    assert [row.shown_case_ids for row in agenda + printed] == [[case.pk], [case.pk]]
+    item = meeting.items.get()
+    assert client.get(f"/meetings/{meeting.pk}/items/{item.pk}/").status_code == 200
+    assert AccessLog.objects.filter(user=u["aoj_2"], case=case, action=AccessLog.Action.VIEW).exists()
+
+
+def test_the_access_log_csv_names_the_cases_a_list_showed(api, u, cases):
+    api(u["aoj_2"]).get("/api/cases/")
+    response = web(u["privacy_officer"]).get("/privacy/access-log.csv", {"case": cases[0].pk})
+    lines = response.content.decode().splitlines()
+    assert lines[0].endswith("list,cases_shown")
+    assert any(line.endswith(f"cases,{' '.join(str(c.pk) for c in sorted(cases, key=lambda c: c.pk))}")
+               for line in lines[1:])

@@ -70,7 +70,7 @@ def test_access_log_csv_export_is_logged(api, client, case, u):
     response = login(client, u["privacy_officer"]).get("/privacy/access-log.csv", {"case": case.pk})
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().strip().splitlines()
-    assert lines[0] == "at,user,case,public_signal,action,path,ip" and len(lines) == 2 and ",aoj," in lines[1]
+    assert lines[0] == "at,user,case,public_signal,action,path,ip,list,cases_shown" and len(lines) == 2 and ",aoj," in lines[1]
     assert LogReading.objects.get(kind="export").results == 1
 
 

@@ -98,10 +98,11 @@ def access_log_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="inzagelog.csv"'
     writer = csv.writer(response)
-    writer.writerow(["at", "user", "case", "public_signal", "action", "path", "ip"])
+    writer.writerow(["at", "user", "case", "public_signal", "action", "path", "ip", "list", "cases_shown"])
     for row in rows.iterator(chunk_size=2000):
         writer.writerow([timezone.localtime(row.at).isoformat(), _who(row), row.case_id or "",
-                         row.public_signal_id or "", row.action, row.path, row.ip or ""])
+                         row.public_signal_id or "", row.action, row.path, row.ip or "", row.what,
+                         " ".join(map(str, row.shown_case_ids))])
     return response
 
 

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from icalendar import Calendar, Event
 
-from casework.access import MAX_ID, is_id
+from casework.access import MAX_ID, is_id, log_case_read, log_list_read
+from casework.models import AccessLog
 from teams.models import Team
 from workflows import meetings
 from workflows.models import Meeting
@@ -59,8 +60,15 @@ def _leads(user, team) -> bool:
     return True
 
 
+def _shown_agenda(request, meeting, what: str) -> list:
+    """The agenda's items; the cases they show are logged (one access-log row)."""
+    items = list(meetings.agenda(meeting))
+    log_list_read(request.user, [item.task.case for item in items], what=what, request=request)
+    return items
+
+
 def _meeting_page(request, meeting, status=200, **extra):
-    context = {"meeting": meeting, "items": meetings.agenda(meeting),
+    context = {"meeting": meeting, "items": _shown_agenda(request, meeting, AccessLog.List.AGENDA),
                "attendance": meeting.attendance.select_related("user"),
                "is_chair": _leads(request.user, meeting.team), "closed": meeting.status == Meeting.Status.CLOSED,
                "may_read": meetings.may_read_minutes(request.user, meeting), **extra}
@@ -143,6 +151,7 @@ def meeting_item(request, meeting_id: int, item_id: int):
     item = meeting.items.filter(pk=item_id).select_related("task__case__child").first()
     if item is None:
         raise Http404
+    log_case_read(request.user, item.task.case, action=AccessLog.Action.VIEW, request=request)
     form = task_form(item.task, request.POST or None)
     if request.method == "POST":
         try:
@@ -162,7 +171,8 @@ def meeting_item(request, meeting_id: int, item_id: int):
 @login_required
 def meeting_print(request, meeting_id: int):
     meeting = meetings.meeting_for(request.user, meeting_id)
-    return render(request, "meetings/print.html", {"meeting": meeting, "items": meetings.agenda(meeting)})
+    return render(request, "meetings/print.html", {
+        "meeting": meeting, "items": _shown_agenda(request, meeting, AccessLog.List.AGENDA_PRINT)})
 
 
 def team_calendar(request, team_id: int, token: str):
