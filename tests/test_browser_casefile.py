@@ -28,7 +28,7 @@ def test_distribute_then_mention(api, demo, u, settings):
         log_in(colleague, base_url, "aoj_2", password)
         colleague.goto(f"{base_url}/tasks/mine/")
         assert colleague.inner_text("#notification-badge") == "0"
-        colleague.wait_for_timeout(300)  # let the websocket connect
+        colleague.wait_for_selector("#nav-notifications[data-ws-state=open]", state="attached", timeout=20000)
 
         coordinator.goto(f"{base_url}/tasks/team/")
         assert "Teamoverzicht" in coordinator.inner_text("nav.tabs")
@@ -41,17 +41,16 @@ def test_distribute_then_mention(api, demo, u, settings):
         coordinator.wait_for_selector("text=2 taken verdeeld.")
 
         # without a reload: the badge counts the two assignments, a toast names them
-        colleague.wait_for_function("document.getElementById('notification-badge').textContent === '2'",
-                                    timeout=15000)
+        colleague.wait_for_selector("#notification-badge >> text='2'", state="attached", timeout=20000)
         colleague.wait_for_selector(".toast >> text=Taak aan u toegewezen", timeout=15000)
         colleague.goto(f"{base_url}/tasks/mine/")
-        assert colleague.locator("table.list tbody tr").count() == 2
+        assert colleague.locator("#inbox-list [data-task-id]").count() == 2
         colleague.goto(f"{base_url}/cases/{cases[0].pk}/")
         colleague.fill("textarea[name=text]", "@aoj ik bel de ouders morgen.")
         colleague.click("#notes button[type=submit]")
         colleague.wait_for_selector("text=Notitie toegevoegd.")
         colleague.screenshot(path=str(ARTIFACTS / "case-notes.png"), full_page=True)
-        coordinator.wait_for_selector(".toast >> text=Je bent genoemd in een notitie", timeout=15000)
+        coordinator.wait_for_selector(".toast >> text=U bent genoemd in een notitie", timeout=15000)
 
     assert set(CaseTask.objects.filter(pk__in=[t.pk for t in tasks]).values_list("owner__username", flat=True)) \
         == {"aoj_2"}

@@ -19,7 +19,7 @@ def test_signal_reaches_the_teammate_without_reload(demo, settings):
         teammate.goto(f"{base_url}/tasks/queue/")
         assert teammate.inner_text("#notification-badge") == "0"
         assert "Romy Realtime" not in teammate.inner_text("#inbox-list")
-        teammate.wait_for_timeout(300)  # let the websocket connect
+        teammate.wait_for_selector("#nav-notifications[data-ws-state=open]", state="attached", timeout=20000)
 
         signaller.goto(f"{base_url}/cases/new/")
         signaller.fill("#id_given_name", "Romy")
@@ -34,8 +34,7 @@ def test_signal_reaches_the_teammate_without_reload(demo, settings):
         signaller.wait_for_url(f"{base_url}/cases/*/", timeout=15000)
 
         # no reload on the teammate's page: the badge and the queue update by themselves
-        teammate.wait_for_function("document.getElementById('notification-badge').textContent === '1'",
-                                   timeout=15000)
+        teammate.wait_for_selector("#notification-badge >> text='1'", state="attached", timeout=20000)
         teammate.wait_for_selector("#inbox-list >> text=Romy Realtime", timeout=15000)
         teammate.wait_for_selector(".toast >> text=Nieuwe taak: Teambespreking", timeout=15000)
         teammate.screenshot(path=str(ARTIFACTS / "realtime-teammate-queue.png"), full_page=True)

@@ -230,6 +230,7 @@
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + wsPath);
     socket.addEventListener("open", function () {
+      link.setAttribute("data-ws-state", "open");  // for the browser tests: the socket listens now
       delay = 1000;
       if (everConnected) { fetchSince(lastSeen, true); }  // catch up on what was missed
       everConnected = true;
@@ -242,6 +243,7 @@
       }
     });
     socket.addEventListener("close", function (event) {
+      link.setAttribute("data-ws-state", "closed");
       if (event.code === 4401) { return; }  // not signed in (any more): do not hammer the server
       window.setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
