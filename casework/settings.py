@@ -330,12 +330,10 @@ REST_FRAMEWORK = {
         "auth": os.environ.get("CASEWORK_THROTTLE_AUTH", "10/min"),
     },
     "EXCEPTION_HANDLER": "casework.api.errors.exception_handler",
-    # JSON nested deeper than casework.parsers.MAX_DEPTH levels is a 400, never a RecursionError.
-    "DEFAULT_PARSER_CLASSES": [
-        "casework.parsers.DepthLimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # The API reads JSON bodies (a form cannot say null, a nested object or a list of one); the
+    # document upload and the token login name their own parsers. JSON nested deeper than
+    # casework.parsers.MAX_DEPTH levels is a 400, never a RecursionError.
+    "DEFAULT_PARSER_CLASSES": ["casework.parsers.DepthLimitedJSONParser"],
     # The throttles' client address: X-Forwarded-For only behind CASEWORK_TRUSTED_PROXIES proxies.
     "NUM_PROXIES": CASEWORK_TRUSTED_PROXIES,
 }

@@ -19,9 +19,12 @@ def worklists_of(user) -> QuerySet[SavedWorklist]:
 
 
 def clean_filters(filters: dict) -> dict:
-    """Only the inbox's own filters, as non-empty strings; unknown values are refused."""
+    """Only the inbox's own filters, as non-empty strings; unknown keys and values are refused."""
     cleaned = {}
     errors = []
+    unknown = sorted(str(key) for key in filters if key not in inbox.FILTER_KEYS)
+    if unknown:
+        errors.append(_("Unknown filter: %(keys)s.") % {"keys": ", ".join(unknown)})
     for key in inbox.FILTER_KEYS:
         value = filters.get(key, "")
         value = "" if value is None else str(value).strip()

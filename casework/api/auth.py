@@ -3,16 +3,18 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.settings import api_settings
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
+from casework.parsers import DepthLimitedJSONParser
 
 
 class ObtainToken(ObtainAuthToken):
     throttle_classes = [AnonRateThrottle, ScopedRateThrottle]  # DRF's own view has none
     throttle_scope = "auth"
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # DRF's view names its own (no depth limit)
+    # DRF's view names its own (no depth limit); two strings are said as well in a form as in JSON.
+    parser_classes = [DepthLimitedJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         summary="Exchange a username and password for an API token",

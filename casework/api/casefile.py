@@ -1,7 +1,7 @@
 """Case file API: notes, documents and search. Thin: parse, call casework.services.casefile / casework.search."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -11,7 +11,15 @@ from rest_framework.views import APIView
 from casework import search
 from casework.access import MAX_ID, access_case_by_id
 from casework.api.pagination import LoggedPages
-from casework.api.serializers import CaseSummarySerializer, DetailSerializer, FieldErrorsSerializer
+from casework.api.params import query
+from casework.api.serializers import (
+    CaseSummarySerializer,
+    DetailSerializer,
+    FieldErrorsSerializer,
+    Text,
+    WholeNumber,
+    YesNo,
+)
 from casework.models import AccessLog, Document, Note
 from casework.services import casefile
 from casework.web.casefile import file_response
@@ -19,6 +27,8 @@ from casework.web.casefile import file_response
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such case (or note/document), or not one you work on.")
 UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in.")
 INVALID = OpenApiResponse(FieldErrorsSerializer, description="Invalid input; nothing was stored.")
+# What casework.search accepts: two letters or digits (\w) in all, or a single digit (a case number).
+SEARCHABLE = r"\w\W*\w|[1-9]"
 
 
 class NoteSerializer(serializers.ModelSerializer):
@@ -44,18 +54,18 @@ class NoteSerializer(serializers.ModelSerializer):
 
 
 class NoteInputSerializer(serializers.Serializer):
-    text = serializers.CharField(help_text="The note; @username mentions a colleague on the case (who is told).",
-                                 max_length=casefile.NOTE_MAX_CHARS, trim_whitespace=True)
-    shared_with_mentor = serializers.BooleanField(
+    text = Text(help_text="The note; @username mentions a colleague on the case (who is told).",
+                max_length=casefile.NOTE_MAX_CHARS, trim_whitespace=True)
+    shared_with_mentor = YesNo(
         required=False, default=False,
         help_text="Show the note to the JIM mentor (only when the young person agreed to share notes).")
-    corrects = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
+    corrects = WholeNumber(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
                                         help_text="Id of an earlier note of this case that this note corrects.")
 
 
 class NoteEditSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=casefile.NOTE_MAX_CHARS, trim_whitespace=True)
-    shared_with_mentor = serializers.BooleanField(required=False, allow_null=True, default=None)
+    text = Text(max_length=casefile.NOTE_MAX_CHARS, trim_whitespace=True)
+    shared_with_mentor = YesNo(required=False, allow_null=True, default=None)
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -190,10 +200,11 @@ class SearchView(LoggedPages, GenericAPIView):
 
     @extend_schema(
         summary="Search the cases you work on by child's name, pupil number, school or case number",
-        parameters=[OpenApiParameter("q", str, required=True,
-                                     description="Words to find (at least 2 letters or digits); every word must "
-                                                 "match. Results best first, paged.")],
-        responses={200: CaseSummarySerializer(many=True), 400: INVALID, 401: UNAUTHENTICATED})
+        parameters=[query("q", {"type": "string", "pattern": SEARCHABLE}, required=True,
+                          description="Words to find: at least 2 letters or digits (or a case number); every word "
+                                      "must match. Results best first, paged.")],
+        responses={200: CaseSummarySerializer(many=True), 400: INVALID, 401: UNAUTHENTICATED,
+                   404: OpenApiResponse(DetailSerializer, description="No such page (past the last one).")})
     def get(self, request):
         results = search.search_cases(request.user, request.query_params.get("q", ""))
         page = self.paginate_queryset(results)

@@ -1,9 +1,6 @@
 """Monitor API: the same numbers as the monitor pages (aggregates only)."""
 
-import datetime as dt
-
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
@@ -14,14 +11,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import monitor
-from casework.access import is_id
+from casework.api.params import DATE, ID, choice, query, read_choice, read_date, read_id, read_int
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
 from casework.formkit import period_errors
 from teams.models import Sector
 
-COMMON = [OpenApiParameter("region", int, description="One of your regions; all of them when empty."),
-          OpenApiParameter("sector", str, enum=list(Sector.values)),
-          OpenApiParameter("school", int)]
+FIRST_YEAR, LAST_YEAR = 1990, 2200
+COMMON = [query("region", ID, description="One of your regions; all of them when empty."),
+          query("sector", choice(Sector.values)),
+          query("school", ID)]
+DATES = (f"YYYY-MM-DD, from {FIRST_YEAR} to {LAST_YEAR} and not in the future (else a 400 naming the "
+         "parameter).")
 ERRORS = {400: FieldErrorsSerializer,
           401: OpenApiResponse(DetailSerializer, description="Not signed in."),
           404: OpenApiResponse(DetailSerializer, description="No monitor access, or not for this region.")}
@@ -34,41 +34,31 @@ class MonitorSerializer(serializers.Serializer):
 
 def scope_from(request) -> monitor.Scope:
     params = request.query_params
-    region = params.get("region") or None
-    if region is not None and not is_id(region):
-        raise ValidationError({"region": ["Give a region id."]})
-    regions = monitor.ensure_monitor_access(request.user, int(region) if region else None)
-    sector = params.get("sector", "")
-    if sector and sector not in Sector.values:
-        raise ValidationError({"sector": [f"Choose one of: {', '.join(Sector.values)}."]})
-    school = params.get("school") or None
-    if school is not None and not is_id(school):
-        raise ValidationError({"school": ["Give a school id."]})
-    return monitor.Scope(regions=[int(region)] if region else regions, sector=sector,
-                         school=int(school) if school else None)
+    region = read_id(params, "region", "Give a region id.")
+    regions = monitor.ensure_monitor_access(request.user, region)
+    sector = read_choice(params, "sector", Sector.values)
+    school = read_id(params, "school", "Give a school id.")
+    return monitor.Scope(regions=[region] if region else regions, sector=sector, school=school)
 
 
-def parse_date(value, field):
-    try:
-        day = dt.date.fromisoformat(value)
-    except (TypeError, ValueError, OverflowError):
-        raise ValidationError({field: ["Give a date as YYYY-MM-DD."]}) from None
-    if not 1990 <= day.year <= 2200:
-        raise ValidationError({field: ["Give a date between 1990 and 2200."]})
+def parse_date(params, field, *, required=False):
+    day = read_date(params, field, required=required)
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValidationError({field: [f"Give a date between {FIRST_YEAR} and {LAST_YEAR}."]})
     return day
 
 
 class MonitorView(APIView):
     @extend_schema(summary="Counts on a peildatum and the period before it (default: its quarter)",
-                   parameters=[OpenApiParameter("peildatum", str, required=True, description="YYYY-MM-DD"),
-                               OpenApiParameter("since", str, description="Start of the period, YYYY-MM-DD"),
+                   parameters=[query("peildatum", DATE, required=True, description=DATES),
+                               query("since", DATE, description=f"Start of the period (not after the peildatum), "
+                                                                f"{DATES}"),
                                *COMMON],
                    responses={200: MonitorSerializer, **ERRORS})
     def get(self, request):
         scope = scope_from(request)
-        peildatum = parse_date(request.query_params.get("peildatum"), "peildatum")
-        since = request.query_params.get("since")
-        since = parse_date(since, "since") if since else None
+        peildatum = parse_date(request.query_params, "peildatum", required=True)
+        since = parse_date(request.query_params, "since")
         errors = period_errors(since, peildatum, until_field="peildatum")
         if errors:
             raise ValidationError(errors)
@@ -98,25 +88,19 @@ class QuarterView(APIView):
                    description='audience "inspectie" (default): the exact numbers, as GET /api/monitor/. '
                                'audience "public": the table of the public CSV, with counts from 1 to 4 as "< 5" '
                                'and the cells that would give them away as "x".',
-                   parameters=[OpenApiParameter("year", int, required=True),
-                               OpenApiParameter("quarter", int, required=True, enum=[1, 2, 3, 4]),
-                               OpenApiParameter("audience", str, enum=list(monitor.AUDIENCES)), *COMMON],
+                   parameters=[query("year", {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR},
+                                     required=True),
+                               query("quarter", {"type": "integer", "enum": [1, 2, 3, 4]}, required=True),
+                               query("audience", choice(monitor.AUDIENCES)), *COMMON],
                    responses={200: PolymorphicProxySerializer(
                        component_name="QuarterReport", serializers=[MonitorSerializer, PublicQuarterSerializer],
                        resource_type_field_name=None), **ERRORS})
     def get(self, request):
         scope = scope_from(request)
-        audience = request.query_params.get("audience") or "inspectie"
-        if audience not in monitor.AUDIENCES:
-            raise ValidationError({"audience": [f"Choose one of: {', '.join(monitor.AUDIENCES)}."]})
-        try:
-            year, quarter = int(request.query_params.get("year", "")), int(request.query_params.get("quarter", ""))
-        except ValueError:
-            raise ValidationError({"quarter": ["Give a year and a quarter (1-4)."]}) from None
-        if not 1990 <= year <= 2200:
-            raise ValidationError({"year": ["Give a year between 1990 and 2200."]})
-        if quarter not in (1, 2, 3, 4):
-            raise ValidationError({"quarter": ["Give a quarter from 1 to 4."]})
+        audience = read_choice(request.query_params, "audience", monitor.AUDIENCES) or "inspectie"
+        year = read_int(request.query_params, "year", FIRST_YEAR, LAST_YEAR,
+                        f"Give a year between {FIRST_YEAR} and {LAST_YEAR}.")
+        quarter = read_int(request.query_params, "quarter", 1, 4, "Give a quarter from 1 to 4.")
         if audience == "public":
             return Response(monitor.quarter_table(scope, year, quarter, audience))
         first, last = monitor.quarter_bounds(year, quarter)

@@ -1,17 +1,15 @@
 """Notifications API: what the browser fetches after a reconnect, and mark read."""
 
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from casework.api.params import DATE_TIME, choice, query, read_choice, read_date_time
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
 from notifications import services
 from notifications.models import Notification
@@ -45,9 +43,11 @@ UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in."
 @extend_schema_view(
     list=extend_schema(
         summary="Your notifications, newest first",
-        parameters=[OpenApiParameter("unread", str, enum=["1"], description="Only unread ones."),
-                    OpenApiParameter("since", str, description="Only those created after this ISO 8601 time.")],
-        responses={200: NotificationSerializer(many=True), 400: FieldErrorsSerializer, 401: UNAUTHENTICATED},
+        parameters=[query("unread", choice(["1"]), description="Only unread ones."),
+                    query("since", DATE_TIME, description="Only those created after this moment (RFC 3339, "
+                                                          "e.g. 2026-11-27T09:30:00Z).")],
+        responses={200: NotificationSerializer(many=True), 400: FieldErrorsSerializer, 401: UNAUTHENTICATED,
+                   404: OpenApiResponse(DetailSerializer, description="No such page (past the last one).")},
     ),
     retrieve=extend_schema(summary="One of your notifications",
                            responses={200: NotificationSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND}),
@@ -60,14 +60,11 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
         rows = Notification.objects.filter(recipient=self.request.user).select_related("task").order_by(
             "-created_at", "-pk")
         if self.action == "list":
-            if self.request.query_params.get("unread") == "1":
+            if read_choice(self.request.query_params, "unread", ["1"]):
                 rows = rows.filter(read_at__isnull=True)
-            since = self.request.query_params.get("since")
-            if since:
-                moment = parse_datetime(since)
-                if moment is None:
-                    raise ValidationError({"since": ["Give an ISO 8601 date and time."]})
-                rows = rows.filter(created_at__gt=moment)
+            since = read_date_time(self.request.query_params, "since")
+            if since is not None:
+                rows = rows.filter(created_at__gt=since)
         return rows
 
     @extend_schema(summary="Mark one notification read", request=None,

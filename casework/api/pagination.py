@@ -1,19 +1,29 @@
-"""Page-number pagination whose bad `page` is a 400 with a field error (not a 404); lists of
-children's cases log each page they show (one access-log row per request)."""
+"""Page-number pagination: a `page` that is not a page number (from 1) is a 400 with a field error,
+a page past the last one a 404; lists of children's cases log each page they show (one access-log
+row per request)."""
 
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-from casework.access import log_list_read
+from casework.access import is_id, log_list_read
+from casework.api.params import ID, or_empty
 
 
 class Pagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
+        number = request.query_params.get(self.page_query_param, "")
+        if number and number not in self.last_page_strings and not is_id(number):
+            raise ValidationError({"page": [_("There is no such page.")]})
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound:
-            raise ValidationError({"page": [_("There is no such page.")]}) from None
+            raise NotFound(_("There is no such page.")) from None
+
+    def get_schema_operation_parameters(self, view):
+        return [{"name": self.page_query_param, "in": "query", "required": False,
+                 "description": "A page number, from 1 (empty: the first); a page past the last one is a 404.",
+                 "schema": or_empty(ID)}]
 
 
 class LoggedPages:

@@ -1,5 +1,9 @@
 """Shapes of the case API. Parsing only: the rules live in casework.services."""
 
+import re
+
+from django.core.validators import RegexValidator
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -7,8 +11,63 @@ from casework.models import Case, CaseEvent, Child, Deadline, Vrijstelling
 from casework.services import SignalInput
 from teams.models import Region, School, Sector
 
+# Input fields take the JSON type the schema names, nothing DRF would convert ("5" for a number, 1 for
+# true, 5 for a text), and a date exactly as YYYY-MM-DD. A text never holds NUL, and one that must not
+# be blank has a character other than white space (it is trimmed): the schema says both as a pattern.
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+NO_NUL = RegexValidator(r"^[^\x00]*$")
+NOT_BLANK = RegexValidator(r"^[^\x00]*[^\s\x00][^\x00]*$")
 
-class ChildSerializer(serializers.ModelSerializer):
+
+class Text(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(NO_NUL if self.allow_blank else NOT_BLANK)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class WholeNumber(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class YesNo(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class Day(serializers.DateField):
+    def to_internal_value(self, value):
+        if not (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
+class RowId(serializers.PrimaryKeyRelatedField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose input fields are the strict ones above."""
+
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
+                                models.CharField: Text, models.TextField: Text, models.DateField: Day,
+                                models.BooleanField: YesNo, models.IntegerField: WholeNumber}
+    serializer_related_field = RowId
+
+
+class ChildSerializer(StrictModelSerializer):
     class Meta:
         model = Child
         fields = ["given_name", "family_name", "birth_date", "pupil_number", "startkwalificatie"]
@@ -80,11 +139,11 @@ class SignalSerializer(serializers.Serializer):
     409 with its id to someone who works on it, else 202 without it (forwarded to its team)."""
 
     child = ChildSerializer()
-    school = serializers.PrimaryKeyRelatedField(
+    school = RowId(
         queryset=School.objects.select_related("region"), allow_null=True, required=False,
         help_text="The school the child is enrolled at; null for an absolute verzuimer (registration av).",
     )
-    region = serializers.PrimaryKeyRelatedField(
+    region = RowId(
         queryset=Region.objects.all(), allow_null=True, required=False,
         help_text="The samenwerkingsverband; required only without a school (registration av).",
     )
@@ -96,13 +155,13 @@ class SignalSerializer(serializers.Serializer):
         help_text="lrv only after more than 4 weeks (28 days) out of school, before that dreigend; vrij needs "
                   "vrijstelling_grounds and vrijstelling_until.")
     category = serializers.ChoiceField(choices=Case.Category.choices, default=Case.Category.ONBEKEND)
-    absent_since = serializers.DateField(help_text="First day out of school.")
+    absent_since = Day(help_text="First day out of school.")
     signaller_role = serializers.ChoiceField(choices=Case.SignallerRole.choices)
-    summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    summary = Text(required=False, allow_blank=True, default="", max_length=5000)
     vrijstelling_grounds = serializers.ChoiceField(
         choices=Vrijstelling.Grounds.choices, required=False, allow_blank=True, default="",
         help_text="Only with registration vrij: the ground of the running exemption (5a, 5b, 5c, 15).")
-    vrijstelling_until = serializers.DateField(
+    vrijstelling_until = Day(
         required=False, allow_null=True, default=None,
         help_text="Only with registration vrij: the last day of the running exemption.")
 
@@ -133,9 +192,9 @@ class RegistrationChangeSerializer(serializers.Serializer):
         choices=Case.Registration.choices,
         help_text="Allowed: dreigend to lrv, lrv to/from ziek, dreigend to/from ziek, lrv to av (unenrolled), "
                   "av to lrv (enrolled: give the school). vrij only through an exemption.")
-    since = serializers.DateField(help_text="From when the new registration holds (not in the future).")
-    reason = serializers.CharField(max_length=2000, help_text="Why the registration changed.")
-    school = serializers.PrimaryKeyRelatedField(
+    since = Day(help_text="From when the new registration holds (not in the future).")
+    reason = Text(max_length=2000, help_text="Why the registration changed.")
+    school = RowId(
         queryset=School.objects.select_related("region"), required=False, allow_null=True, default=None,
         help_text="Only for av to lrv: the school the pupil is now enrolled at.")
 
@@ -143,19 +202,19 @@ class RegistrationChangeSerializer(serializers.Serializer):
 class ParticipationSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=Case.Participation.choices,
                                     help_text="geen, gedeeltelijk (still a thuiszitter) or volledig (no longer).")
-    since = serializers.DateField(help_text="From when (not in the future).")
+    since = Day(help_text="From when (not in the future).")
     setting = serializers.ChoiceField(choices=Case.Setting.choices, required=False, allow_blank=True, default="",
                                       help_text="Where the pupil takes part; required unless level is geen.")
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    note = Text(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class StartkwalificatieSerializer(serializers.Serializer):
-    obtained_on = serializers.DateField(help_text="The day the startkwalificatie was obtained.")
+    obtained_on = Day(help_text="The day the startkwalificatie was obtained.")
 
 
 class ExemptionEndSerializer(serializers.Serializer):
-    last_day = serializers.DateField(help_text="The last day the exemption held.")
-    reason = serializers.CharField(max_length=2000, help_text="Why the exemption ends early (revocation).")
+    last_day = Day(help_text="The last day the exemption held.")
+    reason = Text(max_length=2000, help_text="Why the exemption ends early (revocation).")
 
 
 class DuplicateSignalSerializer(serializers.Serializer):

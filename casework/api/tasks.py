@@ -6,9 +6,9 @@ HTML task page.
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
@@ -18,7 +18,25 @@ from rest_framework.response import Response
 
 from casework.access import MAX_ID
 from casework.api.pagination import LoggedPages
-from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
+from casework.api.params import (
+    ANY_ID,
+    EMPTY,
+    ID,
+    ID_TEXT,
+    choice,
+    or_empty,
+    query,
+    read_choice,
+    read_id,
+)
+from casework.api.serializers import (
+    Day,
+    DetailSerializer,
+    FieldErrorsSerializer,
+    StrictModelSerializer,
+    Text,
+    WholeNumber,
+)
 from casework.models import AccessLog
 from workflows import inbox, worklists
 from workflows.models import CaseTask, SavedWorklist
@@ -59,17 +77,17 @@ class TaskSerializer(serializers.ModelSerializer):
 
 
 class FollowUpSerializer(serializers.Serializer):
-    follow_up_on = serializers.DateField(allow_null=True, help_text="A date after today; null wakes the task now.")
+    follow_up_on = Day(allow_null=True, help_text="A date after today; null wakes the task now.")
 
 
 class BulkSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["assign", "release"])
-    tasks = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False,
-                                  max_length=200,
+    tasks = serializers.ListField(child=WholeNumber(min_value=1, max_value=MAX_ID), allow_empty=False,
+                                  min_length=1, max_length=200,
                                   help_text="Ids of the tasks (at most 200).")
-    assignee = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
+    assignee = WholeNumber(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
                                         help_text="User id of the colleague (required for assign).")
-    reason = serializers.CharField(max_length=500, help_text="Why; written in the history of each case.")
+    reason = Text(max_length=500, help_text="Why; written in the history of each case.")
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -81,6 +99,7 @@ FORBIDDEN = OpenApiResponse(DetailSerializer, description="You see the case but 
                                                           "(other team or role, or four eyes).")
 CONFLICT = OpenApiResponse(DetailSerializer, description="The task is no longer open or someone else claimed it.")
 UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in.")
+PAST_THE_LAST = OpenApiResponse(DetailSerializer, description="No such page (past the last one).")
 
 
 @extend_schema_view(
@@ -88,17 +107,18 @@ UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in."
         summary="Task lists: mine (claimed by me), queue (open tasks I may claim), team (every open task of my "
                 "teams, claimed or not), archive (completed by me)",
         parameters=[
-            OpenApiParameter("scope", str, enum=list(inbox.SCOPES), default="mine"),
-            OpenApiParameter("node", str, description="Only tasks of this node, e.g. ect_approve."),
-            OpenApiParameter("team", int), OpenApiParameter("school", int),
-            OpenApiParameter("due", str, enum=list(inbox.DUE_FILTERS),
-                             description="overdue: past due; week: due within 7 days."),
-            OpenApiParameter("followup", str, enum=list(inbox.FOLLOW_UP_FILTERS),
-                             description="By default tasks snoozed until a later date are left out; snoozed: only "
-                                         "those; all: both."),
-            OpenApiParameter("sort", str, enum=list(inbox.SORTS), default=inbox.DEFAULT_SORT),
+            query("scope", {**choice(inbox.SCOPES), "default": "mine"}, empty=False),
+            query("node", choice(dict(inbox.node_choices())), description="Only tasks of this node, e.g. ect_approve."),
+            query("team", ANY_ID, description="A team id (one past the highest possible id: no filter)."),
+            query("school", ANY_ID, description="A school id (one past the highest possible id: no filter)."),
+            query("due", choice(inbox.DUE_FILTERS), description="overdue: past due; week: due within 7 days."),
+            query("followup", choice(inbox.FOLLOW_UP_FILTERS),
+                  description="By default tasks snoozed until a later date are left out; snoozed: only those; all: "
+                              "both."),
+            query("sort", {**choice(inbox.SORTS), "default": inbox.DEFAULT_SORT}),
         ],
-        responses={200: TaskSerializer(many=True), 400: FieldErrorsSerializer, 401: UNAUTHENTICATED},
+        responses={200: TaskSerializer(many=True), 400: FieldErrorsSerializer, 401: UNAUTHENTICATED,
+                   404: PAST_THE_LAST},
     ),
     retrieve=extend_schema(summary="One task", responses={200: TaskSerializer, 401: UNAUTHENTICATED,
                                                            404: NOT_FOUND}),
@@ -117,10 +137,13 @@ class TaskViewSet(LoggedPages, viewsets.ReadOnlyModelViewSet):
             if scope not in inbox.SCOPES:
                 raise ValidationError({"scope": [f"Choose one of: {', '.join(inbox.SCOPES)}."]})
             params = self.request.query_params
-            return inbox.task_list(self.request.user, scope, node=params.get("node", ""),
-                                   team=params.get("team", ""), school=params.get("school", ""),
-                                   due=params.get("due", ""), followup=params.get("followup", ""),
-                                   sort=params.get("sort", inbox.DEFAULT_SORT))
+            team = read_id(params, "team", "Give a team id.", beyond=True)
+            school = read_id(params, "school", "Give a school id.", beyond=True)
+            return inbox.task_list(self.request.user, scope, node=read_choice(params, "node", dict(inbox.node_choices())),
+                                   team=str(team or ""), school=str(school or ""),
+                                   due=read_choice(params, "due", inbox.DUE_FILTERS),
+                                   followup=read_choice(params, "followup", inbox.FOLLOW_UP_FILTERS),
+                                   sort=read_choice(params, "sort", inbox.SORTS) or inbox.DEFAULT_SORT)
         return inbox.visible_tasks(self.request.user)
 
     def retrieve(self, request, pk=None):
@@ -191,10 +214,30 @@ class TaskViewSet(LoggedPages, viewsets.ReadOnlyModelViewSet):
         return Response({"changed": TaskSerializer(changed, many=True).data})
 
 
-class WorklistSerializer(serializers.ModelSerializer):
-    filters = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,
-                                    help_text="The list's filters: node, team, school, due, followup, sort "
-                                              "(as on GET /api/tasks/).")
+# The filters a work list keeps, as on GET /api/tasks/ (a value may be sent empty: no filter); other keys
+# are refused. Saved and answered as strings; a team or school id may also be sent as a number.
+WORKLIST_FILTERS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "node": or_empty(choice(dict(inbox.node_choices()))),
+        "team": {"anyOf": [ID_TEXT, ID, EMPTY]},
+        "school": {"anyOf": [ID_TEXT, ID, EMPTY]},
+        "due": or_empty(choice(inbox.DUE_FILTERS)),
+        "followup": or_empty(choice(inbox.FOLLOW_UP_FILTERS)),
+        "sort": or_empty(choice(inbox.SORTS)),
+    },
+}
+
+
+@extend_schema_field(WORKLIST_FILTERS)
+class WorklistFiltersField(serializers.DictField):
+    child = serializers.CharField(allow_blank=True)
+
+
+class WorklistSerializer(StrictModelSerializer):
+    filters = WorklistFiltersField(required=False, help_text="The list's filters: node, team, school, due, "
+                                                             "followup, sort (as on GET /api/tasks/).")
     scope = serializers.ChoiceField(choices=list(inbox.SCOPES))
 
     class Meta:

@@ -1,19 +1,18 @@
 """Case API: thin viewsets over selectors, access and services."""
 
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from casework import selectors, services
 from casework.access import access_case_by_id
 from casework.api.pagination import LoggedPages
+from casework.api.params import choice, query, read_choice
 from casework.api.serializers import (
     CaseSerializer,
     CaseSummarySerializer,
@@ -43,10 +42,10 @@ RECORD_RESPONSES = {
 @extend_schema_view(
     list=extend_schema(
         summary="Cases you work on",
-        parameters=[OpenApiParameter(
-            "deadline_state", str, enum=list(Deadline.State.values),
-            description="Only cases with a clock in this state now (e.g. breached, warning).")],
-        responses={200: CaseSummarySerializer(many=True), 400: FieldErrorsSerializer, 401: UNAUTHENTICATED},
+        parameters=[query("deadline_state", choice(Deadline.State.values),
+                          description="Only cases with a clock in this state now (e.g. breached, warning).")],
+        responses={200: CaseSummarySerializer(many=True), 400: FieldErrorsSerializer, 401: UNAUTHENTICATED,
+                   404: OpenApiResponse(DetailSerializer, description="No such page (past the last one).")},
     ),
     retrieve=extend_schema(
         summary="One case with its timeline (the read is logged)",
@@ -81,9 +80,7 @@ class CaseViewSet(LoggedPages, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     queryset = Case.objects.none()  # for the schema; requests use the selector
 
     def get_queryset(self):
-        state = self.request.query_params.get("deadline_state", "")
-        if state and state not in Deadline.State.values:
-            raise ValidationError({"deadline_state": [f"Choose one of: {', '.join(Deadline.State.values)}."]})
+        state = read_choice(self.request.query_params, "deadline_state", Deadline.State.values)
         return selectors.visible_cases(self.request.user, deadline_state=state)
 
     def retrieve(self, request, pk=None):
