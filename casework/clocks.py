@@ -60,12 +60,17 @@ def start_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def clock_event(deadline: Deadline, kind: str, at, **extra) -> CaseEvent:
+    """The (unsaved) CaseEvent of a case's clock."""
+    return CaseEvent.build(deadline.case, None, kind, at=at, deadline_id=deadline.pk, deadline_kind=deadline.kind,
+                           due_at=deadline.due_at.isoformat(), **extra)
+
+
 def record_clock_event(deadline: Deadline, kind: str, at, **extra) -> CaseEvent | None:
     """A CaseEvent for a case's clock; a data-breach clock keeps its state on its own row."""
     if deadline.case_id is None:
         return None
-    return CaseEvent.record(deadline.case, None, kind, at=at, deadline_id=deadline.pk, deadline_kind=deadline.kind,
-                            due_at=deadline.due_at.isoformat(), **extra)
+    return CaseEvent.record_many([clock_event(deadline, kind, at, **extra)])[0]
 
 
 def start_case_clocks(case: Case, now) -> list[Deadline]:
@@ -127,9 +132,7 @@ def start_offer_start_clock(offer: Offer) -> Deadline:
 
 def pass_offer_start(offer: Offer, at, *, reason: str) -> None:
     """The offer's start needs no more waiting (confirmed, or replaced by a later offer)."""
-    for deadline in Deadline.objects.filter(offer=offer, kind=Kind.OFFER_START).filter(RUNNING):
-        Deadline.objects.filter(pk=deadline.pk).update(stopped_at=at, stop_reason=reason)
-        record_clock_event(deadline, CaseEvent.Kind.DEADLINE_STOPPED, at, reason=reason)
+    _stop(Deadline.objects.filter(offer=offer, kind=Kind.OFFER_START), at, reason=reason)
 
 
 def restart_leerplicht_end_clock(case: Case, end: dt.date, now) -> None:
@@ -144,15 +147,21 @@ def meet_offer_clock(case: Case, on: dt.date, now) -> None:
     A start after the due date is a breach (as it is for the child); a start on time that is
     confirmed after the sweeper breached the clock corrects that breach."""
     met_at = start_of_day(on)
-    for deadline in Deadline.objects.filter(case=case, kind=Kind.OFFER_3_MONTHS, met_at__isnull=True,
-                                            stopped_at__isnull=True):
+    events = []
+    for deadline in _with_case(list(Deadline.objects.filter(case=case, kind=Kind.OFFER_3_MONTHS, met_at__isnull=True,
+                                                            stopped_at__isnull=True)), case):
         late = met_at >= deadline.due_at
+        marks = {"met_at": met_at}
         if late and deadline.breached_at is None:
-            Deadline.objects.filter(pk=deadline.pk).update(breached_at=deadline.due_at)
-            record_clock_event(deadline, CaseEvent.Kind.DEADLINE_BREACHED, now, on_confirmation=True)
+            marks["breached_at"] = deadline.due_at
+            events.append(clock_event(deadline, CaseEvent.Kind.DEADLINE_BREACHED, now, on_confirmation=True))
         corrected = not late and deadline.breached_at is not None
-        Deadline.objects.filter(pk=deadline.pk).update(met_at=met_at, **({"breached_at": None} if corrected else {}))
-        record_clock_event(deadline, CaseEvent.Kind.DEADLINE_MET, now, late=late, met_on=on.isoformat(), corrected_breach=corrected)
+        if corrected:
+            marks["breached_at"] = None
+        Deadline.objects.filter(pk=deadline.pk).update(**marks)
+        events.append(clock_event(deadline, CaseEvent.Kind.DEADLINE_MET, now, late=late, met_on=on.isoformat(),
+                                  corrected_breach=corrected))
+    CaseEvent.record_many(events)
 
 
 def start_evaluation_clock(arrangement: Arrangement, moment: dt.date, sequence: int) -> Deadline:
@@ -178,22 +187,43 @@ def running(case: Case, kind: str) -> QuerySet[Deadline]:
 
 
 def mark_met(case: Case, kind: str, at) -> int:
-    """Mark the case's running clocks of this kind met (late clocks keep their breach too)."""
-    met = 0
-    for deadline in Deadline.objects.filter(case=case, kind=kind, met_at__isnull=True, stopped_at__isnull=True):
-        Deadline.objects.filter(pk=deadline.pk).update(met_at=at)
-        record_clock_event(deadline, CaseEvent.Kind.DEADLINE_MET, at, late=deadline.breached_at is not None)
-        met += 1
-    return met
+    """Mark the case's running clocks of this kind met (late clocks keep their breach too): one
+    UPDATE and one INSERT of their events, after the read of the clocks concerned."""
+    clocks = list(Deadline.objects.filter(case=case, kind=kind, met_at__isnull=True, stopped_at__isnull=True))
+    if clocks:
+        Deadline.objects.filter(pk__in=[deadline.pk for deadline in clocks]).update(met_at=at)
+        CaseEvent.record_many([clock_event(deadline, CaseEvent.Kind.DEADLINE_MET, at, late=deadline.breached_at is not None)
+                               for deadline in _with_case(clocks, case)])
+    return len(clocks)
+
+
+def _with_case(clocks: list[Deadline], case: Case) -> list[Deadline]:
+    for deadline in clocks:
+        deadline.case = case  # the caller's row (no read per clock)
+    return clocks
+
+
+def _stop(clocks: QuerySet[Deadline], at, *, reason: str, case: Case | None = None) -> int:
+    """Stop the running clocks of `clocks`: one read, one UPDATE, one INSERT of their events."""
+    running_clocks = list(clocks.filter(RUNNING) if case is not None else clocks.filter(RUNNING).select_related("case"))
+    if not running_clocks:
+        return 0
+    Deadline.objects.filter(pk__in=[deadline.pk for deadline in running_clocks]).update(stopped_at=at, stop_reason=reason)
+    if case is not None:
+        _with_case(running_clocks, case)
+    CaseEvent.record_many([clock_event(deadline, CaseEvent.Kind.DEADLINE_STOPPED, at, reason=reason)
+                           for deadline in running_clocks if deadline.case_id is not None])
+    return len(running_clocks)
 
 
 def stop(case: Case, kind: str, at, *, reason: str) -> int:
-    stopped = 0
-    for deadline in running(case, kind):
-        Deadline.objects.filter(pk=deadline.pk).update(stopped_at=at, stop_reason=reason)
-        record_clock_event(deadline, CaseEvent.Kind.DEADLINE_STOPPED, at, reason=reason)
-        stopped += 1
-    return stopped
+    """Stop the case's running clocks of this kind."""
+    return stop_kinds(case, [kind], at, reason=reason)
+
+
+def stop_kinds(case: Case, kinds, at, *, reason: str) -> int:
+    """Stop the case's running clocks of these kinds (one read, one UPDATE, one INSERT)."""
+    return _stop(Deadline.objects.filter(case=case, kind__in=list(kinds)), at, reason=reason, case=case)
 
 
 def on_case_closed(case: Case, outcome: str, at) -> None:
@@ -201,9 +231,7 @@ def on_case_closed(case: Case, outcome: str, at) -> None:
     registered (and counted) for as long as it runs, whether or not a case is open."""
     if outcome in (Case.Outcome.TERUG_NAAR_SCHOOL, Case.Outcome.PASSEND_AANBOD):
         mark_met(case, Kind.OFFER_3_MONTHS, at)
-    for kind in Kind.values:
-        if kind != Kind.EXEMPTION_END:
-            stop(case, kind, at, reason=f"closed:{outcome}")
+    stop_kinds(case, [kind for kind in Kind.values if kind != Kind.EXEMPTION_END], at, reason=f"closed:{outcome}")
 
 
 DECISIONS = {"vrijstelling_decision", "doorbraak_decision", "doe_advice", "director_decision"}

@@ -1,7 +1,13 @@
 """Who is responsible for each step of a case: the one rule that both the flows (which queue
-offers a task) and the services (who may record a step) use."""
+offers a task) and the services (who may record a step) use.
 
-from collections.abc import Callable
+Inside `reference_rows()` (one step: a task's completion, an intake, a sweeper's batch) the
+teams of a region and a case's team are read once; outside it every call reads afresh, so
+nothing can go stale across requests."""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -10,8 +16,53 @@ from django.utils.translation import gettext as _
 from casework.models import Case, CaseParticipant
 from teams.models import KINDTEAM_SECTORS, Membership, RegionRole, Sector, Team
 
+_rows: ContextVar[dict | None] = ContextVar("casework_reference_rows", default=None)
+
+
+@contextmanager
+def reference_rows() -> Iterator[None]:
+    """Read the teams of a region and the case teams once inside this block (nested blocks share
+    the outermost one's rows). Joining a team to a case forgets that case's team (`forget_case`)."""
+    if _rows.get() is not None:
+        yield
+        return
+    token = _rows.set({})
+    try:
+        yield
+    finally:
+        _rows.reset(token)
+
+
+def _once(key: tuple, read: Callable):
+    rows = _rows.get()
+    if rows is None:
+        return read()
+    if key not in rows:
+        rows[key] = read()
+    return rows[key]
+
+
+def forget_case(case_id: int) -> None:
+    """The case's participants changed: its team (and a step's authorisation) are read again."""
+    rows = _rows.get()
+    if rows:
+        for key in [key for key in rows if key[0] in ("case_team", "may_act") and key[1] == case_id]:
+            del rows[key]
+
+
+def authorised(user, case: Case, step: str) -> None:
+    """The caller checked, under its lock, that `user` may do `step` of this case (a task's
+    eligibility): `may_act` answers yes without asking again inside the same block."""
+    rows = _rows.get()
+    if rows is not None:
+        rows[("may_act", case.pk, user.pk, step)] = True
+
 
 def case_team(case: Case) -> Team | None:
+    return _once(("case_team", case.pk, case.school_id), lambda: _case_team(case))
+
+
+def _case_team(case: Case) -> Team | None:
     """The team that holds the case: the team of the school the child is enrolled at (AOJ-team,
     kindteam, MBO team), or Leerplicht for a child enrolled nowhere (AV, or exempted without a
     school). A case that changed between the two keeps both participants; this picks the one that
@@ -33,7 +84,8 @@ def case_team(case: Case) -> Team | None:
 
 
 def region_team(case: Case, kind: str) -> Team | None:
-    return Team.objects.filter(region=case.region, kind=kind).order_by("pk").first()
+    return _once(("region_team", case.region_id, kind),
+                 lambda: Team.objects.filter(region_id=case.region_id, kind=kind).order_by("pk").first())
 
 
 def is_po_case(case: Case) -> bool:
@@ -78,6 +130,9 @@ def responsible(case: Case, step: str) -> tuple[Team | None, str, str]:
 
 
 def may_act(user, case: Case, step: str) -> bool:
+    rows = _rows.get()
+    if rows is not None and rows.get(("may_act", case.pk, user.pk, step)):
+        return True
     team, role, region_role = responsible(case, step)
     if region_role:
         return RegionRole.objects.filter(user=user, region_id=case.region_id, role=region_role).exists()

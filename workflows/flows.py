@@ -18,11 +18,18 @@ Each node names its form and the core service (casework.services) that records i
 flow only decides what comes next.
 """
 
+import random
+import time
+from contextlib import contextmanager
+
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
+from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.flow import Flow
+from viewflow.workflow.models import Process
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework import services
@@ -40,6 +47,30 @@ from casework.responsibility import is_po_case
 from workflows import forms
 from workflows.models import CaseProcess, CaseTask, SignalProcess
 from workflows.nodes import CaseView, VerificationView
+
+
+class ProcessRowLock(lock.SelectForUpdateLock):
+    """viewflow's row lock (SELECT ... FOR UPDATE NOWAIT, retried), on the process's base row
+    (`viewflow_process`) rather than its flow's own table: the row a task's step locks together
+    with the task in one query (`workflows.services`), and the one `bulk_distribute` locks. On
+    SQLite, which has no row locks, it is a plain transaction: SQLite serialises writers itself."""
+
+    @contextmanager
+    def __call__(self, flow_class, process_pk):
+        for attempt in range(self.attempts):
+            with transaction.atomic():
+                try:
+                    Process.objects.filter(pk=process_pk).select_for_update(nowait=self.nowait).exists()
+                except DatabaseError:
+                    if attempt == self.attempts - 1:
+                        raise FlowLockFailed(f"Lock failed for {flow_class}") from None
+                    time.sleep((((attempt + 1) * random.random()) + 2**attempt) / 2.5)  # noqa: S311 (jitter)
+                else:
+                    yield
+                    break
+
+
+process_row_lock = ProcessRowLock()
 
 
 def offer_sources(flow_class) -> tuple[str, ...]:
@@ -197,9 +228,7 @@ class ForACase:
 class CaseFlow(ForACase, Flow):
     process_class = CaseProcess
     task_class = CaseTask
-    # Row lock on the process (SELECT ... FOR UPDATE NOWAIT, retried). On SQLite, which has no
-    # row locks, it is a plain transaction: SQLite serialises writers itself.
-    lock_impl = lock.select_for_update_lock
+    lock_impl = process_row_lock
     process_title = _("Case")
     process_description = _("A thuiszitter case from signal to closure.")
 
@@ -296,7 +325,7 @@ class EscalationFlow(ForACase, Flow):
 
     process_class = CaseProcess
     task_class = CaseTask
-    lock_impl = lock.select_for_update_lock
+    lock_impl = process_row_lock
     process_title = _("Escalation")
     process_description = _("Escalation for a school place (doorbraak).")
 
@@ -350,7 +379,7 @@ class ReviewFlow(ForACase, Flow):
 
     process_class = CaseProcess
     task_class = CaseTask
-    lock_impl = lock.select_for_update_lock
+    lock_impl = process_row_lock
     process_title = _("Case review")
     process_description = _("The case team reviews the case after a clock.")
 
@@ -375,7 +404,7 @@ class ConsultFlow(ForACase, Flow):
 
     process_class = CaseProcess
     task_class = CaseTask
-    lock_impl = lock.select_for_update_lock
+    lock_impl = process_row_lock
     process_title = _("ECT consult")
     process_description = _("The ECT advises on a pupil reported sick for three months.")
 
@@ -391,7 +420,7 @@ class SignalVerificationFlow(Flow):
 
     process_class = SignalProcess
     task_class = CaseTask
-    lock_impl = lock.select_for_update_lock
+    lock_impl = process_row_lock
     process_title = _("Signal verification")
 
     start = flow.StartHandle(this.start_verification).Next(this.verify_signal)

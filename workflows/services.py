@@ -8,21 +8,26 @@ task: 403), TaskConflict (no longer open or claimed by someone else: 409), Valid
 (bad payload, field errors: 400). Nothing changes on any error.
 """
 
+import random
+import time
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.lock import lock_scope
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import STATUS
 
 from casework import services
 from casework.access import MAX_ID, is_id, log_case_read, log_signal_read, parse_id
 from casework.clocks import add_years
-from casework.models import AccessLog, CaseEvent
+from casework.models import AccessLog, CaseEvent, CaseParticipant
 from notifications.services import acting_as, notify
-from teams.models import Membership, User
+from teams.models import Membership, RegionRole, User
 from workflows.models import OPEN_STATUSES, CaseTask
 from workflows.queues import may_take, visible_tasks
 
@@ -31,12 +36,41 @@ class TaskConflict(Exception):
     """The task changed under the user: done already, or claimed by someone else."""
 
 
+def _visible_to(user) -> Q:
+    """The task's case (or public signal) is visible to `user`: the rule of `visible_tasks`, written
+    as EXISTS on the one task's row, so that a lookup by id needs no query before it."""
+    my_teams = Membership.objects.filter(user=user).values("team_id")
+    on_case = Exists(CaseParticipant.objects.filter(case_id=OuterRef("case_id")).filter(
+        Q(team_id__in=my_teams) | (Q(user=user) & ~Q(reason=CaseParticipant.Reason.MENTOR))))
+    return Q(on_case) | Q(case__isnull=True, public_signal__isnull=False, team_id__in=my_teams)
+
+
+def _may_take(user) -> ExpressionWrapper:
+    """`queues.may_take` as a column of the task's row (the same rule, read in the same query):
+    not the four-eyes excluded user; a member of the task's team (with its required role), or for
+    a region role, holding it in the case's region."""
+    member = Membership.objects.filter(user=user, team_id=OuterRef("team_id"))
+    in_team = Q(region_role="", team_id__isnull=False) & (
+        Q(Exists(member), required_role="") | Q(Exists(member.filter(role=OuterRef("required_role")))))
+    by_region = ~Q(region_role="") & Q(Exists(RegionRole.objects.filter(
+        user=user, role=OuterRef("region_role"), region_id=OuterRef("case__region_id"))))
+    return ExpressionWrapper(~Q(excluded_user_id=user.pk) & (in_team | by_region), output_field=BooleanField())
+
+
+def _step_tasks(user) -> QuerySet[CaseTask]:
+    return (CaseTask.objects.filter(_visible_to(user), flow_task_type="HUMAN")
+            .select_related("case__child", "case__school", "team", "owner", "public_signal")
+            .annotate(may_take=_may_take(user)))
+
+
 def task_for_user(user, task_id, *, request=None, log: bool = False) -> CaseTask:
-    """The task if its case is visible to `user`, else Http404. With `log`, the case read is logged."""
-    try:
-        task = visible_tasks(user).get(pk=parse_id(task_id))
-    except (CaseTask.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
+    """The task if its case is visible to `user`, else Http404 (one query; `task.may_take` says
+    whether the user may take it). With `log`, the case read is logged."""
+    if not user.is_authenticated:
+        raise Http404
+    task = _step_tasks(user).filter(pk=parse_id(task_id)).first()
+    if task is None:
+        raise Http404
     if log and task.case_id:
         log_case_read(user, task.case, action=AccessLog.Action.VIEW, request=request)
     elif log and task.public_signal_id:
@@ -51,63 +85,116 @@ def refusal(user, task: CaseTask) -> str:
     return _("This task is for another team or role.")
 
 
-def _locked(task: CaseTask) -> CaseTask:
-    return CaseTask.objects.select_for_update(of=("self",)).select_related("case").get(pk=task.pk)
-
-
 def _ensure_open_for(user, task: CaseTask) -> None:
     if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
         raise TaskConflict(_("This task is no longer open."))
     if task.owner_id not in (None, user.pk):
         raise TaskConflict(_("Someone else has claimed this task."))
-    if not may_take(user, task):
+    if not task.may_take:
         raise PermissionDenied(refusal(user, task))
 
 
-def _under_lock(task: CaseTask, action):
-    """Run `action(task)` in one transaction under the process lock.
-
-    The flow's lock opens the transaction itself; it must not be nested in another atomic
-    block, or a failed NOWAIT attempt on PostgreSQL would poison the outer transaction.
-    """
-    try:
-        with task.flow_task.flow_class.lock(task.process_id):
-            return action(_locked(task))
-    except FlowLockFailed as error:
-        raise TaskConflict(_("Someone else is working on this case right now; try again.")) from error
+# The process row lock, as the flows take it (`workflows.flows.ProcessRowLock`): NOWAIT, retried.
+LOCK_ATTEMPTS = 5
 
 
-def _assign(task: CaseTask, user) -> None:
-    task.assigned = timezone.now()
-    task.flow_task.activation_class(task).assign(user)
+class _Busy(Exception):
+    """Another transaction holds the task's process (NOWAIT)."""
+
+
+def _load_locked(user, pk: int, *, with_case: bool) -> CaseTask:
+    """Load the task, lock it with its process (and its case), and read whether `user` may take it:
+    one query. On SQLite, which has no row locks, the transaction itself serialises writers."""
+    tasks = _step_tasks(user).select_related("process__caseprocess", "process__signalprocess")
+    lock = ("self", "process")
+    if with_case:
+        # the case's row too (an INNER JOIN: a row lock cannot reach the nullable side of an
+        # outer join); a verification task has no case and is read without it
+        found = tasks.filter(pk=pk, case__isnull=False).select_for_update(nowait=True, of=(*lock, "case")).first()
+        if found is not None:
+            return _linked(found)
+    found = tasks.filter(pk=pk).select_for_update(nowait=True, of=lock).first()
+    if found is None:
+        raise Http404
+    return _linked(found)
+
+
+def _linked(task: CaseTask) -> CaseTask:
+    """The process's case is the task's case row (already read): viewflow's activation and the
+    gateways read `process.case` without another query."""
+    process = task.process.coerced
+    if task.case_id and getattr(process, "case_id", None) == task.case_id:
+        process.case = task.case
+    return task
+
+
+def _step(user, task_id, action, *, with_case: bool = False):
+    """Run `action(task)` in one transaction under the task's process lock, with the task loaded,
+    locked and authorised in one query (Http404 when the user cannot see it). Work queued with
+    viewflow's `after_lock_released` runs after the commit, as under the flows' own lock.
+
+    The lock must not be nested in another atomic block, or a failed NOWAIT attempt on
+    PostgreSQL would poison the outer transaction."""
+    pk = parse_id(task_id)
+    if not user.is_authenticated:
+        raise Http404
+    for attempt in range(LOCK_ATTEMPTS):
+        try:
+            with lock_scope(_one_transaction, None, pk):
+                try:
+                    task = _load_locked(user, pk, with_case=with_case)
+                except DatabaseError as error:
+                    raise _Busy from error
+                with services.step_of(task.case if task.case_id else None, user, task.node_name):
+                    return action(task)
+        except _Busy as busy:
+            if attempt == LOCK_ATTEMPTS - 1:
+                raise TaskConflict(_("Someone else is working on this case right now; try again.")) from busy
+            time.sleep((((attempt + 1) * random.random()) + 2**attempt) / 2.5)  # noqa: S311 (viewflow's back-off jitter)
+        except FlowLockFailed as error:
+            raise TaskConflict(_("Someone else is working on this case right now; try again.")) from error
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _OneTransaction:
+    """viewflow's `lock_scope` takes a lock implementation: here only the transaction (the lock is
+    the loading query's FOR UPDATE)."""
+
+    def __call__(self, flow_class, process_pk):
+        return transaction.atomic()
+
+
+_one_transaction = _OneTransaction()
+
+
+def _claim_for(task: CaseTask, user) -> None:
+    """The task is now `user`'s (the task row is saved by the caller)."""
+    task.owner, task.status, task.assigned = user, STATUS.ASSIGNED, timezone.now()
 
 
 def claim_task(*, user, task_id) -> CaseTask:
-    task = task_for_user(user, task_id)
-
     def claim(task):
         if task.owner_id == user.pk and task.status == STATUS.ASSIGNED:
             return task  # already mine
         _ensure_open_for(user, task)
-        _assign(task, user)
+        _claim_for(task, user)
+        task.save(update_fields=["owner", "status", "assigned"])
         return task
 
-    return _under_lock(task, claim)
+    return _step(user, task_id, claim)
 
 
 def unclaim_task(*, user, task_id) -> CaseTask:
-    task = task_for_user(user, task_id)
-
     def unclaim(task):
         if task.status != STATUS.ASSIGNED:
             raise TaskConflict(_("This task is not claimed."))
         if task.owner_id != user.pk:
             raise PermissionDenied(_("Only the person who claimed this task can release it."))
-        task.assigned = None
-        task.flow_task.activation_class(task).unassign()
+        task.owner, task.status, task.assigned = None, STATUS.NEW, None
+        task.save(update_fields=["owner", "status", "assigned"])
         return task
 
-    return _under_lock(task, unclaim)
+    return _step(user, task_id, unclaim)
 
 
 def task_form(task: CaseTask, data=None):
@@ -117,32 +204,40 @@ def task_form(task: CaseTask, data=None):
     return task.flow_task.form_class(initial=task.flow_task.initial_values(task), case=task.case)
 
 
-def complete_task(*, user, task_id, data) -> CaseTask:
-    """Validate the node's payload, claim the task if needed, record the step, move the flow on."""
-    task = task_for_user(user, task_id)
-    if not may_take(user, task):  # answer 403 before looking at the payload (re-checked under the lock)
-        raise PermissionDenied(refusal(user, task))
-    form = task_form(task, data)
-    if not form.is_valid():
-        raise ValidationError(form.errors.as_data())
+def complete_task(*, user, task_id, data, request=None) -> CaseTask:
+    """Validate the node's payload, claim the task if needed, record the step, move the flow on:
+    one transaction, the task loaded, locked and authorised in its first query. With `request`
+    (the task page's POST), the read of the case is logged in the same transaction."""
 
     def complete(task):
+        if request is not None:
+            log_task_read(user, task, request)
+        if not task.may_take:  # 403 before looking at the payload
+            raise PermissionDenied(refusal(user, task))
+        form = task_form(task, data)
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
         _ensure_open_for(user, task)
         activation = task.flow_task.activation_class(task)
         if task.status == STATUS.NEW:
-            task.assigned = timezone.now()
-            activation.assign(user)
+            _claim_for(task, user)  # saved with the completion below
         activation.start(None)
-        last_event = CaseEvent.objects.filter(case_id=task.case_id).order_by("-pk").values_list("pk", flat=True).first()
-        task.flow_task.perform(task, user, form.cleaned_data)
+        with CaseEvent.collected() as recorded:
+            task.flow_task.perform(task, user, form.cleaned_data)
         # What this task recorded, for its page once done (event ids only: the events carry the text).
-        task.data = {**task.data, "recorded_events": list(CaseEvent.objects.filter(
-            case_id=task.case_id, actor=user, pk__gt=last_event or 0).values_list("pk", flat=True))}
+        task.data = {**task.data, "recorded_events": [event.pk for event in recorded if event.actor_id == user.pk]}
         activation.execute()
         return task
 
     with acting_as(user):
-        return _under_lock(task, complete)
+        return _step(user, task_id, complete, with_case=True)
+
+
+def log_task_read(user, task: CaseTask, request) -> None:
+    if task.case_id:
+        log_case_read(user, task.case, action=AccessLog.Action.VIEW, request=request)
+    elif task.public_signal_id:
+        log_signal_read(user, task.public_signal, request=request)
 
 
 # --- follow-up dates ------------------------------------------------------------------------------
@@ -159,7 +254,6 @@ def set_follow_up(*, user, task_id, follow_up_on) -> CaseTask:
 
     Allowed for its assignee, for anyone who may take it while it is in the queue, and for a
     coordinator of its team."""
-    task = task_for_user(user, task_id)
     today = timezone.localdate()
     if follow_up_on is not None and follow_up_on <= today:
         raise ValidationError({"follow_up_on": [_("Choose a date after today.")]})
@@ -169,7 +263,7 @@ def set_follow_up(*, user, task_id, follow_up_on) -> CaseTask:
     def snooze(task):
         if task.status not in OPEN_STATUSES:
             raise TaskConflict(_("This task is no longer open."))
-        allowed = (task.owner_id == user.pk or (task.owner_id is None and may_take(user, task))
+        allowed = (task.owner_id == user.pk or (task.owner_id is None and task.may_take)
                    or is_coordinator_of(user, task))
         if not allowed:
             raise PermissionDenied(_("Only the person who claimed this task, or a coordinator, can set its "
@@ -178,7 +272,7 @@ def set_follow_up(*, user, task_id, follow_up_on) -> CaseTask:
         task.save(update_fields=["follow_up_on"])
         return task
 
-    return _under_lock(task, snooze)
+    return _step(user, task_id, snooze)
 
 
 def announce_follow_ups(now=None, *, batch: int = 200) -> int:

@@ -5,6 +5,10 @@ names each event by its kind's label. The database field stays a plain string (n
 so the vocabulary can grow without a migration.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -13,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .cases import Case
 from .clocks import Deadline
+
+# Events recorded inside `CaseEvent.collected()` wait here and are written in one INSERT.
+_collecting: ContextVar[list | None] = ContextVar("casework_collected_events", default=None)
 
 
 class CaseEvent(models.Model):
@@ -75,7 +82,8 @@ class CaseEvent(models.Model):
     KIND_LABELS = dict(Kind.choices)
     CLOCK_KINDS = (Kind.DEADLINE_WARNING, Kind.DEADLINE_BREACHED, Kind.DEADLINE_MET, Kind.DEADLINE_STOPPED)
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"),
+                             db_index=False)  # caseevent_case_at starts with the case
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("actor")
     )
@@ -89,6 +97,7 @@ class CaseEvent(models.Model):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         indexes = [
+            # Also serves every lookup by case alone (the foreign key has no index of its own).
             models.Index(fields=["case", "at"], name="caseevent_case_at"),
             models.Index(fields=["kind", "at"], name="caseevent_kind_at"),
             # The monitor reads each case's dated facts (registration, taking part) on a peildatum.
@@ -124,8 +133,50 @@ class CaseEvent(models.Model):
         return self.data.get("reason", "") or self.data.get("note", "")
 
     @classmethod
-    def record(cls, case: Case, actor, kind: str, *, at=None, **data) -> "CaseEvent":
-        """Write one event; `kind` is a `CaseEvent.Kind` (or its value), any other raises ValueError."""
+    def build(cls, case: Case, actor, kind: str, *, at=None, **data) -> "CaseEvent":
+        """An unsaved event; `kind` is a `CaseEvent.Kind` (or its value), any other raises ValueError."""
         if kind not in cls.Kind.values:
             raise ValueError(f"unknown case event kind: {kind!r}")
-        return cls.objects.create(case=case, actor=actor, kind=str(kind), at=at or timezone.now(), data=data)
+        return cls(case=case, actor=actor, kind=str(kind), at=at or timezone.now(), data=data)
+
+    @classmethod
+    def record(cls, case: Case, actor, kind: str, *, at=None, **data) -> "CaseEvent":
+        """Write one event; `kind` is a `CaseEvent.Kind` (or its value), any other raises ValueError.
+        Inside `collected()` the event is written with the others at the end of the block."""
+        event = cls.build(case, actor, kind, at=at, **data)
+        pending = _collecting.get()
+        if pending is not None:
+            pending.append(event)
+        else:
+            event.save(force_insert=True)
+        return event
+
+    @classmethod
+    def record_many(cls, events: list["CaseEvent"]) -> list["CaseEvent"]:
+        """Write events built with `build` in one INSERT (their ids are set, in order)."""
+        for event in events:
+            if event.kind not in cls.Kind.values:
+                raise ValueError(f"unknown case event kind: {event.kind!r}")
+        pending = _collecting.get()
+        if pending is not None:
+            pending.extend(events)
+            return events
+        return cls.objects.bulk_create(events) if events else events
+
+    @classmethod
+    @contextmanager
+    def collected(cls) -> Iterator[list["CaseEvent"]]:
+        """Events recorded inside the block are written together, in one INSERT, when it ends
+        without an error (a step's events; nothing inside may read them back before then). The
+        list holds them, with their ids after the block."""
+        outer = _collecting.get()
+        events: list[CaseEvent] = []
+        token = _collecting.set(events)
+        try:
+            yield events
+        finally:
+            _collecting.reset(token)
+        if outer is not None:
+            outer.extend(events)
+        elif events:
+            cls.objects.bulk_create(events)

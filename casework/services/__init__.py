@@ -37,6 +37,7 @@ from casework.services.ladder import (  # noqa: F401 (re-exported)
     running_exemption,
     running_routes,
     start_date_window,
+    step_of,
 )
 from casework.services.placement import (  # noqa: F401 (re-exported)
     active_arrangement,

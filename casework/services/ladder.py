@@ -2,9 +2,14 @@
 locking, joining teams, escalating and placing, the dated registration, offers, and what
 follows the end of an exemption."""
 
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -20,13 +25,67 @@ from casework.models import (
     RouteRun,
     Vrijstelling,
 )
-from casework.responsibility import is_po_case, region_team
+from casework.responsibility import authorised, forget_case, is_po_case, reference_rows, region_team
 from casework.signals import review_needed
 from notifications.services import notify
 from teams.models import RegionRole, Sector, Team, fitting_sectors
 
+# Cases whose row the caller locked and read in this transaction (a task's step: the task, its
+# process and its case in one locking query); `locked` hands back that row instead of reading again.
+_held: ContextVar[dict | None] = ContextVar("casework_held_cases", default=None)
+
+
+@contextmanager
+def holding(*cases: Case) -> Iterator[None]:
+    """Inside this block the caller holds these cases' row locks and has just read them."""
+    token = _held.set({case.pk: case for case in cases})
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
+# True inside a task's step (`step_of`): the step's transaction is the services' transaction.
+_in_step: ContextVar[bool] = ContextVar("casework_in_step", default=False)
+
+
+def one_transaction(service: Callable) -> Callable:
+    """A service's transaction: its own atomic block, or inside a task's step the step's own
+    transaction (no savepoint: an error there rolls the whole step back, which is what a step's
+    caller does with it anyway)."""
+
+    @functools.wraps(service)
+    def in_transaction(*args, **kwargs):
+        if _in_step.get():
+            return service(*args, **kwargs)
+        with transaction.atomic():
+            return service(*args, **kwargs)
+
+    return in_transaction
+
+
+@contextmanager
+def step_of(case: Case | None, actor, step: str) -> Iterator[None]:
+    """One step of a task on `case`: the caller locked and read the case's row with its task and
+    checked, under that lock, that `actor` may take it. Inside, the services neither read the case
+    again (`locked`) nor ask again who may act, and reference rows are read once."""
+    token = _in_step.set(True)
+    try:
+        with reference_rows():
+            if case is None:
+                yield
+                return
+            authorised(actor, case, step)
+            with holding(case):
+                yield
+    finally:
+        _in_step.reset(token)
+
 
 def locked(case: Case) -> Case:
+    held = _held.get()
+    if held and case.pk in held:
+        return held[case.pk]
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
@@ -41,12 +100,17 @@ def raise_if(errors: dict) -> None:
 
 
 def join(case: Case, team: Team | None, reason: str, at) -> None:
-    if team is not None:
-        CaseParticipant.objects.get_or_create(case=case, team=team, defaults={"reason": reason, "since": at})
+    """The team takes part in the case from `at` (nothing changes when it already does). Called with
+    the case's row locked (`locked`), so no savepoint guards the insert against a parallel one."""
+    if team is not None and not CaseParticipant.objects.filter(case=case, team=team).exists():
+        CaseParticipant.objects.create(case=case, team=team, reason=reason, since=at)
+        forget_case(case.pk)
 
 
 def join_user(case: Case, user, reason: str, at) -> None:
-    CaseParticipant.objects.get_or_create(case=case, user=user, defaults={"reason": reason, "since": at})
+    if not CaseParticipant.objects.filter(case=case, user=user).exists():
+        CaseParticipant.objects.create(case=case, user=user, reason=reason, since=at)
+        forget_case(case.pk)
 
 
 def running_routes(case: Case) -> list[str]:

@@ -33,6 +33,7 @@ from casework.services.intake import (
     signal_case,
     validate_signal,
 )
+from casework.services.ladder import one_transaction
 from notifications.services import notify
 from teams.models import Membership
 
@@ -201,7 +202,7 @@ def receive_public_signal(*, region, reporter_role: str, given_name: str, family
         reporter_name=reporter_name.strip(), reporter_contact=reporter_contact.strip())
 
 
-@transaction.atomic
+@one_transaction
 def verify_public_signal(*, public_signal, actor, verified: bool, registration: str = "", category: str = "",
                          reason: str = ""):
     """Leerplicht's verification: a verified signal becomes a case through `signal_case` (or is

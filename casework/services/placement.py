@@ -4,7 +4,6 @@ three-month promise is kept on that day, seed 002 §2)."""
 
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +25,7 @@ from casework.services.ladder import (
     end_route,
     join_directors,
     locked,
+    one_transaction,
     pending_offer,
     place,
     raise_if,
@@ -44,7 +44,7 @@ def _check_placement(errors, case, school_board, school, start_date) -> None:
     check_start_date(errors, case, start_date)
 
 
-@transaction.atomic
+@one_transaction
 def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, preference_followed: bool,
                      motivation: str = "", decision: str = PlacementDecision.Decision.PLAATSING) -> PlacementDecision:
     """The MPL commission's doorbraak: which board gets the duty of care, and from when. When the
@@ -87,7 +87,7 @@ def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, pre
     return record
 
 
-@transaction.atomic
+@one_transaction
 def advise_doe(*, case: Case, actor, advice: str, school_board, school=None) -> PlacementDecision:
     """The DOE-team's urgent placement advice (PO); the SWV director then decides."""
     case = locked(case)
@@ -109,7 +109,7 @@ def advise_doe(*, case: Case, actor, advice: str, school_board, school=None) -> 
     return record
 
 
-@transaction.atomic
+@one_transaction
 def decide_as_director(*, case: Case, actor, school_board, school, start_date, motivation: str) -> PlacementDecision:
     """The SWV director's decision (doorzettingsmacht): after the DOE-team's advice (PO), or when the
     MPL commission could not settle the case (VO)."""
@@ -137,7 +137,7 @@ def active_arrangement(case: Case) -> Arrangement | None:
     return Arrangement.objects.filter(case=case, ended_at__isnull=True).order_by("-set_up_at", "-pk").first()
 
 
-@transaction.atomic
+@one_transaction
 def set_up_arrangement(*, case: Case, actor, education: str, care_provider: str, funding: str, start_date,
                        end_date, evaluation_weeks: int) -> Arrangement:
     case = locked(case)
@@ -169,7 +169,7 @@ def set_up_arrangement(*, case: Case, actor, education: str, care_provider: str,
     return record
 
 
-@transaction.atomic
+@one_transaction
 def evaluate_arrangement(*, case: Case, actor, result: str, notes: str = "") -> ArrangementEvaluation:
     case = locked(case)
     ensure_can_act(actor, case, "arrangement_evaluation")
@@ -191,7 +191,7 @@ def evaluate_arrangement(*, case: Case, actor, result: str, notes: str = "") -> 
     return record
 
 
-@transaction.atomic
+@one_transaction
 def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = "",
                   sources: tuple[str, ...] | None = None) -> Offer:
     """The case team confirms whether the child started in the offered place. Started: the

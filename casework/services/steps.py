@@ -3,7 +3,6 @@ eyes), the exemption, the JIM mentor and the reviews a clock asks for. Each one 
 
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +27,7 @@ from casework.services.ladder import (
     join,
     join_user,
     locked,
+    one_transaction,
     raise_if,
     require,
     route_teams,
@@ -37,7 +37,7 @@ from notifications.services import notify
 from teams.models import User
 
 
-@transaction.atomic
+@one_transaction
 def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outcome: str = "", ect_question: str = "",
                        pupil_preference: str = "") -> Plan:
     """The team's review: a plan of action and the routes to run, or closure with an outcome.
@@ -98,7 +98,6 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
     return record
 
 
-@transaction.atomic
 def team_question(case: Case) -> str:
     """The question the team asked the ECT in its latest review that chose the consult (only a
     review with the consult route carries one)."""
@@ -106,6 +105,7 @@ def team_question(case: Case) -> str:
     return plan.ect_question if plan else ""
 
 
+@one_transaction
 def draft_ect_advice(*, case: Case, actor, advice: str, question: str = "") -> EctAdvice:
     """The ECT's advice; the question is the team's unless the consultant words it (a consult a
     clock started has no team question: the consultant writes it)."""
@@ -138,7 +138,7 @@ def ensure_four_eyes(actor, advice: EctAdvice | None) -> None:
         raise PermissionDenied(_("Four eyes: another ECT consultant must approve the advice you drafted."))
 
 
-@transaction.atomic
+@one_transaction
 def review_ect_advice(*, case: Case, actor, approved: bool, reason: str = "") -> EctAdvice:
     case = locked(case)
     ensure_can_act(actor, case, "ect_approve")
@@ -167,7 +167,7 @@ def open_vrijstelling(case: Case) -> Vrijstelling | None:
     return Vrijstelling.objects.filter(case=case, decided_at__isnull=True).order_by("-requested_at", "-pk").first()
 
 
-@transaction.atomic
+@one_transaction
 def request_vrijstelling(*, case: Case, actor, grounds: str, motivation: str, medical_statement: bool) -> Vrijstelling:
     case = locked(case)
     ensure_can_act(actor, case, "vrijstelling_request")
@@ -183,7 +183,7 @@ def request_vrijstelling(*, case: Case, actor, grounds: str, motivation: str, me
     return record
 
 
-@transaction.atomic
+@one_transaction
 def advise_vrijstelling(*, case: Case, actor, advice: str, motivation: str, alternatives: str = "") -> Vrijstelling:
     case = locked(case)
     ensure_can_act(actor, case, "vrijstelling_advice")
@@ -204,7 +204,7 @@ def advise_vrijstelling(*, case: Case, actor, advice: str, motivation: str, alte
     return record
 
 
-@transaction.atomic
+@one_transaction
 def decide_vrijstelling(*, case: Case, actor, granted: bool, until=None, motivation: str = "") -> Vrijstelling:
     """Leerplicht's decision. A 5a exemption needs the SWV's advice first and a doctor's or
     psychologist's statement (art. 7 Leerplichtwet); the other grounds need neither."""
@@ -236,14 +236,14 @@ def decide_vrijstelling(*, case: Case, actor, granted: bool, until=None, motivat
         change_registration_to(case, actor, Case.Registration.VRIJ, now, since=record.starts_on,
                              trigger="vrijstelling")
     if granted:
-        for kind in (Deadline.Kind.OFFER_3_MONTHS, Deadline.Kind.LRV_4_WEEKS, Deadline.Kind.ZIEK_REVIEW):
-            clocks.stop(case, kind, now, reason="vrijstelling")
+        clocks.stop_kinds(case, (Deadline.Kind.OFFER_3_MONTHS, Deadline.Kind.LRV_4_WEEKS, Deadline.Kind.ZIEK_REVIEW),
+                          now, reason="vrijstelling")
         clocks.start_exemption_clock(record)
     end_route(case, Route.VRIJSTELLING_ADVIES, now)
     return record
 
 
-@transaction.atomic
+@one_transaction
 def assign_mentor(*, case: Case, actor, mentor_name: str, relation: str, contact: str, consent: bool,
                   share: list[str], mentor_user: User | None = None) -> Mentor:
     """Record the JIM mentor the young person chose, and what the mentor may see."""
@@ -271,7 +271,7 @@ def assign_mentor(*, case: Case, actor, mentor_name: str, relation: str, contact
     return record
 
 
-@transaction.atomic
+@one_transaction
 def record_case_review(*, case: Case, actor, reason: str, notes: str) -> CaseEvent:
     """The case team looked at the case after a clock asked it to (see `review_needed`)."""
     case = locked(case)

@@ -3,9 +3,12 @@ however many sweepers run, and is the only caller of the clock reactions below (
 the 48-hour and three-month breaches, the end of an exemption or of compulsory education, the
 cyclical review of a pupil reported sick).
 
-It selects only rows whose time has passed (partial indexes), skips rows another sweeper holds
-(PostgreSQL `FOR UPDATE SKIP LOCKED`) and claims each with a conditional update (the guard on
-SQLite too). Every time comes from the caller or `timezone.now()`."""
+It works in batches of at most SWEEP_BATCH rows, each batch one transaction: it selects only
+rows whose time has passed (partial indexes), skips rows another sweeper holds (PostgreSQL
+`FOR UPDATE SKIP LOCKED`), locks the batch's cases in one query, claims the rows with one
+conditional UPDATE per kind of mark (the guard on SQLite too, where transactions run one at a
+time), writes the clock events in one INSERT and reacts per row; notifications are pushed after
+the batch commits. Every time comes from the caller or `timezone.now()`."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ from casework.clocks import (
     MARKS,
     RUNNING,
     Kind,
+    clock_event,
     lrv_days,
     of_compulsory_school_age,
     record_clock_event,
@@ -35,11 +39,12 @@ from casework.models import (
     RouteRun,
     Vrijstelling,
 )
-from casework.responsibility import region_team
+from casework.responsibility import reference_rows, region_team
 from casework.services.ladder import (
     after_exemption,
     change_registration_to,
     escalate,
+    holding,
     join,
     join_directors,
     locked,
@@ -59,6 +64,7 @@ from teams.models import (
 )
 
 SWEEP_LIMIT = 10_000
+SWEEP_BATCH = 100
 
 
 @dataclass
@@ -72,27 +78,76 @@ class SweepResult:
         return self.warned + self.breached + self.passed
 
 
+class _Contended(Exception):
+    """A row of the batch was handled by another sweeper after all: the batch is rolled back and
+    read again (only possible without row locks)."""
+
+
 def sweep_due(now=None) -> SweepResult:
     """Act on every warning and breach whose time has passed, each exactly once."""
     now = now or timezone.now()
     result = SweepResult()
     warn_due = Deadline.objects.filter(RUNNING, warned_at__isnull=True, warn_at__isnull=False, warn_at__lte=now,
                                        due_at__gt=now)
-    for pk, _kind in _due(warn_due, "warn_at"):
-        with transaction.atomic():
-            deadline = _claim(pk, Q(warned_at__isnull=True), warned_at=now)
-            if deadline is not None:
-                record_clock_event(deadline, CaseEvent.Kind.DEADLINE_WARNING, now)
-                _tell(deadline, "deadline_warning")
-                result.warned += 1
-    for pk, kind in _due(Deadline.objects.filter(RUNNING, due_at__lte=now), "due_at"):
-        with transaction.atomic():
-            outcome = _act_on_due(pk, kind, now)
-        if outcome == "breached":
-            result.breached += 1
-        elif outcome == "passed":
-            result.passed += 1
+    _in_batches(warn_due, "warn_at", lambda batch: _warn(batch, now, result))
+    _in_batches(Deadline.objects.filter(RUNNING, due_at__lte=now), "due_at", lambda batch: _act(batch, now, result))
     return result
+
+
+def _in_batches(due: QuerySet[Deadline], order: str, act) -> None:
+    """Hand `act` the due rows, oldest first, SWEEP_BATCH at a time, each batch in one transaction
+    with its rows and their cases locked; at most SWEEP_LIMIT rows per sweep (the beat comes back
+    for the rest)."""
+    handled = 0
+    while handled < SWEEP_LIMIT:
+        try:
+            with transaction.atomic(), reference_rows(), CaseEvent.collected():
+                batch = list(due.select_for_update(skip_locked=True, of=("self",))
+                             .order_by(order, "pk")[:min(SWEEP_BATCH, SWEEP_LIMIT - handled)])
+                if not batch:
+                    return
+                cases = {case.pk: case for case in Case.objects.select_for_update(of=("self",)).filter(
+                    pk__in={deadline.case_id for deadline in batch if deadline.case_id}).order_by("pk")}
+                for deadline in batch:
+                    if deadline.case_id:
+                        deadline.case = cases[deadline.case_id]
+                with holding(*cases.values()):
+                    act(batch)
+        except _Contended:
+            continue
+        handled += len(batch)
+
+
+def _mark(rows: list[Deadline], unhandled: Q, **marks) -> None:
+    """Mark the batch's rows handled in one UPDATE (guarded: none may have been handled meanwhile)."""
+    if rows and Deadline.objects.filter(RUNNING, unhandled, pk__in=[row.pk for row in rows]).update(**marks) != len(rows):
+        raise _Contended
+    for row in rows:
+        for field, value in marks.items():
+            setattr(row, field, value)
+
+
+def _warn(batch: list[Deadline], now, result: SweepResult) -> None:
+    _mark(batch, Q(warned_at__isnull=True), warned_at=now)
+    CaseEvent.record_many([clock_event(deadline, CaseEvent.Kind.DEADLINE_WARNING, now)
+                           for deadline in batch if deadline.case_id])
+    for deadline in batch:
+        _tell(deadline, "deadline_warning")
+    result.warned += len(batch)
+
+
+def _act(batch: list[Deadline], now, result: SweepResult) -> None:
+    marks = [deadline for deadline in batch if deadline.kind in MARKS]
+    breaches = [deadline for deadline in batch if deadline.kind not in MARKS]
+    _mark(marks, Q(), met_at=now)
+    _mark(breaches, Q(), breached_at=now)
+    for deadline in batch:  # in due order: each clock's event, then what follows from it
+        if deadline.kind in MARKS:
+            _passed(deadline, now)
+            result.passed += 1
+        else:
+            _breached(deadline, now)
+            result.breached += 1
 
 
 def _due(queryset: QuerySet[Deadline], order: str) -> list[tuple[int, str]]:
@@ -126,19 +181,27 @@ def _act_on_due(pk: int, kind: str, now) -> str | None:
         claimed = _claim(pk, Q(), met_at=now)
         if claimed is None:
             return None
-        record_clock_event(claimed, CaseEvent.Kind.DEADLINE_MET, now, passed=True)
-        _pass_mark(claimed, now)
+        _passed(claimed, now)
         return "passed"
     claimed = _claim(pk, Q(), breached_at=now)
     if claimed is None:
         return None
-    record_clock_event(claimed, CaseEvent.Kind.DEADLINE_BREACHED, now)
-    if claimed.kind == Kind.OFFER_3_MONTHS:
-        escalate_for_breach(case=claimed.case, at=now, deadline_id=claimed.pk)
-    elif claimed.kind == Kind.TEAM_ACTION_48H:
-        involve_ect_for_breach(case=claimed.case, at=now)
-    _tell(claimed, "deadline_breached")
+    _breached(claimed, now)
     return "breached"
+
+
+def _passed(deadline: Deadline, now) -> None:
+    record_clock_event(deadline, CaseEvent.Kind.DEADLINE_MET, now, passed=True)
+    _pass_mark(deadline, now)
+
+
+def _breached(deadline: Deadline, now) -> None:
+    record_clock_event(deadline, CaseEvent.Kind.DEADLINE_BREACHED, now)
+    if deadline.kind == Kind.OFFER_3_MONTHS:
+        escalate_for_breach(case=deadline.case, at=now, deadline_id=deadline.pk)
+    elif deadline.kind == Kind.TEAM_ACTION_48H:
+        involve_ect_for_breach(case=deadline.case, at=now)
+    _tell(deadline, "deadline_breached")
 
 
 def _pass_mark(deadline: Deadline, now) -> None:
@@ -230,9 +293,9 @@ def end_leerplicht(*, case: Case, at) -> None:
     case = locked(case)
     if not case.is_open:
         return
-    for kind in Deadline.Kind.values:
-        if kind not in (Deadline.Kind.LEERPLICHT_END, Deadline.Kind.EXEMPTION_END):
-            clocks.stop(case, kind, at, reason="einde_leerplicht")
+    clocks.stop_kinds(case, [kind for kind in Deadline.Kind.values
+                             if kind not in (Deadline.Kind.LEERPLICHT_END, Deadline.Kind.EXEMPTION_END)],
+                      at, reason="einde_leerplicht")
     CaseEvent.record(case, None, CaseEvent.Kind.LEERPLICHT_ENDED, at=at, on=timezone.localdate(at).isoformat())
     notify(kind="leerplicht_ended", case=case, data={})
     review_needed.send(sender=Case, case=case, reason="leerplicht_ended")

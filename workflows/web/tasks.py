@@ -20,7 +20,7 @@ from casework.models import AccessLog
 from casework.web.paging import query_without_page
 from teams.models import School, Team, User
 from teams.preferences import save_inbox_preferences
-from workflows import inbox, queues, worklists
+from workflows import inbox, worklists
 from workflows.context import decision_context, recorded_events
 from workflows.forms import FollowUpForm
 from workflows.services import (
@@ -29,6 +29,7 @@ from workflows.services import (
     claim_task,
     complete_task,
     is_coordinator_of,
+    log_task_read,
     refusal,
     set_follow_up,
     task_for_user,
@@ -205,7 +206,7 @@ def task_follow_up(request, task_id: int):
 
 def _task_page(request, task, form, status=200, *, came_from: inbox.ListView | None = None):
     case = selectors.with_timeline(task.case) if task.case_id else None
-    may_take = queues.may_take(request.user, task)
+    may_take = task.may_take  # read with the task (workflows.services.task_for_user)
     is_open = task.status in (STATUS.NEW, STATUS.ASSIGNED)
     context = {
         "task": task,
@@ -228,18 +229,21 @@ def _task_page(request, task, form, status=200, *, came_from: inbox.ListView | N
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_detail(request, task_id: int):
-    task = task_for_user(request.user, task_id, request=request, log=True)
     if request.method == "GET":
+        task = task_for_user(request.user, task_id, request=request, log=True)
         return _task_page(request, task, task_form(task), came_from=list_of(request, request.GET))
+    task = task_for_user(request.user, task_id)
     came_from = list_of(request, request.POST)
     form = task_form(task, request.POST)
-    try:
-        complete_task(user=request.user, task_id=task.pk, data=request.POST)
+    try:  # the read is logged in the step's own transaction
+        complete_task(user=request.user, task_id=task.pk, data=request.POST, request=request)
     except ValidationError as error:
+        log_task_read(request.user, task, request)  # the step's transaction (and its log row) rolled back
         if form.is_valid():  # the form's own errors are already on it; add the service's rules
             form.add_service_errors(error)
         return _task_page(request, task, form, status=400, came_from=came_from)
     except PermissionDenied as error:
+        log_task_read(request.user, task, request)
         form.is_valid()
         form.add_error(None, str(error))
         return _task_page(request, task, form, status=403, came_from=came_from)
