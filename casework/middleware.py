@@ -2,7 +2,11 @@
 on the account of a signed-in user (`User.language`, set by the switch at /i18n/setlang/, so it
 follows the user to another device), else the language cookie the switch sets, else LANGUAGE_CODE
 (`nl`). The browser's Accept-Language is not consulted: the users are Dutch professionals on shared
-or English-set machines, and a page that switches language by itself confuses them."""
+or English-set machines, and a page that switches language by itself confuses them.
+
+SessionRenewalMiddleware renews the idle session at most once a minute instead of on every request."""
+
+import time
 
 from django.conf import settings
 from django.contrib.auth.middleware import get_user
@@ -25,3 +29,40 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
     def process_request(self, request):
         translation.activate(chosen_language(request))
         request.LANGUAGE_CODE = translation.get_language()
+
+
+# --- the idle session, saved only when its expiry would move noticeably ----------------------------
+
+SAVED_AT = "_saved_at"  # in the session itself: when it (and so its expiry) was last written
+
+
+def session_seconds_left(session) -> int:
+    """How long this session lasts from this response on: the whole SESSION_COOKIE_AGE when the
+    response saves it, else what is left since its last save (never more than a minute less)."""
+    age = session.get_expiry_age()
+    saved_at = session.get(SAVED_AT)
+    if session.modified or saved_at is None:
+        return age
+    return max(0, round(age - (time.time() - saved_at)))
+
+
+class SessionRenewalMiddleware:
+    """Renews the idle session only when that moves its expiry by more than
+    SESSION_RENEW_AFTER_SECONDS (60): a request within a minute of the last save writes nothing,
+    so the idle timeout is SESSION_COOKIE_AGE to the minute (instead of SESSION_SAVE_EVERY_REQUEST
+    writing the session on every request). A session changed for any other reason is saved as
+    always, and then also records when. Sits right after SessionMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key is not None:  # no cookie: nothing to renew
+            saved_at = session.get(SAVED_AT)
+            if saved_at is None or time.time() - saved_at > settings.SESSION_RENEW_AFTER_SECONDS:
+                session.modified = True
+        response = self.get_response(request)
+        if session is not None and session.modified and not session.is_empty():
+            session[SAVED_AT] = time.time()  # saved with it by SessionMiddleware (not on a 500: then neither)
+        return response

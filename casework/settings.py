@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "casework.middleware.SessionRenewalMiddleware",  # renews the idle session at most once a minute
     "casework.middleware.ChosenLanguageMiddleware",  # Dutch unless the user chose English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -356,9 +357,13 @@ SPECTACULAR_SETTINGS = {
 CASEWORK_DEMO_PASSWORD = os.environ.get("CASEWORK_DEMO_PASSWORD", "casework-demo-2026")
 
 # --- Security -------------------------------------------------------------------------------
-# Sessions end after CASEWORK_SESSION_MINUTES without a request, and with the browser.
+# Sessions end after CASEWORK_SESSION_MINUTES without a request (to the minute), and with the
+# browser. A request renews the session only when its last save is more than
+# SESSION_RENEW_AFTER_SECONDS old (casework.middleware.SessionRenewalMiddleware), not on every
+# request: most page views write nothing.
 SESSION_COOKIE_AGE = 60 * int(os.environ.get("CASEWORK_SESSION_MINUTES", "30"))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_AFTER_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The pages warn CASEWORK_SESSION_WARNING_MINUTES before the session ends ("Ingelogd blijven").
 SESSION_WARNING_SECONDS = 60 * int(os.environ.get("CASEWORK_SESSION_WARNING_MINUTES", "5"))

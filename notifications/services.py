@@ -1,17 +1,21 @@
 """The one way to tell people something: `notify`. Case services call it inside their
-transaction; the rows are the outbox; the push happens after commit, e-mail later (tasks.py)."""
+transaction; it writes one outbox row; after commit a Celery task fans it out to its audience
+and pushes (notifications.delivery), e-mail comes later (tasks.py)."""
 
+import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import partial
 
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
 from casework.access import parse_id
-from notifications import rules
-from notifications.delivery import push
-from notifications.models import Notification, Preference
+from notifications.models import Notification, OutboxEntry, Preference
+from notifications.tasks import fan_out
+
+log = logging.getLogger(__name__)
 
 _actor: ContextVar = ContextVar("casework_actor", default=None)
 
@@ -30,28 +34,26 @@ def current_actor():
     return _actor.get()
 
 
-def notify(*, kind: str, case, actor=None, task=None, data: dict | None = None) -> list[Notification]:
-    """Tell the audience of `kind` (notifications.rules) about this case; never the actor and
-    never anyone who cannot see the case. Pushed after commit (ids and counts only)."""
+def notify(*, kind: str, case, actor=None, task=None, data: dict | None = None) -> OutboxEntry:
+    """Record that `kind` happened on this case (one outbox row, in the caller's transaction);
+    after commit the fan-out (notifications.tasks.fan_out) tells the audience of `kind`
+    (notifications.rules), never the actor and never anyone who cannot see the case, and pushes
+    (ids and counts only). A rolled-back action tells nobody."""
     actor = actor if actor is not None else current_actor()
-    users = rules.audience(kind, case=case, task=task, data=data).filter(is_active=True)
-    if case is not None:  # team-level notices (meetings) concern no case
-        users = users.filter(rules.can_see(case))
-    if actor is not None:
-        users = users.exclude(pk=actor.pk)
-    now = timezone.now()
-    rows = Notification.objects.bulk_create([
-        Notification(recipient_id=user_id, kind=kind, case=case, task=task, data=data or {}, created_at=now)
-        for user_id in users.values_list("pk", flat=True).distinct()
-    ])
-    if rows:
-        ids = [row.pk for row in rows]
-        transaction.on_commit(lambda: _push_later(ids))
-    return rows
+    entry = OutboxEntry.objects.create(kind=kind, case=case, task=task, task_owner_id=task.owner_id if task else None,
+                                       actor=actor, data=data or {}, created_at=timezone.now())
+    transaction.on_commit(partial(queue_fan_out, entry.pk))
+    return entry
 
 
-def _push_later(ids):
-    push(ids)
+def queue_fan_out(entry_id: int) -> None:
+    """Hand the entry to a worker (in-process when Celery is eager). A broker that is down loses
+    nothing: the entry stays pending and `push_pending` queues it again after a minute."""
+    try:
+        fan_out.delay(entry_id)
+    except Exception as error:  # noqa: BLE001 - the action has committed; the beat retries the entry
+        log.warning("queueing the fan-out of outbox entry %s failed (%s); it stays pending",
+                    entry_id, type(error).__name__)
 
 
 def unread_count(user) -> int:

@@ -1,4 +1,7 @@
-"""Background delivery (Celery; eager without Redis): the e-mail fallback and the re-push."""
+"""Background delivery (Celery; eager without Redis): the fan-out of the outbox, the e-mail
+fallback, and the beat's re-queue and re-push of what a dead worker or a Redis outage left."""
+
+import logging
 
 from celery import shared_task
 from django.conf import settings
@@ -7,12 +10,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+from kombu.exceptions import OperationalError
 
 from notifications import delivery
 from notifications.models import Notification
 from notifications.presentation import describe
 
+log = logging.getLogger(__name__)
 BREACH = "deadline_breached"
+# An outbox entry still pending after this long is queued again (its fan-out never ran or died).
+STALE_SECONDS = 60
 
 
 def email_delay():
@@ -45,8 +52,29 @@ def email_unread(self) -> int:
     return sent
 
 
+@shared_task(name="notifications.fan_out", acks_late=True)
+def fan_out(entry_id: int) -> int:
+    """Tell the audience of one outbox entry (resolved now) and push; idempotent."""
+    return delivery.fan_out(entry_id)
+
+
 @shared_task(name="notifications.push_pending")
 def push_pending() -> int:
-    return delivery.push_pending(older_than_seconds=5)
+    """Every 30 s (beat): queue again the outbox entries not fanned out within a minute, and push
+    the rows a failed push left (a Redis outage). Returns how many entries it queued."""
+    queued = 0
+    for entry_id in delivery.stale_entries(older_than_seconds=STALE_SECONDS):
+        try:
+            fan_out.delay(entry_id)
+        except OperationalError as error:  # the broker is down: the next beat tries again
+            log.warning("re-queueing outbox entry %s failed (%s)", entry_id, type(error).__name__)
+            break
+        except Exception as error:  # noqa: BLE001 - in-process (eager): this entry failed, not the others
+            log.warning("the fan-out of outbox entry %s failed (%s); it stays pending", entry_id,
+                        type(error).__name__)
+            continue
+        queued += 1
+    delivery.push_pending(older_than_seconds=5)
+    return queued
 
 

@@ -3,6 +3,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from rest_framework.test import APIClient
 
 from tests.factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
@@ -30,6 +32,64 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def _only_the_test_wrapper_is_open(connection) -> bool:
+    """Inside pytest-django's rolled-back test transaction, with no atomic block of the code under
+    test open: outside the test, the code would be in autocommit here."""
+    blocks = connection.atomic_blocks
+    return bool(blocks) and all(getattr(block, "_from_testcase", False) for block in blocks)
+
+
+def _run_commit_hooks(connection) -> None:
+    """What Django does after a real COMMIT (run_and_clear_commit_hooks), in order."""
+    while connection.run_on_commit:
+        _, hook, robust = connection.run_on_commit.pop(0)
+        if robust:
+            try:
+                hook()
+            except Exception:  # noqa: BLE001, S110 - a robust hook's failure is logged by Django too
+                pass
+        else:
+            hook()
+
+
+@pytest.fixture(autouse=True)
+def _work_after_commit_runs_at_the_codes_commit(monkeypatch):
+    """A `django_db` test runs inside a transaction that is rolled back at its end, so nothing the
+    code under test does ever commits, and what it defers to after commit (the notification
+    fan-out, file removals) would never run. Here it runs where the code's own outermost atomic
+    block ends, which outside the test is the COMMIT; a rolled-back block drops its hooks, as
+    Django does. Transactional tests commit for real and are left alone (the wrapper is absent)."""
+    exit_atomic = transaction.Atomic.__exit__
+    on_commit = BaseDatabaseWrapper.on_commit
+
+    def exit_then_commit_hooks(self, exc_type, exc_value, traceback):
+        result = exit_atomic(self, exc_type, exc_value, traceback)
+        connection = transaction.get_connection(self.using)
+        if exc_type is None and _only_the_test_wrapper_is_open(connection) and not connection.needs_rollback:
+            _run_commit_hooks(connection)
+        return result
+
+    def on_commit_now_if_autocommit(self, func, robust=False):
+        on_commit(self, func, robust)
+        if _only_the_test_wrapper_is_open(self) and not self.needs_rollback:
+            _run_commit_hooks(self)
+
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_then_commit_hooks)
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit_now_if_autocommit)
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process():
+    """Celery tasks run in-process in the tests, also in the PostgreSQL + Redis run, where no
+    worker consumes the broker (`make prod-smoke` runs a real worker)."""
+    from casework.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
 
 
 @pytest.fixture(autouse=True)

@@ -1,23 +1,45 @@
-"""What the navigation and the page's scripts need to know about the signed-in user."""
+"""What the navigation and the page's scripts need to know about the signed-in user: read once per
+request, in one query, and kept on the request (a page rendered in pieces asks again for free)."""
 
 from django.conf import settings
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
-from casework.monitor import monitor_regions
-from notifications.services import unread_count
-from teams.models import RegionRole
+from casework.middleware import session_seconds_left
+from notifications.models import Notification
+from teams.models import Membership, RegionRole, User
+
+
+def nav_facts(user) -> dict:
+    """The unread count and what the menu shows, in one query. `nav_monitor` is the rule of
+    casework.monitor.monitor_regions (any region role, or a lead role in a team) as an EXISTS."""
+    unread = (Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True).order_by()
+              .values("recipient").annotate(n=Count("pk")).values("n"))
+    row = (User.objects.filter(pk=user.pk)
+           .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+                     privacy=Exists(RegionRole.objects.filter(user=OuterRef("pk"),
+                                                              role=RegionRole.Role.PRIVACY_OFFICER)),
+                     region_role=Exists(RegionRole.objects.filter(user=OuterRef("pk"))),
+                     lead=Exists(Membership.objects.filter(user=OuterRef("pk"), role__in=Membership.LEAD_ROLES)))
+           .values("unread", "privacy", "region_role", "lead").first())
+    if row is None:
+        return {"nav_unread": 0, "nav_privacy": False, "nav_monitor": False}
+    return {"nav_unread": row["unread"], "nav_privacy": row["privacy"],
+            "nav_monitor": row["region_role"] or row["lead"]}
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    facts = getattr(request, "_nav_facts", None)
+    if facts is None:
+        facts = request._nav_facts = nav_facts(user)
     return {
-        "nav_privacy": RegionRole.objects.filter(user=user, role=RegionRole.Role.PRIVACY_OFFICER).exists(),
-        "nav_unread": unread_count(user),
-        "nav_monitor": bool(monitor_regions(user)),
+        **facts,
         # For the scripts (data attributes on <body>): whose drafts these are (not a secret), and
-        # how long this session lasts from this response on (it is renewed by every request).
+        # how long this session lasts from this response on (renewed at most once a minute).
         "page_user_key": user.pk,
-        "session_seconds": request.session.get_expiry_age(),
+        "session_seconds": session_seconds_left(request.session),
         "session_warning_seconds": settings.SESSION_WARNING_SECONDS,
     }
