@@ -33,16 +33,18 @@ def setup_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def django_setup():
+def django_setup(migrate: bool = True):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings")
     os.environ["CASEWORK_BENCH"] = "1"
+    os.environ["DEBUG"] = "0"
     import django
 
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", "--no-cases", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    if migrate:
+        call_command("migrate", verbosity=0)
+        call_command("seed_demo", "--no-cases", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
 # --- 1. the full VO case path vs a bare viewflow flow ------------------------------------------
