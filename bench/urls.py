@@ -2,4 +2,5 @@ from django.urls import path
 
 from bench import views
 
-urlpatterns = [path("write-one-row/", views.write_one_row, name="bench-write-one-row")]
+urlpatterns = [path("write-one-row/", views.write_one_row, name="bench-write-one-row"),
+               path("drf-one-row/", views.WriteOneRowDRF.as_view(), name="bench-drf-one-row")]

@@ -4,7 +4,7 @@ A user sees a case through a membership of a team that participates in it, or as
 participant user. Everyone else gets 404, never 403: no hint that the case exists.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from casework.clientaddr import client_address
@@ -13,24 +13,34 @@ from casework.models import AccessLog, Case, CaseParticipant, Mentor
 from teams.models import team_ids_of
 
 
-def visible_case_filter(user, case_ref: str = "pk", *, team_ids: list[int] | None = None) -> Q:
+def visible_case_filter(user, case_ref: str = "pk", *, team_ids: list[int] | None = None,
+                        per_row: bool = False) -> Q:
     """A filter that is true for the cases `user` may see.
 
     `case_ref` names the case's id in the outer query ("pk" on cases, "case_id" on rows that
-    belong to a case). Written as `IN (participations of my teams or of me)`, so the database
-    starts from the user's own participations (index on participant team/user) rather than
-    testing every case. A JIM mentor's participation gives only the mentor page, not this.
+    belong to a case). Written as `EXISTS (a participation of my teams or of me in this case)`:
+    the database either starts from the user's own participations (a semi-join, when the outer
+    rows are many and mine are few) or probes the (case, team) index once per outer row (when
+    the outer rows come from another index, e.g. a team's queue in due-date order, and a page
+    needs only the first 25): it never hashes every participation of a large team first. The
+    user's teams are passed as a literal list. A JIM mentor's participation gives only the
+    mentor page, not this.
+
+    `per_row=True` (task lists, where the rows always come from a team's or owner's index):
+    the correlation is written so that PostgreSQL cannot turn it into a hashed sub-plan (under an
+    OR it otherwise hashes all of a team's participations, 40,000 for a team with history, to
+    answer for one page); the extra `>=` is always true.
     """
     if not user.is_authenticated:
         return Q(pk__in=[])
-    # The user's teams as a literal list (one indexed query): with a sub-select here PostgreSQL
-    # hashes the whole participant table; with a list it reads only the user's participations
-    # (a BitmapOr of the team and user indexes), so the cost does not grow with other teams' cases.
     my_teams = team_ids_of(user) if team_ids is None else team_ids
     participations = CaseParticipant.objects.filter(
-        Q(team_id__in=my_teams) | (Q(user=user) & ~Q(reason=CaseParticipant.Reason.MENTOR))
-    ).values("case_id")
-    return Q(**{f"{case_ref}__in": participations})
+        Q(team_id__in=my_teams) | (Q(user=user) & ~Q(reason=CaseParticipant.Reason.MENTOR)),
+        case_id=OuterRef(case_ref),
+    )
+    if per_row:
+        participations = participations.filter(case_id__gte=OuterRef(case_ref))
+    return Q(Exists(participations))
 
 
 MAX_ID = 2**63 - 1

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Case as When_
 from django.db.models import F, FloatField, Func, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -48,7 +49,28 @@ def search_cases(user, query: str) -> QuerySet[Case]:
     return _simple(cases, terms, exact)
 
 
+# The words of a child a search looks for, as one expression: the same text as the GIN index
+# `child_search_document` (workflows migration 0005) so that PostgreSQL finds the matching children
+# through the index instead of building a document for every visible case.
+CHILD_DOCUMENT = ("to_tsvector('simple'::regconfig, coalesce(family_name, '') || ' ' || coalesce(given_name, '') "
+                  "|| ' ' || regexp_replace(coalesce(pupil_number, ''), '[^[:alnum:]]+', ' ', 'g'))")
+
+
 def _postgres(cases: QuerySet[Case], terms: list[str], exact) -> QuerySet[Case]:
+    """Each word must match the child (name or pupil number, through the GIN index), the school's
+    name or, as a whole number, the case number; the matching cases are then ranked on the full
+    document. The case number matches exactly (not as the start of a longer number)."""
+    for term in terms:
+        prefix = f"{term}:*"
+        sql = (f"SELECT c.id FROM casework_case c WHERE c.child_id IN "  # noqa: S608 (a constant; terms are parameters)
+               f"(SELECT id FROM casework_child WHERE {CHILD_DOCUMENT} @@ to_tsquery('simple', %s)) "
+               "UNION ALL SELECT c.id FROM casework_case c JOIN teams_school s ON s.id = c.school_id "
+               "WHERE to_tsvector('simple'::regconfig, s.name) @@ to_tsquery('simple', %s)")
+        params = [prefix, prefix]
+        if is_id(term):
+            sql += " UNION ALL SELECT %s::bigint"  # noqa: S608 (the number is a parameter)
+            params.append(int(term))
+        cases = cases.filter(pk__in=RawSQL(sql, params))  # noqa: S611 (constant SQL, parameters bound)
     vector = (SearchVector("child__family_name", weight="A", config="simple")
               + SearchVector("child__given_name", weight="A", config="simple")
               + SearchVector(Cast("pk", TextField()), _words("child__pupil_number"), weight="B", config="simple")

@@ -10,15 +10,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Q, QuerySet, When
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QuerySet, Value, When
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from viewflow.workflow.status import STATUS
 
 from casework.access import is_id
-from teams.models import team_ids_of
+from teams.models import School, Team, team_ids_of
 from workflows.flows import FLOWS
 from workflows.models import OPEN_STATUSES as OPEN
 from workflows.models import CaseTask
@@ -113,18 +116,155 @@ def task_list(user, scope: str, *, node: str = "", team: str = "", school: str =
     return tasks.order_by(*order)
 
 
+def task_pages(user, scope: str, *, sort: str = "", now=None, **filters):
+    """`task_list(..., new_first=True)` as the inbox page reads it: new tasks first, as NewFirst
+    (two index-ordered queries) for CappedPaginator; the archive as a plain list."""
+    now = now or timezone.now()
+    tasks = task_list(user, scope, sort=sort, now=now, **filters)
+    if scope == "archive":
+        return tasks
+    return NewFirst(tasks, now, SORTS.get(sort) or SORTS[default_sort(scope)])
+
+
+def school_choices(user):
+    """The schools to filter the inbox by: the schools of the user's teams (a regional team
+    without a school of its own: every school of its region). Reference data, read through the
+    teams, never from the task list (that grows with the queue)."""
+    teams = Team.objects.filter(memberships__user=user)
+    return (School.objects.filter(Q(teams__in=teams) | Q(region__teams__in=teams.filter(school__isnull=True)))
+            .distinct().order_by("name"))
+
+
+COUNT_CAP = 99  # a tab shows "99+" beyond this: a count never reads more than COUNT_CAP + 1 rows
+
+
+class AtLeast(int):
+    """A count that stopped at its cap: compares as the cap, shows as "99+"."""
+
+    def __str__(self):
+        return f"{int(self)}+"
+
+
+def capped_count(queryset, cap: int) -> int:
+    """How many rows, reading at most cap + 1 of them: an `AtLeast(cap)` beyond. The list's own
+    order is kept: PostgreSQL then reads the first cap + 1 rows from the ordering index and stops
+    (without it, it builds bitmaps of every unclaimed task in the database)."""
+    found = queryset[: cap + 1].count()
+    return AtLeast(cap) if found > cap else found
+
+
 def tab_counts(user, now=None) -> dict[str, dict[str, int]]:
     """Per counted list (as it opens, without filters): how many tasks, and how many of them are
-    overdue. One aggregate query, whatever the number of lists and tasks."""
+    overdue, each counted no further than COUNT_CAP (a queue of 10,000 shows "99+"). One query,
+    whatever the number of lists and tasks: a capped sub-select per count."""
     now = now or timezone.now()
     shown = followup_filter("", now)
     late = Q(due_at__lt=now)
-    filters = {scope: scope_filter(user, scope, now) & shown for scope in COUNTED_SCOPES}
-    totals = (visible_tasks(user).filter(status__in=OPEN).select_related(None).aggregate(
-        **{f"{scope}_total": Count("pk", filter=condition) for scope, condition in filters.items()},
-        **{f"{scope}_overdue": Count("pk", filter=condition & late) for scope, condition in filters.items()}))
-    return {scope: {"total": totals[f"{scope}_total"], "overdue": totals[f"{scope}_overdue"]}
-            for scope in COUNTED_SCOPES}
+    base = visible_tasks(user).filter(status__in=OPEN).select_related(None).values("pk")
+    parts, params, keys = [], [], []
+    for scope in COUNTED_SCOPES:
+        condition = scope_filter(user, scope, now) & shown
+        for kind, where in (("total", condition), ("overdue", condition & late)):
+            sql, sql_params = base.filter(where).order_by()[: COUNT_CAP + 1].query.sql_with_params()
+            parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{len(parts)})")  # noqa: S608 (Django's SQL)
+            params.extend(sql_params)
+            keys.append((scope, kind))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    counts = {scope: {} for scope in COUNTED_SCOPES}
+    for (scope, kind), value in zip(keys, row, strict=True):
+        counts[scope][kind] = AtLeast(COUNT_CAP) if value > COUNT_CAP else value
+    return counts
+
+
+class CappedPaginator(Paginator):
+    """Django's Paginator without the `COUNT(*)` of the whole list: it counts at most LOOK_AHEAD
+    pages beyond the one asked for, so a page of a 10,000-task queue reads about 11 pages of ids.
+    When there are more, `count` and `num_pages` are `AtLeast` values ("page 1 of 11+")."""
+
+    LOOK_AHEAD = 10
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit = (1 + self.LOOK_AHEAD) * self.per_page
+
+    def aim_at(self, number) -> None:
+        """Count far enough for page `number` and LOOK_AHEAD pages after it."""
+        try:
+            wanted = max(1, int(number))
+        except (TypeError, ValueError):
+            wanted = 1
+        self.limit = (wanted + self.LOOK_AHEAD) * self.per_page
+        self.__dict__.pop("count", None)
+        self.__dict__.pop("num_pages", None)
+
+    def get_page(self, number):
+        self.aim_at(number)
+        return super().get_page(number)
+
+    def page(self, number):
+        if "count" not in self.__dict__:
+            self.aim_at(number)
+        return super().page(number)
+
+    @cached_property
+    def count(self):
+        counter = getattr(self.object_list, "capped_count", None)
+        if counter is not None:
+            return counter(self.limit)
+        return capped_count(self.object_list, self.limit)
+
+    @cached_property
+    def num_pages(self):
+        pages = super().num_pages
+        return AtLeast(pages) if isinstance(self.count, AtLeast) else pages
+
+
+class NewFirst:
+    """A list with the tasks younger than NEW_FOR on top (newest first) and the others after them
+    in the list's own order, as two queries that each follow an index and stop at the page's
+    end (one ORDER BY over both would sort the whole queue for every page). Sliceable and
+    countable (capped), for CappedPaginator."""
+
+    ordered = True
+
+    def __init__(self, tasks, now, order):
+        new = Q(created__gte=now - NEW_FOR)
+        self.new = tasks.filter(new).annotate(is_new=Value(True, BooleanField())).order_by("-created", *order)
+        self.rest = tasks.exclude(new).annotate(is_new=Value(False, BooleanField())).order_by(*order)
+        self._new_count = None
+
+    def new_count(self, cap: int) -> int:
+        if self._new_count is None or (isinstance(self._new_count, AtLeast) and self._new_count < cap):
+            self._new_count = capped_count(self.new, cap)
+        return self._new_count
+
+    def capped_count(self, cap: int) -> int:
+        new = self.new_count(cap)
+        if isinstance(new, AtLeast):
+            return new
+        rest = capped_count(self.rest, cap - new)
+        return AtLeast(new + rest) if isinstance(rest, AtLeast) else new + rest
+
+    def count(self) -> int:
+        return self.new.count() + self.rest.count()
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            rows = self[index:index + 1]
+            if not rows:
+                raise IndexError(index)
+            return rows[0]
+        start, stop = index.start or 0, index.stop
+        new = self.new_count(stop)
+        rows = list(self.new[start:min(stop, new)]) if start < new else []
+        if stop > new:
+            rows += list(self.rest[max(0, start - new):stop - new])
+        return rows
 
 
 @dataclass(frozen=True)

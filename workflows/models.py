@@ -83,6 +83,12 @@ class CaseTask(AbstractTask):
             models.Index(fields=["case", "status"], name="casetask_case"),
             models.Index(fields=["follow_up_on"], name="casetask_follow_up",
                          condition=models.Q(follow_up_on__isnull=False)),
+            # A team's queue (open, unclaimed) and its overview (every open task) in due-date order:
+            # a page is the first rows of one index range, however long the queue (bench.bigqueue).
+            models.Index(fields=["team", "due_at", "created", "id"], name="casetask_open_queue",
+                         condition=models.Q(status="NEW", owner__isnull=True, flow_task_type="HUMAN")),
+            models.Index(fields=["team", "due_at", "created", "id"], name="casetask_open_team",
+                         condition=models.Q(status__in=["NEW", "ASSIGNED", "STARTED"], flow_task_type="HUMAN")),
         ]
 
     def save(self, *args, **kwargs):

@@ -14,14 +14,19 @@ from workflows.models import CaseTask
 def eligible_filter(user) -> Q:
     """Tasks `user` may take: in a team of theirs with the required role, or by region role.
 
-    Built from the user's memberships as plain `team_id IN (...)` conditions, so the queue is read
-    through the (team, status, created) index whatever the number of other teams' tasks."""
+    Built from the user's memberships as one `team_id IN (...)` condition with the roles as a
+    filter beside it, so a team's queue is read in due-date order from its partial index
+    (`casetask_open_queue`) and a page stops after its rows, whatever the queue's length."""
     memberships = list(Membership.objects.filter(user=user).values_list("team_id", "role"))
     region_roles = list(RegionRole.objects.filter(user=user).values_list("region_id", "role"))
-    eligible = Q(region_role="", required_role="", team_id__in=[team for team, _ in memberships])
-    for role in {role for _, role in memberships}:
-        eligible |= Q(region_role="", required_role=role,
-                      team_id__in=[team for team, held in memberships if held == role])
+    roles = {role for _, role in memberships}
+    if len(roles) <= 1:  # the usual case: one role in every team
+        role_allowed = Q(required_role__in=["", *roles])
+    else:
+        role_allowed = Q(required_role="")
+        for role in roles:
+            role_allowed |= Q(required_role=role, team_id__in=[team for team, held in memberships if held == role])
+    eligible = Q(region_role="", team_id__in=[team for team, _ in memberships]) & role_allowed
     for role in {role for _, role in region_roles}:
         eligible |= Q(region_role=role, case__region_id__in=[region for region, held in region_roles if held == role])
     return eligible
@@ -44,7 +49,7 @@ def visible_tasks(user) -> QuerySet[CaseTask]:
     """Human tasks of the cases `user` may see (the base of every task list and lookup)."""
     my_teams = team_ids_of(user)
     return (
-        CaseTask.objects.filter(visible_case_filter(user, "case_id", team_ids=my_teams)
+        CaseTask.objects.filter(visible_case_filter(user, "case_id", team_ids=my_teams, per_row=True)
                                 | Q(case__isnull=True, public_signal__isnull=False, team__in=my_teams),
                                 flow_task_type="HUMAN")
         .select_related("case__child", "case__school", "team", "owner", "public_signal")

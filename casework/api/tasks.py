@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from casework.access import MAX_ID
-from casework.api.pagination import LoggedPages
+from casework.api.pagination import LoggedPages, Pagination
 from casework.api.params import (
     ANY_ID,
     EMPTY,
@@ -102,6 +102,25 @@ UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in."
 PAST_THE_LAST = OpenApiResponse(DetailSerializer, description="No such page (past the last one).")
 
 
+class TaskPagination(Pagination):
+    """The task lists' pages without a `COUNT(*)` of the whole list (inbox.CappedPaginator):
+    `count` is exact up to ten pages beyond the one asked for; beyond that it is a lower bound
+    and `count_is_exact` is false."""
+
+    django_paginator_class = inbox.CappedPaginator
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_is_exact"] = not isinstance(self.page.paginator.count, inbox.AtLeast)
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_is_exact"] = {
+            "type": "boolean", "description": "False when `count` is a lower bound (a very long list)."}
+        return schema
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Task lists: mine (claimed by me), queue (open tasks I may claim), team (every open task of my "
@@ -125,6 +144,7 @@ PAST_THE_LAST = OpenApiResponse(DetailSerializer, description="No such page (pas
 )
 class TaskViewSet(LoggedPages, viewsets.ReadOnlyModelViewSet):
     serializer_class = TaskSerializer
+    pagination_class = TaskPagination
     shown_list = AccessLog.List.TASKS
 
     def case_of(self, task):

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +17,7 @@ from casework import selectors
 from casework.access import log_list_read
 from casework.models import AccessLog
 from casework.web.paging import query_without_page
-from teams.models import School, Team, User
+from teams.models import Team, User
 from teams.preferences import save_inbox_preferences
 from workflows import inbox, worklists
 from workflows.context import decision_context, recorded_events
@@ -58,8 +57,8 @@ def inbox_view(request, scope: str | None = None):
     filters = {key: value for key, value in view.filters.items() if key != "sort"}
     sort = view.filters["sort"] if view.filters["sort"] in inbox.SORTS else inbox.default_sort(scope)
     now = timezone.now()
-    tasks = inbox.task_list(request.user, scope, sort=sort, new_first=True, now=now, **filters)
-    page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    tasks = inbox.task_pages(request.user, scope, sort=sort, now=now, **filters)
+    page = inbox.CappedPaginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
     log_list_read(request.user, [task.case for task in page.object_list], what=AccessLog.List.INBOX, request=request)
     rows = list(page.object_list)
     counts = inbox.tab_counts(request.user, now)
@@ -76,10 +75,7 @@ def inbox_view(request, scope: str | None = None):
         "focus_days": inbox.FOCUS_DAYS,
         "node_choices": inbox.node_choices(),
         "team_choices": my_teams,
-        # the schools of this list's own tasks (not of every visible case: that grows with history)
-        "school_choices": School.objects.filter(
-            pk__in=inbox.task_list(request.user, scope, followup="all", now=now).values("case__school_id"))
-        .order_by("name"),
+        "school_choices": inbox.school_choices(request.user),
         "query": query_without_page(request),
         "worklists": worklists.worklists_of(request.user),
         "current_worklist": request.GET.get("list", ""),
