@@ -108,6 +108,20 @@ def test_the_api_says_when_its_count_is_a_lower_bound(api, big, vo_school):
     assert len(late["results"]) == 50
 
 
+def test_a_page_past_the_last_is_a_404_however_far_and_last_is_the_last(api, big):
+    """The capped count aims at the page asked for; a page number near 2**63 is a 404 with the
+    error's shape (not an overflow of the count's LIMIT), and `last` counts to the end."""
+    for number in (13, 10**9, 2**63 - 2, 2**63 - 1):
+        response = api(big).get(f"/api/tasks/?scope=queue&page={number}")
+        assert response.status_code == 404, number
+        assert set(response.json()) == {"detail"}
+    last = api(big).get("/api/tasks/?scope=queue&page=last").json()
+    assert last["count"] == 600 and last["count_is_exact"] is True and last["next"] is None
+    client = Client()
+    client.force_login(big)
+    assert client.get(f"/tasks/queue/?page={2**63 - 2}").status_code == 200  # the web inbox: its last page
+
+
 def test_school_choices_are_the_schools_of_my_teams(vo_school, member):
     other = SchoolFactory(name="Buurschool", region=vo_school.region)
     queue_tasks(other, 2, tag="other")

@@ -184,18 +184,22 @@ class CappedPaginator(Paginator):
     When there are more, `count` and `num_pages` are `AtLeast` values ("page 1 of 11+")."""
 
     LOOK_AHEAD = 10
+    # No list is this long, so a count up to here is exact; it keeps the count's LIMIT within the
+    # databases' 64-bit integers for any page number (page 2**63 - 1 is a 404, not an overflow).
+    MOST = 2**62
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.limit = (1 + self.LOOK_AHEAD) * self.per_page
 
     def aim_at(self, number) -> None:
-        """Count far enough for page `number` and LOOK_AHEAD pages after it."""
+        """Count far enough for page `number` and LOOK_AHEAD pages after it ("last": to the end,
+        the one page number that needs the whole count)."""
         try:
             wanted = max(1, int(number))
         except (TypeError, ValueError):
-            wanted = 1
-        self.limit = (wanted + self.LOOK_AHEAD) * self.per_page
+            wanted = self.MOST if number == "last" else 1
+        self.limit = min((wanted + self.LOOK_AHEAD) * self.per_page, self.MOST)
         self.__dict__.pop("count", None)
         self.__dict__.pop("num_pages", None)
 

@@ -109,6 +109,11 @@ class TaskPagination(Pagination):
 
     django_paginator_class = inbox.CappedPaginator
 
+    def get_page_number(self, request, paginator):
+        if request.query_params.get(self.page_query_param) in self.last_page_strings:
+            paginator.aim_at("last")  # counted to the end: the last page, not the eleventh
+        return super().get_page_number(request, paginator)
+
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
         response.data["count_is_exact"] = not isinstance(self.page.paginator.count, inbox.AtLeast)
@@ -116,8 +121,13 @@ class TaskPagination(Pagination):
 
     def get_paginated_response_schema(self, schema):
         schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count"] = {
+            **schema["properties"]["count"], "minimum": 0,
+            "description": "How many tasks: exact up to ten pages beyond this one, else a lower bound "
+                           "(then `count_is_exact` is false)."}
         schema["properties"]["count_is_exact"] = {
             "type": "boolean", "description": "False when `count` is a lower bound (a very long list)."}
+        schema["required"] = [*schema.get("required", []), "count_is_exact"]
         return schema
 
 
