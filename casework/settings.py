@@ -260,7 +260,9 @@ else:
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# In-process without Redis; CASEWORK_CELERY_EAGER=1 also with it (the browser tests' live servers
+# on PostgreSQL + Redis, where no worker consumes the broker).
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or env_bool("CASEWORK_CELERY_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True

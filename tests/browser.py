@@ -33,7 +33,10 @@ def database_url() -> str:
 def _server_env(**extra) -> dict:
     return {**os.environ, "DATABASE_URL": database_url(), "ALLOWED_HOSTS": "127.0.0.1",
             "CASEWORK_THROTTLE_USER": "100000/min", "CASEWORK_THROTTLE_ANON": "100000/min",
-            "DJANGO_SETTINGS_MODULE": "casework.settings", **extra}
+            "DJANGO_SETTINGS_MODULE": "casework.settings",
+            # Celery in the server's process, as the suite runs it (conftest): with REDIS_URL no
+            # worker consumes the broker, and the outbox's fan-out (the pushes) would never run
+            "CASEWORK_CELERY_EAGER": "1", **extra}
 
 
 @contextmanager

@@ -83,12 +83,19 @@ def _work_after_commit_runs_at_the_codes_commit(monkeypatch):
 @pytest.fixture(autouse=True)
 def _celery_in_process():
     """Celery tasks run in-process in the tests, also in the PostgreSQL + Redis run, where no
-    worker consumes the broker (`make prod-smoke` runs a real worker)."""
+    worker consumes the broker (`make prod-smoke` runs a real worker).
+
+    Each test starts with results joinable: an eager task marks the process as "inside a task"
+    (result.get() refused) in a global flag, not per thread, so eager tasks in several threads at
+    once (the concurrency tests on PostgreSQL) can leave it set for every later test."""
+    from celery.result import allow_join_result
+
     from casework.celery import app
 
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
-    yield
+    with allow_join_result():
+        yield
     app.conf.task_always_eager = eager
 
 

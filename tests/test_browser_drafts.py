@@ -46,6 +46,16 @@ def drafts_in(page) -> list[str]:
     return page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('casework-draft:'))")
 
 
+def wait_until_no_drafts(page) -> None:
+    """The page after a successful submit deletes the pending draft when drafts.js has run (a
+    deferred script, after the page's elements are there): poll for it, do not race it (a string
+    wait_for_function would need unsafe-eval under the CSP)."""
+    deadline = time.monotonic() + WAIT / 1000
+    while drafts_in(page):
+        assert time.monotonic() < deadline, f"the draft was not deleted: {drafts_in(page)}"
+        page.wait_for_timeout(100)
+
+
 def test_typed_note_survives_reload_and_an_expired_session(api, demo, u, settings):
     case = signal(api, u["aoj"], demo["schools"]["vo"])
     usable_passwords(settings, ["aoj"], demo["password"])
@@ -90,7 +100,8 @@ def test_typed_note_survives_reload_and_an_expired_session(api, demo, u, setting
         page.click("#notes button[type=submit]")
         page.wait_for_selector("#notes article.note", timeout=WAIT)
         assert db(lambda: Note.objects.get().text) == "Gesprek met moeder, afspraak op dinsdag"
-        assert page.input_value("#notes textarea") == "" and drafts_in(page) == []
+        wait_until_no_drafts(page)
+        assert page.input_value("#notes textarea") == ""
         page.reload()
         assert page.query_selector(".draft-notice") is None and page.input_value("#notes textarea") == ""
 
