@@ -26,6 +26,7 @@ from casework.models import (
     Plan,
     Vrijstelling,
 )
+from workflows.flows import ConsultFlow, offer_sources
 from workflows.models import CaseTask
 
 PLACEMENT_NODES = ("doorbraak_decision", "doe_advice", "director_decision")
@@ -94,7 +95,7 @@ def question_section(case: Case, task: CaseTask) -> Section:
     if plan is not None:
         section.add(_("Question"), plan.ect_question)
         section.add(_("Asked in the team review of"), when(plan.recorded_at))
-    elif task.flow_task.flow_class.__name__ == "ConsultFlow":
+    elif task.flow_task.flow_class is ConsultFlow:
         section.empty = _("A clock started this consult: the pupil has been reported sick for three months. "
                           "Word the question yourself.")
     else:
@@ -182,7 +183,7 @@ def ladder_section(case: Case) -> Section:
 
 
 def offer_section(task: CaseTask) -> Section:
-    sources = Offer.ARRANGEMENT_SOURCES if task.flow_task.flow_class.__name__ == "CaseFlow" else Offer.PLACEMENT_SOURCES
+    sources = offer_sources(task.flow_task.flow_class)
     offer = (Offer.objects.filter(case=task.case, source__in=sources)
              .select_related("placement__school_board", "placement__school", "arrangement")
              .order_by("-recorded_at", "-pk").first())

@@ -12,7 +12,7 @@ import random
 import time
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -106,6 +106,12 @@ def _load_locked(user, pk: int, *, with_case: bool) -> CaseTask:
     """Load the task, lock it with its process (and its case), and read whether `user` may take it:
     one query. On SQLite, which has no row locks, the transaction itself serialises writers."""
     tasks = _step_tasks(user).select_related("process__caseprocess", "process__signalprocess")
+    if connection.vendor == "postgresql":
+        # The query joins ten tables around one task row (by primary key): the join order as
+        # written is the best one, and searching for another cost PostgreSQL 4-5 ms of planning
+        # per step (the query itself runs in 0.2-0.4 ms). Only for this transaction.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL join_collapse_limit = 1")
     lock = ("self", "process")
     if with_case:
         # the case's row too (an INNER JOIN: a row lock cannot reach the nullable side of an
