@@ -89,7 +89,8 @@ def measures_of(kind: str, data: dict) -> list[tuple[str, date | None, bool]]:
         if chosen and Route.ECT_CONSULT in chosen:
             found.append(("rung:ect", None, True))
     if kind in CLOCK_OUTCOMES and data.get("deadline_kind") in COMPLIANCE_CLOCKS:
-        if not (kind == "deadline_met" and data.get("late") is True):
+        # a met clock counts as met when it says it was not late (a "passed" mark says nothing)
+        if kind != "deadline_met" or ("late" in data and data["late"] is not True):
             found.append((f"compliance:{data['deadline_kind']}:{CLOCK_OUTCOMES[kind]}", None, False))
     if kind == "deadline_breached" and data.get("deadline_kind") == Deadline.Kind.TEAM_ACTION_48H:
         found.append(("rung:ect", None, True))
