@@ -51,7 +51,7 @@ def play(world, operations, in_order: bool = True) -> list[Case]:
     if in_order:
         operations = sorted(operations, key=lambda operation: operation[1:3])
     schools = world["schools"]
-    cases = [CaseFactory(school=school, signalled_at=moment(i * 3, 9), absent_since=BASE - dt.timedelta(days=10 * i))
+    cases = [CaseFactory(school=school, signalled_at=moment(-1 - i, 9), absent_since=BASE - dt.timedelta(days=10 * i + 5))
              for i, school in enumerate([*schools, schools[0], world["other"]])]
     for case in cases:  # as intake does: the signal's registration with the case's school
         record_registration(case, None, None, case.registration, since=case.absent_since, reason="",
