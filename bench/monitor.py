@@ -34,7 +34,7 @@ def history(events: int, *, cases: int, years: int, tag: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             """INSERT INTO casework_caseevent (at, kind, data, case_id)
-               SELECT now() - ((n * 7919) %% (%(days)s * 24)) * interval '1 hour', k.kind,
+               SELECT now() - ((n::bigint * 7919) %% (%(days)s * 24)) * interval '1 hour', k.kind,
                       CASE k.kind
                         WHEN 'team_review' THEN jsonb_build_object('routes',
                              (ARRAY['["ect_consult"]', '["jim", "arrangement"]', '[]'])[1 + n %% 3]::jsonb)
@@ -43,7 +43,7 @@ def history(events: int, *, cases: int, years: int, tag: str) -> None:
                         WHEN 'deadline_met' THEN jsonb_build_object('deadline_kind', 'team_action_48h', 'late', false)
                         WHEN 'deadline_breached' THEN jsonb_build_object('deadline_kind', 'offer_3_months')
                         WHEN 'offer_started' THEN jsonb_build_object('started_on',
-                             (now() - ((n * 7919) %% (%(days)s * 24)) * interval '1 hour')::date::text)
+                             (now() - ((n::bigint * 7919) %% (%(days)s * 24)) * interval '1 hour')::date::text)
                         ELSE jsonb_build_object('n', n) END,
                       %(first)s + (n %% (%(last)s - %(first)s + 1))
                FROM generate_series(1, %(count)s) AS n

@@ -94,7 +94,7 @@ def test_team_acting_in_time_meets_the_clock(api, demo, u, clock):
 def test_dreigend_becomes_lrv_after_four_weeks(api, demo, u, clock):
     case = signal(api, u["aoj"], demo["schools"]["vo"], absent_since="2026-08-31", registration="dreigend")
     intake = CaseEvent.objects.get(case=case, kind="registration_changed")
-    school = demo["schools"]["vo"]
+    school = Case.objects.get(pk=case.pk).school
     assert intake.data == {"from": None, "to": "dreigend", "since": "2026-08-31", "reason": "",
                            "trigger": "signalled", "school": school.pk, "sector": school.sector}
     # four weeks (28 days) out of school is not yet "more than four weeks"
