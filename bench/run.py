@@ -230,45 +230,6 @@ def bench_breaches(due: int) -> dict:
 # --- 4. notification push to connected websocket clients ----------------------------------------
 
 
-def bench_monitor(rounds: int, target: float, label: str) -> dict:
-    import datetime as dt
-
-    from django.db import connection
-
-    from casework import monitor
-    from casework.models import CaseEvent
-    from teams.models import Region
-
-    scope = monitor.Scope(regions=list(Region.objects.values_list("pk", flat=True)))
-    today = dt.date.today()
-    quarter = (today.month - 1) // 3 + 1
-    first, last = monitor.quarter_bounds(today.year, quarter)
-    events = CaseEvent.objects.count()
-
-    def report():
-        monitor.report(scope, min(last, today), first)
-
-    def baseline():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT COUNT(*) FROM casework_caseevent WHERE case_id > 0 AND at >= %s", [first])
-            cursor.fetchone()
-
-    timings = {}
-    for name, action in (("ours", report), ("base", baseline)):
-        action()
-        runs = []
-        for _ in range(rounds):
-            started = time.perf_counter()
-            action()
-            runs.append(time.perf_counter() - started)
-        timings[name] = statistics.median(runs)
-    ratio = timings["ours"] / timings["base"]
-    return {"name": f"quarterly monitor report at {events:,} events ({label})", "unit": "ms",
-            "value": timings["ours"] * 1000, "baseline": timings["base"] * 1000, "ratio": ratio,
-            "target": f"<= {target}x", "holds": ratio <= target,
-            "baseline_is": "one indexed COUNT(*) of this quarter's events (casework.monitor as merged)"}
-
-
 # --- 6. signal intake over HTTP -------------------------------------------------------------------
 
 
@@ -314,8 +275,7 @@ def main(argv=None) -> int:
         return 2
     setup_database(url)
     django_setup()
-    from bench import data
-    from casework.models import Case
+    from bench import monitor
 
     quick = args.quick
     started = time.perf_counter()
@@ -324,16 +284,7 @@ def main(argv=None) -> int:
                                rounds=10 if quick else 40)
     results.append(bench_breaches(due=200 if quick else 1_000))
     results.append(guarded("notification push to websocket clients", bench_push, clients=100 if quick else 1_000))
-    first = Case.objects.order_by("pk").values_list("pk", flat=True).first()
-    last = Case.objects.order_by("-pk").values_list("pk", flat=True).first()
-    base_events = 100_000 if quick else 1_000_000
-    have = int(Case.objects.count() * 3)  # the big-queue scenario's events
-    data.bulk_events(max(0, base_events - have), first_case=first, last_case=last)
-    data.analyze()
-    results.append(bench_monitor(rounds=3 if quick else 5, target=1.5, label="1x history"))
-    data.bulk_events(base_events * 9, first_case=first, last_case=last)
-    data.analyze()
-    results.append(bench_monitor(rounds=3 if quick else 5, target=1.2, label="10x history"))
+    results += monitor.run(events=100_000 if quick else 1_000_000, rounds=3 if quick else 5)
     results.append(bench_intake(clients=32, windows=4 if quick else 10, seconds=2))
     results.append(bench_load(5 if quick else 20))
     total = time.perf_counter() - started

@@ -38,18 +38,22 @@ OVER_LIMIT: dict[str, tuple[int, str]] = {
                                          "check and the school's team"),
     "complete team_review (three routes)": (47, _GATEWAYS + "; three routes: three teams joined, three route runs, "
                                             "three new tasks each announced"),
-    "complete team_review (doorbraak)": (48, _GATEWAYS + "; starts the EscalationFlow (its process, start and "
+    "complete team_review (doorbraak)": (49, _GATEWAYS + "; starts the EscalationFlow (its process, start and "
                                          "gateway rows) inside the step"),
-    "complete team_review (po, two routes)": (59, _GATEWAYS + "; two routes, one starting the EscalationFlow"),
+    "complete team_review (po, two routes)": (61, _GATEWAYS + "; two routes, one starting the EscalationFlow"),
     "complete team_review (closes)": (27, "closing: the case's clocks met and stopped, the closed event, the audience "
                                       "of case_closed, the If gateway and End rows"),
     "complete doorbraak_decision": (34, _GATEWAYS + "; decision, offer, its start clock, placement"),
-    "complete start_confirmation": (51, _GATEWAYS + "; the escalation's finish and end, then the waiting branch of "
+    "complete start_confirmation": (52, _GATEWAYS + "; the escalation's finish and end, then the waiting branch of "
                                     "the case flow released under its own lock (a second flow)"),
     "complete vrijstelling_decision": (26, "the decision, registration vrij, three clocks stopped, the exemption clock, "
                                        "the Join gateway"),
-    "web task page POST (team_review)": (35, "the page's own reads (session, user, the next task of the list) on top of "
-                                         "the team_review step (35 on SQLite, 34 on PostgreSQL)"),
+    "web task page POST (team_review)": (37, "the page's own reads (session, user, the next task of the list) on top of "
+                                         "the team_review step (37 on SQLite, 36 on PostgreSQL: the monitor's rollup INSERT and the first "
+                                         "review's milestone UPDATE)"),
+    # The monitor's summaries (casework.models.rollup) add one bulk INSERT of rollup deltas to a step
+    # that records a counted event, and one UPDATE when a case first reaches a milestone (first
+    # review, escalation, a started place): the four ceilings above rose by one for that.
     "complete verify_signal": (54, "creates the case (as intake) and ends the verification flow in the same step"),
 }
 

@@ -13,6 +13,7 @@ from .clocks import Deadline
 from .history import CaseEvent
 from .participation import AccessLink, Consent, PublicSignal
 from .privacy import DataBreach, LogReading, RetentionLogEntry
+from .rollup import MonitorTally
 from .steps import (
     Arrangement,
     ArrangementEvaluation,
@@ -37,6 +38,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseParticipant",
+    "MonitorTally",
     "Child",
     "Consent",
     "DataBreach",

@@ -126,6 +126,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
                                      default=Participation.GEEN)
     participation_setting = models.CharField(_("taking part in"), max_length=20, choices=Setting.choices,
                                              blank=True)
+    # Milestones: the first moment it happened, written once by `CaseEvent`'s recording (the
+    # monitor's timings read them instead of every event).
+    first_reviewed_at = models.DateTimeField(_("first reviewed at"), null=True, blank=True, db_index=True)
+    escalated_at = models.DateTimeField(_("first escalated at"), null=True, blank=True, db_index=True)
+    offer_started_at = models.DateTimeField(_("place first started at"), null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-signalled_at", "-pk"]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .cases import Case
 from .clocks import Deadline
+from .rollup import summarise
 
 # Events recorded inside `CaseEvent.collected()` wait here and are written in one INSERT.
 _collecting: ContextVar[list | None] = ContextVar("casework_collected_events", default=None)
@@ -108,6 +109,14 @@ class CaseEvent(models.Model):
     def __str__(self):
         return f"{self.kind} @ {self.at:%Y-%m-%d %H:%M}"
 
+    def save(self, *args, **kwargs):
+        """Saving a new event also writes its monitor summaries (`rollup.summarise`); events are
+        never changed afterwards except by retention, which strips only free text."""
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            summarise([self])
+
     @property
     def label(self) -> str:
         if self.kind in self.CLOCK_KINDS:
@@ -137,7 +146,16 @@ class CaseEvent(models.Model):
         """An unsaved event; `kind` is a `CaseEvent.Kind` (or its value), any other raises ValueError."""
         if kind not in cls.Kind.values:
             raise ValueError(f"unknown case event kind: {kind!r}")
-        return cls(case=case, actor=actor, kind=str(kind), at=at or timezone.now(), data=data)
+        event = cls(case=case, actor=actor, kind=str(kind), at=at or timezone.now(), data=data)
+        event._dims = (case.region_id, case.sector, case.school_id)  # the monitor counts by them as they are now
+        return event
+
+    @classmethod
+    def _insert(cls, events: list["CaseEvent"]) -> list["CaseEvent"]:
+        """The one place events are written in bulk: one INSERT, then their summaries."""
+        cls.objects.bulk_create(events)
+        summarise(events)
+        return events
 
     @classmethod
     def record(cls, case: Case, actor, kind: str, *, at=None, **data) -> "CaseEvent":
@@ -161,7 +179,7 @@ class CaseEvent(models.Model):
         if pending is not None:
             pending.extend(events)
             return events
-        return cls.objects.bulk_create(events) if events else events
+        return cls._insert(events) if events else events
 
     @classmethod
     @contextmanager
@@ -179,4 +197,4 @@ class CaseEvent(models.Model):
         if outer is not None:
             outer.extend(events)
         elif events:
-            cls.objects.bulk_create(events)
+            cls._insert(events)

@@ -1,18 +1,17 @@
 """What happened in a period: signals, returns, routes, the ladder, clock compliance and timings;
-the report of a peildatum with its period, and the monthly trend."""
+the report of a peildatum with its period, and the monthly trend. Read from the summaries (the
+daily rollup `MonitorTally` and the cases' milestones, `casework.models.rollup`); the replay of
+every event that they must equal is `casework.monitor.replay`."""
 
 import datetime as dt
 
 from django.db import connection
-from django.db.models import (
-    Count,
-    Min,
-    Q,
-)
+from django.db.models import Count, Sum
 from django.utils.formats import date_format
 
-from casework.models import Case, CaseEvent, Deadline, Route
-from casework.monitor.counts import COMPLIANCE_CLOCKS, Scope, counts_on, end_of, start_of, text
+from casework.models import Case, MonitorTally, Route
+from casework.models.rollup import RUNGS
+from casework.monitor.counts import COMPLIANCE_CLOCKS, Scope, counts_on, end_of, start_of
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -24,59 +23,64 @@ def percentile(values: list[float], share: float) -> float | None:
     return round(values[low] + (values[high] - values[low]) * (index - low), 1)
 
 
+def tallies(scope: Scope, first: dt.date, last: dt.date):
+    """The rollup's rows of the period in scope (by the case's region, sector and school at the
+    time of each event)."""
+    rows = MonitorTally.objects.filter(day__gte=first, day__lte=last, region_id__in=scope.regions)
+    if scope.sector:
+        rows = rows.filter(sector=scope.sector)
+    if scope.school:
+        rows = rows.filter(school_id=scope.school)
+    return rows
+
+
 def period_counts(scope: Scope, first: dt.date, last: dt.date) -> dict:
-    """What happened between `first` and `last` (inclusive)."""
-    events = scope.events().filter(at__gte=start_of(first), at__lt=end_of(last))
-    kinds = dict(events.values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
-    closed = dict(events.filter(kind="closed").values("data__outcome").annotate(n=Count("pk"))
-                  .values_list("data__outcome", "n"))
-    reviews = list(events.filter(kind="team_review").values_list("case_id", "data__routes"))
-    routes = {route: sum(1 for _, chosen in reviews if chosen and route in chosen) for route in Route.values}
-    consulted = {case_id for case_id, chosen in reviews if chosen and Route.ECT_CONSULT in chosen}
-    granted = events.filter(kind="vrijstelling_decided", data__granted=True).count()
-    escalated_cases = events.filter(kind="escalated").values("case_id").distinct().count()
-    rungs = {
-        "team": events.filter(kind="team_review").values("case_id").distinct().count(),
-        "ect": len(consulted | set(events.filter(kind="deadline_breached",
-                                                 data__deadline_kind=Deadline.Kind.TEAM_ACTION_48H)
-                                   .values_list("case_id", flat=True))),
-        "mpl_doe": escalated_cases,
-        "director": events.filter(Q(kind="director_decided")
-                                  | Q(kind="deadline_breached", data__deadline_kind=Deadline.Kind.OFFER_3_MONTHS))
-        .values("case_id").distinct().count(),
-    }
+    """What happened between `first` and `last` (inclusive), from the daily rollup: one grouped
+    query for the counts, one for the distinct cases of the ladder, one for the cases' first
+    reviews (identical to the replay of the events, `casework.monitor.replay`)."""
+    rows = tallies(scope, first, last)
+    sums = dict(rows.exclude(measure__startswith="rung:").values("measure").annotate(n=Sum("n")).order_by()
+                .values_list("measure", "n"))
+    rungs = dict(rows.filter(measure__startswith="rung:").values("measure")
+                 .annotate(n=Count("case_ref", distinct=True)).order_by().values_list("measure", "n"))
+    routes = {route: sums.get(f"route:{route}", 0) for route in Route.values}
     return {
         "from": first.isoformat(), "until": last.isoformat(),
-        "new_signals": kinds.get("signalled", 0),
-        "returns": closed.get(Case.Outcome.TERUG_NAAR_SCHOOL, 0),
-        "offers_with_place": kinds.get("placed", 0),
-        "closed": {outcome: closed.get(outcome, 0) for outcome in Case.Outcome.values},
-        "exemptions_advised": kinds.get("vrijstelling_advised", 0),
-        "exemptions_granted": granted,
+        "new_signals": sums.get("signalled", 0),
+        "returns": sums.get(f"closed:{Case.Outcome.TERUG_NAAR_SCHOOL}", 0),
+        "offers_with_place": sums.get("placed", 0),
+        "closed": {outcome: sums.get(f"closed:{outcome}", 0) for outcome in Case.Outcome.values},
+        "exemptions_advised": sums.get("vrijstelling_advised", 0),
+        "exemptions_granted": sums.get("vrijstelling_granted", 0),
         "ect_consults": routes[Route.ECT_CONSULT],
         "routes": routes,
-        "doorbraak_decisions": kinds.get("doorbraak_decided", 0) + kinds.get("director_decided", 0),
-        "ladder": rungs,
-        "compliance": compliance(events),
+        "doorbraak_decisions": sums.get("doorbraak_decided", 0) + sums.get("director_decided", 0),
+        "ladder": {rung: rungs.get(f"rung:{rung}", 0) for rung in RUNGS},
+        "compliance": compliance(sums),
         "days_signal_to_team_action": timing_signal_to_action(scope, first, last),
-        "days_absent_to_placement": timing_absent_to_placement(scope, first, last),
+        "days_absent_to_placement": _absent_to_placement(sums),
     }
 
 
-def compliance(events) -> dict:
+def compliance(sums: dict) -> dict:
     result = {}
     for clock in COMPLIANCE_CLOCKS:
-        rows = events.filter(data__deadline_kind=clock,
-                             kind__in=["deadline_met", "deadline_breached", "deadline_stopped"])
-        met = rows.filter(kind="deadline_met").exclude(data__late=True).count()
-        breached = rows.filter(kind="deadline_breached").count()
-        stopped = rows.filter(kind="deadline_stopped").count()
+        met, breached, stopped = (sums.get(f"compliance:{clock}:{outcome}", 0)
+                                  for outcome in ("met", "breached", "stopped"))
         total = met + breached + stopped
         result[clock] = {"met": met, "breached": breached, "stopped": stopped,
                          "met_share": round(met / total, 3) if total else None,
                          "breached_share": round(breached / total, 3) if total else None,
                          "stopped_share": round(stopped / total, 3) if total else None}
     return result
+
+
+def _absent_to_placement(sums: dict) -> dict:
+    days = []
+    for measure, n in sums.items():
+        if measure.startswith("absent_to_start:"):
+            days += [int(measure.split(":", 1)[1])] * n
+    return {"cases": len(days), "median": percentile(days, 0.5), "p90": percentile(days, 0.9)}
 
 
 def _scope_sql(scope: Scope, alias: str = "c") -> tuple[str, list]:
@@ -101,52 +105,31 @@ PERCENTILES = "count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY d), percent
 
 
 def timing_signal_to_action(scope: Scope, first: dt.date, last: dt.date) -> dict:
-    """Days from signal to the first team review, for the cases whose first review fell in the period."""
+    """Days from signal to the first team review (the case's `first_reviewed_at`), for the cases
+    in scope (by their current region, sector and school) whose first review fell in the period."""
     begin, end = start_of(first), end_of(last)
     if connection.vendor == "postgresql":  # aggregated in the database: no rows travel
         where, params = _scope_sql(scope)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""WITH firsts AS (
-                        SELECT e.case_id, min(e.at) AS first FROM casework_caseevent e
-                        WHERE e.kind = 'team_review' AND e.case_id IN (
-                            SELECT r.case_id FROM casework_caseevent r
-                            WHERE r.kind = 'team_review' AND r.at >= %s AND r.at < %s)
-                        GROUP BY e.case_id)
-                    SELECT {PERCENTILES} FROM (
-                        SELECT extract(epoch FROM f.first - c.signalled_at) / 86400 AS d
-                        FROM firsts f JOIN casework_case c ON c.id = f.case_id
-                        WHERE f.first >= %s AND f.first < %s AND {where}) t""",  # noqa: S608 (no user text)
-                [begin, end, begin, end, *params])
+                f"""SELECT {PERCENTILES} FROM (
+                        SELECT extract(epoch FROM c.first_reviewed_at - c.signalled_at) / 86400 AS d
+                        FROM casework_case c
+                        WHERE c.first_reviewed_at >= %s AND c.first_reviewed_at < %s AND {where}) t""",  # noqa: S608
+                [begin, end, *params])
             return _stats_row(cursor.fetchone())
-    reviewed = scope.events().filter(kind="team_review", at__gte=begin, at__lt=end)
-    firsts = (CaseEvent.objects.filter(kind="team_review", case_id__in=reviewed.values("case_id"))
-              .values("case_id").annotate(first=Min("at")).values_list("case_id", "first"))
-    first_review = {case_id: at for case_id, at in firsts if begin <= at < end}
-    signalled = dict(Case.objects.filter(pk__in=list(first_review)).values_list("pk", "signalled_at"))
-    days = [(first_review[pk] - signalled[pk]).total_seconds() / 86400 for pk in first_review]
+    rows = scope.cases().filter(first_reviewed_at__gte=begin, first_reviewed_at__lt=end) \
+        .values_list("first_reviewed_at", "signalled_at")
+    days = [(reviewed - signalled).total_seconds() / 86400 for reviewed, signalled in rows]
     return {"cases": len(days), "median": percentile(days, 0.5), "p90": percentile(days, 0.9)}
 
 
 def timing_absent_to_placement(scope: Scope, first: dt.date, last: dt.date) -> dict:
     """Days from the first day out of school to each confirmed start of a place (`offer_started`,
-    its `started_on`) that fell in the period."""
-    if connection.vendor == "postgresql":
-        where, params = _scope_sql(scope)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""SELECT {PERCENTILES} FROM (
-                        SELECT ((e.data ->> 'started_on')::date - c.absent_since) AS d
-                        FROM casework_caseevent e JOIN casework_case c ON c.id = e.case_id
-                        WHERE e.kind = 'offer_started' AND e.data ->> 'started_on' >= %s
-                          AND e.data ->> 'started_on' <= %s AND {where}) t""",  # noqa: S608 (no user text)
-                [first.isoformat(), last.isoformat(), *params])
-            return _stats_row(cursor.fetchone())
-    rows = (scope.events().filter(kind="offer_started").annotate(started=text("started_on"))
-            .filter(started__gte=first.isoformat(), started__lte=last.isoformat())
-            .values_list("started", "case__absent_since"))
-    days = [(dt.date.fromisoformat(started) - absent).days for started, absent in rows]
-    return {"cases": len(days), "median": percentile(days, 0.5), "p90": percentile(days, 0.9)}
+    its `started_on`) that fell in the period (the rollup's histogram by start day)."""
+    sums = dict(tallies(scope, first, last).filter(measure__startswith="absent_to_start:").values("measure")
+                .annotate(n=Sum("n")).order_by().values_list("measure", "n"))
+    return _absent_to_placement(sums)
 
 
 def report(scope: Scope, peildatum: dt.date, first: dt.date | None = None) -> dict:
@@ -170,8 +153,8 @@ def monthly_trend(scope: Scope, until: dt.date, months: int = 12) -> list[dict]:
         first = dt.date(year, month, 1)
         last = min(until, (dt.date(year + (month == 12), 1 if month == 12 else month + 1, 1) - dt.timedelta(days=1)))
         counts = counts_on(scope, last)
-        returns = scope.events().filter(kind="closed", data__outcome=Case.Outcome.TERUG_NAAR_SCHOOL,
-                                        at__gte=start_of(first), at__lt=end_of(last)).count()
+        returns = tallies(scope, first, last).filter(measure=f"closed:{Case.Outcome.TERUG_NAAR_SCHOOL}") \
+            .aggregate(n=Sum("n"))["n"] or 0
         trend.append({"month": first.strftime("%Y-%m"), "label": date_format(first, "YEAR_MONTH_FORMAT"),
                       "thuiszitters": counts["thuiszitters"],
                       "lrv": counts["lrv"], "av": counts["av"], "vrij": counts["vrij"],

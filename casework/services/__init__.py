@@ -75,6 +75,7 @@ from casework.services.sweeper import (  # noqa: F401 (re-exported)
     SWEEP_LIMIT,
     SweepResult,
     act_on_overdue,
+    compact_tallies,
     end_exemption,
     end_leerplicht,
     escalate_for_breach,

@@ -174,7 +174,9 @@ def record_registration(case: Case, actor, previous: str | None, registration: s
                          trigger: str, at) -> CaseEvent:
     """The dated fact the monitor reads: from `since` on, the case had this registration."""
     return CaseEvent.record(case, actor, CaseEvent.Kind.REGISTRATION_CHANGED, at=at, **{
-        "from": previous, "to": registration, "since": since.isoformat(), "reason": reason, "trigger": trigger})
+        "from": previous, "to": registration, "since": since.isoformat(), "reason": reason, "trigger": trigger,
+        # where the case is from now on: the monitor's reference replay counts events by it
+        "school": case.school_id, "sector": case.sector})
 
 
 def change_registration_to(case: Case, actor, registration: str, at, *, since: date, trigger: str, reason: str = "",

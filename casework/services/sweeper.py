@@ -35,6 +35,7 @@ from casework.models import (
     CaseEvent,
     CaseParticipant,
     Deadline,
+    MonitorTally,
     Route,
     RouteRun,
     Vrijstelling,
@@ -309,3 +310,37 @@ def review_sick_pupil(*, case: Case, at) -> None:
         return
     join(case, region_team(case, Team.Kind.ECT), CaseParticipant.Reason.CONSULT, at)
     review_needed.send(sender=Case, case=case, reason="ziek_review")
+
+
+# --- the monitor's rollup -----------------------------------------------------------------------
+
+TALLY_KEY = ("day", "region_id", "sector", "school_id", "measure", "case_ref")
+
+
+def compact_tallies(batch: int = 5_000, limit: int = 200_000) -> int:
+    """Fold the monitor's fresh deltas into one compacted row per key, a batch per transaction:
+    the batch's fresh rows are taken with `SKIP LOCKED` (a step writing new deltas, or another
+    sweeper, never waits for this), the compacted rows of their keys locked in id order, all of
+    them replaced by the sums. The answers do not change, only the number of rows. Returns the
+    number of fresh rows folded in."""
+    folded = 0
+    while folded < limit:
+        with transaction.atomic():
+            fresh = list(MonitorTally.objects.select_for_update(skip_locked=True).filter(compacted=False)
+                         .order_by("pk")[:batch])
+            if not fresh:
+                break
+            keys = {tuple(getattr(row, name) for name in TALLY_KEY) for row in fresh}
+            days = {key[0] for key in keys}
+            old = [row for row in MonitorTally.objects.select_for_update().filter(compacted=True, day__in=days)
+                   .order_by("pk") if tuple(getattr(row, name) for name in TALLY_KEY) in keys]
+            sums: dict[tuple, int] = {}
+            for row in (*old, *fresh):
+                key = tuple(getattr(row, name) for name in TALLY_KEY)
+                sums[key] = sums.get(key, 0) + row.n
+            MonitorTally.objects.filter(pk__in=[row.pk for row in (*old, *fresh)]).delete()
+            MonitorTally.objects.bulk_create(
+                [MonitorTally(**dict(zip(TALLY_KEY, key, strict=True)), n=n if key[-1] is None else 1, compacted=True)
+                 for key, n in sums.items() if n])
+        folded += len(fresh)
+    return folded

@@ -1,0 +1,159 @@
+"""The reference: what happened in a period, replayed from every `CaseEvent`.
+
+The monitor reads its summaries (`casework.monitor.period`, `casework.models.rollup`); this is
+the slow, obvious replay of the events that the property test (tests/test_monitor_rollup.py)
+holds the summaries to, answer for answer. An event counts by the case's sector and school at
+the time of the event: the `school`/`sector` of the case's latest `registration_changed` up to
+it, by (at, pk) (before the first one: that first one's; without any: the case's current ones).
+Timings are per case and count by the case's current region, sector and school."""
+
+import datetime as dt
+
+from django.db import connection
+from django.db.models import (
+    Count,
+    Min,
+    Q,
+)
+
+from casework.models import Case, CaseEvent, Deadline, Route
+from casework.monitor.counts import COMPLIANCE_CLOCKS, Scope, end_of, start_of, text
+from casework.monitor.period import percentile
+
+
+def events_then(scope: Scope):
+    """The events of cases in the scope's regions whose case was in the scope's sector and school
+    at the time of the event."""
+    events = CaseEvent.objects.filter(case__region_id__in=scope.regions)
+    if not scope.sector and not scope.school:
+        return events
+    rows = events.order_by("case_id", "at", "pk").values_list("pk", "case_id", "kind", "data", "case__sector",
+                                                              "case__school_id")
+    by_case: dict[int, list] = {}
+    for row in rows:
+        by_case.setdefault(row[1], []).append(row)
+    keep = []
+    for case_rows in by_case.values():
+        moves = [(data["sector"], data.get("school")) for _, _, kind, data, _, _ in case_rows
+                 if kind == "registration_changed" and isinstance(data, dict) and "sector" in data]
+        where = moves[0] if moves else (case_rows[0][4], case_rows[0][5])
+        for pk, _, kind, data, _, _ in case_rows:
+            if kind == "registration_changed" and isinstance(data, dict) and "sector" in data:
+                where = (data["sector"], data.get("school"))
+            if (not scope.sector or where[0] == scope.sector) and (not scope.school or where[1] == scope.school):
+                keep.append(pk)
+    return CaseEvent.objects.filter(pk__in=keep)
+
+
+def period_counts(scope: Scope, first: dt.date, last: dt.date) -> dict:
+    """What happened between `first` and `last` (inclusive)."""
+    events = events_then(scope).filter(at__gte=start_of(first), at__lt=end_of(last))
+    kinds = dict(events.values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    closed = dict(events.filter(kind="closed").values("data__outcome").annotate(n=Count("pk"))
+                  .values_list("data__outcome", "n"))
+    reviews = list(events.filter(kind="team_review").values_list("case_id", "data__routes"))
+    routes = {route: sum(1 for _, chosen in reviews if chosen and route in chosen) for route in Route.values}
+    consulted = {case_id for case_id, chosen in reviews if chosen and Route.ECT_CONSULT in chosen}
+    granted = events.filter(kind="vrijstelling_decided", data__granted=True).count()
+    escalated_cases = events.filter(kind="escalated").values("case_id").distinct().count()
+    rungs = {
+        "team": events.filter(kind="team_review").values("case_id").distinct().count(),
+        "ect": len(consulted | set(events.filter(kind="deadline_breached",
+                                                 data__deadline_kind=Deadline.Kind.TEAM_ACTION_48H)
+                                   .values_list("case_id", flat=True))),
+        "mpl_doe": escalated_cases,
+        "director": events.filter(Q(kind="director_decided")
+                                  | Q(kind="deadline_breached", data__deadline_kind=Deadline.Kind.OFFER_3_MONTHS))
+        .values("case_id").distinct().count(),
+    }
+    return {
+        "from": first.isoformat(), "until": last.isoformat(),
+        "new_signals": kinds.get("signalled", 0),
+        "returns": closed.get(Case.Outcome.TERUG_NAAR_SCHOOL, 0),
+        "offers_with_place": kinds.get("placed", 0),
+        "closed": {outcome: closed.get(outcome, 0) for outcome in Case.Outcome.values},
+        "exemptions_advised": kinds.get("vrijstelling_advised", 0),
+        "exemptions_granted": granted,
+        "ect_consults": routes[Route.ECT_CONSULT],
+        "routes": routes,
+        "doorbraak_decisions": kinds.get("doorbraak_decided", 0) + kinds.get("director_decided", 0),
+        "ladder": rungs,
+        "compliance": compliance(events),
+        "days_signal_to_team_action": timing_signal_to_action(scope, first, last),
+        "days_absent_to_placement": timing_absent_to_placement(scope, first, last),
+    }
+
+
+def compliance(events) -> dict:
+    result = {}
+    for clock in COMPLIANCE_CLOCKS:
+        rows = events.filter(data__deadline_kind=clock,
+                             kind__in=["deadline_met", "deadline_breached", "deadline_stopped"])
+        met = rows.filter(kind="deadline_met").exclude(data__late=True).count()
+        breached = rows.filter(kind="deadline_breached").count()
+        stopped = rows.filter(kind="deadline_stopped").count()
+        total = met + breached + stopped
+        result[clock] = {"met": met, "breached": breached, "stopped": stopped,
+                         "met_share": round(met / total, 3) if total else None,
+                         "breached_share": round(breached / total, 3) if total else None,
+                         "stopped_share": round(stopped / total, 3) if total else None}
+    return result
+
+
+def _scope_sql(scope: Scope, alias: str = "c") -> tuple[str, list]:
+    """The scope as SQL conditions on the case table (for the PostgreSQL aggregates below)."""
+    conditions, params = [f"{alias}.region_id = ANY(%s)"], [list(scope.regions)]
+    if scope.sector:
+        conditions.append(f"{alias}.sector = %s")
+        params.append(scope.sector)
+    if scope.school:
+        conditions.append(f"{alias}.school_id = %s")
+        params.append(scope.school)
+    return " AND ".join(conditions), params
+
+
+def _stats_row(row) -> dict:
+    count, median, p90 = row
+    return {"cases": count, "median": None if median is None else round(median, 1),
+            "p90": None if p90 is None else round(p90, 1)}
+
+
+PERCENTILES = "count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY d), percentile_cont(0.9) WITHIN GROUP (ORDER BY d)"
+
+
+def timing_signal_to_action(scope: Scope, first: dt.date, last: dt.date) -> dict:
+    """Days from signal to the first team review, for the cases whose first review fell in the period."""
+    begin, end = start_of(first), end_of(last)
+    if connection.vendor == "postgresql":  # aggregated in the database: no rows travel
+        where, params = _scope_sql(scope)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""WITH firsts AS (
+                        SELECT e.case_id, min(e.at) AS first FROM casework_caseevent e
+                        WHERE e.kind = 'team_review' AND e.case_id IN (
+                            SELECT r.case_id FROM casework_caseevent r
+                            WHERE r.kind = 'team_review' AND r.at >= %s AND r.at < %s)
+                        GROUP BY e.case_id)
+                    SELECT {PERCENTILES} FROM (
+                        SELECT extract(epoch FROM f.first - c.signalled_at) / 86400 AS d
+                        FROM firsts f JOIN casework_case c ON c.id = f.case_id
+                        WHERE f.first >= %s AND f.first < %s AND {where}) t""",  # noqa: S608 (no user text)
+                [begin, end, begin, end, *params])
+            return _stats_row(cursor.fetchone())
+    reviewed = scope.events().filter(kind="team_review", at__gte=begin, at__lt=end)
+    firsts = (CaseEvent.objects.filter(kind="team_review", case_id__in=reviewed.values("case_id"))
+              .values("case_id").annotate(first=Min("at")).values_list("case_id", "first"))
+    first_review = {case_id: at for case_id, at in firsts if begin <= at < end}
+    signalled = dict(Case.objects.filter(pk__in=list(first_review)).values_list("pk", "signalled_at"))
+    days = [(first_review[pk] - signalled[pk]).total_seconds() / 86400 for pk in first_review]
+    return {"cases": len(days), "median": percentile(days, 0.5), "p90": percentile(days, 0.9)}
+
+
+def timing_absent_to_placement(scope: Scope, first: dt.date, last: dt.date) -> dict:
+    """Days from the first day out of school to each confirmed start of a place (`offer_started`,
+    its `started_on`) that fell in the period."""
+    rows = (events_then(scope).filter(kind="offer_started").annotate(started=text("started_on"))
+            .filter(started__gte=first.isoformat(), started__lte=last.isoformat())
+            .values_list("started", "case__absent_since"))
+    days = [(dt.date.fromisoformat(started) - absent).days for started, absent in rows]
+    return {"cases": len(days), "median": percentile(days, 0.5), "p90": percentile(days, 0.9)}
