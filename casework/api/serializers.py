@@ -80,6 +80,8 @@ class ChildSerializer(StrictModelSerializer):
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=CaseEvent.Kind.choices, read_only=True)
+    data = serializers.DictField(read_only=True, help_text="The event's facts; which keys depends on its kind.")
     actor = serializers.SerializerMethodField(help_text="Username of who did it; null for the system.")
 
     class Meta:
