@@ -107,6 +107,11 @@ def exception_handler(exc, context):
     if response is None:
         exc = as_drf_exception(exc)
         response = drf_exception_handler(exc, context)
+    if response is not None and response.status_code == 429 and "Retry-After" not in response:
+        # DRF gives no wait once a client is far over its rate; the longest window is then the honest one.
+        view = context.get("view")
+        durations = [getattr(throttle, "duration", 0) or 0 for throttle in (view.get_throttles() if view else [])]
+        response["Retry-After"] = str(max(durations, default=60) or 60)
     if response is not None and is_v1() and response.status_code >= 400:
         return as_problem(response, exc)
     return response
