@@ -31,6 +31,7 @@ from casework.api.params import (
     read_choice,
     read_id,
 )
+from casework.api.payloads import NODE_FIELD, component_name, node_forms
 from casework.api.serializers import (
     Day,
     DetailSerializer,
@@ -39,7 +40,6 @@ from casework.api.serializers import (
     Text,
     WholeNumber,
 )
-from casework.api.payloads import NODE_FIELD, complete_body, component_name, node_forms
 from casework.api.version import is_v1
 from casework.models import AccessLog
 from workflows import inbox, worklists

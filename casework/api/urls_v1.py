@@ -4,8 +4,8 @@ with JSON request bodies only (the document upload: multipart/form-data). The pa
 public names ({caseId}, {taskId}, ...) and the operationIds are set in casework.api.schema."""
 
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
 from rest_framework.parsers import MultiPartParser
+from rest_framework.routers import DefaultRouter
 
 from casework.api.auth import ObtainToken
 from casework.api.casefile import (
