@@ -188,11 +188,27 @@ def v1_postprocess(result, generator, request, public):
     result["paths"] = dict(sorted(paths.items()))
     tags = sorted({tag for operations in paths.values() for op in operations.values() for tag in op.get("tags", [])})
     result["tags"] = [{"name": tag, "description": TAG_TEXT.get(tag, tag)} for tag in tags]
+    for parameter in result["paths"]["/cases"]["get"]["parameters"]:
+        if parameter["name"] == "deadline_state":
+            parameter["name"] = "deadlineState"
     complete = result["paths"]["/tasks/{taskId}/complete"]["post"]
     complete["requestBody"] = {"required": True, "content": {"application/json": {"schema": complete_body()}}}
     token = result["paths"]["/auth/token"]["post"]
     token["responses"]["200"]["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/Token"}}}
+    _drop_unused(result)
     return result
+
+
+def _drop_unused(result: dict) -> None:
+    """Remove the component schemas nothing refers to any more (the old error shapes)."""
+    schemas = result["components"]["schemas"]
+    while True:
+        text = json.dumps(result, cls=DjangoJSONEncoder)
+        unused = [name for name in schemas if f'"#/components/schemas/{name}"' not in text]
+        if not unused:
+            return
+        for name in unused:
+            del schemas[name]
 
 
 def _document_answers(operation: dict, path_: str) -> None:
