@@ -2,6 +2,8 @@
 on another team's object, on a stale (completed) task and under a tight throttle answers a status
 that its operation lists in /api/v1/openapi.json, as an application/problem+json problem."""
 
+import datetime as dt
+
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -102,3 +104,44 @@ def test_problems_are_dutch_with_dotted_names_and_cover_unknown_routes(demo, api
     assert login.status_code == 200 and set(login.json()) == {"token"}  # a token header is ignored on login
     old = mine.get("/api/cases/")
     assert old.status_code == 200 and old["Deprecation"].startswith("@") and "successor-version" in old["Link"]
+
+
+def inline(node, document):
+    """A schema with its $refs replaced by what they name (the v1 document has no recursive ones)."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            return inline(document["components"]["schemas"][name], document)
+        return {key: inline(value, document) for key, value in node.items()}
+    if isinstance(node, list):
+        return [inline(item, document) for item in node]
+    return node
+
+
+def test_real_answers_match_their_schemas(demo, api):
+    from openapi_schema_validator import OAS30Validator
+
+    document = v1_document()
+    u = users(demo)
+    case = signal(api, u["aoj"], demo["schools"]["vo"])
+    complete(api, u["aoj"], case, "team_review", {"plan": "P", "routes": ["jim"]})
+    task = open_task(case, "jim_assignment")
+    mine = client_for(u["aoj"])
+    today = dt.date.today()
+    calls = [
+        ("/cases", "/cases", {}), ("/cases/{caseId}", f"/cases/{case.pk}", {}),
+        ("/tasks", "/tasks", {"scope": "team"}), ("/tasks/{taskId}", f"/tasks/{task.pk}", {}),
+        ("/schools", "/schools", {"pageSize": 2}), ("/regions", "/regions", {}), ("/teams", "/teams", {}),
+        ("/colleagues", "/colleagues", {}), ("/notifications", "/notifications", {}),
+        ("/search", "/search", {"q": "Sanne"}), ("/monitor", "/monitor", {"peildatum": today.isoformat()}),
+        ("/monitor/quarter", "/monitor/quarter", {"year": today.year, "quarter": 1}),
+        ("/monitor/quarter", "/monitor/quarter", {"year": today.year, "quarter": 1, "audience": "public"}),
+    ]
+    for template, url, params in calls:
+        answer = mine.get("/api/v1" + url, params)
+        assert answer.status_code == 200, (url, answer.content[:300])
+        schema = document["paths"][template]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        errors = list(OAS30Validator(inline(schema, document)).iter_errors(answer.json()))
+        assert not errors, (url, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]])
+    moments = [event["at"] for event in mine.get(f"/api/v1/cases/{case.pk}").json()["events"]]
+    assert moments and all(moment[-6:] in ("+01:00", "+02:00") for moment in moments)  # Europe/Amsterdam
