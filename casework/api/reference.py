@@ -2,7 +2,9 @@
 schools, regions, the teams a user sees and their colleagues. Thin: parse, call teams.directory."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
+from django.utils.translation import gettext as _
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 
 from casework.api.pagination import SizedPagination
@@ -56,7 +58,15 @@ class ColleagueSerializer(serializers.ModelSerializer):
         return TeamRoleSerializer(user.shared_memberships, many=True).data
 
 
-NAME = query("name", {"type": "string", "maxLength": 200}, description="Part of the name (any case).")
+def name_in(params) -> str:
+    """The `name` filter: at most 200 characters; a NUL (which no name holds) is a 400."""
+    value = params.get("name", "")
+    if "\x00" in value or len(value) > 200:
+        raise ValidationError({"name": [_("Give a name of at most 200 characters.")]})
+    return value
+
+
+NAME = query("name", {"type": "string", "maxLength": 200, "pattern": "^[^\\x00]*$"}, description="Part of the name (any case).")
 SECTOR = query("sector", choice(Sector.values))
 REGION = query("region", ID, description="A region id.")
 ERRORS = {400: FieldErrorsSerializer, 401: DetailSerializer}
@@ -80,7 +90,7 @@ class SchoolList(ReferenceList):
         return super().get(request)
 
     def rows(self, params):
-        return directory.schools(name=params.get("name", "")[:200], sector=read_choice(params, "sector", Sector.values),
+        return directory.schools(name=name_in(params), sector=read_choice(params, "sector", Sector.values),
                                  region=read_id(params, "region", "Give a region id."))
 
 
@@ -95,7 +105,7 @@ class RegionList(ReferenceList):
         return super().get(request)
 
     def rows(self, params):
-        return directory.regions(name=params.get("name", "")[:200],
+        return directory.regions(name=name_in(params),
                                  sector=read_choice(params, "sector", Region.RegionSector.values))
 
 
@@ -111,7 +121,7 @@ class TeamList(ReferenceList):
         return super().get(request)
 
     def rows(self, params):
-        return directory.visible_teams(self.request.user, name=params.get("name", "")[:200],
+        return directory.visible_teams(self.request.user, name=name_in(params),
                                        kind=read_choice(params, "kind", Team.Kind.values),
                                        region=read_id(params, "region", "Give a region id."),
                                        sector=read_choice(params, "sector", Sector.values))
@@ -128,5 +138,5 @@ class ColleagueList(ReferenceList):
         return super().get(request)
 
     def rows(self, params):
-        return directory.colleagues_of(self.request.user, name=params.get("name", "")[:200],
+        return directory.colleagues_of(self.request.user, name=name_in(params),
                                        team=read_id(params, "team", "Give a team id."))
