@@ -221,6 +221,8 @@ def _document_answers(operation: dict, path_: str) -> None:
         responses.setdefault("401", {})
     if "{" in path_:
         responses.setdefault("404", {})
+    if any(p.get("name") == "page" for p in operation.get("parameters", [])):
+        responses.setdefault("404", {"description": "No such page (past the last one)."})
     if operation.get("parameters") or operation.get("requestBody"):
         if any(p.get("in") == "query" for p in operation.get("parameters", [])) or operation.get("requestBody"):
             responses.setdefault("400", {})

@@ -241,7 +241,7 @@ class TaskViewSet(LoggedPages, viewsets.ReadOnlyModelViewSet):
             raise ValidationError({"non_field_errors": [_("Send the payload as a JSON object.")]})
         data = dict(request.data)
         node = data.pop(NODE_FIELD, None)
-        if node is not None and node not in node_forms():
+        if node is not None and (not isinstance(node, str) or node not in node_forms()):
             raise ValidationError({NODE_FIELD: [_("There is no such node.")]})
         task = complete_task(user=request.user, task_id=pk, data=data, node=node, strict=is_v1())
         return Response(TaskSerializer(task).data, status=status.HTTP_200_OK)
