@@ -1,8 +1,8 @@
 """Reference data for API clients that need ids (a signal's school or region, a bulk assignee):
 schools, regions, the teams a user sees and their colleagues. Thin: parse, call teams.directory."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
