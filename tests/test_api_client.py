@@ -25,6 +25,7 @@ def generated(tmp_path_factory, django_db_blocker):
 
 
 def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypatch):
+    # Imported here: the package exists only once the `generated` fixture has generated it.
     from casework_client import AuthenticatedClient, Client
     from casework_client.api.auth import obtain_token
     from casework_client.api.cases import add_note, get_case, signal_case, upload_document

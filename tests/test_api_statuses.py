@@ -5,6 +5,7 @@ that its operation lists in /api/v1/openapi.json, as an application/problem+json
 import datetime as dt
 
 import pytest
+from openapi_schema_validator import OAS30Validator
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
@@ -119,8 +120,6 @@ def inline(node, document):
 
 
 def test_real_answers_match_their_schemas(demo, api):
-    from openapi_schema_validator import OAS30Validator
-
     document = v1_document()
     u = users(demo)
     case = signal(api, u["aoj"], demo["schools"]["vo"])
