@@ -125,6 +125,8 @@ if BENCH:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The API's version header, Deprecation on the old paths, problem+json for every /api/v1/ error.
+    "casework.api.middleware.ApiVersionMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -370,6 +372,9 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "casework.models.Document.Kind",
         "ParticipationLevelEnum": "casework.models.Case.Participation",
         "ParticipationSettingEnum": "casework.models.Case.Setting",
+        "SectorEnum": "teams.models.Sector",
+        "RegionSectorEnum": "teams.models.Region.RegionSector",
+        "CaseEventKindEnum": "casework.models.CaseEvent.Kind",
     },
 }
 

@@ -4,8 +4,8 @@ plus admin, i18n and the API schema."""
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
-from rest_framework.permissions import AllowAny
+
+from casework.api.schema import LegacySchemaView
 
 urlpatterns = [
     path("", include("casework.web.urls")),
@@ -14,7 +14,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # The schema describes the API, not its data: public, so that clients and tools can read it.
-    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
+    # The deprecated paths' schema (version 1's is /api/v1/openapi.json).
+    path("api/schema/", LegacySchemaView.as_view(), name="api-schema"),
+    path("api/v1/", include("casework.api.urls_v1")),
     path("api/", include("casework.api.urls")),
 ]
 

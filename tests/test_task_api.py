@@ -38,8 +38,8 @@ def test_lists_by_scope(api, case, u):
     assert row["flow_task"] == "team_review" and row["case"] == case.pk and row["status"] == "NEW"
     assert row["assigned_to"] is None and row["title"]
     assert row["due_at"] == serializers.DateTimeField().to_representation(case.deadlines.get(kind="team_action_48h").due_at)
-    assert set(row) == {"id", "case", "flow_task", "title", "status", "assigned_to", "team", "created", "due_at",
-                        "follow_up_on"}
+    assert set(row) == {"id", "case", "flow_task", "node", "title", "status", "assigned_to", "team", "created",
+                        "due_at", "follow_up_on", "payload_schema"}
     assert api(u["aoj_2"]).get("/api/tasks/?scope=mine").json()["count"] == 0
 
     assert api(u["aoj_2"]).post(f"/api/tasks/{task.pk}/claim/").json()["assigned_to"] == "aoj_2"

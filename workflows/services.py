@@ -210,16 +210,26 @@ def task_form(task: CaseTask, data=None):
     return task.flow_task.form_class(initial=task.flow_task.initial_values(task), case=task.case)
 
 
-def complete_task(*, user, task_id, data, request=None) -> CaseTask:
+def complete_task(*, user, task_id, data, request=None, node=None, strict=False) -> CaseTask:
     """Validate the node's payload, claim the task if needed, record the step, move the flow on:
     one transaction, the task loaded, locked and authorised in its first query. With `request`
-    (the task page's POST), the read of the case is logged in the same transaction."""
+    (the task page's POST), the read of the case is logged in the same transaction.
+
+    `node` (the API's optional discriminator): the node the client means; another node is a 400 on
+    `node` (a task's node never changes, so a mismatch is the client's mistake, not a conflict).
+    `strict`: a key the node's form does not have is a 400 (the typed API), instead of ignored."""
 
     def complete(task):
         if request is not None:
             log_task_read(user, task, request)
         if not task.may_take:  # 403 before looking at the payload
             raise PermissionDenied(refusal(user, task))
+        if node is not None and node != task.node_name:
+            raise ValidationError({"node": [_("This task is a %(node)s task.") % {"node": task.node_name}]})
+        if strict:
+            unknown = sorted(set(data) - set(task.flow_task.form_class.base_fields))
+            if unknown:
+                raise ValidationError({key: [_("This task has no such field.")] for key in unknown})
         form = task_form(task, data)
         if not form.is_valid():
             raise ValidationError(form.errors.as_data())

@@ -1,7 +1,7 @@
 """Case file API: notes, documents and search. Thin: parse, call casework.services.casefile / casework.search."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -20,6 +20,7 @@ from casework.api.serializers import (
     WholeNumber,
     YesNo,
 )
+from casework.api.version import is_v1
 from casework.models import AccessLog, Document, Note
 from casework.services import casefile
 from casework.web.casefile import file_response
@@ -49,8 +50,9 @@ class NoteSerializer(serializers.ModelSerializer):
     def get_mentions(self, note) -> list[str]:
         return [user.username for user in note.mentions.all()]
 
+    @extend_schema_field(serializers.DateTimeField())
     def get_editable_until(self, note) -> str:
-        return (note.created_at + casefile.edit_window()).isoformat()
+        return serializers.DateTimeField().to_representation(note.created_at + casefile.edit_window())
 
 
 class NoteInputSerializer(serializers.Serializer):
@@ -82,6 +84,8 @@ class DocumentSerializer(serializers.ModelSerializer):
         return document.uploaded_by.username
 
     def get_download(self, document) -> str:
+        if is_v1():
+            return f"/api/v1/cases/{document.case_id}/documents/{document.pk}/download"
         return f"/api/cases/{document.case_id}/documents/{document.pk}/download/"
 
 

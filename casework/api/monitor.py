@@ -4,6 +4,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_field,
 )
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -27,9 +28,74 @@ ERRORS = {400: FieldErrorsSerializer,
           404: OpenApiResponse(DetailSerializer, description="No monitor access, or not for this region.")}
 
 
+COUNT = {"type": "integer", "minimum": 0}
+NULLABLE_NUMBER = {"type": "number", "nullable": True}
+
+
+def counts_by(what: str) -> dict:
+    return {"type": "object", "additionalProperties": COUNT, "description": f"Counts by {what}."}
+
+
+COUNTS = {
+    "type": "object",
+    "description": "Counts on the peildatum by the counting rules (see the README's monitor section).",
+    "required": ["peildatum", "thuiszitters", "lrv", "av", "vrij", "ziek", "dreigend", "open_cases", "durations",
+                 "by_sector", "thuiszitters_by_region", "thuiszitters_by_school", "thuiszitters_by_category",
+                 "ziek_by_category", "vrij_by_ground", "in_traject", "without_offer_over_3_months"],
+    "properties": {
+        "peildatum": {"type": "string", "format": "date"},
+        **{key: COUNT for key in ("thuiszitters", "lrv", "av", "vrij", "ziek", "dreigend", "open_cases",
+                                  "without_offer_over_3_months")},
+        "durations": counts_by("time out of school (thuiszitters)"),
+        "by_sector": {"type": "object", "additionalProperties": counts_by("registration"),
+                      "description": "Per sector, counts by registration."},
+        "thuiszitters_by_region": counts_by("region id"),
+        "thuiszitters_by_school": counts_by("school id"),
+        "thuiszitters_by_category": counts_by("category"),
+        "ziek_by_category": counts_by("category"),
+        "vrij_by_ground": counts_by("ground of the exemption"),
+        "in_traject": {"type": "object", "required": ["total"], "description": "Taking part: the total, and per "
+                                                                               "level (gedeeltelijk, volledig) the "
+                                                                               "counts by setting.",
+                       "properties": {"total": COUNT}, "additionalProperties": counts_by("setting")},
+    },
+}
+STATS = {"type": "object", "required": ["cases", "median", "p90"],
+         "properties": {"cases": COUNT, "median": NULLABLE_NUMBER, "p90": NULLABLE_NUMBER}}
+COMPLIANCE = {"type": "object", "required": ["met", "breached", "stopped"],
+              "properties": {"met": COUNT, "breached": COUNT, "stopped": COUNT, "met_share": NULLABLE_NUMBER,
+                             "breached_share": NULLABLE_NUMBER, "stopped_share": NULLABLE_NUMBER}}
+PERIOD = {
+    "type": "object",
+    "description": "What happened between `from` and `until` (inclusive).",
+    "required": ["from", "until", "new_signals", "returns", "offers_with_place", "closed", "exemptions_advised",
+                 "exemptions_granted", "ect_consults", "routes", "doorbraak_decisions", "ladder", "compliance",
+                 "days_signal_to_team_action", "days_absent_to_placement"],
+    "properties": {
+        "from": {"type": "string", "format": "date"}, "until": {"type": "string", "format": "date"},
+        **{key: COUNT for key in ("new_signals", "returns", "offers_with_place", "exemptions_advised",
+                                  "exemptions_granted", "ect_consults", "doorbraak_decisions")},
+        "closed": counts_by("outcome"), "routes": counts_by("route chosen"),
+        "ladder": counts_by("rung of the escalation ladder (team, ect, mpl_doe, director)"),
+        "compliance": {"type": "object", "additionalProperties": COMPLIANCE, "description": "Per clock."},
+        "days_signal_to_team_action": STATS, "days_absent_to_placement": STATS,
+    },
+}
+
+
+@extend_schema_field(COUNTS)
+class CountsField(serializers.DictField):
+    pass
+
+
+@extend_schema_field(PERIOD)
+class PeriodField(serializers.DictField):
+    pass
+
+
 class MonitorSerializer(serializers.Serializer):
-    counts = serializers.DictField(help_text="Counts of the open cases on the peildatum.")
-    period = serializers.DictField(help_text="What happened in the period.")
+    counts = CountsField(help_text="Counts of the open cases on the peildatum.")
+    period = PeriodField(help_text="What happened in the period.")
 
 
 def scope_from(request) -> monitor.Scope:

@@ -13,10 +13,11 @@ from casework.api.params import DATE_TIME, choice, query, read_choice, read_date
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
 from notifications import services
 from notifications.models import Notification
-from notifications.presentation import describe
+from notifications.presentation import TITLES, describe
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=sorted(TITLES), read_only=True, help_text="What happened.")
     title = serializers.SerializerMethodField(help_text="What needs attention, in the user's language (no names).")
     url = serializers.SerializerMethodField(help_text="Where to act on it.")
 

@@ -41,3 +41,28 @@ class LoggedPages:
             log_list_read(self.request.user, [self.case_of(item) for item in page], what=self.shown_list,
                           request=self.request)
         return page
+
+
+MAX_PAGE_SIZE = 100
+
+
+class SizedPagination(Pagination):
+    """The reference lists' pages: `pageSize` from 1 to MAX_PAGE_SIZE (else a 400 naming it)."""
+
+    page_size_query_param = "pageSize"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request):
+        value = request.query_params.get(self.page_size_query_param, "")
+        if value == "":
+            return self.page_size
+        if not (value.isascii() and value.isdigit() and 1 <= int(value) <= self.max_page_size):
+            raise ValidationError({self.page_size_query_param: [
+                _("Give a page size from 1 to %(most)d.") % {"most": self.max_page_size}]})
+        return int(value)
+
+    def get_schema_operation_parameters(self, view):
+        return [*super().get_schema_operation_parameters(view),
+                {"name": self.page_size_query_param, "in": "query", "required": False,
+                 "description": f"How many per page, from 1 to {self.max_page_size} (default {self.page_size}).",
+                 "schema": or_empty({"type": "integer", "minimum": 1, "maximum": self.max_page_size})}]

@@ -1,5 +1,6 @@
 """Shapes of the case API. Parsing only: the rules live in casework.services."""
 
+import datetime as dt
 import re
 
 from django.core.validators import RegexValidator
@@ -7,6 +8,7 @@ from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from casework.api.version import is_v1
 from casework.models import Case, CaseEvent, Child, Deadline, Vrijstelling
 from casework.services import SignalInput
 from teams.models import Region, School, Sector
@@ -79,12 +81,30 @@ class ChildSerializer(StrictModelSerializer):
         }
 
 
+MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII)
+
+
+def in_local_time(value):
+    """A moment (an ISO 8601 string with an offset) in the configured time zone, as DRF writes one."""
+    if isinstance(value, str) and MOMENT.fullmatch(value):
+        return serializers.DateTimeField().to_representation(dt.datetime.fromisoformat(value.upper()))
+    return value
+
+
 class CaseEventSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=CaseEvent.Kind.choices, read_only=True)
+    data = serializers.DictField(read_only=True, help_text="The event's facts; which keys depends on its kind.")
     actor = serializers.SerializerMethodField(help_text="Username of who did it; null for the system.")
 
     class Meta:
         model = CaseEvent
         fields = ["id", "at", "kind", "actor", "data"]
+
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        if is_v1():  # one time zone: moments in the event's facts with the configured zone's offset
+            data["data"] = {key: in_local_time(value) for key, value in data["data"].items()}
+        return data
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_actor(self, event) -> str | None:

@@ -4,6 +4,7 @@ The payload of `complete` is the node's form (workflows.forms), the same fields 
 HTML task page.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -15,6 +16,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from viewflow.workflow.status import STATUS
 
 from casework.access import MAX_ID
 from casework.api.pagination import LoggedPages, Pagination
@@ -29,6 +31,7 @@ from casework.api.params import (
     read_choice,
     read_id,
 )
+from casework.api.payloads import NODE_FIELD, component_name, node_forms
 from casework.api.serializers import (
     Day,
     DetailSerializer,
@@ -37,9 +40,10 @@ from casework.api.serializers import (
     Text,
     WholeNumber,
 )
+from casework.api.version import is_v1
 from casework.models import AccessLog
 from workflows import inbox, worklists
-from workflows.models import CaseTask, SavedWorklist
+from workflows.models import OPEN_STATUSES, CaseTask, SavedWorklist
 from workflows.services import (
     bulk_distribute,
     claim_task,
@@ -57,11 +61,30 @@ class TaskSerializer(serializers.ModelSerializer):
     team = serializers.SerializerMethodField(help_text="Id of the team whose queue offers the task; null for a "
                                                        "task by region role (SWV director).")
 
+    node = serializers.SerializerMethodField(help_text="The task's node (what it asks for).")
+    payload_schema = serializers.SerializerMethodField(
+        help_text="For an open task: the name of the schema component of its completion payload "
+                  "(e.g. TeamReviewPayload); null once it is done or cancelled.")
+
     class Meta:
         model = CaseTask
-        fields = ["id", "case", "flow_task", "title", "status", "assigned_to", "team", "created", "due_at",
-                  "follow_up_on"]
+        fields = ["id", "case", "flow_task", "node", "title", "status", "assigned_to", "team", "created", "due_at",
+                  "follow_up_on", "payload_schema"]
         read_only_fields = fields
+
+    def to_representation(self, task):
+        data = super().to_representation(task)
+        if is_v1():  # the states a user can see, not viewflow's internal ones
+            data["status"] = visible_status(task)
+        return data
+
+    @extend_schema_field({"type": "string", "enum": list(node_forms())})
+    def get_node(self, task) -> str:
+        return task.node_name
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_payload_schema(self, task) -> str | None:
+        return component_name(task.node_name) if task.status in OPEN_STATUSES else None
 
     def get_flow_task(self, task) -> str:
         return task.node_name
@@ -74,6 +97,16 @@ class TaskSerializer(serializers.ModelSerializer):
 
     def get_team(self, task) -> int | None:
         return task.team_id
+
+
+VISIBLE_STATUSES = ["open", "claimed", "done", "cancelled"]
+
+
+def visible_status(task) -> str:
+    """viewflow's task states as a user sees them: open (in the queue), claimed, done, cancelled."""
+    if task.status in OPEN_STATUSES:
+        return "claimed" if task.owner_id else "open"
+    return "done" if task.status == STATUS.DONE else "cancelled"
 
 
 class FollowUpSerializer(serializers.Serializer):
@@ -195,6 +228,9 @@ class TaskViewSet(LoggedPages, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         summary="Complete a task with its node's payload (claims it first when it is in your queue)",
+        description="The body is the payload of the task's node (see `payload_schema` on the task); `node` may be "
+                    "left out, and when given must be the task's node (else a 400 on node: a task's node never "
+                    "changes, so that is a wrong request, not a conflict).",
         request={"application/json": OpenApiTypes.OBJECT},
         responses={200: TaskSerializer, 400: FieldErrorsSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN,
                    404: NOT_FOUND, 409: CONFLICT},
@@ -202,8 +238,12 @@ class TaskViewSet(LoggedPages, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         if not isinstance(request.data, dict):
-            raise ValidationError({"non_field_errors": ["Send the payload as a JSON object."]})
-        task = complete_task(user=request.user, task_id=pk, data=request.data)
+            raise ValidationError({"non_field_errors": [_("Send the payload as a JSON object.")]})
+        data = dict(request.data)
+        node = data.pop(NODE_FIELD, None)
+        if node is not None and (not isinstance(node, str) or node not in node_forms()):
+            raise ValidationError({NODE_FIELD: [_("There is no such node.")]})
+        task = complete_task(user=request.user, task_id=pk, data=data, node=node, strict=is_v1())
         return Response(TaskSerializer(task).data, status=status.HTTP_200_OK)
 
     @extend_schema(

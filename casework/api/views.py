@@ -26,6 +26,7 @@ from casework.api.serializers import (
     SignalSerializer,
     StartkwalificatieSerializer,
 )
+from casework.api.version import is_v1
 from casework.models import AccessLog, Case, Deadline
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such case, or not one you work on.")
@@ -80,7 +81,9 @@ class CaseViewSet(LoggedPages, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     queryset = Case.objects.none()  # for the schema; requests use the selector
 
     def get_queryset(self):
-        state = read_choice(self.request.query_params, "deadline_state", Deadline.State.values)
+        # version 1 names the filter in lower camelCase (casework.api.schema renames it in the document)
+        name = "deadlineState" if is_v1() else "deadline_state"
+        state = read_choice(self.request.query_params, name, Deadline.State.values)
         return selectors.visible_cases(self.request.user, deadline_state=state)
 
     def retrieve(self, request, pk=None):

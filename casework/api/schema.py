@@ -1,0 +1,298 @@
+"""The API's OpenAPI documents.
+
+- `/api/v1/openapi.json`: version 1, by the NL API Design Rules: paths relative to the server
+  `/api/v1` without trailing slashes, `{caseId}`-style path parameters, pinned camelCase
+  operationIds, every error an RFC 9457 problem, `API-Version` on every answer, 401/404/429 (with
+  `Retry-After`) wherever they can happen, and the typed task payloads.
+- `/api/schema/`: the deprecated paths under /api/, every operation marked deprecated.
+
+Both are generated in English whatever the request's language (the schema is the contract; only
+the error texts follow the language).
+"""
+
+import copy
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import include, path
+from django.utils import translation
+from drf_spectacular.renderers import OpenApiJsonRenderer2
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import AllowAny
+
+from casework.access import MAX_ID
+from casework.api.payloads import complete_body, payload_components
+from casework.api.version import API_VERSION, LEGACY_DEPRECATED_ON
+
+SERVER = "/api/v1"
+CONTACT = {"name": "casework maintainers", "url": "https://github.com/casework/casework/issues",
+           "email": "casework@example.org"}
+PATH_IDS = {"{case_id}": "{caseId}", "{note_id}": "{noteId}", "{document_id}": "{documentId}",
+            "{link_id}": "{linkId}"}
+RESOURCE_IDS = {"cases": "{caseId}", "tasks": "{taskId}", "notifications": "{notificationId}",
+                "worklists": "{worklistId}"}
+
+# The public operationIds: readable, camelCase, pinned (a client's function names).
+OPERATION_IDS = {
+    "get /openapi.json": "getOpenApiDocument",
+    "post /auth/token": "obtainToken",
+    "get /schools": "listSchools",
+    "get /regions": "listRegions",
+    "get /teams": "listTeams",
+    "get /colleagues": "listColleagues",
+    "get /cases": "listCases",
+    "post /cases": "signalCase",
+    "get /cases/{caseId}": "getCase",
+    "post /cases/{caseId}/registration": "changeRegistration",
+    "post /cases/{caseId}/participation": "recordParticipation",
+    "post /cases/{caseId}/startkwalificatie": "recordStartkwalificatie",
+    "post /cases/{caseId}/vrijstelling/end": "endVrijstelling",
+    "get /cases/{caseId}/notes": "listNotes",
+    "post /cases/{caseId}/notes": "addNote",
+    "get /cases/{caseId}/notes/{noteId}": "getNote",
+    "patch /cases/{caseId}/notes/{noteId}": "editNote",
+    "get /cases/{caseId}/documents": "listDocuments",
+    "post /cases/{caseId}/documents": "uploadDocument",
+    "get /cases/{caseId}/documents/{documentId}": "getDocument",
+    "delete /cases/{caseId}/documents/{documentId}": "withdrawDocument",
+    "get /cases/{caseId}/documents/{documentId}/download": "downloadDocument",
+    "post /cases/{caseId}/links/{linkId}/revoke": "revokeAccessLink",
+    "get /search": "searchCases",
+    "get /monitor": "getMonitor",
+    "get /monitor/quarter": "getQuarterReport",
+    "get /tasks": "listTasks",
+    "post /tasks/bulk": "distributeTasks",
+    "get /tasks/{taskId}": "getTask",
+    "post /tasks/{taskId}/claim": "claimTask",
+    "post /tasks/{taskId}/unclaim": "unclaimTask",
+    "post /tasks/{taskId}/complete": "completeTask",
+    "post /tasks/{taskId}/follow-up": "setTaskFollowUp",
+    "get /notifications": "listNotifications",
+    "post /notifications/read-all": "markAllNotificationsRead",
+    "get /notifications/{notificationId}": "getNotification",
+    "post /notifications/{notificationId}/read": "markNotificationRead",
+    "get /worklists": "listWorklists",
+    "post /worklists": "saveWorklist",
+    "delete /worklists/{worklistId}": "deleteWorklist",
+}
+TAG_TEXT = {
+    "auth": "Signing in.", "cases": "Cases: signals, the case file's facts.", "tasks": "The task lists and actions.",
+    "notifications": "Your notifications.", "worklists": "Your saved task lists.", "search": "Search of your cases.",
+    "monitor": "The monitor's aggregate counts.", "schools": "Reference data: schools.",
+    "regions": "Reference data: regions.", "teams": "Reference data: teams.",
+    "colleagues": "Reference data: colleagues.", "openapi.json": "This document.",
+}
+ANONYMOUS = {"getOpenApiDocument", "obtainToken"}
+ERROR_TEXT = {
+    400: "Invalid input (a parameter or the body); `invalidParams` names each field. Nothing was stored.",
+    401: "Not signed in: no or a wrong token (`Authorization: Token <token>`).",
+    403: "Not allowed.",
+    404: "No such resource, or not one you may see.",
+    409: "Conflict with the resource's current state.",
+    429: "Too many requests; wait the `Retry-After` seconds.",
+}
+HEADER = {"$ref": "#/components/headers/API-Version"}
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+COMPONENT_SCHEMAS = {
+    "InvalidParam": {
+        "type": "object", "required": ["name", "reason"],
+        "properties": {
+            "name": {"type": "string", "description": "The field or parameter; nested fields as dotted names "
+                                                      "(child.birth_date, tasks.0); non_field_errors for the "
+                                                      "whole body."},
+            "reason": {"type": "string", "description": "Why it was refused, in the request's language."},
+        },
+    },
+    "Problem": {
+        "type": "object", "required": ["type", "title", "status", "detail"],
+        "description": "An error (RFC 9457, application/problem+json).",
+        "properties": {
+            "type": {"type": "string", "description": "A URI naming the problem (urn:casework:problem:<status>)."},
+            "title": {"type": "string", "description": "A short summary, in the request's language."},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": {"type": "string", "description": "What went wrong here, in the request's language."},
+            "invalidParams": {"type": "array", "items": {"$ref": "#/components/schemas/InvalidParam"},
+                              "description": "Only with 400: one entry per refused field."},
+            "caseId": {"type": "integer", "description": "Only with signalCase's 409: the child's open case, "
+                                                         "to which the signal was added."},
+        },
+    },
+    "TaskStatus": {"type": "string", "enum": ["open", "claimed", "done", "cancelled"],
+                   "description": "open: in the team's queue; claimed: someone took it; done; cancelled."},
+    "Token": {"type": "object", "required": ["token"],
+              "properties": {"token": {"type": "string", "description": "Send it as `Authorization: Token <token>`."}}},
+}
+
+
+def _v1_path(old: str) -> str:
+    new = old.removeprefix(SERVER)
+    parts = new.split("/")
+    if len(parts) > 2 and parts[2] == "{id}" and parts[1] in RESOURCE_IDS:
+        parts[2] = RESOURCE_IDS[parts[1]]
+    new = "/".join(parts)
+    for before, after in PATH_IDS.items():
+        new = new.replace(before, after)
+    return new
+
+
+def _rename_parameters(operation: dict, new_path: str) -> None:
+    names = iter(part[1:-1] for part in new_path.split("/") if part.startswith("{"))
+    renamed = []
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "path":
+            parameter = {**parameter, "name": next(names), "schema": {"type": "integer", "minimum": 1,
+                                                                        "maximum": MAX_ID}}
+        renamed.append(parameter)
+    if renamed:
+        operation["parameters"] = renamed
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "headers": {"API-Version": HEADER},
+            "content": {"application/problem+json": {"schema": PROBLEM}}}
+
+
+def v1_postprocess(result, generator, request, public):
+    result["servers"] = [{"url": SERVER, "description": "This server, version 1 of the API."}]
+    result["info"]["contact"] = CONTACT
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {}).update(copy.deepcopy(COMPONENT_SCHEMAS))
+    components["schemas"].update(payload_components())
+    components["headers"] = {
+        "API-Version": {"description": "The API's full version (semantic versioning).", "required": True,
+                        "schema": {"type": "string", "example": API_VERSION}},
+        "Retry-After": {"description": "Seconds to wait before trying again.", "required": True,
+                        "schema": {"type": "integer", "minimum": 0}},
+    }
+    # The task as version 1 shows it: a user's states, not viewflow's.
+    task = components["schemas"].get("Task")
+    if task:
+        task["properties"]["status"] = {"$ref": "#/components/schemas/TaskStatus"}
+    result["paths"]["/openapi.json"] = {"get": {
+        "summary": "This document (OpenAPI 3, JSON)", "tags": ["openapi.json"],
+        "responses": {"200": {"description": "The OpenAPI document of version 1.",
+                              "content": {"application/json": {"schema": {"type": "object"}}}}}}}
+    paths = {}
+    for old_path, operations in result["paths"].items():
+        new_path = _v1_path(old_path)
+        for method, operation in operations.items():
+            key = f"{method} {new_path}"
+            if key not in OPERATION_IDS:
+                raise KeyError(f"No pinned operationId for {key}: add it to casework.api.schema.OPERATION_IDS")
+            operation["operationId"] = OPERATION_IDS[key]
+            operation.setdefault("description", operation.get("summary", ""))
+            _rename_parameters(operation, new_path)
+            _document_answers(operation, new_path)
+        paths[new_path] = operations
+    result["paths"] = dict(sorted(paths.items()))
+    tags = sorted({tag for operations in paths.values() for op in operations.values() for tag in op.get("tags", [])})
+    result["tags"] = [{"name": tag, "description": TAG_TEXT.get(tag, tag)} for tag in tags]
+    for parameter in result["paths"]["/cases"]["get"]["parameters"]:
+        if parameter["name"] == "deadline_state":
+            parameter["name"] = "deadlineState"
+    complete = result["paths"]["/tasks/{taskId}/complete"]["post"]
+    complete["requestBody"] = {"required": True, "content": {"application/json": {"schema": complete_body()}}}
+    token = result["paths"]["/auth/token"]["post"]
+    token["responses"]["200"]["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/Token"}}}
+    _drop_unused(result)
+    return result
+
+
+def _drop_unused(result: dict) -> None:
+    """Remove the component schemas nothing refers to any more (the old error shapes)."""
+    schemas = result["components"]["schemas"]
+    while True:
+        text = json.dumps(result, cls=DjangoJSONEncoder)
+        unused = [name for name in schemas if f'"#/components/schemas/{name}"' not in text]
+        if not unused:
+            return
+        for name in unused:
+            del schemas[name]
+
+
+def _document_answers(operation: dict, path_: str) -> None:
+    responses = operation["responses"]
+    anonymous = operation["operationId"] in ANONYMOUS
+    if anonymous:
+        operation["security"] = [{}] if operation["operationId"] == "getOpenApiDocument" else []
+        responses.pop("401", None)
+    else:
+        responses.setdefault("401", {})
+    if "{" in path_:
+        responses.setdefault("404", {})
+    if any(p.get("name") == "page" for p in operation.get("parameters", [])):
+        responses.setdefault("404", {"description": "No such page (past the last one)."})
+    if operation.get("parameters") or operation.get("requestBody"):
+        if any(p.get("in") == "query" for p in operation.get("parameters", [])) or operation.get("requestBody"):
+            responses.setdefault("400", {})
+    if operation["operationId"] != "getOpenApiDocument":
+        responses.setdefault("429", {})
+    for code, response in list(responses.items()):
+        status = int(code)
+        if status >= 400:
+            described = response.get("description") or ERROR_TEXT.get(status, "Refused.")
+            responses[code] = _error(described)
+            if status == 429:
+                responses[code]["headers"]["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
+        else:
+            response.setdefault("headers", {})["API-Version"] = HEADER
+            if not response.get("description"):
+                response["description"] = "Done."
+
+
+def legacy_postprocess(result, generator, request, public):
+    result["info"]["description"] = (
+        f"{result['info'].get('description', '')} These paths are deprecated since "
+        f"{LEGACY_DEPRECATED_ON.date().isoformat()} and answer for this release only; version 1 is described "
+        "at /api/v1/openapi.json.").strip()
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            operation["deprecated"] = True
+    return result
+
+
+class EnglishSchema:
+    """The schema is generated in English, whatever the request's language."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        with translation.override("en"):
+            response = super().get(request, *args, **kwargs)
+            # Lazy texts become English strings now, not when the answer is rendered later.
+            response.data = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+        return response
+
+
+DEFAULT_HOOKS = ["drf_spectacular.hooks.postprocess_schema_enums"]
+
+
+class V1SchemaView(EnglishSchema, SpectacularAPIView):
+    renderer_classes = [OpenApiJsonRenderer2]  # application/json, at the Design Rules' /openapi.json
+    permission_classes = [AllowAny]
+    authentication_classes = []  # never a 401 for a stale token: the document is public
+    throttle_classes = []
+
+    @property
+    def patterns(self):  # read when the document is asked for (the urls import this view)
+        return [path("api/v1/", include("casework.api.urls_v1"))]
+
+    custom_settings = {
+        "TITLE": "casework API",
+        "DESCRIPTION": "Cases of children out of school (thuiszitters): signal intake, tasks, case file, "
+                       "reference data and the monitor. Errors are application/problem+json (RFC 9457); every "
+                       "answer carries API-Version. Sign in with obtainToken and send `Authorization: Token "
+                       "<token>`.",
+        "VERSION": API_VERSION,
+        "POSTPROCESSING_HOOKS": [*DEFAULT_HOOKS, "casework.api.schema.v1_postprocess"],
+    }
+
+
+class LegacySchemaView(EnglishSchema, SpectacularAPIView):
+    permission_classes = [AllowAny]
+
+    @property
+    def patterns(self):
+        return [path("api/", include("casework.api.urls"))]
+
+    custom_settings = {"POSTPROCESSING_HOOKS": [*DEFAULT_HOOKS, "casework.api.schema.legacy_postprocess"]}

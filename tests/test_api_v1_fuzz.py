@@ -1,0 +1,44 @@
+"""Schemathesis against /api/v1/openapi.json as a school's AOJ-team member: every operation with
+schemathesis' response checks (no server error, documented status codes, content types, headers
+and schemas). The deprecated paths' document gets every check in tests/test_api_fuzz.py; this
+one proves that version 1's rewritten document (problem+json errors, API-Version, the typed
+payloads and monitor answers) says what the API answers."""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.apiclient import keep_test_connection
+from tests.flowkit import complete, signal, users
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+          response_headers_conformance]
+HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much]
+
+
+@pytest.fixture
+def token(demo, api):
+    u = users(demo)
+    case = signal(api, u["aoj"], demo["schools"]["vo"])
+    complete(api, u["aoj"], case, "team_review", {"plan": "P", "routes": ["jim", "ect_consult"]})
+    return Token.objects.create(user=u["aoj"]).key
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=HEALTH)
+def test_v1_answers_as_its_document_says(case, token):
+    headers = {"Authorization": f"Token {token}"}
+    with keep_test_connection():
+        response = case.call(headers=headers)
+        case.validate_response(response, checks=CHECKS, headers=headers)
