@@ -8,7 +8,8 @@ This module is a contract (the SSO app `sso` calls it): keep the three names and
 - `is_verified(request)`: the session passed the second factor (a django-otp device, or an identity
   provider that asserted MFA: method "idp"), or the user needs none.
 - `second_factor_passed(request, method, device=None)`: marks the session, remembers when (for
-  re-authentication before exports) and writes `factor_verified` to the access log.
+  re-authentication before exports) and writes `factor_verified` to the access log (`reauth` when
+  the session had passed it before).
 
 The marker lives in the session and is cleared at every sign-in (`signin.events`), so a password
 alone never inherits an earlier session's second factor."""
@@ -62,9 +63,10 @@ def second_factor_passed(request, method: str, device=None) -> None:
     verified it: it is then also django-otp's verified device for this session)."""
     if device is not None:
         otp_login(request, device)
+    again = bool(request.session.get(FACTOR_METHOD))  # a session that passed it before: re-authentication
     request.session[FACTOR_METHOD] = method
     request.session[FACTOR_AT] = time.time()
-    log_signin(request, "factor_verified", detail=method)
+    log_signin(request, "reauth" if again else "factor_verified", detail=method)
 
 
 def factor_age_seconds(request) -> float | None:

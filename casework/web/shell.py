@@ -23,6 +23,7 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["session_expired"] = session_expired(self.request)
+        context["two_factor_demo_exempt"] = settings.CASEWORK_TWO_FACTOR_DEMO_EXEMPT
         return context
 
     def form_valid(self, form):
