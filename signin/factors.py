@@ -51,6 +51,15 @@ def passed_second_factor(request) -> bool:
     return bool(verified and verified())
 
 
+def session_is_verified(session, user) -> bool:
+    """is_verified for a session without a request (a websocket's scope)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if session is not None and (session.get(FACTOR_METHOD) or session.get(DEVICE_ID_SESSION_KEY)):
+        return True
+    return not requires_second_factor(user)
+
+
 def is_verified(request) -> bool:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
