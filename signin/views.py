@@ -24,7 +24,7 @@ from django_otp_webauthn import views as webauthn_views
 
 from signin import devices
 from signin.events import log_signin
-from signin.factors import is_verified, passed_second_factor, second_factor_passed
+from signin.factors import FACTOR_METHOD, is_verified, passed_second_factor, second_factor_passed
 from signin.forms import CodeForm
 
 ENROL_DEVICE = "signin_enrol_device"  # the unconfirmed TOTP device being enrolled
@@ -156,11 +156,14 @@ class PasskeyRegistrationComplete(_OwnUserMixin, webauthn_views.CompleteCredenti
     def post(self, *args, **kwargs):
         response = super().post(*args, **kwargs)
         if response.status_code == 200:
-            log_signin(self.request, "factor_enrolled", detail="webauthn")
-            if not passed_second_factor(self.request) or self.request.session.get(ENROL_DEVICE):
-                second_factor_passed(self.request, "webauthn")
-            if not devices.has_backup_codes(self.request.user):
-                self.request.session[NEW_CODES] = devices.new_backup_codes(self.request.user)
+            request = self.request
+            log_signin(request, "factor_enrolled", detail="webauthn")
+            # the app set up instead, if any, is not needed
+            TOTPDevice.objects.filter(pk=request.session.pop(ENROL_DEVICE, None), confirmed=False).delete()
+            if not request.session.get(FACTOR_METHOD):  # enrolment: registering it passes the factor
+                second_factor_passed(request, "webauthn")
+            if not devices.has_backup_codes(request.user):
+                request.session[NEW_CODES] = devices.new_backup_codes(request.user)
         return response
 
 
