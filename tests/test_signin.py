@@ -236,3 +236,26 @@ def test_failures_sign_out_and_a_reset_are_logged_and_a_reset_means_enrolling_an
     again = Client()
     sign_in(again)
     assert again.get("/tasks/")["Location"].startswith("/signin/enrol/")
+
+
+def test_the_privacy_officer_reads_the_sign_in_events_of_their_region(member, vo_school):
+    from tests.factories import RegionRoleFactory
+
+    officer = UserFactory(username="officer")
+    RegionRoleFactory(user=officer, region=vo_school.region, role="privacy_officer")
+    member_secret, officer_secret = totp_device(member), totp_device(officer)
+    someone = Client()
+    sign_in(someone)
+    someone.post("/signin/verify/", {"code": TOTP(member_secret).now()})
+    reader = Client()
+    sign_in(reader, "officer")
+    reader.post("/signin/verify/", {"code": TOTP(officer_secret).now()})
+    page = reader.get("/privacy/access-log/", {"user": "member"}).content.decode()
+    assert "ingelogd (wachtwoord)" in page and "tweede factor bevestigd" in page and "totp" in page
+    elsewhere = UserFactory(username="elsewhere")  # in no team of the region: not in this officer's log
+    Client().post("/login/", {"username": "elsewhere", "password": "wrong"})
+    assert AccessLog.objects.filter(user=elsewhere, action="login_failed").exists()
+    from casework.services.privacy import search_access_log
+
+    assert search_access_log(officer, username="member").filter(action="login").exists()
+    assert not search_access_log(officer, username="elsewhere").exists()
