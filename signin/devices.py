@@ -34,20 +34,24 @@ def has_totp(user) -> bool:
 
 def verify_code(user, code: str):
     """The confirmed TOTP device or backup-code device that accepts `code` (a backup code is used
-    up), or None. Returns (device, method)."""
+    up), as (device, method); (None, "throttled") while a device holds tries back after failures
+    (django-otp: 2**(failures-1) seconds), else (None, "")."""
     code = "".join(str(code or "").split())
     if not code:
         return None, ""
+    held_back = False
     # Locked rows (PostgreSQL): two requests with the same code cannot both pass (TOTP's last_t,
     # a backup code used once), and the devices' failure throttling counts every attempt.
     with transaction.atomic():
         for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True):
-            if device.verify_is_allowed()[0] and device.verify_token(code):
+            allowed = device.verify_is_allowed()[0]
+            held_back |= not allowed
+            if allowed and device.verify_token(code):
                 return device, "totp"
         for device in StaticDevice.objects.select_for_update().filter(user=user, confirmed=True):
             if device.verify_is_allowed()[0] and device.verify_token(code.lower()):
                 return device, "backup"
-    return None, ""
+    return None, "throttled" if held_back else ""
 
 
 def new_backup_codes(user) -> list[str]:

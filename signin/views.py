@@ -62,7 +62,9 @@ def verify(request):
             second_factor_passed(request, method, device)
             return HttpResponseRedirect(next_url(request))
         log_signin(request, "login_failed", user=user, detail="second factor")
-        form.add_error("code", _("This code is not right (or no longer valid). Try the current code."))
+        form.add_error("code", _("Too many tries: wait a few seconds and type the code your app shows then.")
+                       if method == "throttled" else
+                       _("This code is not right (or no longer valid). Try the current code."))
     return _page(request, "signin/verify.html", {"form": form, "reauth": reauth,
                                                  "has_passkey": devices.has_passkey(user),
                                                  "has_totp": devices.has_totp(user)})

@@ -259,3 +259,16 @@ def test_the_privacy_officer_reads_the_sign_in_events_of_their_region(member, vo
 
     assert search_access_log(officer, username="member").filter(action="login").exists()
     assert not search_access_log(officer, username="elsewhere").exists()
+
+
+def test_after_a_wrong_code_the_next_try_waits_a_moment(member):
+    secret = totp_device(member)
+    client = Client()
+    sign_in(client)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert "Deze code klopt niet" in client.post("/signin/verify/", {"code": "000000"}).content.decode()
+        held = client.post("/signin/verify/", {"code": TOTP(secret).now()}).content.decode()
+        assert "Te veel pogingen" in held  # even the right code, within a second of a failure
+    with time_machine.travel(start + AFTER_THROTTLE, tick=False):
+        assert client.post("/signin/verify/", {"code": TOTP(secret).now()})["Location"] == "/tasks/"
