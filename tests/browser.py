@@ -129,6 +129,7 @@ def totp_secret_for(username: str) -> str:
     base32 secret. Tests of signing in itself enrol through the pages instead. Runs in a thread of its
     own (with its own connection): Playwright's event loop runs in this one, where Django refuses
     the ORM."""
+    # Models where they are used, as in usable_passwords: this module imports no app at its top.
     from concurrent.futures import ThreadPoolExecutor
 
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -153,7 +154,7 @@ def totp_secret_for(username: str) -> str:
 
 
 def totp_code(secret: str) -> str:
-    import pyotp
+    import pyotp  # only the browser tests need it (a dev dependency)
 
     return pyotp.TOTP(secret).now()
 

@@ -1,12 +1,17 @@
 import json
+import time
 from io import StringIO
 
 import pytest
+from django.contrib.auth.signals import user_logged_in
 from django.core.management import call_command
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.test.client import ClientMixin
 from rest_framework.test import APIClient
 
+from signin import events
+from signin.factors import FACTOR_AT, FACTOR_METHOD
 from tests.factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
 
 
@@ -110,14 +115,6 @@ def _second_factor_passed_at_test_login(request, monkeypatch):
     if request.node.get_closest_marker("real_second_factor") is not None:
         yield
         return
-    import time
-
-    from django.contrib.auth.signals import user_logged_in
-    from django.test.client import ClientMixin
-
-    from signin import events
-    from signin.factors import FACTOR_AT, FACTOR_METHOD
-
     def mark(sender, request, user, **kwargs):  # after signin.events forgot any earlier factor
         if request is not None and hasattr(request, "session"):
             request.session[FACTOR_METHOD] = "test"

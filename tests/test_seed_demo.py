@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from pyotp import TOTP
 
 from casework.models import AccessLog, Case, CaseEvent, CaseParticipant, Child
 from teams.models import Membership, Region, RegionRole, School, SchoolBoard, Team, User
@@ -49,9 +51,6 @@ def test_json_contract():
     assert set(result["users"]) == ROLES
     # every demo user's authenticator app: a code generated from the printed secret passes
     assert set(result["totp_secret"]) == set(result["users"].values())
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-    from pyotp import TOTP
-
     for username, secret in result["totp_secret"].items():
         device = TOTPDevice.objects.get(user__username=username, confirmed=True)
         assert device.verify_token(TOTP(secret).now())

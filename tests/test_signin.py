@@ -16,8 +16,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pyotp import TOTP
 
 from casework.models import AccessLog
+from casework.services.privacy import search_access_log
+from signin.devices import new_backup_codes
 from signin.views import base32_secret
-from tests.factories import PASSWORD, CaseFactory, UserFactory
+from tests.factories import PASSWORD, CaseFactory, RegionRoleFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.real_second_factor]
 AFTER_THROTTLE = dt.timedelta(seconds=2)  # django-otp holds the next try 2**(failures-1) s after a failure
@@ -102,8 +104,6 @@ def test_a_code_is_used_once_and_a_backup_code_works_once(member):
     sign_in(replay)
     assert replay.post("/signin/verify/", {"code": code}).status_code == 200  # refused: the same code again
     assert replay.get("/cases/").status_code == 302
-
-    from signin.devices import new_backup_codes
 
     backup = new_backup_codes(member)[0]
     assert replay.post("/signin/verify/", {"code": backup}).status_code == 302
@@ -239,8 +239,6 @@ def test_failures_sign_out_and_a_reset_are_logged_and_a_reset_means_enrolling_an
 
 
 def test_the_privacy_officer_reads_the_sign_in_events_of_their_region(member, vo_school):
-    from tests.factories import RegionRoleFactory
-
     officer = UserFactory(username="officer")
     RegionRoleFactory(user=officer, region=vo_school.region, role="privacy_officer")
     member_secret, officer_secret = totp_device(member), totp_device(officer)
@@ -255,8 +253,6 @@ def test_the_privacy_officer_reads_the_sign_in_events_of_their_region(member, vo
     elsewhere = UserFactory(username="elsewhere")  # in no team of the region: not in this officer's log
     Client().post("/login/", {"username": "elsewhere", "password": "wrong"})
     assert AccessLog.objects.filter(user=elsewhere, action="login_failed").exists()
-    from casework.services.privacy import search_access_log
-
     assert search_access_log(officer, username="member").filter(action="login").exists()
     assert not search_access_log(officer, username="elsewhere").exists()
 

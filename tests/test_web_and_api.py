@@ -2,7 +2,10 @@
 
 import pytest
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from pyotp import TOTP
 
+from signin.views import base32_secret
 from tests.factories import PASSWORD, CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,11 +61,6 @@ def test_static_css_is_served_locally(client):
 
 def test_token_auth_round_trip(api, member, vo_school):
     """A member needs two factors: the token asks for the current code of their app (`otp`)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-    from pyotp import TOTP
-
-    from signin.views import base32_secret
-
     CaseFactory(school=vo_school)
     secret = base32_secret(TOTPDevice.objects.create(user=member, name="app", confirmed=True))
     anonymous = api()
