@@ -123,11 +123,58 @@ def usable_passwords(settings, usernames, password: str) -> None:
         user.save(update_fields=["password"])
 
 
+def totp_secret_for(username: str) -> str:
+    """The test harness's authenticator app for `username`: a confirmed TOTP device (made when
+    missing; its last-used step forgotten, so a second sign-in within 30 s is no replay). Returns the
+    base32 secret. Tests of signing in itself enrol through the pages instead. Runs in a thread of its
+    own (with its own connection): Playwright's event loop runs in this one, where Django refuses
+    the ORM."""
+    # Models where they are used, as in usable_passwords: this module imports no app at its top.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from signin.views import base32_secret
+    from teams.models import User
+
+    def run() -> str:
+        try:
+            user = User.objects.get(username=username)
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="test app", confirmed=True)
+            TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0,
+                                                           throttling_failure_timestamp=None)
+            return base32_secret(device)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def totp_code(secret: str) -> str:
+    import pyotp  # only the browser tests need it (a dev dependency)
+
+    return pyotp.TOTP(secret).now()
+
+
+def second_factor(page, base_url: str, username: str) -> None:
+    """On the verify page after the password: type the code the user's app shows now."""
+    secret = totp_secret_for(username)
+    page.wait_for_url(f"{base_url}/signin/verify/**")
+    page.fill("#id_code", totp_code(secret))
+    page.click("#verify-form button[type=submit]")
+
+
 def log_in(page, base_url: str, username: str, password: str) -> None:
+    """Password, then the second factor with the code the user's app shows (totp_secret_for)."""
+    totp_secret_for(username)  # the user has an app before signing in (the verify page, not enrolment)
     page.goto(f"{base_url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    second_factor(page, base_url, username)
     page.wait_for_url(f"{base_url}/tasks/")
 
 

@@ -1,12 +1,17 @@
 import json
+import time
 from io import StringIO
 
 import pytest
+from django.contrib.auth.signals import user_logged_in
 from django.core.management import call_command
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.test.client import ClientMixin
 from rest_framework.test import APIClient
 
+from signin import events
+from signin.factors import FACTOR_AT, FACTOR_METHOD
 from tests.factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
 
 
@@ -97,6 +102,48 @@ def _celery_in_process():
     with allow_join_result():
         yield
     app.conf.task_always_eager = eager
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_passed_at_test_login(request, monkeypatch):
+    """In this process a sign-in (the test client's `login`/`force_login`, or a POST to /login/)
+    also counts as having passed the second factor (signin.factors), so the hundreds of tests that
+    are about something else need no code; the test client's shortcut (`login`, `force_login`) is
+    set-up, not a sign-in event, and writes no `login` row to the access log. Tests of signing in
+    itself are marked `real_second_factor` and pass it through the real pages with generated
+    codes; browser tests type the code of the user's app (tests.browser.log_in)."""
+    if request.node.get_closest_marker("real_second_factor") is not None:
+        yield
+        return
+    def mark(sender, request, user, **kwargs):  # after signin.events forgot any earlier factor
+        if request is not None and hasattr(request, "session"):
+            request.session[FACTOR_METHOD] = "test"
+            request.session[FACTOR_AT] = time.time()
+
+    original_login, original_alogin, log_signin = ClientMixin._login, ClientMixin._alogin, events.log_signin
+
+    def quiet(*args, **kwargs):
+        return None
+
+    def login_unlogged(self, user, backend=None):
+        events.log_signin = quiet
+        try:
+            original_login(self, user, backend)
+        finally:
+            events.log_signin = log_signin
+
+    async def alogin_unlogged(self, user, backend=None):
+        events.log_signin = quiet
+        try:
+            await original_alogin(self, user, backend)
+        finally:
+            events.log_signin = log_signin
+
+    monkeypatch.setattr(ClientMixin, "_login", login_unlogged)
+    monkeypatch.setattr(ClientMixin, "_alogin", alogin_unlogged)
+    user_logged_in.connect(mark, dispatch_uid="tests-second-factor")
+    yield
+    user_logged_in.disconnect(dispatch_uid="tests-second-factor")
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ from tests.browser import (
     live_asgi_server,
     log_in,
     overflows_at,
+    second_factor,
     usable_passwords,
 )
 from tests.factories import signal_payload
@@ -91,6 +92,7 @@ def test_typed_note_survives_reload_and_an_expired_session(api, demo, u, setting
         page.fill("#id_username", "aoj")
         page.fill("#id_password", demo["password"])
         page.click("#login-form button[type=submit]")
+        second_factor(page, base_url, "aoj")  # then the code of the app (signin)
         page.wait_for_url(case_url, timeout=WAIT)
         page.wait_for_selector("#notes .draft-notice", timeout=WAIT)
         assert page.input_value("#notes textarea") == "Gesprek met moeder, afspraak op dinsdag"

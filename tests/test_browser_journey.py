@@ -34,6 +34,7 @@ from tests.browser import (
     live_asgi_server,
     log_in,
     overflows_at,
+    second_factor,
     usable_passwords,
 )
 from tests.factories import signal_payload
@@ -616,6 +617,7 @@ def test_the_typed_plan_comes_back_after_an_expired_session(api, demo, u, settin
         page.fill("#id_username", "aoj")
         page.fill("#id_password", demo["password"])
         page.click("#login-form button[type=submit]")
+        second_factor(page, base_url, "aoj")  # then the code of the app (signin)
         page.wait_for_url(lambda url: re.search(rf"/task/{task.pk}/(\?|$)", url) is not None, timeout=WAIT)
         page.wait_for_selector(".draft-notice", timeout=WAIT)
         assert page.input_value("#id_plan") == typed

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import RedirectView
 
+from casework.middleware import session_seconds_left
+
 
 class LoginView(auth_views.LoginView):
     """Django's sign-in page, which also says when the user is here because the session expired
@@ -21,6 +23,7 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["session_expired"] = session_expired(self.request)
+        context["two_factor_demo_exempt"] = settings.CASEWORK_TWO_FACTOR_DEMO_EXEMPT
         return context
 
     def form_valid(self, form):
@@ -52,7 +55,7 @@ def keep_alive(request):
     if not request.user.is_authenticated:
         return JsonResponse({"expired": True}, status=401)
     request.session.modified = True
-    seconds = request.session.get_expiry_age()
+    seconds = session_seconds_left(request.session)  # never beyond the absolute end
     return JsonResponse({"expired": False, "seconds": seconds,
                          "expires_at": (timezone.now() + dt.timedelta(seconds=seconds)).isoformat()})
 
