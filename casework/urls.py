@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("casework.web.urls")),
     path("", include("workflows.urls")),
     path("", include("notifications.urls")),
+    path("", include("sso.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # The schema describes the API, not its data: public, so that clients and tools can read it.
