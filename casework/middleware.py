@@ -34,16 +34,30 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
 # --- the idle session, saved only when its expiry would move noticeably ----------------------------
 
 SAVED_AT = "_saved_at"  # in the session itself: when it (and so its expiry) was last written
+# When the user signed in (set by signin.events): the session ends CASEWORK_SESSION_MAX_HOURS later.
+SIGNED_IN_AT = "signin_started_at"
+
+
+def seconds_to_absolute_end(session) -> float | None:
+    """Seconds until the session's absolute end (None: no sign-in time recorded)."""
+    started = session.get(SIGNED_IN_AT)
+    if started is None:
+        return None
+    return started + settings.CASEWORK_SESSION_MAX_HOURS * 3600 - time.time()
 
 
 def session_seconds_left(session) -> int:
     """How long this session lasts from this response on: the whole SESSION_COOKIE_AGE when the
-    response saves it, else what is left since its last save (never more than a minute less)."""
+    response saves it, else what is left since its last save (never more than a minute less); never
+    beyond its absolute end (CASEWORK_SESSION_MAX_HOURS after the sign-in)."""
     age = session.get_expiry_age()
     saved_at = session.get(SAVED_AT)
-    if session.modified or saved_at is None:
-        return age
-    return max(0, round(age - (time.time() - saved_at)))
+    if not (session.modified or saved_at is None):
+        age = age - (time.time() - saved_at)
+    absolute = seconds_to_absolute_end(session)  # never beyond the session's absolute end
+    if absolute is not None:
+        age = min(age, absolute)
+    return max(0, round(age))
 
 
 class SessionRenewalMiddleware:

@@ -116,6 +116,11 @@ INSTALLED_APPS = [
     "casework",
     "workflows",
     "notifications",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
+    "signin",
     "sso",
 ]
 
@@ -134,6 +139,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() (django-otp's devices)
+    # The session's absolute lifetime, then: no page without the second factor (signin.factors).
+    "signin.middleware.SessionLifetimeMiddleware",
+    "signin.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: locks out a username + address after repeated failed logins (django-axes).
@@ -393,7 +402,12 @@ CASEWORK_DEMO_PASSWORD = os.environ.get("CASEWORK_DEMO_PASSWORD", "casework-demo
 # browser. A request renews the session only when its last save is more than
 # SESSION_RENEW_AFTER_SECONDS old (casework.middleware.SessionRenewalMiddleware), not on every
 # request: most page views write nothing.
-SESSION_COOKIE_AGE = 60 * int(os.environ.get("CASEWORK_SESSION_MINUTES", "30"))
+CASEWORK_SESSION_IDLE_MINUTES = int(os.environ.get(
+    "CASEWORK_SESSION_IDLE_MINUTES", os.environ.get("CASEWORK_SESSION_MINUTES", "30")))
+SESSION_COOKIE_AGE = 60 * CASEWORK_SESSION_IDLE_MINUTES
+# However active, a session ends CASEWORK_SESSION_MAX_HOURS after its sign-in
+# (signin.middleware.SessionLifetimeMiddleware; the keep-alive never reaches past it).
+CASEWORK_SESSION_MAX_HOURS = float(os.environ.get("CASEWORK_SESSION_MAX_HOURS", "10"))
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_RENEW_AFTER_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -402,6 +416,21 @@ SESSION_WARNING_SECONDS = 60 * int(os.environ.get("CASEWORK_SESSION_WARNING_MINU
 # Set at sign-in, removed at sign-out: a login page seen with it and without a session means the
 # session expired (the page says so, and that what was typed is kept).
 SIGNED_IN_MARKER_COOKIE = "casework_signed_in"
+# Two factors (signin.factors): required for every account that can see a child's data. The demo
+# exemption (make run only; the login page says so) is refused in production.
+CASEWORK_REQUIRE_TWO_FACTOR = env_bool("CASEWORK_REQUIRE_TWO_FACTOR", True)
+CASEWORK_TWO_FACTOR_DEMO_EXEMPT = env_bool("CASEWORK_TWO_FACTOR_DEMO_EXEMPT", False)
+if PRODUCTION and CASEWORK_TWO_FACTOR_DEMO_EXEMPT:
+    raise ImproperlyConfigured("CASEWORK_TWO_FACTOR_DEMO_EXEMPT is for the demo only, never in production")
+# Exports and changing someone else's membership ask for a second factor younger than this.
+CASEWORK_REAUTH_MINUTES = int(os.environ.get("CASEWORK_REAUTH_MINUTES", "5"))
+OTP_TOTP_ISSUER = "casework"
+OTP_WEBAUTHN_RP_NAME = "casework"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "signin.passkeys.rp_id"  # the host the user reached
+OTP_WEBAUTHN_HELPER_CLASS = "signin.passkeys.Helper"  # that host's origin is always allowed
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [origin for origin in os.environ.get(
+    "CASEWORK_WEBAUTHN_ORIGINS", "http://localhost:8000").split(",") if origin.strip()]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False  # a passkey is the second factor, after the password
 # Lock-out after repeated failed logins (django-axes), per username and address.
 AXES_FAILURE_LIMIT = int(os.environ.get("CASEWORK_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CASEWORK_LOCKOUT_MINUTES", "15")))

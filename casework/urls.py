@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("workflows.urls")),
     path("", include("notifications.urls")),
     path("", include("sso.urls")),
+    path("signin/", include("signin.urls")),  # the second factor (verify, enrol, passkeys)
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # The schema describes the API, not its data: public, so that clients and tools can read it.

@@ -45,6 +45,11 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(f"{type(self).__name__} is append-only")
 
 
+# The sign-in events (signin.events): rows that name no case, only the user and their regions.
+SIGNIN_ACTIONS = ("login", "login_failed", "logout", "sso_login", "sso_refused", "factor_verified",
+                  "factor_enrolled", "factor_reset", "reauth")
+
+
 class AccessLog(AppendOnlyModel):
     """Who read which case (or which public signal, before it is a case), when, how and from
     where. Append-only: no update or delete path.
@@ -66,6 +71,16 @@ class AccessLog(AppendOnlyModel):
         # case team about the child (a disclosure to the team); they did not see the case.
         SIGNAL_FORWARDED = "signal_forwarded", _("signalled; forwarded to the case team without access")
         LIST_VIEW = "list_view", _("shown in a list")
+        # Signing in and out (signin.events.log_signin): no case, the user's regions in shown_regions.
+        LOGIN = "login", _("signed in (password)")
+        LOGIN_FAILED = "login_failed", _("sign-in failed")
+        LOGOUT = "logout", _("signed out")
+        SSO_LOGIN = "sso_login", _("signed in through the organisation")
+        SSO_REFUSED = "sso_refused", _("sign-in through the organisation refused")
+        FACTOR_VERIFIED = "factor_verified", _("second factor passed")
+        FACTOR_ENROLLED = "factor_enrolled", _("second factor enrolled")
+        FACTOR_RESET = "factor_reset", _("second factor reset")
+        REAUTH = "reauth", _("re-authenticated before an export or change")
 
     class List(models.TextChoices):
         """Which list showed the cases of a LIST_VIEW row."""
@@ -97,6 +112,8 @@ class AccessLog(AppendOnlyModel):
     shown_cases = models.TextField(_("cases shown"), blank=True, default="")
     shown_regions = models.CharField(_("regions of the cases shown"), max_length=200, blank=True, default="")
     what = models.CharField(_("list"), max_length=20, blank=True, default="", choices=List.choices)
+    detail = models.CharField(_("detail"), max_length=200, blank=True, default="",
+                              help_text=_("For sign-in events: the factor used, or what was refused."))
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -108,7 +125,8 @@ class AccessLog(AppendOnlyModel):
         ]
         constraints = [models.CheckConstraint(
             name="accesslog_case_or_signal",
-            condition=Q(case__isnull=False) | Q(public_signal__isnull=False) | ~Q(shown_cases=""))]
+            condition=Q(case__isnull=False) | Q(public_signal__isnull=False) | ~Q(shown_cases="")
+            | Q(action__in=SIGNIN_ACTIONS))]
 
     def __str__(self):
         return f"{self.user_id} {self.action} {self.case_id} @ {self.at:%Y-%m-%d %H:%M}"

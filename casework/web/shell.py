@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import RedirectView
 
+from casework.middleware import session_seconds_left
 from sso.selectors import END_SESSION_SESSION_KEY, end_session, login_providers
 
 
@@ -67,7 +68,7 @@ def keep_alive(request):
     if not request.user.is_authenticated:
         return JsonResponse({"expired": True}, status=401)
     request.session.modified = True
-    seconds = request.session.get_expiry_age()
+    seconds = session_seconds_left(request.session)  # never beyond the absolute end
     return JsonResponse({"expired": False, "seconds": seconds,
                          "expires_at": (timezone.now() + dt.timedelta(seconds=seconds)).isoformat()})
 

@@ -1,0 +1,78 @@
+"""The sign-in events in the access log the privacy officer reads: every sign-in, failure,
+sign-out, second factor, enrolment, reset and re-authentication, written by one function.
+
+Django's signals write the local sign-in, its failures and the sign-out (once per event); the
+views write the rest. A row names the user's regions (`shown_regions`), so the privacy officer of
+those regions finds it in the access log beside the case reads."""
+
+import time
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from casework.access import client_ip, logged_path
+from casework.middleware import SIGNED_IN_AT
+from casework.models import AccessLog
+from teams.models import Membership, RegionRole, User
+
+STARTED_AT = SIGNED_IN_AT  # epoch seconds of the sign-in (the session's absolute lifetime)
+
+ACTIONS = {
+    "login": AccessLog.Action.LOGIN,
+    "login_failed": AccessLog.Action.LOGIN_FAILED,
+    "logout": AccessLog.Action.LOGOUT,
+    "sso_login": AccessLog.Action.SSO_LOGIN,
+    "sso_refused": AccessLog.Action.SSO_REFUSED,
+    "factor_verified": AccessLog.Action.FACTOR_VERIFIED,
+    "factor_enrolled": AccessLog.Action.FACTOR_ENROLLED,
+    "factor_reset": AccessLog.Action.FACTOR_RESET,
+    "reauth": AccessLog.Action.REAUTH,
+}
+
+
+def regions_of(user) -> str:
+    """",1,2," for the regions of the user's teams and region roles (empty without either)."""
+    if user is None or not getattr(user, "pk", None):
+        return ""
+    regions = set(Membership.objects.filter(user=user).values_list("team__region_id", flat=True))
+    regions |= set(RegionRole.objects.filter(user=user).values_list("region_id", flat=True))
+    return AccessLog.id_list(region for region in regions if region is not None)
+
+
+def log_signin(request, action: str, user=None, detail: str = "") -> AccessLog:
+    """One access-log row for a sign-in event (`action`: a key of ACTIONS). `user` defaults to the
+    request's signed-in user; a failure names no user when the username is unknown."""
+    if user is None and request is not None:
+        current = getattr(request, "user", None)
+        user = current if current is not None and current.is_authenticated else None
+    return AccessLog.objects.create(
+        user=user if user is not None and user.pk else None, action=ACTIONS[action],
+        path=logged_path(request), ip=client_ip(request), shown_regions=regions_of(user),
+        detail=str(detail)[:200])
+
+
+@receiver(user_logged_in, dispatch_uid="signin-logged-in")
+def _logged_in(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    # A new sign-in starts without a second factor and starts the absolute lifetime.
+    from signin.factors import forget_second_factor  # factors imports this module for log_signin
+
+    forget_second_factor(request.session)
+    request.session[STARTED_AT] = time.time()
+    if not getattr(request, "signin_sso", False):  # the SSO app sets it and logs its own `sso_login`
+        log_signin(request, "login", user=user)
+
+
+@receiver(user_login_failed, dispatch_uid="signin-login-failed")
+def _login_failed(sender, credentials, request=None, **kwargs):
+    username = str(credentials.get("username", ""))[:150]
+    user = User.objects.filter(username=username).first() if username else None
+    # An unknown username is not written: it may be a password typed in the wrong field.
+    log_signin(request, "login_failed", user=user, detail="" if user is not None else "unknown user")
+
+
+@receiver(user_logged_out, dispatch_uid="signin-logged-out")
+def _logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        log_signin(request, "logout", user=user)
