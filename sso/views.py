@@ -113,6 +113,7 @@ class ProviderCallbackView(OIDCAuthenticationCallbackView):
         except Refused as refusal:
             return refuse(request, provider, refusal)
         next_url = request.session.get("oidc_login_next")
+        request.signin_sso = True  # signin.events: this view writes `sso_login`, not `login`
         auth.login(request, user, backend=BACKEND)
         request.session[PROVIDER_SESSION_KEY] = provider.slug
         request.session[ID_TOKEN_SESSION_KEY] = backend.id_token  # the id_token_hint at logout
@@ -126,7 +127,7 @@ class ProviderCallbackView(OIDCAuthenticationCallbackView):
 
 def refuse(request, provider: IdentityProvider, refusal: Refused):
     """Written to the access log, explained on the login page; nobody is signed in."""
-    log_signin(request, "sso_refused", detail=f"{provider.slug}: {refusal.reason} {refusal.detail}".strip()[:250])
+    log_signin(request, "sso_refused", detail=f"{provider.slug}: {refusal.reason} {refusal.detail}".strip())
     messages.error(request, refusal_message(refusal.reason, provider.organisation_name))
     return redirect("login")
 
