@@ -2,6 +2,7 @@
 the environment variable and says whether it is set."""
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sso.models import IdentityProvider, ProviderLink
@@ -14,6 +15,7 @@ class IdentityProviderAdmin(admin.ModelAdmin):
     search_fields = ("organisation_name", "slug", "issuer", "client_id")
     raw_id_fields = ("region", "team")
     readonly_fields = ("secret_status",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("organisation_name", "slug", "region", "team", "active")}),
         (_("Provider"), {"fields": ("issuer", "client_id", "client_secret_env", "secret_status", "scopes")}),

@@ -41,7 +41,7 @@ const provider = new Provider(issuer, {
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomUUID()] },
   claims: {
-    openid: ['sub'], email: ['email', 'email_verified'], acr: null, amr: null, auth_time: null, sid: null,
+    openid: ['sub', 'acr', 'amr', 'auth_time'], email: ['email', 'email_verified'], sid: null,
   },
   features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
   pkce: { required: () => true },
