@@ -9,7 +9,7 @@ from sso.models import IdentityProvider
 
 # The session keys of a sign-in through a provider (set by sso.views at sign-in).
 PROVIDER_SESSION_KEY = "sso_provider"
-ID_TOKEN_SESSION_KEY = "sso_id_token"
+ID_TOKEN_SESSION_KEY = "sso_id_token"  # noqa: S105 (a session key, not a secret)
 # After the local logout: where the signed-out page sends the browser to end the provider's session.
 END_SESSION_SESSION_KEY = "sso_end_session_url"
 

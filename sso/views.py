@@ -12,16 +12,19 @@ from django.urls import reverse
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.views.generic import View
-from mozilla_django_oidc.utils import add_state_and_verifier_and_nonce_to_session, generate_code_challenge
+from mozilla_django_oidc.utils import (
+    add_state_and_verifier_and_nonce_to_session,
+    generate_code_challenge,
+)
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
     OIDCAuthenticationRequestView,
     get_next_url,
 )
-from signin.events import log_signin
-from signin.factors import second_factor_passed
 
 from casework.web.shell import mark_signed_in
+from signin.events import log_signin
+from signin.factors import second_factor_passed
 from sso.backends import ProviderBackend, Refused
 from sso.discovery import ProviderUnavailable, endpoints
 from sso.models import IdentityProvider
@@ -66,6 +69,8 @@ class ProviderLoginView(OIDCAuthenticationRequestView):
 
     def get(self, request, slug):
         provider = get_object_or_404(IdentityProvider.objects.active(), slug=slug)
+        if not provider.secret_configured:
+            return refuse(request, provider, Refused("unavailable", f"{provider.client_secret_env} is not set"))
         try:
             authorization_endpoint = endpoints(provider).authorization
         except ProviderUnavailable as exc:
@@ -106,6 +111,9 @@ class ProviderCallbackView(OIDCAuthenticationCallbackView):
             return refuse(request, provider, Refused("cancelled", request.GET["error"][:100]))
         if entry is None or entry.get("provider") != provider.slug:
             return refuse(request, provider, Refused("state", "unknown state or another provider's"))
+        # RFC 9207: a provider that names itself in the answer must be this one (mix-up attacks).
+        if "iss" in request.GET and request.GET["iss"] != provider.issuer:
+            return refuse(request, provider, Refused("state", "the answer names another issuer"))
         backend = ProviderBackend()
         try:
             user = backend.authenticate(request, provider=provider, nonce=entry.get("nonce"),

@@ -291,3 +291,20 @@ def test_which_assertions_count_as_a_second_factor(claims, trusted):
     assert provider.asserts_second_factor(claims) is trusted
     provider.trust_mfa = False
     assert provider.asserts_second_factor(claims) is False
+
+
+def test_an_answer_naming_another_issuer_is_refused(client, providers, staff_member):
+    start = client.get("/sso/gemeente/login")
+    callback = sign_in_at_provider(requests.Session(), start["Location"], staff_member.email)
+    answer = query(callback)
+    assert answer["iss"] == providers["gemeente"].issuer  # RFC 9207: the provider names itself
+    answer["iss"] = "https://aanvaller.invalid"
+    refusal_shown(client, client.get("/sso/gemeente/callback", answer))
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_provider_whose_secret_is_missing_is_explained_not_attempted(client, providers, monkeypatch):
+    monkeypatch.delenv(SECRET_ENV)
+    answer = client.get("/sso/gemeente/login")
+    assert "is op dit moment niet bereikbaar" in refusal_shown(client, answer)
+    assert "is not set" in AccessLog.objects.get(action=AccessLog.Action.SSO_REFUSED).detail
