@@ -162,8 +162,11 @@ class ProviderBackend(OIDCAuthenticationBackend):
             with transaction.atomic():
                 ProviderLink.objects.create(provider=provider, subject=subject, user=user,
                                             last_sign_in=timezone.now())
-        except IntegrityError as exc:  # this user is linked to another account of the same provider
-            raise Refused("relinked", email) from exc
+        except IntegrityError as exc:
+            # A parallel first sign-in of the same account linked it a moment ago: follow that link.
+            if ProviderLink.objects.filter(provider=provider, subject=subject, user=user).exists():
+                return user
+            raise Refused("relinked", email) from exc  # linked to another account of this provider
         return user
 
     def filter_users_by_claims(self, claims):

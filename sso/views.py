@@ -120,7 +120,7 @@ class ProviderCallbackView(OIDCAuthenticationCallbackView):
                                         code_verifier=entry.get("code_verifier"))
         except Refused as refusal:
             return refuse(request, provider, refusal)
-        next_url = request.session.get("oidc_login_next")
+        next_url = request.session.pop("oidc_login_next", None)
         request.signin_sso = True  # signin.events: this view writes `sso_login`, not `login`
         auth.login(request, user, backend=BACKEND)
         request.session[PROVIDER_SESSION_KEY] = provider.slug

@@ -308,3 +308,13 @@ def test_a_provider_whose_secret_is_missing_is_explained_not_attempted(client, p
     answer = client.get("/sso/gemeente/login")
     assert "is op dit moment niet bereikbaar" in refusal_shown(client, answer)
     assert "is not set" in AccessLog.objects.get(action=AccessLog.Action.SSO_REFUSED).detail
+
+
+def test_a_second_account_at_the_same_provider_cannot_take_over_a_linked_user(client, providers, staff_member):
+    sign_in(client, "gemeente", staff_member.email)
+    client.post("/logout/")
+    # Another account of the provider (another `sub`) that now claims the same verified address.
+    ProviderLink.objects.filter(provider=providers["gemeente"]).update(subject="een-ander-account")
+    page = refusal_shown(client, sign_in(client, "gemeente", staff_member.email))
+    assert "al gekoppeld aan een ander account bij Gemeente Testdorp" in page
+    assert "_auth_user_id" not in client.session
