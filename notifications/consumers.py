@@ -20,6 +20,7 @@ from django.dispatch import receiver
 
 from notifications.delivery import group_for
 from notifications.services import unread_count
+from signin.factors import session_is_verified
 
 log = logging.getLogger(__name__)
 SESSION_ENDED = 4401  # the same code as a connection refused without a session
@@ -50,6 +51,10 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            await self.close(code=SESSION_ENDED)
+            return
+        # A session that has not passed the second factor gets no socket (signin.factors).
+        if not await database_sync_to_async(session_is_verified)(self.scope.get("session"), user):
             await self.close(code=SESSION_ENDED)
             return
         self.session_key = getattr(self.scope.get("session"), "session_key", None)

@@ -8,7 +8,8 @@ This module is a contract (the SSO app `sso` calls it): keep the three names and
 - `is_verified(request)`: the session passed the second factor (a django-otp device, or an identity
   provider that asserted MFA: method "idp"), or the user needs none.
 - `second_factor_passed(request, method, device=None)`: marks the session, remembers when (for
-  re-authentication before exports) and writes `factor_verified` to the access log.
+  re-authentication before exports) and writes `factor_verified` to the access log (`reauth` when
+  the session had passed it before).
 
 The marker lives in the session and is cleared at every sign-in (`signin.events`), so a password
 alone never inherits an earlier session's second factor."""
@@ -50,6 +51,15 @@ def passed_second_factor(request) -> bool:
     return bool(verified and verified())
 
 
+def session_is_verified(session, user) -> bool:
+    """is_verified for a session without a request (a websocket's scope)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if session is not None and (session.get(FACTOR_METHOD) or session.get(DEVICE_ID_SESSION_KEY)):
+        return True
+    return not requires_second_factor(user)
+
+
 def is_verified(request) -> bool:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -62,9 +72,10 @@ def second_factor_passed(request, method: str, device=None) -> None:
     verified it: it is then also django-otp's verified device for this session)."""
     if device is not None:
         otp_login(request, device)
+    again = bool(request.session.get(FACTOR_METHOD))  # a session that passed it before: re-authentication
     request.session[FACTOR_METHOD] = method
     request.session[FACTOR_AT] = time.time()
-    log_signin(request, "factor_verified", detail=method)
+    log_signin(request, "reauth" if again else "factor_verified", detail=method)
 
 
 def factor_age_seconds(request) -> float | None:

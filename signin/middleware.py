@@ -3,7 +3,8 @@
 SecondFactorRequiredMiddleware (after AuthenticationMiddleware and OTPMiddleware): a user who
 signed in with a password but has not passed the second factor (signin.factors.is_verified) is
 sent to verify it (or to enrol one, without a device) for every HTML page, the admin included, and
-gets 403 JSON for a session-authenticated API call. Open: sign-in and sign-out, the factor pages
+gets 403 JSON for a session-authenticated API call. The admin's membership pages also ask for a
+fresh second factor (signin.reauth). Open: sign-in and sign-out, the factor pages
 and their passkey endpoints, static files, the language switch and the health check. A verified
 session costs no query here; an unverified one the few EXISTS of requires_second_factor.
 
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from casework.middleware import seconds_to_absolute_end
 from signin.devices import has_any_device
 from signin.factors import is_verified
+from signin.reauth import REAUTH_ADMIN_PATHS, needs_reauth, reauth_redirect
 
 OPEN_PREFIXES = ("/static/", "/i18n/", "/signin/", "/favicon.ico", "/health", "/login/", "/logout/",
                  "/session/keep-alive/", "/webauthn/", "/melden/", "/inzage/")
@@ -49,6 +51,8 @@ class SecondFactorRequiredMiddleware:
                                     status=403)
             target = "signin:verify" if has_any_device(user) else "signin:enrol"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        if user.is_authenticated and REAUTH_ADMIN_PATHS.match(request.path) and needs_reauth(request):
+            return reauth_redirect(request)
         return self.get_response(request)
 
 

@@ -123,11 +123,40 @@ def usable_passwords(settings, usernames, password: str) -> None:
         user.save(update_fields=["password"])
 
 
+def totp_secret_for(username: str) -> str:
+    """The test harness's authenticator app for `username`: a confirmed TOTP device (made when
+    missing; its last-used step forgotten, so a second sign-in within 30 s is no replay). Returns the
+    base32 secret. Tests of signing in itself enrol through the pages instead."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from signin.views import base32_secret
+    from teams.models import User
+
+    user = User.objects.get(username=username)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test app", confirmed=True)
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0,
+                                                   throttling_failure_timestamp=None)
+    return base32_secret(device)
+
+
+def totp_code(secret: str) -> str:
+    import pyotp
+
+    return pyotp.TOTP(secret).now()
+
+
 def log_in(page, base_url: str, username: str, password: str) -> None:
+    """Password, then the second factor with the code the user's app shows (totp_secret_for)."""
+    secret = totp_secret_for(username)
     page.goto(f"{base_url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/signin/verify/**")
+    page.fill("#id_code", totp_code(secret))
+    page.click("#verify-form button[type=submit]")
     page.wait_for_url(f"{base_url}/tasks/")
 
 

@@ -100,6 +100,32 @@ def _celery_in_process():
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_passed_at_test_login(request):
+    """In this process a sign-in (the test client's `login`/`force_login`, or a POST to /login/)
+    also counts as having passed the second factor (signin.factors), so the hundreds of tests that
+    are about something else need no code. Tests of signing in itself are marked
+    `real_second_factor` and pass it through the real pages with generated codes; browser tests
+    type the code of the user's app (tests.browser.log_in)."""
+    if request.node.get_closest_marker("real_second_factor") is not None:
+        yield
+        return
+    import time
+
+    from django.contrib.auth.signals import user_logged_in
+
+    from signin.factors import FACTOR_AT, FACTOR_METHOD
+
+    def mark(sender, request, user, **kwargs):  # after signin.events forgot any earlier factor
+        if request is not None and hasattr(request, "session"):
+            request.session[FACTOR_METHOD] = "test"
+            request.session[FACTOR_AT] = time.time()
+
+    user_logged_in.connect(mark, dispatch_uid="tests-second-factor")
+    yield
+    user_logged_in.disconnect(dispatch_uid="tests-second-factor")
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -45,8 +45,16 @@ def snapshot():
 
 def test_json_contract():
     result = json.loads(seed("--json", "--no-history"))
-    assert set(result) == {"password", "users", "schools"}
+    assert set(result) == {"password", "users", "schools", "totp_secret"}
     assert set(result["users"]) == ROLES
+    # every demo user's authenticator app: a code generated from the printed secret passes
+    assert set(result["totp_secret"]) == set(result["users"].values())
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from pyotp import TOTP
+
+    for username, secret in result["totp_secret"].items():
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        assert device.verify_token(TOTP(secret).now())
     assert set(result["schools"]) == {"vo", "vo_2", "po", "mbo"}
     users = {role: User.objects.get(username=name) for role, name in result["users"].items()}
     for user in users.values():

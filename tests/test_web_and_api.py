@@ -57,9 +57,17 @@ def test_static_css_is_served_locally(client):
 
 
 def test_token_auth_round_trip(api, member, vo_school):
+    """A member needs two factors: the token asks for the current code of their app (`otp`)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from pyotp import TOTP
+
+    from signin.views import base32_secret
+
     CaseFactory(school=vo_school)
+    secret = base32_secret(TOTPDevice.objects.create(user=member, name="app", confirmed=True))
     anonymous = api()
-    token = anonymous.post("/api/auth/token/", {"username": "member", "password": PASSWORD}, format="json")
+    token = anonymous.post("/api/auth/token/", {"username": "member", "password": PASSWORD,
+                                                "otp": TOTP(secret).now()}, format="json")
     assert token.status_code == 200
     anonymous.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
     assert anonymous.get("/api/cases/").json()["count"] == 1

@@ -1,6 +1,10 @@
-"""Token login for API clients, throttled (scope `auth`) and guarded by the login lock-out."""
+"""Token login for API clients, throttled (scope `auth`) and guarded by the login lock-out. A user
+who needs two factors (signin.factors) also sends `otp`: the current code of their authenticator
+app or one of their backup codes, so a password alone never yields a token."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -8,20 +12,47 @@ from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
 from casework.parsers import DepthLimitedJSONParser
+from signin.devices import verify_code
+from signin.events import log_signin
+from signin.factors import requires_second_factor
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    otp = serializers.CharField(
+        label=_("Code"), required=False, allow_blank=True, max_length=20, write_only=True,
+        help_text=_("The current code of your authenticator app, or a backup code (required with two factors)."))
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        user, request = attrs["user"], self.context.get("request")
+        if requires_second_factor(user):
+            code = attrs.get("otp", "")
+            if not code:
+                raise serializers.ValidationError({"otp": _("Give the current code of your authenticator app.")})
+            device, method = verify_code(user, code)
+            if device is None:
+                log_signin(request, "login_failed", user=user, detail="api token: second factor")
+                raise serializers.ValidationError({"otp": _("This code is not right (or no longer valid).")})
+            log_signin(request, "login", user=user, detail=f"api token, {method}")
+        else:
+            log_signin(request, "login", user=user, detail="api token")
+        return attrs
 
 
 class ObtainToken(ObtainAuthToken):
     throttle_classes = [AnonRateThrottle, ScopedRateThrottle]  # DRF's own view has none
     throttle_scope = "auth"
+    serializer_class = TokenRequestSerializer
     # DRF's view names its own (no depth limit); two strings are said as well in a form as in JSON.
     parser_classes = [DepthLimitedJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
-        summary="Exchange a username and password for an API token",
-        request=AuthTokenSerializer,
+        summary="Exchange a username, password and second-factor code for an API token",
+        request=TokenRequestSerializer,
         responses={
             200: OpenApiResponse(description='{"token": "..."}: send it as `Authorization: Token <token>`.'),
-            400: OpenApiResponse(FieldErrorsSerializer, description="Wrong username or password."),
+            400: OpenApiResponse(FieldErrorsSerializer,
+                                 description="Wrong username or password, or a missing or wrong `otp`."),
             429: OpenApiResponse(DetailSerializer, description="Too many attempts; try again later."),
         },
     )

@@ -17,6 +17,7 @@ from casework import monitor
 from casework.formkit import DateInput, PeriodFormMixin
 from casework.models import Case, Vrijstelling
 from casework.web.paging import query_without_page
+from signin.reauth import fresh_second_factor
 from teams.models import Region, School, Sector
 
 
@@ -151,6 +152,7 @@ def quarter_report(request):
 
 
 @login_required
+@fresh_second_factor
 def quarter_csv(request):
     _form, scope, _regions = _filtered(request)
     year, quarter, _first, _last = _quarter(request)

@@ -23,6 +23,7 @@ from casework.formkit import DateInput, PeriodFormMixin
 from casework.models import DataBreach, LogReading
 from casework.services import privacy
 from casework.web.paging import query_without_page
+from signin.reauth import fresh_second_factor
 from teams.models import Region, Team
 
 ROWS_PER_PAGE = 50
@@ -86,6 +87,7 @@ def _who(row) -> str:
 
 
 @login_required
+@fresh_second_factor
 def access_log_csv(request):
     """The search as CSV. The export is logged (LogReading) before the first row leaves; rows of a
     parent's or young person's personal link have no user and name the link holder instead."""
@@ -122,6 +124,7 @@ def subject_access_search(request):
 
 
 @login_required
+@fresh_second_factor
 def subject_access(request, child_id: int):
     export = privacy.subject_access(request.user, child_id, request=request)
     if request.GET.get("format") == "json":

@@ -26,6 +26,7 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["session_expired"] = session_expired(self.request)
         context["sso_providers"] = login_providers()  # "Log in via <organisation>", one per provider
+        context["two_factor_demo_exempt"] = settings.CASEWORK_TWO_FACTOR_DEMO_EXEMPT
         return context
 
     def form_valid(self, form):

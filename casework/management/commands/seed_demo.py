@@ -2,9 +2,14 @@
 role and a few demo cases. Idempotent; refused in production.
 
 `seed_demo --json` prints exactly one JSON object to stdout (the contract for scripts and
-browser tests): {"password": ..., "users": {role: username}, "schools": {key: id}}.
+browser tests): {"password": ..., "users": {role: username}, "schools": {key: id},
+"totp_secret": {username: base32 secret}}. Every demo user has a confirmed authenticator app
+(TOTP, named "demo"), made once with a random secret and kept on later runs, so the second factor
+can be passed by a script (pyotp.TOTP(secret).now()) or typed from an app that scanned it.
 """
 
+import base64
+import binascii
 import json
 from datetime import date, timedelta
 
@@ -12,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.management.demo_history import build_history, history_exists
 from casework.models import Case, Child
@@ -80,6 +86,16 @@ DEMO_CASES = [
 ]
 
 
+DEMO_DEVICE = "demo"
+
+
+def demo_totp_secrets() -> dict[str, str]:
+    """{username: base32 secret} of the demo users' authenticator apps."""
+    devices = TOTPDevice.objects.filter(name=DEMO_DEVICE, user__username__in=USERS).select_related("user")
+    return {device.user.username: base64.b32encode(binascii.unhexlify(device.key)).decode().rstrip("=")
+            for device in sorted(devices, key=lambda device: device.user.username)}
+
+
 class Command(BaseCommand):
     help = "Create (or complete) the synthetic demo data. Idempotent; refused in production."
 
@@ -106,6 +122,7 @@ class Command(BaseCommand):
             "users": {key: key for key in USERS if User.objects.filter(username=key).exists()},
             "schools": {key: School.objects.get(brin=SCHOOLS[key][1]).pk
                         for key in SCHOOLS if School.objects.filter(brin=SCHOOLS[key][1]).exists()},
+            "totp_secret": demo_totp_secrets(),
         }
         if options["json"]:
             self.stdout.write(json.dumps(result))
@@ -116,6 +133,9 @@ class Command(BaseCommand):
                 where = ", ".join([f"{TEAMS[t][0]} ({role})" for t, role in teams]
                                   + [f"{REGIONS[r][0]} ({role})" for r, role in roles])
                 self.stdout.write(f"  {username:<16} {given} {family}: {where}")
+            self.stdout.write("Second factor (authenticator app key, base32) per user:")
+            for username, secret in result["totp_secret"].items():
+                self.stdout.write(f"  {username:<16} {secret}")
 
     def seed_reference_data(self) -> dict[str, School]:
         regions = {
@@ -148,6 +168,8 @@ class Command(BaseCommand):
                 Membership.objects.update_or_create(user=user, team=teams[team], defaults={"role": role})
             for region, role in region_roles:
                 RegionRole.objects.get_or_create(user=user, region=regions[region], role=role)
+            # The demo user's authenticator app: made once, its secret kept on later runs.
+            TOTPDevice.objects.get_or_create(user=user, name=DEMO_DEVICE, defaults={"confirmed": True})
         self.seed_worklists(teams)
         return schools
 
