@@ -26,6 +26,8 @@ from tests.oidc_provider import (
     sign_in_at_provider,
 )
 
+# The second factor as the real code decides it (not the suite's test-login shortcut).
+pytestmark = pytest.mark.real_second_factor
 TESTSERVER = "http://testserver"
 SLUGS = ("gemeente", "school", "ggd", "tampered", "foreign")
 UNVERIFIED = "nog.niet.bevestigd@gemeente.invalid"
