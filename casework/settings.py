@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
     "signin",
+    "sso",
 ]
 
 # The benchmark suite (`make bench`) adds its baseline flow and views; never in production.
@@ -153,6 +154,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Sign-in through an organisation's OpenID Connect provider (only sso.views calls it).
+    "sso.backends.ProviderBackend",
 ]
 
 ROOT_URLCONF = "casework.urls"
@@ -386,6 +389,15 @@ SPECTACULAR_SETTINGS = {
         "CaseEventKindEnum": "casework.models.CaseEvent.Kind",
     },
 }
+
+# --- Single sign-on (sso): the providers are rows (admin: Identity providers), not settings --------
+# mozilla-django-oidc's own settings that still apply with a provider per request.
+OIDC_TIMEOUT = float(os.environ.get("CASEWORK_SSO_TIMEOUT", "10"))  # seconds per request to a provider
+OIDC_STATE_SIZE = 32
+OIDC_NONCE_SIZE = 32
+OIDC_MAX_STATES = 10  # sign-ins started and not finished, per browser session
+SSO_CLOCK_SKEW_SECONDS = int(os.environ.get("CASEWORK_SSO_CLOCK_SKEW_SECONDS", "60"))
+SSO_DISCOVERY_SECONDS = int(os.environ.get("CASEWORK_SSO_DISCOVERY_SECONDS", "3600"))
 
 # --- Demo data ---------------------------------------------------------------------------------
 CASEWORK_DEMO_PASSWORD = os.environ.get("CASEWORK_DEMO_PASSWORD", "casework-demo-2026")

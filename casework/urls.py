@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("casework.web.urls")),
     path("", include("workflows.urls")),
     path("", include("notifications.urls")),
+    path("", include("sso.urls")),
     path("signin/", include("signin.urls")),  # the second factor (verify, enrol, passkeys)
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

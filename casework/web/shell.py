@@ -6,12 +6,14 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
+from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import RedirectView
 
 from casework.middleware import session_seconds_left
+from sso.selectors import END_SESSION_SESSION_KEY, end_session, login_providers
 
 
 class LoginView(auth_views.LoginView):
@@ -23,22 +25,34 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["session_expired"] = session_expired(self.request)
+        context["sso_providers"] = login_providers()  # "Log in via <organisation>", one per provider
         context["two_factor_demo_exempt"] = settings.CASEWORK_TWO_FACTOR_DEMO_EXEMPT
         return context
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        # A browser-session cookie like the session itself; it holds no secret, only "was signed in".
-        response.set_cookie(settings.SIGNED_IN_MARKER_COOKIE, "1", httponly=True,
-                            samesite=settings.SESSION_COOKIE_SAMESITE, secure=settings.SESSION_COOKIE_SECURE)
-        return response
+        return mark_signed_in(super().form_valid(form))
+
+
+def mark_signed_in(response):
+    """Sets the marker at any sign-in (this form, or an organisation's provider in sso.views): a
+    browser-session cookie like the session itself; it holds no secret, only "was signed in"."""
+    response.set_cookie(settings.SIGNED_IN_MARKER_COOKIE, "1", httponly=True,
+                        samesite=settings.SESSION_COOKIE_SAMESITE, secure=settings.SESSION_COOKIE_SECURE)
+    return response
 
 
 class LogoutView(auth_views.LogoutView):
-    """Signing out on purpose: the next login page is not about an expired session."""
+    """Signing out on purpose: the next login page is not about an expired session. A session
+    signed in through an organisation's provider that offers RP-initiated logout goes on to the
+    provider (through sso's signed-out page: the page's CSP form-action keeps this form from
+    redirecting to another origin itself)."""
 
     def post(self, request, *args, **kwargs):
+        at_provider = end_session(request)  # read before the session ends
         response = super().post(request, *args, **kwargs)
+        if at_provider:
+            request.session[END_SESSION_SESSION_KEY] = at_provider
+            response = redirect("sso:signed-out")
         response.delete_cookie(settings.SIGNED_IN_MARKER_COOKIE, samesite=settings.SESSION_COOKIE_SAMESITE)
         return response
 
