@@ -7,6 +7,7 @@ the start confirmation, the closing review), a note, an upload, a search, the ou
 import datetime as dt
 import io
 
+import pyotp
 import pytest
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -62,7 +63,8 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
 
     def signed_in(role):
         answer = obtain_token.sync_detailed(client=anonymous, body=AuthTokenRequest(
-            username=demo["users"][role], password=demo["password"]))
+            username=demo["users"][role], password=demo["password"],
+            otp=pyotp.TOTP(demo["totp_secret"][demo["users"][role]]).now()))
         assert answer.status_code == 200, answer.content
         assert answer.headers["API-Version"] == "1.0.0"
         return AuthenticatedClient(base_url=BASE_URL, token=answer.parsed.token, prefix="Token",

@@ -4,6 +4,7 @@ that its operation lists in /api/v1/openapi.json, as an application/problem+json
 
 import datetime as dt
 
+import pyotp
 import pytest
 from openapi_schema_validator import OAS30Validator
 from rest_framework.authtoken.models import Token
@@ -100,8 +101,9 @@ def test_problems_are_dutch_with_dotted_names_and_cover_unknown_routes(demo, api
     assert wrong_method.status_code == 405 and wrong_method.json()["title"] == "Methode niet toegestaan"
     stale_token = APIClient()
     stale_token.credentials(HTTP_AUTHORIZATION="Token stale")
-    login = stale_token.post("/api/v1/auth/token", {"username": demo["users"]["aoj"], "password": demo["password"]},
-                             format="json")
+    login = stale_token.post("/api/v1/auth/token", {
+        "username": demo["users"]["aoj"], "password": demo["password"],
+        "otp": pyotp.TOTP(demo["totp_secret"][demo["users"]["aoj"]]).now()}, format="json")
     assert login.status_code == 200 and set(login.json()) == {"token"}  # a token header is ignored on login
     old = mine.get("/api/cases/")
     assert old.status_code == 200 and old["Deprecation"].startswith("@") and "successor-version" in old["Link"]

@@ -6,7 +6,7 @@ Anonymous by design: the view authenticates nobody (a stale `Authorization` head
 never a 401), and the schema says so (no security requirement)."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -20,6 +20,7 @@ from signin.events import log_signin
 from signin.factors import requires_second_factor
 
 
+@extend_schema_serializer(component_name="AuthToken")  # the request's component stays `AuthTokenRequest`
 class TokenRequestSerializer(AuthTokenSerializer):
     otp = serializers.CharField(
         label=_("Code"), required=False, allow_blank=True, max_length=20, write_only=True,
