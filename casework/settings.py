@@ -329,6 +329,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # X-Forwarded-For (the one our outermost proxy saw). One rule for the access log, the API
 # throttles, the login lock-out and the public form's limit (casework.clientaddr).
 CASEWORK_TRUSTED_PROXIES = int(os.environ.get("CASEWORK_TRUSTED_PROXIES", "0"))
+# The application writes the server's access log (casework.accesslog, redacted like every log
+# line) when this is on; bin/serve turns it on, the ASGI server's own access log stays off.
+CASEWORK_ACCESS_LOG = env_bool("CASEWORK_ACCESS_LOG", False)
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
