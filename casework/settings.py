@@ -243,8 +243,11 @@ if REDIS_URL:
             # redis-py 8 reads with a 5-second socket timeout by default, the same as the channel
             # layer's blocking pop: an idle consumer then dies with TimeoutError and the browser sees
             # 1011 (django/channels_redis#422). No read timeout; keepalive finds dead connections.
+            # capacity: a socket's channel holds up to 1,000 undelivered messages (channels_redis'
+            # default of 100 silently dropped pushes to sockets that lagged behind a burst: `make
+            # load` lost up to a third of them with every server); they still expire after 60 s.
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None, "socket_keepalive": True}],
-                       "prefix": os.environ.get("CHANNELS_PREFIX", "casework")},
+                       "prefix": os.environ.get("CHANNELS_PREFIX", "casework"), "capacity": 1000},
         }
     }
     CACHES = {
