@@ -11,7 +11,7 @@ import logging
 from importlib import import_module
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -22,6 +22,17 @@ from notifications.delivery import group_for
 from notifications.services import unread_count
 
 log = logging.getLogger(__name__)
+
+
+def off_the_shared_thread(function):
+    """A database call of a socket, run in the event loop's thread pool. Channels' default
+    (`database_sync_to_async`, thread-sensitive) runs every socket's calls of a worker one at a
+    time on one shared thread: under `make load` each pushed notification's session check for
+    every socket queued there, and opening a socket (the session and user lookups wait on the
+    same thread) took 20 seconds with uvicorn and granian and failed with daphne."""
+    return DatabaseSyncToAsync(function, thread_sensitive=False)
+
+
 SESSION_ENDED = 4401  # the same code as a connection refused without a session
 
 
@@ -90,7 +101,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self.end()
 
     async def still_signed_in(self) -> bool:
-        if await database_sync_to_async(session_is_current)(self.session_key, self.scope["user"].pk):
+        if await off_the_shared_thread(session_is_current)(self.session_key, self.scope["user"].pk):
             return True
         await self.end()
         return False
@@ -101,6 +112,6 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             self.group = None
             await self.close(code=SESSION_ENDED)
 
-    @database_sync_to_async
+    @off_the_shared_thread
     def unread(self, user) -> int:
         return unread_count(user)
