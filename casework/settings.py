@@ -239,15 +239,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 reads with a 5-second socket timeout by default, the same as the channel
-            # layer's blocking pop: an idle consumer then dies with TimeoutError and the browser sees
-            # 1011 (django/channels_redis#422). No read timeout; keepalive finds dead connections.
-            # capacity: a socket's channel holds up to 1,000 undelivered messages (channels_redis'
-            # default of 100 silently dropped pushes to sockets that lagged behind a burst: `make
-            # load` lost up to a third of them with every server); they still expire after 60 s.
+            # Redis pub/sub: a group message is published once and every worker hands it to its
+            # sockets in the group. The list-based RedisChannelLayer lost group messages for all the
+            # sockets of a worker while other sockets of that worker connected and disconnected
+            # (`make load` with reconnecting clients: 25-100 missed per run, with every server;
+            # django/channels#1683), and its default capacity of 100 dropped pushes to sockets
+            # that lagged behind a burst. A socket that is closed misses what is published
+            # meanwhile; the browser fetches what it missed when it reconnects.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # redis-py 8 reads with a 5-second socket timeout by default: an idle layer's blocking
+            # read then dies with TimeoutError and the browser sees 1011 (django/channels_redis#422).
+            # No read timeout; keepalive finds dead connections.
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None, "socket_keepalive": True}],
-                       "prefix": os.environ.get("CHANNELS_PREFIX", "casework"), "capacity": 1000},
+                       "prefix": os.environ.get("CHANNELS_PREFIX", "casework")},
         }
     }
     CACHES = {
