@@ -4,7 +4,7 @@ same personal-data filter as every other log line (casework.logfilters) and look
 whichever server runs casework. Paths lose their query string and their secret tokens (a
 parent's link, a calendar feed) before the line is made (`access_line`).
 
-The production server (granian, see bin/serve) runs with its own access log off.
+The production server (uvicorn, see bin/serve) runs with its own access log off.
 """
 
 import logging

@@ -81,20 +81,27 @@ def push(ids) -> int:
     unread = dict(Notification.objects.filter(recipient_id__in={r["recipient_id"] for r in rows})
                   .values("recipient_id").annotate(n=Count("pk", filter=Q(read_at__isnull=True)))
                   .values_list("recipient_id", "n"))
-    layer = get_channel_layer()
-    sent = []
-    for row in rows:
-        message = {"type": "notification.message", "id": row["pk"], "kind": row["kind"], "case": row["case_id"],
-                   "task": row["task_id"], "unread": unread.get(row["recipient_id"], 0)}
-        try:
-            async_to_sync(layer.group_send)(group_for(row["recipient_id"]), message)
-        except Exception as error:  # noqa: BLE001 - any layer failure: keep it for push_pending()
-            log.warning("push of notification %s failed (%s); it stays pending", row["pk"], type(error).__name__)
-            break
-        sent.append(row["pk"])
+    messages = [(row["pk"], group_for(row["recipient_id"]),
+                 {"type": "notification.message", "id": row["pk"], "kind": row["kind"], "case": row["case_id"],
+                  "task": row["task_id"], "unread": unread.get(row["recipient_id"], 0)}) for row in rows]
+    sent = async_to_sync(_send_all)(get_channel_layer(), messages)
     if sent:
         Notification.objects.filter(pk__in=sent, pushed_at__isnull=True).update(pushed_at=timezone.now())
     return len(sent)
+
+
+async def _send_all(layer, messages) -> list[int]:
+    """Send the messages in one event loop (one connection to the layer, not one per message);
+    stop at the first failure. Returns the ids sent."""
+    sent = []
+    for pk, group, message in messages:
+        try:
+            await layer.group_send(group, message)
+        except Exception as error:  # noqa: BLE001 - any layer failure: keep it for push_pending()
+            log.warning("push of notification %s failed (%s); it stays pending", pk, type(error).__name__)
+            break
+        sent.append(pk)
+    return sent
 
 
 def push_pending(older_than_seconds: int = 0, limit: int = 1000) -> int:
