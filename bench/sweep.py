@@ -61,7 +61,6 @@ def build(due: int, kind: str) -> None:
     from django.utils import timezone
 
     from bench import data
-    from casework.clocks import Kind
     from teams.models import School, Team, User
 
     school = School.objects.get(brin="99AA")
