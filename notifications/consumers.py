@@ -16,6 +16,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import user_logged_out
+from django.db import connections
 from django.dispatch import receiver
 
 from notifications.delivery import group_for
@@ -29,8 +30,17 @@ def off_the_shared_thread(function):
     (`database_sync_to_async`, thread-sensitive) runs every socket's calls of a worker one at a
     time on one shared thread: under `make load` each pushed notification's session check for
     every socket queued there, and opening a socket (the session and user lookups wait on the
-    same thread) took 20 seconds with uvicorn and granian and failed with daphne."""
-    return DatabaseSyncToAsync(function, thread_sensitive=False)
+    same thread) took 20 seconds with uvicorn and granian and failed with daphne. The pool thread
+    gives its connection back after each call (to the connection pool in production); otherwise
+    idle threads kept theirs open."""
+
+    def closing(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    return DatabaseSyncToAsync(closing, thread_sensitive=False)
 
 
 SESSION_ENDED = 4401  # the same code as a connection refused without a session
