@@ -47,21 +47,43 @@ def fan_out(entry_id: int) -> int:
     after commit. Idempotent: a second run (a retry, the beat's re-queue, a duplicate message)
     finds the entry done, or locked by the run in progress, and writes nothing; the rows are
     unique per entry and recipient. Returns how many rows this run wrote."""
+    ids = fan_out_rows(entry_id)
+    if ids:
+        transaction.on_commit(partial(push, ids))
+    return len(ids)
+
+
+def fan_out_many(entry_ids: list[int]) -> int:
+    """`fan_out` for a batch of entries (the sweeper's), each in its own transaction (one that
+    fails stays pending for `push_pending`, the others are done), and one push for all their rows
+    at the end. Returns how many rows were written."""
+    ids = []
+    for entry_id in entry_ids:
+        try:
+            ids += fan_out_rows(entry_id)
+        except Exception as error:  # noqa: BLE001 - this entry stays pending; the beat queues it again
+            log.warning("the fan-out of outbox entry %s failed (%s); it stays pending", entry_id,
+                        type(error).__name__)
+    if ids:
+        transaction.on_commit(partial(push, ids))
+    return len(ids)
+
+
+def fan_out_rows(entry_id: int) -> list[int]:
+    """The recipients' rows of one entry written and the entry marked done, in one transaction;
+    the ids of the rows still to push (none when another run had the entry)."""
     with transaction.atomic():
         entry = (OutboxEntry.objects.select_for_update(skip_locked=True, of=("self",))
                  .filter(pk=entry_id, fanned_out_at__isnull=True).select_related("case", "task").first())
         if entry is None:
-            return 0
+            return []
         Notification.objects.bulk_create([
             Notification(source=entry, recipient_id=user_id, kind=entry.kind, case_id=entry.case_id,
                          task_id=entry.task_id, data=entry.data, created_at=entry.created_at)
             for user_id in recipients(entry)
         ], ignore_conflicts=True)
         OutboxEntry.objects.filter(pk=entry.pk).update(fanned_out_at=timezone.now())
-        ids = list(Notification.objects.filter(source=entry, pushed_at__isnull=True).values_list("pk", flat=True))
-        if ids:
-            transaction.on_commit(partial(push, ids))
-    return len(ids)
+        return list(Notification.objects.filter(source=entry, pushed_at__isnull=True).values_list("pk", flat=True))
 
 
 def stale_entries(older_than_seconds: int = 60, limit: int = 1000) -> list[int]:

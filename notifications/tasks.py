@@ -60,16 +60,8 @@ def fan_out(entry_id: int) -> int:
 
 @shared_task(name="notifications.fan_out_many", acks_late=True)
 def fan_out_many(entry_ids: list[int]) -> int:
-    """`fan_out` for each of a batch's entries (the sweeper's): each on its own transaction, so one
-    that fails leaves the others done and itself pending for `push_pending`."""
-    written = 0
-    for entry_id in entry_ids:
-        try:
-            written += delivery.fan_out(entry_id)
-        except Exception as error:  # noqa: BLE001 - this entry stays pending; the beat queues it again
-            log.warning("the fan-out of outbox entry %s failed (%s); it stays pending", entry_id,
-                        type(error).__name__)
-    return written
+    """`fan_out` for each of a batch's entries (the sweeper's), one push for all their rows."""
+    return delivery.fan_out_many(entry_ids)
 
 
 @shared_task(name="notifications.push_pending")
