@@ -254,10 +254,12 @@ def bench_load(seconds: float) -> dict:
                        capture_output=True, text=True)
         summary = json.loads(Path(out.name).read_text() or "{}")
     errors = summary.get("errors", -1)
-    p95_ms = max((kind["p95_ms"] for kind in summary.get("kinds", {}).values()), default=0.0)
-    return {"name": "make load: 64 HTTP clients + 50 websockets on 2 workers, errors (worst p95 in ms beside)",
+    kinds = summary.get("kinds", {})
+    p95_ms = max((kind["p95_ms"] for name, kind in kinds.items() if not name.startswith("ws ")), default=0.0)
+    return {"name": "make load: 64 HTTP clients + 56 websockets on 2 workers, errors (worst HTTP p95 in ms beside)",
             "unit": "", "value": errors, "baseline": 0, "ratio": None, "target": "0 errors, p95 reported",
-            "holds": errors == 0, "p95_ms": p95_ms, "load": summary}
+            "holds": errors == 0, "p95_ms": p95_ms,
+            "websocket_open_p95_ms": kinds.get("ws open+hello", {}).get("p95_ms"), "load": summary}
 
 
 def guarded(name: str, bench, **kwargs) -> dict:
