@@ -25,7 +25,7 @@ run: install
 	@echo ""
 	@echo "casework runs at http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
 	@echo ""
-	@# The deadline sweeper runs beside the server and stops with it. bin/serve is daphne with its
+	@# The deadline sweeper runs beside the server and stops with it. bin/serve is uvicorn with its
 	@# access log through the redacting log filter (no tokens, no query strings).
 	$(PY) manage.py sweep_deadlines --loop --interval 60 & sweeper=$$!; \
 	trap "kill $$sweeper 2>/dev/null" EXIT INT TERM; \

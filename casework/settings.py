@@ -253,10 +253,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 reads with a 5-second socket timeout by default, the same as the channel
-            # layer's blocking pop: an idle consumer then dies with TimeoutError and the browser sees
-            # 1011 (django/channels_redis#422). No read timeout; keepalive finds dead connections.
+            # Redis pub/sub: a group message is published once and every worker hands it to its
+            # sockets in the group. The list-based RedisChannelLayer lost group messages for all the
+            # sockets of a worker while other sockets of that worker connected and disconnected
+            # (`make load` with reconnecting clients: 25-100 missed per run, with every server;
+            # django/channels#1683), and its default capacity of 100 dropped pushes to sockets
+            # that lagged behind a burst. A socket that is closed misses what is published
+            # meanwhile; the browser fetches what it missed when it reconnects.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # redis-py 8 reads with a 5-second socket timeout by default: an idle layer's blocking
+            # read then dies with TimeoutError and the browser sees 1011 (django/channels_redis#422).
+            # No read timeout; keepalive finds dead connections.
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None, "socket_keepalive": True}],
                        "prefix": os.environ.get("CHANNELS_PREFIX", "casework")},
         }
@@ -343,6 +350,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # X-Forwarded-For (the one our outermost proxy saw). One rule for the access log, the API
 # throttles, the login lock-out and the public form's limit (casework.clientaddr).
 CASEWORK_TRUSTED_PROXIES = int(os.environ.get("CASEWORK_TRUSTED_PROXIES", "0"))
+# The application writes the server's access log (casework.accesslog, redacted like every log
+# line) when this is on; bin/serve turns it on, the ASGI server's own access log stays off.
+CASEWORK_ACCESS_LOG = env_bool("CASEWORK_ACCESS_LOG", False)
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

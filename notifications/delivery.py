@@ -47,21 +47,43 @@ def fan_out(entry_id: int) -> int:
     after commit. Idempotent: a second run (a retry, the beat's re-queue, a duplicate message)
     finds the entry done, or locked by the run in progress, and writes nothing; the rows are
     unique per entry and recipient. Returns how many rows this run wrote."""
+    ids = fan_out_rows(entry_id)
+    if ids:
+        transaction.on_commit(partial(push, ids))
+    return len(ids)
+
+
+def fan_out_many(entry_ids: list[int]) -> int:
+    """`fan_out` for a batch of entries (the sweeper's), each in its own transaction (one that
+    fails stays pending for `push_pending`, the others are done), and one push for all their rows
+    at the end. Returns how many rows were written."""
+    ids = []
+    for entry_id in entry_ids:
+        try:
+            ids += fan_out_rows(entry_id)
+        except Exception as error:  # noqa: BLE001 - this entry stays pending; the beat queues it again
+            log.warning("the fan-out of outbox entry %s failed (%s); it stays pending", entry_id,
+                        type(error).__name__)
+    if ids:
+        transaction.on_commit(partial(push, ids))
+    return len(ids)
+
+
+def fan_out_rows(entry_id: int) -> list[int]:
+    """The recipients' rows of one entry written and the entry marked done, in one transaction;
+    the ids of the rows still to push (none when another run had the entry)."""
     with transaction.atomic():
         entry = (OutboxEntry.objects.select_for_update(skip_locked=True, of=("self",))
                  .filter(pk=entry_id, fanned_out_at__isnull=True).select_related("case", "task").first())
         if entry is None:
-            return 0
+            return []
         Notification.objects.bulk_create([
             Notification(source=entry, recipient_id=user_id, kind=entry.kind, case_id=entry.case_id,
                          task_id=entry.task_id, data=entry.data, created_at=entry.created_at)
             for user_id in recipients(entry)
         ], ignore_conflicts=True)
         OutboxEntry.objects.filter(pk=entry.pk).update(fanned_out_at=timezone.now())
-        ids = list(Notification.objects.filter(source=entry, pushed_at__isnull=True).values_list("pk", flat=True))
-        if ids:
-            transaction.on_commit(partial(push, ids))
-    return len(ids)
+        return list(Notification.objects.filter(source=entry, pushed_at__isnull=True).values_list("pk", flat=True))
 
 
 def stale_entries(older_than_seconds: int = 60, limit: int = 1000) -> list[int]:
@@ -81,20 +103,27 @@ def push(ids) -> int:
     unread = dict(Notification.objects.filter(recipient_id__in={r["recipient_id"] for r in rows})
                   .values("recipient_id").annotate(n=Count("pk", filter=Q(read_at__isnull=True)))
                   .values_list("recipient_id", "n"))
-    layer = get_channel_layer()
-    sent = []
-    for row in rows:
-        message = {"type": "notification.message", "id": row["pk"], "kind": row["kind"], "case": row["case_id"],
-                   "task": row["task_id"], "unread": unread.get(row["recipient_id"], 0)}
-        try:
-            async_to_sync(layer.group_send)(group_for(row["recipient_id"]), message)
-        except Exception as error:  # noqa: BLE001 - any layer failure: keep it for push_pending()
-            log.warning("push of notification %s failed (%s); it stays pending", row["pk"], type(error).__name__)
-            break
-        sent.append(row["pk"])
+    messages = [(row["pk"], group_for(row["recipient_id"]),
+                 {"type": "notification.message", "id": row["pk"], "kind": row["kind"], "case": row["case_id"],
+                  "task": row["task_id"], "unread": unread.get(row["recipient_id"], 0)}) for row in rows]
+    sent = async_to_sync(_send_all)(get_channel_layer(), messages)
     if sent:
         Notification.objects.filter(pk__in=sent, pushed_at__isnull=True).update(pushed_at=timezone.now())
     return len(sent)
+
+
+async def _send_all(layer, messages) -> list[int]:
+    """Send the messages in one event loop (one connection to the layer, not one per message);
+    stop at the first failure. Returns the ids sent."""
+    sent = []
+    for pk, group, message in messages:
+        try:
+            await layer.group_send(group, message)
+        except Exception as error:  # noqa: BLE001 - any layer failure: keep it for push_pending()
+            log.warning("push of notification %s failed (%s); it stays pending", pk, type(error).__name__)
+            break
+        sent.append(pk)
+    return sent
 
 
 def push_pending(older_than_seconds: int = 0, limit: int = 1000) -> int:

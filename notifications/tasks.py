@@ -58,6 +58,12 @@ def fan_out(entry_id: int) -> int:
     return delivery.fan_out(entry_id)
 
 
+@shared_task(name="notifications.fan_out_many", acks_late=True)
+def fan_out_many(entry_ids: list[int]) -> int:
+    """`fan_out` for each of a batch's entries (the sweeper's), one push for all their rows."""
+    return delivery.fan_out_many(entry_ids)
+
+
 @shared_task(name="notifications.push_pending")
 def push_pending() -> int:
     """Every 30 s (beat): queue again the outbox entries not fanned out within a minute, and push

@@ -83,7 +83,7 @@ class ServerOutput:
 
 @contextmanager
 def live_server_with_output(directory: Path, **env):
-    """The server as `make run` and the Procfile start it (bin/serve: daphne with the access log
+    """The server as `make run` and the Procfile start it (bin/serve: uvicorn with the access log
     through logging), on the test database, its stdout and stderr captured in `directory`.
     Yields (base_url, ServerOutput). `env` adds environment variables (e.g. DEBUG)."""
     port = free_port()

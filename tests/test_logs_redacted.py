@@ -1,7 +1,8 @@
 """No token, name or search term in any log: the real server (bin/serve, as `make run` and the
 Procfile start it) is visited at a parent's link, a calendar feed and a search for a child; its
 captured stdout and stderr, and the access log in the database, hold neither token nor name.
-The privacy officer's CSV of that access log names the link holder (no user) instead of failing."""
+A refused websocket is logged without its query string. The privacy officer's CSV of that access
+log names the link holder (no user) instead of failing."""
 
 import time
 import urllib.error
@@ -9,6 +10,8 @@ import urllib.request
 
 import pytest
 from rest_framework.authtoken.models import Token
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from casework.models import AccessLog, LogReading
 from casework.services.participation import create_access_link
@@ -28,6 +31,17 @@ def fetch(url: str, token: str | None = None) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def refused_socket(base: str) -> None:
+    """Open the notification socket without a session (the server refuses it)."""
+    try:
+        connect(base.replace("http", "ws") + "/ws/notifications/?token=NietBestaandToken123", origin=base,
+                open_timeout=20).close()
+    except InvalidStatus as refused:
+        assert refused.response.status_code == 403
+    else:
+        raise AssertionError("a socket without a session was accepted")
 
 
 def wait_for(predicate) -> None:
@@ -54,7 +68,8 @@ def test_server_logs_and_access_log_hold_no_token_or_name(api, demo, u, tmp_path
         assert fetch(f"{base}/teams/{team.pk}/calendar/NietBestaandToken123.ics") == 404
         assert fetch(f"{base}/api/search/?q=Sanne+Testkind", api_token) == 200
         assert fetch(f"{base}/api/cases/?search=Testkind&token={api_token}", api_token) in (200, 400)
-        wait_for(lambda: output.text().count("/api/") >= 2)
+        refused_socket(base)  # no session: the socket is refused, and that is logged too
+        wait_for(lambda: output.text().count("/api/") >= 2 and "WSREJECTED /ws/notifications/" in output.text())
         text = output.text()
     assert "/inzage/.../" in text and f"/teams/{team.pk}/calendar/....ics" in text  # the requests are logged
     assert "/api/search/" in text

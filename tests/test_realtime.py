@@ -147,7 +147,7 @@ def private_redis(settings):
         pytest.fail("redis-server is needed for the outage test (Debian package redis-server)")
     port = free_port()
     state = {"server": start_redis(port), "port": port}
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {
         "hosts": [{"address": f"redis://127.0.0.1:{port}/0", "socket_timeout": None, "socket_keepalive": True}]}}}
     channel_layers.backends.clear()
     yield state

@@ -49,7 +49,7 @@ def test_embedded_defaults_in_development(settings):
     from django.conf import settings as live
 
     if os.environ.get("REDIS_URL"):
-        assert live.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+        assert live.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
         assert live.CELERY_TASK_ALWAYS_EAGER is False
     else:
         assert live.CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
@@ -80,7 +80,7 @@ def test_document_storage_settings():
 
 
 def test_the_channel_layer_reads_without_a_socket_timeout():
-    """redis-py 8 times reads out after 5 s by default, as long as the channel layer's blocking pop:
+    """redis-py 8 times reads out after 5 s by default, shorter than the channel layer's blocking reads:
     idle websocket consumers would die with 1011 (django/channels_redis#422)."""
     from channels_redis.utils import create_pool, decode_hosts
 
