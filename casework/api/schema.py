@@ -22,6 +22,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
 from casework.access import MAX_ID
+from casework.api.events import event_components
 from casework.api.payloads import complete_body, payload_components
 from casework.api.version import API_VERSION, LEGACY_DEPRECATED_ON
 
@@ -159,6 +160,7 @@ def v1_postprocess(result, generator, request, public):
     components = result.setdefault("components", {})
     components.setdefault("schemas", {}).update(copy.deepcopy(COMPONENT_SCHEMAS))
     components["schemas"].update(payload_components())
+    components["schemas"].update(event_components())  # CaseEvent: one of the kinds, each with its data
     components["headers"] = {
         "API-Version": {"description": "The API's full version (semantic versioning).", "required": True,
                         "schema": {"type": "string", "example": API_VERSION}},

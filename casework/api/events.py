@@ -1,0 +1,275 @@
+"""The typed `data` of each kind of case event for the version-1 schema.
+
+The keys are those the services write with `CaseEvent.record` (casework/services, casework/clocks.py);
+the enums come from the models' own choices. Each kind has a component `<Kind>EventData`
+(`SignalledEventData`, `RegistrationChangedEventData`, ...) and an event component `<Kind>Event`
+(`id`, `at`, `kind` with that one value, `actor`, `data`); `CaseEvent` is a `oneOf` of the events,
+discriminated by `kind`. Keys that retention strips (`reason`, `note`) or that only some events of
+a kind carry are optional; no kind's data has keys other than those listed.
+"""
+
+from casework.api.payloads import node_forms
+from casework.models import (
+    AccessLink,
+    Arrangement,
+    ArrangementEvaluation,
+    Case,
+    CaseEvent,
+    Consent,
+    Deadline,
+    Document,
+    Mentor,
+    Offer,
+    PlacementDecision,
+    Vrijstelling,
+)
+from casework.models.steps import Route
+from teams.models import Sector
+
+Kind = CaseEvent.Kind
+
+
+def _id(what: str, *, nullable: bool = False) -> dict:
+    schema = {"type": "integer", "minimum": 1, "description": f"The id of the {what}."}
+    if nullable:
+        schema["nullable"] = True
+        schema["description"] += " Null when there is none."
+    return schema
+
+
+def _enum(choices, what: str, *, blank: bool = False, nullable: bool = False) -> dict:
+    values = [str(value) for value in choices.values]
+    if blank:
+        values.append("")
+    schema = {"type": "string", "enum": values, "description": what}
+    if nullable:
+        schema["nullable"] = True
+        schema["enum"] = [*values, None]
+    return schema
+
+
+def _date(what: str, *, nullable: bool = False) -> dict:
+    schema = {"type": "string", "format": "date", "description": what}
+    if nullable:
+        schema["nullable"] = True
+    return schema
+
+
+def _text(what: str) -> dict:
+    return {"type": "string", "description": what}
+
+
+def _flag(what: str) -> dict:
+    return {"type": "boolean", "description": what}
+
+
+REASON = _text("The reason given (free text; removed at retention, so it may be absent).")
+NOTE = _text("The note given (free text; removed at retention, so it may be absent).")
+REGISTRATION = _enum(Case.Registration, "The registration (lrv, av, dreigend, ziek, vrij).")
+SECTOR = _enum(Sector, "The pupil's sector.")
+SIGNALLER_ROLE = _enum(Case.SignallerRole, "Who signalled, by role.")
+CATEGORY = _enum(Case.Category, "The kind of absence.")
+GROUNDS = _enum(Vrijstelling.Grounds, "The exemption's grounds (articles 5a, 5b, 5c, 15 Leerplichtwet).")
+OFFER_SOURCE = _enum(Offer.Source, "What offered the place: a doorbraak decision, the director's decision or an "
+                                   "arrangement.")
+AUDIENCE = _enum(AccessLink.Audience, "Whose personal link: the parent's or the young person's.")
+SCHOOL_BOARD = _id("school board")
+SCHOOL = _id("school", nullable=True)
+START_DATE = _date("The day the offered place starts.")
+
+# The clocks' events share the clock's keys.
+CLOCK = {"deadline_id": _id("clock (deadline)"),
+         "deadline_kind": _enum(Deadline.Kind, "Which clock."),
+         "due_at": {"type": "string", "format": "date-time", "description": "When the clock is due."}}
+CLOCK_REQUIRED = ["deadline_id", "deadline_kind", "due_at"]
+
+# kind -> (properties, required keys)
+EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
+    Kind.SIGNALLED: ({
+        "registration": REGISTRATION, "category": CATEGORY, "sector": SECTOR,
+        "school_id": _id("school", nullable=True), "region_id": _id("region"),
+        "team_id": _id("team that took the case"),
+        "absent_since": _date("The first day out of school."), "signaller_role": SIGNALLER_ROLE,
+    }, ["registration", "category", "sector", "school_id", "region_id", "team_id", "absent_since",
+        "signaller_role"]),
+    Kind.SIGNAL_RECEIVED: ({
+        "registration": REGISTRATION, "category": CATEGORY, "school_id": _id("school", nullable=True),
+        "absent_since": _date("The first day out of school, as the new signal gives it."),
+        "signaller_role": SIGNALLER_ROLE,
+        "forwarded": _flag("True when the signaller does not work on the case (the team is told who signalled)."),
+        "signaller_name": _text("Who signalled."), "signaller_email": _text("Their e-mail address (may be empty)."),
+        "signaller_organisation": _text("Their teams and regions (may be empty)."),
+    }, ["registration", "category", "school_id", "absent_since", "signaller_role", "forwarded", "signaller_name",
+        "signaller_email", "signaller_organisation"]),
+    Kind.REGISTRATION_CHANGED: ({
+        "from": _enum(Case.Registration, "The registration before; null for the first one (at the signal).",
+                      nullable=True),
+        "to": REGISTRATION, "since": _date("The day the new registration holds from."), "reason": REASON,
+        "trigger": _text("What changed it: signalled, manual, lrv_4_weeks, vrijstelling, exemption_end, revoked."),
+        "school": _id("school from now on", nullable=True), "sector": SECTOR,
+    }, ["from", "to", "since", "trigger"]),
+    Kind.PARTICIPATION_CHANGED: ({
+        "from": _enum(Case.Participation, "How far the pupil took part before."),
+        "level": _enum(Case.Participation, "How far the pupil takes part now."),
+        "since": _date("The day it holds from."),
+        "setting": _enum(Case.Setting, "Where the pupil takes part; empty when not at all.", blank=True),
+        "note": NOTE,
+    }, ["from", "level", "since", "setting"]),
+    Kind.STARTKWALIFICATIE_RECORDED: ({"obtained_on": _date("The day the startkwalificatie was obtained.")},
+                                      ["obtained_on"]),
+    Kind.LEERPLICHT_ENDED: ({"on": _date("The day compulsory education ended.")}, ["on"]),
+    Kind.TEAM_REVIEW: ({
+        "plan_id": _id("plan of action recorded"),
+        "routes": {"type": "array", "uniqueItems": True, "description": "The routes chosen.",
+                   "items": _enum(Route, "A route.")},
+        "outcome": _enum(Case.Outcome, "The outcome when the review closed the case, else empty.", blank=True),
+    }, ["plan_id", "routes", "outcome"]),
+    Kind.CASE_REVIEWED: ({
+        "trigger": _text("The clock that asked for the review: exemption_ended, leerplicht_ended, ziek_review, "
+                         "offer_failed."),
+        "note": NOTE,
+    }, ["trigger"]),
+    Kind.ESCALATED: ({"trigger": _text("What escalated the case: team_review (the doorbraak route) or "
+                                       "offer_3_months (a breached clock).")}, ["trigger"]),
+    Kind.PLACED: ({"by": _enum(Offer.Source, "What placed the case.")}, ["by"]),
+    Kind.CLOSED: ({"outcome": _enum(Case.Outcome, "The outcome.")}, ["outcome"]),
+    Kind.ECT_ADVICE_DRAFTED: ({"advice_id": _id("ECT advice")}, ["advice_id"]),
+    Kind.ECT_ADVICE_APPROVED: ({"advice_id": _id("ECT advice")}, ["advice_id"]),
+    Kind.ECT_ADVICE_REJECTED: ({"advice_id": _id("ECT advice"), "reason": REASON}, ["advice_id"]),
+    Kind.ECT_CONSULT_STARTED: ({"trigger": _text("The clock that started it (offer_3_months).")}, ["trigger"]),
+    Kind.VRIJSTELLING_REQUESTED: ({
+        "vrijstelling_id": _id("exemption request"), "grounds": GROUNDS,
+        "medical_statement": _flag("Whether a doctor's or psychologist's statement came with it."),
+    }, ["vrijstelling_id", "grounds", "medical_statement"]),
+    Kind.VRIJSTELLING_ADVISED: ({
+        "vrijstelling_id": _id("exemption request"), "advice": _enum(Vrijstelling.Advice, "The advice."),
+    }, ["vrijstelling_id", "advice"]),
+    Kind.VRIJSTELLING_DECIDED: ({
+        "vrijstelling_id": _id("exemption request"), "granted": _flag("Whether the exemption was granted."),
+        "grounds": GROUNDS, "until": _date("The last day it holds; null when refused.", nullable=True),
+    }, ["vrijstelling_id", "granted", "grounds", "until"]),
+    Kind.EXEMPTION_ENDED: ({
+        "vrijstelling_id": _id("exemption"), "grounds": GROUNDS, "last_day": _date("The last day it held."),
+        "reason": REASON, "trigger": _text("exemption_end (it ran out) or revoked (Leerplicht ended it)."),
+    }, ["vrijstelling_id", "grounds", "last_day", "trigger"]),
+    Kind.DOORBRAAK_DECIDED: ({
+        "decision_id": _id("decision"),
+        "decision": _enum(PlacementDecision.Decision, "plaatsing, or geen_overeenstemming (the director decides)."),
+        "school_board_id": SCHOOL_BOARD, "school_id": SCHOOL, "start_date": START_DATE,
+        "preference_followed": _flag("Whether the pupil's preference was followed."),
+    }, ["decision_id", "decision"]),
+    Kind.DOE_ADVISED: ({"decision_id": _id("advice"), "school_board_id": SCHOOL_BOARD, "school_id": SCHOOL},
+                       ["decision_id", "school_board_id", "school_id"]),
+    Kind.DIRECTOR_DECIDED: ({
+        "decision_id": _id("decision"), "school_board_id": SCHOOL_BOARD, "school_id": SCHOOL,
+        "start_date": START_DATE,
+    }, ["decision_id", "school_board_id", "school_id", "start_date"]),
+    Kind.MENTOR_ASSIGNED: ({
+        "mentor_id": _id("mentor record"),
+        "share": {"type": "array", "uniqueItems": True, "description": "What the mentor may see.",
+                  "items": _enum(Mentor.Share, "A part of the case.")},
+    }, ["mentor_id", "share"]),
+    Kind.ARRANGEMENT_SET_UP: ({
+        "arrangement_id": _id("arrangement"), "funding": _enum(Arrangement.Funding, "Who funds it."),
+        "start_date": START_DATE, "end_date": _date("The day the arrangement ends."),
+    }, ["arrangement_id", "funding", "start_date", "end_date"]),
+    Kind.ARRANGEMENT_EVALUATED: ({
+        "arrangement_id": _id("arrangement"), "result": _enum(ArrangementEvaluation.Result, "The result."),
+    }, ["arrangement_id", "result"]),
+    Kind.OFFER_RECORDED: ({"offer_id": _id("offer"), "source": OFFER_SOURCE, "start_date": START_DATE},
+                          ["offer_id", "source", "start_date"]),
+    Kind.OFFER_STARTED: ({
+        "offer_id": _id("offer"), "source": OFFER_SOURCE, "start_date": START_DATE,
+        "started_on": _date("The day the child started."),
+    }, ["offer_id", "source", "start_date", "started_on"]),
+    Kind.OFFER_FAILED: ({"offer_id": _id("offer"), "source": OFFER_SOURCE, "start_date": START_DATE,
+                         "reason": REASON}, ["offer_id", "source", "start_date"]),
+    Kind.ACCESS_LINK_CREATED: ({"link_id": _id("personal link"), "audience": AUDIENCE}, ["link_id", "audience"]),
+    Kind.ACCESS_LINK_REVOKED: ({"link_id": _id("personal link"), "audience": AUDIENCE}, ["link_id", "audience"]),
+    Kind.CONSENT_GIVEN: ({"subject": _enum(Consent.Subject, "What the consent is for."), "by": AUDIENCE,
+                          "link_id": _id("personal link used")}, ["subject", "by", "link_id"]),
+    Kind.CONSENT_WITHDRAWN: ({"subject": _enum(Consent.Subject, "What the consent was for."), "by": AUDIENCE,
+                              "link_id": _id("personal link used")}, ["subject", "by", "link_id"]),
+    Kind.NOTE_ADDED: ({"note_id": _id("note")}, ["note_id"]),
+    Kind.NOTE_EDITED: ({"note_id": _id("note")}, ["note_id"]),
+    Kind.NOTE_CORRECTED: ({"note_id": _id("correction note"), "corrects_id": _id("note it corrects")},
+                          ["note_id", "corrects_id"]),
+    Kind.DOCUMENT_UPLOADED: ({"document_id": _id("document"),
+                              "document_kind": _enum(Document.Kind, "What kind of document.")},
+                             ["document_id", "document_kind"]),
+    Kind.DOCUMENT_WITHDRAWN: ({"document_id": _id("document")}, ["document_id"]),
+    Kind.DEADLINE_WARNING: (CLOCK, CLOCK_REQUIRED),
+    Kind.DEADLINE_BREACHED: ({**CLOCK, "on_confirmation": _flag(
+        "True when a start confirmed after the due date breached it (not the sweeper).")}, CLOCK_REQUIRED),
+    Kind.DEADLINE_MET: ({
+        **CLOCK, "late": _flag("True when met after its due date."),
+        "met_on": _date("The day the three-month clock was met (the start or full participation)."),
+        "corrected_breach": _flag("True when a start on time, confirmed late, corrected the sweeper's breach."),
+        "passed": _flag("True for a clock that marks a moment (it passed rather than was met)."),
+    }, CLOCK_REQUIRED),
+    Kind.DEADLINE_STOPPED: ({**CLOCK, "reason": _text("Why it stopped (e.g. vrijstelling, confirmed, replaced, "
+                                                      "startkwalificatie, registration_changed).")},
+                            [*CLOCK_REQUIRED, "reason"]),
+}
+
+
+def _distribution(released: bool) -> tuple[dict, list[str]]:
+    return {
+        "task_id": _id("task"),
+        "node": {"type": "string", "enum": list(node_forms()), "description": "The task's node."},
+        "user_id": ({"type": "integer", "nullable": True, "enum": [None],
+                     "description": "Null: the task went back to the queue."} if released
+                    else _id("user the task was assigned to")),
+        "previous_owner_id": _id("user who had the task", nullable=True),
+        "reason": REASON,
+    }, ["task_id", "node", "user_id", "previous_owner_id"]
+
+
+def _name(kind: str) -> str:
+    """deadline_met -> DeadlineMet."""
+    return "".join(part.capitalize() for part in kind.split("_"))
+
+
+def data_component_name(kind: str) -> str:
+    return f"{_name(kind)}EventData"
+
+
+def event_component_name(kind: str) -> str:
+    return f"{_name(kind)}Event"
+
+
+def _data(kind: str) -> tuple[dict, list[str]]:
+    if kind == Kind.TASK_ASSIGNED:
+        return _distribution(released=False)
+    if kind == Kind.TASK_RELEASED:
+        return _distribution(released=True)
+    return EVENT_DATA[kind]
+
+
+def event_components() -> dict[str, dict]:
+    """`<Kind>EventData` and `<Kind>Event` for every kind, and `CaseEvent` as their `oneOf`."""
+    components: dict[str, dict] = {}
+    for kind in Kind.values:
+        properties, required = _data(kind)
+        components[data_component_name(kind)] = {
+            "type": "object", "properties": properties, "required": sorted(required), "additionalProperties": False,
+            "description": f"The data of a {kind} event ({CaseEvent.KIND_LABELS[kind]})."}
+        components[event_component_name(kind)] = {
+            "type": "object", "required": ["id", "at", "kind", "actor", "data"],
+            "description": f"A {kind} event of the case's history.",
+            "properties": {
+                "id": {"type": "integer", "readOnly": True},
+                "at": {"type": "string", "format": "date-time", "readOnly": True},
+                "kind": {"type": "string", "enum": [kind], "description": "The event's kind."},
+                "actor": {"type": "string", "nullable": True, "readOnly": True,
+                          "description": "Username of who did it; null for the system."},
+                "data": {"$ref": f"#/components/schemas/{data_component_name(kind)}"},
+            },
+        }
+    refs = {kind: f"#/components/schemas/{event_component_name(kind)}" for kind in Kind.values}
+    components["CaseEvent"] = {
+        "oneOf": [{"$ref": ref} for ref in refs.values()],
+        "discriminator": {"propertyName": "kind", "mapping": refs},
+        "description": "One event of the case's history; `kind` says which, and so which keys `data` has.",
+    }
+    return components
