@@ -11,6 +11,7 @@ import pyotp
 import pytest
 from rest_framework.throttling import SimpleRateThrottle
 
+from casework.api.events import data_component_name, event_component_name
 from casework.models import Case
 from tests.apiclient import BASE_URL, generate_client, keep_test_connection, transport
 from tests.flowkit import board_and_school
@@ -142,6 +143,14 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
         finish(aoj, case_id, "team_review", TeamReviewPayload(plan="Gestart.", routes=[],
                                                                outcome=TeamReviewPayloadOutcome.TERUG_NAAR_SCHOOL))
         assert Case.objects.get(pk=case_id).status == "closed"
+
+        # The timeline parses into each kind's own event and data classes (CaseEvent is a oneOf by kind).
+        events = get_case.sync(case_id, client=aoj).events
+        assert len(events) >= 14
+        for event in events:
+            kind = event.kind.value
+            assert (type(event).__name__, type(event.data).__name__) == (
+                event_component_name(kind), data_component_name(kind)), kind
 
         found = search_cases.sync(client=aoj, q="Journey")
         assert [row.id for row in found.results] == [case_id]

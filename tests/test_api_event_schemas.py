@@ -6,6 +6,7 @@ links and consent, the registration facts, the sweeper's clocks), read back thro
 `CaseEvent` itself (exactly one of the kinds)."""
 
 import datetime as dt
+
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
