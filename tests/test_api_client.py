@@ -48,6 +48,7 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
         JimAssignmentPayload,
         JimAssignmentPayloadShareItem,
         ListTasksScope,
+        ListTasksSortType0,
         NoteInputRequest,
         Problem,
         RegistrationEnum,
@@ -57,6 +58,7 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
         TeamReviewPayload,
         TeamReviewPayloadOutcome,
         TeamReviewPayloadRoutesItem,
+        VrijstellingGroundsEnum,
     )
     from casework_client.types import File
 
@@ -151,6 +153,10 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
             kind = event.kind.value
             assert (type(event).__name__, type(event.data).__name__) == (
                 event_component_name(kind), data_component_name(kind)), kind
+
+        # Enum members named from x-enum-varnames where the value is no name ("5a", "", "-created").
+        assert VrijstellingGroundsEnum.ART_5A.value == "5a" and VrijstellingGroundsEnum.ART_15.value == "15"
+        assert TeamReviewPayloadOutcome.EMPTY.value == "" and ListTasksSortType0.CREATED_DESC.value == "-created"
 
         found = search_cases.sync(client=aoj, q="Journey")
         assert [row.id for row in found.results] == [case_id]

@@ -25,6 +25,7 @@ from casework.access import MAX_ID
 from casework.api.events import event_components
 from casework.api.payloads import complete_body, payload_components
 from casework.api.version import API_VERSION, LEGACY_DEPRECATED_ON
+from casework.models import Vrijstelling
 
 SERVER = "/api/v1"
 CONTACT = {"name": "casework maintainers", "url": "https://github.com/casework/casework/issues",
@@ -197,8 +198,41 @@ def v1_postprocess(result, generator, request, public):
     complete["requestBody"] = {"required": True, "content": {"application/json": {"schema": complete_body()}}}
     token = result["paths"]["/auth/token"]["post"]
     token["responses"]["200"]["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/Token"}}}
+    _name_enum_members(result)
     _drop_unused(result)
     return result
+
+
+# Enum members a generator cannot name from their value: the exemption grounds are articles of the
+# Leerplichtwet (5a -> ART_5A), "" is EMPTY (no choice), "-created" sorts descending (CREATED_DESC).
+ENUM_NAMES = {str(value): name for value, name in zip(Vrijstelling.Grounds.values, Vrijstelling.Grounds.names,
+                                                      strict=True)}
+
+
+def _member_name(value: str) -> str:
+    if value in ENUM_NAMES:
+        return ENUM_NAMES[value]
+    if value == "":
+        return "EMPTY"
+    if value.startswith("-") and value[1:2].isalpha():
+        return f"{value[1:].upper()}_DESC"
+    return value.upper() if value[:1].isalpha() else f"VALUE_{value.upper()}"
+
+
+def _name_enum_members(node) -> None:
+    """`x-enum-varnames` for every string enum with a value that does not start with a letter, so a
+    generated client names its members sensibly (openapi-python-client reads them) instead of
+    VALUE_0; enums with null are left as they are (a generator splits the null off)."""
+    if isinstance(node, dict):
+        values = node.get("enum")
+        if (isinstance(values, list) and values and all(isinstance(value, str) for value in values)
+                and any(not value[:1].isalpha() for value in values)):
+            node["x-enum-varnames"] = [_member_name(value) for value in values]
+        for value in node.values():
+            _name_enum_members(value)
+    elif isinstance(node, list):
+        for value in node:
+            _name_enum_members(value)
 
 
 def _drop_unused(result: dict) -> None:
