@@ -13,7 +13,8 @@ from django.dispatch import receiver
 from casework.access import client_ip, logged_path
 from casework.middleware import SIGNED_IN_AT
 from casework.models import AccessLog
-from teams.models import Membership, RegionRole, User
+from teams import directory
+from teams.models import User
 
 STARTED_AT = SIGNED_IN_AT  # epoch seconds of the sign-in (the session's absolute lifetime)
 
@@ -34,9 +35,7 @@ def regions_of(user) -> str:
     """",1,2," for the regions of the user's teams and region roles (empty without either)."""
     if user is None or not getattr(user, "pk", None):
         return ""
-    regions = set(Membership.objects.filter(user=user).values_list("team__region_id", flat=True))
-    regions |= set(RegionRole.objects.filter(user=user).values_list("region_id", flat=True))
-    return AccessLog.id_list(region for region in regions if region is not None)
+    return AccessLog.id_list(directory.regions_of(user).values_list("pk", flat=True))
 
 
 def log_signin(request, action: str, user=None, detail: str = "") -> AccessLog:

@@ -7,7 +7,7 @@ of the user's own teams, with their roles there.
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from teams.models import Membership, Region, RegionRole, School, Team, User
+from teams.models import Membership, Region, School, Team, User
 
 
 def schools(*, name: str = "", sector: str = "", region: int | None = None) -> QuerySet[School]:
@@ -38,8 +38,7 @@ def regions_of(user) -> QuerySet[Region]:
 def visible_teams(user, *, name: str = "", kind: str = "", region: int | None = None,
                   sector: str = "") -> QuerySet[Team]:
     own = Membership.objects.filter(user=user).values("team_id")
-    worked_in = list(Region.objects.filter(teams__memberships__user=user).values_list("pk", flat=True)) + list(
-        RegionRole.objects.filter(user=user).values_list("region_id", flat=True))
+    worked_in = list(regions_of(user).values_list("pk", flat=True))
     rows = Team.objects.filter(Q(pk__in=own) | Q(region_id__in=worked_in)).select_related("school").order_by(
         "name", "pk")
     if name:

@@ -13,13 +13,10 @@ with the field errors; RULES lists, per operation, the fields such a 400 may nam
 is a gap in the schema and fails, as schemathesis' own check does everywhere else).
 """
 
-from contextlib import contextmanager
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 from rest_framework.authtoken.models import Token
@@ -32,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.apiclient import keep_test_connection
 from tests.flowkit import complete, signal, users
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
@@ -60,19 +58,6 @@ RULES = {
     # the period: not in the future, from 1990 to 2200, its start not after its end
     "GET /api/monitor/": {"peildatum", "since"},
 }
-
-
-@contextmanager
-def keep_test_connection():
-    """Like Django's test client: the WSGI app must not close the test's database connection
-    at the end of each request (it would end the test's transaction on PostgreSQL)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 def token_for(demo, api, role: str) -> str:

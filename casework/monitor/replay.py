@@ -18,7 +18,7 @@ from django.db.models import (
 
 from casework.models import Case, CaseEvent, Deadline, Route
 from casework.monitor.counts import COMPLIANCE_CLOCKS, Scope, end_of, start_of, text
-from casework.monitor.period import percentile
+from casework.monitor.period import PERCENTILES, _scope_sql, _stats_row, percentile
 
 
 def events_then(scope: Scope):
@@ -100,25 +100,6 @@ def compliance(events) -> dict:
     return result
 
 
-def _scope_sql(scope: Scope, alias: str = "c") -> tuple[str, list]:
-    """The scope as SQL conditions on the case table (for the PostgreSQL aggregates below)."""
-    conditions, params = [f"{alias}.region_id = ANY(%s)"], [list(scope.regions)]
-    if scope.sector:
-        conditions.append(f"{alias}.sector = %s")
-        params.append(scope.sector)
-    if scope.school:
-        conditions.append(f"{alias}.school_id = %s")
-        params.append(scope.school)
-    return " AND ".join(conditions), params
-
-
-def _stats_row(row) -> dict:
-    count, median, p90 = row
-    return {"cases": count, "median": None if median is None else round(median, 1),
-            "p90": None if p90 is None else round(p90, 1)}
-
-
-PERCENTILES = "count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY d), percentile_cont(0.9) WITHIN GROUP (ORDER BY d)"
 
 
 def timing_signal_to_action(scope: Scope, first: dt.date, last: dt.date) -> dict:
