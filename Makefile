@@ -10,24 +10,28 @@ PORT ?= 8000
 
 install: $(STAMP)
 
-# Re-installs only when pyproject.toml changed since the last install.
+# Re-installs only when pyproject.toml changed since the last install. pip's own chatter (and the
+# build backend's notice about the editable install) stays out of the way; errors still show.
 $(STAMP): pyproject.toml
+	@echo "casework: installing into $(VENV) (first run, or pyproject.toml changed; about a minute) ..."
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(PY) -m pip install -qq --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -qq --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
 # The demo is exempt from the second factor (the login page says so); set it to 0 to try two factors.
+# A few lines of progress, then the logins and the address; then the server's and the sweeper's log.
 run: export CASEWORK_TWO_FACTOR_DEMO_EXEMPT ?= 1
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --if-empty
+	@echo "casework: preparing the database ..."
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py seed_demo --if-empty
 	@echo ""
 	@echo "casework runs at http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
 	@echo ""
 	@# The deadline sweeper runs beside the server and stops with it. bin/serve is uvicorn with its
 	@# access log through the redacting log filter (no tokens, no query strings).
-	$(PY) manage.py sweep_deadlines --loop --interval 60 & sweeper=$$!; \
+	@$(PY) manage.py sweep_deadlines --loop --interval 60 & sweeper=$$!; \
 	trap "kill $$sweeper 2>/dev/null" EXIT INT TERM; \
 	$(PY) bin/serve -b $(HOST) -p $(PORT) casework.asgi:application
 

@@ -279,7 +279,9 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Without Redis the broker is kombu's in-process transport (tasks run eagerly anyway); it is named
+# with a host, or kombu warns "No hostname was supplied" at every start.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 # In-process without Redis; CASEWORK_CELERY_EAGER=1 also with it (the browser tests' live servers
 # on PostgreSQL + Redis, where no worker consumes the broker).
@@ -491,7 +493,10 @@ LOGGING = {
     "filters": {"personal_data": {"()": "casework.logfilters.PersonalDataFilter"}},
     # Every line passes the filter: secret paths (parent links, calendar feeds) lose their token,
     # query strings are dropped. The server's access log is a logger too (bin/serve).
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # One clock in every line: the local time of TIME_ZONE with the zone's name ("CET"/"CEST"),
+    # for the server, the sweeper and Celery alike.
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                             "datefmt": "%Y-%m-%d %H:%M:%S %Z"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_data"],
                              "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},

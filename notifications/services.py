@@ -34,6 +34,44 @@ def current_actor():
     return _actor.get()
 
 
+_batch: ContextVar[list[int] | None] = ContextVar("casework_fan_out_batch", default=None)
+
+
+@contextmanager
+def one_fan_out():
+    """For bulk work (the demo's year of history, made day by day): the notices written inside
+    the block are fanned out together when it ends, as one queued batch (`fan_out_many`: one push
+    for all their rows) instead of one queued task and one push per committed action. Each entry
+    is still fanned out on its own and exactly once; what was rolled back is not in the batch."""
+    if _batch.get() is not None:  # already inside one: the outer block fans out
+        yield
+        return
+    token = _batch.set([])
+    try:
+        yield
+    finally:  # what committed before an error is told as well
+        entry_ids = _batch.get()
+        _batch.reset(token)
+        if entry_ids:
+            queue_fan_out_many(entry_ids)
+
+
+def _queue_one(entry_id: int) -> None:
+    batch = _batch.get()
+    if batch is not None:
+        batch.append(entry_id)
+    else:
+        queue_fan_out(entry_id)
+
+
+def _queue_many(entry_ids: list[int]) -> None:
+    batch = _batch.get()
+    if batch is not None:
+        batch.extend(entry_ids)
+    else:
+        queue_fan_out_many(entry_ids)
+
+
 def notify(*, kind: str, case, actor=None, task=None, data: dict | None = None) -> OutboxEntry:
     """Record that `kind` happened on this case (one outbox row, in the caller's transaction);
     after commit the fan-out (notifications.tasks.fan_out) tells the audience of `kind`
@@ -42,7 +80,7 @@ def notify(*, kind: str, case, actor=None, task=None, data: dict | None = None) 
     actor = actor if actor is not None else current_actor()
     entry = OutboxEntry.objects.create(kind=kind, case=case, task=task, task_owner_id=task.owner_id if task else None,
                                        actor=actor, data=data or {}, created_at=timezone.now())
-    transaction.on_commit(partial(queue_fan_out, entry.pk))
+    transaction.on_commit(partial(_queue_one, entry.pk))
     return entry
 
 
@@ -56,7 +94,7 @@ def notify_many(notices: list[dict]) -> list[OutboxEntry]:
     entries = OutboxEntry.objects.bulk_create([
         OutboxEntry(kind=notice["kind"], case=notice["case"], actor=actor, data=notice.get("data") or {},
                     created_at=now) for notice in notices])
-    transaction.on_commit(partial(queue_fan_out_many, [entry.pk for entry in entries]))
+    transaction.on_commit(partial(_queue_many, [entry.pk for entry in entries]))
     return entries
 
 

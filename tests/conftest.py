@@ -1,31 +1,64 @@
 import json
+import os
 import time
+from collections import defaultdict
+from dataclasses import dataclass, field
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.signals import user_logged_in
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.test import override_settings
 from django.test.client import ClientMixin
+from psycopg.types.json import Jsonb
 from rest_framework.test import APIClient
 
 from signin import events
 from signin.factors import FACTOR_AT, FACTOR_METHOD
+from tests import testdb
 from tests.factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgresql` are deselected (not skipped) when the suite runs elsewhere."""
-    from django.db import connection
-
+    """Tests marked `postgresql` are deselected (not skipped) when the suite runs elsewhere. Tests
+    marked `browser` run on one database, PostgreSQL + Redis (the production set-up): `bin/test-all`
+    sets BROWSER_TESTS=postgresql for its SQLite run when the PostgreSQL run follows; run on their
+    own (`pytest tests/test_browser_journey.py`) they run on SQLite too."""
     if connection.vendor == "postgresql":
         return
-    kept = [item for item in items if item.get_closest_marker("postgresql") is None]
-    deselected = [item for item in items if item.get_closest_marker("postgresql") is not None]
+    browser_elsewhere = os.environ.get("BROWSER_TESTS") == "postgresql"
+
+    def elsewhere(item) -> bool:
+        return item.get_closest_marker("postgresql") is not None or (
+            browser_elsewhere and item.get_closest_marker("browser") is not None)
+
+    deselected = [item for item in items if elsewhere(item)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = kept
+        items[:] = [item for item in items if not elsewhere(item)]
+
+
+_seconds_per_test: dict[str, float] = defaultdict(float)
+SLOWEST = 15
+
+
+def pytest_runtest_logreport(report):
+    """Set-up, call and tear-down of each test, summed (also for reports from xdist workers)."""
+    _seconds_per_test[report.nodeid] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The slowest tests of the run, whole (pytest's --durations lists the phases apart): the
+    suite must stay fast, and this is where a slow newcomer shows first."""
+    if not _seconds_per_test:
+        return
+    slowest = sorted(_seconds_per_test.items(), key=lambda item: item[1], reverse=True)[:SLOWEST]
+    terminalreporter.write_sep("=", f"slowest {len(slowest)} tests (set-up + call + tear-down)")
+    for nodeid, seconds in slowest:
+        terminalreporter.write_line(f"{seconds:8.2f} s  {nodeid}")
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +70,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """pytest-django's set-up, but the migrated database is cloned from a template when an earlier
+    run made one for the same migrations (tests.testdb), and dropped at the end as before."""
+    with django_db_blocker.unblock():
+        old_name = testdb.set_up()
+    yield
+    with django_db_blocker.unblock():
+        testdb.tear_down(old_name)
 
 
 def _only_the_test_wrapper_is_open(connection) -> bool:
@@ -146,9 +190,12 @@ def _second_factor_passed_at_test_login(request, monkeypatch):
     user_logged_in.disconnect(dispatch_uid="tests-second-factor")
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -161,12 +208,99 @@ def _fresh_cache():
     cache.clear()
 
 
+@dataclass
+class DemoSnapshot:
+    """What `seed_demo --json --no-cases` wrote, captured once per test session: its JSON and
+    the rows it added, table by table, in the order they can be inserted again."""
+
+    result: dict
+    tables: list[tuple[str, list[str], list[tuple]]] = field(default_factory=list)
+
+
+def _table_rows(cursor, table: str) -> tuple[list[str], set[tuple]]:
+    cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - a table name of ours
+    return [column[0] for column in cursor.description], set(cursor.fetchall())
+
+
+def _seeded_tables_in_insert_order(added: dict[str, tuple]) -> list[str]:
+    """The tables with added rows, each after the tables its foreign keys point to, so that the
+    rows can be inserted again in autocommit (transactional tests) as well as in a transaction."""
+    by_table = {model._meta.db_table: model for model in apps.get_models(include_auto_created=True)}
+    ordered: list[str] = []
+
+    def visit(table: str, seen: frozenset = frozenset()) -> None:
+        if table in ordered or table in seen or table not in added:
+            return
+        model = by_table.get(table)
+        for field_ in (model._meta.concrete_fields if model else ()):
+            if field_.remote_field is not None and field_.related_model is not model:
+                visit(field_.related_model._meta.db_table, seen | {table})
+        ordered.append(table)
+
+    for table in sorted(added):
+        visit(table)
+    return ordered
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshot(django_db_setup, django_db_blocker) -> DemoSnapshot:
+    """Seeds the demo once per session (per xdist worker), the same command the `demo` fixture
+    ran per test before, captures every row it added, and rolls it back. Passwords are hashed as
+    the tests hash them (`_fast_passwords`). Afterwards each table's id sequence is moved past the
+    captured ids, so that rows a test makes before asking for the demo never take those ids."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        with transaction.atomic(), connection.cursor() as cursor:
+            tables = connection.introspection.table_names(cursor)
+            before = {table: _table_rows(cursor, table)[1] for table in tables}
+            out = StringIO()
+            call_command("seed_demo", "--json", "--no-cases", stdout=out)
+            added = {}
+            for table in tables:
+                columns, rows = _table_rows(cursor, table)
+                if rows - before[table]:
+                    added[table] = (columns, sorted(rows - before[table], key=repr))
+            transaction.set_rollback(True)
+        snapshot = DemoSnapshot(result=json.loads(out.getvalue()))
+        for table in _seeded_tables_in_insert_order(added):
+            columns, rows = added[table]
+            snapshot.tables.append((table, columns, rows))
+        _move_sequences_past(snapshot)
+    return snapshot
+
+
+def _move_sequences_past(snapshot: DemoSnapshot) -> None:
+    """PostgreSQL's sequences are not rolled back (nothing to do); SQLite's are (sqlite_sequence)."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for table, columns, rows in snapshot.tables:
+            if "id" in columns:
+                top = max(row[columns.index("id")] for row in rows)
+                cursor.execute("UPDATE sqlite_sequence SET seq = MAX(seq, %s) WHERE name = %s", [top, table])
+                if cursor.rowcount == 0:
+                    cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, top])
+
+
+def _database_value(value):
+    """psycopg adapts no dict or list by itself: JSON columns go back as JSON."""
+    if connection.vendor == "postgresql" and isinstance(value, dict | list):
+        return Jsonb(value)
+    return value
+
+
 @pytest.fixture
-def demo(db):
-    """The demo data, as `seed_demo --json` describes it (users by role, school ids)."""
-    out = StringIO()
-    call_command("seed_demo", "--json", "--no-cases", stdout=out)
-    return json.loads(out.getvalue())
+def demo(db, _demo_snapshot):
+    """The demo data, as `seed_demo --json` describes it (users by role, school ids): the rows the
+    session's one `seed_demo --no-cases` wrote, inserted again for this test (and rolled back with
+    it, or flushed after a transactional test)."""
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, columns, rows in _demo_snapshot.tables:
+            cursor.executemany(
+                f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608 - our tables
+                f"VALUES ({', '.join(['%s'] * len(columns))})",
+                [[_database_value(value) for value in row] for row in rows])
+    return json.loads(json.dumps(_demo_snapshot.result))  # a copy: a test may change its dict
 
 
 @pytest.fixture

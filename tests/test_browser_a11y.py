@@ -17,7 +17,7 @@ from tests.browser import (
 )
 from tests.flowkit import board_and_school, complete, open_task, signal
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def check(page, url: str) -> None:

@@ -11,7 +11,7 @@ from tests.browser import ARTIFACTS, chromium, live_asgi_server, log_in, usable_
 from tests.flowkit import open_task, signal
 from workflows.models import CaseTask
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def test_distribute_then_mention(api, demo, u, settings):

@@ -25,7 +25,7 @@ from tests.factories import signal_payload
 from tests.flowkit import open_task, signal
 from tests.test_public_signal import form as public_form
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 WAIT = 15000  # ms: polling limit for anything the browser or the server does
 

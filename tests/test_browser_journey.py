@@ -41,7 +41,7 @@ from tests.factories import signal_payload
 from tests.flowkit import open_task, signal
 from workflows.inbox import nodes_named
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 WAIT = 20000  # ms: the polling limit for anything the browser or the server does
 DESKTOP, NARROW = 1280, 320

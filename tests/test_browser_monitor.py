@@ -5,7 +5,7 @@ import pytest
 from casework.management.demo_history import build_history
 from tests.browser import ARTIFACTS, chromium, live_asgi_server, log_in, usable_passwords
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def test_dashboard_charts_render(demo, settings):

@@ -7,7 +7,7 @@ from casework.services.participation import create_access_link
 from tests.browser import ARTIFACTS, chromium, live_asgi_server
 from tests.flowkit import signal
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def test_parent_on_a_phone(api, demo, u):

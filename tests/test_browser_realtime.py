@@ -5,7 +5,7 @@ import pytest
 
 from tests.browser import ARTIFACTS, chromium, live_asgi_server, log_in, usable_passwords
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def test_signal_reaches_the_teammate_without_reload(demo, settings):

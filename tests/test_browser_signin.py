@@ -20,7 +20,7 @@ from tests.browser import (
 )
 from tests.factories import MembershipFactory, SchoolFactory, UserFactory
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_second_factor]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_second_factor, pytest.mark.browser]
 WAIT = 20_000  # ms: generous on a loaded machine; every wait returns as soon as the page is there
 PASSWORD = "browser-test-password"
 

@@ -15,7 +15,7 @@ from tests.browser import ARTIFACTS, axe_violations, chromium, live_asgi_server,
 from tests.factories import MembershipFactory, SchoolFactory, UserFactory
 from tests.oidc_provider import SECRET, SECRET_ENV, client, oidc_provider
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_second_factor]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_second_factor, pytest.mark.browser]
 WAIT = 20_000  # ms: generous on a loaded machine
 
 

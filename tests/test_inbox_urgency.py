@@ -321,6 +321,7 @@ def test_a_new_task_is_on_the_first_page_whatever_the_sort(api, demo, u):
 # --- in a real browser: WCAG 2.1 AA and reflow at 320 px ---------------------------------------------------
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.browser
 def test_the_inbox_meets_wcag_and_reflows_as_cards(api, demo, u, settings):
     review(api, demo, u, "Laatkomer", due_in=-dt.timedelta(days=2), owner=u["aoj"])
     review(api, demo, u, "Vandaag", due_in=dt.timedelta(hours=2))

@@ -84,16 +84,6 @@ def test_json_is_the_only_stdout():
     json.loads(out)
 
 
-def test_twice_leaves_the_same_data():
-    """Including the year of synthetic history (made through the services in time travel)."""
-    seed()
-    first = snapshot()
-    assert len(first["cases"]) > 50 and first["users"]
-    seed()
-    seed("--json")
-    assert snapshot() == first
-
-
 def test_if_empty_does_nothing_on_a_seeded_database():
     seed("--no-cases")
     before = snapshot()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from casework import services
 from casework.models import Child
 from casework.services import DuplicateSignal, SignalInput, signal_case, sweep_due
+from notifications.services import one_fan_out
 from teams.models import Region, School, User
 from workflows.inbox import nodes_named
 from workflows.models import CaseTask
@@ -189,18 +190,20 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
 
     plan_rule_cases(later, done, users, schools, now)
 
-    swept_day = None
     with time_machine.travel(start, tick=False) as traveller:
         while agenda:
-            when, _, action = heapq.heappop(agenda)
-            if swept_day != when.date():
-                traveller.move_to(when.replace(hour=0, minute=5))
+            day = agenda[0][0]
+            # One simulated day: the sweep just after midnight, then the day's actions (which may
+            # plan more for the same day), with one fan-out of the day's notices at its end.
+            with one_fan_out():
+                traveller.move_to(day.replace(hour=0, minute=5))
                 sweep_due()
                 if on_day is not None:
-                    on_day(when)
-                swept_day = when.date()
-            traveller.move_to(when)
-            action()
+                    on_day(day)
+                while agenda and agenda[0][0].date() == day.date():
+                    when, _, action = heapq.heappop(agenda)
+                    traveller.move_to(when)
+                    action()
     sweep_due()
     return made
 

@@ -1,11 +1,14 @@
 """Act on the clocks whose warning or due time has passed (once, or in a loop for `make run`)."""
 
+import logging
 import time
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from workflows.sweep import sweep
+
+log = logging.getLogger("casework.sweeper")
 
 
 class Command(BaseCommand):
@@ -19,12 +22,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         while True:
             done = sweep(timezone.now())
-            if any(done.values()) or not options["loop"]:
-                self.stdout.write(
-                    f"{timezone.now():%Y-%m-%d %H:%M:%S} swept: {done['warned']} warned, {done['breached']} breached, "
-                    f"{done['passed']} LRV marks, {done['released']} escalations handed back, "
-                    f"{done['followed_up']} follow-ups announced"
-                )
+            summary = (f"swept: {done['warned']} warned, {done['breached']} breached, {done['passed']} LRV marks, "
+                       f"{done['released']} escalations handed back, {done['followed_up']} follow-ups announced, "
+                       f"{done['compacted']} rollup rows compacted")
             if not options["loop"]:
+                self.stdout.write(summary)
                 return
+            if any(done.values()):  # beside the server's log (make run): the same format and clock
+                log.info(summary)
             time.sleep(max(1, options["interval"]))

@@ -1,0 +1,116 @@
+"""seed_demo's year of synthetic history (made through the services while travelling in time,
+one fan-out of notices per simulated day): seeding again changes nothing, and what it wrote
+agrees with itself: the monitor's rollup gives the answers of the replay of every event (before
+and after the sweeper compacts it), the peildatum count of today is what the cases say now, and
+every open case's running clocks are those its status asks for.
+
+The history is seeded once for this module and removed at its end; each test runs in a
+transaction on top of it that is rolled back."""
+
+import datetime as dt
+
+import pytest
+from celery.result import allow_join_result
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import timezone
+
+from casework import monitor
+from casework.celery import app
+from casework.models import Case, Deadline, MonitorTally
+from casework.monitor import replay
+from casework.services import compact_tallies, sweep_due
+from notifications.models import Notification, OutboxEntry
+from teams.models import Region, School, Sector
+from tests.conftest import FAST_HASHERS
+from tests.test_seed_demo import seed, snapshot
+
+
+@pytest.fixture(scope="module")
+def history(django_db_setup, django_db_blocker):
+    """`seed_demo` with its history, committed as under `make run` (Celery in-process, each
+    service's work after commit at its commit), once for the module; flushed at its end, as after
+    a transactional test. Passwords are hashed as the tests hash them."""
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, True
+    try:
+        with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), allow_join_result():
+            seed()
+            first = snapshot()
+    finally:
+        app.conf.task_always_eager = eager
+    yield first
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def seeded(history, db):
+    return history
+
+
+def test_twice_leaves_the_same_data(seeded):
+    assert len(seeded["cases"]) > 50 and seeded["users"]
+    seed()
+    seed("--json")
+    assert snapshot() == seeded
+
+
+def scopes() -> list[monitor.Scope]:
+    regions = list(Region.objects.values_list("pk", flat=True))
+    found = [monitor.Scope(regions=regions), *(monitor.Scope(regions=[region]) for region in regions),
+             monitor.Scope(regions=regions, sector=Sector.VO), monitor.Scope(regions=regions, sector=Sector.PO)]
+    found += [monitor.Scope(regions=regions, school=school) for school in School.objects.values_list("pk", flat=True)]
+    return found
+
+
+def periods(today: dt.date) -> list[tuple[dt.date, dt.date]]:
+    quarters = [monitor.quarter_bounds(today.year - (q > today.month // 3 + 1), (q - 1) % 4 + 1)
+                for q in range(1, 5)]
+    return [(today - dt.timedelta(days=365), today), (today - dt.timedelta(days=30), today), *quarters]
+
+
+def assert_rollup_is_the_replay() -> None:
+    today = timezone.localdate()
+    for scope in scopes():
+        for first, last in periods(today):
+            assert monitor.period_counts(scope, first, last) == replay.period_counts(scope, first, last), (
+                scope, first, last)
+
+
+def test_the_rollup_agrees_with_the_replay_of_every_event(seeded):
+    assert MonitorTally.objects.exists()
+    assert_rollup_is_the_replay()
+    compact_tallies(batch=50)
+    assert not MonitorTally.objects.filter(compacted=False).exists()
+    assert_rollup_is_the_replay()
+
+
+def test_todays_count_is_what_the_cases_say_now(seeded):
+    today = timezone.localdate()
+    scope = monitor.Scope(regions=list(Region.objects.values_list("pk", flat=True)))
+    counted = monitor.counts_on(scope, today)
+    expected = dict.fromkeys(monitor.REGISTRATIONS, 0)
+    for case in monitor.cases_on(scope, today).filter(monitor.compulsory_school_age(today, "child__")):
+        fully = case.participation == Case.Participation.VOLLEDIG
+        if case.registration in ("lrv", "av", "dreigend") and not fully or case.registration == "ziek":
+            expected[case.registration] += 1
+    assert {key: counted[key] for key in ("lrv", "av", "dreigend", "ziek")} == {
+        key: expected[key] for key in ("lrv", "av", "dreigend", "ziek")}
+    assert sum(expected.values()) > 10  # the history leaves open cases of every kind to count
+
+
+def test_every_case_has_the_clocks_of_the_services_and_every_notice_is_told(seeded):
+    kinds = Deadline.Kind
+    for case in Case.objects.all():
+        clocks = list(Deadline.objects.filter(case=case).values_list("kind", flat=True))
+        assert clocks.count(kinds.TEAM_ACTION_48H) == 1 and kinds.LEERPLICHT_END in clocks, (case.pk, clocks)
+        if case.vrijstellingen.count() == 0:
+            assert kinds.OFFER_3_MONTHS in clocks, (case.pk, clocks)
+    running = Deadline.objects.filter(met_at__isnull=True, breached_at__isnull=True, stopped_at__isnull=True)
+    assert not running.filter(case__status=Case.Status.CLOSED).exclude(kind=kinds.EXEMPTION_END).exists()
+    # the history was swept up to now: nothing is left for the next sweep to warn or breach
+    done = sweep_due(timezone.now())
+    assert (done.warned, done.breached) == (0, 0)
+    # each simulated day's one fan-out told every notice of the history: nothing is left pending
+    assert OutboxEntry.objects.exists() and not OutboxEntry.objects.filter(fanned_out_at__isnull=True).exists()
+    assert Notification.objects.exists()

@@ -1,0 +1,139 @@
+"""The test database, migrated once and then copied: a run (or an xdist worker) clones a template
+made by an earlier run with the same migrations instead of migrating again.
+
+The template is keyed by the contents of every migration file of the installed apps, the
+project modules those migrations import, and the Django version; a change to any of them makes a
+new one. On PostgreSQL the template is a database (`CREATE DATABASE ... TEMPLATE ...`, a file
+copy inside the server); on SQLite it is a file in the user's cache directory, copied with
+SQLite's backup API (a consistent copy, whatever is still in the write-ahead log).
+"""
+
+import hashlib
+import os
+import re
+import sqlite3
+import sys
+import time
+from importlib.util import find_spec
+from pathlib import Path
+
+import django
+from django.conf import settings
+from django.db import connections
+from django.db.migrations.loader import MigrationLoader
+from psycopg import errors
+
+FIRST_PARTY = ("casework", "workflows", "teams", "notifications", "signin", "sso")
+IMPORT = re.compile(rf"^\s*(?:from|import)\s+((?:{'|'.join(FIRST_PARTY)})(?:\.\w+)*)", re.MULTILINE)
+TEMPLATE_PREFIX = "casework_tmpl_"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "casework" / "test-databases"
+
+
+def _migration_files() -> list[Path]:
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    files = {Path(sys.modules[type(migration).__module__].__file__) for migration in loader.disk_migrations.values()}
+    for path in list(files):  # the project code a migration imports shapes its result too
+        for module in IMPORT.findall(path.read_text()):
+            spec = find_spec(module)
+            if spec is not None and spec.origin:
+                files.add(Path(spec.origin))
+    return sorted(files)
+
+
+def schema_key() -> str:
+    digest = hashlib.sha256(django.__version__.encode())
+    for path in _migration_files():
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def set_up(alias: str = "default") -> str:
+    """Make the test database of `alias` (migrated), pointing the connection at it; returns the
+    name to give back to `tear_down`."""
+    connection = connections[alias]
+    old_name = connection.settings_dict["NAME"]
+    if connection.vendor == "postgresql":
+        _postgresql(connection)
+    elif connection.vendor == "sqlite" and not connection.creation.is_in_memory_db(connection.creation._get_test_db_name()):
+        _sqlite(connection)
+    else:
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    return old_name
+
+
+def tear_down(old_name: str, alias: str = "default") -> None:
+    connections[alias].creation.destroy_test_db(old_name, verbosity=0)
+
+
+def _point_at(connection, name: str) -> None:
+    """What create_test_db does once the database exists."""
+    connection.close()
+    settings.DATABASES[connection.alias]["NAME"] = name
+    connection.settings_dict["NAME"] = name
+    connection.ensure_connection()
+
+
+def _postgresql(connection) -> None:
+    template = f"{TEMPLATE_PREFIX}{schema_key()}"
+    test_name = connection.creation._get_test_db_name()
+    quote = connection.ops.quote_name
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+        have_template = cursor.fetchone() is not None
+    if not have_template:
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        connection.close()
+        with connection._nodb_cursor() as cursor:
+            try:
+                cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(test_name)}")
+            except (errors.DuplicateDatabase, errors.ObjectInUse):
+                pass  # another run or worker made it at the same moment: theirs serves as well
+            cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
+                           [f"{TEMPLATE_PREFIX}%", template])
+            for (stale,) in cursor.fetchall():  # templates of older migrations
+                try:
+                    cursor.execute(f"DROP DATABASE IF EXISTS {quote(stale)}")
+                except errors.ObjectInUse:
+                    pass  # a run of another checkout is cloning it right now
+        _point_at(connection, test_name)
+        return
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {quote(test_name)} WITH (FORCE)")
+        for attempt in range(60):  # another worker may be cloning the same template this moment
+            try:
+                cursor.execute(f"CREATE DATABASE {quote(test_name)} TEMPLATE {quote(template)}")
+                break
+            except errors.ObjectInUse:
+                if attempt == 59:
+                    raise
+                time.sleep(0.5)
+    _point_at(connection, test_name)
+
+
+def _sqlite(connection) -> None:
+    test_name = connection.creation._get_test_db_name()
+    template = CACHE / f"sqlite-{schema_key()}.sqlite3"
+    if not template.exists():
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        connection.close()
+        CACHE.mkdir(parents=True, exist_ok=True)
+        partial = template.with_suffix(f".{os.getpid()}.partial")
+        _copy_sqlite(test_name, partial)
+        os.replace(partial, template)  # whole or not at all, also beside a concurrent run
+        for stale in CACHE.glob("sqlite-*.sqlite3"):
+            if stale != template:
+                stale.unlink(missing_ok=True)
+        _point_at(connection, test_name)
+        return
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{test_name}{suffix}").unlink(missing_ok=True)
+    _copy_sqlite(template, test_name)
+    _point_at(connection, test_name)
+
+
+def _copy_sqlite(source, target) -> None:
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
