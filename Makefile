@@ -61,7 +61,7 @@ prod-smoke: install
 load: install
 	$(PY) bin/load
 
-# Known vulnerabilities in the installed dependencies (pip-audit; needs its data source, see README).
+# Known vulnerabilities in the installed dependencies (pip-audit; needs its data source, see docs/operations.md).
 audit: install
 	$(VENV)/bin/pip-audit --progress-spinner off --strict
 

@@ -274,7 +274,7 @@ def in_state(state: str, now) -> Q:
     }[state]
 
 
-# Compulsory school age (seed 002 §8): from 5 until 16, and at 16 and 17 under the qualification
+# Compulsory school age (Thuiszitterspact Groningen, §8): from 5 until 16, and at 16 and 17 under the qualification
 # duty (no startkwalificatie yet); from the 18th birthday out of every count.
 MIN_AGE = 5
 

@@ -415,12 +415,11 @@ SSO_DISCOVERY_SECONDS = int(os.environ.get("CASEWORK_SSO_DISCOVERY_SECONDS", "36
 CASEWORK_DEMO_PASSWORD = os.environ.get("CASEWORK_DEMO_PASSWORD", "casework-demo-2026")
 
 # --- Security -------------------------------------------------------------------------------
-# Sessions end after CASEWORK_SESSION_MINUTES without a request (to the minute), and with the
+# Sessions end after CASEWORK_SESSION_IDLE_MINUTES without a request (to the minute), and with the
 # browser. A request renews the session only when its last save is more than
 # SESSION_RENEW_AFTER_SECONDS old (casework.middleware.SessionRenewalMiddleware), not on every
 # request: most page views write nothing.
-CASEWORK_SESSION_IDLE_MINUTES = int(os.environ.get(
-    "CASEWORK_SESSION_IDLE_MINUTES", os.environ.get("CASEWORK_SESSION_MINUTES", "30")))
+CASEWORK_SESSION_IDLE_MINUTES = int(os.environ.get("CASEWORK_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = 60 * CASEWORK_SESSION_IDLE_MINUTES
 # However active, a session ends CASEWORK_SESSION_MAX_HOURS after its sign-in
 # (signin.middleware.SessionLifetimeMiddleware; the keep-alive never reaches past it).

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class NotificationsConfig(AppConfig):
-    """Notifications (outbox, websocket push, e-mail) arrive here with the notifications issue."""
+    """Notifications (outbox, websocket push, e-mail) live in this app."""
 
     name = "notifications"
     verbose_name = _("Notifications")

@@ -1,4 +1,4 @@
-"""Who hears what: the one table of audiences (also in the README).
+"""Who hears what: the one table of audiences (also in docs/architecture.md).
 
 | kind | audience |
 |---|---|

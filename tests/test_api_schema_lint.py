@@ -42,7 +42,7 @@ def test_the_v1_document_passes_the_design_rules_ruleset(tmp_path):
     findings, _end = json.JSONDecoder().raw_decode(done.stdout.strip() or "[]")  # a note may follow "[]"
     errors = [finding for finding in findings if finding["severity"] == 0]
     assert not errors, json.dumps(errors[:10], indent=1)
-    assert not findings, json.dumps(findings[:10], indent=1)  # nor a warning: the README lists what is left out
+    assert not findings, json.dumps(findings[:10], indent=1)  # nor a warning: docs/api.md lists what is left out
     assert done.returncode == 0, done.stderr
 
 

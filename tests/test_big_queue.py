@@ -1,4 +1,4 @@
-"""Big queues (issue 18, item 5): a team's inbox reads a page, never the whole queue.
+"""Big queues: a team's inbox reads a page, never the whole queue.
 
 Query counts and plans at a modest scale (no timing: speed is `make bench`'s big-queue rows):
 the pages cost the same queries with 5 or 600 tasks, counts stop at their cap, the two-part

@@ -1,4 +1,4 @@
-"""The pages of issue 14 in a real browser against WCAG 2.1 AA (axe-core) and reflow at 320 px:
+"""The registration and counting pages in a real browser against WCAG 2.1 AA (axe-core) and reflow at 320 px:
 the signal form, the case page with its registration and taking-part forms (also with errors),
 the start confirmation task, and the monitor's quarterly report."""
 

@@ -1,4 +1,4 @@
-"""Issue 16 in a real browser: typed work survives a reload and an expired session (back through the
+"""In a real browser: typed work survives a reload and an expired session (back through the
 login page to the form, restored); the session warning with "Ingelogd blijven" (a fake page clock,
 no waiting); live regions that wait while the user ticks and types; and the touched pages against
 WCAG 2.1 AA (axe-core) and reflow at 320 and 390 px."""

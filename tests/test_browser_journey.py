@@ -1,4 +1,4 @@
-"""Issue 16, item 9: the journeys in a real browser, entirely through the web UI.
+"""The journeys in a real browser, entirely through the web UI.
 
 One case from the signal to its closure: the AOJ signals a child and chooses the ECT consult and
 the doorbraak (with the team's question to the ECT and the pupil's preference); one ECT consultant
@@ -204,7 +204,7 @@ class Journal:
         lines += ["", f"The total includes the deliberately refused start date in 2019 (mpl_chair): {clicks} click(s), "
                   f"{loads} page load(s), {typed} field(s); without it: {total.clicks - clicks} clicks, "
                   f"{total.loads - loads} page loads, {total.typed - typed} fields typed."]
-        before = ARTIFACTS / "journey-counts-before.md"  # written by the measurement on the code before issue 16
+        before = ARTIFACTS / "journey-counts-before.md"  # an earlier measurement, when one was made
         if before.exists():
             lines += ["", before.read_text().strip()]
         (ARTIFACTS / "journey-counts.md").write_text("\n".join(lines) + "\n")

@@ -3,7 +3,7 @@ authenticator app (the code generated from the secret the page shows, as an app 
 backup codes, a later sign-in with a backup code; and a passkey, registered and used with
 Chromium's virtual authenticator (CDP WebAuthn.addVirtualAuthenticator). The new pages meet WCAG
 2.1 AA (axe-core) and reflow at 320 px. The sign-in paths are measured (clicks, seconds) and
-printed for the issue's closing note. No test harness shortcut: marked `real_second_factor`."""
+printed. No test harness shortcut: marked `real_second_factor`."""
 
 import time
 

@@ -21,7 +21,7 @@ from tests.test_upload_checks import minimal_pdf
 
 pytestmark = pytest.mark.django_db
 
-PDF = minimal_pdf()  # a real PDF: uploads must parse as one (issue 17)
+PDF = minimal_pdf()  # a real PDF: uploads must parse as one
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
        b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 

@@ -1,4 +1,4 @@
-"""Issue 14 acceptance: a peildatum cohort built through the API, one child per counting rule, and
+"""The counting rules (docs/counting.md), accepted: a peildatum cohort built through the API, one child per counting rule, and
 every monitor figure on the peildatum (31 December 2025) checked against an explicit table; the
 quarterly CSV (Q4 2025) for the Inspectie (exact) and for the public (small numbers hidden).
 

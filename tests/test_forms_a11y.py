@@ -1,4 +1,4 @@
-"""Issue 16 on the server side: the layout's skip link, favicon and script hooks; choice groups in a
+"""Accessibility, drafts and the session on the server side: the layout's skip link, favicon and script hooks; choice groups in a
 fieldset, the error summary and described fields; the login page that knows an expired session; the
 keep-alive endpoint; the public form's honeypot out of reach and never silently dropping a signal."""
 

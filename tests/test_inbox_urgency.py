@@ -1,4 +1,4 @@
-"""Issue 16, an inbox that leads with urgency: counts on the tabs (one aggregate query), "Mijn werk"
+"""An inbox that leads with urgency: counts on the tabs (one aggregate query), "Mijn werk"
 (focus) as the landing view by choice, due dates in words, the next task after completing one,
 the completion date and what was recorded, new tasks on the first page, and the reflow at 320 px."""
 

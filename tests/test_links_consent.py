@@ -1,4 +1,4 @@
-"""Issue 17: the case team revokes a personal link (it ends at once, in the timeline), and the
+"""The case team revokes a personal link (it ends at once, in the timeline), and the
 parent's and the young person's consent are each their own (neither overwrites the other)."""
 
 import pytest

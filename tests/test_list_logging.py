@@ -1,4 +1,4 @@
-"""Issue 17, finding 6: every display of children's data leaves a trace. A list or search writes one
+"""Every display of children's data leaves a trace. A list or search writes one
 access-log row per request naming the cases it showed; the privacy officer finds a case in those
 rows, and the case's own "who looked at this file" list shows them."""
 

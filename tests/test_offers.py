@@ -1,4 +1,4 @@
-"""Offers with a place (seed 002 §2): an arrangement and a placement decision may wait for their
+"""Offers with a place (Thuiszitterspact Groningen, §2): an arrangement and a placement decision may wait for their
 start side by side; a failed start ends what never began; a confirmed start needs no more waiting."""
 
 import datetime as dt

@@ -130,7 +130,7 @@ def test_reading_a_signal_to_verify_is_logged_and_follows_it_into_the_case(api, 
 @pytest.mark.parametrize(("field", "value"), [("birth_date", "9999-12-31"), ("birth_date", "1800-01-01"),
                                               ("absent_since", "0001-01-01")])
 def test_a_date_outside_1900_2100_is_refused_on_its_field(demo, field, value):
-    """Issue 17: was a 500 (year 10003 in the age arithmetic); now 400 with the reason, nothing stored."""
+    """Was a 500 (year 10003 in the age arithmetic); now 400 with the reason, nothing stored."""
     response = Client().post("/melden/", form(demo, **{field: value}))
     assert response.status_code == 400
     assert response.context["form"].errors[field] == ["Vul een datum in tussen 1900 en 2100."]

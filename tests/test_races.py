@@ -59,7 +59,7 @@ def test_fifty_clients_signal_the_same_child(demo):
     assert Case.objects.count() == 1
     case = Case.objects.get()
     # The AOJ-team is on the case (409 with its id); Leerplicht only when it opened the case (then a
-    # participant), else its signals are forwarded (202, issue 17).
+    # participant), else its signals are forwarded (202).
     leerplicht_on_case = case.signalled_by == u["leerplicht"]
     for who, status in answers:
         if status != 201:

@@ -1,4 +1,4 @@
-"""Issue 14: every intake and registration rule, the allowed and the refused path.
+"""Every intake and registration rule, the allowed and the refused path.
 
 Intake (POST /api/cases/), registration changes (POST /api/cases/{id}/registration/), taking
 part (POST /api/cases/{id}/participation/), exemption grounds, the three-month promise kept by a

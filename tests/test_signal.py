@@ -156,7 +156,7 @@ def test_duplicate_signal_is_409_and_recorded_on_open_case(api, member, vo_schoo
 
 def test_duplicate_signal_from_outside_the_case_is_202_and_recorded_on_open_case(api, member, leerplicht,
                                                                                    vo_school):
-    """Issue 17: someone not on the child's open case is not told about it (see test_signal_privacy)."""
+    """Someone not on the child's open case is not told about it (see test_signal_privacy)."""
     case_id = api(member).post(URL, signal_payload(vo_school), format="json").json()["id"]
     second = api(leerplicht).post(
         URL, signal_payload(vo_school, given_name="sanne ", family_name="TESTKIND", signaller_role="leerplicht"),
@@ -230,7 +230,7 @@ def test_signal_read_is_logged_once(api, member, vo_school):
     assert list(AccessLog.objects.values_list("case_id", "action")) == [(response.json()["id"], "signal")]
 
 
-# --- dates outside 1900-2100 (issue 17): a clear error on the field, nothing written, never a 500 ----------
+# --- dates outside 1900-2100: a clear error on the field, nothing written, never a 500 ----------
 
 @pytest.mark.parametrize(("overrides", "field"), [
     ({"birth_date": "9999-12-31"}, "birth_date"),

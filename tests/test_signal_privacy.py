@@ -1,4 +1,4 @@
-"""Issue 17: a signal never confirms a case to someone who is not on it. A signaller who does not
+"""A signal never confirms a case to someone who is not on it. A signaller who does not
 work on the child's open case hears only that the signal was forwarded (202, no case id); the case
 team is told who signalled and how to reach them; the signal is on the case and in the access log.
 Someone who works on the case still gets 409 with the case's id."""

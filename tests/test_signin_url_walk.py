@@ -1,4 +1,4 @@
-"""Acceptance (issue 19): no page that shows a child's data is reachable with a password alone
+"""Acceptance of two factors: no page that shows a child's data is reachable with a password alone
 when two factors are required. The test walks EVERY URL pattern of the project (the admin's and
 the API's included), GET and POST, as a case-team member who signed in with the password only
 (through the login page, marked `real_second_factor`: no test-client shortcut). Each answer is a

@@ -1,5 +1,5 @@
 """Every user-visible step costs what it must: at most STATEMENT_LIMIT SQL statements and exactly
-one commit (issue 18, part 2).
+one commit.
 
 The tests run with real transactions (`transaction=True`), so a commit is a real COMMIT. A
 write outside any transaction (autocommit) is a commit of its own and is counted as one; so
@@ -65,7 +65,7 @@ OTHER_COMMITS: dict[str, tuple[int, str]] = {
                                     "under its own process lock after the escalation's commit"),
 }
 # The web task page (GET and POST) commits once: the session is renewed at most once a minute
-# (casework.middleware.SessionRenewalMiddleware, issue 18 part 8): a request within a minute of the
+# (casework.middleware.SessionRenewalMiddleware): a request within a minute of the
 # last save writes nothing; before, SESSION_SAVE_EVERY_REQUEST made it a second commit.
 
 TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK"}

@@ -1,4 +1,4 @@
-"""Issue 16, items 1 and 2: every task page carries what its decision needs; a rejected advice goes
+"""Every task page carries what its decision needs; a rejected advice goes
 back to its drafter with the reason; dates and schools that make sense (page and API alike)."""
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""Issue 17: uploads are judged by more than their first bytes. A PDF must parse as a PDF and a
+"""Uploads are judged by more than their first bytes. A PDF must parse as a PDF and a
 file may carry no web page or script code (polyglots); an old Office file (OLE2) must hold the
 stream of the type its name claims. Refused: 400 with a Dutch reason, nothing stored."""
 

@@ -261,7 +261,8 @@ class CaseFlow(ForACase, Flow):
         title=_("Leerplicht: request exemption advice"),
         description=_("Leerplicht asks for an exemption; for article 5 under a the SWV advises first."),
     ).Next(this.needs_advice)
-    # Only a 5a exemption (not fit for school) needs the SWV's advice (seed 002 §8).
+    # Only a 5a exemption (not fit for school) needs the SWV's advice (Thuiszitterspact Groningen,
+    # "Uitgangspunten & ontwikkelpunten").
     needs_advice = flow.If(advice_needed).Then(this.vrijstelling_advice).Else(this.vrijstelling_decision)
     vrijstelling_advice = CaseView(
         form_class=forms.VrijstellingAdviceForm, service=services.advise_vrijstelling,

@@ -38,7 +38,7 @@ def counts_by(what: str) -> dict:
 
 COUNTS = {
     "type": "object",
-    "description": "Counts on the peildatum by the counting rules (see the README's monitor section).",
+    "description": "Counts on the peildatum by the counting rules (see docs/counting.md in the repository).",
     "required": ["peildatum", "thuiszitters", "lrv", "av", "vrij", "ziek", "dreigend", "open_cases", "durations",
                  "by_sector", "thuiszitters_by_region", "thuiszitters_by_school", "thuiszitters_by_category",
                  "ziek_by_category", "vrij_by_ground", "in_traject", "without_offer_over_3_months"],

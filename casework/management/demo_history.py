@@ -209,7 +209,7 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
 
 
 def plan_rule_cases(later, done, users, schools, now) -> None:
-    """One recent case per counting rule, so that the monitor shows each (README, "The monitor"):
+    """One recent case per counting rule, so that the monitor shows each (docs/counting.md):
     taking part fully in an arrangement, taking part partly, reported sick, running 5a and 15
     exemptions, an exemption whose case was closed, a placement waiting for its start date, an MBO
     student, and a young person who turned 18."""

@@ -1,4 +1,4 @@
-"""Existing cases get the history the counting rules read (issue 14): a dated registration at
+"""Existing cases get the history the counting rules read (docs/counting.md): a dated registration at
 intake and every later change in the {from, to, since, reason, trigger} shape; granted exemptions
 get their start date and their end clock; open cases get the clock of the end of compulsory
 education. Taking part is `geen` for every existing case (the field's default)."""

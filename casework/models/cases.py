@@ -83,7 +83,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         ANDERS = "anders", _("Other")
 
     class Participation(models.TextChoices):
-        """How far the pupil takes part in education or care (seed 002 §8: "naar vermogen")."""
+        """How far the pupil takes part in education or care (Thuiszitterspact Groningen, §8: "naar vermogen")."""
 
         GEEN = "geen", _("Not taking part")
         GEDEELTELIJK = "gedeeltelijk", _("Taking part partly")

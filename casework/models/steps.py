@@ -260,7 +260,7 @@ class ArrangementEvaluation(models.Model):
 
 
 class Offer(models.Model):
-    """An offer of suitable education and/or care with a start date (seed 002 §2: the three-month
+    """An offer of suitable education and/or care with a start date (Thuiszitterspact Groningen, §2: the three-month
     promise is kept on the day the place is there and the child starts). The flow waits for the
     start date, then the case team confirms whether the child started."""
 

@@ -1,7 +1,7 @@
 """The monitor: counts at any peildatum and over any period, computed from the dated history,
 so that a report for a past date shows what each case was on that date.
 
-Counting rules on peildatum D (the contract of issue 14):
+Counting rules on peildatum D (the contract; docs/counting.md explains each rule and its source):
 
 - a case is open on D when it was signalled before the end of D and not closed by then;
 - its registration on D is the `to` of its `registration_changed` event with the greatest

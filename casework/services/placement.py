@@ -1,6 +1,6 @@
 """Placement: the escalation ladder's decisions (MPL doorbraak, DOE advice, the SWV director),
 the education-and-care arrangement, and the confirmation that an offered place started (the
-three-month promise is kept on that day, seed 002 §2)."""
+three-month promise is kept on that day, Thuiszitterspact Groningen, §2)."""
 
 
 from django.core.exceptions import ValidationError
@@ -49,7 +49,8 @@ def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, pre
                      motivation: str = "", decision: str = PlacementDecision.Decision.PLAATSING) -> PlacementDecision:
     """The MPL commission's doorbraak: which board gets the duty of care, and from when. When the
     commission cannot settle the case (`geen_overeenstemming`), the SWV VO's directeur-bestuurder
-    decides with the school boards' mandate (doorzettingsmacht, seed 001 A.1)."""
+    decides with the school boards' mandate (doorzettingsmacht: Thuiszitterspact 2.0 gemeente Groningen: evaluatie
+    1ste jaar, A.1)."""
     case = locked(case)
     ensure_can_act(actor, case, "doorbraak_decision")
     errors: dict[str, list[str]] = {}

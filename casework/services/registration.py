@@ -1,4 +1,4 @@
-"""The registration as a dated fact (seed 002 §8): changes of registration, taking part as far as
+"""The registration as a dated fact (Thuiszitterspact Groningen, §8): changes of registration, taking part as far as
 they can (naar vermogen), a startkwalificatie, and Leerplicht revoking an exemption."""
 
 from datetime import date, timedelta
@@ -129,7 +129,7 @@ def change_registration(*, case: Case, actor, registration: str, since, reason: 
 
 @transaction.atomic
 def record_participation(*, case: Case, actor, level: str, since, setting: str = "", note: str = "") -> Case:
-    """How far the pupil takes part from `since` (seed 002 §8: one who takes part fully, naar
+    """How far the pupil takes part from `since` (Thuiszitterspact Groningen, §8: one who takes part fully, naar
     vermogen, is no longer a thuiszitter, while the case may stay open; partly still counts)."""
     case = locked(case)
     ensure_can_register(actor, case)

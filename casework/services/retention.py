@@ -1,5 +1,5 @@
 """Retention: closed cases are pseudonymised, and later stripped of all personal data, after
-periods that depend on the outcome (settings; defaults and legal grounds in the README).
+periods that depend on the outcome (settings; defaults and legal grounds in docs/privacy.md).
 
 - pseudonymise: the child's names replaced by a case-free pseudonym, the birth date cut to the
   year, the pupil number and every free text (summary, plans, advice, motivations, notes of

@@ -279,9 +279,11 @@ def escalate_for_breach(*, case: Case, at, deadline_id: int) -> None:
     doorbraak route runs yet, one starts (MPL for VO, DOE for PO) and the SWV director joins.
 
     Not for every child: a young person past compulsory school age is not escalated; a pupil
-    reported sick goes to the ECT, which discusses sick pupils with the school (seed 000 §4.3); an
-    MBO student has no doorzettingsmacht (seed 001 A.1): the region's Leerplicht/RMC and the
-    institution's team are told (the breach notification) and nothing climbs."""
+    reported sick goes to the ECT, which discusses sick pupils with the school (Evaluatie 1ste jaar
+    Thuiszitterspact Groningen, statement 4, item 3); an MBO student has no doorzettingsmacht
+    (Thuiszitterspact 2.0 gemeente Groningen: evaluatie 1ste jaar, A.1): the region's
+    Leerplicht/RMC and the institution's team are told (the breach notification) and nothing
+    climbs."""
     case = locked(case)
     if not case.is_open or not of_compulsory_school_age(case.child, timezone.localdate(at)):
         return
@@ -333,7 +335,7 @@ def end_leerplicht(*, case: Case, at) -> None:
 
 def review_sick_pupil(*, case: Case, at) -> None:
     """The cyclical review of a pupil reported sick: the ECT is on the case and the case team
-    discusses it (seed 000 §4.3)."""
+    discusses it (Evaluatie 1ste jaar Thuiszitterspact Groningen, statement 4, item 3)."""
     case = locked(case)
     if not case.is_open or case.registration != Case.Registration.ZIEK:
         return

@@ -1,4 +1,4 @@
-"""Big queues (issue 18): partial indexes for a team's open unclaimed tasks and its open tasks in
+"""Big queues (docs/performance.md): partial indexes for a team's open unclaimed tasks and its open tasks in
 due-date order, and (PostgreSQL only) a GIN index on the words of a child that the search looks up
 (casework.search.CHILD_DOCUMENT; the same expression, or PostgreSQL does not use it)."""
 
