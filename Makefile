@@ -3,26 +3,37 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 HOST ?= 127.0.0.1
 PORT ?= 8000
+PIP := $(PY) -m pip install -qq --disable-pip-version-check
 
 .PHONY: install run test lint audit bench bench-quick prod-smoke load messages clean
 
+# Everything: the product with the development and test tools (tests, lint, benchmarks).
 install: $(STAMP)
 
-# Re-installs only when pyproject.toml changed since the last install. pip's own chatter (and the
-# build backend's notice about the editable install) stays out of the way; errors still show.
+# Each installs again only when pyproject.toml changed since. pip's own chatter (and the build
+# backend's notice about the editable install) stays out of the way; errors still show.
 $(STAMP): pyproject.toml
-	@echo "casework: installing into $(VENV) (first run, or pyproject.toml changed; about a minute) ..."
+	@echo "casework: installing with the development tools into $(VENV) (once; a minute or two) ..."
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -m pip install -qq --disable-pip-version-check --upgrade pip
-	@$(PY) -m pip install -qq --disable-pip-version-check -e '.[dev]'
-	@touch $(STAMP)
+	@$(PIP) --upgrade pip
+	@$(PIP) -e '.[dev]'
+	@touch $(STAMP) $(RUN_STAMP)
+
+# `make run` needs only the product and the demo's extras: a first run installs less.
+$(RUN_STAMP): pyproject.toml
+	@echo "casework: installing into $(VENV) (once; about half a minute) ..."
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PIP) --upgrade pip
+	@$(PIP) -e '.[demo]'
+	@touch $(RUN_STAMP)
 
 # The demo is exempt from the second factor (the login page says so); set it to 0 to try two factors.
 # A few lines of progress, then the logins and the address; then the server's and the sweeper's log.
 run: export CASEWORK_TWO_FACTOR_DEMO_EXEMPT ?= 1
-run: install
+run: $(RUN_STAMP)
 	@echo "casework: preparing the database ..."
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py seed_demo --if-empty
@@ -71,4 +82,4 @@ messages: install
 	$(PY) manage.py compilemessages -l nl -i "$(VENV)"
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache
