@@ -1,11 +1,13 @@
-"""The test database, migrated once and then copied: a run (or an xdist worker) clones a template
-made by an earlier run with the same migrations instead of migrating again.
+"""The test database, migrated once and then copied: a run clones a template made by an earlier
+run with the same migrations instead of migrating again.
 
 The template is keyed by the contents of every migration file of the installed apps, the
 project modules those migrations import, and the Django version; a change to any of them makes a
 new one. On PostgreSQL the template is a database (`CREATE DATABASE ... TEMPLATE ...`, a file
 copy inside the server); on SQLite it is a file in the user's cache directory, copied with
-SQLite's backup API (a consistent copy, whatever is still in the write-ahead log).
+SQLite's backup API (a consistent copy, whatever is still in the write-ahead log). The newest
+few templates are kept (checkouts of other branches, with other migrations, share the server and
+the cache); a template that goes away while a run wants it only makes that run migrate.
 """
 
 import hashlib
@@ -26,6 +28,7 @@ from psycopg import errors
 FIRST_PARTY = ("casework", "workflows", "teams", "notifications", "signin", "sso")
 IMPORT = re.compile(rf"^\s*(?:from|import)\s+((?:{'|'.join(FIRST_PARTY)})(?:\.\w+)*)", re.MULTILINE)
 TEMPLATE_PREFIX = "casework_tmpl_"
+KEEP = 4  # templates kept (other branches' migrations), newest first
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "casework" / "test-databases"
 
 
@@ -80,60 +83,68 @@ def _postgresql(connection) -> None:
     quote = connection.ops.quote_name
     with connection._nodb_cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
-        have_template = cursor.fetchone() is not None
-    if not have_template:
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        connection.close()
-        with connection._nodb_cursor() as cursor:
-            try:
-                cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(test_name)}")
-            except (errors.DuplicateDatabase, errors.ObjectInUse):
-                pass  # another run or worker made it at the same moment: theirs serves as well
-            cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
-                           [f"{TEMPLATE_PREFIX}%", template])
-            for (stale,) in cursor.fetchall():  # templates of older migrations
-                try:
-                    cursor.execute(f"DROP DATABASE IF EXISTS {quote(stale)}")
-                except errors.ObjectInUse:
-                    pass  # a run of another checkout is cloning it right now
+        cloned = cursor.fetchone() is not None and _cloned(cursor, quote(test_name), quote(template))
+    if cloned:
         _point_at(connection, test_name)
         return
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    connection.close()
     with connection._nodb_cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {quote(test_name)} WITH (FORCE)")
-        for attempt in range(60):  # another worker may be cloning the same template this moment
+        try:
+            cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(test_name)}")
+        except (errors.DuplicateDatabase, errors.ObjectInUse):
+            pass  # another run made it at the same moment: theirs serves as well
+        # Keep the newest few (checkouts of other branches share the server); drop older ones.
+        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s ORDER BY oid DESC",
+                       [f"{TEMPLATE_PREFIX}%", template])
+        for (stale,) in cursor.fetchall()[KEEP - 1:]:
             try:
-                cursor.execute(f"CREATE DATABASE {quote(test_name)} TEMPLATE {quote(template)}")
-                break
+                cursor.execute(f"DROP DATABASE IF EXISTS {quote(stale)}")
             except errors.ObjectInUse:
-                if attempt == 59:
-                    raise
-                time.sleep(0.5)
+                pass  # a run is cloning it right now
     _point_at(connection, test_name)
+
+
+def _cloned(cursor, test_name: str, template: str) -> bool:
+    """The test database made from the template; False when the template went away meanwhile."""
+    cursor.execute(f"DROP DATABASE IF EXISTS {test_name} WITH (FORCE)")
+    for _ in range(60):  # another run may be cloning the same template at this moment
+        try:
+            cursor.execute(f"CREATE DATABASE {test_name} TEMPLATE {template}")
+            return True
+        except errors.ObjectInUse:
+            time.sleep(0.5)
+        except errors.InvalidCatalogName:
+            return False
+    return False
 
 
 def _sqlite(connection) -> None:
     test_name = connection.creation._get_test_db_name()
     template = CACHE / f"sqlite-{schema_key()}.sqlite3"
-    if not template.exists():
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{test_name}{suffix}").unlink(missing_ok=True)
+    try:
+        _copy_sqlite(template, test_name, must_exist=True)
+    except (OSError, sqlite3.Error):  # no template yet (or it went away meanwhile): migrate
         connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         connection.close()
         CACHE.mkdir(parents=True, exist_ok=True)
         partial = template.with_suffix(f".{os.getpid()}.partial")
         _copy_sqlite(test_name, partial)
         os.replace(partial, template)  # whole or not at all, also beside a concurrent run
-        for stale in CACHE.glob("sqlite-*.sqlite3"):
-            if stale != template:
-                stale.unlink(missing_ok=True)
-        _point_at(connection, test_name)
-        return
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{test_name}{suffix}").unlink(missing_ok=True)
-    _copy_sqlite(template, test_name)
+        older = sorted(CACHE.glob("sqlite-*.sqlite3"), key=lambda path: path.stat().st_mtime, reverse=True)
+        for stale in older[KEEP:]:
+            stale.unlink(missing_ok=True)
     _point_at(connection, test_name)
 
 
-def _copy_sqlite(source, target) -> None:
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+def _copy_sqlite(source, target, *, must_exist: bool = False) -> None:
+    if must_exist and not Path(source).exists():
+        raise FileNotFoundError(source)
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
         src.backup(dst)
-    src.close()
-    dst.close()
+    finally:
+        src.close()
+        dst.close()
