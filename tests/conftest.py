@@ -269,13 +269,14 @@ def _demo_snapshot(django_db_setup, django_db_blocker) -> DemoSnapshot:
 
 
 def _move_sequences_past(snapshot: DemoSnapshot) -> None:
-    """PostgreSQL's sequences are not rolled back (nothing to do); SQLite's are (sqlite_sequence)."""
+    """PostgreSQL's sequences are not rolled back (nothing to do); SQLite's are (sqlite_sequence).
+    (Inserting the rows again moves SQLite's past them by itself; on PostgreSQL `demo` does it.)"""
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
         for table, columns, rows in snapshot.tables:
             if "id" in columns:
-                top = max(row[columns.index("id")] for row in rows)
+                top = top_id(columns, rows)
                 cursor.execute("UPDATE sqlite_sequence SET seq = MAX(seq, %s) WHERE name = %s", [top, table])
                 if cursor.rowcount == 0:
                     cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, top])
@@ -300,7 +301,18 @@ def demo(db, _demo_snapshot):
                 f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608 - our tables
                 f"VALUES ({', '.join(['%s'] * len(columns))})",
                 [[_database_value(value) for value in row] for row in rows])
+        if connection.vendor == "postgresql":  # an explicit id leaves the sequence where it was
+            for table, columns, rows in _demo_snapshot.tables:
+                if "id" in columns:
+                    cursor.execute(
+                        "SELECT setval(seq, %s) FROM (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq) s "
+                        "WHERE coalesce(pg_sequence_last_value(seq), 0) < %s",
+                        [top_id(columns, rows), quote(table), top_id(columns, rows)])
     return json.loads(json.dumps(_demo_snapshot.result))  # a copy: a test may change its dict
+
+
+def top_id(columns: list[str], rows: list[tuple]) -> int:
+    return max(row[columns.index("id")] for row in rows)
 
 
 @pytest.fixture
