@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.contrib.auth.signals import user_logged_in
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -20,6 +21,24 @@ from signin import events
 from signin.factors import FACTOR_AT, FACTOR_METHOD
 from tests import testdb
 from tests.factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (`-n`), each worker process gets its own Redis database and channel
+    prefix (Redis pub/sub ignores the database number), here and in the servers it starts: tests
+    clear the cache and push to users' groups, and the workers' user ids overlap. Django's cache
+    and channel layer are made on first use, after this."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get("REDIS_URL")
+    if not worker or not url:
+        return
+    base, _, number = url.rpartition("/")
+    own = f"{base}/{(int(number or 0) - int(worker.removeprefix('gw'))) % 16}"
+    prefix = f"{os.environ.get('CHANNELS_PREFIX', 'casework')}-{worker}"
+    os.environ.update(REDIS_URL=own, CHANNELS_PREFIX=prefix)
+    django_settings.REDIS_URL = django_settings.CELERY_BROKER_URL = own
+    django_settings.CACHES["default"]["LOCATION"] = own
+    layer = django_settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    layer["hosts"][0]["address"], layer["prefix"] = own, prefix
 
 
 def pytest_collection_modifyitems(config, items):
@@ -65,9 +84,7 @@ def pytest_terminal_summary(terminalreporter):
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
     """SQLite tests use a file, so that a live server in another process (browser tests) sees the
     same database; PostgreSQL tests use pytest-django's test database as usual."""
-    from django.conf import settings
-
-    database = settings.DATABASES["default"]
+    database = django_settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
