@@ -64,9 +64,30 @@ _seconds_per_test: dict[str, float] = defaultdict(float)
 SLOWEST = 15
 
 
+_scheduled: set[str] = set()
+_finished: set[str] = set()
+
+
 def pytest_runtest_logreport(report):
     """Set-up, call and tear-down of each test, summed (also for reports from xdist workers)."""
     _seconds_per_test[report.nodeid] += report.duration
+    if report.when == "teardown":
+        _finished.add(report.nodeid)
+
+
+def pytest_xdist_node_collection_finished(node, ids):
+    """What the workers will run (each collects the whole selection)."""
+    _scheduled.update(ids)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A run whose workers stopped before every selected test ran (a worker interrupted, a lost
+    process) fails, whatever the tests that did run say."""
+    missing = _scheduled - _finished
+    if missing and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
+        session.config.get_terminal_writer().line(
+            f"ERROR: {len(missing)} of {len(_scheduled)} tests never ran (e.g. {sorted(missing)[0]})", red=True)
 
 
 def pytest_terminal_summary(terminalreporter):
