@@ -268,11 +268,15 @@ if REDIS_URL:
                        "prefix": os.environ.get("CHANNELS_PREFIX", "casework")},
         }
     }
+    # Throttle counters, rate limits, the SSO discovery document. While Redis is away the cache
+    # acts as an empty one and the request goes on (casework.cache, logged once per outage); a
+    # Redis that does not answer costs a request at most one connect timeout.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "casework.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "casework",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -302,6 +306,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Notifications: e-mail fallback -------------------------------------------------------------
 CASEWORK_BASE_URL = os.environ.get("CASEWORK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 CASEWORK_EMAIL_DELAY_MINUTES = int(os.environ.get("CASEWORK_EMAIL_DELAY_MINUTES", "15"))
+# An outbox entry whose fan-out failed this often is marked failed (notifications.delivery).
+CASEWORK_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("CASEWORK_OUTBOX_MAX_ATTEMPTS", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "casework@localhost")
 if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

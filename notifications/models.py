@@ -2,17 +2,33 @@
 `OutboxEntry`); the fan-out after commit turns it into one `Notification` per recipient, which is
 then pushed and, as a fallback, mailed."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# The fan-out after commit takes seconds; an entry not done a minute after it was written (its
+# message lost, its worker killed, the broker down) is queued again by the beat's re-queue.
+REQUEUE_AFTER_SECONDS = 60
+
+
+def first_requeue_at():
+    """When the re-queue first takes a new entry that is not done by then."""
+    return timezone.now() + timedelta(seconds=REQUEUE_AFTER_SECONDS)
+
 
 class OutboxEntry(models.Model):
     """Something happened that people must hear about: who acted, what, on which case or task,
     when. Written by `notify` inside the step's transaction; fanned out after commit (the audience
-    resolved then) and marked done in the transaction that writes the recipients' rows."""
+    resolved then) and marked done in the transaction that writes the recipients' rows.
+
+    A fan-out that fails is counted (`attempts`, `last_error`: the error's class and where it was
+    raised, never its message) and tried again at `next_attempt_at`, later after each failure;
+    after CASEWORK_OUTBOX_MAX_ATTEMPTS failures the entry is marked failed (`failed_at`) and left
+    alone (notifications.delivery)."""
 
     kind = models.CharField(_("kind"), max_length=30)
     case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
@@ -25,11 +41,19 @@ class OutboxEntry(models.Model):
     data = models.JSONField(default=dict, blank=True, help_text=_("Ids only."))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     fanned_out_at = models.DateTimeField(_("fanned out at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=first_requeue_at)
+    failed_at = models.DateTimeField(_("given up at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbox entry")
         verbose_name_plural = _("outbox entries")
-        indexes = [models.Index(fields=["created_at"], name="outbox_pending", condition=Q(fanned_out_at__isnull=True))]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="outbox_due",
+                         condition=Q(fanned_out_at__isnull=True, failed_at__isnull=True)),
+            models.Index(fields=["failed_at"], name="outbox_failed", condition=Q(failed_at__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.kind} ({self.pk})"

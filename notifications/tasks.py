@@ -13,13 +13,15 @@ from django.utils.translation import override
 from kombu.exceptions import OperationalError
 
 from notifications import delivery
-from notifications.models import Notification
+from notifications.models import REQUEUE_AFTER_SECONDS, Notification
 from notifications.presentation import describe
 
 log = logging.getLogger(__name__)
 BREACH = "deadline_breached"
 # An outbox entry still pending after this long is queued again (its fan-out never ran or died).
-STALE_SECONDS = 60
+STALE_SECONDS = REQUEUE_AFTER_SECONDS
+# At most this many entries are queued again per beat.
+REQUEUE_LIMIT = 1000
 
 
 def email_delay():
@@ -65,11 +67,13 @@ def fan_out_many(entry_ids: list[int]) -> int:
 
 
 @shared_task(name="notifications.push_pending")
-def push_pending() -> int:
-    """Every 30 s (beat): queue again the outbox entries not fanned out within a minute, and push
-    the rows a failed push left (a Redis outage). Returns how many entries it queued."""
-    queued = 0
-    for entry_id in delivery.stale_entries(older_than_seconds=STALE_SECONDS):
+def push_pending(limit: int = REQUEUE_LIMIT) -> int:
+    """Every 30 s (beat; `sweep_deadlines --loop` under `make run`): queue again the outbox
+    entries whose next attempt is due (not fanned out within a minute, or failed and waited out
+    their back-off), the earliest due first, at most `limit`; then push the rows a failed push
+    left (a Redis outage). Returns how many entries it queued."""
+    queued = []
+    for entry_id in delivery.due_entries(limit=limit):
         try:
             fan_out.delay(entry_id)
         except OperationalError as error:  # the broker is down: the next beat tries again
@@ -79,8 +83,7 @@ def push_pending() -> int:
             log.warning("the fan-out of outbox entry %s failed (%s); it stays pending", entry_id,
                         type(error).__name__)
             continue
-        queued += 1
+        queued.append(entry_id)
+    delivery.lease(queued)
     delivery.push_pending(older_than_seconds=5)
-    return queued
-
-
+    return len(queued)

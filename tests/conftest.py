@@ -43,16 +43,16 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgresql` are deselected (not skipped) when the suite runs elsewhere. Tests
-    marked `browser` run on one database, PostgreSQL + Redis (the production set-up): `bin/test-all`
-    sets BROWSER_TESTS=postgresql for its SQLite run when the PostgreSQL run follows; run on their
-    own (`pytest tests/test_browser_journey.py`) they run on SQLite too."""
+    marked `browser` or `own_redis` run on one database, PostgreSQL + Redis (the production
+    set-up): `bin/test-all` sets BROWSER_TESTS=postgresql for its SQLite run when the PostgreSQL
+    run follows; run on their own (`pytest tests/test_browser_journey.py`) they run on SQLite too."""
     if connection.vendor == "postgresql":
         return
     browser_elsewhere = os.environ.get("BROWSER_TESTS") == "postgresql"
 
     def elsewhere(item) -> bool:
-        return item.get_closest_marker("postgresql") is not None or (
-            browser_elsewhere and item.get_closest_marker("browser") is not None)
+        return item.get_closest_marker("postgresql") is not None or (browser_elsewhere and any(
+            item.get_closest_marker(name) is not None for name in ("browser", "own_redis")))
 
     deselected = [item for item in items if elsewhere(item)]
     if deselected:

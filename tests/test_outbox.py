@@ -40,7 +40,9 @@ class NoWorker:
 
 def age(entry_ids, seconds=STALE_SECONDS + 1) -> None:
     """The entries were written `seconds` ago (the beat re-queues only what is a minute old)."""
-    OutboxEntry.objects.filter(pk__in=entry_ids).update(created_at=timezone.now() - timezone.timedelta(seconds=seconds))
+    written = timezone.now() - timezone.timedelta(seconds=seconds)
+    OutboxEntry.objects.filter(pk__in=entry_ids).update(
+        created_at=written, next_attempt_at=written + timezone.timedelta(seconds=STALE_SECONDS))
 
 
 @pytest.mark.django_db
