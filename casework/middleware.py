@@ -46,18 +46,31 @@ def seconds_to_absolute_end(session) -> float | None:
     return started + settings.CASEWORK_SESSION_MAX_HOURS * 3600 - time.time()
 
 
-def session_seconds_left(session) -> int:
-    """How long this session lasts from this response on: the whole SESSION_COOKIE_AGE when the
-    response saves it, else what is left since its last save (never more than a minute less); never
-    beyond its absolute end (CASEWORK_SESSION_MAX_HOURS after the sign-in)."""
-    age = session.get_expiry_age()
+def seconds_to_end(session) -> float:
+    """The one rule of a session's lifetime, for the pages and the websocket alike: seconds until
+    the session ends, whichever end comes first (zero or less: it has ended).
+
+    - Idle: SESSION_COOKIE_AGE (CASEWORK_SESSION_IDLE_MINUTES) after it was last saved; the whole
+      of it from now on when this request saves it (`modified`), or when no save time is known
+      (the session store's own expiry then ends it: a session loaded from the store has not).
+    - Absolute: CASEWORK_SESSION_MAX_HOURS after the sign-in, however active the session was.
+
+    SessionLifetimeMiddleware ends a page's session by it, the keep-alive and the pages' warning
+    count down with it (session_seconds_left), and the notification websocket is refused and
+    closed by it (notifications.consumers)."""
+    idle = session.get_expiry_age()
     saved_at = session.get(SAVED_AT)
     if not (session.modified or saved_at is None):
-        age = age - (time.time() - saved_at)
-    absolute = seconds_to_absolute_end(session)  # never beyond the session's absolute end
-    if absolute is not None:
-        age = min(age, absolute)
-    return max(0, round(age))
+        idle -= time.time() - saved_at
+    absolute = seconds_to_absolute_end(session)
+    return idle if absolute is None else min(idle, absolute)
+
+
+def session_seconds_left(session) -> int:
+    """How long this session lasts from this response on, in whole seconds (seconds_to_end): the
+    whole SESSION_COOKIE_AGE when the response saves it, else what is left since its last save
+    (never more than a minute less); never beyond its absolute end."""
+    return max(0, round(seconds_to_end(session)))
 
 
 class SessionRenewalMiddleware:

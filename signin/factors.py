@@ -9,7 +9,8 @@ This module is a contract (the SSO app `sso` calls it): keep the three names and
   provider that asserted MFA: method "idp"), or the user needs none.
 - `second_factor_passed(request, method, device=None)`: marks the session, remembers when (for
   re-authentication before exports) and writes `factor_verified` to the access log (`reauth` when
-  the session had passed it before).
+  the session had passed it before). The first time in a session it also gives the session a new
+  key: the key seen with the password alone never carries the second factor (session fixation).
 
 The marker lives in the session and is cleared at every sign-in (`signin.events`), so a password
 alone never inherits an earlier session's second factor."""
@@ -69,10 +70,17 @@ def is_verified(request) -> bool:
 
 def second_factor_passed(request, method: str, device=None) -> None:
     """The session passed the second factor by `method` (with `device` when a django-otp device
-    verified it: it is then also django-otp's verified device for this session)."""
+    verified it: it is then also django-otp's verified device for this session).
+
+    Passing it the first time rotates the session key (the data stays; the old key's row is
+    deleted): whoever learnt the key between the password and the second factor holds a key that
+    no longer works. A re-authentication keeps the key (the session had passed the factor, and
+    its notification websockets stay open)."""
+    again = bool(request.session.get(FACTOR_METHOD))  # a session that passed it before: re-authentication
+    if not again:
+        request.session.cycle_key()
     if device is not None:
         otp_login(request, device)
-    again = bool(request.session.get(FACTOR_METHOD))  # a session that passed it before: re-authentication
     request.session[FACTOR_METHOD] = method
     request.session[FACTOR_AT] = time.time()
     log_signin(request, "reauth" if again else "factor_verified", detail=method)

@@ -8,8 +8,10 @@ fresh second factor (signin.reauth). Open: sign-in and sign-out, the factor page
 and their passkey endpoints, static files, the language switch and the health check. A verified
 session costs no query here; an unverified one the few EXISTS of requires_second_factor.
 
-SessionLifetimeMiddleware: CASEWORK_SESSION_MAX_HOURS after the sign-in the session ends however
-active it was (the idle timeout is SESSION_COOKIE_AGE; the keep-alive never reaches past this)."""
+SessionLifetimeMiddleware: a session past its end ends here, by the one rule of a session's lifetime
+(casework.middleware.seconds_to_end, which the websocket obeys too): CASEWORK_SESSION_MAX_HOURS
+after the sign-in however active it was, and SESSION_COOKIE_AGE after its last save (the session
+store's expiry ends it first; the keep-alive never reaches past either)."""
 
 from urllib.parse import urlencode
 
@@ -20,7 +22,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from casework.middleware import seconds_to_absolute_end
+from casework.middleware import seconds_to_end
 from signin.devices import has_any_device
 from signin.factors import is_verified
 from signin.reauth import REAUTH_ADMIN_PATHS, needs_reauth, reauth_redirect
@@ -62,8 +64,7 @@ class SessionLifetimeMiddleware:
 
     def __call__(self, request):
         if request.user.is_authenticated:
-            left = seconds_to_absolute_end(request.session)
-            if left is not None and left <= 0:
+            if seconds_to_end(request.session) <= 0:
                 logout(request)  # the login page then says the session expired (marker cookie kept)
                 if is_api(request):
                     return JsonResponse({"detail": _("Your session has expired.")}, status=401)

@@ -1,13 +1,15 @@
 """Two factors in a real browser (Debian Chromium, a live daphne): the first sign-in enrols an
 authenticator app (the code generated from the secret the page shows, as an app would), the
 backup codes, a later sign-in with a backup code; and a passkey, registered and used with
-Chromium's virtual authenticator (CDP WebAuthn.addVirtualAuthenticator). The new pages meet WCAG
+Chromium's virtual authenticator (CDP WebAuthn.addVirtualAuthenticator); registering it and
+verifying with it give the session a new key. The new pages meet WCAG
 2.1 AA (axe-core) and reflow at 320 px. The sign-in paths are measured (clicks, seconds) and
 printed. No test harness shortcut: marked `real_second_factor`."""
 
 import time
 
 import pytest
+from django.contrib.sessions.models import Session
 from pyotp import TOTP
 
 from casework.models import AccessLog
@@ -37,6 +39,10 @@ def accessible(page) -> None:
     assert axe_violations(page) == [], page.url
     assert overflows_at(page, 320) == [], page.url
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def session_key(context) -> str:
+    return next(cookie["value"] for cookie in context.cookies() if cookie["name"] == "sessionid")
 
 
 def password_step(page, base_url: str, username: str) -> None:
@@ -104,20 +110,28 @@ def test_a_passkey_with_chromiums_virtual_authenticator(settings, tmp_path):
         password_step(page, base_url, "sleutel")  # click 1
         page.wait_for_url(f"{base_url}/signin/enrol/**", timeout=WAIT)
         accessible(page)
+        with_password = session_key(context)
         page.click("#passkey-register-button", timeout=WAIT)  # click 2
         page.wait_for_url(f"{base_url}/signin/backup-codes/**", timeout=WAIT)
         page.click("#continue")  # click 3
         page.wait_for_url(f"{base_url}/tasks/", timeout=WAIT)
         enrol_seconds = time.monotonic() - started
+        assert session_key(context) != with_password  # registering the passkey passed the factor
 
         context.clear_cookies()
         started = time.monotonic()
         password_step(page, base_url, "sleutel")  # click 1
         page.wait_for_url(f"{base_url}/signin/verify/**", timeout=WAIT)
+        with_password_again = session_key(context)
         page.click("#passkey-verification-button", timeout=WAIT)  # click 2
         page.wait_for_url(f"{base_url}/tasks/", timeout=WAIT)
         verify_seconds = time.monotonic() - started
+        assert session_key(context) != with_password_again  # verifying with the passkey passed it
+        page.goto(f"{base_url}/notifications/")
+        assert page.url == f"{base_url}/notifications/"  # still signed in, with the new key
         assert "Traceback" not in output.text()
+    # Neither key seen with the password alone works any more: both left the session store.
+    assert not Session.objects.filter(session_key__in=[with_password, with_password_again]).exists()
     print(f"\npasskey, first time (password, register, backup codes): 3 clicks, {enrol_seconds:.1f} s"
           f"\npasskey, later (password, passkey): 2 clicks, {verify_seconds:.1f} s")
     assert list(AccessLog.objects.filter(user=member, action__in=["factor_enrolled", "factor_verified"])

@@ -1,7 +1,8 @@
 """Two factors through the real pages: enrolment on the first sign-in (authenticator app, then
 backup codes), verification with a code generated the way an app does (pyotp), backup codes that
-work once, the API token's `otp`, re-authentication before exports, the session's absolute
-lifetime, the demo exemption and the sign-in events in the access log. No test-client shortcut:
+work once, the API token's `otp`, re-authentication before exports, a new session key once the
+second factor is passed (the key seen with the password alone no longer works), the session's
+absolute lifetime, the demo exemption and the sign-in events in the access log. No test-client shortcut:
 every test here signs in by posting the login form (marked `real_second_factor`)."""
 
 import datetime as dt
@@ -9,6 +10,7 @@ import re
 
 import pytest
 import time_machine
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -19,6 +21,7 @@ from casework.models import AccessLog
 from casework.services.privacy import search_access_log
 from signin.devices import new_backup_codes
 from signin.views import base32_secret
+from teams.models import User
 from tests.factories import PASSWORD, CaseFactory, RegionRoleFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.real_second_factor]
@@ -112,6 +115,55 @@ def test_a_code_is_used_once_and_a_backup_code_works_once(member):
     sign_in(again)
     assert again.post("/signin/verify/", {"code": backup}).status_code == 200  # used up
     assert AccessLog.objects.filter(user=member, action="factor_verified", detail="backup").count() == 1
+
+
+def signed_out_with(session_key: str, path: str) -> bool:
+    """A browser that still holds this session key is not signed in: the page sends it to log in,
+    and the key is gone from the session store."""
+    browser = Client()
+    browser.cookies["sessionid"] = session_key
+    answer = browser.get(path)
+    return (answer.status_code == 302 and answer["Location"].startswith("/login/")
+            and not Session.objects.filter(session_key=session_key).exists())
+
+
+@pytest.mark.parametrize("role", ["aoj", "ect", "swv_director", "privacy_officer", "leerplicht"])
+def test_passing_the_second_factor_gives_the_session_a_new_key(demo, role):
+    username = demo["users"][role]
+    user = User.objects.get(username=username)
+    user.set_password(demo["password"])  # the tests' fast hasher
+    user.save(update_fields=["password"])
+    client = Client()
+    sign_in(client, username, demo["password"])
+    before = client.cookies["sessionid"].value
+    assert client.get("/notifications/")["Location"].startswith("/signin/verify/")  # the password alone
+    passed = client.post("/signin/verify/", {"code": TOTP(demo["totp_secret"][username]).now()})
+    assert passed.status_code == 302 and passed["Location"] == "/tasks/"
+    after = client.cookies["sessionid"].value
+    assert after != before
+    assert client.get("/notifications/").status_code == 200  # still signed in, with the new key
+    assert signed_out_with(before, "/notifications/")
+    # A re-authentication (before an export) keeps the key: the session had passed the factor.
+    again = client.post("/signin/verify/", {"code": new_backup_codes(user)[0], "reauth": "1"})
+    assert again.status_code == 302 and client.cookies["sessionid"].value == after
+    assert client.get("/notifications/").status_code == 200
+    assert [action for action in actions(user) if action.startswith(("factor", "reauth"))] == [
+        "factor_verified", "reauth"]
+
+
+def test_confirming_an_enrolment_gives_the_session_a_new_key(member, vo_school):
+    case = CaseFactory(school=vo_school)
+    client = Client()
+    sign_in(client)
+    before = client.cookies["sessionid"].value
+    html = client.get("/signin/enrol/").content.decode()
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', html).group(1)
+    done = client.post("/signin/enrol/", {"code": TOTP(secret).now()})
+    assert done.status_code == 302 and done["Location"].startswith("/signin/backup-codes/")
+    assert client.cookies["sessionid"].value != before
+    assert len(re.findall(r"<li><code>([a-z0-9]+)</code></li>", client.get(done["Location"]).content.decode())) == 10
+    assert client.get(f"/cases/{case.pk}/").status_code == 200  # signed in with the new key
+    assert signed_out_with(before, f"/cases/{case.pk}/")
 
 
 def test_the_api_refuses_a_first_factor_session_and_a_token_needs_the_code(member, api):

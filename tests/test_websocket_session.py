@@ -1,6 +1,10 @@
-"""The notification websocket lives no longer than its session: signing out closes it at once
-(only the sockets of that session), an expired session closes it at the next delivery instead
-of delivering, and frames that are not JSON are ignored, not a 1011 close."""
+"""The notification websocket lives no longer than its session, by the pages' own rule (both the
+idle end, CASEWORK_SESSION_IDLE_MINUTES after the last request that renewed the session, and the
+absolute end, CASEWORK_SESSION_MAX_HOURS after the sign-in): a session past either end opens no
+socket, a connected socket closes when its session ends (also without deliveries; unless pages
+renewed it meanwhile), signing out closes it at once (only the sockets of that session), an
+expired session closes it at the next delivery instead of delivering, and frames that are not
+JSON are ignored, not a 1011 close. Every close for the session is code 4401."""
 
 import datetime as dt
 
@@ -28,10 +32,14 @@ def signed_in(user) -> Client:
     return client
 
 
-async def connect(client: Client) -> WebsocketCommunicator:
+def communicator_for(client: Client) -> WebsocketCommunicator:
     cookie = client.cookies["sessionid"].value
-    communicator = WebsocketCommunicator(application, "/ws/notifications/", headers=[
+    return WebsocketCommunicator(application, "/ws/notifications/", headers=[
         (b"origin", b"http://testserver"), (b"cookie", f"sessionid={cookie}".encode())])
+
+
+async def connect(client: Client) -> WebsocketCommunicator:
+    communicator = communicator_for(client)
     connected, _ = await communicator.connect(timeout=WAIT)
     assert connected
     assert (await communicator.receive_json_from(timeout=WAIT))["type"] == "hello"
@@ -75,4 +83,76 @@ async def test_frames_that_are_not_json_are_ignored(demo):
     await socket.send_to(bytes_data=b"\xff\xfe")
     await socket.send_json_to({"type": "unread"})
     assert await socket.receive_json_from(timeout=WAIT) == {"type": "unread", "unread": 0}  # still open
+    await socket.disconnect()
+
+
+CLOSED = {"type": "websocket.close", "code": SESSION_ENDED}
+
+
+@pytest.fixture
+def all_day(settings):
+    """The absolute end on its own: ten hours after the sign-in, and an idle end further away (as
+    for a user active all day long)."""
+    settings.CASEWORK_SESSION_MAX_HOURS = 10
+    settings.SESSION_COOKIE_AGE = 12 * 3600
+
+
+async def test_a_session_signed_in_eleven_hours_ago_opens_no_socket(demo, all_day):
+    """As every role (one transactional test: each flush of the database costs seconds)."""
+    u = await database_sync_to_async(users)(demo)
+    for role in ("aoj", "ect", "swv_director", "privacy_officer", "leerplicht"):
+        with time_machine.travel(timezone.now() - dt.timedelta(hours=11), tick=False):
+            browser = await database_sync_to_async(signed_in)(u[role])
+        connected, code = await communicator_for(browser).connect(timeout=WAIT)
+        assert not connected and code == SESSION_ENDED, role
+        page = await database_sync_to_async(browser.get)("/notifications/")  # the pages' rule: the same end
+        assert page.status_code == 302 and page["Location"].startswith("/login/"), role
+
+
+async def test_a_session_idle_past_its_limit_opens_no_socket(demo, settings):
+    u = await database_sync_to_async(users)(demo)
+    idle = dt.timedelta(minutes=settings.CASEWORK_SESSION_IDLE_MINUTES, seconds=30)
+    with time_machine.travel(timezone.now() - idle, tick=False):
+        browser = await database_sync_to_async(signed_in)(u["aoj"])
+    connected, code = await communicator_for(browser).connect(timeout=WAIT)
+    assert not connected and code == SESSION_ENDED
+
+
+async def test_a_connected_socket_closes_when_its_session_reaches_the_absolute_end(demo, all_day):
+    u = await database_sync_to_async(users)(demo)
+    now = timezone.now()
+    with time_machine.travel(now - dt.timedelta(hours=10, minutes=-5), tick=False):  # 5 minutes left
+        browser = await database_sync_to_async(signed_in)(u["aoj"])
+    socket = await connect(browser)
+    with time_machine.travel(now + dt.timedelta(minutes=4), tick=True):  # a minute before the end: open
+        await database_sync_to_async(notify_and_push)(u["aoj"])
+        assert (await socket.receive_json_from(timeout=WAIT))["type"] == "notification"
+    with time_machine.travel(now + dt.timedelta(minutes=5, seconds=1), tick=True):  # nothing delivered
+        assert await socket.receive_output(timeout=WAIT) == CLOSED
+    await socket.disconnect()
+
+
+async def test_a_connected_socket_closes_at_the_idle_end_unless_pages_renewed_the_session(demo, settings):
+    u = await database_sync_to_async(users)(demo)
+    idle = dt.timedelta(minutes=settings.CASEWORK_SESSION_IDLE_MINUTES)
+    now = timezone.now()
+    browser = await database_sync_to_async(signed_in)(u["aoj"])
+    socket = await connect(browser)
+    with time_machine.travel(now + idle / 2, tick=False):  # the page's "Ingelogd blijven"
+        assert (await database_sync_to_async(browser.post)("/session/keep-alive/")).status_code == 200
+    with time_machine.travel(now + idle + dt.timedelta(minutes=1), tick=True):  # past the first idle end
+        await database_sync_to_async(notify_and_push)(u["aoj"])
+        assert (await socket.receive_json_from(timeout=WAIT))["type"] == "notification"  # renewed: open
+    with time_machine.travel(now + idle / 2 + idle + dt.timedelta(seconds=1), tick=True):
+        assert await socket.receive_output(timeout=WAIT) == CLOSED  # idle since the keep-alive
+    await socket.disconnect()
+
+
+async def test_a_socket_on_a_fresh_session_receives_its_notifications(demo):
+    u = await database_sync_to_async(users)(demo)
+    socket = await connect(await database_sync_to_async(signed_in)(u["aoj"]))
+    await database_sync_to_async(notify_and_push)(u["aoj"])
+    message = await socket.receive_json_from(timeout=WAIT)
+    assert message["type"] == "notification" and message["kind"] == "agenda_published"
+    assert message["unread"] == 1
     await socket.disconnect()

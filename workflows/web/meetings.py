@@ -1,6 +1,8 @@
 """Meeting pages (Dutch): the team's meetings, the agenda in session, an item's decision through
 the task's own form, the printable agenda and the team's iCalendar feed."""
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from casework.access import MAX_ID, is_id, log_case_read, log_list_read
 from casework.models import AccessLog
@@ -175,6 +177,30 @@ def meeting_print(request, meeting_id: int):
         "meeting": meeting, "items": _shown_agenda(request, meeting, AccessLog.List.AGENDA_PRINT)})
 
 
+# Every line break Python's str.splitlines knows (a calendar app may too), and the other control
+# characters, which RFC 5545 does not allow in TEXT (a tab is), nor UTF-8 in a lone surrogate.
+LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")
+TEXT_ESCAPES = {"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"}  # RFC 5545, 3.3.11
+TO_ESCAPE = re.compile("[\\\\;,\n]")
+
+
+class FeedText(vText):
+    """Text written into the calendar feed (a team's name, an agenda), whatever it holds: every
+    line break becomes one `\\n`, control characters are left out, and backslashes, semicolons and
+    commas are escaped in one pass (RFC 5545, 3.3.11). Unlike icalendar's own vText it also
+    escapes a non-standard property (`X-WR-CALNAME`, which icalendar writes verbatim: a line break
+    there was an error, a comma went unescaped) and keeps a backslash before an `N` (vText writes
+    `\\N` as a line break).
+    icalendar folds the written lines at 75 octets, never inside a character."""
+
+    def __new__(cls, value):
+        return super().__new__(cls, NOT_TEXT.sub("", LINE_BREAKS.sub("\n", str(value))))
+
+    def to_ical(self) -> bytes:
+        return TO_ESCAPE.sub(lambda found: TEXT_ESCAPES[found.group()], str(self)).encode("utf-8")
+
+
 def team_calendar(request, team_id: int, token: str):
     """The team's meetings as an iCalendar feed (a secret address; no names, case numbers only)."""
     team = meetings.team_of_feed(team_id, token)  # a current member's address, compared by its hash
@@ -183,18 +209,19 @@ def team_calendar(request, team_id: int, token: str):
     calendar = Calendar()
     calendar.add("prodid", "-//casework//meetings//NL")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", str(team))
+    calendar.add("name", FeedText(team))  # RFC 7986; and the name most calendar apps read:
+    calendar.add("x-wr-calname", FeedText(team))
     for meeting in team.meetings.prefetch_related("items__task").order_by("starts_at"):
         event = Event()
         event.add("uid", f"meeting-{meeting.pk}@casework")
         event.add("dtstamp", timezone.now())
         event.add("dtstart", meeting.starts_at)
         event.add("dtend", meeting.starts_at + timezone.timedelta(minutes=team.meeting_minutes))
-        event.add("summary", _("Case meeting %(team)s") % {"team": team.name})
+        event.add("summary", FeedText(_("Case meeting %(team)s") % {"team": team.name}))
         lines = [_("Agenda (case numbers):")] + [
             f"{item.position}. {_('case')} {item.task.case_id}: {item.task.flow_task.task_title}"
             for item in meeting.items.all()]
-        event.add("description", "\n".join(lines))
+        event.add("description", FeedText("\n".join(lines)))
         calendar.add_component(event)
     return HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
 
