@@ -7,10 +7,10 @@ import datetime as dt
 import pyotp
 import pytest
 from openapi_schema_validator import OAS30Validator
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from signin.tokens import issue_token
 from tests.apiclient import v1_document
 from tests.flowkit import complete, open_task, signal, users
 
@@ -49,7 +49,7 @@ def check(answer, op, what):
 def client_for(user):
     client = APIClient()
     if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user)[1]}")
     return client
 
 
