@@ -16,8 +16,10 @@ import datetime as dt
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from knox.auth import TokenAuthentication
 from knox.settings import knox_settings
+from rest_framework.exceptions import AuthenticationFailed
 
 from signin.events import log_signin
 from signin.models import ApiToken
@@ -61,7 +63,13 @@ def end_all_tokens(user, request=None, why: str = "") -> int:
 
 class ApiTokenAuthentication(TokenAuthentication):
     """knox's token authentication (`Authorization: Token <token>`; an expired token is removed and
-    refused), also noting when the token was last used: one UPDATE a minute at most per token."""
+    refused), also noting when the token was last used: one UPDATE a minute at most per token. A
+    token is hexadecimal: one with other bytes is refused as wrong (knox would fail decoding it)."""
+
+    def authenticate_credentials(self, token: bytes):
+        if not token.isascii():
+            raise AuthenticationFailed(_("Invalid token."))
+        return super().authenticate_credentials(token)
 
     def validate_user(self, auth_token):
         user, token = super().validate_user(auth_token)
