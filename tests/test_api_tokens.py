@@ -200,15 +200,15 @@ def test_the_account_page_lists_your_tokens_and_records_their_last_use(demo, u, 
         script = sign_in(demo, u["aoj"], agent="rooster-koppeling/2.1")["token"]
         sign_in(demo, u["aoj"], agent="")
         theirs = sign_in(demo, u["aoj_2"], agent="iemand-anders/9.9")["token"]
-    from signin.models import ApiToken
-
-    mine = list(ApiToken.objects.filter(user=u["aoj"]).order_by("created", "id"))
-    other = ApiToken.objects.get(user=u["aoj_2"])
     client.force_login(u["aoj"])
     with time_machine.travel(start + dt.timedelta(minutes=5), tick=False):
         page = client.get("/account/")
         text = page.content.decode()
     assert page.status_code == 200 and "<h2 id=\"api-keys-heading\">API-sleutels</h2>" in text
+    from signin.models import ApiToken
+
+    mine = list(ApiToken.objects.filter(user=u["aoj"]).order_by("created", "id"))
+    other = ApiToken.objects.get(user=u["aoj_2"])
     assert f'id="api-key-{mine[0].pk}"' in text and f'id="api-key-{mine[1].pk}"' in text
     assert "rooster-koppeling/2.1" in text and "onbekend" in text and "nog niet" in text
     assert f'id="api-key-{other.pk}"' not in text and "iemand-anders" not in text
@@ -226,8 +226,9 @@ def test_the_account_page_lists_your_tokens_and_records_their_last_use(demo, u, 
         text = client.get("/account/").content.decode()
     assert f'datetime="{timezone.localtime(mine[0].last_used).isoformat()}"' in text
 
-    # An expired token is no longer listed.
+    # An expired token is no longer listed (signed in anew: the session itself has ended by then).
     with time_machine.travel(start + dt.timedelta(hours=11), tick=False):
+        client.force_login(u["aoj"])
         text = client.get("/account/").content.decode()
     assert "U heeft geen API-sleutels die nog werken." in text and f"api-key-{mine[0].pk}" not in text
 
@@ -235,12 +236,14 @@ def test_the_account_page_lists_your_tokens_and_records_their_last_use(demo, u, 
 def test_revoking_a_token_on_the_account_page_only_your_own(demo, u):
     mine = sign_in(demo, u["leerplicht"])["token"]
     theirs = sign_in(demo, u["aoj"])["token"]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(u["leerplicht"])
+    answer = client.get("/account/")
+    assert answer.status_code == 200
+    page = answer.content.decode()
     from signin.models import ApiToken
 
     my_row, their_row = ApiToken.objects.get(user=u["leerplicht"]), ApiToken.objects.get(user=u["aoj"])
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(u["leerplicht"])
-    page = client.get("/account/").content.decode()
     revoke = f"/account/api-keys/{my_row.pk}/revoke/"
     assert f'action="{revoke}"' in page
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
@@ -263,18 +266,22 @@ def test_revoking_a_token_on_the_account_page_only_your_own(demo, u):
 
 
 def test_the_account_page_and_logout_as_every_role(demo, u):
-    from signin.tokens import issue_token
-
-    issued = {role: issue_token(user, client=f"script van {role}") for role, user in u.items()}
-    rows = {role: row for role, (row, _text) in issued.items()}
-    assert {"swv_director", "privacy_officer", "leerplicht", "outsider"} <= set(rows)
+    assert {"swv_director", "privacy_officer", "leerplicht", "outsider"} <= set(u)
     for role, user in u.items():
         client = Client()
         client.force_login(user)
         page = client.get("/account/")
-        text = page.content.decode()
         assert page.status_code == 200, role
-        assert "<h1>Mijn account</h1>" in text and user.username in text, role
+        assert "<h1>Mijn account</h1>" in page.content.decode(), role
+    from signin.tokens import issue_token
+
+    issued = {role: issue_token(user, client=f"script van {role}") for role, user in u.items()}
+    rows = {role: row for role, (row, _text) in issued.items()}
+    for role, user in u.items():
+        client = Client()
+        client.force_login(user)
+        text = client.get("/account/").content.decode()
+        assert user.username in text, role
         assert f'id="api-key-{rows[role].pk}"' in text and f"script van {role}<" in text, role
         assert all(f'id="api-key-{row.pk}"' not in text for other, row in rows.items() if other != role), role
         token = issued[role][1]
@@ -286,13 +293,13 @@ def test_the_account_page_and_logout_as_every_role(demo, u):
 
 def test_the_admin_shows_no_key(demo, u):
     token = sign_in(demo, u["aoj"])["token"]
-    from signin.models import ApiToken
-
-    row = ApiToken.objects.get(user=u["aoj"])
     admin = admin_client()
     index = admin.get("/admin/").content.decode()
     assert "/admin/authtoken/" not in index and "/admin/signin/apitoken/" in index
-    assert admin.get("/admin/authtoken/tokenproxy/").status_code == 404
+    assert admin.get("/admin/authtoken/tokenproxy/").status_code == 404  # DRF's list of keys is gone
+    from signin.models import ApiToken
+
+    row = ApiToken.objects.get(user=u["aoj"])
     for url in ("/admin/signin/apitoken/", f"/admin/signin/apitoken/{row.pk}/change/",
                 f"/admin/signin/apitoken/?q={u['aoj'].username}"):
         page = admin.get(url)
@@ -346,10 +353,10 @@ def test_the_migration_drops_the_plain_text_tokens():
 def test_the_account_page_meets_wcag_and_reflows(demo, u, settings):
     from signin.tokens import issue_token
 
+    usable_passwords(settings, ["aoj"], demo["password"])  # before the tokens: a new password ends them
     first, _ = issue_token(u["aoj"], client="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
                                             "Chrome/131.0.0.0 Safari/537.36 rooster-koppeling/2.1")
     issue_token(u["aoj"])
-    usable_passwords(settings, ["aoj"], demo["password"])
     with live_asgi_server() as base_url, chromium() as browser:
         page = browser.new_context(locale="en-GB", bypass_csp=True).new_page()  # Dutch whatever the browser says
         log_in(page, base_url, "aoj", demo["password"])
