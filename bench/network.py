@@ -160,12 +160,11 @@ def bench_intake(clients: int, windows: int, seconds: float) -> dict:
     """Signal intake over HTTP against a DRF view with token auth and the same throttles writing
     one row in a transaction, on the same server (bin/serve, DEBUG off), in interleaved short
     windows: the median rate of each side."""
-    from rest_framework.authtoken.models import Token
-
+    from signin.tokens import issue_token
     from teams.models import School
 
     users = demo_users()
-    token = Token.objects.get_or_create(user=users["aoj"])[0].key
+    token = issue_token(users["aoj"])[1]
     school = School.objects.get(brin="99AA")
     port = free_port()
     env = {**os.environ, "CASEWORK_BENCH": "1", "DEBUG": "0", "CASEWORK_THROTTLE_USER": "1000000/min",

@@ -4,12 +4,12 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bench.models import BaselineRow
+from signin.tokens import ApiTokenAuthentication
 
 
 @csrf_exempt  # a benchmark baseline on loopback only: the bench app is never installed in production
@@ -24,7 +24,7 @@ class WriteOneRowDRF(APIView):
     throttles (the project's defaults) and JSON parsing as the case API, writing one row in a
     transaction."""
 
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     def post(self, request):

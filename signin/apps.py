@@ -7,5 +7,6 @@ class SigninConfig(AppConfig):
     verbose_name = _("Signing in")
 
     def ready(self):
-        # Connects the sign-in signal receivers (login, failure, logout -> the access log).
-        from signin import events  # noqa: F401
+        # Connects the signal receivers: the sign-in events (login, failure, logout -> the access
+        # log) and the end of a user's API tokens (a password change, a deactivation).
+        from signin import events, tokens  # noqa: F401

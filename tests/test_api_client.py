@@ -29,7 +29,7 @@ def generated(tmp_path_factory, django_db_blocker):
 def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypatch):
     # Imported here: the package exists only once the `generated` fixture has generated it.
     from casework_client import AuthenticatedClient, Client
-    from casework_client.api.auth import obtain_token
+    from casework_client.api.auth import log_out, obtain_token
     from casework_client.api.cases import add_note, get_case, signal_case, upload_document
     from casework_client.api.colleagues import list_colleagues
     from casework_client.api.regions import list_regions
@@ -70,6 +70,7 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
             otp=pyotp.TOTP(demo["totp_secret"][demo["users"][role]]).now()))
         assert answer.status_code == 200, answer.content
         assert answer.headers["API-Version"] == "1.0.0"
+        assert answer.parsed.expires_at > dt.datetime.now(dt.UTC)  # a datetime, parsed by the client
         return AuthenticatedClient(base_url=BASE_URL, token=answer.parsed.token, prefix="Token",
                                    httpx_args={"transport": transport()})
 
@@ -165,6 +166,11 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
         hidden = get_case.sync_detailed(case_id, client=outsider)
         assert hidden.status_code == 404 and isinstance(hidden.parsed, Problem)
         assert hidden.parsed.status == 404
+
+        # Signing out ends the token: then a 401 problem.
+        assert log_out.sync_detailed(client=outsider).status_code == 204
+        ended = get_case.sync_detailed(case_id, client=outsider)
+        assert ended.status_code == 401 and isinstance(ended.parsed, Problem)
 
         # A 429 under a tight throttle, with Retry-After.
         monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "user", "2/min")

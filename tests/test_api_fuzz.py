@@ -19,7 +19,6 @@ import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -29,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from signin.tokens import issue_token
 from tests.apiclient import keep_test_connection
 from tests.flowkit import complete, signal, users
 
@@ -66,7 +66,7 @@ def token_for(demo, api, role: str) -> str:
     first = signal(api, u["aoj"], demo["schools"]["vo"])
     complete(api, u["aoj"], first, "team_review", {"plan": "P", "routes": ["jim", "ect_consult"]})
     signal(api, u["aoj"], demo["schools"]["vo"], given_name="Tweede")
-    return Token.objects.create(user=u[role]).key
+    return issue_token(u[role])[1]
 
 
 @pytest.fixture(params=ROLES)

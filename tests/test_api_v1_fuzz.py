@@ -8,7 +8,6 @@ import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -17,6 +16,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from signin.tokens import issue_token
 from tests.apiclient import keep_test_connection
 from tests.flowkit import complete, signal, users
 
@@ -31,7 +31,7 @@ def token(demo, api):
     u = users(demo)
     case = signal(api, u["aoj"], demo["schools"]["vo"])
     complete(api, u["aoj"], case, "team_review", {"plan": "P", "routes": ["jim", "ect_consult"]})
-    return Token.objects.create(user=u["aoj"]).key
+    return issue_token(u["aoj"])[1]
 
 
 @pytest.mark.django_db

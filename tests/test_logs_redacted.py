@@ -9,12 +9,12 @@ import urllib.error
 import urllib.request
 
 import pytest
-from rest_framework.authtoken.models import Token
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from casework.models import AccessLog, LogReading
 from casework.services.participation import create_access_link
+from signin.tokens import issue_token
 from teams.models import Team
 from tests.browser import live_server_with_output
 from tests.flowkit import signal
@@ -59,7 +59,7 @@ def test_server_logs_and_access_log_hold_no_token_or_name(api, demo, u, tmp_path
                                            next_step="Gesprek.", contact=u["aoj"])
     team = Team.objects.get(school_id=demo["schools"]["vo"], kind="aoj")
     feed_token = meetings.issue_calendar_feed(team=team, user=u["aoj"])
-    api_token = Token.objects.create(user=u["aoj"]).key
+    api_token = issue_token(u["aoj"])[1]
     secrets = [link_token, feed_token, api_token, "Sanne", "Testkind", "NietBestaandToken123"]
     with live_server_with_output(tmp_path, DEBUG="true") as (base, output):
         assert fetch(f"{base}/inzage/{link_token}/") == 200

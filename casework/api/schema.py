@@ -39,6 +39,8 @@ RESOURCE_IDS = {"cases": "{caseId}", "tasks": "{taskId}", "notifications": "{not
 OPERATION_IDS = {
     "get /openapi.json": "getOpenApiDocument",
     "post /auth/token": "obtainToken",
+    "post /auth/logout": "logOut",
+    "post /auth/logout-all": "logOutAll",
     "get /schools": "listSchools",
     "get /regions": "listRegions",
     "get /teams": "listTeams",
@@ -79,7 +81,7 @@ OPERATION_IDS = {
     "delete /worklists/{worklistId}": "deleteWorklist",
 }
 TAG_TEXT = {
-    "auth": "Signing in.", "cases": "Cases: signals, the case file's facts.", "tasks": "The task lists and actions.",
+    "auth": "Signing in and out.", "cases": "Cases: signals, the case file's facts.", "tasks": "The task lists and actions.",
     "notifications": "Your notifications.", "worklists": "Your saved task lists.", "search": "Search of your cases.",
     "monitor": "The monitor's aggregate counts.", "schools": "Reference data: schools.",
     "regions": "Reference data: regions.", "teams": "Reference data: teams.",
@@ -88,7 +90,7 @@ TAG_TEXT = {
 ANONYMOUS = {"getOpenApiDocument", "obtainToken"}
 ERROR_TEXT = {
     400: "Invalid input (a parameter or the body); `invalidParams` names each field. Nothing was stored.",
-    401: "Not signed in: no or a wrong token (`Authorization: Token <token>`).",
+    401: "Not signed in: no token, or a wrong, expired or ended one (`Authorization: Token <token>`).",
     403: "Not allowed.",
     404: "No such resource, or not one you may see.",
     409: "Conflict with the resource's current state.",
@@ -122,8 +124,13 @@ COMPONENT_SCHEMAS = {
     },
     "TaskStatus": {"type": "string", "enum": ["open", "claimed", "done", "cancelled"],
                    "description": "open: in the team's queue; claimed: someone took it; done; cancelled."},
-    "Token": {"type": "object", "required": ["token"],
-              "properties": {"token": {"type": "string", "description": "Send it as `Authorization: Token <token>`."}}},
+    "Token": {"type": "object", "required": ["token", "expiresAt"],
+              "properties": {
+                  "token": {"type": "string", "description": "Send it as `Authorization: Token <token>`. Shown "
+                                                             "once: casework keeps only a digest of it."},
+                  "expiresAt": {"type": "string", "format": "date-time",
+                                "description": "When the token expires (a fixed time after it was issued, "
+                                               "however much it is used); then sign in again."}}},
 }
 
 

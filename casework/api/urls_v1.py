@@ -7,7 +7,7 @@ from django.urls import include, path
 from rest_framework.parsers import MultiPartParser
 from rest_framework.routers import DefaultRouter
 
-from casework.api.auth import ObtainToken
+from casework.api.auth import Logout, LogoutAll, ObtainToken
 from casework.api.casefile import (
     CaseDocumentsView,
     CaseDocumentView,
@@ -35,6 +35,8 @@ router.register("worklists", WorklistViewSet, basename="api-v1-worklist")
 urlpatterns = [
     path("openapi.json", V1SchemaView.as_view(), name="api-v1-schema"),
     path("auth/token", ObtainToken.as_view(parser_classes=[DepthLimitedJSONParser]), name="api-v1-token"),
+    path("auth/logout", Logout.as_view(), name="api-v1-logout"),
+    path("auth/logout-all", LogoutAll.as_view(), name="api-v1-logout-all"),
     path("schools", SchoolList.as_view(), name="api-v1-schools"),
     path("regions", RegionList.as_view(), name="api-v1-regions"),
     path("teams", TeamList.as_view(), name="api-v1-teams"),

@@ -5,6 +5,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from casework.web import (
+    account,
     casefile,
     cases,
     language,
@@ -21,6 +22,8 @@ urlpatterns = [
     path("logout/", shell.LogoutView.as_view(), name="logout"),
     path("session/keep-alive/", shell.keep_alive, name="session-keep-alive"),
     path("favicon.ico", shell.favicon, name="favicon"),
+    path("account/", account.account, name="account"),
+    path("account/api-keys/<int:token_id>/revoke/", account.revoke_token, name="account-token-revoke"),
     path("cases/", cases.case_list, name="case-list"),
     path("cases/new/", cases.signal_new, name="case-signal"),
     path("cases/<int:case_id>/", cases.case_detail, name="case-detail"),
