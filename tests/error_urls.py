@@ -13,4 +13,5 @@ def fails(request):
     raise RuntimeError("a fault in casework (the test's own)")
 
 
-urlpatterns = [path("test-fails/", fails), *project_urlpatterns]
+urlpatterns = [path("test-fails/", fails), path("api/test-fails/", fails), path("api/v1/test-fails/", fails),
+               *project_urlpatterns]

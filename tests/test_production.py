@@ -208,6 +208,19 @@ def test_500_page(client, u, settings, role):
     assert re.search(r'href="/static/css/casework\.css"', body)
 
 
+@pytest.mark.urls("tests.error_urls")
+def test_the_apis_500_and_400_are_json(api, u):
+    client = api(u["aoj"])
+    client.raise_request_exception = False
+    legacy = client.get("/api/test-fails/")
+    assert legacy.status_code == 500 and legacy.json() == {"detail": "Er is iets misgegaan"}
+    v1 = client.get("/api/v1/test-fails/")
+    assert v1.status_code == 500 and v1["Content-Type"].startswith("application/problem+json")
+    assert v1.json()["status"] == 500
+    bad_host = client.get("/api/cases/", HTTP_HOST="evil.example")
+    assert bad_host.status_code == 400 and bad_host.json() == {"detail": "Ongeldig verzoek"}
+
+
 def test_400_and_500_render_without_request_or_database():
     """No `db` fixture: a query would fail the test."""
     for name, heading, english in (("500.html", "Er is iets misgegaan", "Something went wrong"),

@@ -8,12 +8,13 @@
   plain Dutch page without a stylesheet answers instead of the server's bare error.
 
 403 and 404 are Django's handlers (and casework.web.cases.not_found) with templates/403.html and
-404.html, both on the base layout.
+404.html, both on the base layout. Under /api/ a 400 or 500 is JSON, as the 404 is (and under
+/api/v1/ an RFC 9457 problem: casework.api.middleware).
 """
 
 import logging
 
-from django.http import HttpResponseBadRequest, HttpResponseServerError
+from django.http import HttpResponseBadRequest, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.html import format_html
@@ -45,11 +46,15 @@ def standalone(template_name: str, title: str, text: str) -> str:
 
 def bad_request(request, exception=None):
     """handler400: a malformed request or a Host header this instance does not serve."""
-    return HttpResponseBadRequest(standalone(
-        "400.html", _("Bad request"), _("casework could not understand this request. Check the address, or start again from the start page.")))
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Bad request")}, status=400)
+    return HttpResponseBadRequest(standalone("400.html", _("Bad request"), _(
+        "casework could not understand this request. Check the address, or start again from the start page.")))
 
 
 def server_error(request):
     """handler500."""
-    return HttpResponseServerError(standalone(
-        "500.html", _("Something went wrong"), _("casework could not complete your request. The error has been logged.")))
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Something went wrong")}, status=500)
+    return HttpResponseServerError(standalone("500.html", _("Something went wrong"), _(
+        "casework could not complete your request. The error has been logged.")))
