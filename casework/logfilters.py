@@ -2,7 +2,13 @@
 
 The convention is ids only in logs; this filter is the safety net for the known leak paths:
 query strings (a search for a child's name), request payloads passed as dicts, dates (birth
-dates), e-mail addresses and phone numbers, and free-text fields named in the message.
+dates), e-mail addresses (also URL-encoded, `%40`) and phone numbers, and free-text fields named in
+the message. Every handler of LOGGING has it: the server's, and the Celery worker's and beat's
+(casework/celery.py keeps Django's LOGGING for them).
+
+A refused request (Django's `django.security.*` loggers: a Host header not in ALLOWED_HOSTS, a
+CSRF failure, too many fields) is the client's fault, not a fault of casework: it is logged as one
+line, without the traceback Django attaches.
 """
 
 import logging
@@ -14,6 +20,8 @@ PERSONAL_KEYS = frozenset({
     "motivation", "alternatives", "notes", "reason", "mentor_name", "relation", "contact", "name", "email",
     "password", "q",
 })
+# Django's loggers of refused requests (SuspiciousOperation and CSRF): one line each.
+REFUSED_REQUEST_LOGGERS = ("django.security.",)
 # Paths whose part is a secret that acts as a key (a parent's link, a calendar feed): never logged.
 MASK = "..."  # ASCII: a log stream in the C locale must not fail on it
 SECRET_PATHS = [
@@ -25,7 +33,7 @@ PATTERNS = [
     (re.compile(r"\?[^\s\"']*"), "?" + REDACTED),  # query strings
     (re.compile(r"\b\d{4}-\d{2}-\d{2}(?![\d:T])"), "[date]"),  # ISO dates (not timestamps' date part)
     (re.compile(r"\b\d{1,2}[-/.]\d{1,2}[-/.]\d{4}\b"), "[date]"),  # 17-05-2012
-    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[email]"),
+    (re.compile(r"[\w.+-]+(?:@|%40)[\w-]+\.[\w.-]+"), "[email]"),
     (re.compile(r"(?<!\d)(?:\+31|0)[ -]?6(?:[ -]?\d){8}(?!\d)"), "[phone]"),
     # key=value, key: value, 'key': 'value' (a repr); an unquoted value runs to the end of the line
     (re.compile(r"(?i)\b(" + "|".join(sorted(PERSONAL_KEYS)) + r")\b(['\"]?\s*[=:]\s*)('[^']*'|\"[^\"]*\"|[^&\n}]+)"),
@@ -79,6 +87,8 @@ class PersonalDataFilter(logging.Filter):
             message = str(record.msg)
         record.msg = scrub(message)
         record.args = ()
+        if record.name.startswith(REFUSED_REQUEST_LOGGERS):
+            record.exc_info, record.exc_text = None, None  # one line: the refusal, no traceback
         if record.exc_info and record.exc_info[1] is not None and not getattr(record, "_scrubbed", False):
             # Keep the traceback's frames but not exception texts that may quote input.
             record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))

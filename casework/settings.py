@@ -201,7 +201,15 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` puts the files whitenoise serves in production.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+# The apps' static folders, without viewflow's: its Material front end's assets are unused, and one
+# of its stylesheets points to fonts that are not there, which stopped collectstatic with the
+# manifest storage (casework/staticfiles.py).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "casework.staticfiles.AppDirectoriesFinder",
+]
 # Case documents are never served from a public URL: only the download view reads them.
 # File system under CASEWORK_DOCUMENTS_ROOT by default (make run); CASEWORK_DOCUMENT_STORAGE=s3 puts
 # them in any S3-compatible store through django-storages (install the `s3` extra), private, with
@@ -304,20 +312,23 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Notifications: e-mail fallback -------------------------------------------------------------
-CASEWORK_BASE_URL = os.environ.get("CASEWORK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address in the e-mails' links; production has no default (refused unless https://).
+CASEWORK_BASE_URL = os.environ.get("CASEWORK_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
 CASEWORK_EMAIL_DELAY_MINUTES = int(os.environ.get("CASEWORK_EMAIL_DELAY_MINUTES", "15"))
 # An outbox entry whose fan-out failed this often is marked failed (notifications.delivery).
 CASEWORK_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("CASEWORK_OUTBOX_MAX_ATTEMPTS", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "casework@localhost")
+# SMTP with EMAIL_HOST; else the console (make run), which production refuses. EMAIL_BACKEND names
+# another backend (a provider's API, e.g.).
+smtp_email_backend = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    smtp_email_backend if os.environ.get("EMAIL_HOST") else "django.core.mail.backends.console.EmailBackend")
 if os.environ.get("EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = os.environ["EMAIL_HOST"]
     EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 # Retention (casework.retention): outcome -> (pseudonymise after, delete after) years from closure;
 # the defaults and their legal grounds are in the README. Care under the Jeugdwet: 20 years.
 CASEWORK_RETENTION_PERIODS: dict = {}
@@ -455,12 +466,11 @@ SESSION_WARNING_SECONDS = 60 * int(os.environ.get("CASEWORK_SESSION_WARNING_MINU
 # Set at sign-in, removed at sign-out: a login page seen with it and without a session means the
 # session expired (the page says so, and that what was typed is kept).
 SIGNED_IN_MARKER_COOKIE = "casework_signed_in"
-# Two factors (signin.factors): required for every account that can see a child's data. The demo
-# exemption (make run only; the login page says so) is refused in production.
+# Two factors (signin.factors): required for every account that can see a child's data. Switching
+# them off, and the demo exemption (make run only; the login page says so), are refused in
+# production (at the end of this file).
 CASEWORK_REQUIRE_TWO_FACTOR = env_bool("CASEWORK_REQUIRE_TWO_FACTOR", True)
 CASEWORK_TWO_FACTOR_DEMO_EXEMPT = env_bool("CASEWORK_TWO_FACTOR_DEMO_EXEMPT", False)
-if PRODUCTION and CASEWORK_TWO_FACTOR_DEMO_EXEMPT:
-    raise ImproperlyConfigured("CASEWORK_TWO_FACTOR_DEMO_EXEMPT is for the demo only, never in production")
 # Exports and changing someone else's membership ask for a second factor younger than this.
 CASEWORK_REAUTH_MINUTES = int(os.environ.get("CASEWORK_REAUTH_MINUTES", "5"))
 OTP_TOTP_ISSUER = "casework"
@@ -499,7 +509,13 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if PRODUCTION:
+# A refused form (no or an old CSRF token) gets casework's own Dutch page.
+CSRF_FAILURE_VIEW = "casework.web.errors.csrf_failure"
+# A production instance that only this machine reaches (make prod-smoke): plain HTTP on loopback,
+# so no redirect to HTTPS, no HSTS, and cookies without Secure. Refused below unless every entry
+# of ALLOWED_HOSTS is a loopback address.
+CASEWORK_PLAIN_HTTP_ON_LOOPBACK = env_bool("CASEWORK_PLAIN_HTTP_ON_LOOPBACK", False)
+if PRODUCTION and not CASEWORK_PLAIN_HTTP_ON_LOOPBACK:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -526,3 +542,62 @@ LOGGING = {
     # unfiltered: these loggers write through the root's filtered handler instead.
     "loggers": {name: {"handlers": [], "propagate": True} for name in ("django", "django.server")},
 }
+
+# --- Production: refuse what is unsafe ---------------------------------------------------------
+# The embedded defaults are refused above, where they are read; these are settings that work but
+# would expose children's data or lose work in production. Each refusal names the variable.
+unsafe_email_backends = {
+    "django.core.mail.backends.console.EmailBackend": "would print every e-mail (recipient, case) into the log",
+    "django.core.mail.backends.locmem.EmailBackend": "would keep the e-mails in memory and send none",
+    "django.core.mail.backends.dummy.EmailBackend": "would drop every e-mail",
+    "django.core.mail.backends.filebased.EmailBackend": "would write every e-mail to a file",
+}
+
+
+def is_loopback(host: str) -> bool:
+    """`localhost` or a loopback address (127.0.0.0/8, ::1), as ALLOWED_HOSTS or a URL names it."""
+    import ipaddress
+
+    host = host.strip().lower().removeprefix("[").removesuffix("]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def unsafe_production_settings() -> list[str]:
+    from urllib.parse import urlsplit
+
+    unsafe = []
+    if CASEWORK_TWO_FACTOR_DEMO_EXEMPT:
+        unsafe.append("CASEWORK_TWO_FACTOR_DEMO_EXEMPT is for the demo only, never in production")
+    if not CASEWORK_REQUIRE_TWO_FACTOR:
+        unsafe.append("CASEWORK_REQUIRE_TWO_FACTOR=0 would let a password alone open children's data: "
+                      "two factors are required in production")
+    if env_bool("CASEWORK_CELERY_EAGER", False):
+        unsafe.append("CASEWORK_CELERY_EAGER=1 would run the background work inside the web requests, "
+                      "with no retry: run a Celery worker and beat instead")
+    if EMAIL_BACKEND in unsafe_email_backends:
+        unsafe.append(f"e-mail backend {EMAIL_BACKEND} {unsafe_email_backends[EMAIL_BACKEND]}: set EMAIL_HOST "
+                      "(SMTP), or EMAIL_BACKEND to a backend that delivers")
+    elif EMAIL_BACKEND == smtp_email_backend and not os.environ.get("EMAIL_HOST"):
+        unsafe.append("EMAIL_HOST must name the SMTP server")
+    base = urlsplit(CASEWORK_BASE_URL)
+    if not CASEWORK_BASE_URL:
+        unsafe.append("CASEWORK_BASE_URL must be set to the public https:// address (the links in e-mails)")
+    elif not base.hostname or (base.scheme != "https" and not (
+            CASEWORK_PLAIN_HTTP_ON_LOOPBACK and base.scheme == "http" and is_loopback(base.hostname))):
+        unsafe.append(f"CASEWORK_BASE_URL must be an https:// address, not {CASEWORK_BASE_URL!r}")
+    if CASEWORK_PLAIN_HTTP_ON_LOOPBACK:
+        elsewhere = [host for host in ALLOWED_HOSTS if not is_loopback(host)]
+        if elsewhere or not ALLOWED_HOSTS:
+            unsafe.append("CASEWORK_PLAIN_HTTP_ON_LOOPBACK=1 (plain HTTP, no HSTS, cookies without Secure) is only "
+                          "for an instance that serves loopback addresses, and ALLOWED_HOSTS names "
+                          + (", ".join(elsewhere) or "none"))
+    return unsafe
+
+
+if PRODUCTION and (unsafe := unsafe_production_settings()):
+    raise ImproperlyConfigured("CASEWORK_ENV=production refuses unsafe settings: " + "; ".join(unsafe))

@@ -25,4 +25,6 @@ urlpatterns = [
 if settings.BENCH:  # the benchmark suite's baseline views (make bench only)
     urlpatterns.append(path("bench/", include("bench.urls")))
 
+handler400 = "casework.web.errors.bad_request"
 handler404 = "casework.web.cases.not_found"
+handler500 = "casework.web.errors.server_error"

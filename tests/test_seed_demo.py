@@ -107,6 +107,8 @@ def test_refused_in_production(tmp_path):
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
         "REDIS_URL": "redis://127.0.0.1:1/0",
         "ALLOWED_HOSTS": "casework.example.org",
+        "CASEWORK_BASE_URL": "https://casework.example.org",
+        "EMAIL_HOST": "smtp.example.org",
     }
     done = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
