@@ -195,7 +195,8 @@ class Walk:
 
     @property
     def not_by_design(self) -> list[tuple[str, Visit]]:
-        return [(key, visit) for key, visit in self.pages.items() if not by_design(visit.url, visit.status, visit.allow, visit.content_type)]
+        return [(key, visit) for key, visit in self.pages.items()
+                if not by_design(visit.url, visit.status, visit.allow, visit.content_type)]
 
 
 def walk(role: str, start: str, fetch: Callable[[str], Answer], on_page: Callable[[str, str], None] | None = None,
@@ -206,7 +207,7 @@ def walk(role: str, start: str, fetch: Callable[[str], Answer], on_page: Callabl
     is called for each page that answered with HTML (the browser checks it there)."""
     result = Walk(role)
     todo = deque([(start, 0)])
-    later = deque((url, MAX_DEPTH) for url in also)
+    later = deque((url, -1) for url in also)
     while (todo or later) and len(result.pages) < MAX_PAGES:
         url, depth = todo.popleft() if todo else later.popleft()
         key = page_key(url)
@@ -221,7 +222,7 @@ def walk(role: str, start: str, fetch: Callable[[str], Answer], on_page: Callabl
         elif answer.html:
             if on_page is not None:
                 on_page(key, url)
-            if depth < MAX_DEPTH:
+            if 0 <= depth < MAX_DEPTH:
                 todo.extend((link, depth + 1) for href in links_in(answer.html) if (link := local(url, href)))
     return result
 
@@ -275,7 +276,8 @@ def fetch_each(result: Walk, fetch: Callable[[str], Answer], urls: list[str]) ->
     """A GET of each URL, added to the walk's pages (those the links did not reach already)."""
     for url in urls:
         answer = fetch(url)
-        result.pages.setdefault(f"{page_key(url)} [{url}]", Visit(url, answer.status, -1, answer.allow, answer.content_type))
+        result.pages.setdefault(f"{page_key(url)} [{url}]",
+                                Visit(url, answer.status, -1, answer.allow, answer.content_type))
 
 
 # --- the HTTP part (both databases) ---------------------------------------------------------------
@@ -446,10 +448,10 @@ def report_of_the_walk(walks: dict[str, Walk], checked: dict[str, Checked]) -> N
 @pytest.mark.django_db(transaction=True)
 def test_every_page_of_every_role_meets_wcag_at_1280_and_320_px(demo, api, settings):
     demo_with_cases(demo, api)
-    usable_passwords(settings, [demo["users"][role] for role in ROLES], demo["password"])
     # the pages without object ids (the search page, the second factor's pages, ...), found with the
     # test client before the browser starts (Django refuses the ORM beside Playwright's event loop)
     also = {role: pages_without_object_ids(demo, role) for role in ROLES}
+    usable_passwords(settings, [demo["users"][role] for role in ROLES], demo["password"])
     checked: dict[str, Checked] = {}
     walks: dict[str, Walk] = {}
     with live_asgi_server() as base_url, chromium() as browser:
