@@ -4,12 +4,18 @@ one is completed, and the open tasks of a case.
 Who may take a task, and which tasks a user sees, is `workflows.queues`. Every list is limited to
 tasks of cases the user may see and is already joined for the inbox page, so a page costs a
 constant number of queries whatever its length.
+
+Someone who holds a role for a whole region (the SWV director, the privacy officer) is often in no
+team at all: their lists hold only the tasks of their region role, and `region_desk` is what the
+inbox shows them besides (the director decisions waiting, their regions' escalated cases, the
+open data breaches).
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QuerySet, Value, When
@@ -20,8 +26,11 @@ from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from viewflow.workflow.status import STATUS
 
+from casework import models as core
 from casework.access import is_id
-from teams.models import School, Team, team_ids_of
+from casework.selectors import visible_cases
+from casework.services.privacy import breaches_for
+from teams.models import Region, RegionRole, School, Team, team_ids_of
 from workflows.flows import FLOWS
 from workflows.models import OPEN_STATUSES as OPEN
 from workflows.models import CaseTask
@@ -165,10 +174,14 @@ def tab_counts(user, now=None) -> dict[str, dict[str, int]]:
     for scope in COUNTED_SCOPES:
         condition = scope_filter(user, scope, now) & shown
         for kind, where in (("total", condition), ("overdue", condition & late)):
-            sql, sql_params = base.filter(where).order_by()[: COUNT_CAP + 1].query.sql_with_params()
+            keys.append((scope, kind))
+            try:
+                sql, sql_params = base.filter(where).order_by()[: COUNT_CAP + 1].query.sql_with_params()
+            except EmptyResultSet:  # a list that can hold no task: "team" for someone in no team
+                parts.append("0")
+                continue
             parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{len(parts)})")  # noqa: S608 (Django's SQL)
             params.extend(sql_params)
-            keys.append((scope, kind))
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
@@ -176,6 +189,60 @@ def tab_counts(user, now=None) -> dict[str, dict[str, int]]:
     for (scope, kind), value in zip(keys, row, strict=True):
         counts[scope][kind] = AtLeast(COUNT_CAP) if value > COUNT_CAP else value
     return counts
+
+
+DESK_ROWS = 10  # rows per part of the region desk; "all of them" links to the full list
+
+
+@dataclass(frozen=True)
+class RegionDesk:
+    """The work of a region role holder, on top of their inbox. A director: the director decisions
+    waiting in their regions (the tasks they may take; also in Team tasks) and the escalated cases
+    of their regions that they are on (a director joins a case when it is escalated to them). A
+    privacy officer: the data breaches of their regions still waiting for the decision on
+    notifying the AP. Lists hold at most DESK_ROWS; `more_*` says there are more."""
+
+    director_regions: list[Region]
+    decisions: list[CaseTask]
+    more_decisions: bool
+    escalated: list[core.Case]
+    more_escalated: bool
+    privacy_regions: list[Region]
+    open_breaches: list[core.DataBreach]
+
+    @property
+    def cases_shown(self) -> list[core.Case]:
+        """The cases whose child the desk names (for the access log's list row)."""
+        return [task.case for task in self.decisions] + self.escalated
+
+
+def _first(queryset) -> tuple[list, bool]:
+    rows = list(queryset[: DESK_ROWS + 1])
+    return rows[:DESK_ROWS], len(rows) > DESK_ROWS
+
+
+def region_desk(user) -> RegionDesk | None:
+    """The region desk of `user`, or None when they hold no region role."""
+    held = list(RegionRole.objects.filter(user=user).select_related("region").order_by("region__name"))
+    if not held:
+        return None
+    directing = [role.region for role in held if role.role == RegionRole.Role.SWV_DIRECTOR]
+    guarding = [role.region for role in held if role.role == RegionRole.Role.PRIVACY_OFFICER]
+    decisions, more_decisions, escalated, more_escalated, breaches = [], False, [], False, []
+    if directing:
+        regions = [region.pk for region in directing]
+        decisions, more_decisions = _first(
+            visible_tasks(user).filter(status__in=OPEN, region_role=RegionRole.Role.SWV_DIRECTOR,
+                                       case__region_id__in=regions)
+            .select_related("case__region").order_by(*SORTS["due_at"]))
+        escalated, more_escalated = _first(
+            visible_cases(user).filter(status=core.Case.Status.ESCALATED, region_id__in=regions)
+            .order_by(F("escalated_at").asc(nulls_last=True), "pk"))
+    if guarding:
+        breaches = list(breaches_for(user).filter(decided_at__isnull=True).order_by("discovered_at", "pk"))
+    return RegionDesk(director_regions=directing, decisions=decisions, more_decisions=more_decisions,
+                      escalated=escalated, more_escalated=more_escalated, privacy_regions=guarding,
+                      open_breaches=breaches)
 
 
 class CappedPaginator(Paginator):

@@ -106,13 +106,16 @@ def reading_filters(*, case_id=None, child_name="", username="", team_id=None, s
     }
 
 
-def ensure_case_coordinator(user, case: Case) -> None:
+def is_case_coordinator(user, case: Case) -> bool:
     """Who looked at a case is for the coordinators of the teams working on it."""
-    leads = Membership.objects.filter(
+    return Membership.objects.filter(
         user=user, role=Membership.Role.COORDINATOR,
         team__case_participations__case=case,
-    )
-    if not leads.exists():
+    ).exists()
+
+
+def ensure_case_coordinator(user, case: Case) -> None:
+    if not is_case_coordinator(user, case):
         raise PermissionDenied(_("Only a coordinator of a team on this case sees who looked at it."))
 
 

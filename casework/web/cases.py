@@ -13,7 +13,7 @@ from casework import selectors, services
 from casework.access import access_case_by_id, is_id, log_list_read, mentor_case_by_id
 from casework.models import AccessLog, Deadline
 from casework.responsibility import may_register
-from casework.services import casefile, participation
+from casework.services import casefile, participation, privacy
 from casework.services.intake import SignalForwarded, forwarded_message
 from casework.web.forms import (
     DocumentForm,
@@ -70,6 +70,7 @@ def case_page(request, case, *, note_form=None, document_form=None, registration
         "exemption": services.running_exemption(case),
         "links": participation.links_of(case),
         "may_send_links": participation.is_case_team(request.user, case),
+        "may_read_access_log": privacy.is_case_coordinator(request.user, case),
         "consents_per_person": participation.consents_per_person(case),
     }
     return render(request, "casework/case_detail.html", context, status=status)

@@ -49,7 +49,8 @@ def landing_scope(user) -> str:
 @login_required
 def inbox_view(request, scope: str | None = None):
     """One inbox list; `/tasks/` (no scope) is the list the user chose to land on."""
-    if scope is None:
+    landing = scope is None
+    if landing:
         scope = landing_scope(request.user)
     elif scope not in inbox.SCOPES:
         scope = "mine"
@@ -59,10 +60,14 @@ def inbox_view(request, scope: str | None = None):
     now = timezone.now()
     tasks = inbox.task_pages(request.user, scope, sort=sort, now=now, **filters)
     page = inbox.CappedPaginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
-    log_list_read(request.user, [task.case for task in page.object_list], what=AccessLog.List.INBOX, request=request)
+    # A region role holder (the director, the privacy officer) sees their region's work on the
+    # page they land on.
+    desk = inbox.region_desk(request.user) if landing or scope == "focus" else None
+    log_list_read(request.user, [task.case for task in page.object_list] + (desk.cases_shown if desk else []),
+                  what=AccessLog.List.INBOX, request=request)
     rows = list(page.object_list)
     counts = inbox.tab_counts(request.user, now)
-    my_teams = Team.objects.filter(memberships__user=request.user).order_by("name")
+    my_teams = list(Team.objects.filter(memberships__user=request.user).order_by("name"))
     context = {
         "scope": scope,
         "scopes": [(key, str(SCOPE_TITLES[key]), counts.get(key)) for key in inbox.SCOPES],
@@ -75,6 +80,8 @@ def inbox_view(request, scope: str | None = None):
         "focus_days": inbox.FOCUS_DAYS,
         "node_choices": inbox.node_choices(),
         "team_choices": my_teams,
+        "in_team": bool(my_teams),
+        "desk": desk,
         "school_choices": inbox.school_choices(request.user),
         "query": query_without_page(request),
         "worklists": worklists.worklists_of(request.user),
