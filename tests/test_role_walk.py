@@ -8,8 +8,9 @@ distinct page is a route name with its arguments that are not object ids (each i
 each case page is the same page). GET only: never signing out, never the language switch (it
 changes a preference); downloads are fetched. Then every URL pattern that takes no object id is
 fetched as well. No answer may be a server error, and every answer is one the page gives by design:
-200, a redirect, 403 or 404 (405 only where GET is not served at all, and 400 only from the API,
-as a JSON problem, where a GET without parameters lacks a required one).
+200, a redirect, 403 or 404 (405 only where GET is not served at all; from the API, as a JSON
+problem, a 400 where a GET without parameters lacks a required one and a 401 from the two
+endpoints that end an API token, which no session has).
 
 The HTTP part runs on both databases with Django's test client. The browser part (Chromium with
 axe-core) walks the same way as each role in one browser and checks every distinct page it reaches
@@ -159,12 +160,19 @@ class Answer:
 
 def by_design(url: str, status: int, allow: str = "", content_type: str = "") -> bool:
     """An answer by design: 200, a redirect, 403, 404; a 405 where GET is not served at all; and
-    from the API a 400 that says, as a JSON problem, which parameter a GET without any lacks."""
+    from the API, as a JSON problem, a 400 that says which parameter a GET without any lacks, or a
+    401 from an endpoint that takes an API token and never a session (logging a token out)."""
     if status in BY_DESIGN:
         return True
     if status == 405:
         return "GET" not in allow.replace(" ", "").split(",")
+    if status == 401:
+        return url.rstrip("/") in TOKEN_ONLY and "json" in content_type
     return status == 400 and url.startswith("/api/") and "json" in content_type
+
+
+# The API's own token's end: a session has no token to end (the browser signs out at /logout/).
+TOKEN_ONLY = {"/api/v1/auth/logout", "/api/v1/auth/logout-all"}
 
 
 @dataclass

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import django
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.migrations.loader import MigrationLoader
 from psycopg import errors
 
@@ -92,16 +92,19 @@ def _postgresql(connection) -> None:
     with connection._nodb_cursor() as cursor:
         try:
             cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(test_name)}")
-        except (errors.DuplicateDatabase, errors.ObjectInUse):
-            pass  # another run made it at the same moment: theirs serves as well
+        except DatabaseError as error:
+            # (two at the same instant: the catalog's unique index answers instead of DuplicateDatabase)
+            if not _caused_by(error, errors.DuplicateDatabase, errors.UniqueViolation, errors.ObjectInUse):
+                raise  # else another run or worker made it at the same moment: theirs serves as well
         # Keep the newest few (checkouts of other branches share the server); drop older ones.
         cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s ORDER BY oid DESC",
                        [f"{TEMPLATE_PREFIX}%", template])
         for (stale,) in cursor.fetchall()[KEEP - 1:]:
             try:
                 cursor.execute(f"DROP DATABASE IF EXISTS {quote(stale)}")
-            except errors.ObjectInUse:
-                pass  # a run is cloning it right now
+            except DatabaseError as error:
+                if not _caused_by(error, errors.ObjectInUse):
+                    raise  # else a run is cloning it right now
     _point_at(connection, test_name)
 
 
@@ -112,11 +115,18 @@ def _cloned(cursor, test_name: str, template: str) -> bool:
         try:
             cursor.execute(f"CREATE DATABASE {test_name} TEMPLATE {template}")
             return True
-        except errors.ObjectInUse:
+        except DatabaseError as error:
+            if _caused_by(error, errors.InvalidCatalogName):
+                return False
+            if not _caused_by(error, errors.ObjectInUse):
+                raise
             time.sleep(0.5)
-        except errors.InvalidCatalogName:
-            return False
     return False
+
+
+def _caused_by(error: DatabaseError, *kinds) -> bool:
+    """Django wraps the driver's error; psycopg's own class says what happened."""
+    return isinstance(error.__cause__, kinds)
 
 
 def _sqlite(connection) -> None:
