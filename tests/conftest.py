@@ -1,7 +1,7 @@
 import json
 import os
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from io import StringIO
 
@@ -46,6 +46,9 @@ def pytest_collection_modifyitems(config, items):
     marked `browser` or `own_redis` run on one database, PostgreSQL + Redis (the production
     set-up): `bin/test-all` sets BROWSER_TESTS=postgresql for its SQLite run when the PostgreSQL
     run follows; run on their own (`pytest tests/test_browser_journey.py`) they run on SQLite too."""
+    same = [nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1]
+    if same:  # pytest-xdist schedules by id: of tests that share one, it would run one
+        raise pytest.UsageError(f"{len(same)} test ids are not unique, e.g. {same[0]}")
     if connection.vendor == "postgresql":
         return
     browser_elsewhere = os.environ.get("BROWSER_TESTS") == "postgresql"
