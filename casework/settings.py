@@ -66,7 +66,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "20")),
         }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite as a real embedded database (daphne, the sweeper and parallel requests share the file):
+    # SQLite as a real embedded database (the ASGI server, the sweeper and parallel requests share the file):
     # WAL lets readers go on beside the one writer; IMMEDIATE takes the write lock when a transaction
     # begins, so that two transactions never both read and then fail to upgrade ("database is
     # locked" at once, the busy timeout does not apply to that); a writer waits up to 20 s.
@@ -330,7 +330,7 @@ if os.environ.get("EMAIL_HOST"):
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 # Retention (casework.retention): outcome -> (pseudonymise after, delete after) years from closure;
-# the defaults and their legal grounds are in the README. Care under the Jeugdwet: 20 years.
+# the defaults and their legal grounds are in docs/privacy.md. Care under the Jeugdwet: 20 years.
 CASEWORK_RETENTION_PERIODS: dict = {}
 CASEWORK_RETENTION_CARE_YEARS = int(os.environ.get("CASEWORK_RETENTION_CARE_YEARS", "20"))
 
