@@ -6,6 +6,7 @@ by one, on cases written straight to the tables (events, exemptions and clocks b
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 import time_machine
@@ -179,7 +180,8 @@ def test_who_may_see_which_region(api, history):
 def test_monitor_pages_show_no_names(client, history):
     client.force_login(history["u"]["swv_director"])
     for url in ["/monitor/?peildatum=2026-11-01", "/monitor/quarter/?year=2026&quarter=4"]:
-        html = client.get(url).content.decode()
+        # without the random CSRF tokens, which can hold "Cas" by chance
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", client.get(url).content.decode())
         for name in ("Anna", "Bram", "Cas", "Dirk", "Eva", "Fenna", "Testkind"):
             assert name not in html, (url, name)
 
