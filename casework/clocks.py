@@ -80,9 +80,9 @@ def start_case_clocks(case: Case, now) -> list[Deadline]:
     clocks = [Deadline(case=case, kind=Kind.TEAM_ACTION_48H, due_at=case.signalled_at + dt.timedelta(hours=hours),
                        warn_at=case.signalled_at + dt.timedelta(hours=setting("CASEWORK_TEAM_ACTION_WARN_HOURS", 24)))]
     if case.registration == Case.Registration.DREIGEND:
-        # LRV after MORE than four weeks: from the day after the 28th day.
+        # LRV after MORE than four weeks: from day 29, the first day absent being day 1.
         clocks.append(Deadline(case=case, kind=Kind.LRV_4_WEEKS, due_at=start_of_day(
-            case.absent_since + dt.timedelta(days=setting("CASEWORK_LRV_DAYS", 28) + 1))))
+            case.absent_since + dt.timedelta(days=setting("CASEWORK_LRV_DAYS", 28)))))
     for clock in clocks:
         clock.save()
     if case.registration != Case.Registration.VRIJ:  # an exempted child has no three-month clock
@@ -286,7 +286,8 @@ MAX_AGE = 18  # exclusive
 
 
 def lrv_days() -> int:
-    """An absence of MORE than this many days makes a pupil LRV (4 weeks); before that: dreigend."""
+    """An absence of MORE than this many days makes a pupil LRV (4 weeks); before that: dreigend.
+    The first day absent is day 1, so a pupil is LRV from `absent_since + lrv_days()`."""
     return int(getattr(settings, "CASEWORK_LRV_DAYS", 28))
 
 

@@ -42,7 +42,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much]
 # Per operation: the fields whose rules go beyond what a schema can say (see the module's docstring).
 RULES = {
-    # the child's age on its first day out of school; lrv only after 28 days out, dates not in the future;
+    # the child's age on its first day out of school; lrv from day 29 out, dates not in the future;
     # a school that exists (or, without one, a region and a sector); vrij needs the exemption's ground and end
     "POST /api/cases/": {"birth_date", "absent_since", "school", "region", "sector", "registration",
                          "vrijstelling_grounds", "vrijstelling_until", "startkwalificatie"},

@@ -47,8 +47,8 @@ def test_clocks_start_with_the_signal(api, demo, u, clock):
     case = signal(api, u["aoj"], demo["schools"]["vo"], absent_since="2026-08-24", registration="dreigend")
     team = deadline(case, "team_action_48h")
     assert (team.due_at, team.warn_at) == (START + dt.timedelta(hours=48), START + dt.timedelta(hours=24))
-    lrv = deadline(case, "lrv_4_weeks")  # LRV only after MORE than four weeks: the 29th day
-    assert timezone.localtime(lrv.due_at) == timezone.make_aware(dt.datetime(2026, 9, 22))
+    lrv = deadline(case, "lrv_4_weeks")  # LRV only after MORE than four weeks: day 29 (day 1: absent_since)
+    assert timezone.localtime(lrv.due_at) == timezone.make_aware(dt.datetime(2026, 9, 21))
     offer = deadline(case, "offer_3_months")
     assert timezone.localtime(offer.due_at).date() == dt.date(2026, 11, 24)
     assert timezone.localtime(offer.warn_at).date() == dt.date(2026, 10, 27)
@@ -97,15 +97,15 @@ def test_dreigend_becomes_lrv_after_four_weeks(api, demo, u, clock):
     school = Case.objects.get(pk=case.pk).school
     assert intake.data == {"from": None, "to": "dreigend", "since": "2026-08-31", "reason": "",
                            "trigger": "signalled", "school": school.pk, "sector": school.sector}
-    # four weeks (28 days) out of school is not yet "more than four weeks"
-    clock.move_to(dt.datetime(2026, 9, 28, 21, 0, tzinfo=dt.UTC))  # the 28th day, late evening local time
+    # four weeks (28 days, 31 August being day 1) out of school is not yet "more than four weeks"
+    clock.move_to(dt.datetime(2026, 9, 27, 21, 0, tzinfo=dt.UTC))  # day 28, late evening local time
     sweep_due()
     assert Case.objects.get(pk=case.pk).registration == "dreigend"
-    clock.move_to(dt.datetime(2026, 9, 29, 6, 0, tzinfo=dt.UTC))
+    clock.move_to(dt.datetime(2026, 9, 28, 6, 0, tzinfo=dt.UTC))  # day 29
     assert sweep_due().passed == 1
     assert Case.objects.get(pk=case.pk).registration == "lrv"
     changed = CaseEvent.objects.filter(case=case, kind="registration_changed").exclude(pk=intake.pk).get()
-    assert changed.data == {"from": "dreigend", "to": "lrv", "since": "2026-09-29", "reason": "",
+    assert changed.data == {"from": "dreigend", "to": "lrv", "since": "2026-09-28", "reason": "",
                             "trigger": "lrv_4_weeks", "school": school.pk, "sector": school.sector}
     assert deadline(case, "lrv_4_weeks").state == "met"  # a mark, not a failure
     assert sweep_due().total == 0

@@ -11,7 +11,7 @@ The cohort (registration and count on the peildatum):
     child   school   history                                              on 2025-12-31
     Lars    vo       lrv since 4 Aug, three months breached, escalated    lrv, 3-6 months, without offer
     Dina    po       dreigend since 15 Dec (16 days)                      dreigend
-    Daan    vo       dreigend, lrv automatically on 6 Nov (absent + 29)   lrv, 4 weeks-3 months
+    Daan    vo       dreigend, lrv automatically on 5 Nov (day 29)        lrv, 4 weeks-3 months
     Ahmed   -        av since 10 Dec                                      av, < 4 weeks
     Lieke   vo -> -  lrv, unenrolled: av since 27 Nov                     av, 4 weeks-3 months
     Arjen   - -> vo_2 av, enrolled: lrv since 19 Nov                      lrv, 4 weeks-3 months
@@ -23,7 +23,7 @@ The cohort (registration and count on the peildatum):
     Hugo    vo_2     exemption 15 until 30 Jun 2026                       vrij (15)
     Sofie   vo       exemption 5b until 31 Jul 2026, case CLOSED          vrij (5b), not an open case
     Yara    -        signalled vrij without a school, 5c                  vrij (5c)
-    Bas     vo       exemption 15 ended 30 Nov: back to lrv               lrv, > 6 months
+    Bas     vo       exemption 15 ended 30 Nov: back to lrv               lrv, 4 weeks-3 months (from 1 Dec)
     Tim     vo       lrv, 18 on 15 Nov                                    not counted; case open
     Mo      mbo      lrv at an MBO institution (17, no startkwalificatie) lrv (mbo), 4 weeks-3 months
     Kees    vo_2     lrv since 16 Jun, breached; place decided 1 Dec,
@@ -165,11 +165,10 @@ def cohort(api, demo, u):
         go("2025-11-03")
         change(api, aoj, c["Sara"], "lrv", "2025-11-01", "Hersteld, maar niet terug naar school.")
         go("2025-11-04", 12)  # Lars: three months out of school
-        go("2025-11-05")
+        go("2025-11-05")  # Daan: day 29 (absent_since + 28 days) -> lrv
         kid("Yara", "2013-01-13", leerplicht, None, registration="vrij", region=vo_region.pk,
             signaller_role="leerplicht", absent_since="2025-09-01", category="onbekend",
             vrijstelling_grounds="5c", vrijstelling_until="2026-07-31")
-        go("2025-11-06")  # Daan: absent_since + 29 days -> lrv
         go("2025-11-10")
         kid("Mo", "2008-03-01", mbo_user, mbo.pk, absent_since="2025-10-06", category="spijbelaar")
         go("2025-11-12")
@@ -224,13 +223,14 @@ def expected(cohort) -> dict:
         "thuiszitters": 10,
         "vrij": 4,  # Fleur 5a, Hugo 15, Sofie 5b (case closed), Yara 5c (no school). Not: Bas (ended)
         "ziek": 1,  # Zoe. Not: Sara (lrv since 1 November)
-        "dreigend": 1,  # Dina (PO). Not: Daan (lrv since 6 November)
+        "dreigend": 1,  # Dina (PO). Not: Daan (lrv since 5 November)
         "open_cases": 17,  # everyone but Sofie (closed) and Noor (refused); Tim counts here (no age rule)
         "durations": {
             "lt_4_weeks": 1,  # Ahmed 21 days
-            "4_weeks_3_months": 6,  # Daan 84, Arjen 72, Sara 86, Pim 82, Mo 86, Lieke 79
+            "4_weeks_3_months": 7,  # Daan 84, Arjen 72, Sara 86, Pim 82, Mo 86, Lieke 79, Bas 30 (out again
+            #                          from the day after his exemption ended, 1 December)
             "3_6_months": 1,  # Lars 149
-            "gt_6_months": 2,  # Bas 303, Kees 198
+            "gt_6_months": 1,  # Kees 198
         },
         "by_sector": {
             "po": {**no_sector, "dreigend": 1},  # Dina
@@ -290,13 +290,13 @@ def test_period_of_the_quarter(api, cohort):
 def test_the_history_is_read_by_its_dates(api, cohort):
     director, cases = cohort["director"], cohort["cases"]
     on = {day: monitor(api, director, day)["counts"] for day in
-          ("2025-09-30", "2025-11-05", "2025-11-06", "2025-11-14", "2025-11-15", "2025-11-30")}
+          ("2025-09-30", "2025-11-04", "2025-11-05", "2025-11-14", "2025-11-15", "2025-11-30")}
     # Sofie's case closed in July, her exemption counts on every peildatum while it runs
     assert on["2025-09-30"]["vrij_by_ground"]["5b"] == 1
-    # Daan: dreigend up to 5 November, lrv from the 6th (absent_since + 29 days)
-    assert (on["2025-11-05"]["dreigend"], on["2025-11-06"]["dreigend"]) == (1, 0)
+    # Daan: dreigend up to 4 November, lrv from the 5th (day 29: absent_since + 28 days)
+    assert (on["2025-11-04"]["dreigend"], on["2025-11-05"]["dreigend"]) == (1, 0)
     daan = CaseEvent.objects.filter(case=cases["Daan"], kind="registration_changed").order_by("at", "pk").last()
-    assert (daan.data["from"], daan.data["to"], daan.data["since"]) == ("dreigend", "lrv", "2025-11-06")
+    assert (daan.data["from"], daan.data["to"], daan.data["since"]) == ("dreigend", "lrv", "2025-11-05")
     # Tim: counted on 14 November, not from his 18th birthday. lrv on the 14th: Kees, Lars, Tim, Sara, Daan,
     # Mo, Pim (Bas is still exempted, Vera takes part fully, Arjen is still av)
     assert (on["2025-11-14"]["lrv"], on["2025-11-15"]["lrv"]) == (7, 6)

@@ -133,8 +133,9 @@ def _years_before(day: dt.date, years: int, *, plus_days: int = 0) -> str:
 
 
 REFUSED_INTAKE = {
-    # lrv needs more than 28 days out of school at the signal: 28 is still dreigend
-    "lrv_after_28_days": ({"registration": "lrv", "absent_since": ago(28)}, "registration"),
+    # lrv needs more than 4 weeks out of school at the signal (the first day absent is day 1): day 28 is
+    # still dreigend
+    "lrv_on_day_28": ({"registration": "lrv", "absent_since": ago(27)}, "registration"),
     "lrv_after_2_days": ({"registration": "lrv", "absent_since": ago(2)}, "registration"),
     # age on absent_since: 4 (turns 5 the next day) and 18 (that very day) are outside the duty
     "age_4": ({"absent_since": ABSENT.isoformat(), "birth_date": _years_before(ABSENT, 5, plus_days=1)}, "birth_date"),
@@ -167,9 +168,9 @@ def test_lrv_refusal_says_dreigend(api, u, vo, clock):
 
 
 ALLOWED_INTAKE = {
-    "lrv_after_29_days": {"registration": "lrv", "absent_since": ago(29)},
+    "lrv_on_day_29": {"registration": "lrv", "absent_since": ago(28)},
     "dreigend_after_2_days": {"registration": "dreigend", "absent_since": ago(2)},
-    "dreigend_after_28_days": {"registration": "dreigend", "absent_since": ago(28)},
+    "dreigend_on_day_28": {"registration": "dreigend", "absent_since": ago(27)},
     "ziek_after_3_days": {"registration": "ziek", "absent_since": ago(3), "category": "medisch_psychosociaal"},
     "age_5_on_the_day": {"absent_since": ABSENT.isoformat(), "birth_date": _years_before(ABSENT, 5)},
     "age_17": {"absent_since": ABSENT.isoformat(), "birth_date": _years_before(ABSENT, 17, plus_days=-60)},
@@ -356,11 +357,12 @@ def test_team_may_record_lrv_before_the_clock(api, u, demo, clock):
     due the same day, then leaves the registration alone (no second change)."""
     case = signal(api, u["aoj"], demo["schools"]["vo"], given_name="Daan", registration="dreigend",
                   absent_since="2025-09-20")
-    clock.move_to(at("2025-10-19", 8))  # 29 days out of school; the sweeper has not run yet
-    response = change(api, u["aoj"], case, "lrv", since="2025-10-19", reason="Vijf weken thuis.")
+    clock.move_to(at("2025-10-18", 8))  # day 29 (20 September is day 1); the sweeper has not run yet
+    assert change(api, u["aoj"], case, "lrv", since="2025-10-17", reason="Vier weken thuis.").status_code == 400
+    response = change(api, u["aoj"], case, "lrv", since="2025-10-18", reason="Vijf weken thuis.")
     assert response.status_code == 200, response.content
     last = changes(case)[-1]
-    assert (last["since"], last["reason"]) == ("2025-10-19", "Vijf weken thuis.")
+    assert (last["since"], last["reason"]) == ("2025-10-18", "Vijf weken thuis.")
     sweep_due()
     assert [(c["from"], c["to"]) for c in changes(case)] == [(None, "dreigend"), ("dreigend", "lrv")]
     assert deadline(case, "lrv_4_weeks").breached_at is None
@@ -436,22 +438,22 @@ def test_who_may_change_the_registration(api, u, cases, clock):
 def test_automatic_lrv_is_dated_at_four_weeks(api, u, demo, clock):
     case = signal(api, u["aoj"], demo["schools"]["vo"], given_name="Bram", registration="dreigend",
                   absent_since="2025-10-01")
-    assert deadline(case, "lrv_4_weeks").due_at == start_of_day("2025-10-30")  # absent_since + 29 days
-    clock.move_to(at("2025-10-29", 23))
+    assert deadline(case, "lrv_4_weeks").due_at == start_of_day("2025-10-29")  # day 29: absent_since + 28 days
+    clock.move_to(at("2025-10-28", 23))
     sweep_due()
     assert fresh(case).registration == "dreigend"
-    clock.move_to(at("2025-10-30", 7))
+    clock.move_to(at("2025-10-29", 7))
     assert sweep_due().passed == 1
     assert fresh(case).registration == "lrv"
     last = changes(case)[-1]
-    assert (last["from"], last["to"], last["since"], last["trigger"]) == ("dreigend", "lrv", "2025-10-30",
+    assert (last["from"], last["to"], last["since"], last["trigger"]) == ("dreigend", "lrv", "2025-10-29",
                                                                         "lrv_4_weeks")
-    # the monitor reads the date: dreigend on the 29th, lrv on the 30th
+    # the monitor reads the date: dreigend on the 28th, lrv on the 29th
     director = u["swv_director"]
     on = {day: api(director).get("/api/monitor/", {"peildatum": day}).json()["counts"]
-          for day in ("2025-10-29", "2025-10-30")}
-    assert (on["2025-10-29"]["dreigend"], on["2025-10-29"]["lrv"]) == (1, 0)
-    assert (on["2025-10-30"]["dreigend"], on["2025-10-30"]["lrv"]) == (0, 1)
+          for day in ("2025-10-28", "2025-10-29")}
+    assert (on["2025-10-28"]["dreigend"], on["2025-10-28"]["lrv"]) == (1, 0)
+    assert (on["2025-10-29"]["dreigend"], on["2025-10-29"]["lrv"]) == (0, 1)
 
 
 # --- taking part ----------------------------------------------------------------------------------

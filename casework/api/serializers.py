@@ -172,7 +172,8 @@ class SignalSerializer(serializers.Serializer):
         help_text="Taken from the school when one is given (must match it if sent); required without a school.")
     registration = serializers.ChoiceField(
         choices=Case.Registration.choices,
-        help_text="lrv only after more than 4 weeks (28 days) out of school, before that dreigend; vrij needs "
+        help_text="lrv from day 29 out of school (more than 4 weeks; the first day absent is day 1), before that "
+                  "dreigend; vrij needs "
                   "vrijstelling_grounds and vrijstelling_until.")
     category = serializers.ChoiceField(choices=Case.Category.choices, default=Case.Category.ONBEKEND)
     absent_since = Day(help_text="First day out of school.")

@@ -13,7 +13,7 @@ from .clocks import Deadline
 from .history import CaseEvent
 from .participation import AccessLink, Consent, PublicSignal
 from .privacy import DataBreach, LogReading, RetentionLogEntry
-from .rollup import MonitorTally
+from .rollup import MonitorSpell, MonitorTally
 from .steps import (
     Arrangement,
     ArrangementEvaluation,
@@ -38,6 +38,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseParticipant",
+    "MonitorSpell",
     "MonitorTally",
     "Child",
     "Consent",

@@ -19,6 +19,10 @@ from .cases import Case
 from .clocks import Deadline
 from .rollup import summarise
 
+# Writers of derived rows that follow recorded events in the same transaction, besides the rollup:
+# registered at start-up by the app that owns the rows (`casework.apps`: the monitor's spells).
+after_recorded: list = []
+
 # Events recorded inside `CaseEvent.collected()` wait here and are written in one INSERT.
 _collecting: ContextVar[list | None] = ContextVar("casework_collected_events", default=None)
 
@@ -116,6 +120,8 @@ class CaseEvent(models.Model):
         super().save(*args, **kwargs)
         if adding:
             summarise([self])
+            for writer in after_recorded:
+                writer([self])
 
     @property
     def label(self) -> str:
@@ -155,6 +161,8 @@ class CaseEvent(models.Model):
         """The one place events are written in bulk: one INSERT, then their summaries."""
         cls.objects.bulk_create(events)
         summarise(events)
+        for writer in after_recorded:
+            writer(events)
         return events
 
     @classmethod

@@ -152,3 +152,43 @@ def summarise(events: list) -> None:
         Case.objects.filter(Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gt": event.at}),
                             pk=event.case_id).update(**{field: event.at})
         setattr(case, field, event.at)
+
+
+class MonitorSpell(models.Model):
+    """One spell of a case's state as the monitor counts it on a peildatum: from `valid_from` up
+    to (not including) `valid_to` (open-ended when null) the case had these values. Written only
+    by `casework.monitor.spells` from the case's dated facts, in the transaction that records
+    them; `casework.monitor.counts.counts_on` reads nothing else.
+
+    A case has spells for the days it is open (from the day of its signal up to the day it
+    closes) and for the days an exemption runs (open or closed). Region, sector and school are
+    where the pupil was enrolled on those days (for an absoluut verzuimer: no school, the case's
+    region)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    is_open = models.BooleanField()
+    registration = models.CharField(max_length=10)
+    level = models.CharField(max_length=12)
+    setting = models.CharField(max_length=20, blank=True)
+    region_id = models.IntegerField()
+    sector = models.CharField(max_length=3)
+    school_id = models.IntegerField(null=True, blank=True)
+    category = models.CharField(max_length=30)
+    absent_since = models.DateField()
+    birth_date = models.DateField()
+    startkwalificatie_on = models.DateField(null=True, blank=True)
+    exemption_ground = models.CharField(max_length=4, blank=True)
+    without_offer = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("monitor spell")
+        verbose_name_plural = _("monitor spells")
+        indexes = [
+            models.Index(fields=["case", "valid_from"], name="monitorspell_case"),
+            models.Index(fields=["valid_from", "region_id"], name="monitorspell_from"),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} {self.valid_from}..{self.valid_to or ''} {self.registration}"

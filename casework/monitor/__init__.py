@@ -1,21 +1,23 @@
 """The monitor: counts at any peildatum and over any period, computed from the dated history,
 so that a report for a past date shows what each case was on that date.
 
-Counting rules on peildatum D (the contract; docs/counting.md explains each rule and its source):
+Counting rules on peildatum D (the contract; docs/counting.md explains each rule and its source).
+Each case's state on every day is kept as spells (`casework.monitor.spells`, `MonitorSpell`);
+a count on D reads the spells that hold on D:
 
 - a case is open on D when it was signalled before the end of D and not closed by then;
-- its registration on D is the `to` of its `registration_changed` event with the greatest
-  (since, at, pk) among those with since <= D (every case has one from its intake; a case
-  without that history falls back to its current registration);
-- its level of taking part on D comes from `participation_changed` the same way ("geen" when
-  none); lrv, av and dreigend count only while the level is not "volledig";
+- its registration, level of taking part, school, sector and region on D are the dated facts
+  that held on D (see `casework.monitor.spells`); lrv, av and dreigend count only while the
+  level is not "volledig";
+- a pupil is out for more than 4 weeks from day 29, the first day absent being day 1: then a
+  `dreigend` case counts as lrv, and only then does a sick pupil count as ziek;
 - only children of compulsory school age on D count (5 up to 18; at 16 and 17 only while they
   have no startkwalificatie), except in `open_cases`;
-- vrij counts the cases with an exemption running on D (`Vrijstelling` rows), open or closed;
+- vrij counts the cases with an exemption running on D, open or closed;
 - period counts come from the events in the period; clock compliance from the clocks' own
   events (`deadline_met`, `deadline_breached`, `deadline_stopped`).
 
-Everything is aggregated in the database (correlated subqueries per case, grouped counts), so the
+Everything is aggregated in the database (grouped counts over the spells of the day), so the
 cost grows with the cases in scope, not with the events per case. Aggregates only: no names.
 """
 
@@ -31,15 +33,16 @@ from casework.monitor.counts import (  # noqa: F401 (re-exported)
     TRAJECT_LEVELS,
     Scope,
     bucket_expression,
-    cases_on,
     compulsory_school_age,
     counts_on,
+    effective_registration,
     end_of,
     ensure_monitor_access,
-    exemptions_on,
+    lrv_line,
     monitor_regions,
     open_on,
     quarter_bounds,
+    spells_on,
     start_of,
     text,
 )

@@ -4,26 +4,22 @@ who may see which region's numbers."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case as DbCase
 from django.db.models import (
+    BooleanField,
     CharField,
     Count,
-    Exists,
     ExpressionWrapper,
-    F,
-    OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
+from django.db.models import Case as DbCase
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from casework.clocks import add_years
-from casework.models import Case, CaseEvent, Deadline, Vrijstelling
+from casework.clocks import add_years, lrv_days
+from casework.models import Case, CaseEvent, Deadline, MonitorSpell, Vrijstelling
 from teams.models import Membership, Region, RegionRole
 
 REGISTRATIONS = ["lrv", "av", "vrij", "ziek", "dreigend"]
@@ -96,6 +92,15 @@ class Scope:
     def cases(self):
         return Case.objects.filter(self.q())
 
+    def spell_q(self) -> Q:
+        """The scope as a condition on a spell: where the pupil was enrolled on its days."""
+        condition = Q(region_id__in=self.regions)
+        if self.sector:
+            condition &= Q(sector=self.sector)
+        if self.school:
+            condition &= Q(school_id=self.school)
+        return condition
+
     def events(self):
         events = CaseEvent.objects.all()
         if not set(Region.objects.values_list("pk", flat=True)) <= set(self.regions):
@@ -108,8 +113,9 @@ class Scope:
 
 
 def compulsory_school_age(day: dt.date, prefix: str = "") -> Q:
-    """The child (reached through `prefix`, e.g. "child__") is of compulsory school age on `day`:
-    5 or older and younger than 18; at 16 and 17 only without a startkwalificatie by then."""
+    """The child (its `birth_date` and `startkwalificatie_on`, reached through `prefix`, e.g.
+    "child__"; a spell has both on its row) is of compulsory school age on `day`: 5 or older and
+    younger than 18; at 16 and 17 only without a startkwalificatie by then."""
     birth, diploma = f"{prefix}birth_date", f"{prefix}startkwalificatie_on"
     sixteen = add_years(day, -16)
     return (Q(**{f"{birth}__lte": add_years(day, -5), f"{birth}__gt": add_years(day, -18)})
@@ -126,42 +132,20 @@ def text(key: str):
     return ExpressionWrapper(KT(f"data__{key}"), output_field=CharField())
 
 
-def _dated(kind: str, day: dt.date, field: str):
-    """The `field` of the case's latest `kind` event by (since, at, pk) with since <= day."""
-    return Subquery(
-        CaseEvent.objects.filter(case=OuterRef("pk"), kind=kind)
-        .annotate(since=text("since")).filter(since__lte=day.isoformat())
-        .order_by("-since", "-at", "-pk").values(value=KT(f"data__{field}"))[:1],
-        output_field=CharField())
+def lrv_line(day: dt.date) -> dt.date:
+    """The last first-day-out-of-school that makes a pupil out for more than 4 weeks on `day`:
+    with the first day absent as day 1, day 29 is `absent_since + 28 days`."""
+    return day - dt.timedelta(days=lrv_days())
 
 
-def cases_on(scope: Scope, day: dt.date):
-    """The cases in scope open on `day`, annotated with what they were then: `registration_then`,
-    `level_then`, `setting_then`, the duration `bucket` and `without_offer` (the three-month clock
-    ran out by then, not met and not stopped)."""
-    moment = end_of(day)
-    overdue = Deadline.objects.filter(
-        case=OuterRef("pk"), kind=Deadline.Kind.OFFER_3_MONTHS, due_at__lt=moment,
-    ).filter(Q(met_at__isnull=True) | Q(met_at__gte=moment)).filter(Q(stopped_at__isnull=True)
-                                                                     | Q(stopped_at__gte=moment))
-    return scope.cases().filter(open_on(day)).annotate(
-        registration_then=Coalesce(_dated("registration_changed", day, "to"), F("registration"),
-                                   output_field=CharField()),
-        level_then=Coalesce(_dated("participation_changed", day, "level"), Value(Case.Participation.GEEN),
-                            output_field=CharField()),
-        setting_then=_dated("participation_changed", day, "setting"),
-        bucket=bucket_expression(day),
-        without_offer=Exists(overdue),
-    )
-
-
-def exemptions_on(scope: Scope, day: dt.date):
-    """The exemptions running on `day` for cases in scope (open or closed) of children of
-    compulsory school age then."""
-    return (Vrijstelling.objects.filter(scope.q("case__"), compulsory_school_age(day, "case__child__"),
-                                        granted=True, until__gte=day)
-            .annotate(from_day=Coalesce("starts_on", TruncDate("decided_at")))
-            .filter(from_day__lte=day).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day)))
+def spells_on(scope: Scope, day: dt.date):
+    """The spells in scope that hold on `day` (one per case at most): where each pupil was
+    enrolled then, with its `bucket` (duration) and `past_line` (out for more than 4 weeks)."""
+    return (MonitorSpell.objects.filter(scope.spell_q(), valid_from__lte=day)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+            .annotate(bucket=bucket_expression(day),
+                      past_line=DbCase(When(absent_since__lte=lrv_line(day), then=Value(True)), default=Value(False),
+                                       output_field=BooleanField())))
 
 
 def bucket_expression(day: dt.date):
@@ -170,12 +154,27 @@ def bucket_expression(day: dt.date):
     return DbCase(*whens, default=Value(BUCKETS[-1][0]), output_field=CharField())
 
 
+def effective_registration(registration: str, past_line: bool) -> str:
+    """A threatened thuiszitter out for more than 4 weeks is LRV on that day, whether or not the
+    sweep has recorded the change yet (Thuiszitterspact Groningen, §8)."""
+    return Case.Registration.LRV if registration == Case.Registration.DREIGEND and past_line else registration
+
+
 def counts_on(scope: Scope, day: dt.date) -> dict:
-    """The counts on the peildatum (one grouped query over the open cases, two over the exemptions)."""
-    groups = (cases_on(scope, day).filter(compulsory_school_age(day, "child__"))
-              .values("registration_then", "level_then", "setting_then", "sector", "category", "bucket",
-                      "region_id", "school_id", "without_offer")
-              .annotate(n=Count("pk")).order_by())
+    """The counts on the peildatum, from the spells that hold on that day (one grouped query, and
+    one count of the open cases)."""
+    spells = spells_on(scope, day)
+    groups = (spells.filter(compulsory_school_age(day)).values(*ROW_FIELDS).annotate(n=Count("pk")).order_by())
+    return tally(day, groups, open_cases=spells.filter(is_open=True).count())
+
+
+# What a count groups the day's spells by (each group a row with its number of pupils, `n`).
+ROW_FIELDS = ("registration", "level", "setting", "sector", "category", "bucket", "region_id", "school_id",
+              "without_offer", "is_open", "exemption_ground", "past_line")
+
+
+def tally(day: dt.date, groups, *, open_cases: int) -> dict:
+    """The counts on `day` from the pupils of compulsory school age then, grouped by ROW_FIELDS."""
     per_registration = dict.fromkeys(REGISTRATIONS, 0)
     buckets = dict.fromkeys([name for name, _, _ in BUCKETS], 0)
     by_sector = {sector: dict.fromkeys(REGISTRATIONS, 0) for sector in SECTORS}
@@ -185,9 +184,18 @@ def counts_on(scope: Scope, day: dt.date) -> dict:
     ziek_by_category = dict.fromkeys(CATEGORIES, 0)
     in_traject = {"total": 0, **{level: dict.fromkeys(SETTINGS, 0) for level in TRAJECT_LEVELS}}
     without_offer = 0
+    vrij_by_ground = dict.fromkeys(GROUNDS, 0)
     for row in groups:
-        registration, level, n = row["registration_then"], row["level_then"], row["n"]
+        level, n = row["level"], row["n"]
         sector = by_sector.setdefault(row["sector"], dict.fromkeys(REGISTRATIONS, 0))
+        if row["exemption_ground"]:
+            # an exempted child counts as vrij as long as the exemption runs, case open or not
+            per_registration["vrij"] += n
+            sector["vrij"] += n
+            vrij_by_ground[row["exemption_ground"]] = vrij_by_ground.get(row["exemption_ground"], 0) + n
+        if not row["is_open"]:
+            continue
+        registration = effective_registration(row["registration"], row["past_line"])
         fully = level == Case.Participation.VOLLEDIG
         if registration in THUISZITTER_REGISTRATIONS and not fully:
             per_registration[registration] += n
@@ -201,26 +209,20 @@ def counts_on(scope: Scope, day: dt.date) -> dict:
         elif registration == "dreigend" and not fully:
             per_registration[registration] += n
             sector[registration] += n
-        elif registration == "ziek":
+        elif registration == "ziek" and row["past_line"]:  # sick and out for more than 4 weeks
             per_registration[registration] += n
             sector[registration] += n
             ziek_by_category[row["category"]] = ziek_by_category.get(row["category"], 0) + n
         if registration in ("lrv", "av", "dreigend", "ziek") and level in TRAJECT_LEVELS:
             in_traject["total"] += n
-            if row["setting_then"] in in_traject[level]:
-                in_traject[level][row["setting_then"]] += n
-    exemptions = exemptions_on(scope, day)
-    for sector, n in exemptions.values_list("case__sector").annotate(n=Count("case", distinct=True)).order_by():
-        by_sector.setdefault(sector, dict.fromkeys(REGISTRATIONS, 0))["vrij"] = n
-        per_registration["vrij"] += n
-    vrij_by_ground = dict.fromkeys(GROUNDS, 0)
-    vrij_by_ground.update(exemptions.values_list("grounds").annotate(n=Count("case", distinct=True)).order_by())
+            if row["setting"] in in_traject[level]:
+                in_traject[level][row["setting"]] += n
     return {
         "peildatum": day.isoformat(),
         "thuiszitters": per_registration["lrv"] + per_registration["av"],
         "lrv": per_registration["lrv"], "av": per_registration["av"], "vrij": per_registration["vrij"],
         "ziek": per_registration["ziek"], "dreigend": per_registration["dreigend"],
-        "open_cases": scope.cases().filter(open_on(day)).count(),
+        "open_cases": open_cases,
         "durations": buckets,
         "by_sector": by_sector,
         "thuiszitters_by_region": {str(k): v for k, v in sorted(by_region.items())},

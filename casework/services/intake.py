@@ -26,6 +26,7 @@ from casework.models import (
     Child,
     Vrijstelling,
 )
+from casework.monitor import spells
 from casework.services.ladder import record_registration
 from casework.services.sweeper import act_on_overdue
 from casework.signals import case_opened
@@ -142,7 +143,7 @@ def validate_signal(data: SignalInput) -> tuple[Region | None, object, str]:
     else:
         if "birth_date" not in impossible:
             _check_age(errors, data.birth_date, data.absent_since, data.startkwalificatie)
-        if data.registration == Case.Registration.LRV and (today - data.absent_since).days <= lrv_days():
+        if data.registration == Case.Registration.LRV and (today - data.absent_since).days < lrv_days():
             add("registration", _("A pupil counts as LRV only after more than 4 weeks out of school; until then "
                                   "signal a threatened thuiszitter (dreigend)."))
 
@@ -307,6 +308,7 @@ def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str, r
             medical_statement=False, granted=True, until=data.vrijstelling_until, starts_on=timezone.localdate(now),
             decided_by=actor, decided_at=now, decision_motivation=_("Recorded with the signal."))
         clocks.start_exemption_clock(exemption)
+    spells.refresh([case.pk])  # the clocks and the exemption above came after the intake's events
     case_opened.send(sender=Case, case=case, actor=actor)
     act_on_overdue(case, now)
     return case, True

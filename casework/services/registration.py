@@ -27,6 +27,7 @@ from casework.services.ladder import (
     change_registration_to,
     join,
     locked,
+    pending_offer,
     raise_if,
     require,
     running_exemption,
@@ -91,12 +92,12 @@ def change_registration(*, case: Case, actor, registration: str, since, reason: 
     _check_since(errors, case, since, "registration_changed")
     require(errors, "reason", reason, _("Give the reason for the change."))
     if (current, registration) == (Case.Registration.DREIGEND, Case.Registration.LRV) and since is not None \
-            and (since - case.absent_since).days <= lrv_days():
+            and (since - case.absent_since).days < lrv_days():
         errors.setdefault("since", []).append(
             _("A pupil counts as LRV only after more than 4 weeks out of school (from %(date)s).")
-            % {"date": (case.absent_since + timedelta(days=lrv_days() + 1)).isoformat()})
+            % {"date": (case.absent_since + timedelta(days=lrv_days())).isoformat()})
     if registration == Case.Registration.DREIGEND and since is not None \
-            and (since - case.absent_since).days > lrv_days():
+            and (since - case.absent_since).days >= lrv_days():
         errors.setdefault("registration", []).append(
             _("After more than 4 weeks out of school a pupil is LRV, no longer a threatened thuiszitter."))
     if registration == Case.Registration.AV and school is not None:
@@ -127,6 +128,18 @@ def change_registration(*, case: Case, actor, registration: str, since, reason: 
     return case
 
 
+def keeps_offer_promise(case: Case, level: str, setting: str) -> bool:
+    """Whether taking part from now on keeps the three-month promise (Thuiszitterspact Groningen,
+    §2: "een passend aanbod … én daadwerkelijk een plaats beschikbaar"): taking part fully, or
+    partly in a place other than the own school while no offered place waits for its start (that
+    one is kept by the start confirmation). Partly taking part keeps the promise but the pupil
+    still counts as a thuiszitter (§8)."""
+    if level == Case.Participation.VOLLEDIG:
+        return True
+    return (level == Case.Participation.GEDEELTELIJK and setting != Case.Setting.EIGEN_SCHOOL
+            and pending_offer(case) is None)
+
+
 @transaction.atomic
 def record_participation(*, case: Case, actor, level: str, since, setting: str = "", note: str = "") -> Case:
     """How far the pupil takes part from `since` (Thuiszitterspact Groningen, §8: one who takes part fully, naar
@@ -151,8 +164,7 @@ def record_participation(*, case: Case, actor, level: str, since, setting: str =
     CaseEvent.record(case, actor, CaseEvent.Kind.PARTICIPATION_CHANGED, at=now, **{
         "from": previous, "level": level, "since": since.isoformat(), "setting": setting or "",
         "note": (note or "").strip()})
-    if level == Case.Participation.VOLLEDIG:
-        # Taking part fully in a place that is there: the three-month promise is kept on that day.
+    if keeps_offer_promise(case, level, setting):
         clocks.meet_offer_clock(case, since, now)
     return case
 

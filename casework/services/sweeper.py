@@ -259,12 +259,13 @@ def _tell(deadline: Deadline, kind: str) -> None:
 
 
 def mark_lrv(*, case: Case, at, deadline_id: int) -> None:
-    """More than four weeks out of school: a dreigend thuiszitter counts as LRV from the day after
-    the fourth week, whenever the sweeper gets to it."""
+    """More than four weeks out of school: a dreigend thuiszitter is LRV from day 29 (the first day
+    absent is day 1), whenever the sweeper gets to it (the monitor counts it as LRV from that day
+    in any case)."""
     case = locked(case)
     if case.is_open and case.registration == Case.Registration.DREIGEND:
         change_registration_to(case, None, Case.Registration.LRV, at, trigger="lrv_4_weeks",
-                             since=case.absent_since + timedelta(days=lrv_days() + 1))
+                             since=case.absent_since + timedelta(days=lrv_days()))
 
 
 def involve_ect_for_breach(*, case: Case, at) -> None:
