@@ -37,6 +37,7 @@ class CaseEvent(models.Model):
         SIGNALLED = "signalled", _("Signalled")
         SIGNAL_RECEIVED = "signal_received", _("Another signal received")
         REGISTRATION_CHANGED = "registration_changed", _("Registration changed")
+        SCHOOL_CHANGED = "school_changed", _("Enrolled at another school")
         PARTICIPATION_CHANGED = "participation_changed", _("Taking part changed")
         STARTKWALIFICATIE_RECORDED = "startkwalificatie_recorded", _("Startkwalificatie recorded")
         LEERPLICHT_ENDED = "leerplicht_ended", _("End of compulsory education (18 or startkwalificatie)")
