@@ -25,6 +25,7 @@ def history(events: int, *, cases: int, years: int, tag: str) -> None:
     from django.db import connection
 
     from bench import data
+    from casework.monitor import spells
     from teams.models import School, Team
 
     school = School.objects.filter(pk__in=Team.objects.filter(school__isnull=False).values("school")).first()
@@ -51,6 +52,7 @@ def history(events: int, *, cases: int, years: int, tag: str) -> None:
             {"count": events, "first": first, "last": last, "days": 365 * years, "kinds": KINDS,
              "nkinds": len(KINDS)})
         rebuild_summaries(cursor, first, last)
+    spells.refresh_range(first, last)  # the peildatum's state intervals of the new cases
     data.analyze()
 
 

@@ -184,3 +184,10 @@ def refresh(case_ids: Iterable[int]) -> None:
     rows = [MonitorSpell(**spell) for spells in load(case_ids) for spell in spells]
     MonitorSpell.objects.filter(case_id__in=case_ids).delete()
     MonitorSpell.objects.bulk_create(rows)
+
+
+def refresh_range(first: int, last: int, batch: int = 1000) -> None:
+    """Rebuild the spells of the cases with ids first..last, a batch at a time (for history
+    written in bulk past the services, e.g. the benchmarks)."""
+    for start in range(first, last + 1, batch):
+        refresh(Case.objects.filter(pk__gte=start, pk__lt=min(start + batch, last + 1)).values_list("pk", flat=True))

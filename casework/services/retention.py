@@ -39,6 +39,7 @@ from casework.models import (
     RetentionLogEntry,
     Vrijstelling,
 )
+from casework.monitor import spells
 from casework.services.casefile import delete_documents_of
 
 DEFAULT_PERIODS = {  # outcome: (pseudonymise after years, delete after years), counted from closure
@@ -147,3 +148,5 @@ def _pseudonymise_child(child: Child) -> None:
         given_name="-", family_name=f"#{child.pk}", birth_date=child.birth_date.replace(month=1, day=1),
         pupil_number="", match_key=None,
     )
+    # the monitor's spells carry the birth date too: they take the coarsened one
+    spells.refresh(child.cases.values_list("pk", flat=True))
