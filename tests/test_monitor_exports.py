@@ -16,6 +16,7 @@ import time_machine
 from django.utils import timezone
 
 from casework import monitor
+from casework.monitor import spells
 from casework.models import CaseEvent, Deadline, Vrijstelling
 from tests.factories import CaseFactory, ChildFactory, RegionRoleFactory, SchoolFactory, UserFactory
 
@@ -326,6 +327,7 @@ def quarter_history(db):
                                     until=dt.date(2027, 7, 31), requested_by=UserFactory(),
                                     motivation="M", medical_statement=False)
         Deadline.objects.create(case=cases[0], kind=Deadline.Kind.OFFER_3_MONTHS, due_at=at("2026-12-01"))
+        spells.refresh(case.pk for case in cases)  # the exemption and the clock were written past the services
     director = UserFactory()
     RegionRoleFactory(user=director, region=vo.region)
     return {"director": director}

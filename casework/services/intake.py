@@ -26,7 +26,6 @@ from casework.models import (
     Child,
     Vrijstelling,
 )
-from casework.monitor import spells
 from casework.services.ladder import record_registration
 from casework.services.sweeper import act_on_overdue
 from casework.signals import case_opened
@@ -290,25 +289,27 @@ def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str, r
     CaseParticipant.objects.create(case=case, team=team, reason=reason, since=now)
     if not Membership.objects.filter(user=actor, team=team).exists():
         CaseParticipant.objects.create(case=case, user=actor, reason=CaseParticipant.Reason.SIGNALLER, since=now)
-    CaseEvent.record(
-        case, actor, CaseEvent.Kind.SIGNALLED, at=now,
-        registration=case.registration, category=case.category, sector=case.sector,
-        school_id=case.school_id, region_id=case.region_id, team_id=team.pk,
-        absent_since=case.absent_since.isoformat(), signaller_role=case.signaller_role,
-    )
-    # The registration holds from the first day out of school (an exemption from the signal on); the
-    # monitor counts a case only from its signal, so the date matters for later changes dated back.
-    since = timezone.localdate(now) if case.registration == Case.Registration.VRIJ else case.absent_since
-    record_registration(case, actor, None, case.registration, since=since, reason="", trigger="signalled", at=now)
-    clocks.start_case_clocks(case, now)
-    if case.registration == Case.Registration.VRIJ:
-        exemption = Vrijstelling.objects.create(
-            case=case, grounds=data.vrijstelling_grounds, requested_by=actor, requested_at=now,
-            motivation=_("The exemption had been granted before the case was signalled."),
-            medical_statement=False, granted=True, until=data.vrijstelling_until, starts_on=timezone.localdate(now),
-            decided_by=actor, decided_at=now, decision_motivation=_("Recorded with the signal."))
-        clocks.start_exemption_clock(exemption)
-    spells.refresh([case.pk])  # the clocks and the exemption above came after the intake's events
+    # The intake's events are written together once its clocks and exemption exist, so that the
+    # monitor's spells (rebuilt when the events are written) see them all.
+    with CaseEvent.collected():
+        CaseEvent.record(
+            case, actor, CaseEvent.Kind.SIGNALLED, at=now,
+            registration=case.registration, category=case.category, sector=case.sector,
+            school_id=case.school_id, region_id=case.region_id, team_id=team.pk,
+            absent_since=case.absent_since.isoformat(), signaller_role=case.signaller_role,
+        )
+        # The registration holds from the first day out of school (an exemption from the signal on); the
+        # monitor counts a case only from its signal, so the date matters for later changes dated back.
+        since = timezone.localdate(now) if case.registration == Case.Registration.VRIJ else case.absent_since
+        record_registration(case, actor, None, case.registration, since=since, reason="", trigger="signalled", at=now)
+        clocks.start_case_clocks(case, now)
+        if case.registration == Case.Registration.VRIJ:
+            exemption = Vrijstelling.objects.create(
+                case=case, grounds=data.vrijstelling_grounds, requested_by=actor, requested_at=now,
+                motivation=_("The exemption had been granted before the case was signalled."),
+                medical_statement=False, granted=True, until=data.vrijstelling_until, starts_on=timezone.localdate(now),
+                decided_by=actor, decided_at=now, decision_motivation=_("Recorded with the signal."))
+            clocks.start_exemption_clock(exemption)
     case_opened.send(sender=Case, case=case, actor=actor)
     act_on_overdue(case, now)
     return case, True

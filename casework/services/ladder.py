@@ -25,7 +25,6 @@ from casework.models import (
     RouteRun,
     Vrijstelling,
 )
-from casework.monitor import spells
 from casework.responsibility import authorised, forget_case, is_po_case, reference_rows, region_team
 from casework.signals import review_needed
 from notifications.services import notify
@@ -265,9 +264,8 @@ def after_exemption(case: Case, exemption: Vrijstelling, actor, at, *, last_day:
         return
     since = last_day + timedelta(days=1)
     back = Case.Registration.LRV if case.school_id else Case.Registration.AV
+    clocks.start_offer_clock(case, since)  # before the registration's event, which rebuilds the monitor's spells
     change_registration_to(case, actor, back, at, since=since, trigger=trigger, reason=reason)
-    clocks.start_offer_clock(case, since)
-    spells.refresh([case.pk])  # the new three-month clock has no event of its own
     notify(kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
     review_needed.send(sender=Case, case=case, reason="exemption_ended")
 
