@@ -47,7 +47,9 @@ from casework.services.placement import (  # noqa: F401 (re-exported)
     decide_doorbraak,
     evaluate_arrangement,
     set_up_arrangement,
+    start_defaults,
 )
+from casework.services.moves import enrol, hand_over, set_participation  # noqa: F401 (re-exported)
 from casework.services.registration import (  # noqa: F401 (re-exported)
     REGISTRATION_CHANGES,
     change_registration,
