@@ -117,7 +117,9 @@ EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
     }, ["from_school", "school", "sector", "region", "since"]),
     Kind.CASE_HANDED_OVER: ({
         "from_teams": {"type": "array", "uniqueItems": True, "items": _id("team"),
-                       "description": "The teams that held the case (or its old school) and no longer do."},
+                       "description": "The teams the case moves from: the team that held it (the old school's team, or "
+                                      "Leerplicht for an absolute verzuimer, which stays on the case) and every "
+                                      "other school's team, which no longer takes part."},
         "to_team": _id("school team that holds the case from now on"),
         "school": _id("school the pupil is enrolled at"),
         "since": _date("The day the pupil is enrolled at the school."), "reason": REASON,
