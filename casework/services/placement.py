@@ -255,7 +255,8 @@ def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = 
         offer.save()
         CaseEvent.record(case, actor, CaseEvent.Kind.OFFER_STARTED, at=now, offer_id=offer.pk, source=offer.source,
                          start_date=offer.start_date.isoformat(), started_on=started_on.isoformat())
-        clocks.meet_offer_clock(case, started_on, now)
+        if level != Case.Participation.VOLLEDIG:  # taking part fully meets it with the participation
+            clocks.meet_offer_clock(case, started_on, now)
         if case.status == Case.Status.ESCALATED:
             case.start_in_place()
             case.save()
