@@ -26,3 +26,8 @@ consult_needed = Signal()
 # Sent inside the sweeper's transaction when an offered place's start date has come (kwargs: case,
 # offer_id): the flow waiting for it offers the case team the start confirmation.
 offer_start_due = Signal()
+
+# Sent inside the transaction in which a case was handed over to the team of the school the pupil
+# is now enrolled at (kwargs: case, from_team_ids: the teams that held the case or its school
+# before). The flows move the open tasks of those teams' queues that the new team now holds.
+case_handed_over = Signal()

@@ -131,7 +131,7 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
             share=[JimAssignmentPayloadShareItem.PLAN]))
         finish(aoj, case_id, "team_review", TeamReviewPayload(plan="Naar MPL.",
                                                                routes=[TeamReviewPayloadRoutesItem.DOORBRAAK]))
-        board, placed_at = board_and_school(demo)
+        board, placed_at = board_and_school(demo, "vo")  # at its own school: the team stays on the case
         finish(mpl, case_id, "doorbraak_decision", DoorbraakDecisionPayload(
             school_board=board, school=placed_at, start_date=today, preference_followed=True))
         finish(aoj, case_id, "start_confirmation", StartConfirmationPayload(started=True, started_on=today))

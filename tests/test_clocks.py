@@ -96,7 +96,8 @@ def test_dreigend_becomes_lrv_after_four_weeks(api, demo, u, clock):
     intake = CaseEvent.objects.get(case=case, kind="registration_changed")
     school = Case.objects.get(pk=case.pk).school
     assert intake.data == {"from": None, "to": "dreigend", "since": "2026-08-31", "reason": "",
-                           "trigger": "signalled", "school": school.pk, "sector": school.sector}
+                           "trigger": "signalled", "school": school.pk, "sector": school.sector,
+                           "region": school.region_id}
     # four weeks (28 days, 31 August being day 1) out of school is not yet "more than four weeks"
     clock.move_to(dt.datetime(2026, 9, 27, 21, 0, tzinfo=dt.UTC))  # day 28, late evening local time
     sweep_due()
@@ -106,7 +107,8 @@ def test_dreigend_becomes_lrv_after_four_weeks(api, demo, u, clock):
     assert Case.objects.get(pk=case.pk).registration == "lrv"
     changed = CaseEvent.objects.filter(case=case, kind="registration_changed").exclude(pk=intake.pk).get()
     assert changed.data == {"from": "dreigend", "to": "lrv", "since": "2026-09-28", "reason": "",
-                            "trigger": "lrv_4_weeks", "school": school.pk, "sector": school.sector}
+                            "trigger": "lrv_4_weeks", "school": school.pk, "sector": school.sector,
+                            "region": school.region_id}
     assert deadline(case, "lrv_4_weeks").state == "met"  # a mark, not a failure
     assert sweep_due().total == 0
     assert CaseEvent.objects.filter(case=case, kind="registration_changed").count() == 2

@@ -64,7 +64,7 @@ def test_vo_path_through_the_web_forms(api, demo, u):
     assert open_nodes(case) == ["team_review"]
 
     submit(u["aoj"], case, "team_review", {"plan": "Naar MPL.", "routes": ["doorbraak"]})
-    board, school = board_and_school(demo)
+    board, school = board_and_school(demo, "vo")  # at its own school: the team stays on the case
     submit(u["mpl_chair"], case, "doorbraak_decision", {"school_board": board, "school": school,
                                                         "start_date": in_days(0), "preference_followed": "True"})
     assert status_of(case) == "placed"
@@ -73,7 +73,7 @@ def test_vo_path_through_the_web_forms(api, demo, u):
     bad = submit(u["aoj"], case, "start_confirmation", {"started": "True"}, expect=400)
     assert list(bad.context["form"].errors) == ["started_on"] and open_nodes(case) == ["start_confirmation"]
     submit(u["aoj"], case, "start_confirmation", {"started": "True", "started_on": in_days(0)})
-    assert event_kinds(case)[-1] == "offer_started"
+    assert event_kinds(case)[-2:] == ["offer_started", "participation_changed"]
     assert open_nodes(case) == ["team_review"]
     submit(u["aoj"], case, "team_review", {"plan": "Terug op school.", "outcome": "terug_naar_school"})
     assert status_of(case) == "closed"

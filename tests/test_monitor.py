@@ -13,8 +13,8 @@ import time_machine
 from django.utils import timezone
 
 from casework import monitor
-from casework.monitor import spells
 from casework.models import Case, CaseEvent, Child, Deadline, Vrijstelling
+from casework.monitor import spells
 from casework.services import sweep_due
 from teams.models import Region
 from tests.factories import CaseFactory, ChildFactory, SchoolFactory, UserFactory

@@ -16,8 +16,8 @@ import time_machine
 from django.utils import timezone
 
 from casework import monitor
-from casework.monitor import spells
 from casework.models import CaseEvent, Deadline, Vrijstelling
+from casework.monitor import spells
 from tests.factories import CaseFactory, ChildFactory, RegionRoleFactory, SchoolFactory, UserFactory
 
 SMALL, HIDDEN = monitor.SMALL, monitor.HIDDEN

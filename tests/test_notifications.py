@@ -50,7 +50,7 @@ def test_decisions_and_closure(api, demo, u):
     complete(api, u["ect"], case, "vrijstelling_advice", {"advice": "negatief", "motivation": "M"})
     assert told("vrijstelling_advised", case=case) == ["leerplicht"]
     complete(api, u["leerplicht"], case, "vrijstelling_decision", {"granted": False, "motivation": "M"})
-    board, school = board_and_school(demo)
+    board, school = board_and_school(demo, "vo")  # at its own school: the team stays on the case
     complete(api, u["mpl_chair"], case, "doorbraak_decision", {
         "school_board": board, "school": school, "start_date": in_days(0), "preference_followed": True})
     assert told("placement_decided", case=case) == ["aoj", "aoj_2"]

@@ -39,7 +39,8 @@ def test_signal_opens_case_with_event_and_team(api, member, vo_school):
     registered = case.events.get(kind="registration_changed")
     assert registered.actor == member
     assert registered.data == {"from": None, "to": "lrv", "since": case.absent_since.isoformat(), "reason": "",
-                               "trigger": "signalled", "school": vo_school.pk, "sector": "vo"}
+                               "trigger": "signalled", "school": vo_school.pk, "sector": "vo",
+                               "region": vo_school.region_id}
     # ids only in the events: never the child's name
     for recorded in (event, registered):
         assert "Sanne" not in str(recorded.data) and "Testkind" not in str(recorded.data)

@@ -3,6 +3,7 @@ from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 from casework.signals import (
+    case_handed_over,
     case_opened,
     consult_needed,
     escalation_needed,
@@ -28,4 +29,5 @@ class WorkflowsConfig(AppConfig):
         review_needed.connect(receivers.start_review_flow, dispatch_uid="workflows.start_review_flow")
         consult_needed.connect(receivers.start_consult_flow, dispatch_uid="workflows.start_consult_flow")
         offer_start_due.connect(receivers.release_start, dispatch_uid="workflows.release_start")
+        case_handed_over.connect(receivers.move_tasks_to_new_team, dispatch_uid="workflows.move_tasks_to_new_team")
         post_save.connect(receivers.announce_new_task, sender=CaseTask, dispatch_uid="workflows.announce_new_task")

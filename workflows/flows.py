@@ -99,6 +99,12 @@ def offered_by_this_flow(task, data) -> dict:
     return {**data, "sources": offer_sources(task.flow_task.flow_class)}
 
 
+def start_as_offered(task) -> dict:
+    """The start confirmation's form starts from what the offer means for taking part."""
+    case = task.case
+    return services.start_defaults(case, services.pending_offer(case, offer_sources(task.flow_task.flow_class)))
+
+
 def reason_of_review(task, data) -> dict:
     """The clock's reason for the review, kept on the process when the flow started."""
     return {**data, "reason": task.process.data.get("reason", "")}
@@ -185,6 +191,7 @@ def start_confirmation_view() -> CaseView:
     the case flow, a placement decision's in the escalation): one node per flow, the same step."""
     return CaseView(
         form_class=forms.StartConfirmationForm, service=services.confirm_start, arguments=offered_by_this_flow,
+        initial=start_as_offered,
         title=_("Confirm the start in the offered place"),
         description=_("Did the child start in the offered place? The three-month promise is kept on the day the "
                       "child starts."),

@@ -165,6 +165,15 @@ class StartConfirmationForm(RequiredYesNoMixin, TaskForm):
                                  help_text=_("Required when the child started."))
     reason = forms.CharField(label=_("Why not"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("Required when the child did not start; the case goes back to the team."))
+    level = forms.ChoiceField(
+        label=_("Taking part"), required=False,
+        choices=[("", "—"), *((value, label) for value, label in Case.Participation.choices
+                              if value != Case.Participation.GEEN)],
+        help_text=_("When the child started: partly (still counts as thuiszitter) or fully, as far as they can. "
+                    "Filled in from the offer."))
+    setting = forms.ChoiceField(label=_("Taking part in"), required=False, choices=[("", "—"), *Case.Setting.choices],
+                                help_text=_("When the child started: where. Filled in from the offer; a placement at "
+                                            "another school enrols the pupil there."))
 
 
 class CaseReviewForm(TaskForm):

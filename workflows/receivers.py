@@ -3,9 +3,14 @@
 clock's review or consult its own flow, a due start date the waiting confirmation; a new human
 task is announced to its team."""
 
+from viewflow.workflow.status import STATUS
+
 from casework.models import Offer
+from casework.responsibility import RESPONSIBILITIES, responsible
 from notifications.services import acting_as, notify
 from workflows.flows import CaseFlow, ConsultFlow, ReviewFlow, start_escalation_for
+from workflows.models import CaseTask
+from workflows.queues import may_take
 from workflows.waits import release_start as release
 
 
@@ -40,3 +45,23 @@ def start_consult_flow(sender, case, **kwargs):
 def release_start(sender, case, offer_id, **kwargs):
     """An offered place's start date has come: the waiting flow asks for the start confirmation."""
     release(case, Offer.objects.get(pk=offer_id))
+
+
+def move_tasks_to_new_team(sender, case, from_team_ids, **kwargs):
+    """The case was handed over to its new school's team: the open tasks of the teams that held it
+    go to the queue of the team now responsible for their step (a task claimed by someone who may
+    no longer take it goes back to the queue). The task being completed right now (started) stays."""
+    tasks = CaseTask.objects.filter(case=case, team_id__in=from_team_ids, flow_task_type="HUMAN",
+                                    status__in=[STATUS.NEW, STATUS.ASSIGNED]).select_related("owner")
+    for task in tasks:
+        if task.node_name not in RESPONSIBILITIES:
+            continue
+        task.case = case
+        team, role, region_role = responsible(case, task.node_name)
+        if team is None or team.pk == task.team_id:
+            continue
+        task.team, task.required_role, task.region_role = team, role, region_role
+        if task.owner_id is not None and not may_take(task.owner, task):
+            task.owner, task.status, task.assigned = None, STATUS.NEW, None
+        task.save(update_fields=["team", "required_role", "region_role", "owner", "status", "assigned"])
+        notify(kind="task_available", case=case, task=task)

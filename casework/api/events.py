@@ -107,7 +107,23 @@ EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
         "to": REGISTRATION, "since": _date("The day the new registration holds from."), "reason": REASON,
         "trigger": _text("What changed it: signalled, manual, lrv_4_weeks, vrijstelling, exemption_end, revoked."),
         "school": _id("school from now on", nullable=True), "sector": SECTOR,
+        "region": _id("region (samenwerkingsverband) of the case from now on"),
     }, ["from", "to", "since", "trigger"]),
+    Kind.SCHOOL_CHANGED: ({
+        "from_school": _id("school the pupil was enrolled at before", nullable=True),
+        "school": _id("school the pupil is enrolled at from `since`"), "sector": SECTOR,
+        "region": _id("region (samenwerkingsverband) of the case"),
+        "since": _date("The day the pupil is enrolled at the new school."), "reason": REASON,
+    }, ["from_school", "school", "sector", "region", "since"]),
+    Kind.CASE_HANDED_OVER: ({
+        "from_teams": {"type": "array", "uniqueItems": True, "items": _id("team"),
+                       "description": "The teams the case moves from: the team that held it (the old school's team, or "
+                                      "Leerplicht for an absolute verzuimer, which stays on the case) and every "
+                                      "other school's team, which no longer takes part."},
+        "to_team": _id("school team that holds the case from now on"),
+        "school": _id("school the pupil is enrolled at"),
+        "since": _date("The day the pupil is enrolled at the school."), "reason": REASON,
+    }, ["from_teams", "to_team", "school", "since"]),
     Kind.PARTICIPATION_CHANGED: ({
         "from": _enum(Case.Participation, "How far the pupil took part before."),
         "level": _enum(Case.Participation, "How far the pupil takes part now."),

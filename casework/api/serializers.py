@@ -212,12 +212,15 @@ class RegistrationChangeSerializer(serializers.Serializer):
     registration = serializers.ChoiceField(
         choices=Case.Registration.choices,
         help_text="Allowed: dreigend to lrv, lrv to/from ziek, dreigend to/from ziek, lrv to av (unenrolled), "
-                  "av to lrv (enrolled: give the school). vrij only through an exemption.")
+                  "av to lrv (enrolled: give the school), or the same registration with another school (a move: "
+                  "event school_changed). vrij only through an exemption.")
     since = Day(help_text="From when the new registration holds (not in the future).")
     reason = Text(max_length=2000, help_text="Why the registration changed.")
     school = RowId(
         queryset=School.objects.select_related("region"), required=False, allow_null=True, default=None,
-        help_text="Only for av to lrv: the school the pupil is now enrolled at.")
+        help_text="For av to lrv, or with the same registration for a move: the school the pupil is enrolled at "
+                  "from `since`. It must be in the case's region and have a team; that team takes the case over, "
+                  "the old school's team no longer sees it, and the region's Leerplicht stays on it.")
 
 
 class ParticipationSerializer(serializers.Serializer):

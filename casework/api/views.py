@@ -106,7 +106,8 @@ class CaseViewSet(LoggedPages, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         case = Case.objects.select_related("child", "school", "region", "signalled_by").get(pk=case.pk)
         return Response(CaseSerializer(selectors.with_timeline(case)).data)
 
-    @extend_schema(summary="Record a change of registration from a date (case team or Leerplicht)",
+    @extend_schema(summary="Record a change of registration, or a move to another school, from a date (case team or "
+                           "Leerplicht)",
                    request=RegistrationChangeSerializer, responses=RECORD_RESPONSES)
     @action(detail=True, methods=["post"])
     def registration(self, request, pk=None):

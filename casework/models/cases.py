@@ -169,6 +169,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def place(self):
         """An offer with a place is there."""
 
+    @transition(field=status, source=Status.ESCALATED, target=Status.PLACED)
+    def start_in_place(self):
+        """The child started in an offered place: the escalation has done its work."""
+
     @transition(field=status, source=Status.PLACED, target=Status.ACTIVE)
     def offer_fell_through(self):
         """The offered place did not start: the case is back with the team."""

@@ -39,6 +39,8 @@ class CaseEvent(models.Model):
         REGISTRATION_CHANGED = "registration_changed", _("Registration changed")
         SCHOOL_CHANGED = "school_changed", _("Enrolled at another school")
         PARTICIPATION_CHANGED = "participation_changed", _("Taking part changed")
+        SCHOOL_CHANGED = "school_changed", _("Moved to another school")
+        CASE_HANDED_OVER = "case_handed_over", _("Case handed over to the new school's team")
         STARTKWALIFICATIE_RECORDED = "startkwalificatie_recorded", _("Startkwalificatie recorded")
         LEERPLICHT_ENDED = "leerplicht_ended", _("End of compulsory education (18 or startkwalificatie)")
         TEAM_REVIEW = "team_review", _("Team review")
@@ -133,7 +135,8 @@ class CaseEvent(models.Model):
 
     # Events that carry a free-text reason or note (shown in the timeline, removed at retention).
     DISTRIBUTION_KINDS = (Kind.TASK_ASSIGNED, Kind.TASK_RELEASED)
-    REASON_KINDS = (*DISTRIBUTION_KINDS, Kind.REGISTRATION_CHANGED, Kind.PARTICIPATION_CHANGED, Kind.OFFER_FAILED,
+    REASON_KINDS = (*DISTRIBUTION_KINDS, Kind.REGISTRATION_CHANGED, Kind.PARTICIPATION_CHANGED, Kind.SCHOOL_CHANGED,
+                    Kind.CASE_HANDED_OVER, Kind.OFFER_FAILED,
                     Kind.EXEMPTION_ENDED, Kind.CASE_REVIEWED, Kind.ECT_ADVICE_REJECTED)
 
     @property

@@ -39,6 +39,7 @@ from casework.services.ladder import (  # noqa: F401 (re-exported)
     start_date_window,
     step_of,
 )
+from casework.services.moves import enrol, hand_over, set_participation  # noqa: F401 (re-exported)
 from casework.services.placement import (  # noqa: F401 (re-exported)
     active_arrangement,
     advise_doe,
@@ -47,6 +48,7 @@ from casework.services.placement import (  # noqa: F401 (re-exported)
     decide_doorbraak,
     evaluate_arrangement,
     set_up_arrangement,
+    start_defaults,
 )
 from casework.services.registration import (  # noqa: F401 (re-exported)
     REGISTRATION_CHANGES,

@@ -176,7 +176,7 @@ def record_registration(case: Case, actor, previous: str | None, registration: s
     return CaseEvent.record(case, actor, CaseEvent.Kind.REGISTRATION_CHANGED, at=at, **{
         "from": previous, "to": registration, "since": since.isoformat(), "reason": reason, "trigger": trigger,
         # where the case is from now on: the monitor's reference replay counts events by it
-        "school": case.school_id, "sector": case.sector})
+        "school": case.school_id, "sector": case.sector, "region": case.region_id})
 
 
 def change_registration_to(case: Case, actor, registration: str, at, *, since: date, trigger: str, reason: str = "",

@@ -32,6 +32,15 @@ from casework.services.ladder import (
     record_offer,
     require,
 )
+from casework.services.moves import (
+    TAKING_PART,
+    check_move,
+    check_participation,
+    check_since,
+    enrol,
+    is_move,
+    set_participation,
+)
 from notifications.services import notify
 
 
@@ -192,27 +201,56 @@ def evaluate_arrangement(*, case: Case, actor, result: str, notes: str = "") -> 
     return record
 
 
+def start_defaults(case: Case, offer: Offer | None) -> dict:
+    """What a start in this offer means for taking part, unless the team says otherwise: fully
+    (`volledig`), in the arrangement, or at the placement's school (own or another)."""
+    if offer is None:
+        return {}
+    school_id = offer.placement.school_id if offer.placement_id else None
+    if offer.arrangement_id or offer.source in Offer.ARRANGEMENT_SOURCES:
+        setting = Case.Setting.ARRANGEMENT
+    elif school_id is not None and school_id == case.school_id:
+        setting = Case.Setting.EIGEN_SCHOOL
+    else:
+        setting = Case.Setting.ANDERE_SCHOOL
+    return {"level": Case.Participation.VOLLEDIG, "setting": setting}
+
+
+def new_school(case: Case, offer: Offer):
+    """The school the pupil is enrolled at by starting in this offer: a placement at another school."""
+    school = offer.placement.school if offer.placement_id else None
+    return school if is_move(case, school) else None
+
+
 @one_transaction
-def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = "",
-                  sources: tuple[str, ...] | None = None) -> Offer:
+def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = "", level: str = "",
+                  setting: str = "", sources: tuple[str, ...] | None = None) -> Offer:
     """The case team confirms whether the child started in the offered place. Started: the
-    three-month clock is met on `started_on` (late when that is after its due date). Not started:
-    the clock keeps running (or stays breached) and the case is back with the team."""
+    three-month clock is met on `started_on` (late when that is after its due date), the pupil takes
+    part from that day as far as `level` and `setting` say (by default as the offer says), a placement
+    at another school enrols the pupil there (its team takes the case over), and an escalated case is
+    placed again. Not started: the clock keeps running (or stays breached) and the case is back with
+    the team."""
     case = locked(case)
     ensure_can_act(actor, case, "start_confirmation")
     offer = pending_offer(case, sources)
     if offer is None:
         raise ValidationError({"__all__": [_("There is no offered place waiting for its start.")]})
     errors: dict[str, list[str]] = {}
+    school = new_school(case, offer)
     if started is None:
         errors["started"] = [_("Answer yes or no.")]
     elif started:
+        defaults = start_defaults(case, offer)
+        level, setting = level or defaults["level"], setting or defaults["setting"]
+        check_participation(errors, level, setting, levels=TAKING_PART)
         if started_on is None:
             errors["started_on"] = [_("Give the date the child started.")]
-        elif started_on > timezone.localdate():
-            errors["started_on"] = [_("The date cannot be in the future.")]
-        elif started_on < case.absent_since:
-            errors["started_on"] = [_("The date cannot be before the first day out of school.")]
+        else:  # a dated fact of taking part (and of the enrolment): not before the last one
+            kinds = (CaseEvent.Kind.PARTICIPATION_CHANGED, *((CaseEvent.Kind.SCHOOL_CHANGED,) if school else ()))
+            check_since(errors, case, started_on, kinds, field="started_on")
+        if school is not None:
+            check_move(errors, case, school, field="__all__")
     else:
         require(errors, "reason", reason, _("Explain why the child did not start."))
     raise_if(errors)
@@ -224,7 +262,16 @@ def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = 
         offer.save()
         CaseEvent.record(case, actor, CaseEvent.Kind.OFFER_STARTED, at=now, offer_id=offer.pk, source=offer.source,
                          start_date=offer.start_date.isoformat(), started_on=started_on.isoformat())
-        clocks.meet_offer_clock(case, started_on, now)
+        if level != Case.Participation.VOLLEDIG:  # taking part fully meets it with the participation
+            clocks.meet_offer_clock(case, started_on, now)
+        if case.status == Case.Status.ESCALATED:
+            case.start_in_place()
+            case.save()
+            CaseEvent.record(case, actor, CaseEvent.Kind.PLACED, at=now, by=offer.source)
+        if school is not None:
+            enrol(case, actor, school, now, since=started_on, trigger="start_confirmation",
+                  reason=_("Started at %(school)s (offered place).") % {"school": school.name})
+        set_participation(case, actor, level=level, since=started_on, setting=setting, note="", at=now)
         return offer
     offer.status, offer.reason = Offer.Status.FAILED, reason.strip()
     offer.save()

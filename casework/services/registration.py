@@ -1,7 +1,7 @@
 """The registration as a dated fact (Thuiszitterspact Groningen, §8): changes of registration, taking part as far as
 they can (naar vermogen), a startkwalificatie, and Leerplicht revoking an exemption."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,13 +27,20 @@ from casework.services.ladder import (
     change_registration_to,
     join,
     locked,
-    pending_offer,
     raise_if,
     require,
     running_exemption,
 )
+from casework.services.moves import (
+    check_move,
+    check_participation,
+    check_since,
+    enrol,
+    is_move,
+    set_participation,
+)
 from casework.services.sweeper import act_on_overdue
-from teams.models import School, leerplicht_team, team_for_school
+from teams.models import School, leerplicht_team
 
 # Which registration may follow which, by a team's or Leerplicht's hand. `vrij` is entered only by a
 # granted exemption and left only by its end or revocation; `dreigend` becomes `lrv` by itself too.
@@ -48,24 +55,8 @@ REGISTRATION_CHANGES = {
 }
 
 
-def _latest_since(case: Case, kind: str) -> date | None:
-    sinces = CaseEvent.objects.filter(case=case, kind=kind).values_list("data__since", flat=True)
-    dates = [date.fromisoformat(value) for value in sinces if value]
-    return max(dates) if dates else None
-
-
 def _check_since(errors: dict, case: Case, since, kind: str) -> None:
-    if since is None:
-        errors.setdefault("since", []).append(_("Give the date from which this holds."))
-        return
-    if since > timezone.localdate():
-        errors.setdefault("since", []).append(_("The date cannot be in the future."))
-    elif since < case.absent_since:
-        errors.setdefault("since", []).append(_("The date cannot be before the first day out of school."))
-    latest = _latest_since(case, kind)
-    if latest is not None and since < latest:
-        errors.setdefault("since", []).append(
-            _("The date cannot be before the last recorded change (%(date)s).") % {"date": latest.isoformat()})
+    check_since(errors, case, since, (kind,))
 
 
 @transaction.atomic
@@ -74,11 +65,15 @@ def change_registration(*, case: Case, actor, registration: str, since, reason: 
     """Record that from `since` the case has another registration (the case team or Leerplicht).
 
     lrv -> av: the pupil was unenrolled (the school is cleared, Leerplicht takes the case);
-    av -> lrv: the pupil was enrolled at `school` (its team takes the case)."""
+    av -> lrv: the pupil was enrolled at `school` (its team takes the case);
+    the same registration with another `school`: the pupil moved there (`school_changed`; its team
+    takes the case, the old school's team leaves it)."""
     case = locked(case)
     ensure_can_register(actor, case)
     errors: dict[str, list[str]] = {}
     current = case.registration
+    # the same registration with another school: the pupil moved (an absolute verzuimer has no school)
+    moving = registration == current != Case.Registration.AV and is_move(case, school)
     if not case.is_open:
         errors["__all__"] = [_("The case is closed.")]
     if registration not in Case.Registration.values:
@@ -86,7 +81,7 @@ def change_registration(*, case: Case, actor, registration: str, since, reason: 
     elif Case.Registration.VRIJ in (registration, current):
         errors["registration"] = [_("An exemption starts only with Leerplicht's decision to grant it, and ends on "
                                     "its end date or when it is revoked.")]
-    elif (current, registration) not in REGISTRATION_CHANGES:
+    elif (current, registration) not in REGISTRATION_CHANGES and not moving:
         errors["registration"] = [_("The registration cannot change from %(from)s to %(to)s.") % {
             "from": Case.Registration(current).label, "to": Case.Registration(registration).label}]
     _check_since(errors, case, since, "registration_changed")
@@ -96,48 +91,39 @@ def change_registration(*, case: Case, actor, registration: str, since, reason: 
         errors.setdefault("since", []).append(
             _("A pupil counts as LRV only after more than 4 weeks out of school (from %(date)s).")
             % {"date": (case.absent_since + timedelta(days=lrv_days())).isoformat()})
-    if registration == Case.Registration.DREIGEND and since is not None \
+    if registration == Case.Registration.DREIGEND and since is not None and not moving \
             and (since - case.absent_since).days >= lrv_days():
         errors.setdefault("registration", []).append(
             _("After more than 4 weeks out of school a pupil is LRV, no longer a threatened thuiszitter."))
+    if moving:
+        _check_since(errors, case, since, CaseEvent.Kind.SCHOOL_CHANGED)
     if registration == Case.Registration.AV and school is not None:
         errors["school"] = [_("An absolute verzuimer is not enrolled at a school: leave the school empty.")]
     elif current == Case.Registration.AV and registration == Case.Registration.LRV:
         if school is None:
             errors["school"] = [_("Choose the school the pupil is now enrolled at.")]
-        elif school.region_id != case.region_id:
-            errors["school"] = [_("The school belongs to another region.")]
-        elif team_for_school(school) is None:
-            errors["school"] = [_("This school has no AOJ-team, kindteam or MBO team yet to take the case.")]
-    elif school is not None and school.pk != case.school_id and "registration" not in errors:
-        errors["school"] = [_("The school changes only when an absolute verzuimer is enrolled (av to lrv).")]
+        else:
+            check_move(errors, case, school)
+    elif moving and "registration" not in errors:
+        check_move(errors, case, school)
+    elif is_move(case, school) and "registration" not in errors:
+        errors["school"] = [_("The school changes only when the pupil is enrolled at another school: av to lrv, or "
+                              "the same registration with the new school.")]
     raise_if(errors)
 
     now = timezone.now()
+    if moving or current == Case.Registration.AV:
+        enrol(case, actor, school, now, since=since, reason=reason.strip(), trigger="manual")
+        return case
     fields = {}
     if registration == Case.Registration.AV:
         fields["school"] = None
         join(case, leerplicht_team(case.region), CaseParticipant.Reason.LEERPLICHT, now)
-    elif current == Case.Registration.AV:
-        fields.update(school=school, sector=school.sector)
-        join(case, team_for_school(school), CaseParticipant.Reason.SCHOOL_TEAM, now)
     change_registration_to(case, actor, registration, now, since=since, trigger="manual", reason=reason.strip(),
                          **fields)
     if registration == Case.Registration.LRV:
         clocks.mark_met(case, Deadline.Kind.LRV_4_WEEKS, now)
     return case
-
-
-def keeps_offer_promise(case: Case, level: str, setting: str) -> bool:
-    """Whether taking part from now on keeps the three-month promise (Thuiszitterspact Groningen,
-    §2: "een passend aanbod … én daadwerkelijk een plaats beschikbaar"): taking part fully, or
-    partly in a place other than the own school while no offered place waits for its start (that
-    one is kept by the start confirmation). Partly taking part keeps the promise but the pupil
-    still counts as a thuiszitter (§8)."""
-    if level == Case.Participation.VOLLEDIG:
-        return True
-    return (level == Case.Participation.GEDEELTELIJK and setting != Case.Setting.EIGEN_SCHOOL
-            and pending_offer(case) is None)
 
 
 @transaction.atomic
@@ -149,23 +135,10 @@ def record_participation(*, case: Case, actor, level: str, since, setting: str =
     errors: dict[str, list[str]] = {}
     if not case.is_open:
         errors["__all__"] = [_("The case is closed.")]
-    if level not in Case.Participation.values:
-        errors["level"] = [_("Choose none, partly or fully.")]
-    if level in (Case.Participation.GEDEELTELIJK, Case.Participation.VOLLEDIG) and setting not in Case.Setting.values:
-        errors["setting"] = [_("Choose where the pupil takes part.")]
-    elif level == Case.Participation.GEEN and setting:
-        errors["setting"] = [_("A pupil who does not take part has no setting: leave it empty.")]
-    _check_since(errors, case, since, "participation_changed")
+    check_participation(errors, level, setting)
+    _check_since(errors, case, since, CaseEvent.Kind.PARTICIPATION_CHANGED)
     raise_if(errors)
-    now = timezone.now()
-    previous = case.participation
-    Case.objects.filter(pk=case.pk).update(participation=level, participation_setting=setting or "")
-    case.participation, case.participation_setting = level, setting or ""
-    CaseEvent.record(case, actor, CaseEvent.Kind.PARTICIPATION_CHANGED, at=now, **{
-        "from": previous, "level": level, "since": since.isoformat(), "setting": setting or "",
-        "note": (note or "").strip()})
-    if keeps_offer_promise(case, level, setting):
-        clocks.meet_offer_clock(case, since, now)
+    set_participation(case, actor, level=level, since=since, setting=setting, note=note, at=timezone.now())
     return case
 
 

@@ -84,7 +84,8 @@ class RegistrationForm(ServiceErrorsMixin, forms.Form):
     since = forms.DateField(label=_("From"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     school = forms.ModelChoiceField(label=_("Enrolled at school"), queryset=None, required=False,
-                                    help_text=_("Only when an absolute verzuimer is enrolled again (av to lrv)."))
+                                    help_text=_("When an absolute verzuimer is enrolled again (av to lrv), or when the pupil moved to "
+                                                "another school (keep the registration). Its team takes the case over."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework import services
-from casework.access import access_case_by_id
+from casework.access import access_case_by_id, can_see_case
 from casework.web.cases import case_page
 from casework.web.forms import ParticipationForm, RegistrationForm, StartkwalificatieForm
 
@@ -42,6 +42,10 @@ def _record(request, case_id: int, which: str):
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
+            if not can_see_case(request.user, case):  # moved: the new school's team holds the case now
+                messages.success(request, _("Registration changed. The case is now with the team of the new "
+                                            "school."))
+                return redirect("case-list")
             messages.success(request, str(done))
             return redirect(reverse("case-detail", args=[case.pk]) + "#registration")
     case.refresh_from_db()

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from viewflow.workflow.status import STATUS
 
 from casework import selectors
-from casework.access import log_list_read
+from casework.access import can_see_case, log_list_read
 from casework.models import AccessLog
 from casework.web.paging import query_without_page
 from teams.models import Team, User
@@ -259,7 +259,8 @@ def task_detail(request, task_id: int):
 def after_completing(request, task, came_from: inbox.ListView | None):
     """Per the user's choice: the case, or the next task of the list they came from (else the list)."""
     done = _("Task completed: %(title)s.") % {"title": task.flow_task.task_title}
-    if request.user.after_complete == User.AfterComplete.CASE and task.case_id:
+    # (a start at another school hands the case over: its old team goes on with its list instead)
+    if request.user.after_complete == User.AfterComplete.CASE and task.case_id and can_see_case(request.user, task.case):
         messages.success(request, done)
         return redirect("case-detail", task.case_id)
     came_from = came_from or inbox.list_view(landing_scope(request.user), {})
