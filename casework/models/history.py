@@ -37,7 +37,6 @@ class CaseEvent(models.Model):
         SIGNALLED = "signalled", _("Signalled")
         SIGNAL_RECEIVED = "signal_received", _("Another signal received")
         REGISTRATION_CHANGED = "registration_changed", _("Registration changed")
-        SCHOOL_CHANGED = "school_changed", _("Enrolled at another school")
         PARTICIPATION_CHANGED = "participation_changed", _("Taking part changed")
         SCHOOL_CHANGED = "school_changed", _("Moved to another school")
         CASE_HANDED_OVER = "case_handed_over", _("Case handed over to the new school's team")
