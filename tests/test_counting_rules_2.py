@@ -593,7 +593,8 @@ def scoped(rule: str, w: World, probes: list[tuple[dict, list[str]]]) -> list[st
 
 
 def case_school(w: World, key: str) -> int | None:
-    response = w.clients["swv_director"].get(f"/api/v1/cases/{w.cases[key]}")
+    # read as Leerplicht, which holds access to a case wherever the pupil moves
+    response = w.clients["leerplicht"].get(f"/api/v1/cases/{w.cases[key]}")
     return response.json().get("school") if response.status_code == 200 else None
 
 

@@ -49,8 +49,9 @@ OVER_LIMIT: dict[str, tuple[int, str]] = {
                                     "school is a move: the dates checked, the school changed, the new team and "
                                     "Leerplicht joined, the old team's participation ended, its open tasks moved, "
                                     "the participation, move and hand-over events; the monitor's spells rebuilt (see below)"),
-    "complete start_confirmation (arrangement)": (31, "the start, its clocks and the participation from that day "
-                                                  "(the last one read to check the date), the If gateway; the monitor's spells rebuilt (see below)"),
+    "complete start_confirmation (arrangement)": (32, "the start, its clocks and the participation from that day "
+                                                  "(the last one read to check the date, the offers read to see whether it keeps the promise), the If "
+                                                  "gateway; the monitor's spells rebuilt (see below)"),
     "complete vrijstelling_decision": (31, "the decision, registration vrij, three clocks stopped, the exemption clock, "
                                        "the Join gateway"),
     "web task page POST (team_review)": (37, "the page's own reads (session, user, the next task of the list) on top of "
