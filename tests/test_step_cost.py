@@ -44,8 +44,9 @@ OVER_LIMIT: dict[str, tuple[int, str]] = {
     "complete team_review (closes)": (27, "closing: the case's clocks met and stopped, the closed event, the audience "
                                       "of case_closed, the If gateway and End rows"),
     "complete doorbraak_decision": (34, _GATEWAYS + "; decision, offer, its start clock, placement"),
-    "complete start_confirmation": (52, _GATEWAYS + "; the escalation's finish and end, then the waiting branch of "
-                                    "the case flow released under its own lock (a second flow)"),
+    "complete start_confirmation": (53, _GATEWAYS + "; the escalation's finish and end, then the waiting branch of "
+                                    "the case flow released under its own lock (a second flow); the monitor reads "
+                                    "the case's exemption ends (days to placement run from the day after one)"),
     "complete vrijstelling_decision": (26, "the decision, registration vrij, three clocks stopped, the exemption clock, "
                                        "the Join gateway"),
     "web task page POST (team_review)": (37, "the page's own reads (session, user, the next task of the list) on top of "
