@@ -6,6 +6,7 @@ every role that sees the monitor reads the page, the CSV and the API, the others
 
 import csv
 import datetime as dt
+import importlib
 import io
 
 import pytest
@@ -346,3 +347,29 @@ def test_the_api_schema_documents_the_new_fields(api, member):
     assert child["format"] == "date" and "absent_since" in child["description"]
     text = str(schema)
     assert "doorbraak_no_agreement" in text and "geen_overeenstemming" in text
+
+
+# --- an existing database -------------------------------------------------------------------------
+
+
+def test_the_migration_rederives_the_changed_measures_from_the_events(q4):
+    """A database summarised by the old rules: every MPL decision under `doorbraak_decided`, days to
+    placement from the first day out of school. The migration's step rebuilds those rows."""
+    from django.apps import apps
+
+    from casework.models import MonitorTally
+
+    rebuild = importlib.import_module("casework.migrations.0023_quarter").rebuild_changed_measures
+    first, last = monitor.quarter_bounds(2026, 4)
+    expected = replay.period_counts(vo_scope(), first, last)
+    new_rows = MonitorTally.objects.filter(measure__startswith="doorbraak:")
+    old = [MonitorTally(day=row.day, region_id=row.region_id, sector=row.sector, school_id=row.school_id,
+                        measure="doorbraak_decided", n=row.n) for row in new_rows]
+    new_rows.delete()
+    MonitorTally.objects.bulk_create([*old, MonitorTally(day=dt.date(2026, 11, 1), region_id=old[0].region_id,
+                                                         sector="vo", measure="absent_to_start:400", n=1)])
+    assert monitor.period_counts(vo_scope(), first, last) != expected
+    rebuild(apps, None)
+    assert not MonitorTally.objects.filter(measure="doorbraak_decided").exists()
+    assert monitor.period_counts(vo_scope(), first, last) == expected
+    assert (expected["doorbraak_decisions"], expected["doorbraak_no_agreement"]) == (2, 1)
