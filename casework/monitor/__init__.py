@@ -11,7 +11,9 @@ Counting rules on peildatum D (the contract; docs/counting.md explains each rule
   none); lrv, av and dreigend count only while the level is not "volledig";
 - only children of compulsory school age on D count (5 up to 18; at 16 and 17 only while they
   have no startkwalificatie), except in `open_cases`;
-- vrij counts the cases with an exemption running on D (`Vrijstelling` rows), open or closed;
+- vrij counts the cases with an exemption running on D (`Vrijstelling` rows: `granted` true,
+  from `starts_on` (else the day of `decided_at`) through `until`, not after `ended_on`), open or
+  closed; a 5a recorded with the signal is granted only once the SWV's advice is on record;
 - period counts come from the events in the period; clock compliance from the clocks' own
   events (`deadline_met`, `deadline_breached`, `deadline_stopped`).
 

@@ -126,8 +126,9 @@ def timing_signal_to_action(scope: Scope, first: dt.date, last: dt.date) -> dict
 
 
 def timing_absent_to_placement(scope: Scope, first: dt.date, last: dt.date) -> dict:
-    """Days from the first day out of school to each confirmed start of a place (`offer_started`,
-    its `started_on`) that fell in the period (the rollup's histogram by start day)."""
+    """Days from the first day out of school (after an exemption that ended before the start: the
+    day after its last day) to each confirmed start of a place (`offer_started`, its `started_on`)
+    that fell in the period (the rollup's histogram by start day)."""
     sums = dict(tallies(scope, first, last).filter(measure__startswith="absent_to_start:").values("measure")
                 .annotate(n=Sum("n")).order_by().values_list("measure", "n"))
     return _absent_to_placement(sums)
