@@ -23,6 +23,11 @@ review_needed = Signal()
 # ECT consult (ect_draft -> ect_approve) as its own process.
 consult_needed = Signal()
 
+# Sent inside the intake's transaction when a case was signalled with a 5a exemption that waits
+# for the SWV's advice (kwargs: case). The flows start the advice step (vrijstelling_advice: the
+# ECT, for MBO the institution's team) as its own process.
+exemption_advice_needed = Signal()
+
 # Sent inside the sweeper's transaction when an offered place's start date has come (kwargs: case,
 # offer_id): the flow waiting for it offers the case team the start confirmation.
 offer_start_due = Signal()

@@ -152,9 +152,9 @@ def cohort(api, demo, u):
         before = (Case.objects.count(), CaseEvent.objects.count())
         refused = signal_payload(School.objects.get(pk=vo), given_name="Noor", family_name="Cohort",
                                  birth_date="2009-06-01", absent_since="2025-09-01")
-        refused["child"]["startkwalificatie"] = True
+        refused["child"].update(startkwalificatie=True, startkwalificatie_on="2025-06-30")
         response = api(aoj).post("/api/cases/", refused, format="json")
-        assert response.status_code == 400 and "birth_date" in response.json(), response.content
+        assert response.status_code == 400 and "startkwalificatie_on" in response.json(), response.content
         assert (Case.objects.count(), CaseEvent.objects.count()) == before
         go("2025-10-20", 9)  # the start date of Vera's place: the flow asks whether she started
         complete(api, aoj, c["Vera"], "start_confirmation", {"started": True, "started_on": "2025-10-20"})

@@ -189,7 +189,9 @@ def test_the_quarterly_relations_sample():
     assert counts  # (keys used above)
 
 
-def quarter_cells(by_sector, *, categories, ziek, grounds) -> tuple[dict, list]:
+def quarter_cells(by_sector, *, categories, ziek, grounds, durations=None) -> tuple[dict, list]:
+    """The quarterly table's cells and relations; `durations` by bucket (default: all longer than six
+    months)."""
     counts = {key: sum(by_sector[s][key] for s in monitor.SECTORS) for key in ("lrv", "av", "vrij", "ziek",
                                                                                 "dreigend")}
     counts["thuiszitters"] = counts["lrv"] + counts["av"]
@@ -200,9 +202,13 @@ def quarter_cells(by_sector, *, categories, ziek, grounds) -> tuple[dict, list]:
             "ziek_by_category": dict(zip(monitor.CATEGORIES, ziek, strict=True)),
             "vrij_by_ground": dict(zip(monitor.GROUNDS, grounds, strict=True)),
             "in_traject": {"total": 0, "gedeeltelijk": {}, "volledig": {}},
+            "durations": dict(zip(monitor.DURATION_LABELS, durations or [0, 0, 0, counts["thuiszitters"]],
+                                  strict=True)),
             "without_offer_over_3_months": 0}
+    assert sum(full["durations"].values()) == counts["thuiszitters"]
     cells = {}
-    for row in monitor.quarter_rows(full, {"returns": 0, "new_signals": 0}):
+    period = {"returns": 0, "new_signals": 0, "doorbraak_decisions": 0, "doorbraak_no_agreement": 0}
+    for row in monitor.quarter_rows(full, period):
         cells[(row["key"], "total")] = row["total"]
         for sector, value in (row["by_sector"] or {}).items():
             cells[(row["key"], sector)] = value
@@ -224,7 +230,7 @@ def test_random_quarterly_tables_leak_nothing(seed):
     ziek = sum(by_sector[s]["ziek"] for s in monitor.SECTORS)
     vrij = sum(by_sector[s]["vrij"] for s in monitor.SECTORS)
     cells, relations = quarter_cells(by_sector, categories=split(rng, thuiszitters, 5), ziek=split(rng, ziek, 5),
-                                     grounds=split(rng, vrij, 4))
+                                     grounds=split(rng, vrij, 4), durations=split(rng, thuiszitters, 4))
     assert_protected(cells, monitor.suppress_table(cells, relations), relations)
 
 

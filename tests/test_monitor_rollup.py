@@ -27,7 +27,8 @@ OPERATIONS = st.tuples(
     st.integers(0, 4), st.integers(0, DAYS - 1), st.integers(0, 23),
     st.sampled_from(["signalled", "team_review", "escalated", "placed", "closed", "move", "vrijstelling_advised",
                      "vrijstelling_decided", "doorbraak_decided", "director_decided", "deadline_met",
-                     "deadline_breached", "deadline_stopped", "offer_started", "note_added"]),
+                     "deadline_breached", "deadline_stopped", "offer_started", "note_added", "vrijstelling_recorded",
+                     "exemption_ended"]),
     st.integers(0, 31), st.booleans())
 
 
@@ -83,8 +84,14 @@ def play(world, operations, in_order: bool = True) -> list[Case]:
             data = {"routes": [route for i, route in enumerate(Route.values) if param >> i & 1], "outcome": ""}
         elif what == "closed":
             data = {"outcome": Case.Outcome.values[param % len(Case.Outcome.values)]}
-        elif what == "vrijstelling_decided":
+        elif what in ("vrijstelling_decided", "vrijstelling_recorded"):
             data = {"granted": param % 2 == 0}
+        elif what == "vrijstelling_advised":  # the advice on a 5a recorded with the signal grants it
+            data = {"advice": "positief", **({"granted": True} if param % 3 == 0 else {})}
+        elif what == "doorbraak_decided":
+            data = {"decision": ["plaatsing", "geen_overeenstemming"][param % 2]}
+        elif what == "exemption_ended":  # its last day before or after a start to come
+            data = {"last_day": (BASE + dt.timedelta(days=(day + param - 16) % DAYS)).isoformat()}
         elif what.startswith("deadline_"):
             data = {"deadline_kind": CLOCKS[param % 3]}
             if what == "deadline_met" and param % 3:

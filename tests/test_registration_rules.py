@@ -86,10 +86,12 @@ def rows() -> tuple[int, ...]:
             Vrijstelling.objects.count(), CaseParticipant.objects.count())
 
 
-def intake(school, *, startkwalificatie=None, drop=(), **overrides) -> dict:
+def intake(school, *, startkwalificatie=None, startkwalificatie_on=None, drop=(), **overrides) -> dict:
     payload = signal_payload(school, **overrides)
     if startkwalificatie is not None:
         payload["child"]["startkwalificatie"] = startkwalificatie
+    if startkwalificatie_on is not None:
+        payload["child"]["startkwalificatie_on"] = startkwalificatie_on
     for key in drop:
         payload.pop(key)
     return payload
@@ -194,9 +196,9 @@ def test_sixteen_with_startkwalificatie_refused_without_allowed(api, u, vo, cloc
     birth = _years_before(ABSENT, 16, plus_days=-30)
     before = rows()
     refused = post_signal(api, u["aoj"], intake(vo, birth_date=birth, absent_since=ABSENT.isoformat(),
-                                                startkwalificatie=True))
+                                                startkwalificatie=True, startkwalificatie_on=ABSENT.isoformat()))
     assert refused.status_code == 400, refused.content
-    assert "birth_date" in refused.json()
+    assert "startkwalificatie_on" in refused.json()  # obtained by the first day out of school: no duty
     assert rows() == before
     allowed = post_signal(api, u["aoj"], intake(vo, birth_date=birth, absent_since=ABSENT.isoformat(),
                                                 startkwalificatie=False))

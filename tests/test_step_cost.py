@@ -44,11 +44,12 @@ OVER_LIMIT: dict[str, tuple[int, str]] = {
     "complete team_review (closes)": (32, "closing: the case's clocks met and stopped, the closed event, the audience "
                                       "of case_closed, the If gateway and End rows"),
     "complete doorbraak_decision": (34, _GATEWAYS + "; decision, offer, its start clock, placement"),
-    "complete start_confirmation": (79, _GATEWAYS + "; the escalation's finish and end, then the waiting branch of "
+    "complete start_confirmation": (80, _GATEWAYS + "; the escalation's finish and end, then the waiting branch of "
                                     "the case flow released under its own lock (a second flow); a start at another "
                                     "school is a move: the dates checked, the school changed, the new team and "
                                     "Leerplicht joined, the old team's participation ended, its open tasks moved, "
-                                    "the participation, move and hand-over events; the monitor's spells rebuilt (see below)"),
+                                    "the participation, move and hand-over events; the monitor's spells rebuilt (see below); the rollup "
+                                    "reads the case's exemption ends (days to placement run from the day after one)"),
     "complete start_confirmation (arrangement)": (32, "the start, its clocks and the participation from that day "
                                                   "(the last one read to check the date, the offers read to see whether it keeps the promise), the If "
                                                   "gateway; the monitor's spells rebuilt (see below)"),

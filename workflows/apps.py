@@ -7,6 +7,7 @@ from casework.signals import (
     case_opened,
     consult_needed,
     escalation_needed,
+    exemption_advice_needed,
     offer_start_due,
     review_needed,
 )
@@ -28,6 +29,8 @@ class WorkflowsConfig(AppConfig):
         escalation_needed.connect(receivers.start_escalation_flow, dispatch_uid="workflows.start_escalation_flow")
         review_needed.connect(receivers.start_review_flow, dispatch_uid="workflows.start_review_flow")
         consult_needed.connect(receivers.start_consult_flow, dispatch_uid="workflows.start_consult_flow")
+        exemption_advice_needed.connect(receivers.start_exemption_advice_flow,
+                                        dispatch_uid="workflows.start_exemption_advice_flow")
         offer_start_due.connect(receivers.release_start, dispatch_uid="workflows.release_start")
         case_handed_over.connect(receivers.move_tasks_to_new_team, dispatch_uid="workflows.move_tasks_to_new_team")
         post_save.connect(receivers.announce_new_task, sender=CaseTask, dispatch_uid="workflows.announce_new_task")

@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 from viewflow.workflow import chart
 from viewflow.workflow.status import STATUS
 
-from workflows.flows import CaseFlow, ConsultFlow, EscalationFlow, ReviewFlow
+from workflows.flows import CaseFlow, ConsultFlow, EscalationFlow, ExemptionAdviceFlow, ReviewFlow
 from workflows.models import OPEN_STATUSES as OPEN
 from workflows.models import CaseProcess, CaseTask
 
@@ -90,7 +90,7 @@ def case_flow_charts(case) -> list[FlowChart]:
     review if there are any."""
     charts = [flow_chart(CaseFlow, case)]
     ran = set(CaseProcess.objects.filter(case=case).values_list("flow_class", flat=True))
-    charts += [flow_chart(flow_class, case) for flow_class in (EscalationFlow, ConsultFlow, ReviewFlow)
+    charts += [flow_chart(flow_class, case) for flow_class in (EscalationFlow, ConsultFlow, ReviewFlow, ExemptionAdviceFlow)
                if flow_class in ran]
     return charts
 

@@ -186,6 +186,15 @@ def advice_needed(activation) -> bool:
     return request is not None and request.grounds == Vrijstelling.Grounds.ART_5A
 
 
+def vrijstelling_advice_view() -> CaseView:
+    """The ECT's (for MBO the institution team's) advice on a 5a exemption: in the team's route and
+    for an exemption recorded with the signal."""
+    return CaseView(
+        form_class=forms.VrijstellingAdviceForm, service=services.advise_vrijstelling,
+        title=_("ECT: exemption advice"), description=_("The ECT advises on the exemption."),
+    )
+
+
 def start_confirmation_view() -> CaseView:
     """The case team confirms whether the child started in the offered place (an arrangement's in
     the case flow, a placement decision's in the escalation): one node per flow, the same step."""
@@ -271,10 +280,7 @@ class CaseFlow(ForACase, Flow):
     # Only a 5a exemption (not fit for school) needs the SWV's advice (Thuiszitterspact Groningen,
     # "Uitgangspunten & ontwikkelpunten").
     needs_advice = flow.If(advice_needed).Then(this.vrijstelling_advice).Else(this.vrijstelling_decision)
-    vrijstelling_advice = CaseView(
-        form_class=forms.VrijstellingAdviceForm, service=services.advise_vrijstelling,
-        title=_("ECT: exemption advice"), description=_("The ECT advises on the exemption."),
-    ).Next(this.vrijstelling_decision)
+    vrijstelling_advice = vrijstelling_advice_view().Next(this.vrijstelling_decision)
     vrijstelling_decision = CaseView(
         form_class=forms.VrijstellingDecisionForm, service=services.decide_vrijstelling,
         title=_("Leerplicht: exemption decision"), description=_("Leerplicht records its decision."),
@@ -423,6 +429,23 @@ class ConsultFlow(ForACase, Flow):
     end = flow.End()
 
 
+class ExemptionAdviceFlow(ForACase, Flow):
+    """The SWV's advice on a 5a exemption recorded with the signal (Leerplicht granted it before the
+    case existed): the same advice step as the team's vrijstelling route, without a new request or
+    decision; the exemption counts as granted once the advice is on record (Thuiszitterspact
+    Groningen, "Uitgangspunten & ontwikkelpunten")."""
+
+    process_class = CaseProcess
+    task_class = CaseTask
+    lock_impl = process_row_lock
+    process_title = _("Exemption advice")
+    process_description = _("The SWV advises on a 5a exemption recorded with the signal.")
+
+    start = flow.StartHandle(this.start_case).Next(this.vrijstelling_advice)
+    vrijstelling_advice = vrijstelling_advice_view().Next(this.end)
+    end = flow.End()
+
+
 class SignalVerificationFlow(Flow):
     """A signal from a parent or young person becomes a case only after Leerplicht verifies it."""
 
@@ -445,4 +468,4 @@ class SignalVerificationFlow(Flow):
         return activation.process
 
 
-FLOWS = [CaseFlow, EscalationFlow, SignalVerificationFlow, ReviewFlow, ConsultFlow]
+FLOWS = [CaseFlow, EscalationFlow, SignalVerificationFlow, ReviewFlow, ConsultFlow, ExemptionAdviceFlow]

@@ -8,7 +8,13 @@ from viewflow.workflow.status import STATUS
 from casework.models import Offer
 from casework.responsibility import RESPONSIBILITIES, responsible
 from notifications.services import acting_as, notify
-from workflows.flows import CaseFlow, ConsultFlow, ReviewFlow, start_escalation_for
+from workflows.flows import (
+    CaseFlow,
+    ConsultFlow,
+    ExemptionAdviceFlow,
+    ReviewFlow,
+    start_escalation_for,
+)
 from workflows.models import CaseTask
 from workflows.queues import may_take
 from workflows.waits import release_start as release
@@ -40,6 +46,11 @@ def start_review_flow(sender, case, reason, **kwargs):
 def start_consult_flow(sender, case, **kwargs):
     """A clock started an ECT consult outside the team's review."""
     ConsultFlow.start.run(case=case)
+
+
+def start_exemption_advice_flow(sender, case, **kwargs):
+    """A 5a exemption recorded with the signal waits for the SWV's advice: the advice step."""
+    ExemptionAdviceFlow.start.run(case=case)
 
 
 def release_start(sender, case, offer_id, **kwargs):

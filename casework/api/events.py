@@ -159,11 +159,20 @@ EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
     }, ["vrijstelling_id", "grounds", "medical_statement"]),
     Kind.VRIJSTELLING_ADVISED: ({
         "vrijstelling_id": _id("exemption request"), "advice": _enum(Vrijstelling.Advice, "The advice."),
+        "granted": _flag("Only on the advice on a 5a exemption recorded with the signal: true, the exemption "
+                         "counts as granted from this moment."),
+        "grounds": GROUNDS, "until": _date("With `granted`: the last day the exemption holds."),
     }, ["vrijstelling_id", "advice"]),
     Kind.VRIJSTELLING_DECIDED: ({
         "vrijstelling_id": _id("exemption request"), "granted": _flag("Whether the exemption was granted."),
         "grounds": GROUNDS, "until": _date("The last day it holds; null when refused.", nullable=True),
     }, ["vrijstelling_id", "granted", "grounds", "until"]),
+    Kind.VRIJSTELLING_RECORDED: ({
+        "vrijstelling_id": _id("exemption"), "grounds": GROUNDS, "until": _date("The last day it holds."),
+        "granted": _flag("Whether it counts as granted from now: true, except for a 5a, which waits for the SWV's "
+                         "advice (then the advice's event says granted)."),
+        "awaiting_advice": _flag("Whether the SWV's advice (for MBO the institution's) was asked first (5a)."),
+    }, ["vrijstelling_id", "grounds", "until", "granted", "awaiting_advice"]),
     Kind.EXEMPTION_ENDED: ({
         "vrijstelling_id": _id("exemption"), "grounds": GROUNDS, "last_day": _date("The last day it held."),
         "reason": REASON, "trigger": _text("exemption_end (it ran out) or revoked (Leerplicht ended it)."),

@@ -46,7 +46,9 @@ COUNTS = {
         "peildatum": {"type": "string", "format": "date"},
         **{key: COUNT for key in ("thuiszitters", "lrv", "av", "vrij", "ziek", "dreigend", "open_cases",
                                   "without_offer_over_3_months")},
-        "durations": counts_by("time out of school (thuiszitters)"),
+        "durations": {**counts_by("time out of school (thuiszitters)"), "description": (
+            "The thuiszitters by time out of school: lt_4_weeks, 4_weeks_3_months, 3_6_months, gt_6_months; they "
+            "add up to `thuiszitters`.")},
         "by_sector": {"type": "object", "additionalProperties": counts_by("registration"),
                       "description": "Per sector, counts by registration."},
         "thuiszitters_by_region": counts_by("region id"),
@@ -69,12 +71,20 @@ PERIOD = {
     "type": "object",
     "description": "What happened between `from` and `until` (inclusive).",
     "required": ["from", "until", "new_signals", "returns", "offers_with_place", "closed", "exemptions_advised",
-                 "exemptions_granted", "ect_consults", "routes", "doorbraak_decisions", "ladder", "compliance",
+                 "exemptions_granted", "ect_consults", "routes", "doorbraak_decisions", "doorbraak_no_agreement",
+                 "ladder", "compliance",
                  "days_signal_to_team_action", "days_absent_to_placement"],
     "properties": {
         "from": {"type": "string", "format": "date"}, "until": {"type": "string", "format": "date"},
         **{key: COUNT for key in ("new_signals", "returns", "offers_with_place", "exemptions_advised",
-                                  "exemptions_granted", "ect_consults", "doorbraak_decisions")},
+                                  "ect_consults")},
+        "exemptions_granted": {**COUNT, "description": (
+            "Exemptions that took effect in the period: granted by Leerplicht, recorded with the signal, or (a 5a "
+            "recorded with the signal) once the SWV's advice on it is on record.")},
+        "doorbraak_decisions": {**COUNT, "description": (
+            "Doorbraak decisions with a place: the MPL's decision `plaatsing` and the SWV director's decisions.")},
+        "doorbraak_no_agreement": {**COUNT, "description": (
+            "MPL decisions `geen_overeenstemming` (no agreement: the SWV director decides).")},
         "closed": counts_by("outcome"), "routes": counts_by("route chosen"),
         "ladder": counts_by("rung of the escalation ladder (team, ect, mpl_doe, director)"),
         "compliance": {"type": "object", "additionalProperties": COMPLIANCE, "description": "Per clock."},
@@ -132,7 +142,8 @@ class MonitorView(APIView):
 
 
 class QuarterRowSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text='E.g. "lrv", "thuiszitters:spijbelaar", "vrij:5a", "in_traject:volledig".')
+    key = serializers.CharField(help_text='E.g. "lrv", "thuiszitters:spijbelaar", "vrij:5a", "duur:3_6_months", '
+                                          '"in_traject:volledig", "doorbraak_decisions".')
     label = serializers.CharField(help_text="The row's label in the CSV (Dutch).")
     total = serializers.JSONField(help_text='A count, "< 5" (1 to 4) or "x" (hidden so that no small count '
                                             'follows from the totals).')

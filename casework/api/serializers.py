@@ -72,12 +72,18 @@ class StrictModelSerializer(serializers.ModelSerializer):
 class ChildSerializer(StrictModelSerializer):
     class Meta:
         model = Child
-        fields = ["given_name", "family_name", "birth_date", "pupil_number", "startkwalificatie"]
+        fields = ["given_name", "family_name", "birth_date", "pupil_number", "startkwalificatie",
+                  "startkwalificatie_on"]
         extra_kwargs = {
             "pupil_number": {"required": False, "allow_blank": True},
             "startkwalificatie": {"required": False, "help_text": (
-                "Whether the young person has a startkwalificatie (default false); at 16 or 17 it ends "
-                "compulsory education, so such a signal is refused.")},
+                "Whether the young person has a startkwalificatie (default: true when `startkwalificatie_on` is "
+                "given, else false). True needs `startkwalificatie_on`.")},
+            "startkwalificatie_on": {"required": False, "allow_null": True, "help_text": (
+                "The day the startkwalificatie was obtained (a plain date, not in the future); needed with "
+                "`startkwalificatie`. On or before `absent_since` for a young person of 16 or 17 the signal is "
+                "refused (no qualification duty); a later date is stored on the child and ends the duty from "
+                "then on; for a child under 16 it is kept.")},
         }
 
 
@@ -202,7 +208,8 @@ class SignalSerializer(serializers.Serializer):
             absent_since=data["absent_since"],
             signaller_role=data["signaller_role"],
             summary=data.get("summary", ""),
-            startkwalificatie=bool(child.get("startkwalificatie", False)),
+            startkwalificatie=bool(child.get("startkwalificatie", child.get("startkwalificatie_on") is not None)),
+            startkwalificatie_on=child.get("startkwalificatie_on"),
             vrijstelling_grounds=data.get("vrijstelling_grounds", ""),
             vrijstelling_until=data.get("vrijstelling_until"),
         )

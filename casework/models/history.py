@@ -55,6 +55,7 @@ class CaseEvent(models.Model):
         VRIJSTELLING_REQUESTED = "vrijstelling_requested", _("Exemption advice requested")
         VRIJSTELLING_ADVISED = "vrijstelling_advised", _("Exemption advice given")
         VRIJSTELLING_DECIDED = "vrijstelling_decided", _("Exemption decided")
+        VRIJSTELLING_RECORDED = "vrijstelling_recorded", _("Exemption recorded with the signal")
         EXEMPTION_ENDED = "exemption_ended", _("Exemption ended")
         DOORBRAAK_DECIDED = "doorbraak_decided", _("Doorbraak decided")
         DOE_ADVISED = "doe_advised", _("DOE-team advised")

@@ -17,7 +17,7 @@ Timings come from the milestones and the case's current region, sector and schoo
 """
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from datetime import datetime as _datetime
 
 from django.db import models
@@ -30,7 +30,14 @@ from .clocks import Deadline
 from .steps import Route
 
 # Events counted per kind in a period.
-KIND_MEASURES = ("signalled", "placed", "vrijstelling_advised", "doorbraak_decided", "director_decided")
+KIND_MEASURES = ("signalled", "placed", "vrijstelling_advised", "director_decided")
+# An exemption counts as granted by Leerplicht's decision, by its record with the signal (5b, 5c,
+# 15), or, for a 5a recorded with the signal, by the SWV's advice on it: every such event says
+# `granted: true`.
+GRANTING_KINDS = ("vrijstelling_decided", "vrijstelling_recorded", "vrijstelling_advised")
+# The MPL's doorbraak decision, by its decision: a place (`plaatsing`) or no agreement
+# (`geen_overeenstemming`, the case goes on to the SWV director).
+DOORBRAAK_DECISIONS = ("plaatsing", "geen_overeenstemming")
 CLOCK_OUTCOMES = {"deadline_met": "met", "deadline_breached": "breached", "deadline_stopped": "stopped"}
 COMPLIANCE_CLOCKS = (Deadline.Kind.TEAM_ACTION_48H, Deadline.Kind.OFFER_3_MONTHS)
 # Measures counted as distinct cases over a period (rows carry the case).
@@ -78,8 +85,10 @@ def measures_of(kind: str, data: dict) -> list[tuple[str, date | None, bool]]:
         found.append((kind, None, False))
     if kind == "closed" and isinstance(data.get("outcome"), str):
         found.append((f"closed:{data['outcome']}", None, False))
-    if kind == "vrijstelling_decided" and data.get("granted") is True:
+    if kind in GRANTING_KINDS and data.get("granted") is True:
         found.append(("vrijstelling_granted", None, False))
+    if kind == "doorbraak_decided" and data.get("decision") in DOORBRAAK_DECISIONS:
+        found.append((f"doorbraak:{data['decision']}", None, False))
     if kind == "team_review":
         chosen = data.get("routes")
         for route in Route.values:
@@ -102,14 +111,34 @@ def measures_of(kind: str, data: dict) -> list[tuple[str, date | None, bool]]:
     return found
 
 
-def absent_to_start(case: Case, data: dict) -> tuple[str, date] | None:
+def absent_to_start(event) -> tuple[str, date] | None:
     """An `offer_started` event's measure: days from the first day out of school to the start,
-    counted on the start day (a histogram, so that the percentiles are exact)."""
+    counted on the start day (a histogram, so that the percentiles are exact). After an exemption
+    the days run from the day after its last day: the latest `exemption_ended` of the case
+    recorded before this event whose last day fell before the start."""
     try:
-        started = date.fromisoformat(data.get("started_on") or "")
+        started = date.fromisoformat((event.data or {}).get("started_on") or "")
     except (TypeError, ValueError):
         return None
-    return f"absent_to_start:{(started - case.absent_since).days}", started
+    return f"absent_to_start:{(started - counted_from(event, started)).days}", started
+
+
+def counted_from(event, started: date) -> date:
+    """The first day out of school that "days absent to placement" counts from for an
+    `offer_started` event: the case's `absent_since`, or the day after the last day of the latest
+    exemption that ended (recorded before the event) before `started`. Reads the events through
+    the event's own class, so that a migration's historical model works too."""
+    counted = event.case.absent_since
+    ends = type(event).objects.filter(case_id=event.case_id, kind="exemption_ended", pk__lt=event.pk) \
+        .values_list("data", flat=True)
+    for data in ends:
+        try:
+            last_day = date.fromisoformat((data or {}).get("last_day") or "")
+        except (TypeError, ValueError):
+            continue
+        if last_day < started:
+            counted = max(counted, last_day + timedelta(days=1))
+    return counted
 
 
 def tallies_for(events: Iterable) -> list[MonitorTally]:
@@ -122,7 +151,7 @@ def tallies_for(events: Iterable) -> list[MonitorTally]:
         day = _day(event.at)
         found = measures_of(event.kind, event.data or {})
         if event.kind == "offer_started":
-            timing = absent_to_start(event.case, event.data or {})
+            timing = absent_to_start(event)
             if timing:
                 found.append((timing[0], timing[1], False))
         for measure, on, distinct in found:

@@ -133,6 +133,9 @@ class Vrijstelling(models.Model):
     decision_motivation = models.TextField(_("motivation of the decision"), blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Granted by Leerplicht before the case was signalled, and recorded with the signal. A 5a so
+    # recorded waits for the SWV's advice (`granted` null) and is granted from the advice's day.
+    recorded_with_signal = models.BooleanField(_("recorded with the signal"), default=False)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

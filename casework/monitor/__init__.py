@@ -13,7 +13,9 @@ a count on D reads the spells that hold on D:
   `dreigend` case counts as lrv, and only then does a sick pupil count as ziek;
 - only children of compulsory school age on D count (5 up to 18; at 16 and 17 only while they
   have no startkwalificatie), except in `open_cases`;
-- vrij counts the cases with an exemption running on D, open or closed;
+- vrij counts the cases with an exemption running on D (`Vrijstelling` rows: `granted` true,
+  from `starts_on` (else the day of `decided_at`) through `until`, not after `ended_on`), open or
+  closed; a 5a recorded with the signal is granted only once the SWV's advice is on record;
 - period counts come from the events in the period; clock compliance from the clocks' own
   events (`deadline_met`, `deadline_breached`, `deadline_stopped`).
 
@@ -50,7 +52,9 @@ from casework.monitor.exports import (  # noqa: F401 (re-exported)
     AUDIENCES,
     CATEGORY_LABELS,
     COLUMNS,
+    DURATION_LABELS,
     HIDDEN,
+    PERIOD_ROWS,
     SECTOR_ROWS,
     SMALL,
     TRAJECT_LABELS,

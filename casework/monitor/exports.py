@@ -5,6 +5,7 @@ the totals."""
 from fractions import Fraction
 
 from casework.monitor.counts import (
+    BUCKETS,
     CATEGORIES,
     GROUNDS,
     SECTORS,
@@ -31,6 +32,13 @@ SECTOR_ROWS = [("lrv", "Langdurig relatief verzuim (LRV)"), ("av", "Absoluut ver
 CATEGORY_LABELS = {"schoolweigeraar": "schoolweigeraar", "schoolonthouding": "schoolonthouding",
                    "spijbelaar": "spijbelaar", "medisch_psychosociaal": "medisch, lichamelijk of psychosociaal",
                    "onbekend": "onbekend"}
+# How long the thuiszitters on the peildatum have been out of school (Thuiszitterspact Groningen,
+# §6: a count per year "zegt niets over de duur"); the buckets add up to the thuiszitters.
+DURATION_LABELS = {"lt_4_weeks": "korter dan 4 weken", "4_weeks_3_months": "4 weken tot 3 maanden",
+                   "3_6_months": "3 tot 6 maanden", "gt_6_months": "langer dan 6 maanden"}
+DURATIONS = [name for name, _, _ in BUCKETS]
+# Rows about the quarter (not the peildatum): the report page lists them apart.
+PERIOD_ROWS = ("returns", "new_signals", "doorbraak_decisions", "doorbraak_no_agreement")
 TRAJECT_LABELS = {"gedeeltelijk": "In traject: gedeeltelijk deelnemend",
                   "volledig": "In traject: volledig deelnemend (naar vermogen)"}
 
@@ -52,6 +60,8 @@ def quarter_rows(counts: dict, period: dict) -> list[dict]:
               "by_sector": None} for c, label in CATEGORY_LABELS.items()]
     rows += [{"key": f"vrij:{g}", "label": f"Vrijstelling {g}", "total": counts["vrij_by_ground"][g],
               "by_sector": None} for g in GROUNDS]
+    rows += [{"key": f"duur:{bucket}", "label": f"Thuiszitters, duur: {DURATION_LABELS[bucket]}",
+              "total": counts["durations"][bucket], "by_sector": None} for bucket in DURATIONS]
     rows += [{"key": f"in_traject:{level}", "label": TRAJECT_LABELS[level],
               "total": sum(counts["in_traject"][level].values()), "by_sector": None} for level in TRAJECT_LEVELS]
     rows += [
@@ -61,6 +71,10 @@ def quarter_rows(counts: dict, period: dict) -> list[dict]:
          "by_sector": None},
         {"key": "new_signals", "label": "Nieuwe meldingen in het kwartaal", "total": period["new_signals"],
          "by_sector": None},
+        {"key": "doorbraak_decisions", "label": "Doorbraakbesluiten met een plaats in het kwartaal",
+         "total": period["doorbraak_decisions"], "by_sector": None},
+        {"key": "doorbraak_no_agreement", "label": "MPL zonder overeenstemming in het kwartaal",
+         "total": period["doorbraak_no_agreement"], "by_sector": None},
     ]
     return rows
 
@@ -74,6 +88,7 @@ def table_relations() -> list[tuple[tuple, list[tuple]]]:
         (("thuiszitters", "total"), [(f"thuiszitters:{c}", "total") for c in CATEGORIES]),
         (("ziek", "total"), [(f"ziek:{c}", "total") for c in CATEGORIES]),
         (("vrij", "total"), [(f"vrij:{g}", "total") for g in GROUNDS]),  # (a case rarely has two grounds)
+        (("thuiszitters", "total"), [(f"duur:{bucket}", "total") for bucket in DURATIONS]),
     ]
     return relations
 

@@ -54,7 +54,8 @@ def period_counts(scope: Scope, first: dt.date, last: dt.date) -> dict:
         "exemptions_granted": sums.get("vrijstelling_granted", 0),
         "ect_consults": routes[Route.ECT_CONSULT],
         "routes": routes,
-        "doorbraak_decisions": sums.get("doorbraak_decided", 0) + sums.get("director_decided", 0),
+        "doorbraak_decisions": sums.get("doorbraak:plaatsing", 0) + sums.get("director_decided", 0),
+        "doorbraak_no_agreement": sums.get("doorbraak:geen_overeenstemming", 0),
         "ladder": {rung: rungs.get(f"rung:{rung}", 0) for rung in RUNGS},
         "compliance": compliance(sums),
         "days_signal_to_team_action": timing_signal_to_action(scope, first, last),
@@ -125,8 +126,9 @@ def timing_signal_to_action(scope: Scope, first: dt.date, last: dt.date) -> dict
 
 
 def timing_absent_to_placement(scope: Scope, first: dt.date, last: dt.date) -> dict:
-    """Days from the first day out of school to each confirmed start of a place (`offer_started`,
-    its `started_on`) that fell in the period (the rollup's histogram by start day)."""
+    """Days from the first day out of school (after an exemption that ended before the start: the
+    day after its last day) to each confirmed start of a place (`offer_started`, its `started_on`)
+    that fell in the period (the rollup's histogram by start day)."""
     sums = dict(tallies(scope, first, last).filter(measure__startswith="absent_to_start:").values("measure")
                 .annotate(n=Sum("n")).order_by().values_list("measure", "n"))
     return _absent_to_placement(sums)

@@ -65,7 +65,11 @@ def period_counts(scope: Scope, first: dt.date, last: dt.date) -> dict:
     reviews = list(events.filter(kind="team_review").values_list("case_id", "data__routes"))
     routes = {route: sum(1 for _, chosen in reviews if chosen and route in chosen) for route in Route.values}
     consulted = {case_id for case_id, chosen in reviews if chosen and Route.ECT_CONSULT in chosen}
-    granted = events.filter(kind="vrijstelling_decided", data__granted=True).count()
+    # granted: Leerplicht's decision, the record with the signal, or the SWV's advice on a 5a recorded with it
+    granted = events.filter(kind__in=["vrijstelling_decided", "vrijstelling_recorded", "vrijstelling_advised"],
+                            data__granted=True).count()
+    doorbraak = dict(events.filter(kind="doorbraak_decided").values("data__decision").annotate(n=Count("pk"))
+                     .values_list("data__decision", "n"))
     escalated_cases = events.filter(kind="escalated").values("case_id").distinct().count()
     rungs = {
         "team": events.filter(kind="team_review").values("case_id").distinct().count(),
@@ -87,7 +91,8 @@ def period_counts(scope: Scope, first: dt.date, last: dt.date) -> dict:
         "exemptions_granted": granted,
         "ect_consults": routes[Route.ECT_CONSULT],
         "routes": routes,
-        "doorbraak_decisions": kinds.get("doorbraak_decided", 0) + kinds.get("director_decided", 0),
+        "doorbraak_decisions": doorbraak.get("plaatsing", 0) + kinds.get("director_decided", 0),
+        "doorbraak_no_agreement": doorbraak.get("geen_overeenstemming", 0),
         "ladder": rungs,
         "compliance": compliance(events),
         "days_signal_to_team_action": timing_signal_to_action(scope, first, last),
@@ -144,10 +149,21 @@ def timing_signal_to_action(scope: Scope, first: dt.date, last: dt.date) -> dict
 def timing_absent_to_placement(scope: Scope, first: dt.date, last: dt.date) -> dict:
     """Days from the first day out of school to each confirmed start of a place (`offer_started`,
     its `started_on`) that fell in the period."""
-    rows = (events_then(scope).filter(kind="offer_started").annotate(started=text("started_on"))
-            .filter(started__gte=first.isoformat(), started__lte=last.isoformat())
-            .values_list("started", "case__absent_since"))
-    days = [(dt.date.fromisoformat(started) - absent).days for started, absent in rows]
+    rows = list(events_then(scope).filter(kind="offer_started").annotate(started=text("started_on"))
+                .filter(started__gte=first.isoformat(), started__lte=last.isoformat())
+                .values_list("pk", "case_id", "started", "case__absent_since"))
+    ends: dict[int, list[tuple[int, dt.date]]] = {}
+    for pk, case_id, last_day in (CaseEvent.objects.filter(kind="exemption_ended",
+                                                           case_id__in={row[1] for row in rows})
+                                  .annotate(last_day=text("last_day")).values_list("pk", "case_id", "last_day")):
+        if last_day:
+            ends.setdefault(case_id, []).append((pk, dt.date.fromisoformat(last_day)))
+    days = []
+    for pk, case_id, started, absent in rows:
+        started = dt.date.fromisoformat(started)
+        # after an exemption that ended before the start (recorded before it): from the day after
+        after = [day + dt.timedelta(days=1) for end_pk, day in ends.get(case_id, []) if end_pk < pk and day < started]
+        days.append((started - max([absent, *after])).days)
     return {"cases": len(days), "median": percentile(days, 0.5), "p90": percentile(days, 0.9)}
 
 

@@ -35,7 +35,7 @@ from casework.models import Case, CaseEvent, Deadline, MonitorSpell, Vrijstellin
 # The kinds of events that change a case's spells.
 FACT_KINDS = frozenset({
     "signalled", "registration_changed", "participation_changed", "school_changed", "startkwalificatie_recorded",
-    "closed", "exemption_ended", "vrijstelling_decided", "offer_started",
+    "closed", "exemption_ended", "vrijstelling_decided", "vrijstelling_recorded", "vrijstelling_advised", "offer_started",
 })
 CLOCK_KINDS = frozenset({"deadline_met", "deadline_breached", "deadline_stopped"})
 FIELDS = ("is_open", "registration", "level", "setting", "region_id", "sector", "school_id", "category",

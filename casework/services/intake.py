@@ -24,11 +24,13 @@ from casework.models import (
     CaseEvent,
     CaseParticipant,
     Child,
+    Route,
+    RouteRun,
     Vrijstelling,
 )
-from casework.services.ladder import record_registration
+from casework.services.ladder import join, record_registration, route_teams
 from casework.services.sweeper import act_on_overdue
-from casework.signals import case_opened
+from casework.signals import case_opened, exemption_advice_needed
 from notifications.services import notify
 from teams.models import (
     Membership,
@@ -36,6 +38,7 @@ from teams.models import (
     RegionRole,
     School,
     Sector,
+    Team,
     leerplicht_team,
     team_for_school,
 )
@@ -81,6 +84,7 @@ class SignalInput:
     pupil_number: str = ""
     summary: str = ""
     startkwalificatie: bool = False
+    startkwalificatie_on: date | None = None  # the day it was obtained: needed with `startkwalificatie`
     # Only for a child signalled as exempted (registration vrij): the exemption's ground and end.
     vrijstelling_grounds: str = ""
     vrijstelling_until: date | None = None
@@ -94,7 +98,7 @@ def ensure_can_signal(actor) -> None:
         raise PermissionDenied(_("Only members of a team can signal a case."))
 
 
-def _check_age(errors: dict, birth_date: date, absent_since: date, startkwalificatie: bool) -> None:
+def _check_age(errors: dict, birth_date: date, absent_since: date) -> None:
     age = age_on(birth_date, absent_since)
     if age < MIN_AGE:
         errors.setdefault("birth_date", []).append(
@@ -104,10 +108,29 @@ def _check_age(errors: dict, birth_date: date, absent_since: date, startkwalific
         errors.setdefault("birth_date", []).append(
             _("On the first day out of school the young person was 18 or older: no longer of compulsory "
               "school age."))
-    elif age >= QUALIFICATION_AGE and startkwalificatie:
-        errors.setdefault("birth_date", []).append(
-            _("A young person of 16 or 17 with a startkwalificatie is no longer of compulsory school age "
-              "(the qualification duty has ended)."))
+
+
+def _check_startkwalificatie(errors: dict, data: SignalInput, today: date, impossible: set) -> None:
+    """A startkwalificatie needs its date. Obtained on or before the first day out of school by a
+    young person of 16 or 17 then: no qualification duty at all, so no signal. A later date ends
+    the duty from then on (stored on the child); under 16 the date is kept (the duty then ends at 16)."""
+    obtained = data.startkwalificatie_on
+    if not data.startkwalificatie:
+        if obtained is not None and "startkwalificatie_on" not in impossible:
+            errors.setdefault("startkwalificatie", []).append(
+                _("Tick the startkwalificatie box, or leave its date empty."))
+        return
+    if obtained is None:
+        errors.setdefault("startkwalificatie_on", []).append(_("Give the date the startkwalificatie was obtained."))
+    elif "startkwalificatie_on" in impossible:
+        return
+    elif obtained > today:
+        errors.setdefault("startkwalificatie_on", []).append(_("The date cannot be in the future."))
+    elif ("birth_date" not in impossible and "absent_since" not in impossible and obtained <= data.absent_since
+          and QUALIFICATION_AGE <= age_on(data.birth_date, data.absent_since) < MAX_AGE):
+        errors.setdefault("startkwalificatie_on", []).append(
+            _("A young person of 16 or 17 who had a startkwalificatie on the first day out of school is not of "
+              "compulsory school age (the qualification duty had ended): no signal."))
 
 
 def dates_out_of_range(**dates: date | None) -> dict[str, list[str]]:
@@ -122,7 +145,8 @@ def dates_out_of_range(**dates: date | None) -> dict[str, list[str]]:
 def validate_signal(data: SignalInput) -> tuple[Region | None, object, str]:
     """Check the signal's rules; return (region, team, sector) or raise ValidationError with field errors."""
     errors: dict[str, list[str]] = dates_out_of_range(
-        birth_date=data.birth_date, absent_since=data.absent_since, vrijstelling_until=data.vrijstelling_until)
+        birth_date=data.birth_date, absent_since=data.absent_since, vrijstelling_until=data.vrijstelling_until,
+        startkwalificatie_on=data.startkwalificatie_on)
     today = timezone.localdate()
 
     def add(field, message):
@@ -141,10 +165,12 @@ def validate_signal(data: SignalInput) -> tuple[Region | None, object, str]:
         add("absent_since", _("The first day out of school cannot be in the future."))
     else:
         if "birth_date" not in impossible:
-            _check_age(errors, data.birth_date, data.absent_since, data.startkwalificatie)
+            _check_age(errors, data.birth_date, data.absent_since)
         if data.registration == Case.Registration.LRV and (today - data.absent_since).days < lrv_days():
             add("registration", _("A pupil counts as LRV only after more than 4 weeks out of school; until then "
                                   "signal a threatened thuiszitter (dreigend)."))
+
+    _check_startkwalificatie(errors, data, today, impossible)
 
     if data.registration == Case.Registration.VRIJ:
         if data.vrijstelling_grounds not in Vrijstelling.Grounds.values:
@@ -188,6 +214,12 @@ def validate_signal(data: SignalInput) -> tuple[Region | None, object, str]:
         team = team_for_school(data.school)
         if team is None:
             add("school", _("This school has no AOJ-team, kindteam or MBO team yet to take the case."))
+    if not errors and data.registration == Case.Registration.VRIJ and data.vrijstelling_grounds == Vrijstelling.Grounds.ART_5A:
+        # the advice route's teams (as `route_teams`): Leerplicht, and the ECT but for MBO
+        for kind in [Team.Kind.LEERPLICHT] if sector == Sector.MBO else [Team.Kind.LEERPLICHT, Team.Kind.ECT]:
+            if not Team.objects.filter(region=region, kind=kind).exists():
+                add("vrijstelling_grounds", _("A 5a exemption recorded with the signal goes to the advice route, and "
+                                              "this region has no %(team)s for it.") % {"team": Team.Kind(kind).label})
     if errors:
         raise ValidationError(errors)
     return region, team, sector
@@ -258,12 +290,16 @@ def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str, r
             "birth_date": data.birth_date,
             "pupil_number": data.pupil_number.strip(),
             "startkwalificatie": bool(data.startkwalificatie),
+            "startkwalificatie_on": data.startkwalificatie_on,
         },
     )
     # Lock the child: concurrent signals for the same child queue up here.
     child = Child.objects.select_for_update().get(pk=child.pk)
     if data.pupil_number and not child.pupil_number:
         Child.objects.filter(pk=child.pk).update(pupil_number=data.pupil_number.strip())
+    if data.startkwalificatie_on is not None and child.startkwalificatie_on is None:  # a child known from before
+        Child.objects.filter(pk=child.pk).update(startkwalificatie=True, startkwalificatie_on=data.startkwalificatie_on)
+        child.startkwalificatie, child.startkwalificatie_on = True, data.startkwalificatie_on
 
     open_case = Case.objects.filter(child=child).exclude(status=Case.Status.CLOSED).first()
     if open_case is not None:
@@ -302,14 +338,39 @@ def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str, r
         # monitor counts a case only from its signal, so the date matters for later changes dated back.
         since = timezone.localdate(now) if case.registration == Case.Registration.VRIJ else case.absent_since
         record_registration(case, actor, None, case.registration, since=since, reason="", trigger="signalled", at=now)
+        if data.startkwalificatie_on is not None:
+            # its date ends the qualification duty (the leerplicht-end clock the case starts with reads it)
+            CaseEvent.record(case, actor, CaseEvent.Kind.STARTKWALIFICATIE_RECORDED, at=now,
+                             obtained_on=child.startkwalificatie_on.isoformat())
         clocks.start_case_clocks(case, now)
         if case.registration == Case.Registration.VRIJ:
-            exemption = Vrijstelling.objects.create(
-                case=case, grounds=data.vrijstelling_grounds, requested_by=actor, requested_at=now,
-                motivation=_("The exemption had been granted before the case was signalled."),
-                medical_statement=False, granted=True, until=data.vrijstelling_until, starts_on=timezone.localdate(now),
-                decided_by=actor, decided_at=now, decision_motivation=_("Recorded with the signal."))
-            clocks.start_exemption_clock(exemption)
+            _record_exemption(case, actor, data, now)
     case_opened.send(sender=Case, case=case, actor=actor)
+    if case.registration == Case.Registration.VRIJ and data.vrijstelling_grounds == Vrijstelling.Grounds.ART_5A:
+        exemption_advice_needed.send(sender=Case, case=case)
     act_on_overdue(case, now)
     return case, True
+
+
+def _record_exemption(case: Case, actor, data: SignalInput, now) -> Vrijstelling:
+    """The exemption Leerplicht granted before the signal. It counts as granted from the signal,
+    except a 5a: Leerplicht asks the SWV's advice on a 5a (Thuiszitterspact Groningen, "Uitgangspunten
+    & ontwikkelpunten"), so the advice route starts (the ECT; for MBO the institution's team) and the
+    exemption is granted, from that day, once the advice is on record (`advise_vrijstelling`)."""
+    awaiting_advice = data.vrijstelling_grounds == Vrijstelling.Grounds.ART_5A
+    granted = {} if awaiting_advice else {
+        "granted": True, "starts_on": timezone.localdate(now), "decided_by": actor, "decided_at": now,
+        "decision_motivation": _("Recorded with the signal.")}
+    exemption = Vrijstelling.objects.create(
+        case=case, grounds=data.vrijstelling_grounds, requested_by=actor, requested_at=now,
+        motivation=_("The exemption had been granted before the case was signalled."), medical_statement=False,
+        until=data.vrijstelling_until, recorded_with_signal=True, **granted)
+    CaseEvent.record(case, actor, CaseEvent.Kind.VRIJSTELLING_RECORDED, at=now, vrijstelling_id=exemption.pk,
+                     grounds=exemption.grounds, until=exemption.until.isoformat(), granted=not awaiting_advice,
+                     awaiting_advice=awaiting_advice)
+    if awaiting_advice:
+        for team, reason in route_teams(case, Route.VRIJSTELLING_ADVIES):
+            join(case, team, reason, now)
+        RouteRun.objects.create(case=case, plan=None, route=Route.VRIJSTELLING_ADVIES, started_at=now)
+    clocks.start_exemption_clock(exemption)
+    return exemption

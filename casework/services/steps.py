@@ -198,8 +198,20 @@ def advise_vrijstelling(*, case: Case, actor, advice: str, motivation: str, alte
     now = timezone.now()
     record.advice, record.advice_motivation, record.alternatives = advice, motivation.strip(), (alternatives or "").strip()
     record.advised_by, record.advised_at = actor, now
+    # A 5a that Leerplicht granted before the signal counts as granted once the advice is on record
+    # (Thuiszitterspact Groningen, "Uitgangspunten & ontwikkelpunten"), from that day: the peildatum
+    # count reads `granted`, `starts_on`, `until` and `ended_on` of this row alone.
+    in_force = record.recorded_with_signal and record.until is not None and record.until >= timezone.localdate(now)
+    if in_force:
+        record.granted, record.starts_on = True, timezone.localdate(now)
+        record.decided_by, record.decided_at = record.requested_by, now
+        record.decision_motivation = _("Recorded with the signal; in force once the SWV's advice was on record.")
     record.save()
-    CaseEvent.record(case, actor, CaseEvent.Kind.VRIJSTELLING_ADVISED, at=now, vrijstelling_id=record.pk, advice=advice)
+    granted = {"granted": True, "grounds": record.grounds, "until": record.until.isoformat()} if in_force else {}
+    CaseEvent.record(case, actor, CaseEvent.Kind.VRIJSTELLING_ADVISED, at=now, vrijstelling_id=record.pk, advice=advice,
+                     **granted)
+    if record.recorded_with_signal:
+        end_route(case, Route.VRIJSTELLING_ADVIES, now)  # the route ends here: Leerplicht decided before
     notify(kind="vrijstelling_advised", case=case, actor=actor, data={"vrijstelling_id": record.pk})
     return record
 

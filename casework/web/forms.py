@@ -36,6 +36,9 @@ class SignalForm(ServiceErrorsMixin, forms.Form):
     startkwalificatie = forms.BooleanField(
         label=_("Has a startkwalificatie"), required=False,
         help_text=_("At 16 or 17 a startkwalificatie ends compulsory education (the qualification duty)."))
+    startkwalificatie_on = forms.DateField(
+        label=_("Startkwalificatie obtained on"), required=False, widget=DateInput(),
+        help_text=_("Needed with a startkwalificatie: from that day the qualification duty has ended."))
     vrijstelling_grounds = forms.ChoiceField(
         label=_("Exemption ground"), required=False, choices=[("", "—"), *Vrijstelling.Grounds.choices],
         help_text=_("Only for an exempted child (registration vrijstelling)."))
@@ -66,6 +69,7 @@ class SignalForm(ServiceErrorsMixin, forms.Form):
             signaller_role=data["signaller_role"],
             summary=data["summary"],
             startkwalificatie=data["startkwalificatie"],
+            startkwalificatie_on=data["startkwalificatie_on"],
             vrijstelling_grounds=data["vrijstelling_grounds"],
             vrijstelling_until=data["vrijstelling_until"],
         )

@@ -143,7 +143,7 @@ def quarter_report(request):
         "sector_rows": [(row["label"], row["total"], [row["by_sector"][s] for s in monitor.SECTORS])
                         for row in rows if row["by_sector"] is not None],
         "breakdown_rows": [(row["label"], row["total"]) for row in rows
-                           if row["by_sector"] is None and row["key"] not in ("returns", "new_signals")],
+                           if row["by_sector"] is None and row["key"] not in monitor.PERIOD_ROWS],
         "traject": traject_rows(result["counts"]),
         "sectors": monitor.SECTORS,
         "csv_inspectie": query_without_page(request, audience="inspectie"),
