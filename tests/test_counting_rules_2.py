@@ -128,12 +128,14 @@ EXPECTED: dict[str, Count] = {
     "ziek_10_days": Count(R5, ZIEK_SOURCE, None, "vo_2", category="medisch_psychosociaal",
                           stays_out_of=("ziek",)),
     # Rule 4, startkwalificatie at intake (16/17): a date on or before the first day absent is refused;
-    # a later date ends the qualification duty on that day
+    # a later date (obtained: not in the future) is kept and ends the qualification duty on that day,
+    # and so does one recorded later on the case
     "sk_without_date": Count(R4, AGE_SOURCE, None, signalled=False),
     "sk_on_absent_day": Count(R4, AGE_SOURCE, None, signalled=False),
+    "sk_future": Count(R4, AGE_SOURCE, None, signalled=False),
     "sk_on_peildatum": Count(R4, AGE_SOURCE, None, "mbo", sector="mbo", stays_out_of=("lrv",)),  # out from P
-    "sk_day_after": Count(R4, AGE_SOURCE, "lrv", "mbo", sector="mbo", category="onbekend",
-                          bucket="4_weeks_3_months"),
+    "sk_after_absent": Count(R4, AGE_SOURCE, None, "mbo", sector="mbo", category="onbekend",
+                             stays_out_of=("lrv",)),
     # Rule 1, a confirmed start ends the count (volledig) or keeps it (gedeeltelijk), at the new school
     "placed_full_on_p": Count(R1, PART_SOURCE, None, "vo_2", traject=("volledig", "andere_school"),
                               stays_out_of=("lrv",)),
@@ -302,6 +304,13 @@ def move(key, day, user, registration, since, school=None, reason="Gewijzigd vol
     return Step(day, key, run)
 
 
+def startkwalificatie(key, day, user, *, obtained_on) -> Step:
+    def run(w: World):
+        w.call(key, "startkwalificatie", user, "post", f"/cases/{w.cases[key]}/startkwalificatie",
+               {"obtained_on": str(obtained_on)})
+    return Step(day, key, run)
+
+
 def take_part(key, day, user, level, setting, since) -> Step:
     def run(w: World):
         w.call(key, f"participation {level}", user, "post", f"/cases/{w.cases[key]}/participation",
@@ -346,10 +355,12 @@ def history() -> list[Step]:
                child={"startkwalificatie": True}),
         signal("sk_on_absent_day", d(-30), "mbo", "mbo", birth="2010-01-11", absent=d(-60), expect=400,
                child={"startkwalificatie": True, "startkwalificatie_on": str(d(-60))}),
-        signal("sk_on_peildatum", d(-30), "mbo", "mbo", birth="2010-01-12", absent=d(-60),
-               child={"startkwalificatie": True, "startkwalificatie_on": str(d(0))}),
-        signal("sk_day_after", d(-30), "mbo", "mbo", birth="2010-01-13", absent=d(-60),
-               child={"startkwalificatie": True, "startkwalificatie_on": str(d(1))}),
+        signal("sk_future", d(-30), "mbo", "mbo", birth="2010-01-14", absent=d(-60), expect=400,
+               child={"startkwalificatie": True, "startkwalificatie_on": str(d(-29))}),
+        signal("sk_after_absent", d(-30), "mbo", "mbo", birth="2010-01-13", absent=d(-60),
+               child={"startkwalificatie": True, "startkwalificatie_on": str(d(-59))}),
+        signal("sk_on_peildatum", d(-30), "mbo", "mbo", birth="2010-01-12", absent=d(-60)),
+        startkwalificatie("sk_on_peildatum", d(0), "mbo", obtained_on=d(0)),
         # rule 1
         signal("placed_full_on_p", d(-30), "aoj", vo, absent=d(-60)),
         review("placed_full_on_p", d(-29), "aoj", ["doorbraak"]),
@@ -639,7 +650,7 @@ def test_rule_3_the_four_week_line(cohort):
 
 def test_rule_4_startkwalificatie_at_intake(cohort):
     w = cohort
-    problems = scoped(R4, w, [({"sector": "mbo"}, ["thuiszitters_by_category.onbekend"])])  # sk_day_after
+    problems = scoped(R4, w, [({"sector": "mbo"}, ["thuiszitters_by_category.onbekend"])])  # sk_after_absent
     if "sk_on_peildatum" in w.cases:  # counted the day before its startkwalificatie, not from it (at the MBO
         # institution nothing else changes between these two days)
         before = monitor(w, d(-1), school=w.schools["mbo"])["counts"]["lrv"]

@@ -50,7 +50,7 @@ OVER_LIMIT: dict[str, tuple[int, str]] = {
                                     "Leerplicht joined, the old team's participation ended, its open tasks moved, "
                                     "the participation, move and hand-over events; the monitor's spells rebuilt (see below); the rollup "
                                     "reads the case's exemption ends (days to placement run from the day after one)"),
-    "complete start_confirmation (arrangement)": (32, "the start, its clocks and the participation from that day "
+    "complete start_confirmation (arrangement)": (33, "the start, its clocks and the participation from that day "
                                                   "(the last one read to check the date, the offers read to see whether it keeps the promise), the If "
                                                   "gateway; the monitor's spells rebuilt (see below)"),
     "complete vrijstelling_decision": (31, "the decision, registration vrij, three clocks stopped, the exemption clock, "
