@@ -33,6 +33,10 @@ LABELS = {
     "arrangement_continues": pgettext_lazy("flow chart", "Arrangement ended?"),
     "doorbraak_sector": pgettext_lazy("flow chart", "PO case?"),
     "mpl_outcome": pgettext_lazy("flow chart", "MPL agreed?"),
+    "ladder_sector": pgettext_lazy("flow chart", "MBO case?"),
+    "doe_outcome": pgettext_lazy("flow chart", "Settled by the DOE-team?"),
+    "stagnatie_outcome": pgettext_lazy("flow chart", "Placed?"),
+    "escalation_outcome": pgettext_lazy("flow chart", "Placed?"),
     "finish": pgettext_lazy("flow chart", "Continue the team's route"),
 }
 EDGE_LABELS = {"yes": pgettext_lazy("flow chart", "yes"), "no": pgettext_lazy("flow chart", "no")}
