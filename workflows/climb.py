@@ -19,6 +19,7 @@ from django.utils import timezone
 from viewflow.workflow.lock import lock_scope
 
 from casework import services
+from casework.clocks import start_of_day
 from casework.models import Note
 from workflows.flows import EscalationFlow
 from workflows.models import OPEN_STATUSES, AgendaItem, CaseTask
@@ -31,16 +32,22 @@ def climb_stalled(now=None) -> int:
     now = now or timezone.now()
     stalled = CaseTask.objects.filter(
         flow_task__in=[EscalationFlow.doorbraak_decision, EscalationFlow.doe_advice], status__in=OPEN_STATUSES,
-        created__lte=now - timedelta(days=services.stall_days()))
+        created__lt=more_than_days_ago(services.stall_days(), now))
     stagnating = CaseTask.objects.filter(
         flow_task=EscalationFlow.stagnatie, status__in=OPEN_STATUSES,
-        process__created__lte=now - timedelta(days=services.mbo_escalation_days()))
+        process__created__lt=more_than_days_ago(services.mbo_escalation_days(), now))
     climbed = 0
     for pk, process_id in list(stalled.order_by("created", "pk").values_list("pk", "process_id")[:CLIMB_LIMIT]):
         climbed += _climb(pk, process_id, now, EscalationFlow.director_decision, _stall)
     for pk, process_id in list(stagnating.order_by("created", "pk").values_list("pk", "process_id")[:CLIMB_LIMIT]):
         climbed += _climb(pk, process_id, now, EscalationFlow.stagnatie_escalation, _stagnate)
     return climbed
+
+
+def more_than_days_ago(days: int, now):
+    """Before this moment means more than `days` calendar days ago: opened on day 0, it climbs on
+    day `days + 1` (the start of the local day `days` ago)."""
+    return start_of_day(timezone.localdate(now) - timedelta(days=days))
 
 
 def _climb(pk: int, process_id: int, now, to, record) -> int:

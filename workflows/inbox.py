@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.status import STATUS
 
 from casework import models as core
@@ -128,7 +129,7 @@ def task_list(user, scope: str, *, node: str = "", team: str = "", school: str =
 def list_order(user, scope: str, sort: str) -> tuple:
     """The list's sort; for someone who takes director decisions, the stalled ones first."""
     order = SORTS.get(sort) or SORTS[default_sort(scope)]
-    if scope != "archive" and RegionRole.objects.filter(user=user, role__in=DECIDING_ROLES).exists():
+    if scope != "archive" and RegionRole.objects.filter(user=user, role__in=list(DECIDING_ROLES)).exists():
         return stalled_first(order)
     return order
 
@@ -226,7 +227,8 @@ class RegionDesk:
 
 
 # Who takes the director decisions: the SWV director, and in PO the coördinator deelverband.
-DECIDING_ROLES = (RegionRole.Role.SWV_DIRECTOR, RegionRole.Role.COORDINATOR_DEELVERBAND)
+DECIDING_ROLES = {RegionRole.Role.SWV_DIRECTOR: _("SWV director"),
+                  RegionRole.Role.COORDINATOR_DEELVERBAND: RegionRole.Role.COORDINATOR_DEELVERBAND.label}
 # A director decision that a stalled MPL or DOE task handed over (`workflows.climb`).
 STALLED = Q(data__has_key="stalled")
 
@@ -260,7 +262,7 @@ def region_desk(user) -> RegionDesk | None:
             .order_by(F("escalated_at").asc(nulls_last=True), "pk"))
     if guarding:
         breaches = list(breaches_for(user).filter(decided_at__isnull=True).order_by("discovered_at", "pk"))
-    return RegionDesk(director_regions=directing, deciding_as=[str(RegionRole.Role(role).label) for role in DECIDING_ROLES
+    return RegionDesk(director_regions=directing, deciding_as=[str(DECIDING_ROLES[role]) for role in DECIDING_ROLES
                                                                if any(held_role.role == role for held_role in held)],
                       decisions=decisions, more_decisions=more_decisions,
                       escalated=escalated, more_escalated=more_escalated, privacy_regions=guarding,

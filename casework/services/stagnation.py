@@ -52,7 +52,8 @@ def mbo_escalation_days() -> int:
 
 
 def days_between(since, at) -> int:
-    return (at - since).days
+    """Calendar days from `since` to `at` (local dates: the same day is 0)."""
+    return (timezone.localdate(at) - timezone.localdate(since)).days
 
 
 @one_transaction
