@@ -373,3 +373,38 @@ def test_the_new_demo_users_have_a_home_page(demo, role):
     user = User.objects.get(username=demo["users"][role])
     home = browser(user).get("/tasks/", follow=True)
     assert home.status_code == 200
+
+
+def test_the_ladders_events_match_their_kinds_schema(api, demo, u, mbo, clock):
+    from openapi_schema_validator import OAS30Validator, oas30_format_checker
+
+    from casework.api.events import data_component_name
+    from tests.apiclient import v1_document
+    from tests.test_api_statuses import inline
+
+    vo = vo_before_the_mpl(api, demo, u)
+    po = po_before_the_doe(api, demo, u)
+    settled = po_before_the_doe(api, demo, u, name="Jip")
+    board, school = board_and_school(demo, "po")
+    complete(api, u["doe_chair"], settled, "doe_advice", {
+        "advice": "Plaatsen.", "school_board": board, "school": school, "needs_doorzettingsmacht": False,
+        "start_date": "2025-10-20"})
+    student, breach_day = mbo_breached(api, u, mbo, clock)
+    complete(api, mbo["mbo_stagnatie"], student, "stagnatie", {"steps": "Gebeld met RMC.", "placed": False})
+    later(clock, breach_day + 15)
+    complete(api, mbo["mbo_directie"], student, "stagnatie_escalation", {
+        "steps": "Plek gevonden.", "placed": True, "school_board": mbo["school"].board_id, "school": mbo["school"].pk,
+        "start_date": (TODAY + dt.timedelta(days=breach_day + 20)).isoformat()})
+    document = v1_document()
+    schemas = document["components"]["schemas"]
+    seen = set()
+    for case, reader in ((vo, u["aoj"]), (po, u["kindteam"]), (settled, u["kindteam"]), (student, mbo["coordinator"])):
+        answer = api(reader).get(f"/api/v1/cases/{case.pk}")
+        assert answer.status_code == 200, answer.content
+        for event in answer.json()["events"]:
+            seen.add(event["kind"])
+            check = OAS30Validator(inline(schemas[data_component_name(event["kind"])], document),
+                                   format_checker=oas30_format_checker)
+            errors = [f"{list(e.absolute_path)}: {e.message}" for e in check.iter_errors(event["data"])]
+            assert not errors, (event["kind"], event["data"], errors)
+    assert {"doorbraak_stalled", "stagnatie_recorded", "stagnatie_escalated", "doe_advised", "placed"} <= seen

@@ -103,7 +103,7 @@ def record_stagnatie(*, case: Case, actor, steps: str, placed, school_board=None
     record = PlacementDecision.objects.create(
         case=case, kind=PlacementDecision.Kind.STAGNATIE, school_board=school_board, school=school,
         start_date=start_date, advice=steps.strip(), decided_by=actor, decided_at=now)
-    place(case, actor, now, by=step)
+    place(case, actor, now, by=Offer.Source.STAGNATIE)
     record_offer(case, actor, Offer.Source.STAGNATIE, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
     notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
