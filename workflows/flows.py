@@ -364,11 +364,12 @@ class EscalationFlow(ForACase, Flow):
     process_title = _("Escalation")
     process_description = _("Escalation for a school place (doorbraak).")
 
-    start = flow.StartHandle(this.start_case).Next(this.ladder_sector)
+    start = flow.StartHandle(this.start_case).Next(this.doorbraak_sector)
 
-    # MBO has no doorzettingsmacht: the institution's stagnatiemeldpunt, then its management.
-    ladder_sector = flow.If(mbo_case).Then(this.stagnatie).Else(this.doorbraak_sector)
-    doorbraak_sector = flow.If(po_case).Then(this.doe_advice).Else(this.doorbraak_decision)
+    # PO: the DOE-team; MBO has no doorzettingsmacht: the institution's stagnatiemeldpunt, then its
+    # management; VO: the MPL.
+    doorbraak_sector = (flow.Switch().Case(this.doe_advice, po_case).Case(this.stagnatie, mbo_case)
+                        .Default(this.doorbraak_decision))
     doorbraak_decision = CaseView(
         form_class=forms.DoorbraakDecisionForm, service=services.decide_doorbraak,
         arguments=placement_unless_chosen,

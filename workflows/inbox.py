@@ -36,7 +36,7 @@ from workflows.flows import FLOWS
 from workflows.models import OPEN_STATUSES as OPEN
 from workflows.models import CaseTask
 from workflows.nodes import CaseView
-from workflows.queues import eligible_filter, visible_tasks
+from workflows.queues import eligible_filter, held_region_roles, visible_tasks
 
 # "focus" (my work): my claimed tasks, my teams' overdue tasks and the unclaimed tasks I may take
 # that are due within FOCUS_DAYS.
@@ -129,7 +129,7 @@ def task_list(user, scope: str, *, node: str = "", team: str = "", school: str =
 def list_order(user, scope: str, sort: str) -> tuple:
     """The list's sort; for someone who takes director decisions, the stalled ones first."""
     order = SORTS.get(sort) or SORTS[default_sort(scope)]
-    if scope != "archive" and RegionRole.objects.filter(user=user, role__in=list(DECIDING_ROLES)).exists():
+    if scope != "archive" and any(role in DECIDING_ROLES for _region, role in held_region_roles(user)):
         return stalled_first(order)
     return order
 

@@ -12,6 +12,14 @@ from teams.models import Membership, RegionRole, team_ids_of
 from workflows.models import CaseTask
 
 
+def held_region_roles(user) -> list[tuple[int, str]]:
+    """(region id, role) of the user's region roles, read once per user object (a request's)."""
+    held = getattr(user, "_held_region_roles", None)
+    if held is None:
+        held = user._held_region_roles = list(RegionRole.objects.filter(user=user).values_list("region_id", "role"))
+    return held
+
+
 def eligible_filter(user) -> Q:
     """Tasks `user` may take: in a team of theirs with the required role, or by region role.
 
@@ -19,7 +27,7 @@ def eligible_filter(user) -> Q:
     filter beside it, so a team's queue is read in due-date order from its partial index
     (`casetask_open_queue`) and a page stops after its rows, whatever the queue's length."""
     memberships = list(Membership.objects.filter(user=user).values_list("team_id", "role"))
-    region_roles = list(RegionRole.objects.filter(user=user).values_list("region_id", "role"))
+    region_roles = held_region_roles(user)
     roles = {role for _, role in memberships}
     if len(roles) <= 1:  # the usual case: one role in every team
         role_allowed = Q(required_role__in=["", *roles])
