@@ -234,7 +234,8 @@ def on_case_closed(case: Case, outcome: str, at) -> None:
     stop_kinds(case, [kind for kind in Kind.values if kind != Kind.EXEMPTION_END], at, reason=f"closed:{outcome}")
 
 
-DECISIONS = {"vrijstelling_decision", "doorbraak_decision", "doe_advice", "director_decision"}
+DECISIONS = {"vrijstelling_decision", "doorbraak_decision", "doe_advice", "director_decision", "stagnatie",
+             "stagnatie_escalation"}
 
 
 # Tasks decided in a team's case meeting: due at the team's next meeting when it has a rhythm.

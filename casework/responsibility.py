@@ -115,12 +115,34 @@ RESPONSIBILITIES: dict[str, Responsibility] = {
     "doorbraak_decision": Responsibility(team=_kind(Team.Kind.MPL), role=Membership.Role.CHAIR),
     "doe_advice": Responsibility(team=_kind(Team.Kind.DOE), role=Membership.Role.CHAIR),
     "director_decision": Responsibility(region_role=RegionRole.Role.SWV_DIRECTOR),
+    # MBO: the institution's stagnatiemeldpunt, then its management (no doorzettingsmacht).
+    "stagnatie": Responsibility(team=case_team, role=Membership.Role.STAGNATIEMELDPUNT),
+    "stagnatie_escalation": Responsibility(team=case_team, role=Membership.Role.MBO_MANAGEMENT),
     "jim_assignment": Responsibility(team=case_team),
     "arrangement_setup": Responsibility(team=case_team),
     "arrangement_evaluation": Responsibility(team=case_team),
     "start_confirmation": Responsibility(team=case_team),
     "case_review": Responsibility(team=case_team),
 }
+
+
+# Who else takes a region role's tasks, and for which sectors: in PO the coördinator deelverband
+# decides as the SWV director does, on the DOE-team's proposal.
+REGION_ROLE_DEPUTIES: dict[str, tuple[tuple[str, frozenset], ...]] = {
+    RegionRole.Role.SWV_DIRECTOR: ((RegionRole.Role.COORDINATOR_DEELVERBAND, KINDTEAM_SECTORS),),
+}
+
+
+def region_roles_for(region_role: str, case: Case) -> list[str]:
+    """The region roles whose holders may take a task of `region_role` on this case."""
+    return [region_role, *(deputy for deputy, sectors in REGION_ROLE_DEPUTIES.get(region_role, ())
+                           if case.sector in sectors)]
+
+
+def deputy_sectors(held_role: str) -> list[tuple[str, frozenset]]:
+    """(region role, sectors) whose tasks a holder of `held_role` may also take."""
+    return [(region_role, sectors) for region_role, deputies in REGION_ROLE_DEPUTIES.items()
+            for deputy, sectors in deputies if deputy == held_role]
 
 
 def responsible(case: Case, step: str) -> tuple[Team | None, str, str]:
@@ -135,7 +157,8 @@ def may_act(user, case: Case, step: str) -> bool:
         return True
     team, role, region_role = responsible(case, step)
     if region_role:
-        return RegionRole.objects.filter(user=user, region_id=case.region_id, role=region_role).exists()
+        return RegionRole.objects.filter(user=user, region_id=case.region_id,
+                                         role__in=region_roles_for(region_role, case)).exists()
     if team is None:
         return False
     memberships = Membership.objects.filter(user=user, team=team)

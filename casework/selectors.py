@@ -54,7 +54,7 @@ def mentor_page(case: Case, mentor: Mentor) -> dict:
         "plan": case.plans.first() if Mentor.Share.PLAN in shared else None,
         "advices": list(case.ect_advices.filter(status=EctAdvice.Status.APPROVED))
         if Mentor.Share.ADVICE in shared else [],
-        "placements": list(case.placements.select_related("school_board", "school").exclude(kind="doe_advice"))
+        "placements": list(case.placements.select_related("school_board", "school").exclude(kind="doe_advice", start_date__isnull=True))
         if Mentor.Share.DECISIONS in shared else [],
         "vrijstellingen": list(case.vrijstellingen.filter(decided_at__isnull=False))
         if Mentor.Share.DECISIONS in shared else [],

@@ -17,6 +17,9 @@ TITLES = {
     "deadline_breached": lambda n: _("Clock run out: %(clock)s (case %(case)s)"),
     "case_closed": lambda n: _("Case %(case)s closed"),
     "offer_failed": lambda n: _("The offered place did not start: back to the team (case %(case)s)"),
+    "doorbraak_stalled": lambda n: _("No decision after %(days)s days: the SWV director decides now (case %(case)s)"),
+    "stagnatie_escalated": lambda n: _("MBO placement escalated to the institution's management after %(days)s days "
+                                       "(case %(case)s)"),
     "exemption_ended": lambda n: _("Exemption ended: review the registration (case %(case)s)"),
     "leerplicht_ended": lambda n: _("No longer of compulsory school age: close the case with outcome 18 "
                                     "(case %(case)s)"),
@@ -45,14 +48,15 @@ def rejection_reason(notification) -> str:
 
 def describe(notification) -> tuple[str, str]:
     """(title, url) of a notification."""
-    task_title = str(notification.task.flow_task.task_title) if notification.task_id and notification.task else ""
+    task_title = str(notification.task.title) if notification.task_id and notification.task else ""
     clock = notification.data.get("deadline_kind")
     values = {"case": notification.case_id, "task": task_title,
               "clock": str(Deadline.Kind(clock).label) if clock in Deadline.Kind.values else "",
               "when": notification.data.get("starts", ""), "reason": rejection_reason(notification),
               "signaller": notification.data.get("signaller_name", ""),
               "organisation": notification.data.get("signaller_organisation", ""),
-              "email": notification.data.get("signaller_email", "")}
+              "email": notification.data.get("signaller_email", ""),
+              "days": notification.data.get("days_open", notification.data.get("days", ""))}
     title = TITLES.get(notification.kind, lambda n: notification.kind)(notification) % values
     if "meeting_id" in notification.data:
         url = reverse("meeting", args=[notification.data["meeting_id"]])

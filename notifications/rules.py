@@ -2,7 +2,7 @@
 
 | kind | audience |
 |---|---|
-| task_available | members of the task's team with its required role, or the region-role holders it needs; never the four-eyes excluded drafter (also for a public signal to verify: Leerplicht) |
+| task_available | members of the task's team with its required role, or the region-role holders it needs (in PO the coördinator deelverband beside the SWV director); never the four-eyes excluded drafter (also for a public signal to verify: Leerplicht) |
 | ect_advice_reviewed | the drafter of the advice and the case team |
 | vrijstelling_advised | the region's Leerplicht team |
 | placement_decided | the case team (doorbraak or director decision) |
@@ -12,6 +12,8 @@
 | deadline_warning | the open task's assignee; else its team; else the case team |
 | deadline_breached | coordinators of the case team, plus per clock: 48 hours → the region's ECT; 3 months → the MPL (VO) or DOE (PO) chair and the SWV director(s), but for a pupil reported sick the region's ECT, and for an MBO student the region's Leerplicht/RMC team and the institution team's coordinators; arrangement evaluation → the case team |
 | offer_failed | the case team (an offered place did not start) |
+| doorbraak_stalled | the chair of the MPL (a stalled doorbraak decision) or of the DOE-team (a stalled advice): the SWV director decides now |
+| stagnatie_escalated | the region's Leerplicht/RMC team (an MBO student's placement went to the institution's management) |
 | exemption_ended | the case team and the region's Leerplicht team |
 | leerplicht_ended | the case team (asked to close the case with outcome achttien) |
 | case_closed | everyone on the case |
@@ -29,7 +31,7 @@ from django.apps import apps  # the workflows models by name: notifications neve
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casework.models import CaseParticipant, EctAdvice
-from casework.responsibility import case_team, is_po_case, region_team
+from casework.responsibility import case_team, is_po_case, region_roles_for, region_team
 from teams.models import Membership, RegionRole, Team, User
 
 
@@ -43,7 +45,10 @@ def team_members(team: Team | None, role: str = "") -> QuerySet[User]:
 
 
 def region_role_holders(case, role: str) -> QuerySet[User]:
-    return User.objects.filter(pk__in=RegionRole.objects.filter(region=case.region, role=role).values("user_id"))
+    """Who holds the role in the case's region, or stands in for it there (the coördinator
+    deelverband beside the SWV director in PO)."""
+    return User.objects.filter(pk__in=RegionRole.objects.filter(
+        region=case.region, role__in=region_roles_for(role, case)).values("user_id"))
 
 
 def everyone_on(case) -> QuerySet[User]:
@@ -86,6 +91,11 @@ def audience(kind: str, *, case, task=None, data=None) -> QuerySet[User]:
     if kind in ("placement_decided", "registration_changed", "consent_changed", "offer_failed",
                 "leerplicht_ended", "signal_forwarded"):
         return team_members(case_team(case))
+    if kind == "doorbraak_stalled":
+        chair_team = region_team(case, Team.Kind.DOE if data.get("task") == "doe_advice" else Team.Kind.MPL)
+        return team_members(chair_team, Membership.Role.CHAIR)
+    if kind == "stagnatie_escalated":
+        return team_members(region_team(case, Team.Kind.LEERPLICHT))
     if kind == "exemption_ended":
         return team_members(case_team(case)) | team_members(region_team(case, Team.Kind.LEERPLICHT))
     if kind == "deadline_warning":

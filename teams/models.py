@@ -185,10 +185,15 @@ class Membership(models.Model):
         COORDINATOR = "coordinator", _("coordinator")
         CONSULTANT = "consultant", _("consultant")
         CHAIR = "chair", _("chair")
+        # An MBO institution's team: its stagnatiemeldpunt instroom takes a student's stalled
+        # placement, its management the escalation (Thuiszitterspact 2.0 gemeente Groningen:
+        # evaluatie 1ste jaar, A.1).
+        STAGNATIEMELDPUNT = "stagnatiemeldpunt", _("stagnatiemeldpunt")
+        MBO_MANAGEMENT = "mbo_management", _("MBO management")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team"))
-    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.MEMBER)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
 
     class Meta:
         verbose_name = _("membership")
@@ -237,10 +242,12 @@ class RegionRole(models.Model):
     class Role(models.TextChoices):
         SWV_DIRECTOR = "swv_director", _("SWV director (doorzettingsmacht)")
         PRIVACY_OFFICER = "privacy_officer", _("privacy officer")
+        # PO: decides on a placement as the SWV director does, on the DOE-team's proposal.
+        COORDINATOR_DEELVERBAND = "coordinator_deelverband", _("coördinator deelverband")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="region_roles", verbose_name=_("user"))
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="roles", verbose_name=_("region"))
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
 
     class Meta:
         verbose_name = _("region role")

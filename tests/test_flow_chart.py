@@ -79,5 +79,5 @@ def test_escalation_diagram_asks_its_questions_in_dutch(api, demo, u):
         charts = case_flow_charts(case)
     assert [chart.key for chart in charts] == ["caseflow", "escalationflow"]
     labels = [node.label for node in charts[1].nodes]
-    assert "PO-zaak?" in labels and "MPL akkoord?" in labels and "Einde" in labels
+    assert "Welke sector?" in labels and "MPL akkoord?" in labels and "Einde" in labels
     assert [node.name for node in charts[1].current] == ["doorbraak_decision"]

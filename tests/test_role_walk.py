@@ -1,4 +1,4 @@
-"""Every role, every page: each of the twelve demo users signs in through the real pages (the
+"""Every role, every page: each of the fifteen demo users signs in through the real pages (the
 password, then the code their authenticator app shows, typed into /signin/verify/) on a demo with
 cases, and walks what they can reach.
 
@@ -53,7 +53,7 @@ from workflows.meetings import plan_next_meeting
 pytestmark = pytest.mark.real_second_factor
 
 ROLES = ("aoj", "aoj_2", "kindteam", "ect", "ect_2", "leerplicht", "mpl_chair", "doe_chair", "swv_director",
-         "privacy_officer", "outsider", "mbo")
+         "privacy_officer", "outsider", "mbo", "deelverband", "mbo_stagnatie", "mbo_directie")
 MAX_DEPTH = 3
 MAX_PAGES = 60
 # Signing out ends the walk; the language switch changes the user's preference.

@@ -18,7 +18,7 @@ from teams.models import Membership, Region, RegionRole, School, SchoolBoard, Te
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
 ROLES = {"aoj", "aoj_2", "kindteam", "ect", "ect_2", "leerplicht", "mpl_chair", "doe_chair",
-         "swv_director", "privacy_officer", "outsider", "mbo"}
+         "swv_director", "privacy_officer", "outsider", "mbo", "deelverband", "mbo_stagnatie", "mbo_directie"}
 
 
 def seed(*args) -> str:
@@ -73,6 +73,10 @@ def test_json_contract():
     assert users["leerplicht"].memberships.filter(team__kind="leerplicht").exists()
     assert RegionRole.objects.filter(user=users["swv_director"], role="swv_director").exists()
     assert RegionRole.objects.filter(user=users["privacy_officer"], role="privacy_officer").exists()
+    assert RegionRole.objects.get(user=users["deelverband"]).role == "coordinator_deelverband"
+    assert RegionRole.objects.get(user=users["deelverband"]).region.sector == "po"
+    assert set(users["mbo_stagnatie"].memberships.values_list("team__kind", "role")) == {("mbo", "stagnatiemeldpunt")}
+    assert set(users["mbo_directie"].memberships.values_list("team__kind", "role")) == {("mbo", "mbo_management")}
     # Demo cases: the outsider sees only the case of their own school.
     outsider_cases = Case.objects.filter(participants__team__memberships__user=users["outsider"])
     assert outsider_cases.count() == 1 and outsider_cases.get().school == vo_2

@@ -31,8 +31,11 @@ LABELS = {
     "await_start": pgettext_lazy("flow chart", "Wait for the start date"),
     "arrangement_started": pgettext_lazy("flow chart", "Started?"),
     "arrangement_continues": pgettext_lazy("flow chart", "Arrangement ended?"),
-    "doorbraak_sector": pgettext_lazy("flow chart", "PO case?"),
+    "doorbraak_sector": pgettext_lazy("flow chart", "Which sector?"),
     "mpl_outcome": pgettext_lazy("flow chart", "MPL agreed?"),
+    "doe_outcome": pgettext_lazy("flow chart", "Settled by the DOE-team?"),
+    "stagnatie_outcome": pgettext_lazy("flow chart", "Placed?"),
+    "escalation_outcome": pgettext_lazy("flow chart", "Placed?"),
     "finish": pgettext_lazy("flow chart", "Continue the team's route"),
 }
 EDGE_LABELS = {"yes": pgettext_lazy("flow chart", "yes"), "no": pgettext_lazy("flow chart", "no")}

@@ -182,6 +182,31 @@ def ladder_section(case: Case) -> Section:
     return section
 
 
+def stalled_section(task: CaseTask) -> Section | None:
+    """A decision handed up because the step below stayed open too long: which step, how long, and
+    what was recorded there so far (the `doorbraak_stalled` or `stagnatie_escalated` event)."""
+    stalled = (task.data or {}).get("stalled")
+    if not stalled:
+        return None
+    section = Section(_("Handed up: no answer in time"), alert=True)
+    step = task.flow_task.flow_class.instance.node(stalled.get("from", ""))
+    section.add(_("Step"), step.task_title if step is not None else stalled.get("from", ""))
+    section.add(_("Days open"), stalled.get("days_open", ""))
+    event = CaseEvent.objects.filter(case_id=task.case_id, pk=stalled.get("event_id")).first()
+    if event is not None and event.data.get("note"):
+        section.add(_("Recorded so far"), event.data["note"])
+    elif event is not None and event.kind == CaseEvent.Kind.DOORBRAAK_STALLED:
+        section.note = _("Nothing was recorded on the task.")
+    return section
+
+
+def stagnatie_section(case: Case) -> Section:
+    """The steps the MBO institution's stagnatiemeldpunt recorded so far."""
+    steps = list(CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.STAGNATIE_RECORDED)
+                 .select_related("actor").order_by("at", "pk"))
+    return Section(_("Steps taken so far"), events=steps, empty=_("No steps were recorded yet."))
+
+
 def offer_section(task: CaseTask) -> Section:
     sources = offer_sources(task.flow_task.flow_class)
     offer = (Offer.objects.filter(case=task.case, source__in=sources)
@@ -274,7 +299,12 @@ def decision_context(task: CaseTask) -> list[Section]:
         sections = [plan_section(latest_plan(case)),
                     advice_section(approved_advice(case), _("The ECT's advice"), _("The ECT has given no advice.")),
                     preference_section(case), clocks_section(case)]
-        return [ladder_section(case), *sections] if node == "director_decision" else sections
+        if node != "director_decision":
+            return sections
+        return [section for section in (stalled_section(task), ladder_section(case)) if section] + sections
+    if node in ("stagnatie", "stagnatie_escalation"):
+        handed_up = [section for section in (stalled_section(task),) if section]
+        return [*handed_up, stagnatie_section(case), plan_section(latest_plan(case)), clocks_section(case)]
     if node == "team_review":
         return [since_last_review(case), plan_section(latest_plan(case)), clocks_section(case)]
     if node == "start_confirmation":

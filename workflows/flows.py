@@ -44,6 +44,7 @@ from casework.models import (
     Vrijstelling,
 )
 from casework.responsibility import is_po_case
+from teams.models import Sector
 from workflows import forms
 from workflows.models import CaseProcess, CaseTask, SignalProcess
 from workflows.nodes import CaseView, VerificationView
@@ -192,6 +193,8 @@ def vrijstelling_advice_view() -> CaseView:
     return CaseView(
         form_class=forms.VrijstellingAdviceForm, service=services.advise_vrijstelling,
         title=_("ECT: exemption advice"), description=_("The ECT advises on the exemption."),
+        by_sector={Sector.MBO: (_("MBO team: exemption advice"),
+                                _("The MBO institution's team advises on the exemption of its student."))},
     )
 
 
@@ -205,6 +208,34 @@ def start_confirmation_view() -> CaseView:
         description=_("Did the child start in the offered place? The three-month promise is kept on the day the "
                       "child starts."),
     )
+
+
+def mbo_case(activation) -> bool:
+    return activation.process.case.sector == Sector.MBO
+
+
+def offered_by(source: str):
+    """The step just recorded an offer of this source (a placement waiting for its start)."""
+    def offered(activation) -> bool:
+        offer = _latest_offer(activation)
+        return offer is not None and offer.source == source and offer.status == Offer.Status.PENDING
+    return offered
+
+
+# The DOE-team's advice was the placement itself (no doorzettingsmacht needed).
+doe_settled = offered_by(Offer.Source.DOE_ADVICE)
+# The stagnatiemeldpunt (or the management) placed the student at the institution.
+stagnatie_placed = offered_by(Offer.Source.STAGNATIE)
+
+
+def stagnatie_step(task, data) -> dict:
+    """The stagnatie service records which rung recorded the steps."""
+    return {**data, "step": task.node_name}
+
+
+def stagnatie_view(title, description) -> "CaseView":
+    return CaseView(form_class=forms.StagnatieForm, service=services.record_stagnatie, arguments=stagnatie_step,
+                    title=title, description=description)
 
 
 def mpl_settled(activation) -> bool:
@@ -334,8 +365,11 @@ def start_escalation_for(case) -> CaseProcess:
 
 class EscalationFlow(ForACase, Flow):
     """The escalation ladder for a place: the MPL commission's doorbraak (VO), or the DOE-team's
-    advice and the SWV director's decision (PO). Started by the team's doorbraak route or by a
-    breached three-month clock; when it ends, a team route waiting on it continues."""
+    advice and the decision of the SWV director or the coördinator deelverband (PO); for MBO the
+    institution's stagnatiemeldpunt, then its management. Started by the team's doorbraak route or
+    by a breached three-month clock; when it ends, a team route waiting on it continues. Where
+    people stop, the sweep climbs (`workflows.climb`): a stalled MPL or DOE task goes to the
+    director, a stalled stagnatie task to the institution's management."""
 
     process_class = CaseProcess
     task_class = CaseTask
@@ -345,7 +379,10 @@ class EscalationFlow(ForACase, Flow):
 
     start = flow.StartHandle(this.start_case).Next(this.doorbraak_sector)
 
-    doorbraak_sector = flow.If(po_case).Then(this.doe_advice).Else(this.doorbraak_decision)
+    # PO: the DOE-team; MBO has no doorzettingsmacht: the institution's stagnatiemeldpunt, then its
+    # management; VO: the MPL.
+    doorbraak_sector = (flow.Switch().Case(this.doe_advice, po_case).Case(this.stagnatie, mbo_case)
+                        .Default(this.doorbraak_decision))
     doorbraak_decision = CaseView(
         form_class=forms.DoorbraakDecisionForm, service=services.decide_doorbraak,
         arguments=placement_unless_chosen,
@@ -356,13 +393,29 @@ class EscalationFlow(ForACase, Flow):
     mpl_outcome = flow.If(mpl_settled).Then(this.start_due).Else(this.director_decision)
     doe_advice = CaseView(
         form_class=forms.DoeAdviceForm, service=services.advise_doe, title=_("DOE-team: placement advice"),
-        description=_("The DOE-team gives urgent placement advice to the SWV director."),
-    ).Next(this.director_decision)
+        description=_("The DOE-team gives urgent placement advice to the SWV director or the coördinator "
+                      "deelverband, or settles the placement itself when no doorzettingsmacht is needed."),
+    ).Next(this.doe_outcome)
+    doe_outcome = flow.If(doe_settled).Then(this.start_due).Else(this.director_decision)
+    # Also where an MPL or DOE task stalled (the sweep: `workflows.climb`): the director decides.
     director_decision = CaseView(
         form_class=forms.DirectorDecisionForm, service=services.decide_as_director,
         title=_("SWV director: placement decision"),
         description=_("The director decides on the placement (doorzettingsmacht)."),
     ).Next(this.start_due)
+
+    stagnatie = stagnatie_view(
+        _("MBO stagnatiemeldpunt: placement"),
+        _("The institution's stagnatiemeldpunt records the steps taken with the transition coaches and RMC, or a "
+          "placement at the institution."),
+    ).Next(this.stagnatie_outcome)
+    stagnatie_outcome = flow.If(stagnatie_placed).Then(this.start_due).Else(this.stagnatie)
+    # After CASEWORK_MBO_ESCALATION_DAYS without a placement (the sweep: `workflows.climb`).
+    stagnatie_escalation = stagnatie_view(
+        _("MBO management: escalated placement"),
+        _("No placement in time: the institution's management takes the case (escalated within the staff or line)."),
+    ).Next(this.escalation_outcome)
+    escalation_outcome = flow.If(stagnatie_placed).Then(this.start_due).Else(this.stagnatie_escalation)
 
     # The place is there only when the child starts: wait for the start date, then the team confirms.
     start_due = flow.If(start_date_reached).Then(this.start_confirmation).Else(this.await_start)

@@ -150,7 +150,32 @@ class DoorbraakDecisionForm(PlacementFields, TaskForm):
 
 
 class DoeAdviceForm(PlacementFields, TaskForm):
+    """The DOE-team's proposal. By default the SWV director or the coördinator deelverband decides
+    on it (doorzettingsmacht); without that need the advice is the settled placement, with its
+    start date."""
+
     advice = forms.CharField(label=_("Placement advice"), widget=forms.Textarea(attrs={"rows": 4}))
+    needs_doorzettingsmacht = yes_no(
+        _("Does the director or the coördinator deelverband have to decide (doorzettingsmacht)?"), required=False,
+        initial=True, help_text=_("Yes unless you choose otherwise. No: this advice is the placement, from its start "
+                                  "date."))
+    start_date = forms.DateField(label=_("Placement starts on"), required=False, widget=DateInput(),
+                                 help_text=_("Required when no director decision is needed."))
+
+
+class StagnatieForm(PlacementFields, TaskForm):
+    """The MBO institution's stagnatiemeldpunt (or its management): the steps taken, or a placement
+    at the institution with its start date (which ends the ladder)."""
+
+    steps = forms.CharField(label=_("Steps taken"), widget=forms.Textarea(attrs={"rows": 4}),
+                            help_text=_("With the transition coaches (doorstroombegeleiders) and RMC."))
+    placed = yes_no(_("Is the student placed at the institution?"), required=False)
+    start_date = forms.DateField(label=_("Placement starts on"), required=False, widget=DateInput(),
+                                 help_text=_("Required for a placement."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school_board"].required = False
 
 
 class DirectorDecisionForm(PlacementFields, TaskForm):

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.status import STATUS
 
 from casework import models as core
@@ -35,7 +36,7 @@ from workflows.flows import FLOWS
 from workflows.models import OPEN_STATUSES as OPEN
 from workflows.models import CaseTask
 from workflows.nodes import CaseView
-from workflows.queues import eligible_filter, visible_tasks
+from workflows.queues import eligible_filter, held_region_roles, visible_tasks
 
 # "focus" (my work): my claimed tasks, my teams' overdue tasks and the unclaimed tasks I may take
 # that are due within FOCUS_DAYS.
@@ -117,12 +118,20 @@ def task_list(user, scope: str, *, node: str = "", team: str = "", school: str =
         tasks = tasks.filter(due_at__lte=now + timedelta(days=FOCUS_DAYS))
     if scope != "archive":
         tasks = tasks.filter(followup_filter(followup, now))
-    order = SORTS.get(sort) or SORTS[default_sort(scope)]
+    order = list_order(user, scope, sort)
     if new_first and scope != "archive":
         new = Q(created__gte=now - NEW_FOR)
         tasks = tasks.annotate(is_new=ExpressionWrapper(new, output_field=BooleanField()))
         order = (F("is_new").desc(), Case(When(new, then=F("created"))).desc(nulls_last=True), *order)
     return tasks.order_by(*order)
+
+
+def list_order(user, scope: str, sort: str) -> tuple:
+    """The list's sort; for someone who takes director decisions, the stalled ones first."""
+    order = SORTS.get(sort) or SORTS[default_sort(scope)]
+    if scope != "archive" and any(role in DECIDING_ROLES for _region, role in held_region_roles(user)):
+        return stalled_first(order)
+    return order
 
 
 def task_pages(user, scope: str, *, sort: str = "", now=None, **filters):
@@ -132,7 +141,7 @@ def task_pages(user, scope: str, *, sort: str = "", now=None, **filters):
     tasks = task_list(user, scope, sort=sort, now=now, **filters)
     if scope == "archive":
         return tasks
-    return NewFirst(tasks, now, SORTS.get(sort) or SORTS[default_sort(scope)])
+    return NewFirst(tasks, now, list_order(user, scope, sort))
 
 
 def school_choices(user):
@@ -203,6 +212,7 @@ class RegionDesk:
     notifying the AP. Lists hold at most DESK_ROWS; `more_*` says there are more."""
 
     director_regions: list[Region]
+    deciding_as: list[str]  # the region roles the director decisions are taken in (their labels)
     decisions: list[CaseTask]
     more_decisions: bool
     escalated: list[core.Case]
@@ -216,6 +226,18 @@ class RegionDesk:
         return [task.case for task in self.decisions] + self.escalated
 
 
+# Who takes the director decisions: the SWV director, and in PO the coördinator deelverband.
+DECIDING_ROLES = {RegionRole.Role.SWV_DIRECTOR: _("SWV director"),
+                  RegionRole.Role.COORDINATOR_DEELVERBAND: RegionRole.Role.COORDINATOR_DEELVERBAND.label}
+# A director decision that a stalled MPL or DOE task handed over (`workflows.climb`).
+STALLED = Q(data__has_key="stalled")
+
+
+def stalled_first(order) -> tuple:
+    """A decider's lists: the decisions that stalled below them come first."""
+    return (ExpressionWrapper(STALLED, output_field=BooleanField()).desc(), *order)
+
+
 def _first(queryset) -> tuple[list, bool]:
     rows = list(queryset[: DESK_ROWS + 1])
     return rows[:DESK_ROWS], len(rows) > DESK_ROWS
@@ -226,21 +248,23 @@ def region_desk(user) -> RegionDesk | None:
     held = list(RegionRole.objects.filter(user=user).select_related("region").order_by("region__name"))
     if not held:
         return None
-    directing = [role.region for role in held if role.role == RegionRole.Role.SWV_DIRECTOR]
+    directing = [role.region for role in held if role.role in DECIDING_ROLES]
     guarding = [role.region for role in held if role.role == RegionRole.Role.PRIVACY_OFFICER]
     decisions, more_decisions, escalated, more_escalated, breaches = [], False, [], False, []
     if directing:
         regions = [region.pk for region in directing]
         decisions, more_decisions = _first(
-            visible_tasks(user).filter(status__in=OPEN, region_role=RegionRole.Role.SWV_DIRECTOR,
+            visible_tasks(user).filter(eligible_filter(user), status__in=OPEN, region_role=RegionRole.Role.SWV_DIRECTOR,
                                        case__region_id__in=regions)
-            .select_related("case__region").order_by(*SORTS["due_at"]))
+            .select_related("case__region").order_by(*stalled_first(SORTS["due_at"])))
         escalated, more_escalated = _first(
             visible_cases(user).filter(status=core.Case.Status.ESCALATED, region_id__in=regions)
             .order_by(F("escalated_at").asc(nulls_last=True), "pk"))
     if guarding:
         breaches = list(breaches_for(user).filter(decided_at__isnull=True).order_by("discovered_at", "pk"))
-    return RegionDesk(director_regions=directing, decisions=decisions, more_decisions=more_decisions,
+    return RegionDesk(director_regions=directing, deciding_as=[str(DECIDING_ROLES[role]) for role in DECIDING_ROLES
+                                                               if any(held_role.role == role for held_role in held)],
+                      decisions=decisions, more_decisions=more_decisions,
                       escalated=escalated, more_escalated=more_escalated, privacy_regions=guarding,
                       open_breaches=breaches)
 

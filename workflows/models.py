@@ -62,8 +62,8 @@ class CaseTask(AbstractTask):
     team = models.ForeignKey(
         Team, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name=_("team")
     )
-    required_role = models.CharField(_("required role"), max_length=12, choices=Membership.Role.choices, blank=True)
-    region_role = models.CharField(_("region role"), max_length=20, choices=RegionRole.Role.choices, blank=True)
+    required_role = models.CharField(_("required role"), max_length=20, choices=Membership.Role.choices, blank=True)
+    region_role = models.CharField(_("region role"), max_length=30, choices=RegionRole.Role.choices, blank=True)
     excluded_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         help_text=_("May not take this task (four eyes)."),
@@ -111,6 +111,20 @@ class CaseTask(AbstractTask):
     @property
     def status_label(self) -> str:
         return str(STATUS_LABELS.get(self.status, self.status))
+
+    @property
+    def title(self) -> str:
+        """The task's title: its node's, or the node's title for the case's sector (`CaseView.by_sector`)."""
+        return str(self._words()[0])
+
+    @property
+    def description(self) -> str:
+        return str(self._words()[1])
+
+    def _words(self) -> tuple:
+        if getattr(self.flow_task, "by_sector", None) and self.case_id:  # reads the case only for such a node
+            return self.flow_task.words_for(self.case)
+        return (self.flow_task.task_title, self.flow_task.task_description) if self.flow_task else ("", "")
 
     @property
     def node_name(self) -> str:

@@ -27,18 +27,26 @@ class CaseView(flow.View):
     service's keywords differ, `arguments(task, data)` gives the keywords instead of the
     cleaned data. `exclude(case)` names a user who may not take the task (four eyes);
     `initial(task)` pre-fills the form on the page (e.g. a rejected advice for its redraft).
+    `by_sector` gives a sector its own (title, description) where another team does the step.
     viewflow's `.Assign(owner)` may claim a new task for someone; it stays claimed only when the
     queue rules let that person take it, else it goes to the team's queue.
     """
 
-    def __init__(self, *, form_class, service, title, description="", arguments=None, exclude=None, initial=None):
+    def __init__(self, *, form_class, service, title, description="", arguments=None, exclude=None, initial=None,
+                 by_sector=None):
         super().__init__(task_page)
         self.form_class = form_class
         self.service = service
         self.arguments = arguments
         self.exclude = exclude
         self.initial = initial
+        self.by_sector = by_sector or {}
         self.Annotation(title=title, description=description)
+
+    def words_for(self, case) -> tuple:
+        """(title, description) of this node's task on `case`: where another team does the step for
+        a sector (the MBO institution's team advises on an MBO student's exemption), its own words."""
+        return self.by_sector.get(case.sector, (self.task_title, self.task_description))
 
     def initial_values(self, task) -> dict:
         """What the task's form shows before the user types (empty unless the node pre-fills)."""

@@ -7,8 +7,17 @@ lookup starts from `visible_tasks`. Nothing here knows the flows or the pages.
 from django.db.models import Q, QuerySet
 
 from casework.access import visible_case_filter
+from casework.responsibility import deputy_sectors, region_roles_for
 from teams.models import Membership, RegionRole, team_ids_of
 from workflows.models import CaseTask
+
+
+def held_region_roles(user) -> list[tuple[int, str]]:
+    """(region id, role) of the user's region roles, read once per user object (a request's)."""
+    held = getattr(user, "_held_region_roles", None)
+    if held is None:
+        held = user._held_region_roles = list(RegionRole.objects.filter(user=user).values_list("region_id", "role"))
+    return held
 
 
 def eligible_filter(user) -> Q:
@@ -18,7 +27,7 @@ def eligible_filter(user) -> Q:
     filter beside it, so a team's queue is read in due-date order from its partial index
     (`casetask_open_queue`) and a page stops after its rows, whatever the queue's length."""
     memberships = list(Membership.objects.filter(user=user).values_list("team_id", "role"))
-    region_roles = list(RegionRole.objects.filter(user=user).values_list("region_id", "role"))
+    region_roles = held_region_roles(user)
     roles = {role for _, role in memberships}
     if len(roles) <= 1:  # the usual case: one role in every team
         role_allowed = Q(required_role__in=["", *roles])
@@ -28,7 +37,10 @@ def eligible_filter(user) -> Q:
             role_allowed |= Q(required_role=role, team_id__in=[team for team, held in memberships if held == role])
     eligible = Q(region_role="", team_id__in=[team for team, _ in memberships]) & role_allowed
     for role in {role for _, role in region_roles}:
-        eligible |= Q(region_role=role, case__region_id__in=[region for region, held in region_roles if held == role])
+        regions = [region for region, held in region_roles if held == role]
+        eligible |= Q(region_role=role, case__region_id__in=regions)
+        for task_role, sectors in deputy_sectors(role):
+            eligible |= Q(region_role=task_role, case__region_id__in=regions, case__sector__in=sorted(sectors))
     return eligible
 
 
@@ -37,8 +49,10 @@ def may_take(user, task: CaseTask) -> bool:
     if not user.is_authenticated or task.excluded_user_id == user.pk:
         return False
     if task.region_role:
-        region_id = task.case.region_id if task.case_id else None
-        return RegionRole.objects.filter(user=user, role=task.region_role, region_id=region_id).exists()
+        if not task.case_id:
+            return False
+        return RegionRole.objects.filter(user=user, role__in=region_roles_for(task.region_role, task.case),
+                                         region_id=task.case.region_id).exists()
     memberships = Membership.objects.filter(user=user, team_id=task.team_id)
     if task.required_role:
         memberships = memberships.filter(role=task.required_role)

@@ -26,6 +26,7 @@ from casework import services
 from casework.access import MAX_ID, is_id, log_case_read, log_signal_read, parse_id
 from casework.clocks import add_years
 from casework.models import AccessLog, CaseEvent, CaseParticipant
+from casework.responsibility import REGION_ROLE_DEPUTIES
 from notifications.services import acting_as, notify
 from teams.models import Membership, RegionRole, User
 from workflows.models import OPEN_STATUSES, CaseTask
@@ -54,6 +55,10 @@ def _may_take(user) -> ExpressionWrapper:
         Q(Exists(member), required_role="") | Q(Exists(member.filter(role=OuterRef("required_role")))))
     by_region = ~Q(region_role="") & Q(Exists(RegionRole.objects.filter(
         user=user, role=OuterRef("region_role"), region_id=OuterRef("case__region_id"))))
+    for task_role, deputies in REGION_ROLE_DEPUTIES.items():  # e.g. the coördinator deelverband (PO)
+        for deputy, sectors in deputies:
+            by_region |= Q(Exists(RegionRole.objects.filter(user=user, role=deputy, region_id=OuterRef("case__region_id"))),
+                           region_role=task_role, case__sector__in=sorted(sectors))
     return ExpressionWrapper(~Q(excluded_user_id=user.pk) & (in_team | by_region), output_field=BooleanField())
 
 
@@ -86,12 +91,26 @@ def refusal(user, task: CaseTask) -> str:
 
 
 def _ensure_open_for(user, task: CaseTask) -> None:
+    if task.status == STATUS.CANCELED:
+        raise TaskConflict(stalled_message(task))
     if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
         raise TaskConflict(_("This task is no longer open."))
     if task.owner_id not in (None, user.pk):
         raise TaskConflict(_("Someone else has claimed this task."))
     if not task.may_take:
         raise PermissionDenied(refusal(user, task))
+
+
+def stalled_message(task: CaseTask) -> str:
+    """Why a cancelled task can no longer be answered (the 409's and the page's message)."""
+    stalled = task.data.get("stalled") or {}
+    if stalled.get("to") == "stagnatie_escalation":
+        return _("This task was not answered within %(days)s days: the MBO institution's management has taken the "
+                 "case over. Your answer was not recorded.") % {"days": stalled.get("days_open", "")}
+    if stalled:
+        return _("This task was not answered within %(days)s days: the SWV director decides now. Your answer was not "
+                 "recorded.") % {"days": stalled.get("days_open", "")}
+    return _("This task was cancelled. Your answer was not recorded.")
 
 
 # The process row lock, as the flows take it (`workflows.flows.ProcessRowLock`): NOWAIT, retried.
@@ -224,6 +243,8 @@ def complete_task(*, user, task_id, data, request=None, node=None, strict=False)
             log_task_read(user, task, request)
         if not task.may_take:  # 403 before looking at the payload
             raise PermissionDenied(refusal(user, task))
+        if task.status == STATUS.CANCELED:  # e.g. a stalled task the director took over: 409 whatever the payload
+            raise TaskConflict(stalled_message(task))
         if node is not None and node != task.node_name:
             raise ValidationError({"node": [_("This task is a %(node)s task.") % {"node": task.node_name}]})
         if strict:

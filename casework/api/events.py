@@ -70,8 +70,8 @@ SECTOR = _enum(Sector, "The pupil's sector.")
 SIGNALLER_ROLE = _enum(Case.SignallerRole, "Who signalled, by role.")
 CATEGORY = _enum(Case.Category, "The kind of absence.")
 GROUNDS = _enum(Vrijstelling.Grounds, "The exemption's grounds (articles 5a, 5b, 5c, 15 Leerplichtwet).")
-OFFER_SOURCE = _enum(Offer.Source, "What offered the place: a doorbraak decision, the director's decision or an "
-                                   "arrangement.")
+OFFER_SOURCE = _enum(Offer.Source, "What offered the place: a doorbraak decision, the director's decision, an "
+                                   "arrangement, the DOE-team's settled advice or the MBO institution's placement.")
 AUDIENCE = _enum(AccessLink.Audience, "Whose personal link: the parent's or the young person's.")
 SCHOOL_BOARD = _id("school board")
 SCHOOL = _id("school", nullable=True)
@@ -82,6 +82,14 @@ CLOCK = {"deadline_id": _id("clock (deadline)"),
          "deadline_kind": _enum(Deadline.Kind, "Which clock."),
          "due_at": {"type": "string", "format": "date-time", "description": "When the clock is due."}}
 CLOCK_REQUIRED = ["deadline_id", "deadline_kind", "due_at"]
+
+class _Stalling:
+    values = ["doorbraak_decision", "doe_advice"]
+
+
+class _Stagnatie:
+    values = ["stagnatie", "stagnatie_escalation"]
+
 
 # kind -> (properties, required keys)
 EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
@@ -183,8 +191,43 @@ EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
         "school_board_id": SCHOOL_BOARD, "school_id": SCHOOL, "start_date": START_DATE,
         "preference_followed": _flag("Whether the pupil's preference was followed."),
     }, ["decision_id", "decision"]),
-    Kind.DOE_ADVISED: ({"decision_id": _id("advice"), "school_board_id": SCHOOL_BOARD, "school_id": SCHOOL},
-                       ["decision_id", "school_board_id", "school_id"]),
+    Kind.DOE_ADVISED: ({
+        "decision_id": _id("advice"), "school_board_id": SCHOOL_BOARD, "school_id": SCHOOL,
+        "needs_doorzettingsmacht": _flag("True when the SWV director or the coördinator deelverband decides on "
+                                         "the advice; false when the advice is the placement itself."),
+        "start_date": _date("The day the placement starts (required when the advice is the placement).",
+                            nullable=True),
+    }, ["decision_id", "school_board_id", "school_id", "needs_doorzettingsmacht", "start_date"]),
+    Kind.DOORBRAAK_STALLED: ({
+        "task": _enum(_Stalling, "The task that stayed open too long: the MPL's doorbraak_decision or the DOE-team's "
+                                 "doe_advice."),
+        "days_open": {"type": "integer", "minimum": 0, "description": "How many days the task was open."},
+        "recorded": {"type": "object", "description": "What the commission recorded while the task was open.",
+                     "properties": {
+                         "claimed_by": {**_id("user who had claimed the task", nullable=True), "type": "integer"},
+                         "agenda_items": {"type": "array", "items": _id("meeting agenda item with minutes"),
+                                          "description": "The task's meeting items with minutes."},
+                         "notes": {"type": "array", "items": _id("note"),
+                                   "description": "Notes the task's team wrote on the case while it was open."}},
+                     "required": ["claimed_by", "agenda_items", "notes"], "additionalProperties": False},
+        "note": _text("The text of those minutes and notes (free text; removed at retention, so it may be absent)."),
+    }, ["task", "days_open", "recorded"]),
+    Kind.STAGNATIE_RECORDED: ({
+        "task": _enum(_Stagnatie, "Who recorded it: the stagnatiemeldpunt (stagnatie) or the institution's "
+                                  "management (stagnatie_escalation)."),
+        "placed": _flag("True when the student is placed at the institution (an offer with its start date)."),
+        "note": _text("The steps taken (free text; removed at retention, so it may be absent)."),
+    }, ["task", "placed"]),
+    Kind.STAGNATIE_ESCALATED: ({
+        "days": {"type": "integer", "minimum": 0, "description": "Days since the breach that started the ladder."},
+        "steps": {"type": "array", "description": "The steps the stagnatiemeldpunt recorded so far.",
+                  "items": {"type": "object", "additionalProperties": False,
+                            "required": ["event_id", "at", "actor_id"],
+                            "properties": {"event_id": _id("stagnatie_recorded event"),
+                                           "at": {"type": "string", "format": "date-time",
+                                                  "description": "When it was recorded."},
+                                           "actor_id": _id("user who recorded it", nullable=True)}}},
+    }, ["days", "steps"]),
     Kind.DIRECTOR_DECIDED: ({
         "decision_id": _id("decision"), "school_board_id": SCHOOL_BOARD, "school_id": SCHOOL,
         "start_date": START_DATE,

@@ -90,7 +90,7 @@ class TaskSerializer(serializers.ModelSerializer):
         return task.node_name
 
     def get_title(self, task) -> str:
-        return str(task.flow_task.task_title)
+        return str(task.title)
 
     def get_assigned_to(self, task) -> str | None:
         return task.owner.username if task.owner_id else None

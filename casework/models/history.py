@@ -60,6 +60,9 @@ class CaseEvent(models.Model):
         DOORBRAAK_DECIDED = "doorbraak_decided", _("Doorbraak decided")
         DOE_ADVISED = "doe_advised", _("DOE-team advised")
         DIRECTOR_DECIDED = "director_decided", _("SWV director decided")
+        DOORBRAAK_STALLED = "doorbraak_stalled", _("Escalated to the SWV director: no decision in time")
+        STAGNATIE_RECORDED = "stagnatie_recorded", _("Stagnatiemeldpunt recorded its steps")
+        STAGNATIE_ESCALATED = "stagnatie_escalated", _("Escalated to the MBO institution's management")
         MENTOR_ASSIGNED = "mentor_assigned", _("JIM mentor recorded")
         ARRANGEMENT_SET_UP = "arrangement_set_up", _("Arrangement set up")
         ARRANGEMENT_EVALUATED = "arrangement_evaluated", _("Arrangement evaluated")
@@ -136,8 +139,8 @@ class CaseEvent(models.Model):
     # Events that carry a free-text reason or note (shown in the timeline, removed at retention).
     DISTRIBUTION_KINDS = (Kind.TASK_ASSIGNED, Kind.TASK_RELEASED)
     REASON_KINDS = (*DISTRIBUTION_KINDS, Kind.REGISTRATION_CHANGED, Kind.PARTICIPATION_CHANGED, Kind.SCHOOL_CHANGED,
-                    Kind.CASE_HANDED_OVER, Kind.OFFER_FAILED,
-                    Kind.EXEMPTION_ENDED, Kind.CASE_REVIEWED, Kind.ECT_ADVICE_REJECTED)
+                    Kind.CASE_HANDED_OVER, Kind.OFFER_FAILED, Kind.EXEMPTION_ENDED, Kind.CASE_REVIEWED,
+                    Kind.ECT_ADVICE_REJECTED, Kind.DOORBRAAK_STALLED, Kind.STAGNATIE_RECORDED)
 
     @property
     def detail(self) -> str:

@@ -157,6 +157,7 @@ class PlacementDecision(models.Model):
         DOORBRAAK = "doorbraak", _("doorbraak decision of the MPL commission")
         DOE_ADVICE = "doe_advice", _("placement advice of the DOE-team")
         DIRECTOR = "director", _("decision of the SWV director")
+        STAGNATIE = "stagnatie", _("placement by the MBO institution (stagnatiemeldpunt)")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="placements", verbose_name=_("case"))
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
@@ -271,10 +272,12 @@ class Offer(models.Model):
         DOORBRAAK = "doorbraak", _("doorbraak decision")
         DIRECTOR = "director", _("decision of the SWV director")
         ARRANGEMENT = "arrangement", _("education-and-care arrangement")
+        DOE_ADVICE = "doe_advice", _("advice of the DOE-team")
+        STAGNATIE = "stagnatie", _("placement by the MBO institution")
 
     # An arrangement and a placement decision are offers of different routes that may run side by
     # side; a new offer replaces only a pending one of its own route.
-    PLACEMENT_SOURCES = (Source.DOORBRAAK, Source.DIRECTOR)
+    PLACEMENT_SOURCES = (Source.DOORBRAAK, Source.DIRECTOR, Source.DOE_ADVICE, Source.STAGNATIE)
     ARRANGEMENT_SOURCES = (Source.ARRANGEMENT,)
 
     class Status(models.TextChoices):

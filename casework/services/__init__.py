@@ -5,7 +5,8 @@ that writes its CaseEvents and publishes after commit. Callers import from here:
     services.signal_case(actor=..., data=...)
 
 intake (signals), steps (the tasks' steps), placement (the ladder's decisions, arrangements,
-start confirmation), registration (the dated registration and taking part), ladder (shared
+start confirmation), stagnation (the ladder climbing by itself where people stop), registration
+(the dated registration and taking part), ladder (shared
 case mechanics), sweeper (acts on due clocks), casefile, participation, privacy, retention."""
 
 from casework.clocks import add_years, age_on  # noqa: F401, E402 (the age rules, as before)
@@ -56,6 +57,14 @@ from casework.services.registration import (  # noqa: F401 (re-exported)
     record_participation,
     record_startkwalificatie,
     revoke_vrijstelling,
+)
+from casework.services.stagnation import (  # noqa: F401 (re-exported)
+    STALLING_STEPS,
+    escalate_stagnatie,
+    mbo_escalation_days,
+    record_stagnatie,
+    record_stall,
+    stall_days,
 )
 from casework.services.steps import (  # noqa: F401 (re-exported)
     advise_vrijstelling,

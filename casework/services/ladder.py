@@ -25,7 +25,14 @@ from casework.models import (
     RouteRun,
     Vrijstelling,
 )
-from casework.responsibility import authorised, forget_case, is_po_case, reference_rows, region_team
+from casework.responsibility import (
+    authorised,
+    forget_case,
+    is_po_case,
+    reference_rows,
+    region_roles_for,
+    region_team,
+)
 from casework.signals import review_needed
 from notifications.services import notify
 from teams.models import RegionRole, Sector, Team, fitting_sectors
@@ -166,7 +173,9 @@ def place(case: Case, actor, at, *, by: str) -> None:
 
 
 def join_directors(case: Case, at) -> None:
-    for role in RegionRole.objects.filter(region=case.region, role=RegionRole.Role.SWV_DIRECTOR).select_related("user"):
+    """The SWV director(s) join the case (in PO also the coördinator deelverband, who may decide too)."""
+    for role in RegionRole.objects.filter(region=case.region, role__in=region_roles_for(RegionRole.Role.SWV_DIRECTOR, case)
+                                          ).select_related("user"):
         join_user(case, role.user, CaseParticipant.Reason.ESCALATION, at)
 
 

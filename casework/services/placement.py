@@ -98,24 +98,39 @@ def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, pre
 
 
 @one_transaction
-def advise_doe(*, case: Case, actor, advice: str, school_board, school=None) -> PlacementDecision:
-    """The DOE-team's urgent placement advice (PO); the SWV director then decides."""
+def advise_doe(*, case: Case, actor, advice: str, school_board, school=None, needs_doorzettingsmacht=True,
+               start_date=None) -> PlacementDecision:
+    """The DOE-team's urgent placement advice (PO). With `needs_doorzettingsmacht` (the default) the
+    SWV director or the coördinator deelverband then decides on this proposal; without it the
+    advice is the settled placement: an offer with its start date, and no director step."""
     case = locked(case)
     ensure_can_act(actor, case, "doe_advice")
+    settled = needs_doorzettingsmacht is False
     errors: dict[str, list[str]] = {}
     require(errors, "advice", advice, _("Write down the placement advice."))
-    if school_board is None:
-        errors["school_board"] = [_("Choose the school board with the duty of care.")]
-    check_school(errors, case, school_board, school)
+    if settled:
+        _check_placement(errors, case, school_board, school, start_date)
+    else:
+        if school_board is None:
+            errors["school_board"] = [_("Choose the school board with the duty of care.")]
+        check_school(errors, case, school_board, school)
+        check_start_date(errors, case, start_date)
     raise_if(errors)
     now = timezone.now()
     record = PlacementDecision.objects.create(
         case=case, kind=PlacementDecision.Kind.DOE_ADVICE, school_board=school_board, school=school,
-        advice=advice.strip(), decided_by=actor, decided_at=now,
+        start_date=start_date, advice=advice.strip(), decided_by=actor, decided_at=now,
     )
-    join_directors(case, now)
     CaseEvent.record(case, actor, CaseEvent.Kind.DOE_ADVISED, at=now, decision_id=record.pk, school_board_id=school_board.pk,
-                     school_id=school.pk if school else None)
+                     school_id=school.pk if school else None, needs_doorzettingsmacht=not settled,
+                     start_date=start_date.isoformat() if start_date else None)
+    if not settled:
+        join_directors(case, now)
+        return record
+    place(case, actor, now, by="doe_advice")
+    record_offer(case, actor, Offer.Source.DOE_ADVICE, start_date, now, placement=record)
+    end_route(case, Route.DOORBRAAK, now)
+    notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
     return record
 
 

@@ -283,8 +283,8 @@ def escalate_for_breach(*, case: Case, at, deadline_id: int) -> None:
     reported sick goes to the ECT, which discusses sick pupils with the school (Evaluatie 1ste jaar
     Thuiszitterspact Groningen, statement 4, item 3); an MBO student has no doorzettingsmacht
     (Thuiszitterspact 2.0 gemeente Groningen: evaluatie 1ste jaar, A.1): the region's
-    Leerplicht/RMC and the institution's team are told (the breach notification) and nothing
-    climbs."""
+    Leerplicht/RMC joins and is told (the breach notification), and the escalation goes to the
+    institution's own stagnatiemeldpunt (then its management), not to the MPL."""
     case = locked(case)
     if not case.is_open or not of_compulsory_school_age(case.child, timezone.localdate(at)):
         return
@@ -297,6 +297,8 @@ def escalate_for_breach(*, case: Case, at, deadline_id: int) -> None:
         return
     if case.sector == Sector.MBO:
         join(case, region_team(case, Team.Kind.LEERPLICHT), CaseParticipant.Reason.ESCALATION, at)
+        escalate(case, None, at, trigger="offer_3_months")
+        escalation_needed.send(sender=Case, case=case)
         return
     if Route.DOORBRAAK in running_routes(case):
         return

@@ -219,7 +219,7 @@ def team_calendar(request, team_id: int, token: str):
         event.add("dtend", meeting.starts_at + timezone.timedelta(minutes=team.meeting_minutes))
         event.add("summary", FeedText(_("Case meeting %(team)s") % {"team": team.name}))
         lines = [_("Agenda (case numbers):")] + [
-            f"{item.position}. {_('case')} {item.task.case_id}: {item.task.flow_task.task_title}"
+            f"{item.position}. {_('case')} {item.task.case_id}: {item.task.title}"
             for item in meeting.items.all()]
         event.add("description", FeedText("\n".join(lines)))
         calendar.add_component(event)

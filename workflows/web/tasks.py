@@ -258,7 +258,7 @@ def task_detail(request, task_id: int):
 
 def after_completing(request, task, came_from: inbox.ListView | None):
     """Per the user's choice: the case, or the next task of the list they came from (else the list)."""
-    done = _("Task completed: %(title)s.") % {"title": task.flow_task.task_title}
+    done = _("Task completed: %(title)s.") % {"title": task.title}
     # (a start at another school hands the case over: its old team goes on with its list instead)
     if request.user.after_complete == User.AfterComplete.CASE and task.case_id and can_see_case(request.user, task.case):
         messages.success(request, done)
@@ -269,7 +269,7 @@ def after_completing(request, task, came_from: inbox.ListView | None):
         messages.success(request, f"{done} {_('There are no more tasks in this list.')}")
         return redirect(came_from.url)
     messages.success(request, f"{done} " + _("Next: %(title)s for %(who)s.") % {
-        "title": following.flow_task.task_title, "who": task_subject(following)})
+        "title": following.title, "who": task_subject(following)})
     return redirect(task_url(following, came_from))
 
 

@@ -75,6 +75,9 @@ USERS = {
                         [("vo", RegionRole.Role.PRIVACY_OFFICER), ("po", RegionRole.Role.PRIVACY_OFFICER)]),
     "outsider": ("Kees", "Hendriks", [("aoj_vo_2", R.COORDINATOR)], []),
     "mbo": ("Lieke", "Vos", [("mbo_team", R.COORDINATOR)], []),
+    "deelverband": ("Maarten", "Kok", [], [("po", RegionRole.Role.COORDINATOR_DEELVERBAND)]),
+    "mbo_stagnatie": ("Nadia", "Brouwer", [("mbo_team", R.STAGNATIEMELDPUNT)], []),
+    "mbo_directie": ("Otto", "de Graaf", [("mbo_team", R.MBO_MANAGEMENT)], []),
 }
 # Synthetic children: (given, family, age in years, school key or None, region key, registration,
 # category, weeks out of school, signaller username, signaller role)

@@ -25,7 +25,7 @@ class Command(BaseCommand):
         while True:
             done = sweep(timezone.now())
             summary = (f"swept: {done['warned']} warned, {done['breached']} breached, {done['passed']} LRV marks, "
-                       f"{done['released']} escalations handed back, {done['followed_up']} follow-ups announced, "
+                       f"{done['climbed']} stalled tasks climbed, {done['released']} escalations handed back, {done['followed_up']} follow-ups announced, "
                        f"{done['compacted']} rollup rows compacted")
             # Without a beat (`make run`) this is where the outbox entries whose fan-out failed or
             # never ran are queued again, and what a failed push left is pushed (the beat's
