@@ -2,40 +2,18 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
-from django.db.models import F, Q
 
-from casework.monitor.spells import build  # pure: turns plain values into spells
+from casework.monitor.spells import load  # reads with the models it is given, computes spells from plain values
 
 
 def build_spells(apps, schema_editor):
     """The spells of every existing case, from its facts (read with the historical models)."""
-    Case = apps.get_model("casework", "Case")
-    CaseEvent = apps.get_model("casework", "CaseEvent")
-    Deadline = apps.get_model("casework", "Deadline")
-    Vrijstelling = apps.get_model("casework", "Vrijstelling")
+    models = tuple(apps.get_model("casework", name) for name in ("Case", "CaseEvent", "Deadline", "Vrijstelling"))
     MonitorSpell = apps.get_model("casework", "MonitorSpell")
-    ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    ids = list(models[0].objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        facts = {pk: ([], [], []) for pk in chunk}
-        for event in CaseEvent.objects.filter(case_id__in=chunk, kind__in=[
-                "registration_changed", "participation_changed", "school_changed", "exemption_ended"]).values(
-                "case_id", "pk", "kind", "at", "data"):
-            facts[event["case_id"]][0].append(event)
-        for clock in Deadline.objects.filter(case_id__in=chunk, kind="offer_3_months").values(
-                "case_id", "due_at", "met_at", "stopped_at"):
-            facts[clock["case_id"]][1].append(clock)
-        for exemption in Vrijstelling.objects.filter(case_id__in=chunk, granted=True).filter(
-                Q(starts_on__isnull=False) | Q(decided_at__isnull=False)).values(
-                "case_id", "pk", "grounds", "starts_on", "decided_at", "until", "ended_on"):
-            facts[exemption["case_id"]][2].append(exemption)
-        rows = []
-        for case in Case.objects.filter(pk__in=chunk).values(
-                "pk", "signalled_at", "closed_at", "registration", "region_id", "sector", "school_id", "category",
-                "absent_since", birth_date=F("child__birth_date"),
-                startkwalificatie_on=F("child__startkwalificatie_on")):
-            rows += [MonitorSpell(**spell) for spell in build(case, *facts[case["pk"]])]
-        MonitorSpell.objects.bulk_create(rows)
+        MonitorSpell.objects.bulk_create(
+            MonitorSpell(**spell) for spells in load(ids[start:start + 500], models) for spell in spells)
 
 
 class Migration(migrations.Migration):

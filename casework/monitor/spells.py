@@ -155,26 +155,28 @@ def build(case: dict, events: list[dict], clocks: list[dict], exemptions: list[d
     return spells
 
 
-def load(case_ids: Iterable[int]) -> list[list[dict]]:
-    """The spells of these cases, computed from their facts (four queries)."""
+def load(case_ids: Iterable[int], models: tuple | None = None) -> list[list[dict]]:
+    """The spells of these cases, computed from their facts (four queries). `models` are the Case,
+    CaseEvent, Deadline and Vrijstelling models to read with (a migration passes its historical
+    ones); by default the current ones."""
+    case_model, event_model, clock_model, exemption_model = models or (Case, CaseEvent, Deadline, Vrijstelling)
     case_ids = list(case_ids)
-    cases = Case.objects.filter(pk__in=case_ids).values(
-        "pk", "signalled_at", "closed_at", "registration", "region_id", "sector", "school_id", "category",
-        "absent_since", birth_date=F("child__birth_date"),
-        startkwalificatie_on=F("child__startkwalificatie_on"))
     by_case: dict[int, tuple[list, list, list]] = {pk: ([], [], []) for pk in case_ids}
-    for event in CaseEvent.objects.filter(
+    for event in event_model.objects.filter(
             case_id__in=case_ids,
             kind__in=["registration_changed", "participation_changed", "school_changed", "exemption_ended"],
     ).values("case_id", "pk", "kind", "at", "data"):
         by_case[event["case_id"]][0].append(event)
-    for clock in Deadline.objects.filter(case_id__in=case_ids, kind=Deadline.Kind.OFFER_3_MONTHS).values(
+    for clock in clock_model.objects.filter(case_id__in=case_ids, kind=Deadline.Kind.OFFER_3_MONTHS).values(
             "case_id", "due_at", "met_at", "stopped_at"):
         by_case[clock["case_id"]][1].append(clock)
-    for exemption in Vrijstelling.objects.filter(case_id__in=case_ids, granted=True).filter(
+    for exemption in exemption_model.objects.filter(case_id__in=case_ids, granted=True).filter(
             Q(starts_on__isnull=False) | Q(decided_at__isnull=False)).values(
             "case_id", "pk", "grounds", "starts_on", "decided_at", "until", "ended_on"):
         by_case[exemption["case_id"]][2].append(exemption)
+    cases = case_model.objects.filter(pk__in=case_ids).values(
+        "pk", "signalled_at", "closed_at", "registration", "region_id", "sector", "school_id", "category",
+        "absent_since", birth_date=F("child__birth_date"), startkwalificatie_on=F("child__startkwalificatie_on"))
     return [build(case, *by_case[case["pk"]]) for case in cases]
 
 
