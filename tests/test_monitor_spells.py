@@ -8,7 +8,6 @@ import datetime as dt
 import importlib
 
 import pytest
-from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
