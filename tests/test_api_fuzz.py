@@ -43,9 +43,10 @@ HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck
 # Per operation: the fields whose rules go beyond what a schema can say (see the module's docstring).
 RULES = {
     # the child's age on its first day out of school; lrv from day 29 out, dates not in the future;
-    # a school that exists (or, without one, a region and a sector); vrij needs the exemption's ground and end
+    # a school that exists (or, without one, a region and a sector); vrij needs the exemption's ground and end;
+    # a startkwalificatie needs its date, after the first day out of school and not in the future
     "POST /api/cases/": {"birth_date", "absent_since", "school", "region", "sector", "registration",
-                         "vrijstelling_grounds", "vrijstelling_until", "startkwalificatie"},
+                         "vrijstelling_grounds", "vrijstelling_until", "startkwalificatie", "startkwalificatie_on"},
     # the allowed changes of registration, from a date not in the future and not before the case's facts
     "POST /api/cases/{id}/registration/": {"registration", "since", "school"},
     "POST /api/cases/{id}/participation/": {"level", "since", "setting"},

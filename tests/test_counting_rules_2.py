@@ -27,17 +27,12 @@ from dataclasses import dataclass, field
 
 import pytest
 import time_machine
-from celery.result import allow_join_result
-from django.core.management import call_command
-from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from casework.celery import app
 from casework.services import sweep_due
 from teams.models import School, User
-from tests.conftest import FAST_HASHERS
-from tests.test_seed_demo import seed
+from tests.test_seed_demo import committed_for_the_module, seed
 
 P = dt.date(2026, 6, 30)  # the peildatum: the last day of Q2 2026
 FIRST_DAY, LAST_DAY = dt.date(2026, 1, 5), P + dt.timedelta(days=4)
@@ -461,16 +456,7 @@ def build(demo: dict) -> World:
 def built(django_db_setup, django_db_blocker):
     """The demo's reference data and the cohort, committed once for the module (Celery in-process, each
     service's work after commit at its commit); flushed at the end, as after a transactional test."""
-    eager, app.conf.task_always_eager = app.conf.task_always_eager, True
-    try:
-        with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), allow_join_result():
-            demo = json.loads(seed("--json", "--no-cases"))
-            world = build(demo)
-    finally:
-        app.conf.task_always_eager = eager
-    yield world
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
+    yield from committed_for_the_module(django_db_blocker, lambda: build(json.loads(seed("--json", "--no-cases"))))
 
 
 @pytest.fixture

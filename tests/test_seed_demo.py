@@ -4,16 +4,21 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from celery.result import allow_join_result
 from django.core.management import call_command
+from django.test import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from pyotp import TOTP
 
+from casework.celery import app
 from casework.models import AccessLog, Case, CaseEvent, CaseParticipant, Child
 from teams.models import Membership, Region, RegionRole, School, SchoolBoard, Team, User
+from tests.conftest import FAST_HASHERS
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +30,26 @@ def seed(*args) -> str:
     out = StringIO()
     call_command("seed_demo", *args, stdout=out)
     return out.getvalue()
+
+
+def committed_for_the_module(django_db_blocker, build: Callable):
+    """For a module-scoped fixture (`yield from`): what `build` makes, committed once as under
+    `make run` (Celery in-process, each service's work after commit at its commit; passwords
+    hashed as the tests hash them), and flushed at the end, as after a transactional test, also
+    when building it failed (no rows are left for the next module)."""
+    try:
+        eager, app.conf.task_always_eager = app.conf.task_always_eager, True
+        try:
+            with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), \
+                    allow_join_result():
+                built = build()
+        finally:
+            app.conf.task_always_eager = eager
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            # the ids handed out stay handed out (conftest's demo rows)
+            call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
 
 
 def snapshot():

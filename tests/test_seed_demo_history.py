@@ -10,20 +10,15 @@ transaction on top of it that is rolled back."""
 import datetime as dt
 
 import pytest
-from celery.result import allow_join_result
-from django.core.management import call_command
-from django.test import override_settings
 from django.utils import timezone
 
 from casework import monitor
-from casework.celery import app
 from casework.models import Case, Deadline, MonitorTally
 from casework.monitor import replay
 from casework.services import compact_tallies, sweep_due
 from notifications.models import Notification, OutboxEntry
 from teams.models import Region, School, Sector
-from tests.conftest import FAST_HASHERS
-from tests.test_seed_demo import seed, snapshot
+from tests.test_seed_demo import committed_for_the_module, seed, snapshot
 
 
 @pytest.fixture(scope="module")
@@ -31,17 +26,12 @@ def history(django_db_setup, django_db_blocker):
     """`seed_demo` with its history, committed as under `make run` (Celery in-process, each
     service's work after commit at its commit), once for the module; flushed at its end, as after
     a transactional test. Passwords are hashed as the tests hash them."""
-    eager, app.conf.task_always_eager = app.conf.task_always_eager, True
-    try:
-        with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), allow_join_result():
-            seed()
-            first = snapshot()
-    finally:
-        app.conf.task_always_eager = eager
-    yield first
-    with django_db_blocker.unblock():
-        # as after a transactional test: the ids handed out stay handed out (conftest's demo rows)
-        call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
+
+    def build():
+        seed()
+        return snapshot()
+
+    yield from committed_for_the_module(django_db_blocker, build)
 
 
 @pytest.fixture

@@ -11,13 +11,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from casework import services
-from casework.models import Child
+from casework.models import Case, Child
 from casework.services import DuplicateSignal, SignalInput, signal_case, sweep_due
 from notifications.services import one_fan_out
 from teams.models import Region, School, User
 from workflows.inbox import nodes_named
 from workflows.models import CaseTask
 from workflows.services import TaskConflict, complete_task
+
+# The users who act for a case's school team (or Leerplicht) in the history (`team_user`).
+TEAM_USERS = {"aoj", "aoj_2", "kindteam", "outsider", "leerplicht"}
 
 GIVEN = ["Noah", "Emma", "Liam", "Julia", "Lucas", "Mila", "Finn", "Tess", "Daan", "Sara", "Sem", "Zoë", "Levi",
          "Nora", "Jesse", "Lotte", "Milan", "Evi", "Thijs", "Saar"]
@@ -58,8 +61,12 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
                                            status__in=["NEW", "ASSIGNED"]).first()
             if task is None:
                 return
+            actor = user
+            now_at = Case.objects.select_related("school").get(pk=case.pk)
+            if now_at.school_id != case.school_id and user.username in TEAM_USERS:
+                actor = team_user(now_at)  # the pupil started at another school: its team holds the case now
             try:
-                complete_task(user=user, task_id=task.pk, data=data)
+                complete_task(user=actor, task_id=task.pk, data=data)
             except (ValidationError, PermissionDenied, TaskConflict):
                 # The history took another turn (e.g. a clock escalated the case before the planned
                 # closure): the rules say no, as they would to a person; the demo moves on.

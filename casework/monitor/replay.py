@@ -3,8 +3,8 @@
 The monitor reads its summaries (`casework.monitor.period`, `casework.models.rollup`); this is
 the slow, obvious replay of the events that the property test (tests/test_monitor_rollup.py)
 holds the summaries to, answer for answer. An event counts by the case's sector and school at
-the time of the event: the `school`/`sector` of the case's latest `registration_changed` up to
-it, by (at, pk) (before the first one: that first one's; without any: the case's current ones).
+the time of the event: the `school`/`sector` of the case's latest `registration_changed` or
+`school_changed` up to it, by (at, pk) (before the first one: that first one's; without any: the case's current ones).
 Timings are per case and count by the case's current region, sector and school."""
 
 import datetime as dt
@@ -32,6 +32,10 @@ from casework.monitor.counts import (
 from casework.monitor.period import PERCENTILES, _scope_sql, _stats_row, percentile
 
 
+# The events that move a case to a school (and sector): they carry where it is from then on.
+MOVE_KINDS = ("registration_changed", "school_changed")
+
+
 def events_then(scope: Scope):
     """The events of cases in the scope's regions whose case was in the scope's sector and school
     at the time of the event."""
@@ -46,10 +50,10 @@ def events_then(scope: Scope):
     keep = []
     for case_rows in by_case.values():
         moves = [(data["sector"], data.get("school")) for _, _, kind, data, _, _ in case_rows
-                 if kind == "registration_changed" and isinstance(data, dict) and "sector" in data]
+                 if kind in MOVE_KINDS and isinstance(data, dict) and "sector" in data]
         where = moves[0] if moves else (case_rows[0][4], case_rows[0][5])
         for pk, _, kind, data, _, _ in case_rows:
-            if kind == "registration_changed" and isinstance(data, dict) and "sector" in data:
+            if kind in MOVE_KINDS and isinstance(data, dict) and "sector" in data:
                 where = (data["sector"], data.get("school"))
             if (not scope.sector or where[0] == scope.sector) and (not scope.school or where[1] == scope.school):
                 keep.append(pk)
