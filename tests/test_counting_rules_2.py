@@ -14,8 +14,8 @@ every simulated day, so the clocks act on their days (dreigend -> lrv, the three
 of an exemption, the start date of a place). The cohort is built once for the module and committed;
 each test reads it in its own transaction; the module flushes the database at its end.
 
-The markdown table `child | rule | expected | computed` is printed, and written to the file named by the
-environment variable COHORT_TABLE when it is set.
+The markdown tables `child | rule | expected | computed` and `figure | expected | computed` are printed,
+and written to the file named by the environment variable COHORT_TABLE when it is set.
 """
 
 import datetime as dt
@@ -696,6 +696,10 @@ def test_every_figure_and_the_table(cohort):
                              + [f"{path} = {got.get(path, 0)} (expected {want.get(path, 0)})" for path in mine])
         rows.append(f"| {key} | {c.rule} | {c.describe()} | {computed or 'as expected'} |")
     table = "\n".join(rows) + "\n"
+    figures = ["| figure on the peildatum | expected | computed |", "|---|---|---|"]
+    figures += [f"| {path} | {want.get(path, 0)} | {got.get(path, 0)} |" for path in sorted(set(want) | set(got))
+                if want.get(path, 0) or got.get(path, 0)]
+    table += "\n" + "\n".join(figures) + "\n"
     print(table)
     if os.environ.get("COHORT_TABLE"):
         with open(os.environ["COHORT_TABLE"], "w", encoding="utf-8") as out:
