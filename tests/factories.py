@@ -42,8 +42,9 @@ class SchoolBoardFactory(factory.django.DjangoModelFactory):
 
 
 def _brin(n: int) -> str:
+    """A unique BRIN for the n-th school of the session, never 9xxx (the demo's schools are 99AA-99AD)."""
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    return f"{n % 100:02d}{letters[(n // 100) % 26]}{letters[(n // 2600) % 26]}"
+    return f"{n % 90:02d}{letters[(n // 90) % 26]}{letters[(n // 2340) % 26]}"
 
 
 class SchoolFactory(factory.django.DjangoModelFactory):

@@ -4,8 +4,9 @@ One case from the signal to its closure: the AOJ signals a child and chooses the
 the doorbraak (with the team's question to the ECT and the pupil's preference); one ECT consultant
 drafts, the other rejects, the drafter finds the redraft claimed for them and pre-filled, the other
 approves; the MPL chair decides with the plan, the advice, the preference and the clocks in view
-(only fitting schools, a date in 2019 refused in Dutch next to the field); the AOJ confirms the start
-and closes the case when the team review comes back. Every page on the way, and the public signal
+(only fitting schools, a date in 2019 refused in Dutch next to the field) on a place at another
+school; the AOJ confirms the start, after which the first school's team no longer sees the case and
+the new school's AOJ-team closes it when the team review comes back. Every page on the way, and the public signal
 form, is checked with axe-core (WCAG 2.1 A/AA) at 1280 and 320 px and for reflow at 320 px; the
 clicks and page loads per actor are counted. Artifacts in test-artifacts/: journey-NN-*.png,
 journey-axe.md, journey-counts.md, journey-untranslated.md.
@@ -269,7 +270,7 @@ def find_in_inbox(actor: Actor, task_id: int, *tabs: str) -> str:
 
 def test_journey_from_signal_to_closure(api, demo, u, settings):
     password = demo["password"]
-    roles = ["aoj", "ect", "ect_2", "mpl_chair"]
+    roles = ["aoj", "ect", "ect_2", "mpl_chair", "outsider"]
     usable_passwords(settings, [demo["users"][role] for role in roles], password)
     today = timezone.localdate()
     vo, vo_2, po = (School.objects.get(pk=demo["schools"][key]) for key in ("vo", "vo_2", "po"))
@@ -506,29 +507,32 @@ def test_journey_from_signal_to_closure(api, demo, u, settings):
         back = db(lambda: open_task(case, "team_review"))
         journal.audit(aoj.page, "aoj-after-start", "aoj")
 
-        # 9. the AOJ closes the case with an outcome
-        if not on_task_page(aoj, back.pk):
-            find_in_inbox(aoj, back.pk, "queue")
-            aoj.click(f"{row(back.pk)} .inbox-title a")
+        # 9. the pupil started at the Zuiderpoort Lyceum: its AOJ-team holds the case now (the first
+        # school's team no longer sees it) and closes it with an outcome
+        assert aoj.page.goto(f"{base_url}/cases/{case_id}/").status == 404
+        aoj.counting = False
+        aoj = turn("outsider")
+        find_in_inbox(aoj, back.pk, "queue")
+        aoj.click(f"{row(back.pk)} .inbox-title a")
         aoj.page.wait_for_selector("#id_outcome", timeout=WAIT)
         found = sections(aoj.page)
         since = [text for heading, text in found.items()
                  if heading.startswith(journal.heading("Since the last team review (%(date)s)").split("%(date)s")[0])]
         assert since and REDRAFT in since[0], found
         assert PLAN in section_with(found, nl("Plan of action"))
-        journal.audit(aoj.page, "team-review-back", "aoj")
+        journal.audit(aoj.page, "team-review-back", "outsider")
         aoj.fill("#id_plan", CLOSING_PLAN)
         aoj.select("#id_outcome", "passend_aanbod")
         aoj.click(COMPLETE)
         aoj.page.wait_for_url(lambda url: f"/task/{back.pk}/" not in url, timeout=WAIT)
         aoj.counting = False
-        journal.audit(aoj.page, "aoj-after-closing", "aoj")
+        journal.audit(aoj.page, "outsider-after-closing", "outsider")
 
         # the case is closed, on the page and in the database
         aoj.page.goto(f"{base_url}/cases/{case_id}/")
         assert aoj.page.inner_text("main .status") == nl("Closed")
         assert nl("Suitable offer with a place") in aoj.page.inner_text("main")
-        journal.audit(aoj.page, "case-closed", "aoj")
+        journal.audit(aoj.page, "case-closed", "outsider")
         closed = db(lambda: Case.objects.get(pk=case_id))
         assert (closed.status, closed.outcome) == ("closed", "passend_aanbod")
 

@@ -8,6 +8,7 @@ import datetime as dt
 import importlib
 
 import pytest
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
@@ -193,7 +194,8 @@ def test_the_migration_builds_the_spells_of_an_existing_database(world):
     written = sorted(MonitorSpell.objects.values_list("case_id", "valid_from", "valid_to", "registration", "level",
                                                       "school_id", "exemption_ground", "without_offer"))
     MonitorSpell.objects.all().delete()
-    importlib.import_module("casework.migrations.0021_monitor_spells")  # (a name that starts with a digit).build_spells(apps, None)
+    migration = importlib.import_module("casework.migrations.0021_monitor_spells")  # (its name starts with a digit)
+    migration.build_spells(apps, None)
     assert sorted(MonitorSpell.objects.values_list("case_id", "valid_from", "valid_to", "registration", "level",
                                                    "school_id", "exemption_ground", "without_offer")) == written
     assert {row[0] for row in written} == {case.pk for case in cases}
