@@ -31,7 +31,6 @@ from casework.monitor.counts import (
 )
 from casework.monitor.period import PERCENTILES, _scope_sql, _stats_row, percentile
 
-
 # The events that move a case to a school (and sector): they carry where it is from then on.
 MOVE_KINDS = ("registration_changed", "school_changed")
 
