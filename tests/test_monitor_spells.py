@@ -102,9 +102,9 @@ def play(world, operations) -> list[Case]:
             elif what == "clock":
                 clock = Deadline.objects.create(case=case, kind="offer_3_months", sequence=Deadline.objects.count() + 10,
                                                 due_at=moment(day - back + param, 0))
-                CaseEvent.record(case, None, "deadline_warning", at=at, deadline_kind="offer_3_months")
                 CaseEvent.record(case, None, "deadline_breached", at=at, deadline_id=clock.pk,
-                                 deadline_kind="offer_3_months")
+                                 deadline_kind="offer_3_months")  # (changes no spell: the due date said it)
+                spells.refresh([case.pk])  # as the intake or the end of an exemption that start a clock do
             elif what == "clock_met":
                 clock = Deadline.objects.filter(case=case, kind="offer_3_months", met_at__isnull=True,
                                                 stopped_at__isnull=True).first()

@@ -37,7 +37,9 @@ FACT_KINDS = frozenset({
     "signalled", "registration_changed", "participation_changed", "school_changed", "startkwalificatie_recorded",
     "closed", "exemption_ended", "vrijstelling_decided", "vrijstelling_recorded", "vrijstelling_advised", "offer_started",
 })
-CLOCK_KINDS = frozenset({"deadline_met", "deadline_breached", "deadline_stopped"})
+# A three-month clock changes the spells when it is met or stopped; its start comes with another fact
+# (the intake, the end of an exemption), and its breach changes nothing its due date had not said.
+CLOCK_KINDS = frozenset({"deadline_met", "deadline_stopped"})
 FIELDS = ("is_open", "registration", "level", "setting", "region_id", "sector", "school_id", "category",
           "absent_since", "birth_date", "startkwalificatie_on", "exemption_ground", "without_offer")
 
