@@ -5,6 +5,7 @@ the core services, whose field errors are put back on these forms.
 """
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from casework.formkit import DateInput, ServiceErrorsMixin
@@ -17,7 +18,7 @@ from casework.models import (
     Route,
     Vrijstelling,
 )
-from casework.services import start_date_window
+from casework.services import start_date_window, unavailable_routes
 from teams.models import School, SchoolBoard, User, fitting_sectors
 
 YES_NO = [(True, _("Yes")), (False, _("No"))]
@@ -69,6 +70,17 @@ class TeamReviewForm(TaskForm):
                                 choices=[("", "—"), *Case.Outcome.choices],
                                 help_text=_("Only without routes: closes the case."))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.case is None:
+            return
+        absent = unavailable_routes(self.case)  # offered only where it applies; the reason where it does not
+        if absent:
+            field = self.fields["routes"]
+            # Only the widget leaves them out: a posted one is still refused by the service, with the reason.
+            field.widget.choices = [(value, label) for value, label in field.choices if value not in absent]
+            field.help_text = format_lazy("{} {}", field.help_text, " ".join(str(reason) for reason in absent.values()))
+
 
 class EctDraftForm(TaskForm):
     question = forms.CharField(label=_("Question to the ECT"), required=False,
@@ -109,7 +121,8 @@ class VrijstellingDecisionForm(RequiredYesNoMixin, TaskForm):
 
 class PlacementFields(forms.Form):
     """A board and one of its schools. For a case, only schools that fit the pupil's sector are
-    offered, grouped by board (the service refuses a school of another board or sector)."""
+    offered, grouped by board, and only the boards that have such a school (the service refuses a
+    school of another board or sector)."""
 
     school_board = forms.ModelChoiceField(label=_("School board with the duty of care"),
                                           queryset=SchoolBoard.objects.order_by("name"))
@@ -124,6 +137,9 @@ class PlacementFields(forms.Form):
         schools = School.objects.filter(sector__in=fitting_sectors(case.sector)).select_related("board").order_by(
             "board__name", "name")
         self.fields["school"].queryset = schools
+        # Only boards with a school that fits the pupil, like the schools.
+        self.fields["school_board"].queryset = SchoolBoard.objects.filter(
+            schools__sector__in=fitting_sectors(case.sector)).distinct().order_by("name")
         groups: dict = {}
         for school in schools:
             groups.setdefault(school.board, []).append((school.pk, school.name))

@@ -39,6 +39,7 @@ from casework.services.ladder import (  # noqa: F401 (re-exported)
     running_routes,
     start_date_window,
     step_of,
+    unavailable_routes,
 )
 from casework.services.moves import enrol, hand_over, set_participation  # noqa: F401 (re-exported)
 from casework.services.placement import (  # noqa: F401 (re-exported)

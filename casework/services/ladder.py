@@ -128,12 +128,21 @@ def end_route(case: Case, route: str, at) -> None:
     RouteRun.objects.filter(case=case, route=route, ended_at__isnull=True).update(ended_at=at)
 
 
+def unavailable_routes(case: Case) -> dict[str, str]:
+    """The routes that do not apply to the case, each with the reason (the team review's form
+    leaves them out and says why; starting one is refused with that reason)."""
+    if case.sector == Sector.MBO:
+        return {Route.DOORBRAAK: _(
+            "MBO has no doorzettingsmacht: a placement problem goes to the MBO institution's stagnatiemeldpunt, "
+            "with the transition coaches and RMC, not to the MPL commission.")}
+    return {}
+
+
 def route_teams(case: Case, route: str) -> list[tuple[Team, str]]:
     """Teams that join the case when the route starts; ValidationError if one is missing."""
-    if route == Route.DOORBRAAK and case.sector == Sector.MBO:
-        raise ValidationError({"routes": [_(
-            "MBO has no doorzettingsmacht: a placement problem goes to the MBO institution's stagnatiemeldpunt, "
-            "with the transition coaches and RMC, not to the MPL commission.")]})
+    refused = unavailable_routes(case).get(route)
+    if refused:
+        raise ValidationError({"routes": [refused]})
     needs = {
         Route.ECT_CONSULT: [Team.Kind.ECT],
         # For an MBO student the institution's own team advises on the exemption, not the ECT.

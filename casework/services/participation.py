@@ -140,11 +140,56 @@ def consents(case: Case, by: str) -> dict[str, bool | None]:
     return {subject: given.get(subject) for subject in Consent.Subject.values}
 
 
+# Each consent as a whole sentence, for the person themselves (on their link page, by None) and for
+# the case team (by the person's audience): not asked yet, given, refused.
+CONSENT_SENTENCES = {
+    (None, Consent.Subject.JIM): (
+        gettext_lazy("You have not said yet whether the JIM mentor may see what is shared with them."),
+        gettext_lazy("You have agreed that the JIM mentor may see what is shared with them."),
+        gettext_lazy("You have not agreed that the JIM mentor may see what is shared with them.")),
+    (None, Consent.Subject.CARE_PROVIDER): (
+        gettext_lazy("You have not said yet whether information may be shared with the care provider."),
+        gettext_lazy("You have agreed that information may be shared with the care provider."),
+        gettext_lazy("You have not agreed that information may be shared with the care provider.")),
+    (AccessLink.Audience.OUDER, Consent.Subject.JIM): (
+        gettext_lazy("The parent has not said yet whether the JIM mentor may see what is shared with them."),
+        gettext_lazy("The parent has agreed that the JIM mentor may see what is shared with them."),
+        gettext_lazy("The parent has not agreed that the JIM mentor may see what is shared with them.")),
+    (AccessLink.Audience.OUDER, Consent.Subject.CARE_PROVIDER): (
+        gettext_lazy("The parent has not said yet whether information may be shared with the care provider."),
+        gettext_lazy("The parent has agreed that information may be shared with the care provider."),
+        gettext_lazy("The parent has not agreed that information may be shared with the care provider.")),
+    (AccessLink.Audience.JONGERE, Consent.Subject.JIM): (
+        gettext_lazy("The young person has not said yet whether the JIM mentor may see what is shared with "
+                     "them."),
+        gettext_lazy("The young person has agreed that the JIM mentor may see what is shared with them."),
+        gettext_lazy("The young person has not agreed that the JIM mentor may see what is shared with them.")),
+    (AccessLink.Audience.JONGERE, Consent.Subject.CARE_PROVIDER): (
+        gettext_lazy("The young person has not said yet whether information may be shared with the care "
+                     "provider."),
+        gettext_lazy("The young person has agreed that information may be shared with the care provider."),
+        gettext_lazy("The young person has not agreed that information may be shared with the care provider.")),
+}
+
+
+def consent_sentence(subject: str, given: bool | None, by: str | None = None) -> str:
+    """One consent as a whole sentence: the person's own (by None) or, for the team, `by`'s."""
+    not_asked, agreed, refused = CONSENT_SENTENCES[(by, subject)]
+    return str(not_asked if given is None else agreed if given else refused)
+
+
+def own_consent_lines(case: Case, by: str) -> list[tuple[str, str, bool | None]]:
+    """For the link page: the link holder's own consent per subject, [(subject, sentence, given)]."""
+    own = consents(case, by)
+    return [(subject, consent_sentence(subject, own[subject]), own[subject]) for subject in Consent.Subject.values]
+
+
 def consents_per_person(case: Case) -> list[tuple[str, list[tuple[str, bool | None]]]]:
-    """For the case team: each person's consent per subject, [(whose, [(subject label, given)])]."""
+    """For the case team: each person's consent per subject, [(whose, [(sentence, given)])]."""
     rows = {(by, subject): given for by, subject, given in
             Consent.objects.filter(case=case).values_list("by", "subject", "given")}
-    return [(str(whose), [(str(label), rows.get((by, subject))) for subject, label in Consent.Subject.choices])
+    return [(str(whose), [(consent_sentence(subject, rows.get((by, subject)), by), rows.get((by, subject)))
+                          for subject in Consent.Subject.values])
             for by, whose in AccessLink.Audience.choices]
 
 

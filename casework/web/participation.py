@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from casework.access import access_case_by_id
 from casework.clientaddr import PUBLIC_SIGNALS
 from casework.formkit import DateInput
-from casework.models import AccessLink, AccessLog, Consent
+from casework.models import AccessLink, AccessLog, Case
 from casework.responsibility import case_team
 from casework.services import participation
 from teams.models import Region, School, User
@@ -75,10 +75,10 @@ def link_page(request, token: str):
         except ValidationError:
             pass
         return redirect("participation-link", token=token)
-    own = participation.consents(link.case, link.audience)  # only the link holder's own consent
     return render(request, "participation/link.html", {
         "link": link, "case": link.case, "status": participation.plain_status(link.case),
-        "consents": [(subject, label, own[subject]) for subject, label in Consent.Subject.choices],
+        "closed": link.case.status == Case.Status.CLOSED,
+        "consents": participation.own_consent_lines(link.case, link.audience),  # only the link holder's own
         "views": AccessLog.objects.filter(access_link=link).count(),
     })
 
