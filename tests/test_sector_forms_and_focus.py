@@ -169,3 +169,23 @@ def test_consent_lines_are_whole_sentences_on_the_link_page_and_the_case_page(ap
         assert "De ouder vindt het niet goed dat informatie met de zorgaanbieder gedeeld wordt." in case_page
         assert "De jongere heeft nog niet gezegd of de JIM-mentor mag zien" in case_page
         assert "nog niet gevraagd" not in case_page
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.browser
+def test_tab_shows_a_3px_outline_in_a_real_browser(demo, settings):
+    from tests.browser import chromium, live_asgi_server, log_in, usable_passwords
+
+    usable_passwords(settings, ["aoj"], demo["password"])
+    with live_asgi_server() as base_url, chromium() as browser:
+        page = browser.new_context(locale="nl-NL").new_page()
+        log_in(page, base_url, "aoj", demo["password"])
+        page.goto(f"{base_url}/cases/new/")
+        seen = set()
+        for _ in range(12):  # the skip link, the navigation, then the form's fields
+            page.keyboard.press("Tab")
+            focus = page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
+                return [e.tagName, s.outlineWidth, s.outlineStyle, s.outlineColor]; }""")
+            seen.add(focus[0])
+            assert focus[1:] == ["3px", "solid", "rgb(0, 0, 0)"], focus
+        assert {"A", "INPUT"} <= seen
