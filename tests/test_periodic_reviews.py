@@ -156,3 +156,34 @@ def test_a_second_request_for_the_same_review_starts_no_task(api, demo, u, clock
     review_needed.send(sender=type(case), case=case, reason="ziek_review")
     review_needed.send(sender=type(case), case=case, reason="ziek_review")
     assert reviews(case).count() == 1
+
+
+def test_overdue_notice_goes_to_the_reviews_owner(api, demo, u, clock):
+    case = sick_case(api, u, demo)
+    clock.move_to(day(43))
+    sweep_due()
+    task = reviews(case).get()
+    assert api(u["aoj_2"]).post(f"/api/tasks/{task.pk}/claim/").status_code == 200
+    clock.move_to(day(85))
+    sweep_due()
+    sweep_due()
+    told = Notification.objects.filter(kind="deadline_breached", case=case, data__deadline_kind="ziek_review")
+    assert told.filter(recipient=u["aoj_2"]).count() == 1
+    # the owner does the review late: the next one 42 days after it
+    clock.move_to(day(100))
+    complete(api, u["aoj_2"], case, "case_review", {"notes": "Laat besproken."})
+    running = Deadline.objects.get(case=case, kind="ziek_review", met_at__isnull=True, stopped_at__isnull=True)
+    assert timezone.localdate(running.due_at) == timezone.localdate(day(100)) + dt.timedelta(days=42)
+
+
+def test_po_sick_pupil_review_by_the_kindteam(api, demo, u, clock):
+    case = signal(api, u["kindteam"], demo["schools"]["po"], given_name="Bo", birth_date="2016-04-04",
+                  registration="ziek", category="medisch_psychosociaal", absent_since="2025-12-15")
+    complete(api, u["kindteam"], case, "team_review", {"plan": "Contact met JGZ.", "routes": ["jim"]})
+    for days in range(7, 190, 7):
+        clock.move_to(day(days))
+        sweep_due()
+    assert reviews(case).count() == 1
+    complete(api, u["kindteam"], case, "case_review", {"notes": "Besproken met het ECT."})
+    running = Deadline.objects.get(case=case, kind="ziek_review", met_at__isnull=True, stopped_at__isnull=True)
+    assert timezone.localdate(running.due_at) == timezone.localdate(day(189)) + dt.timedelta(days=42)
