@@ -21,6 +21,11 @@ Clocks (every period a setting):
   18th birthday or a startkwalificatie at 16/17) and ziek_review (every CASEWORK_ZIEK_REVIEW_DAYS
   (42) for a pupil reported sick).
 
+Periodic clocks never pile up work: at most one open review per case and reason. The next
+ziek_review is planned from the day the team did the review; one that passes while the last
+review is still open asks for no new one but is breached (the owner or team is told once). The
+next arrangement evaluation is planned from the day of the evaluation.
+
 """
 
 import calendar
@@ -172,14 +177,38 @@ def start_evaluation_clock(arrangement: Arrangement, moment: dt.date, sequence: 
     )
 
 
-def next_evaluation_clock(arrangement: Arrangement) -> Deadline | None:
-    """After an evaluation that continues the arrangement, the clock of the next moment."""
+def next_evaluation_clock(arrangement: Arrangement, done_on: dt.date | None = None) -> Deadline | None:
+    """The clock of the arrangement's next evaluation moment: the first one `evaluation_weeks` after
+    the start; after an evaluation (on `done_on`) that continues it, `evaluation_weeks` after the
+    day it was done, not after the previous moment (a late evaluation does not pile up)."""
     last = arrangement.deadlines.order_by("-sequence").first()
     if last is None:
         return start_evaluation_clock(arrangement, arrangement.start_date
                                       + dt.timedelta(weeks=arrangement.evaluation_weeks), 1)
-    moment = timezone.localdate(last.warn_at) + dt.timedelta(weeks=arrangement.evaluation_weeks)
-    return start_evaluation_clock(arrangement, moment, last.sequence + 1)
+    since = done_on if done_on is not None else timezone.localdate(last.warn_at)
+    return start_evaluation_clock(arrangement, since + dt.timedelta(weeks=arrangement.evaluation_weeks),
+                                  last.sequence + 1)
+
+
+def review_pending(case: Case, reason: str, *, besides: Deadline | None = None) -> bool:
+    """Whether a periodic review the clock of `reason` asked for is still open: a clock of that kind
+    passed (other than `besides`) after the team last recorded that review."""
+    last_review = (CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.CASE_REVIEWED, data__trigger=reason)
+                   .order_by("-at").values_list("at", flat=True).first())
+    asked = Deadline.objects.filter(case=case, kind=reason, met_at__isnull=False)
+    if besides is not None:
+        asked = asked.exclude(pk=besides.pk)
+    if last_review is not None:
+        asked = asked.filter(met_at__gt=last_review)
+    return asked.exists()
+
+
+def replan_ziek_review(case: Case, on: dt.date, at) -> None:
+    """The team did the cyclical review of a pupil reported sick on `on`: the next one is
+    CASEWORK_ZIEK_REVIEW_DAYS after that day, not after the original rhythm."""
+    stop(case, Kind.ZIEK_REVIEW, at, reason="reviewed")
+    if case.is_open and case.registration == Case.Registration.ZIEK:
+        start_ziek_review_clock(case, on)
 
 
 def running(case: Case, kind: str) -> QuerySet[Deadline]:

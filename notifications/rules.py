@@ -10,7 +10,7 @@
 | consent_changed | the case team (a parent or young person gave or withdrew consent) |
 | signal_forwarded | the case team (a professional not on the case signalled the child: who and how to reach them) |
 | deadline_warning | the open task's assignee; else its team; else the case team |
-| deadline_breached | coordinators of the case team, plus per clock: 48 hours → the region's ECT; 3 months → the MPL (VO) or DOE (PO) chair and the SWV director(s), but for a pupil reported sick the region's ECT, and for an MBO student the region's Leerplicht/RMC team and the institution team's coordinators; arrangement evaluation → the case team |
+| deadline_breached | coordinators of the case team, plus per clock: 48 hours → the region's ECT; 3 months → the MPL (VO) or DOE (PO) chair and the SWV director(s), but for a pupil reported sick the region's ECT, and for an MBO student the region's Leerplicht/RMC team and the institution team's coordinators; arrangement evaluation → the case team; a cyclical review of a pupil reported sick that passed while the last one is still open → that review's assignee, else its team |
 | offer_failed | the case team (an offered place did not start) |
 | doorbraak_stalled | the chair of the MPL (a stalled doorbraak decision) or of the DOE-team (a stalled advice): the SWV director decides now |
 | stagnatie_escalated | the region's Leerplicht/RMC team (an MBO student's placement went to the institution's management) |
@@ -73,6 +73,13 @@ def most_urgent_task(case):
             .order_by("due_at", "pk").first())
 
 
+def open_review(case, reason: str):
+    """The case's open review task a periodic clock asked for (see casework.clocks.review_pending)."""
+    tasks = apps.get_model("workflows", "CaseTask").objects
+    return (tasks.filter(case=case, status__in=["NEW", "ASSIGNED", "STARTED"], flow_task_type="HUMAN",
+                         process__data__reason=reason).order_by("created", "pk").first())
+
+
 def audience(kind: str, *, case, task=None, data=None) -> QuerySet[User]:
     data = data or {}
     if kind == "task_available":
@@ -120,6 +127,12 @@ def audience(kind: str, *, case, task=None, data=None) -> QuerySet[User]:
                      | region_role_holders(case, RegionRole.Role.SWV_DIRECTOR))
         elif clock == "arrangement_evaluation":
             users = users | team_members(case_team(case))
+        elif clock == "ziek_review":
+            review = open_review(case, clock)
+            if review is not None and review.owner_id:
+                users = users | User.objects.filter(pk=review.owner_id)
+            elif review is not None and review.team_id:
+                users = users | team_members(review.team)
         return users
     if kind == "case_closed":
         return everyone_on(case)

@@ -229,8 +229,8 @@ def test_arrangement_evaluation_breach_and_next_moment(api, demo, u, clock):
     assert deadline(case, "arrangement_evaluation").state == "breached"
     complete(api, u["aoj"], case, "arrangement_evaluation", {"result": "voortzetten"})
     second = deadline(case, "arrangement_evaluation", 2)
-    assert timezone.localtime(second.warn_at).date() == dt.date(2026, 10, 12)
-    assert second.state == "open"  # the next moment, two weeks after the previous one
+    assert timezone.localtime(second.warn_at).date() == dt.date(2026, 10, 20)
+    assert second.state == "open"  # the next moment, two weeks after the (late) evaluation
 
 
 def test_task_due_dates_follow_the_meeting_rhythm(api, demo, u, clock):

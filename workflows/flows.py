@@ -465,6 +465,12 @@ class ReviewFlow(ForACase, Flow):
         return activation.process
 
 
+def open_reviews(case: Case, reason: str):
+    """The case's open `case_review` tasks asked for by `reason`, oldest first."""
+    return CaseTask.objects.filter(case=case, flow_task=ReviewFlow.case_review, process__data__reason=reason,
+                                   status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]).order_by("created", "pk")
+
+
 class ConsultFlow(ForACase, Flow):
     """An ECT consult that a clock started outside the team's review (three months passed for a
     pupil reported sick): the same four-eyes steps as the team's ect_consult route."""

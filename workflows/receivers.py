@@ -13,6 +13,7 @@ from workflows.flows import (
     ConsultFlow,
     ExemptionAdviceFlow,
     ReviewFlow,
+    open_reviews,
     start_escalation_for,
 )
 from workflows.models import CaseTask
@@ -39,7 +40,10 @@ def start_escalation_flow(sender, case, **kwargs):
 
 
 def start_review_flow(sender, case, reason, **kwargs):
-    """A clock asks the case team to review the case: a `case_review` task."""
+    """A clock asks the case team to review the case: a `case_review` task, unless one for the
+    same reason is still open (at most one open review per case and reason)."""
+    if open_reviews(case, reason).exists():
+        return
     ReviewFlow.start.run(case=case, reason=reason)
 
 

@@ -153,6 +153,11 @@ EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
                          "offer_failed."),
         "note": NOTE,
     }, ["trigger"]),
+    Kind.REVIEW_MERGED: ({
+        "task_id": _id("review task cancelled"),
+        "kept_task_id": _id("open review task kept"),
+        "trigger": _text("The clock that asked for both reviews, e.g. ziek_review."),
+    }, ["task_id", "kept_task_id", "trigger"]),
     Kind.ESCALATED: ({"trigger": _text("What escalated the case: team_review (the doorbraak route) or "
                                        "offer_3_months (a breached clock).")}, ["trigger"]),
     Kind.PLACED: ({"by": _enum(Offer.Source, "What placed the case.")}, ["by"]),
@@ -268,7 +273,9 @@ EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
     Kind.DOCUMENT_WITHDRAWN: ({"document_id": _id("document")}, ["document_id"]),
     Kind.DEADLINE_WARNING: (CLOCK, CLOCK_REQUIRED),
     Kind.DEADLINE_BREACHED: ({**CLOCK, "on_confirmation": _flag(
-        "True when a start confirmed after the due date breached it (not the sweeper).")}, CLOCK_REQUIRED),
+        "True when a start confirmed after the due date breached it (not the sweeper)."), "review_open": _flag(
+        "True when a periodic review's clock passed while the last review is still open (no new one is made).")},
+        CLOCK_REQUIRED),
     Kind.DEADLINE_MET: ({
         **CLOCK, "late": _flag("True when met after its due date."),
         "met_on": _date("The day the three-month clock was met (the start or full participation)."),
@@ -276,7 +283,7 @@ EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
         "passed": _flag("True for a clock that marks a moment (it passed rather than was met)."),
     }, CLOCK_REQUIRED),
     Kind.DEADLINE_STOPPED: ({**CLOCK, "reason": _text("Why it stopped (e.g. vrijstelling, confirmed, replaced, "
-                                                      "startkwalificatie, registration_changed).")},
+                                                      "startkwalificatie, registration_changed, reviewed).")},
                             [*CLOCK_REQUIRED, "reason"]),
 }
 

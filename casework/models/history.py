@@ -44,6 +44,7 @@ class CaseEvent(models.Model):
         LEERPLICHT_ENDED = "leerplicht_ended", _("End of compulsory education (18 or startkwalificatie)")
         TEAM_REVIEW = "team_review", _("Team review")
         CASE_REVIEWED = "case_reviewed", _("Case reviewed")
+        REVIEW_MERGED = "review_merged", _("Duplicate review cancelled (one open review per reason)")
         ESCALATED = "escalated", _("Escalated")
         PLACED = "placed", _("Placed")
         CLOSED = "closed", _("Closed")

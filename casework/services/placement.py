@@ -212,7 +212,7 @@ def evaluate_arrangement(*, case: Case, actor, result: str, notes: str = "") -> 
         Arrangement.objects.filter(pk=arrangement.pk).update(ended_at=now)
         end_route(case, Route.ARRANGEMENT, now)
     else:
-        clocks.next_evaluation_clock(arrangement)
+        clocks.next_evaluation_clock(arrangement, done_on=timezone.localdate(now))
     return record
 
 

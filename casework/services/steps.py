@@ -291,7 +291,11 @@ def record_case_review(*, case: Case, actor, reason: str, notes: str) -> CaseEve
     errors: dict[str, list[str]] = {}
     require(errors, "notes", notes, _("Write down what the team concluded."))
     raise_if(errors)
-    return CaseEvent.record(case, actor, CaseEvent.Kind.CASE_REVIEWED, at=timezone.now(), trigger=reason, note=notes.strip())
+    now = timezone.now()
+    event = CaseEvent.record(case, actor, CaseEvent.Kind.CASE_REVIEWED, at=now, trigger=reason, note=notes.strip())
+    if reason == Deadline.Kind.ZIEK_REVIEW:
+        clocks.replan_ziek_review(case, timezone.localdate(now), now)
+    return event
 
 
 def record_task_distribution(*, case: Case, actor, task, node: str, assigned_to_id: int | None,

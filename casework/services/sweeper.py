@@ -241,9 +241,23 @@ def _pass_mark(deadline: Deadline, now) -> None:
     elif deadline.kind == Kind.LEERPLICHT_END:
         end_leerplicht(case=case, at=now)
     elif deadline.kind == Kind.ZIEK_REVIEW and case.is_open and case.registration == Case.Registration.ZIEK:
+        if clocks.review_pending(case, Kind.ZIEK_REVIEW, besides=deadline):
+            review_overdue(deadline, now)
+            return
         review_sick_pupil(case=case, at=now)
+        # the moment the review is overdue if not done; doing it replans from that day
         Deadline.objects.create(case=case, kind=Kind.ZIEK_REVIEW, sequence=deadline.sequence + 1,
                                 due_at=deadline.due_at + dt.timedelta(days=setting("CASEWORK_ZIEK_REVIEW_DAYS", 42)))
+
+
+def review_overdue(deadline: Deadline, now) -> None:
+    """The next periodic review is due while the last one is still open: no second review, the
+    clock is breached (the open review is late) and its owner or team is told, once: no next clock
+    runs until the review is done (services.record_case_review plans it from that day)."""
+    Deadline.objects.filter(pk=deadline.pk).update(breached_at=now)
+    deadline.breached_at = now
+    record_clock_event(deadline, CaseEvent.Kind.DEADLINE_BREACHED, now, review_open=True)
+    _tell(deadline, "deadline_breached")
 
 
 def _notice(deadline: Deadline, kind: str) -> dict:
