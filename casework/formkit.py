@@ -36,6 +36,17 @@ def period_errors(since, until, *, today=None, since_field: str = "since", until
     return errors
 
 
+def reported_until(first, last, *, field: str, today=None) -> tuple:
+    """A fixed period (a quarter) reported as far as it has gone: (until, errors). Its end is clamped
+    to today; one that starts in the future is refused on `field` by the same rule as any period
+    (`period_errors`), so nothing is computed for it."""
+    today = today or timezone.localdate()
+    until = min(last, today)
+    if period_errors(first, until, today=today, since_field=field, until_field=field):
+        return until, {field: [_("This quarter has not started yet: choose one up to today.")]}
+    return until, {}
+
+
 class PeriodFormMixin:
     """A filter form with a period (`period_fields`: the from and until fields)."""
 

@@ -44,9 +44,11 @@ HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck
 RULES = {
     # the child's age on its first day out of school; lrv from day 29 out, dates not in the future;
     # a school that exists (or, without one, a region and a sector); vrij needs the exemption's ground and end;
-    # a startkwalificatie needs its date, after the first day out of school and not in the future
+    # a startkwalificatie needs its date, after the first day out of school and not in the future;
+    # names without control or invisible characters
     "POST /api/cases/": {"birth_date", "absent_since", "school", "region", "sector", "registration",
-                         "vrijstelling_grounds", "vrijstelling_until", "startkwalificatie", "startkwalificatie_on"},
+                         "vrijstelling_grounds", "vrijstelling_until", "startkwalificatie", "startkwalificatie_on",
+                         "given_name", "family_name"},
     # the allowed changes of registration, from a date not in the future and not before the case's facts
     "POST /api/cases/{id}/registration/": {"registration", "since", "school"},
     "POST /api/cases/{id}/participation/": {"level", "since", "setting"},
@@ -58,6 +60,8 @@ RULES = {
     "POST /api/tasks/{id}/follow-up/": {"follow_up_on"},
     # the period: not in the future, from 1990 to 2200, its start not after its end
     "GET /api/monitor/": {"peildatum", "since"},
+    # a quarter that has started (one that has not ended is reported up to today)
+    "GET /api/monitor/quarter/": {"quarter"},
 }
 
 

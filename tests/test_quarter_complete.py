@@ -46,7 +46,7 @@ def vo_scope() -> monitor.Scope:
 
 @pytest.fixture
 def q4(api, demo):
-    """Five thuiszitters in the VO region on 31 December 2026, one in each duration bucket but
+    """(Read on 5 January 2027.) Five thuiszitters in the VO region on 31 December 2026, one in each duration bucket but
     two in "3 to 6 months"; in the quarter one MPL placement, and one MPL without agreement that
     the SWV director then decides."""
     u = users(demo)
@@ -75,7 +75,8 @@ def q4(api, demo):
         clock.move_to(at("2026-12-20"))
         signal(api, u["leerplicht"], None, given_name="Eva", registration="av", region=region.pk,
                signaller_role="leerplicht", absent_since="2026-12-10")  # < 4 weeks
-    return {"u": u}
+    with time_machine.travel(at("2027-01-05"), tick=False):  # read once the quarter has ended
+        yield {"u": u}
 
 
 def csv_rows(client, audience: str) -> dict[str, list[str]]:

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from casework import monitor
 from casework.api.params import DATE, ID, choice, query, read_choice, read_date, read_id, read_int
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
-from casework.formkit import period_errors
+from casework.formkit import period_errors, reported_until
 from teams.models import Sector
 
 FIRST_YEAR, LAST_YEAR = 1990, 2200
@@ -161,8 +161,10 @@ class PublicQuarterSerializer(serializers.Serializer):
 
 
 class QuarterView(APIView):
-    @extend_schema(summary="The quarterly report (peildatum: the quarter's last day)",
-                   description='audience "inspectie" (default): the exact numbers, as GET /api/monitor/. '
+    @extend_schema(summary="The quarterly report (peildatum: the quarter's last day, or today)",
+                   description='A quarter that has not ended yet is reported up to today (the peildatum is today); '
+                               'one that has not started yet is refused (400 naming `quarter`). '
+                               'audience "inspectie" (default): the exact numbers, as GET /api/monitor/. '
                                'audience "public": the table of the public CSV, with counts from 1 to 4 as "< 5" '
                                'and the cells that would give them away as "x".',
                    parameters=[query("year", {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR},
@@ -178,7 +180,10 @@ class QuarterView(APIView):
         year = read_int(request.query_params, "year", FIRST_YEAR, LAST_YEAR,
                         f"Give a year between {FIRST_YEAR} and {LAST_YEAR}.")
         quarter = read_int(request.query_params, "quarter", 1, 4, "Give a quarter from 1 to 4.")
-        if audience == "public":
-            return Response(monitor.quarter_table(scope, year, quarter, audience))
         first, last = monitor.quarter_bounds(year, quarter)
-        return Response(monitor.report(scope, last, first))
+        until, errors = reported_until(first, last, field="quarter")
+        if errors:
+            raise ValidationError(errors)
+        if audience == "public":
+            return Response(monitor.quarter_table(scope, year, quarter, audience, until))
+        return Response(monitor.report(scope, until, first))

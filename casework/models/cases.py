@@ -4,6 +4,8 @@ Writes happen only in `casework.services`; this module holds structure and the s
 transitions (which services call), nothing else.
 """
 
+import unicodedata
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -12,6 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from teams.models import Region, School, Sector, Team
+
+
+def comparable_name(name: str) -> str:
+    """A name as duplicate detection compares it: NFKC, case-folded, diacritics removed, inner white
+    space collapsed ("Zoë  de Vries" and "zoe de vries" are the same)."""
+    folded = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", name).casefold())
+    plain = "".join(char for char in folded if not unicodedata.combining(char))
+    return " ".join(unicodedata.normalize("NFC", plain).split())
 
 
 class Child(models.Model):
@@ -38,10 +48,9 @@ class Child(models.Model):
 
     @staticmethod
     def key_for(given_name: str, family_name: str, birth_date) -> str:
-        def norm(s):
-            return " ".join(s.split()).casefold()
-
-        return f"{norm(given_name)}|{norm(family_name)}|{birth_date.isoformat()}"
+        """The match key: both names compared as `comparable_name` says, and the birth date."""
+        key = f"{comparable_name(given_name)}|{comparable_name(family_name)}|{birth_date.isoformat()}"
+        return key[:300]  # the column's length (NFKC may lengthen a name)
 
 
 class Case(ConcurrentTransitionMixin, models.Model):

@@ -2,6 +2,7 @@
 with small numbers suppressed and secondary suppression so that no hidden count follows from
 the totals."""
 
+import datetime as dt
 from fractions import Fraction
 
 from casework.monitor.counts import (
@@ -210,11 +211,14 @@ def _follows_from_totals(shown: dict, relations: list[tuple], every: bool = Fals
     return set(found) if every else (found[0] if found else None)
 
 
-def quarter_table(scope: Scope, year: int, quarter: int, audience: str = "inspectie") -> dict:
-    """The quarterly report as one table for an audience ("inspectie": exact; "public": suppressed)."""
+def quarter_table(scope: Scope, year: int, quarter: int, audience: str = "inspectie",
+                  until: dt.date | None = None) -> dict:
+    """The quarterly report as one table for an audience ("inspectie": exact; "public": suppressed).
+    `until`: the peildatum of a quarter that has not ended yet (the caller clamps it to today)."""
     if audience not in AUDIENCES:
         raise ValueError(audience)
     first, last = quarter_bounds(year, quarter)
+    last = min(last, until) if until is not None else last
     data = report(scope, last, first)
     rows = quarter_rows(data["counts"], data["period"])
     if audience == "public":
@@ -232,10 +236,11 @@ def quarter_table(scope: Scope, year: int, quarter: int, audience: str = "inspec
             "from": first.isoformat(), "until": last.isoformat(), "sectors": SECTORS, "rows": rows}
 
 
-def quarter_csv_rows(scope: Scope, year: int, quarter: int, audience: str = "inspectie") -> list[list]:
-    """The quarterly CSV: the Inspectie's categories per sector at the quarter's end, the
+def quarter_csv_rows(scope: Scope, year: int, quarter: int, audience: str = "inspectie",
+                     until: dt.date | None = None) -> list[list]:
+    """The quarterly CSV: the Inspectie's categories per sector at the quarter's end (or `until`), the
     breakdowns, and the quarter's returns and new signals."""
-    table = quarter_table(scope, year, quarter, audience)
+    table = quarter_table(scope, year, quarter, audience, until)
     rows = [["peildatum", table["peildatum"]], ["categorie", "totaal", *SECTORS]]
     for row in table["rows"]:
         per_sector = [row["by_sector"][s] for s in SECTORS] if row["by_sector"] is not None else []

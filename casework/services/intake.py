@@ -1,6 +1,7 @@
 """Intake: a signal opens a case (or joins the child's open case), by the pact's definitions of
 who is a (threatened) thuiszitter on the first day out of school."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -142,6 +143,21 @@ def dates_out_of_range(**dates: date | None) -> dict[str, list[str]]:
     }
 
 
+# Characters a typed name never holds: control and invisible format characters (e.g. U+202E that
+# turns the text around, U+200B, U+FEFF), private-use and lone surrogates, line and paragraph separators.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+
+
+def name_errors(**names: str) -> dict[str, list[str]]:
+    """Field errors for the child's names that hold control or invisible characters (the one rule for
+    every place a child's name is typed: the signal in the API and on the page, the public form)."""
+    return {
+        field: [_("The name contains invisible or control characters.")]
+        for field, value in names.items()
+        if any(unicodedata.category(char) in HIDDEN_CATEGORIES for char in value or "")
+    }
+
+
 def validate_signal(data: SignalInput) -> tuple[Region | None, object, str]:
     """Check the signal's rules; return (region, team, sector) or raise ValidationError with field errors."""
     errors: dict[str, list[str]] = dates_out_of_range(
@@ -156,6 +172,8 @@ def validate_signal(data: SignalInput) -> tuple[Region | None, object, str]:
         add("given_name", _("Enter the child's given name."))
     if not data.family_name.strip():
         add("family_name", _("Enter the child's family name."))
+    for field, messages in name_errors(given_name=data.given_name, family_name=data.family_name).items():
+        errors.setdefault(field, []).extend(messages)
     impossible = set(errors)  # no other rule on a date out of range (nor the age arithmetic)
     if "birth_date" not in impossible and data.birth_date > today:
         add("birth_date", _("The birth date cannot be in the future."))

@@ -30,6 +30,7 @@ from casework.services.intake import (
     DuplicateSignal,
     SignalInput,
     dates_out_of_range,
+    name_errors,
     signal_case,
     validate_signal,
 )
@@ -222,7 +223,8 @@ def receive_public_signal(*, region, reporter_role: str, given_name: str, family
     Leerplicht queue (the flow start is the caller's: workflows). Nothing is a case yet."""
     # A date outside 1900-2100 is refused on its field, with the other problems, before any rule
     # computes an age from it.
-    errors: dict[str, list[str]] = dates_out_of_range(birth_date=birth_date, absent_since=absent_since)
+    errors: dict[str, list[str]] = {**dates_out_of_range(birth_date=birth_date, absent_since=absent_since),
+                                    **name_errors(given_name=given_name, family_name=family_name)}
     if reporter_role not in AccessLink.Audience.values:
         errors["reporter_role"] = [_("Say whether you are a parent or the young person.")]
     for field, value in (("description", description), ("reporter_name", reporter_name),

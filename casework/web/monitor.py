@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import monitor
-from casework.formkit import DateInput, PeriodFormMixin
+from casework.formkit import DateInput, PeriodFormMixin, reported_until
 from casework.models import Case, Vrijstelling
 from casework.web.paging import query_without_page
 from signin.reauth import fresh_second_factor
@@ -127,19 +127,23 @@ def _quarter(request):
         today = timezone.localdate()
         year, quarter = today.year, (today.month - 1) // 3 + 1
         first, last = monitor.quarter_bounds(year, quarter)
-    return year, quarter, first, last
+    until, errors = reported_until(first, last, field="quarter")
+    return year, quarter, first, last, until, errors
 
 
 @login_required
 def quarter_report(request):
     form, scope, _regions = _filtered(request)
-    year, quarter, first, last = _quarter(request)
+    year, quarter, first, last, until, errors = _quarter(request)
     if scope is None:
         return render(request, "monitor/dashboard.html", {"form": form}, status=400)
-    result = monitor.report(scope, last, first)
+    if errors:  # a quarter that has not started: nothing to count
+        return render(request, "monitor/quarter.html", {"year": year, "quarter": quarter,
+                                                        "refusal": errors["quarter"][0]}, status=400)
+    result = monitor.report(scope, until, first)
     rows = monitor.quarter_rows(result["counts"], result["period"])
     return render(request, "monitor/quarter.html", {
-        "year": year, "quarter": quarter, "first": first, "last": last, "result": result,
+        "year": year, "quarter": quarter, "first": first, "last": until, "running": until < last, "result": result,
         "sector_rows": [(row["label"], row["total"], [row["by_sector"][s] for s in monitor.SECTORS])
                         for row in rows if row["by_sector"] is not None],
         "breakdown_rows": [(row["label"], row["total"]) for row in rows
@@ -155,14 +159,16 @@ def quarter_report(request):
 @fresh_second_factor
 def quarter_csv(request):
     _form, scope, _regions = _filtered(request)
-    year, quarter, _first, _last = _quarter(request)
+    year, quarter, _first, _last, until, errors = _quarter(request)
     audience = request.GET.get("audience") or "inspectie"
+    if errors:
+        return HttpResponse(errors["quarter"][0], status=400, content_type="text/plain; charset=utf-8")
     if scope is None or audience not in monitor.AUDIENCES:
         return HttpResponse(status=400)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     suffix = "-openbaar" if audience == "public" else ""
     response["Content-Disposition"] = f'attachment; filename="thuiszitters-{year}-Q{quarter}{suffix}.csv"'
     writer = csv.writer(response)
-    for row in monitor.quarter_csv_rows(scope, year, quarter, audience):
+    for row in monitor.quarter_csv_rows(scope, year, quarter, audience, until):
         writer.writerow(row)
     return response
