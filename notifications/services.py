@@ -133,8 +133,12 @@ def mark_read(*, user, notification_id) -> Notification:
     return notification
 
 
-def mark_all_read(*, user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+def mark_all_read(*, user, before=None) -> int:
+    """Mark the user's unread notifications read; with `before`, only those created before it."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if before is not None:
+        unread = unread.filter(created_at__lt=before)
+    return unread.update(read_at=timezone.now())
 
 
 def set_email_preference(*, user, email_non_breach: bool) -> None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from casework.services import sweep_due
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import mark_all_read, notify
 from notifications.tasks import email_unread
 from tests.flowkit import board_and_school, complete, in_days, open_task, signal
 
@@ -183,3 +183,14 @@ def test_page_and_badge(client, api, demo, u):
     assert response.status_code == 302 and Notification.objects.get(pk=note.pk).read_at
     client.post("/notifications/read-all/")
     assert 'class="badge empty"' in client.get("/tasks/queue/").content.decode()
+
+
+def test_mark_all_read_before_a_moment_leaves_the_newer_unread(api, demo, u):
+    with time_machine.travel(timezone.now() - dt.timedelta(days=5), tick=False):
+        signal(api, u["aoj"], demo["schools"]["vo"])
+    signal(api, u["aoj"], demo["schools"]["vo"], given_name="Tweede", family_name="Anderkind", pupil_number="L-2002")
+    unread = Notification.objects.filter(recipient=u["aoj_2"], read_at__isnull=True)
+    assert unread.count() == 2
+    assert mark_all_read(user=u["aoj_2"], before=timezone.now() - dt.timedelta(days=3)) == 1
+    assert list(unread) == [Notification.objects.filter(recipient=u["aoj_2"]).first()]  # the newest stays unread
+    assert mark_all_read(user=u["aoj_2"]) == 1 and not unread.all().exists()

@@ -17,8 +17,10 @@ from casework.models import Case, Deadline, MonitorTally
 from casework.monitor import replay
 from casework.services import compact_tallies, sweep_due
 from notifications.models import Notification, OutboxEntry
-from teams.models import Region, School, Sector
+from teams.models import Region, School, Sector, User
 from tests.test_seed_demo import committed_for_the_module, seed, snapshot
+from workflows.inbox import tab_counts
+from workflows.models import OPEN_STATUSES, CaseTask
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +108,29 @@ def test_every_case_has_the_clocks_of_the_services_and_every_notice_is_told(seed
     # each simulated day's one fan-out told every notice of the history: nothing is left pending
     assert OutboxEntry.objects.exists() and not OutboxEntry.objects.filter(fanned_out_at__isnull=True).exists()
     assert Notification.objects.exists()
+
+
+
+# The demo users who act on cases in the history (the privacy officer, the deelverband
+# coordinator and the MBO management only look on).
+ACTING = ("aoj", "aoj_2", "kindteam", "ect", "ect_2", "leerplicht", "mpl_chair", "doe_chair", "swv_director",
+          "outsider", "mbo")
+
+
+def test_the_demo_looks_like_a_working_week(seeded):
+    """The history ends as teams working daily leave it: per user at most 5 late tasks and at
+    most 10 unread notices, most open tasks due in the coming two weeks, and every user who acts
+    on cases has something to do (an open task or an unread notice)."""
+    now = timezone.now()
+    for user in User.objects.filter(username__in=[*ACTING, "privacy_officer", "deelverband", "mbo_directie"]):
+        counts = tab_counts(user, now)
+        unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        assert counts["focus"]["overdue"] <= 5 and unread <= 10, (user.username, counts, unread)
+        if user.username in ACTING:
+            assert sum(counts[scope]["total"] for scope in counts) + unread > 0, user.username
+    open_tasks = CaseTask.objects.filter(status__in=OPEN_STATUSES, due_at__isnull=False)
+    soon = open_tasks.filter(due_at__gte=now, due_at__lte=now + dt.timedelta(days=14)).count()
+    assert open_tasks.count() > 10 and soon * 2 >= open_tasks.count(), (soon, open_tasks.count())
+    # old cases moved on: nothing open was signalled more than half a year ago
+    assert not Case.objects.exclude(status=Case.Status.CLOSED).filter(
+        signalled_at__lt=now - dt.timedelta(days=182)).exists()

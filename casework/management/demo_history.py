@@ -8,12 +8,13 @@ import heapq
 import random
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from casework import services
 from casework.models import Case, Child
 from casework.services import DuplicateSignal, SignalInput, signal_case, sweep_due
-from notifications.services import one_fan_out
+from notifications.services import mark_all_read, one_fan_out
 from teams.models import Region, School, User
 from workflows.inbox import nodes_named
 from workflows.models import CaseTask
@@ -21,6 +22,15 @@ from workflows.services import TaskConflict, complete_task
 
 # The users who act for a case's school team (or Leerplicht) in the history (`team_user`).
 TEAM_USERS = {"aoj", "aoj_2", "kindteam", "outsider", "leerplicht"}
+
+# The users whose notices older than READ_UP_TO_DAYS are read at the end of the history.
+DEMO_READERS = ("aoj", "aoj_2", "kindteam", "ect", "ect_2", "leerplicht", "mpl_chair", "doe_chair", "swv_director",
+                "outsider", "mbo", "deelverband", "privacy_officer", "mbo_stagnatie", "mbo_directie")
+READ_UP_TO_DAYS = 3
+# The routes a team takes up for a late returned review at the end of the history, in turn.
+ROUTES_TAKEN_UP = ["doorbraak", "ect_consult", "jim"]
+ROUTE_DATA = {"doorbraak": {"pupil_preference": "Een school dichtbij huis."},
+              "ect_consult": {"ect_question": "Welk aanbod past?"}, "jim": {}}
 
 GIVEN = ["Noah", "Emma", "Liam", "Julia", "Lucas", "Mila", "Finn", "Tess", "Daan", "Sara", "Sem", "Zoë", "Levi",
          "Nora", "Jesse", "Lotte", "Milan", "Evi", "Thijs", "Saar"]
@@ -41,7 +51,7 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
     rng = random.Random(seed)  # noqa: S311 (synthetic demo data, reproducible on purpose; not security)
     users = {u.username: u for u in User.objects.filter(username__in=[
         "aoj", "aoj_2", "kindteam", "ect", "ect_2", "leerplicht", "mpl_chair", "doe_chair", "swv_director",
-        "outsider"])}
+        "outsider", "mbo"])}
     schools = {s.brin: s for s in School.objects.filter(brin__in=["99AA", "99AB", "99AC", "99AD"])}
     vo_region = Region.objects.get(name="SWV VO Stad Demo")
     now = timezone.now().replace(microsecond=0)
@@ -54,6 +64,8 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
         if when < now:
             order += 1
             heapq.heappush(agenda, (when, order, action))
+
+    plan = later
 
     def done(case, node, user, data):
         def action():
@@ -76,11 +88,86 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
     def team_user(case):
         if case.school_id is None:
             return users["leerplicht"]  # an absoluut verzuimer's case is Leerplicht's
+        if case.school.brin == "99AD":
+            return users["mbo"]  # the MBO institution's own team
         if case.school.brin == "99AB":
             return users["outsider"]  # the Zuiderpoort Lyceum's AOJ-team
         return users["kindteam"] if case.sector in ("po", "so") else users[rng.choice(["aoj", "aoj_2"])]
 
+    def finish(case):
+        """A week after a case's last planned step, its teams do what is still open (tasks a clock
+        asked for, or a path that had no end planned) and close it, as teams working daily do."""
+        def action():
+            other = schools["99AC"] if case.sector == "po" else schools["99AB"]
+            today = timezone.localdate()
+            for _round in range(6):
+                now_at = Case.objects.select_related("school").get(pk=case.pk)
+                team = team_user(now_at)
+                finishing = {
+                    "team_review": (team, {"plan": "Afgerond.", "outcome": "terug_naar_school"}),
+                    "case_review": (team, {"notes": "Besproken in het team."}),
+                    "ect_draft": (users["ect"], {"question": "Welk aanbod?", "advice": "Maatwerk."}),
+                    "ect_approve": (users["ect_2"], {"approved": True}),
+                    "doe_advice": (users["doe_chair"], {"advice": "Terug naar de eigen school.",
+                                                        "school_board": other.board_id, "school": other.pk}),
+                    "director_decision": (users["swv_director"], {
+                        "school_board": other.board_id, "school": other.pk, "start_date": today.isoformat(),
+                        "motivation": "Doorzetten."}),
+                    "doorbraak_decision": (users["mpl_chair"], {
+                        "school_board": other.board_id, "school": other.pk, "start_date": today.isoformat(),
+                        "preference_followed": True}),
+                    "start_confirmation": (team, {"started": True, "started_on": today.isoformat()}),
+                }
+                progressed = False
+                for task in CaseTask.objects.filter(case=case, status__in=["NEW", "ASSIGNED"]).order_by("pk"):
+                    node = task.flow_task.name
+                    if node not in finishing:
+                        continue
+                    user, data = finishing[node]
+                    try:
+                        complete_task(user=user, task_id=task.pk, data=data)
+                        progressed = True
+                    except (ValidationError, PermissionDenied, TaskConflict, Http404):
+                        skipped.append(node)
+                if not progressed:
+                    return
+        return action
+
+    def catch_up():
+        """The day before today the teams take up what has run late on the open cases: a returned
+        team review takes a route in turn (doorbraak, ECT consult, a mentor), a due evaluation continues, a review is
+        discussed; what the rules refuse stays late, as it would for a person."""
+        cutoff = timezone.now()
+        for task in (CaseTask.objects.filter(status__in=["NEW", "ASSIGNED"], due_at__lt=cutoff)
+                     .select_related("case__school").order_by("pk")):
+            case, node = task.case, task.flow_task.name
+            team = team_user(case)
+            attempts = {
+                "team_review": [(team, {"plan": "Vervolg besproken.", "routes": [route], **ROUTE_DATA[route]})
+                                for route in ROUTES_TAKEN_UP[task.pk % 3:] + ROUTES_TAKEN_UP[:task.pk % 3]],
+                "case_review": [(team, {"notes": "Besproken in het team."})],
+                "jim_assignment": [(team, {"mentor_name": "Tante (demo)", "relation": "tante",
+                                           "contact": "06-00000000", "consent": True, "share": ["plan"]})],
+                "arrangement_evaluation": [(team, {"result": "voortzetten", "notes": "Gaat goed."})],
+            }.get(node, [])
+            for user, data in attempts:
+                try:
+                    complete_task(user=user, task_id=task.pk, data=data)
+                    break
+                except (ValidationError, PermissionDenied, TaskConflict, Http404):
+                    skipped.append(node)
+
     def plan_path(case, path, signalled):
+        last = signalled + dt.timedelta(weeks=4)
+        planned = []
+
+        def later(when, action):  # noqa: F811 (the case's own steps, remembered for `finish`)
+            planned.append(when)
+            plan(when, action)
+        walk_path(case, path, signalled, later)
+        plan(max([last, *planned]) + dt.timedelta(days=7), finish(case))
+
+    def walk_path(case, path, signalled, later):
         review = signalled + dt.timedelta(hours=rng.choice([5, 20, 30, 60]))
         team = team_user(case)
         weeks = dt.timedelta(weeks=rng.randint(2, 10))
@@ -164,6 +251,10 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
         signalled = start + dt.timedelta(days=days * n / cases, hours=rng.randint(8, 16))
         path = rng.choice(PATHS)
         sector_school = rng.choice(["99AA", "99AA", "99AB", "99AC", None])
+        if n in (cases - 2, cases - 4):
+            # This week's and last week's doorbraak of a primary pupil: the DOE-team's advice and
+            # the director's decision are waiting, so each has something to do in the demo.
+            path, sector_school = "doorbraak", "99AC"
         if path == "dreigend" and sector_school is None:
             sector_school = "99AA"  # a threatened thuiszitter is enrolled somewhere
         absent = (signalled - dt.timedelta(days=rng.choice([3, 10, 20, 35, 50]))).date()
@@ -196,6 +287,7 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
         later(signalled, open_case)
 
     plan_rule_cases(later, done, users, schools, now)
+    later((now - dt.timedelta(days=1)).replace(hour=10, minute=0, second=0), catch_up)
 
     with time_machine.travel(start, tick=False) as traveller:
         while agenda:
@@ -212,6 +304,9 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
                     traveller.move_to(when)
                     action()
     sweep_due()
+    # The demo users work daily: what they were told before the last few days, they have read.
+    for user in User.objects.filter(username__in=DEMO_READERS):
+        mark_all_read(user=user, before=now - dt.timedelta(days=READ_UP_TO_DAYS))
     return made
 
 
@@ -307,7 +402,7 @@ def plan_rule_cases(later, done, users, schools, now) -> None:
         "start_date": (now + dt.timedelta(days=14)).date().isoformat()}, days(5))
     # An MBO student (no doorzettingsmacht: the institution's own team works the case).
     if mbo_user is not None and "99AD" in schools:
-        open_case("mbo", given="Timo", registration="lrv", category="spijbelaar", absent_days=45, signal_days=15,
+        open_case("mbo", given="Timo", registration="lrv", category="spijbelaar", absent_days=45, signal_days=1,
                   school="99AD", born=dt.date(now.year - 17, 1, 20), actor=mbo_user)
     # A young person who turned 18 ten days ago: out of every count, asked to be closed.
     eighteen = (now - dt.timedelta(days=10)).date()
