@@ -42,7 +42,6 @@ from casework.monitor.counts import (  # noqa: F401 (re-exported)
     ensure_monitor_access,
     lrv_line,
     monitor_regions,
-    open_on,
     quarter_bounds,
     spells_on,
     start_of,

@@ -122,11 +122,6 @@ def compulsory_school_age(day: dt.date, prefix: str = "") -> Q:
             & (Q(**{f"{birth}__gt": sixteen}) | Q(**{f"{diploma}__isnull": True}) | Q(**{f"{diploma}__gt": day})))
 
 
-def open_on(day: dt.date) -> Q:
-    moment = end_of(day)
-    return Q(signalled_at__lt=moment) & (Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
-
-
 def text(key: str):
     """The event's `data[key]` as text (compared as a string: ISO dates sort as text)."""
     return ExpressionWrapper(KT(f"data__{key}"), output_field=CharField())
