@@ -2,12 +2,14 @@
 Chromium driven by Playwright, for the browser tests."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection
@@ -187,8 +189,10 @@ def axe_violations(page) -> list[dict]:
     opened with `bypass_csp=True`: the page's CSP rightly refuses the injected script)."""
     if not AXE.exists():
         raise RuntimeError(f"{AXE} is missing: run `npm ci` (make test does)")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
+    if not page.evaluate("typeof window.axe !== 'undefined'"):  # once per page load
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+                           " resultTypes: ['violations']})", WCAG_AA)
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [node["target"] for node in v["nodes"]][:5]} for v in result["violations"]]
 
@@ -210,3 +214,73 @@ def overflows_at(page, width: int = 320) -> list[str]:
             .filter(el => el.getBoundingClientRect().right > width + 1 && !clipped(el))
             .map(el => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className}`).slice(0, 10);
     }""")
+
+
+# --- a journey: one user's clicks, fields and page loads -------------------------------------------
+
+WAIT = 20000  # ms: the polling limit for anything the browser or the server does
+
+
+@dataclass
+class Walker:
+    """One user in a browser page of their own, on a journey: counts what they do while `counting`
+    (clicks: buttons, links, ticked boxes and radio buttons, a select as 2: open, choose; fields
+    typed; page loads: main-frame navigations)."""
+
+    role: str
+    page: object
+    clicks: int = 0
+    typed: int = 0
+    loads: int = 0
+    counting: bool = False
+
+    def watch(self):
+        def navigated(frame):
+            if self.counting and frame == self.page.main_frame:
+                self.loads += 1
+
+        self.page.on("framenavigated", navigated)
+
+    def open_app(self, base_url: str):
+        """A turn starts with opening casework (the landing view of Tasks): one page load."""
+        self.counting = True
+        self.page.goto(f"{base_url}/tasks/")
+
+    def click(self, selector: str):
+        self.clicks += self.counting
+        self.page.click(selector)
+
+    def check(self, selector: str):
+        self.clicks += self.counting
+        self.page.check(selector)
+
+    def select(self, selector: str, value: str):
+        self.clicks += 2 * self.counting  # open the list, choose
+        self.page.select_option(selector, value)
+
+    def fill(self, selector: str, text: str):
+        self.typed += self.counting
+        self.page.fill(selector, text)
+
+
+def row(task_id: int) -> str:
+    """The task's row in an inbox list."""
+    return f"#inbox-list [data-task-id='{task_id}']"
+
+
+def find_in_inbox(walker: Walker, task_id: int, *tabs: str) -> str:
+    """The task's row in the current inbox list, else in the first of `tabs` (e.g. "queue") that
+    has it, reached through the navigation and the tabs; returns the list where it was found."""
+    page = walker.page
+    if "/tasks/" not in page.url:
+        walker.click("header nav a[href='/tasks/']")
+        page.wait_for_url(re.compile(r"/tasks/"), timeout=WAIT)
+    page.wait_for_selector("main h1", timeout=WAIT)
+    if page.query_selector(row(task_id)):
+        return "landing"
+    for tab in tabs:
+        walker.click(f"nav.tabs a[href='/tasks/{tab}/']")
+        page.wait_for_url(re.compile(rf"/tasks/{tab}/"), timeout=WAIT)
+        if page.query_selector(row(task_id)):
+            return tab
+    raise AssertionError(f"task {task_id} is not in the {walker.role}'s lists ({page.url})")

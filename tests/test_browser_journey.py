@@ -30,11 +30,15 @@ from casework.models import Case
 from teams.models import School, SchoolBoard
 from tests.browser import (
     ARTIFACTS,
+    WAIT,
+    Walker,
     axe_violations,
     chromium,
+    find_in_inbox,
     live_asgi_server,
     log_in,
     overflows_at,
+    row,
     second_factor,
     usable_passwords,
 )
@@ -44,7 +48,6 @@ from workflows.inbox import nodes_named
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
-WAIT = 20000  # ms: the polling limit for anything the browser or the server does
 DESKTOP, NARROW = 1280, 320
 
 CHILD = ("Jesse", "Reiziger")
@@ -78,46 +81,6 @@ def nl(source: str) -> str:
 
 
 # --- the journey's bookkeeping --------------------------------------------------------------------
-
-
-@dataclass
-class Actor:
-    """One user in a browser context of their own; counts what they do while `counting`."""
-
-    role: str
-    page: object
-    clicks: int = 0
-    typed: int = 0
-    loads: int = 0
-    counting: bool = False
-
-    def watch(self):
-        def navigated(frame):
-            if self.counting and frame == self.page.main_frame:
-                self.loads += 1
-
-        self.page.on("framenavigated", navigated)
-
-    def open_app(self, base_url: str):
-        """A turn starts with opening casework (the landing view of Tasks): one page load."""
-        self.counting = True
-        self.page.goto(f"{base_url}/tasks/")
-
-    def click(self, selector: str):
-        self.clicks += self.counting
-        self.page.click(selector)
-
-    def check(self, selector: str):
-        self.clicks += self.counting
-        self.page.check(selector)
-
-    def select(self, selector: str, value: str):
-        self.clicks += 2 * self.counting  # open the list, choose
-        self.page.select_option(selector, value)
-
-    def fill(self, selector: str, text: str):
-        self.typed += self.counting
-        self.page.fill(selector, text)
 
 
 @dataclass
@@ -173,7 +136,7 @@ class Journal:
             self.untranslated[source] = "untranslated"
         return dutch
 
-    def write(self, counts: list[Actor]) -> None:
+    def write(self, counts: list[Walker]) -> None:
         lines = ["# Journey: axe-core (WCAG 2.1 A/AA) and reflow per page", "",
                  f"Violations of wcag2a/wcag2aa/wcag21a/wcag21aa at {DESKTOP} px and {NARROW} px; "
                  f"elements sticking out at {NARROW} px (reflow).", "",
@@ -184,7 +147,7 @@ class Journal:
             reflow = "ok" if not sticking_out else "sticks out: " + ", ".join(sticking_out)
             lines.append(f"| {number} | {name} | {role} | `{path}` | {desktop} | {narrow} | {reflow} | {shot} |")
         (ARTIFACTS / "journey-axe.md").write_text("\n".join(lines) + "\n")
-        total = Actor("total", None, sum(a.clicks for a in counts), sum(a.typed for a in counts),
+        total = Walker("total", None, sum(a.clicks for a in counts), sum(a.typed for a in counts),
                       sum(a.loads for a in counts))
         lines = ["# Journey: clicks and page loads, AOJ signal to closure", "",
                  "Counted from each turn's opening of casework (the landing view of Tasks, one page load) "
@@ -239,30 +202,8 @@ def context_above_form(page) -> bool:
 COMPLETE = f"main form[novalidate] button[type=submit]:has-text('{nl('Complete task')}')"
 
 
-def row(task_id: int) -> str:
-    return f"#inbox-list [data-task-id='{task_id}']"
-
-
-def on_task_page(actor: Actor, task_id: int) -> bool:
+def on_task_page(actor: Walker, task_id: int) -> bool:
     return re.search(rf"/task/{task_id}/(\?|$)", actor.page.url) is not None
-
-
-def find_in_inbox(actor: Actor, task_id: int, *tabs: str) -> str:
-    """The task's row in the current inbox list, else in the first of `tabs` (e.g. "queue") that
-    has it; returns the list where it was found."""
-    page = actor.page
-    if "/tasks/" not in page.url:
-        actor.click("header nav a[href='/tasks/']")
-        page.wait_for_url(re.compile(r"/tasks/"), timeout=WAIT)
-    page.wait_for_selector("main h1", timeout=WAIT)
-    if page.query_selector(row(task_id)):
-        return "landing"
-    for tab in tabs:
-        actor.click(f"nav.tabs a[href='/tasks/{tab}/']")
-        page.wait_for_url(re.compile(rf"/tasks/{tab}/"), timeout=WAIT)
-        if page.query_selector(row(task_id)):
-            return tab
-    raise AssertionError(f"task {task_id} is not in the {actor.role}'s lists ({page.url})")
 
 
 # --- the journey ----------------------------------------------------------------------------------
@@ -276,7 +217,7 @@ def test_journey_from_signal_to_closure(api, demo, u, settings):
     vo, vo_2, po = (School.objects.get(pk=demo["schools"][key]) for key in ("vo", "vo_2", "po"))
     board_2 = SchoolBoard.objects.get(pk=vo_2.board_id)
     journal = Journal()
-    turns: list[Actor] = []
+    turns: list[Walker] = []
 
     with live_asgi_server() as base_url, chromium() as browser:
         # the public form first (no login)
@@ -292,8 +233,8 @@ def test_journey_from_signal_to_closure(api, demo, u, settings):
             log_in(page, base_url, demo["users"][role], password)
             pages[role] = page
 
-        def turn(role: str) -> Actor:
-            actor = Actor(role, pages[role])
+        def turn(role: str) -> Walker:
+            actor = Walker(role, pages[role])
             actor.watch()
             turns.append(actor)
             actor.open_app(base_url)
