@@ -36,3 +36,8 @@ offer_start_due = Signal()
 # is now enrolled at (kwargs: case, from_team_ids: the teams that held the case or its school
 # before). The flows move the open tasks of those teams' queues that the new team now holds.
 case_handed_over = Signal()
+
+# Sent inside the transaction that closed a case (kwargs: case, outcome). The flows end the work
+# a clock started beside the case's own flow (a periodic review, a consult) that has no point
+# once the case is closed.
+case_closed = Signal()

@@ -23,8 +23,8 @@ class User(AbstractUser):
         TEAM = "team", _("Team overview")
 
     class AfterComplete(models.TextChoices):
-        NEXT = "next", _("the next task in the same list")
         CASE = "case", _("the case")
+        NEXT = "next", _("the next task in the same list")
 
     # Personal preferences, remembered across devices: the interface language chosen with the
     # language switch ("" = the default, Dutch), the inbox view to land on, and where to go after
@@ -33,7 +33,7 @@ class User(AbstractUser):
     inbox_landing = models.CharField(_("inbox landing view"), max_length=10, choices=InboxLanding.choices,
                                      default=InboxLanding.FOCUS)
     after_complete = models.CharField(_("after completing a task, go to"), max_length=10,
-                                      choices=AfterComplete.choices, default=AfterComplete.NEXT)
+                                      choices=AfterComplete.choices, default=AfterComplete.CASE)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

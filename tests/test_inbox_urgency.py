@@ -214,7 +214,7 @@ def test_unknown_preferences_are_refused_and_change_nothing(u):
     assert refused.status_code == 302 and refused["Location"] == reverse("inbox-default")
     assert messages_of(refused) == ["Kies een van de lijsten. Kies waarheen u gaat na het afronden van een taak."]
     user = User.objects.get(pk=u["aoj_2"].pk)
-    assert (user.inbox_landing, user.after_complete) == ("focus", "next")
+    assert (user.inbox_landing, user.after_complete) == ("focus", "case")
 
 
 # --- after completing a task -------------------------------------------------------------------------------
@@ -226,6 +226,7 @@ def test_completing_goes_to_the_next_task_of_the_same_list_then_back_to_the_list
     first = review(api, demo, u, "Eerste", due_in=dt.timedelta(days=1), owner=u["aoj"])
     second = review(api, demo, u, "Tweede", due_in=dt.timedelta(days=2), owner=u["aoj"])
     review(api, demo, u, "Wachtrij", due_in=dt.timedelta(hours=5))  # in the queue, not in "mine"
+    User.objects.filter(pk=u["aoj"].pk).update(after_complete="next")
     client = browser(u["aoj"])
     listing = client.get(reverse("inbox", kwargs={"scope": "mine"}), {"sort": "due_at"})
     assert listing.context["list_url"] == "/tasks/mine/?sort=due_at"
@@ -238,32 +239,50 @@ def test_completing_goes_to_the_next_task_of_the_same_list_then_back_to_the_list
     done = client.post(f"/task/{first.pk}/", {**CLOSE, "next_list": "/tasks/mine/?sort=due_at"})
     assert done.status_code == 302, done.content.decode()[:2000]
     assert done["Location"] == f"/task/{second.pk}/?next_list=%2Ftasks%2Fmine%2F%3Fsort%3Ddue_at"
-    assert messages_of(done) == ["Taak afgerond: Teambespreking. Volgende taak: Teambespreking voor Tweede Urgent."]
+    assert messages_of(done) == ["Taak afgerond: Teambespreking voor Eerste Urgent. "
+                                 "Volgende taak: Teambespreking voor Tweede Urgent."]
 
     last = client.post(f"/task/{second.pk}/", {**CLOSE, "next_list": "/tasks/mine/?sort=due_at"})
     assert last["Location"] == "/tasks/mine/?sort=due_at"
-    assert messages_of(last) == ["Taak afgerond: Teambespreking. Er zijn geen taken meer in deze lijst."]
+    assert messages_of(last) == ["Taak afgerond: Teambespreking voor Tweede Urgent. "
+                                 "Er zijn geen taken meer in deze lijst."]
 
 
 def test_the_next_task_follows_the_list_and_its_filters(api, demo, u):
     done = review(api, demo, u, "Klaar", due_in=dt.timedelta(days=1), owner=u["aoj"])
     review(api, demo, u, "Overmorgen", due_in=dt.timedelta(days=30))
     urgent = review(api, demo, u, "Dringend", due_in=-dt.timedelta(days=1))
+    User.objects.filter(pk=u["aoj"].pk).update(after_complete="next")
     response = browser(u["aoj"]).post(f"/task/{done.pk}/", {**CLOSE, "next_list": "/tasks/queue/?due=overdue"})
     assert response["Location"].startswith(f"/task/{urgent.pk}/?next_list=")
 
 
-def test_after_completing_to_the_case_when_chosen(api, demo, u):
+def test_after_completing_by_default_the_case_page_says_done_and_what_comes_next(api, demo, u):
+    """The default: "Taak afgerond" naming the child, on the case page, with the case's next step;
+    never another child's form (a second task of the same list waits)."""
+    assert User._meta.get_field("after_complete").default == "case"
     task = review(api, demo, u, "Zaakkeuze", owner=u["aoj"])
     review(api, demo, u, "Volgende", owner=u["aoj"])
-    User.objects.filter(pk=u["aoj"].pk).update(after_complete="case")
-    response = browser(u["aoj"]).post(f"/task/{task.pk}/", {**CLOSE, "next_list": "/tasks/mine/"})
+    client = browser(u["aoj"])
+    response = client.post(f"/task/{task.pk}/", {**CLOSE, "next_list": "/tasks/mine/"})
     assert response["Location"] == reverse("case-detail", args=[task.case_id])
-    assert messages_of(response) == ["Taak afgerond: Teambespreking."]
+    assert messages_of(response) == ["Taak afgerond: Teambespreking voor Zaakkeuze Urgent. De zaak is gesloten."]
+
+    routed = review(api, demo, u, "Route", owner=u["aoj"])
+    response = client.post(f"/task/{routed.pk}/", {"plan": "Het ECT raadplegen", "routes": ["ect_consult"],
+                                                   "ect_question": "Wat heeft Route nodig?"})
+    assert response["Location"] == reverse("case-detail", args=[routed.case_id])
+    draft = CaseTask.objects.get(case=routed.case, flow_task_type="HUMAN", status=STATUS.NEW)
+    assert messages_of(response) == [f"Taak afgerond: Teambespreking voor Route Urgent. Volgende stap: "
+                                     f"{draft.title} ({draft.team})."]
+    page = client.get(response["Location"]).content.decode()
+    notices = page[page.index('<div role="status"><ul class="messages">'):page.index("</ul></div>")]
+    assert '<li class="success">Taak afgerond: Teambespreking voor Route Urgent. Volgende stap: ' in notices
 
 
 def test_a_foreign_return_address_is_ignored(api, demo, u):
     task = review(api, demo, u, "Omleiding", owner=u["aoj"])
+    User.objects.filter(pk=u["aoj"].pk).update(after_complete="next")
     client = browser(u["aoj"])
     page = client.get(f"/task/{task.pk}/", {"next_list": "https://elsewhere.example/tasks/mine/"})
     assert page.context["next_list"] == "" and 'href="https://elsewhere' not in page.content.decode()

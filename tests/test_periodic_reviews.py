@@ -187,3 +187,24 @@ def test_po_sick_pupil_review_by_the_kindteam(api, demo, u, clock):
     complete(api, u["kindteam"], case, "case_review", {"notes": "Besproken met het ECT."})
     running = Deadline.objects.get(case=case, kind="ziek_review", met_at__isnull=True, stopped_at__isnull=True)
     assert timezone.localdate(running.due_at) == timezone.localdate(day(189)) + dt.timedelta(days=42)
+
+
+def test_closing_the_case_ends_its_open_review(api, demo, u, clock):
+    """A periodic review has no point once the case is closed: it lapses with the closure and a late
+    answer is refused with the reason (it stayed open in everyone's inbox before)."""
+    from casework.signals import review_needed
+    case = signal(api, u["aoj"], demo["schools"]["vo"], given_name="Ella", birth_date="2012-03-01",
+                  registration="ziek", category="medisch_psychosociaal", absent_since="2025-12-15")
+    review_needed.send(sender=type(case), case=case, reason="ziek_review")
+    task = reviews(case).get()
+    complete(api, u["aoj"], case, "team_review", {"plan": "Terug naar school.", "outcome": "terug_naar_school"})
+    case.refresh_from_db()
+    assert case.status == "closed"
+    assert not reviews(case).exists()
+    task.refresh_from_db()
+    assert (task.status, task.data["ended"]) == ("CANCELED", "case_closed")
+    assert task.process.status == "CANCELED"
+    late = api(u["aoj"]).post(f"/api/tasks/{task.pk}/complete/", {"notes": "Toch besproken."}, format="json")
+    assert late.status_code == 409
+    assert "De zaak is gesloten, daarom is deze taak vervallen." in late.json()["detail"]
+    assert CaseEvent.objects.filter(case=case, kind="case_reviewed").count() == 0

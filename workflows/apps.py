@@ -3,6 +3,7 @@ from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 from casework.signals import (
+    case_closed,
     case_handed_over,
     case_opened,
     consult_needed,
@@ -32,5 +33,6 @@ class WorkflowsConfig(AppConfig):
         exemption_advice_needed.connect(receivers.start_exemption_advice_flow,
                                         dispatch_uid="workflows.start_exemption_advice_flow")
         offer_start_due.connect(receivers.release_start, dispatch_uid="workflows.release_start")
+        case_closed.connect(receivers.end_side_work, dispatch_uid="workflows.end_side_work")
         case_handed_over.connect(receivers.move_tasks_to_new_team, dispatch_uid="workflows.move_tasks_to_new_team")
         post_save.connect(receivers.announce_new_task, sender=CaseTask, dispatch_uid="workflows.announce_new_task")

@@ -27,6 +27,7 @@ from casework.models import (
     Vrijstelling,
 )
 from workflows.flows import ConsultFlow, offer_sources
+from workflows.inbox import open_tasks_of_case
 from workflows.models import CaseTask
 
 PLACEMENT_NODES = ("doorbraak_decision", "doe_advice", "director_decision")
@@ -324,3 +325,25 @@ def recorded_events(task: CaseTask) -> list[CaseEvent]:
     if not ids or task.case_id is None:
         return []
     return list(CaseEvent.objects.filter(case_id=task.case_id, pk__in=ids).select_related("actor").order_by("at", "pk"))
+
+
+def next_step(case: Case) -> str:
+    """The case's next step in one sentence, for the notice after a task is completed: its open
+    tasks and who holds them, else what it waits for, else that it is closed."""
+    tasks = list(open_tasks_of_case(case).order_by("due_at", "created"))
+    if tasks:
+        steps = ", ".join(
+            _("%(title)s (%(who)s)") % {"title": task.title,
+                                         "who": person(task.owner) if task.owner_id else holder(task)}
+            for task in tasks)
+        return _("Next step: %(steps)s.") % {"steps": steps}
+    if case.status == Case.Status.CLOSED:
+        return _("The case is closed.")
+    if Offer.objects.filter(case=case, status=Offer.Status.PENDING).exists():
+        return _("The case waits for the start date of the offered place.")
+    return _("No task of this case is open now.")
+
+
+def holder(task: CaseTask) -> str:
+    """Who holds an unclaimed task: its team, or its region role (the director, Leerplicht)."""
+    return str(task.team) if task.team_id else task.get_region_role_display()

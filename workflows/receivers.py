@@ -3,7 +3,8 @@
 clock's review or consult its own flow, a due start date the waiting confirmation; a new human
 task is announced to its team."""
 
-from viewflow.workflow.status import STATUS
+from django.utils import timezone
+from viewflow.workflow.status import PROCESS, STATUS
 
 from casework.models import Offer
 from casework.responsibility import RESPONSIBILITIES, responsible
@@ -16,7 +17,7 @@ from workflows.flows import (
     open_reviews,
     start_escalation_for,
 )
-from workflows.models import CaseTask
+from workflows.models import CaseProcess, CaseTask
 from workflows.queues import may_take
 from workflows.waits import release_start as release
 
@@ -45,6 +46,27 @@ def start_review_flow(sender, case, reason, **kwargs):
     if open_reviews(case, reason).exists():
         return
     ReviewFlow.start.run(case=case, reason=reason)
+
+
+# Work a clock started beside the case's own flow: it ends when the case closes.
+SIDE_FLOWS = (ReviewFlow, ConsultFlow)
+
+
+def end_side_work(sender, case, **kwargs):
+    """The case closed: its open periodic reviews and clock-started consults are cancelled (each
+    task says why, on its page and in the 409 of a late answer); the case's own flow has ended with
+    the team review that closed it."""
+    processes = CaseProcess.objects.filter(case=case, flow_class__in=SIDE_FLOWS).exclude(
+        status__in=[PROCESS.DONE, PROCESS.CANCELED])
+    for process in processes:
+        with process.flow_class.lock(process.pk):
+            for task in CaseTask.objects.filter(process=process).exclude(
+                    status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED]):
+                task.data = {**task.data, "ended": "case_closed"}
+                task.flow_task.activation_class(task).cancel()
+                task.save()  # viewflow's cancel saves the task before its transition sets the status
+            process.status, process.finished = PROCESS.CANCELED, timezone.now()
+            process.save(update_fields=["status", "finished"])
 
 
 def start_consult_flow(sender, case, **kwargs):

@@ -103,6 +103,8 @@ def _ensure_open_for(user, task: CaseTask) -> None:
 
 def stalled_message(task: CaseTask) -> str:
     """Why a cancelled task can no longer be answered (the 409's and the page's message)."""
+    if task.data.get("ended") == "case_closed":
+        return _("The case was closed, so this task lapsed. Your answer was not recorded.")
     stalled = task.data.get("stalled") or {}
     if stalled.get("to") == "stagnatie_escalation":
         return _("This task was not answered within %(days)s days: the MBO institution's management has taken the "

@@ -33,6 +33,7 @@ from casework.services.ladder import (
     route_teams,
     running_routes,
 )
+from casework.signals import case_closed
 from notifications.services import notify
 from teams.models import User
 
@@ -94,6 +95,7 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
         case.save()
         CaseEvent.record(case, actor, CaseEvent.Kind.CLOSED, at=now, outcome=outcome)
         clocks.on_case_closed(case, outcome, now)
+        case_closed.send(sender=Case, case=case, outcome=outcome)
         notify(kind="case_closed", case=case, actor=actor, data={"outcome": outcome})
     return record
 

@@ -20,7 +20,7 @@ from casework.web.paging import query_without_page
 from teams.models import Team, User
 from teams.preferences import save_inbox_preferences
 from workflows import inbox, worklists
-from workflows.context import decision_context, recorded_events
+from workflows.context import decision_context, next_step, recorded_events
 from workflows.forms import FollowUpForm
 from workflows.services import (
     TaskConflict,
@@ -257,11 +257,14 @@ def task_detail(request, task_id: int):
 
 
 def after_completing(request, task, came_from: inbox.ListView | None):
-    """Per the user's choice: the case, or the next task of the list they came from (else the list)."""
-    done = _("Task completed: %(title)s.") % {"title": task.title}
-    # (a start at another school hands the case over: its old team goes on with its list instead)
+    """"Task completed", naming the child, and per the user's choice: the case page with the case's
+    next step (the default), or the next task of the list they came from with a notice naming its
+    child (else the list). A case the user can no longer see (a start at another school hands it
+    over) sends them to the list."""
+    done = _("Task completed: %(title)s for %(who)s.") % {"title": task.title, "who": task_subject(task)}
     if request.user.after_complete == User.AfterComplete.CASE and task.case_id and can_see_case(request.user, task.case):
-        messages.success(request, done)
+        task.case.refresh_from_db()  # as the step left it
+        messages.success(request, f"{done} {next_step(task.case)}")
         return redirect("case-detail", task.case_id)
     came_from = came_from or inbox.list_view(landing_scope(request.user), {})
     following = inbox.next_task(request.user, came_from, after=task)
