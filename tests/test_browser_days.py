@@ -3,7 +3,8 @@ not walk (that one walks the AOJ, the ECT pair and the MPL chair).
 
 Each journey starts where the role's work begins (the state set up through the real services,
 tests/flowkit.py) and does that work through the pages: the kindteam signals a PO child and chooses
-the doorbraak; the DOE chair advises; the SWV director decides from the "Uw regio" desk and opens the
+the doorbraak; the AOJ coordinator plans the team's meeting and reads the notifications; the
+DOE chair advises; the SWV director decides from the "Uw regio" desk and opens the
 monitor; Leerplicht requests the exemption advice and decides on it, then reads the case; the MBO
 team reviews an MBO student's case (no doorbraak offered, the page says why) and its
 stagnatiemeldpunt places the student; the privacy officer searches the access log, answers a
@@ -30,7 +31,7 @@ from django.utils.translation import gettext
 
 from casework.models import AccessLink, Case, DataBreach, Vrijstelling
 from casework.services.participation import create_access_link
-from teams.models import School
+from teams.models import School, Team
 from tests.browser import (
     ARTIFACTS,
     WAIT,
@@ -215,12 +216,16 @@ class Day:
             walker.click(selector)
         self.arrived(walker, name, again=again)
 
-    def complete(self, walker: Walker, task_id: int, name: str) -> str:
-        """Completes the task on its page; returns where the user lands."""
+    def complete(self, walker: Walker, task, name: str) -> None:
+        """Completes the task on its page: the user lands on the case page, with a notice naming the
+        task and the child and saying what comes next."""
         walker.click(COMPLETE)
-        walker.page.wait_for_url(lambda url: f"/task/{task_id}/" not in url, timeout=WAIT)
-        self.arrived(walker, name)
-        return self.path(walker.page)
+        walker.page.wait_for_url(lambda url: f"/task/{task.pk}/" not in url, timeout=WAIT)
+        self.arrived(walker, name, again=True)  # the case page as the step left it, with the notice
+        assert self.path(walker.page) == f"/cases/{task.case_id}/", walker.page.url
+        notice = walker.page.inner_text("main [role=status]")
+        assert notice.startswith(nl("Task completed: %(title)s for %(who)s.").split("%(title)s")[0]), notice
+        assert task.case.child.given_name in notice, notice
 
     def open_task(self, walker: Walker, task_id: int, *tabs: str) -> None:
         """From the inbox (through its tabs when needed) to the task's page."""
@@ -268,12 +273,23 @@ def off_loop(work, *args, **kwargs):
         return pool.submit(run).result()
 
 
-def landed_on_case_or_list(path: str) -> None:
-    """After completing a task the user lands on the case page (or, by preference, a task list)."""
-    assert re.match(r"^/(cases/\d+/|tasks/|task/\d+/)", path), path
-
-
 # --- the journeys -----------------------------------------------------------------------------------
+
+
+def test_aoj_coordinator_plans_the_team_meeting_and_reads_the_notifications(day, api, demo, u):
+    case = off_loop(signal, api, u["aoj_2"], demo["schools"]["vo"], given_name="Lars", family_name="Agendapunt")
+    # the team's fixed meeting day (a team setting, as the administrator keeps it)
+    off_loop(lambda: Team.objects.filter(school_id=demo["schools"]["vo"], kind=Team.Kind.AOJ).update(
+        meeting_weekday=1, meeting_time=dt.time(15, 0)))
+    aoj = day("aoj (meeting, notifications)", "aoj")
+    walker = aoj.start("aoj", demo["password"])
+    aoj.go(walker, f"header nav a{says('Meetings', exactly=True)}", "meetings")
+    aoj.go(walker, "main a:has-text('AOJ-team Noorderlicht College')", "team meetings")
+    aoj.go(walker, f"main form button{says('Plan the next meeting')}", "meeting")
+    assert "Lars Agendapunt" in walker.page.inner_text("main")  # the team review is on the agenda
+    aoj.go(walker, "#nav-notifications", "notifications")
+    assert f"{nl('case')} {case.pk}" in walker.page.inner_text("main .notification-list")  # the new task
+    aoj.finish()
 
 
 def test_kindteam_signals_a_po_child_and_chooses_the_doorbraak(day, demo, u):
@@ -300,7 +316,7 @@ def test_kindteam_signals_a_po_child_and_chooses_the_doorbraak(day, demo, u):
     walker.fill("#id_plan", "Geen passende plek in de buurt: het DOE-team om een plaatsingsadvies vragen.")
     walker.check("input[name=routes][value=doorbraak]")
     walker.fill("#id_pupil_preference", "Pien wil naar een kleine school dicht bij huis.")
-    landed_on_case_or_list(kindteam.complete(walker, review.pk, "after the team review"))
+    kindteam.complete(walker, review, "after the team review")
     assert open_nodes(case) == ["doe_advice"]
     kindteam.finish()
 
@@ -324,7 +340,7 @@ def test_doe_chair_advises_on_a_po_doorbraak(day, api, demo, u):
     walker.select("#id_school_board", str(board))
     walker.select("#id_school", str(school))
     assert walker.page.is_checked("input[name=needs_doorzettingsmacht][value=True]")  # the default
-    landed_on_case_or_list(doe.complete(walker, advice.pk, "after the advice"))
+    doe.complete(walker, advice, "after the advice")
     assert open_nodes(case) == ["director_decision"]
     doe.finish()
 
@@ -349,9 +365,8 @@ def test_director_decides_from_the_region_desk_and_opens_the_monitor(day, api, d
     walker.select("#id_school", str(school))
     walker.fill("#id_start_date", in_days(7))
     walker.fill("#id_motivation", "Doorzettingsmacht: het Zuiderpoort Lyceum neemt Wessel op.")
-    landed_on_case_or_list(director.complete(walker, decision.pk, "after the decision"))
-    if "/tasks/" not in walker.page.url:
-        director.go(walker, "header nav a[href='/tasks/']", "inbox after the decision", again=True)
+    director.complete(walker, decision, "after the decision")
+    director.go(walker, "header nav a[href='/tasks/']", "inbox after the decision", again=True)
     assert nl("No director decision is waiting for you.") in walker.page.inner_text(".region-desk")
     director.go(walker, f".region-desk a{says('The monitor of your regions')}", "monitor")
     assert Case.objects.get(pk=case.pk).status == Case.Status.PLACED
@@ -373,7 +388,7 @@ def test_leerplicht_requests_and_decides_an_exemption_then_reads_the_case(day, a
     walker.select("#id_grounds", Vrijstelling.Grounds.ART_5A)
     walker.fill("#id_motivation", "Volgens de jeugdarts is Ilse voorlopig niet in staat naar school te gaan.")
     walker.check("#id_medical_statement")
-    landed_on_case_or_list(leerplicht.complete(walker, request.pk, "after the request"))
+    leerplicht.complete(walker, request, "after the request")
     walker.counting = False
 
     # the ECT advises (its own journey walks the ECT); then Leerplicht decides
@@ -387,11 +402,8 @@ def test_leerplicht_requests_and_decides_an_exemption_then_reads_the_case(day, a
     walker.check("input[name=granted][value=True]")
     walker.fill("#id_until", in_days(180))
     walker.fill("#id_motivation", "Vrijstelling voor een half jaar, met onderwijs thuis via de OPDC.")
-    landed_on_case_or_list(leerplicht.complete(walker, decision.pk, "after the decision"))
-    if not re.search(rf"/cases/{case.pk}/$", walker.page.url):  # the case, through the list of cases
-        leerplicht.go(walker, "header nav a[href='/cases/']", "cases")
-        leerplicht.go(walker, f"main a[href='/cases/{case.pk}/']", "case")
-    assert "Ilse" in walker.page.inner_text("main h1")
+    leerplicht.complete(walker, decision, "after the decision")
+    assert "Ilse" in walker.page.inner_text("main h1")  # the case page, which Leerplicht may read
     assert case.vrijstellingen.get().granted is True
     leerplicht.finish()
 
@@ -412,7 +424,7 @@ def test_mbo_team_reviews_without_doorbraak_and_the_stagnatiemeldpunt_places(day
               "with the transition coaches and RMC, not to the MPL commission.") in routes_help
     walker.fill("#id_plan", "Gesprek met Mo en de doorstroombegeleider; een JIM-mentor zoeken.")
     walker.check("input[name=routes][value=jim]")
-    landed_on_case_or_list(mbo.complete(walker, review.pk, "after the team review"))
+    mbo.complete(walker, review, "after the team review")
 
     # the broken three-month promise escalates (the sweep, as on the server's beat schedule)
     off_loop(sweep)
@@ -424,7 +436,7 @@ def test_mbo_team_reviews_without_doorbraak_and_the_stagnatiemeldpunt_places(day
     desk.select("#id_school_board", str(mbo_school.board_id))
     desk.select("#id_school", str(mbo_school.pk))
     desk.fill("#id_start_date", TODAY().isoformat())
-    landed_on_case_or_list(mbo.complete(desk, stagnatie.pk, "after the stagnatie step"))
+    mbo.complete(desk, stagnatie, "after the stagnatie step")
     assert "start_confirmation" in open_nodes(case)
     mbo.finish()
 
@@ -485,6 +497,7 @@ def test_jim_mentor_reads_what_the_young_person_shares(day, api, demo, u):
     jim.arrived(walker, "mentor page")
     main = walker.page.inner_text("main")
     assert plan in main and "06-12345678" not in main
+    assert walker.page.request.get(f"{jim.base_url}/cases/{case.pk}/").status == 404  # only the mentor page
     jim.finish()
 
 
