@@ -11,6 +11,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.db import connection
 
@@ -272,7 +273,7 @@ def find_in_inbox(walker: Walker, task_id: int, *tabs: str) -> str:
     """The task's row in the current inbox list, else in the first of `tabs` (e.g. "queue") that
     has it, reached through the navigation and the tabs; returns the list where it was found."""
     page = walker.page
-    if "/tasks/" not in page.url:
+    if not urlsplit(page.url).path.startswith("/tasks/"):
         walker.click("header nav a[href='/tasks/']")
         page.wait_for_url(re.compile(r"/tasks/"), timeout=WAIT)
     page.wait_for_selector("main h1", timeout=WAIT)
