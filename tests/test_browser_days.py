@@ -98,6 +98,8 @@ class Ledger:
                  "radio buttons; a select counts as 2 (open, choose). Page loads: main-frame navigations.", "",
                  "| role | clicks | page loads | fields typed |", "|---|---|---|---|"]
         lines += [f"| {role} | {clicks} | {loads} | {typed} |" for role, (clicks, loads, typed) in self.counts.items()]
+        totals = [sum(numbers) for numbers in zip(*self.counts.values(), strict=True)]
+        lines.append("| **total** | " + " | ".join(f"**{number}**" for number in totals) + " |")
         (ARTIFACTS / "days-counts.md").write_text("\n".join(lines) + "\n")
         counts = "\n".join(lines)
         lines = ["# Every role's day: axe-core (WCAG 2.1 A/AA) per page", "",
@@ -108,6 +110,8 @@ class Ledger:
             lines.append(f"| {role} | {len(mine)} | {sum(len(p.at_desktop) for p in mine)} "
                          f"| {sum(len(p.at_narrow) for p in mine)} "
                          f"| {'ok' if not any(p.sticking_out for p in mine) else 'sticks out'} |")
+        lines.append(f"| **total** | **{len(self.pages)}** | **{sum(len(p.at_desktop) for p in self.pages)}** "
+                     f"| **{sum(len(p.at_narrow) for p in self.pages)}** | |")
         lines += ["", "| role | page | path | violations 1280 | violations 320 | reflow 320 |",
                   "|---|---|---|---|---|---|"]
         lines += [f"| {p.role} | {p.name} | `{p.path}` | {len(p.at_desktop)} | {len(p.at_narrow)} "
