@@ -2,15 +2,15 @@
 not walk (that one walks the AOJ, the ECT pair and the MPL chair).
 
 Each journey starts where the role's work begins (the state set up through the real services,
-tests/flowkit.py) and does that work through the pages: the kindteam signals a PO child and chooses
-the doorbraak; the AOJ coordinator plans the team's meeting and reads the notifications; the
-DOE chair advises; the SWV director decides from the "Uw regio" desk and opens the
-monitor; Leerplicht verifies a parent's signal from the public form, requests the exemption
-advice and decides on it (landing on the case it may read); the MBO
-team reviews an MBO student's case (no doorbraak offered, the page says why) and its
-stagnatiemeldpunt places the student; the privacy officer searches the access log, answers a
-subject access request and registers and decides a data breach; the JIM mentor reads the mentor
-page; a parent follows the personal link and gives consent.
+tests/flowkit.py) and does that work through the pages, following links and buttons by their Dutch
+text: the kindteam signals a PO child and chooses the doorbraak; the AOJ coordinator plans the
+team's meeting and reads the notifications; the DOE chair advises; the SWV director decides from
+the "Uw regio" desk and opens the monitor; Leerplicht verifies a parent's signal from the public
+form, requests the exemption advice and decides on it; the MBO team reviews an MBO student's case
+(no doorbraak offered, the form says why) and its stagnatiemeldpunt places the student; the
+privacy officer searches the access log, answers a subject access request and registers and
+decides a data breach; the JIM mentor reads the mentor page; a parent follows the personal link
+and gives consent. After a task the user lands on the case page, told "Taak afgerond" for the child.
 
 Every distinct page a journey reaches is checked with axe-core (WCAG 2.1 A/AA) at 1280 and 320 px
 and for reflow at 320 px; clicks, fields typed and page loads are counted per role from the turn's
