@@ -348,8 +348,11 @@ def test_the_director_lands_on_the_decisions_and_escalated_cases_of_the_regions(
     done = client.post(f"/task/{decision.pk}/", {"school_board": board, "school": school,
                                                  "start_date": (timezone.localdate() + timedelta(days=7)).isoformat(),
                                                  "motivation": "Doorzettingsmacht."})
-    assert done.status_code == 302 and done["Location"] == "/tasks/focus/"
-    after = client.get(done["Location"])
+    # "Taak afgerond" on the case page (the director may read the case), then the desk is empty
+    assert done.status_code == 302 and done["Location"] == f"/cases/{po.pk}/"
+    case_page = client.get(done["Location"])
+    assert case_page.status_code == 200 and "Taak afgerond: " in case_page.content.decode()
+    after = client.get("/tasks/focus/")
     assert after.status_code == 200 and after.context["desk"].decisions == []
     assert "Er wacht geen besluit van de directeur-bestuurder op u." in after.content.decode()
     assert Case.objects.get(pk=po.pk).status == Case.Status.PLACED

@@ -111,6 +111,12 @@ def test_snooze_from_the_task_page(client, cases, u):
     task = reviews(cases)[0]
     client.force_login(u["aoj_2"])
     client.post(reverse("task-claim", args=[task.pk]))
+    # the follow-up date is a secondary choice, folded away below the completion and set apart
+    page = client.get(reverse("task-detail", args=[task.pk])).content.decode()
+    complete_at, folded_at = page.index("Taak afronden</button>"), page.index('<details class="follow-up">')
+    assert complete_at < folded_at
+    assert "<summary>Nu niet: later weer oppakken</summary>" in page
+    assert '<button type="submit" class="secondary small">Opvolgdatum instellen</button>' in page[folded_at:]
     follow_up_on = timezone.localdate() + timedelta(days=7)
     response = client.post(reverse("task-follow-up", args=[task.pk]), {"follow_up_on": follow_up_on.isoformat()})
     assert response.status_code == 302
