@@ -157,6 +157,7 @@ class Day:
         self.base_url, self.browser = served
         self.ledger, self.role = ledger, role
         self.walkers: list[Walker] = []
+        self.walkers_closed = False
         self.reached: set[str] = set()
         self.checked: set[str] = set()
 
@@ -248,14 +249,18 @@ class Day:
         self.go(walker, f"{row(task_id)} .inbox-title a", "task")
         walker.page.wait_for_selector(COMPLETE, timeout=WAIT)
 
+    def close(self) -> None:
+        for walker in self.walkers:
+            walker.page.context.close()
+        self.walkers_closed = True
+
     def finish(self) -> None:
         """Books the counts and checks that every page reached was checked."""
         clicks = sum(w.clicks for w in self.walkers)
         loads = sum(w.loads for w in self.walkers)
         typed = sum(w.typed for w in self.walkers)
         self.ledger.counts[self.role] = (clicks, loads, typed)
-        for walker in self.walkers:
-            walker.page.context.close()
+        self.close()
         assert self.reached <= self.checked, sorted(self.reached - self.checked)
         mine = [page for page in self.ledger.pages if page.role == self.role]
         problems = [(p.name, p.path, p.at_desktop, p.at_narrow, p.sticking_out) for p in mine
@@ -266,11 +271,17 @@ class Day:
 @pytest.fixture
 def day(served, ledger, demo, settings):
     """`day(role, *users)`: a Day for the role, the users' passwords usable by the live server."""
+    days: list[Day] = []
+
     def make(role: str, *usernames: str) -> Day:
         usable_passwords(settings, list(usernames), demo["password"])
-        return Day(served, ledger, role)
+        days.append(Day(served, ledger, role))
+        return days[-1]
 
-    return make
+    yield make
+    for made in days:  # a journey that failed half-way leaves no context open in the module's browser
+        if not made.walkers_closed:
+            made.close()
 
 
 def off_loop(work, *args, **kwargs):
