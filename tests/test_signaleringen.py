@@ -12,11 +12,13 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from casework.access import can_see_case
 from casework.models import AccessLog
 from notifications.models import Channel, KindPreference, Notification, Preference
 from notifications.services import choosable_kinds, set_channels
 from notifications.tasks import email_unread, send_digests
 from tests.flowkit import open_task, signal
+from tests.test_role_walk import ROLES
 
 pytestmark = pytest.mark.django_db
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -246,3 +248,23 @@ def test_the_digest_hour_is_a_setting(u, settings):
         assert send_digests() == 0
     with time_machine.travel(dt.datetime(2026, 12, 7, 18, 1, tzinfo=AMSTERDAM), tick=False):
         assert send_digests() == 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_gets_its_grouped_list_and_its_preferences(client, u, two_cases, role):
+    """Each demo user, in a team or not (the director, the privacy officer and Leerplicht are in
+    none of the case's teams): the child's name only where they may see the case."""
+    first, _second = two_cases
+    user = u[role]
+    notice(user, case=first)
+    notice(user, kind="agenda_published", data={"meeting_id": 1, "starts": "1 jan."})
+    client.force_login(user)
+    response = client.get("/notifications/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert (str(first.child) in html) == can_see_case(user, first), role
+    assert f"Zaak {first.pk}" in html and "Niet over een zaak" in html
+    assert client.get("/notifications/", {"scope": "teams", "unread": "1"}).status_code == 200
+    assert client.get("/notifications/preferences/").status_code == 200
+    client.post("/notifications/read-group/", {"case": first.pk})
+    assert not Notification.objects.filter(recipient=user, case=first, read_at__isnull=True).exists()
