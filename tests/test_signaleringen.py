@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from casework.access import can_see_case
@@ -268,3 +270,32 @@ def test_every_role_gets_its_grouped_list_and_its_preferences(client, u, two_cas
     assert client.get("/notifications/preferences/").status_code == 200
     client.post("/notifications/read-group/", {"case": first.pk})
     assert not Notification.objects.filter(recipient=user, case=first, read_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_old_switch_becomes_only_in_the_app_for_every_kind_but_the_breach(django_user_model):
+    """The migration: who had switched off e-mail for what is not a breach now has "only in
+    casework" for each such kind; the others keep e-mail; and back."""
+    executor = MigrationExecutor(connection)
+    before, after = [("notifications", "0003_outbox_attempts")], [("notifications", "0004_channel_per_kind")]
+    quiet, loud = (django_user_model.objects.create(username=name) for name in ("stil", "luid"))
+    try:
+        executor.migrate(before)
+        old = executor.loader.project_state(before).apps.get_model("notifications", "Preference")
+        old.objects.create(user_id=quiet.pk, email_non_breach=False)
+        old.objects.create(user_id=loud.pk, email_non_breach=True)
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        new = executor.loader.project_state(after).apps.get_model("notifications", "KindPreference")
+        assert set(new.objects.filter(user_id=quiet.pk).values_list("channel", flat=True)) == {"app"}
+        assert {kind for kind, _label in choosable_kinds()} == set(
+            new.objects.filter(user_id=quiet.pk).values_list("kind", flat=True))
+        assert not new.objects.filter(user_id=loud.pk).exists()
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        old = executor.loader.project_state(before).apps.get_model("notifications", "Preference")
+        assert dict(old.objects.values_list("user_id", "email_non_breach")) == {quiet.pk: False, loud.pk: True}
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
