@@ -308,6 +308,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "apply-retention": {"task": "casework.apply_retention", "schedule": 24 * 60 * 60.0},
     "email-unread-notifications": {"task": "notifications.email_unread", "schedule": 60.0},
+    "send-notification-digests": {"task": "notifications.send_digests", "schedule": 60 * 60.0},
     "push-pending-notifications": {"task": "notifications.push_pending", "schedule": 30.0},
 }
 
@@ -315,6 +316,8 @@ CELERY_BEAT_SCHEDULE = {
 # The public address in the e-mails' links; production has no default (refused unless https://).
 CASEWORK_BASE_URL = os.environ.get("CASEWORK_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
 CASEWORK_EMAIL_DELAY_MINUTES = int(os.environ.get("CASEWORK_EMAIL_DELAY_MINUTES", "15"))
+# The hour (0-23, Europe/Amsterdam) of the daily digest of notifications, for who chose it per kind.
+CASEWORK_DIGEST_HOUR = int(os.environ.get("CASEWORK_DIGEST_HOUR", "7"))
 # An outbox entry whose fan-out failed this often is marked failed (notifications.delivery).
 CASEWORK_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("CASEWORK_OUTBOX_MAX_ATTEMPTS", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "casework@localhost")

@@ -90,15 +90,42 @@ class Notification(models.Model):
         return f"{self.kind} → {self.recipient_id}"
 
 
+class Channel(models.TextChoices):
+    """How a user hears of one kind of notification. Every notification is in the app (the list,
+    the badge, the push); the channel says what comes by e-mail besides."""
+
+    APP = "app", _("Only in casework")
+    EMAIL = "email", _("In casework, and by e-mail when still unread after a while")
+    DIGEST = "digest", _("In casework, and in one e-mail a day (daily digest)")
+
+
 class Preference(models.Model):
-    """Per user: whether notifications other than breaches may also come by e-mail."""
+    """Per user: when the last daily digest went (the next one holds what came after it)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_pref")
-    email_non_breach = models.BooleanField(_("also e-mail me what is not a breach"), default=True)
+    last_digest_at = models.DateTimeField(_("last digest sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification preference")
         verbose_name_plural = _("notification preferences")
 
     def __str__(self):
-        return f"{self.user_id}: {self.email_non_breach}"
+        return f"{self.user_id}: {self.last_digest_at}"
+
+
+class KindPreference(models.Model):
+    """Per user and kind of notification: the channel chosen. No row: `Channel.EMAIL` (in the
+    app, and by e-mail when still unread after CASEWORK_EMAIL_DELAY_MINUTES). A breached clock is
+    e-mailed at once whatever is chosen (notifications.tasks)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_channels")
+    kind = models.CharField(_("kind"), max_length=30)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+
+    class Meta:
+        verbose_name = _("notification channel")
+        verbose_name_plural = _("notification channels")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_channel_once_per_kind")]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.kind} → {self.channel}"

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casework.models import Deadline, EctAdvice
 
@@ -37,6 +38,37 @@ TITLES = {
 }
 
 
+# Each kind in a few words, for the filter on the list and the choice of channel: the same keys as TITLES.
+KIND_LABELS = {
+    "task_available": gettext_lazy("New task"),
+    "task_assigned": gettext_lazy("Task assigned to you"),
+    "task_released": gettext_lazy("Your task released to the team queue"),
+    "follow_up_due": gettext_lazy("Follow-up due"),
+    "mentioned": gettext_lazy("Mentioned in a note"),
+    "deadline_warning": gettext_lazy("Clock about to run out"),
+    "deadline_breached": gettext_lazy("Clock run out"),
+    "ect_advice_reviewed": gettext_lazy("ECT advice approved or rejected"),
+    "vrijstelling_advised": gettext_lazy("Exemption advice given"),
+    "placement_decided": gettext_lazy("Placement decided"),
+    "registration_changed": gettext_lazy("Registration changed"),
+    "consent_changed": gettext_lazy("Consent given or withdrawn"),
+    "signal_forwarded": gettext_lazy("Signal forwarded to your team"),
+    "offer_failed": gettext_lazy("Offered place did not start"),
+    "doorbraak_stalled": gettext_lazy("No doorbraak decision in time"),
+    "stagnatie_escalated": gettext_lazy("MBO placement escalated"),
+    "exemption_ended": gettext_lazy("Exemption ended"),
+    "leerplicht_ended": gettext_lazy("No longer of compulsory school age"),
+    "case_closed": gettext_lazy("Case closed"),
+    "agenda_published": gettext_lazy("Meeting agenda published"),
+    "meeting_item_added": gettext_lazy("Item added to a meeting"),
+}
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """(kind, label) of every kind, in the order of KIND_LABELS."""
+    return [(kind, str(label)) for kind, label in KIND_LABELS.items()]
+
+
 def rejection_reason(notification) -> str:
     """The reason a rejected advice came back with (read from the advice: removed there at
     retention, so never kept in the notice itself)."""
@@ -46,13 +78,25 @@ def rejection_reason(notification) -> str:
     return reason or ""
 
 
-def describe(notification) -> tuple[str, str]:
-    """(title, url) of a notification."""
+def rejection_reasons(notifications) -> dict:
+    """`rejection_reason` of each rejected advice among these notifications, by advice id, in one query."""
+    ids = {n.data.get("advice_id") for n in notifications
+           if n.kind == "ect_advice_reviewed" and not n.data.get("approved") and n.data.get("advice_id")}
+    if not ids:
+        return {}
+    return {pk: reason or "" for pk, reason in EctAdvice.objects.filter(pk__in=ids).values_list("pk", "reason")}
+
+
+def describe(notification, *, reasons: dict | None = None) -> tuple[str, str]:
+    """(title, url) of a notification. `reasons`: the rejection reasons by advice id, read
+    beforehand for a list (`rejection_reasons`), so that a page of notices reads them in one query."""
     task_title = str(notification.task.title) if notification.task_id and notification.task else ""
     clock = notification.data.get("deadline_kind")
     values = {"case": notification.case_id, "task": task_title,
               "clock": str(Deadline.Kind(clock).label) if clock in Deadline.Kind.values else "",
-              "when": notification.data.get("starts", ""), "reason": rejection_reason(notification),
+              "when": notification.data.get("starts", ""),
+              "reason": (rejection_reason(notification) if reasons is None
+                         else reasons.get(notification.data.get("advice_id"), "")),
               "signaller": notification.data.get("signaller_name", ""),
               "organisation": notification.data.get("signaller_organisation", ""),
               "email": notification.data.get("signaller_email", ""),

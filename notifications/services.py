@@ -7,12 +7,15 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from casework.access import parse_id
-from notifications.models import Notification, OutboxEntry, Preference
+from notifications.models import Channel, KindPreference, Notification, OutboxEntry, Preference
+from notifications.presentation import kind_choices
 from notifications.tasks import fan_out, fan_out_many
 
 log = logging.getLogger(__name__)
@@ -141,5 +144,41 @@ def mark_all_read(*, user, before=None) -> int:
     return unread.update(read_at=timezone.now())
 
 
-def set_email_preference(*, user, email_non_breach: bool) -> None:
-    Preference.objects.update_or_create(user=user, defaults={"email_non_breach": bool(email_non_breach)})
+def mark_group_read(*, user, case_id: int | None) -> int:
+    """Mark the user's unread notifications about this case read (`None`: those about no case)."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    unread = unread.filter(case__isnull=True) if case_id is None else unread.filter(case_id=case_id)
+    return unread.update(read_at=timezone.now())
+
+
+# The breached clock is e-mailed at once whatever is chosen: it cannot wait for a digest.
+ALWAYS_EMAILED = frozenset({"deadline_breached"})
+
+
+def choosable_kinds() -> list[tuple[str, str]]:
+    """(kind, label) of the kinds whose channel a user chooses."""
+    return [(kind, label) for kind, label in kind_choices() if kind not in ALWAYS_EMAILED]
+
+
+def channels_of(user) -> dict[str, str]:
+    """The channel of every choosable kind for this user (`Channel.EMAIL` where none was chosen)."""
+    chosen = dict(KindPreference.objects.filter(user=user).values_list("kind", "channel"))
+    return {kind: chosen.get(kind, Channel.EMAIL) for kind, _label in choosable_kinds()}
+
+
+@transaction.atomic
+def set_channels(*, user, channels: dict[str, str]) -> None:
+    """Remember the channel per kind; an unknown kind or channel is refused (ValidationError by
+    kind) and nothing changes. Choosing the digest for the first time starts it from now."""
+    kinds = dict(choosable_kinds())
+    errors = {kind: [_("Choose how you want to hear of this.")] for kind, channel in channels.items()
+              if kind not in kinds or channel not in Channel.values}
+    if errors:
+        raise ValidationError(errors)
+    for kind, channel in channels.items():
+        KindPreference.objects.update_or_create(user=user, kind=kind, defaults={"channel": channel})
+    if Channel.DIGEST in channels.values():
+        pref, _created = Preference.objects.get_or_create(user=user)
+        if pref.last_digest_at is None:
+            pref.last_digest_at = timezone.now()
+            pref.save(update_fields=["last_digest_at"])

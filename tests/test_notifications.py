@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from casework.services import sweep_due
 from notifications.models import Notification
-from notifications.services import mark_all_read, notify
+from notifications.services import choosable_kinds, mark_all_read, notify
 from notifications.tasks import email_unread
 from tests.flowkit import board_and_school, complete, in_days, open_task, signal
 
@@ -121,7 +121,8 @@ def test_email_after_the_delay_once_and_breach_at_once(api, demo, u, settings):
 
 def test_email_preference_keeps_non_breach_mail_away(client, api, demo, u):
     client.force_login(u["aoj_2"])
-    assert client.post("/notifications/preferences/", {}).status_code == 302  # unticked: no e-mail
+    only_in_app = {f"channel-{kind}": "app" for kind, _label in choosable_kinds()}
+    assert client.post("/notifications/preferences/", only_in_app).status_code == 302  # no e-mail
     start = timezone.now()
     signal(api, u["aoj"], demo["schools"]["vo"])
     with time_machine.travel(start + dt.timedelta(hours=1), tick=False):
