@@ -4,7 +4,7 @@ not walk (that one walks the AOJ, the ECT pair and the MPL chair).
 Each journey starts where the role's work begins (the state set up through the real services,
 tests/flowkit.py) and does that work through the pages, following links and buttons by their Dutch
 text: the kindteam signals a PO child and chooses the doorbraak; the AOJ coordinator plans the
-team's meeting and reads the notifications; the DOE chair advises; the SWV director decides from
+team's meeting and opens the new task from its notification; the DOE chair advises; the SWV director decides from
 the "Uw regio" desk and opens the monitor; Leerplicht verifies a parent's signal from the public
 form, requests the exemption advice and decides on it; the MBO team reviews an MBO student's case
 (no doorbraak offered, the form says why) and its stagnatiemeldpunt places the student; the
@@ -301,7 +301,7 @@ def off_loop(work, *args, **kwargs):
 # --- the journeys -----------------------------------------------------------------------------------
 
 
-def test_aoj_coordinator_plans_the_team_meeting_and_reads_the_notifications(day, api, demo, u):
+def test_aoj_coordinator_plans_the_team_meeting_and_opens_a_task_from_the_notifications(day, api, demo, u):
     case = off_loop(signal, api, u["aoj_2"], demo["schools"]["vo"], given_name="Lars", family_name="Agendapunt")
     # the team's fixed meeting day (a team setting, as the administrator keeps it)
     off_loop(lambda: Team.objects.filter(school_id=demo["schools"]["vo"], kind=Team.Kind.AOJ).update(
@@ -312,8 +312,15 @@ def test_aoj_coordinator_plans_the_team_meeting_and_reads_the_notifications(day,
     aoj.go(walker, "main a:has-text('AOJ-team Noorderlicht College')", "team meetings")
     aoj.go(walker, f"main form button{says('Plan the next meeting')}", "meeting")
     assert "Lars Agendapunt" in walker.page.inner_text("main")  # the team review is on the agenda
+    # the notifications, grouped by case: the new signal's task, opened from its notification
     aoj.go(walker, "#nav-notifications", "notifications")
-    assert f"{nl('case')} {case.pk}" in walker.page.inner_text("main .notification-list")  # the new task
+    group = ".notification-group:has-text('Lars Agendapunt')"
+    assert walker.page.locator(group).count() == 1
+    walker.check("main form.notification-filters input[name=unread]")
+    aoj.go(walker, f"main form.notification-filters button{says('Filter')}", "unread notifications")
+    review = open_task(case, "team_review")
+    aoj.go(walker, f"{group} .notification-list a", "task from the notification")
+    assert re.match(rf"^/task/{review.pk}/", aoj.path(walker.page)), walker.page.url
     aoj.finish()
 
 
