@@ -31,8 +31,8 @@ class RhythmForm(ServiceErrorsMixin, forms.Form):
 
     weekday = forms.TypedChoiceField(label=_l("Day"), coerce=int, choices=Team._meta.get_field("meeting_weekday").choices)
     time = forms.TimeField(label=_l("Start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    minutes = forms.IntegerField(label=_l("Length in minutes"), min_value=meetings.MEETING_LENGTHS[0],
-                                 max_value=meetings.MEETING_LENGTHS[1])
+    minutes = forms.IntegerField(label=_l("Length in minutes"), widget=forms.NumberInput(attrs={
+        "min": meetings.MEETING_LENGTHS[0], "max": meetings.MEETING_LENGTHS[1]}))  # the service says why not
 
 
 class PlanForm(ServiceErrorsMixin, forms.Form):
