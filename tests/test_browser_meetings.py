@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from casework.models import CaseEvent
 from teams.models import Team
-from tests.browser import ARTIFACTS, axe_violations, chromium, live_asgi_server, log_in, overflows_at, usable_passwords
+from tests.browser import (
+    ARTIFACTS,
+    axe_violations,
+    chromium,
+    live_asgi_server,
+    log_in,
+    overflows_at,
+    usable_passwords,
+)
 from tests.flowkit import complete, signal
 from workflows import meetings
 from workflows.models import AgendaItem, Meeting
