@@ -120,6 +120,9 @@ def test_plan_build_minute_and_act(api, demo, u, settings):
         member.goto(f"{base_url}/tasks/mine/")
         member.wait_for_selector("#inbox-list >> text=Actie uit het teamoverleg", timeout=15000)
         accessible(member, "the member's inbox")
+        member.click("#inbox-list >> text=Actie uit het teamoverleg")
+        member.wait_for_selector(".task-facts >> text=Huisbezoek bij Kees afleggen", timeout=15000)
+        accessible(member, "the action's task page")
         member.goto(f"{base_url}/cases/{flagged.pk}/")
         assert "Huisbezoek bij Kees afleggen" in member.inner_text("body")  # on the case's timeline
         accessible(member, "the case page")

@@ -167,6 +167,7 @@ def test_an_action_becomes_a_task_in_the_members_inbox_and_on_the_timeline(clien
     inbox = client.get("/tasks/mine/").content.decode()
     assert "Actie uit het teamoverleg" in inbox and visible_tasks(u["aoj_2"]).filter(pk=task.pk).exists()
     assert "Huisbezoek afleggen" in client.get(f"/cases/{case.pk}/").content.decode()  # on the timeline
+    assert "Huisbezoek afleggen" in client.get(f"/task/{task.pk}/").content.decode()  # and on the task's page
     complete(api, u["aoj_2"], case, "meeting_action", {"note": ""}, expect=400)
     complete(api, u["aoj_2"], case, "meeting_action", {"note": "Moeder en kind thuis gesproken."})
     done = CaseEvent.objects.get(case=case, kind="meeting_action_done")

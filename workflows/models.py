@@ -130,6 +130,11 @@ class CaseTask(AbstractTask):
     def node_name(self) -> str:
         return self.flow_task.name if self.flow_task else ""
 
+    @property
+    def agreed_action(self) -> str:
+        """What a team meeting agreed, for a `meeting_action` task (else empty)."""
+        return self.process.data.get("action", "") if self.node_name == "meeting_action" else ""
+
 
 class Meeting(models.Model):
     """A team's case meeting (AOJ-team weekly at the school, the ECT's casuïstiekoverleg, the MPL).
