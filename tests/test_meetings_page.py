@@ -175,9 +175,15 @@ def test_an_action_becomes_a_task_in_the_members_inbox_and_on_the_timeline(clien
                                                       "note": "Moeder en kind thuis gesproken."}
 
 
-def test_the_feed_follows_the_planned_time_and_a_changed_rhythm(client, u, team):
+def test_the_feed_follows_the_planned_time_and_a_changed_rhythm(client, api, demo, u, team):
     with time_machine.travel(MONDAY, tick=False):
         meetings.set_meeting_rhythm(team=team, actor=u["aoj"], weekday=3, time=dt.time(14, 0), minutes=90)
+        case = signal(api, u["aoj"], demo["schools"]["vo"])
+        complete(api, u["aoj"], case, "team_review", {"plan": "Terug naar het team.", "routes": ["jim"]})
+        complete(api, u["aoj"], case, "jim_assignment", {"mentor_name": "Oom Piet", "relation": "oom",
+                                                          "contact": "06-00000000", "consent": True, "share": []})
+        review = open_task(case, "team_review")  # the routes came back: due at the team's meeting
+        assert local(review.due_at) == (3, 14, 0)
         by_rhythm = meetings.plan_next_meeting(team=team, actor=u["aoj"])  # Thursday 10 September, 14:00
         chosen = meetings.plan_next_meeting(team=team, actor=u["aoj"], starts_at=timezone.make_aware(
             dt.datetime(2026, 9, 8, 11, 0)))  # Tuesday at 11:00, chosen on the page
@@ -194,6 +200,9 @@ def test_the_feed_follows_the_planned_time_and_a_changed_rhythm(client, u, team)
         client.force_login(u["aoj"])
         client.post(f"/teams/{team.pk}/meetings/", {"action": "rhythm", "rhythm-weekday": "2",
                                                     "rhythm-time": "09:30", "rhythm-minutes": "60"})
-        # the rhythm's meeting moves to Wednesday of the same week; the one chosen on its own stays
+        # the rhythm's meeting, and the task due at it, move to Wednesday of the same week; the
+        # meeting chosen on its own stays
+        review.refresh_from_db()
+        assert review.due_at == timezone.make_aware(dt.datetime(2026, 9, 9, 9, 30))
         assert starts() == {f"meeting-{by_rhythm.pk}@casework": ((2, 9, 30), dt.timedelta(minutes=60)),
                             f"meeting-{chosen.pk}@casework": ((1, 11, 0), dt.timedelta(minutes=60))}

@@ -68,7 +68,8 @@ def meeting_tasks(team: Team):
 @transaction.atomic
 def set_meeting_rhythm(*, team: Team, actor, weekday: int, time: dt.time, minutes: int) -> Team:
     """A lead sets (or changes) the team's weekly meeting day, time and length. Meetings planned
-    on the old day and time that have not started move to the new day of the same week."""
+    on the old day and time that have not started, and the meeting tasks due then, move to the new
+    day of the same week."""
     ensure_chair(actor, team)
     errors = {}
     if weekday not in range(7):
@@ -83,17 +84,33 @@ def set_meeting_rhythm(*, team: Team, actor, weekday: int, time: dt.time, minute
     old = (team.meeting_weekday, team.meeting_time)
     Team.objects.filter(pk=team.pk).update(meeting_weekday=weekday, meeting_time=time, meeting_minutes=minutes)
     team.refresh_from_db()
-    now = timezone.now()
     if None not in old and old != (weekday, time):
-        for meeting in team.meetings.filter(status=Meeting.Status.PLANNED, starts_at__gt=now):
-            local = timezone.localtime(meeting.starts_at)
-            if (local.weekday(), local.time().replace(tzinfo=None)) != old:
-                continue  # planned on another moment on purpose: stays
-            day = local.date() + dt.timedelta(days=weekday - local.weekday())
-            moved = timezone.make_aware(dt.datetime.combine(day, time))
-            if moved > now and not team.meetings.filter(starts_at=moved).exists():
-                Meeting.objects.filter(pk=meeting.pk).update(starts_at=moved)
+        _follow_the_new_rhythm(team, old, timezone.now())
     return team
+
+
+def _follow_the_new_rhythm(team: Team, old: tuple, now) -> None:
+    """The planned meetings on the old day and time, and the open meeting tasks due then, move to
+    the new day and time of the same week (not into the past, nor onto another meeting)."""
+    for meeting in team.meetings.filter(status=Meeting.Status.PLANNED, starts_at__gt=now):
+        moved = _on_new_rhythm(team, meeting.starts_at, old, now)
+        if moved is not None and not team.meetings.filter(starts_at=moved).exists():
+            Meeting.objects.filter(pk=meeting.pk).update(starts_at=moved)
+    for task in meeting_tasks(team).filter(due_at__gt=now):
+        moved = _on_new_rhythm(team, task.due_at, old, now)
+        if moved is not None:
+            CaseTask.objects.filter(pk=task.pk).update(due_at=moved)
+
+
+def _on_new_rhythm(team: Team, moment, old: tuple, now):
+    """Where a moment of the old rhythm goes: the team's new day and time in the same week; None for
+    a moment that was not on the old rhythm (chosen on purpose), or when the new one has passed."""
+    local = timezone.localtime(moment)
+    if (local.weekday(), local.time()) != old:
+        return None
+    day = local.date() + dt.timedelta(days=team.meeting_weekday - local.weekday())
+    moved = timezone.make_aware(dt.datetime.combine(day, team.meeting_time))
+    return moved if moved > now else None
 
 
 def plan_defaults(team: Team) -> dict:
