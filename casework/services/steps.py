@@ -328,13 +328,10 @@ def record_meeting_flag(*, case: Case, actor, team) -> CaseEvent:
 @one_transaction
 def record_meeting_action(*, case: Case, actor, meeting_id: int, task, owner, due_on, action: str) -> CaseEvent:
     """The team meeting agreed an action on the case for one member, due on a day (the
-    `meeting_action` task is the flow's; its chair was checked by `workflows.meetings`). The
-    member is told."""
-    event = CaseEvent.record(case, actor, CaseEvent.Kind.MEETING_ACTION_SET, meeting_id=meeting_id, task_id=task.pk,
-                             owner_id=owner.pk, due_on=due_on.isoformat(), note=action.strip())
-    if owner.pk != getattr(actor, "pk", None):
-        notify(kind="task_assigned", case=case, actor=actor, task=task, data={"user_id": owner.pk})
-    return event
+    `meeting_action` task is the flow's, claimed for the member, who hears of it as of any new task;
+    the chair was checked by `workflows.meetings`)."""
+    return CaseEvent.record(case, actor, CaseEvent.Kind.MEETING_ACTION_SET, meeting_id=meeting_id, task_id=task.pk,
+                            owner_id=owner.pk, due_on=due_on.isoformat(), note=action.strip())
 
 
 @one_transaction

@@ -56,12 +56,13 @@ class PlanForm(ServiceErrorsMixin, forms.Form):
 
 
 def _team_action(request, team, action: str, forms_shown: dict):
-    """Carry out one action of the team's meetings page: a redirect, a new calendar token, or None
-    (a form on the page holds its errors)."""
+    """Carry out one action of the team's meetings page: a redirect or a new calendar token; _Invalid
+    when a form of the page did not hold (its errors are on it, in `forms_shown`)."""
     if action == "calendar":
         return meetings.issue_calendar_feed(team=team, user=request.user)
     if action == "renew_calendar":
         return meetings.renew_calendar_feeds(team=team, actor=request.user)
+    meetings.ensure_chair(request.user, team)  # a member is refused before their input is read
     form = forms_shown[action] = {"plan": PlanForm, "rhythm": RhythmForm}[action](request.POST, prefix=action)
     if not form.is_valid():
         raise _Invalid
