@@ -139,8 +139,10 @@ class CaseTask(AbstractTask):
 class Meeting(models.Model):
     """A team's case meeting (AOJ-team weekly at the school, the ECT's casuïstiekoverleg, the MPL).
 
-    Its agenda is made of the team's open meeting tasks; each decision is recorded through the
-    task's own form (workflows.services.complete_task). Closing freezes the minutes."""
+    Its agenda is made of the team's open cases that need discussing (`workflows.meetings`); a
+    decision on a meeting task is recorded through the task's own form
+    (workflows.services.complete_task), an action becomes a `meeting_action` task. Closing freezes
+    the minutes."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("planned")
