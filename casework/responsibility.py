@@ -123,6 +123,9 @@ RESPONSIBILITIES: dict[str, Responsibility] = {
     "arrangement_evaluation": Responsibility(team=case_team),
     "start_confirmation": Responsibility(team=case_team),
     "case_review": Responsibility(team=case_team),
+    # An action agreed in a team meeting: its task goes to the meeting's team (`workflows.flows`);
+    # after a hand-over, to the case's new team.
+    "meeting_action": Responsibility(team=case_team),
 }
 
 

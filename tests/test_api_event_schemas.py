@@ -18,11 +18,13 @@ from casework.models import AccessLink, CaseEvent, Document
 from casework.services import sweep_due
 from casework.services.casefile import upload_document, withdraw_document
 from casework.services.participation import create_access_link, revoke_access_link, set_consent
+from teams.models import Team
 from tests.apiclient import v1_document
 from tests.factories import signal_payload
 from tests.flowkit import board_and_school, complete, in_days, open_task, signal
 from tests.test_api_statuses import inline
 from tests.test_upload_checks import minimal_pdf
+from workflows import meetings
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +131,17 @@ def _journeys(api, demo, u) -> list:
     complete(api, u["swv_director"], po, "director_decision", {
         "school_board": board, "school": school, "start_date": in_days(0), "motivation": "Doorzettingsmacht."})
 
+    # The team meeting: a member flags a case, the meeting agrees an action, the member does it.
+    met = signal(api, u["aoj"], demo["schools"]["vo"], given_name="Mees", birth_date="2012-04-04")
+    cases.append(met)
+    team = Team.objects.get(school_id=demo["schools"]["vo"], kind="aoj")
+    meetings.flag_case(case=met, actor=u["aoj_2"], team_id=team.pk)
+    meeting = meetings.plan_next_meeting(team=team, actor=u["aoj"], starts_at=timezone.now() + dt.timedelta(hours=2))
+    item = meeting.items.get(case=met)
+    meetings.set_action(meeting=meeting, actor=u["aoj"], item_id=item.pk, action="Huisbezoek.", owner_id=u["aoj_2"].pk,
+                        due_on=timezone.localdate() + dt.timedelta(days=3))
+    complete(api, u["aoj_2"], met, "meeting_action", {"note": "Gedaan."})
+
     # The clocks: a case nobody acts on gets the 48-hour warning and breach from the sweeper.
     idle = signal(api, u["aoj"], demo["schools"]["vo"], given_name="Ilse", birth_date="2012-09-09")
     cases.append(idle)
@@ -171,7 +184,8 @@ def test_the_events_of_real_journeys_match_their_kinds_schema(api, demo, u):
         "offer_recorded", "offer_started", "offer_failed", "access_link_created", "access_link_revoked",
         "consent_given", "consent_withdrawn", "note_added", "note_edited", "document_uploaded",
         "document_withdrawn", "task_assigned", "task_released", "deadline_warning", "deadline_breached",
-        "deadline_met", "deadline_stopped", "school_changed", "case_handed_over"}
+        "deadline_met", "deadline_stopped", "school_changed", "case_handed_over", "meeting_flagged",
+        "meeting_action_set", "meeting_action_done"}
     assert expected <= seen, sorted(expected - seen)
 
 

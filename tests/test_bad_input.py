@@ -69,6 +69,9 @@ def meeting(client, api, demo, u):
     {"action": "up", "item": "abc"}, {"action": "down", "item": TOO_BIG}, {"action": "up"},
     {"action": "minutes", "item": "abc", "minutes": "x"}, {"action": "minutes", "item": TOO_BIG},
     {"action": "attendance", "present": ["abc"]}, {"action": "attendance", "present": [TOO_BIG]},
+    {"action": "action", "item": "abc", "action_text": "x", "owner": "1", "due_on": "2030-01-01"},
+    {"action": "action", "item": "1", "action_text": "x", "owner": TOO_BIG, "due_on": "2030-01-01"},
+    {"action": "action", "item": "1", "action_text": "x", "owner": "1", "due_on": "2030-13-45"},
     {"action": "nonsense"},
 ])
 def test_meeting_actions_with_bad_ids_are_a_400(client, meeting, data):

@@ -44,10 +44,10 @@ from casework.models import (
     Vrijstelling,
 )
 from casework.responsibility import is_po_case
-from teams.models import Sector
+from teams.models import Sector, User
 from workflows import forms
 from workflows.models import CaseProcess, CaseTask, SignalProcess
-from workflows.nodes import CaseView, VerificationView
+from workflows.nodes import CaseView, MeetingActionView, VerificationView
 
 
 class ProcessRowLock(lock.SelectForUpdateLock):
@@ -471,6 +471,40 @@ def open_reviews(case: Case, reason: str):
                                    status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]).order_by("created", "pk")
 
 
+def owner_of_action(activation):
+    return User.objects.get(pk=activation.process.data["owner_id"])
+
+
+def action_arguments(task, data) -> dict:
+    return {"meeting_id": task.process.data["meeting_id"], "task_id": task.pk, "note": data["note"]}
+
+
+class MeetingActionFlow(ForACase, Flow):
+    """An action a team meeting agreed on a case: one task for the member it chose, due on the
+    chosen day; done, it is on the case's timeline."""
+
+    process_class = CaseProcess
+    task_class = CaseTask
+    lock_impl = process_row_lock
+    process_title = _("Meeting action")
+    process_description = _("An action agreed in the team meeting, for one member.")
+
+    start = flow.StartHandle(this.start_action).Next(this.meeting_action)
+    meeting_action = MeetingActionView(
+        form_class=forms.MeetingActionForm, service=services.record_meeting_action_done, arguments=action_arguments,
+        title=_("Action from the team meeting"),
+        description=_("The team meeting agreed this action with you: carry it out and write down what you did."),
+    ).Assign(owner_of_action).Next(this.end)
+    end = flow.End()
+
+    def start_action(self, activation, case: Case, *, meeting_id: int, team_id: int, owner_id: int, due_on,
+                     action: str):
+        activation.process.case = case
+        activation.process.data = {"meeting_id": meeting_id, "team_id": team_id, "owner_id": owner_id,
+                                   "due_on": due_on.isoformat(), "action": action}
+        return activation.process
+
+
 class ConsultFlow(ForACase, Flow):
     """An ECT consult that a clock started outside the team's review (three months passed for a
     pupil reported sick): the same four-eyes steps as the team's ect_consult route."""
@@ -527,4 +561,5 @@ class SignalVerificationFlow(Flow):
         return activation.process
 
 
-FLOWS = [CaseFlow, EscalationFlow, SignalVerificationFlow, ReviewFlow, ConsultFlow, ExemptionAdviceFlow]
+FLOWS = [CaseFlow, EscalationFlow, SignalVerificationFlow, ReviewFlow, ConsultFlow, ExemptionAdviceFlow,
+         MeetingActionFlow]

@@ -221,6 +221,10 @@ class CaseReviewForm(TaskForm):
     notes = forms.CharField(label=_("What the team concluded"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
+class MeetingActionForm(TaskForm):
+    note = forms.CharField(label=_("What you did"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
 class JimAssignmentForm(TaskForm):
     mentor_name = forms.CharField(label=_("Mentor's name"), max_length=200)
     relation = forms.CharField(label=_("Relation to the young person"), max_length=200)

@@ -1,28 +1,39 @@
-"""Case meetings: planning the next meeting of a team, its agenda (the team's open meeting
-tasks, by deadline, with each case's clocks), attendance, recording decisions through the
-tasks' own forms, minutes, and closing (which freezes the minutes)."""
+"""Case meetings: the team's weekly rhythm, planning a meeting (a date and time, by default the
+rhythm's next), its agenda (the team's open cases that need discussing: new signals and routes
+that came back, by deadline, then breached and almost due clocks, then cases a member flagged),
+attendance, recording decisions through the tasks' own forms, minutes, actions for a member
+(a `meeting_action` task), and closing (which freezes the minutes)."""
 
+import datetime as dt
 import hashlib
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import services
 from casework.access import is_id
 from casework.clocks import MEETING_STEPS
-from casework.models import Deadline
+from casework.models import Case, CaseEvent, Deadline
 from notifications.services import notify
 from teams.models import CalendarFeed, Membership, Team, next_meeting
+from workflows.flows import MeetingActionFlow
 from workflows.inbox import nodes_named
 from workflows.models import OPEN_STATUSES as OPEN
-from workflows.models import AgendaItem, Attendance, CaseTask, Meeting
+from workflows.models import AgendaItem, Attendance, CaseTask, Meeting, MeetingFlag
 from workflows.services import complete_task
 
 LEADS = Membership.LEAD_ROLES
+Reason = AgendaItem.Reason
+# The clocks that put a case on the agenda when breached or almost due (within NEAR_DAYS).
+AGENDA_CLOCKS = (Deadline.Kind.TEAM_ACTION_48H, Deadline.Kind.LRV_4_WEEKS, Deadline.Kind.OFFER_3_MONTHS,
+                 Deadline.Kind.ARRANGEMENT_EVALUATION)
+NEAR_DAYS = 7
+MEETING_LENGTHS = (15, 480)  # minutes
 
 
 def teams_of(user):
@@ -55,12 +66,71 @@ def meeting_tasks(team: Team):
 
 
 @transaction.atomic
+def set_meeting_rhythm(*, team: Team, actor, weekday: int, time: dt.time, minutes: int) -> Team:
+    """A lead sets (or changes) the team's weekly meeting day, time and length. Meetings planned
+    on the old day and time that have not started, and the meeting tasks due then, move to the new
+    day of the same week."""
+    ensure_chair(actor, team)
+    errors = {}
+    if weekday not in range(7):
+        errors["weekday"] = [_("Choose a day of the week.")]
+    if time is None:
+        errors["time"] = [_("Give the time the meeting starts.")]
+    if minutes is None or not MEETING_LENGTHS[0] <= minutes <= MEETING_LENGTHS[1]:
+        errors["minutes"] = [_("A meeting lasts between %(low)s and %(high)s minutes.")
+                             % {"low": MEETING_LENGTHS[0], "high": MEETING_LENGTHS[1]}]
+    if errors:
+        raise ValidationError(errors)
+    old = (team.meeting_weekday, team.meeting_time)
+    Team.objects.filter(pk=team.pk).update(meeting_weekday=weekday, meeting_time=time, meeting_minutes=minutes)
+    team.refresh_from_db()
+    if None not in old and old != (weekday, time):
+        _follow_the_new_rhythm(team, old, timezone.now())
+    return team
+
+
+def _follow_the_new_rhythm(team: Team, old: tuple, now) -> None:
+    """The planned meetings on the old day and time, and the open meeting tasks due then, move to
+    the new day and time of the same week (not into the past, nor onto another meeting)."""
+    for meeting in team.meetings.filter(status=Meeting.Status.PLANNED, starts_at__gt=now):
+        moved = _on_new_rhythm(team, meeting.starts_at, old, now)
+        if moved is not None and not team.meetings.filter(starts_at=moved).exists():
+            Meeting.objects.filter(pk=meeting.pk).update(starts_at=moved)
+    for task in meeting_tasks(team).filter(due_at__gt=now):
+        moved = _on_new_rhythm(team, task.due_at, old, now)
+        if moved is not None:
+            CaseTask.objects.filter(pk=task.pk).update(due_at=moved)
+
+
+def _on_new_rhythm(team: Team, moment, old: tuple, now):
+    """Where a moment of the old rhythm goes: the team's new day and time in the same week; None for
+    a moment that was not on the old rhythm (chosen on purpose), or when the new one has passed."""
+    local = timezone.localtime(moment)
+    if (local.weekday(), local.time()) != old:
+        return None
+    day = local.date() + dt.timedelta(days=team.meeting_weekday - local.weekday())
+    moved = timezone.make_aware(dt.datetime.combine(day, team.meeting_time))
+    return moved if moved > now else None
+
+
+def plan_defaults(team: Team) -> dict:
+    """The plan form's date and time: the rhythm's next meeting (empty without a rhythm)."""
+    starts = next_meeting(team, timezone.now())
+    if starts is None:
+        return {}
+    local = timezone.localtime(starts)
+    return {"date": local.date(), "time": local.time().replace(tzinfo=None, second=0, microsecond=0)}
+
+
+@transaction.atomic
 def plan_next_meeting(*, team: Team, actor, starts_at=None) -> Meeting:
     """The team's next meeting (by its rhythm unless a time is given), with its agenda."""
     ensure_chair(actor, team)
     starts_at = starts_at or next_meeting(team, timezone.now())
     if starts_at is None:
         raise ValidationError({"starts_at": [_("Give the meeting time, or set the team's weekly meeting day.")]})
+    if starts_at <= timezone.now():
+        raise ValidationError({"starts_at": [_("A meeting is planned for a moment still to come.")]})
     meeting, created = Meeting.objects.get_or_create(team=team, starts_at=starts_at, defaults={"chair": actor})
     refresh_agenda(meeting)
     for membership in Membership.objects.filter(team=team):
@@ -111,18 +181,55 @@ def team_of_feed(team_id, token: str) -> Team | None:
     return feed.team
 
 
+def team_cases(team: Team):
+    """The open cases the team works on."""
+    return Case.objects.filter(participants__team=team, status__in=Case.OPEN_STATUSES)
+
+
+def agenda_candidates(team: Team, now) -> list[tuple[str, int, CaseTask | None]]:
+    """(reason, case id, task or None) for what the team's next meeting should discuss, in agenda
+    order: the open meeting tasks by deadline (a first team review is a new signal, a later one
+    means the routes came back), then the cases with a breached clock, with a clock almost due, and
+    the cases a member flagged."""
+    tasks = list(meeting_tasks(team))
+    reviewed = set(CaseEvent.objects.filter(
+        case_id__in=[task.case_id for task in tasks if task.node_name == "team_review"],
+        kind=CaseEvent.Kind.TEAM_REVIEW).values_list("case_id", flat=True))
+    found = []
+    for task in tasks:
+        reason = Reason.TASK
+        if task.node_name == "team_review":
+            reason = Reason.ROUTE_RETURNED if task.case_id in reviewed else Reason.NEW_SIGNAL
+        found.append((reason, task.case_id, task))
+    clocks = Deadline.objects.filter(
+        case__in=team_cases(team), kind__in=AGENDA_CLOCKS, met_at__isnull=True, stopped_at__isnull=True,
+    ).filter(Q(breached_at__isnull=False) | Q(due_at__lte=now + dt.timedelta(days=NEAR_DAYS)) | Q(warn_at__lte=now))
+    clocks = list(clocks.order_by("due_at", "pk").values_list("case_id", "breached_at", "due_at"))
+    found += [(Reason.CLOCK_BREACHED, case_id, None) for case_id, breached, due in clocks if breached or due <= now]
+    found += [(Reason.CLOCK_NEAR, case_id, None) for case_id, breached, due in clocks if not (breached or due <= now)]
+    flags = MeetingFlag.objects.filter(team=team, discussed_at__isnull=True, case__status__in=Case.OPEN_STATUSES)
+    found += [(Reason.FLAGGED, case_id, None) for case_id in flags.values_list("case_id", flat=True)]
+    return found
+
+
 def refresh_agenda(meeting: Meeting) -> int:
-    """Add the team's open meeting tasks that are not on the agenda yet (at the end)."""
+    """Add what the team should discuss and is not on the agenda yet (at the end, in agenda order):
+    a task once, a case without a task only when the case is not on the agenda at all."""
     if meeting.status == Meeting.Status.CLOSED:
         return 0
-    present = set(meeting.items.values_list("task_id", flat=True))
+    tasks = set(meeting.items.exclude(task=None).values_list("task_id", flat=True))
+    cases = set(meeting.items.values_list("case_id", flat=True))
     last = meeting.items.aggregate(last=Max("position"))["last"] or 0
     added = 0
-    for task in meeting_tasks(meeting.team):
-        if task.pk not in present:
-            last += 1
-            AgendaItem.objects.create(meeting=meeting, task=task, position=last)
-            added += 1
+    for reason, case_id, task in agenda_candidates(meeting.team, timezone.now()):
+        if (task is not None and task.pk in tasks) or (task is None and case_id in cases):
+            continue
+        last += 1
+        AgendaItem.objects.create(meeting=meeting, task=task, case_id=case_id, reason=reason, position=last)
+        cases.add(case_id)
+        if task is not None:
+            tasks.add(task.pk)
+        added += 1
     return added
 
 
@@ -178,10 +285,12 @@ def decide_item(*, meeting: Meeting, actor, item_id, data, minutes: str = "") ->
     item = meeting.items.filter(pk=item_id).select_related("task").first()
     if item is None:
         raise Http404
+    if item.task_id is None:
+        raise ValidationError({"__all__": [_("This item has no task to decide: write its minutes or agree an "
+                                             "action.")]})
     complete_task(user=actor, task_id=item.task_id, data=data)
     AgendaItem.objects.filter(pk=item.pk).update(decided=True, minutes=(minutes or "").strip())
-    if meeting.status == Meeting.Status.PLANNED:
-        Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.OPEN)
+    _discussed(meeting, item)
     item.refresh_from_db()
     return item
 
@@ -190,8 +299,81 @@ def decide_item(*, meeting: Meeting, actor, item_id, data, minutes: str = "") ->
 def write_minutes(*, meeting: Meeting, actor, item_id, minutes: str) -> None:
     ensure_chair(actor, meeting.team)
     _ensure_not_closed(meeting)
-    if not meeting.items.filter(pk=item_id).update(minutes=(minutes or "").strip()):
+    item = meeting.items.filter(pk=item_id).first()
+    if item is None:
         raise Http404
+    item.minutes = (minutes or "").strip()
+    item.save(update_fields=["minutes"])
+    if item.minutes:
+        _discussed(meeting, item)
+
+
+@transaction.atomic
+def set_action(*, meeting: Meeting, actor, item_id, action: str, owner_id, due_on: dt.date) -> CaseTask:
+    """The meeting agrees an action on an item's case for one member of the team, due on a day:
+    a `meeting_action` task in that member's inbox, and an event on the case's timeline."""
+    ensure_chair(actor, meeting.team)
+    _ensure_not_closed(meeting)
+    item = meeting.items.filter(pk=item_id).select_related("case").first()
+    if item is None:
+        raise Http404
+    errors = {}
+    if not (action or "").strip():
+        errors["action"] = [_("Write down the action agreed.")]
+    owner = Membership.objects.filter(team=meeting.team, user_id=owner_id).select_related("user").first()
+    if owner is None:
+        errors["owner"] = [_("Choose a member of the team.")]
+    if due_on is None or due_on < timezone.localdate():
+        errors["due_on"] = [_("Choose a due date from today on.")]
+    if not item.case.is_open:
+        errors["__all__"] = [_("The case is closed: no more actions.")]
+    if errors:
+        raise ValidationError(errors)
+    process = MeetingActionFlow.start.run(case=item.case, meeting_id=meeting.pk, team_id=meeting.team_id,
+                                          owner_id=owner.user_id, due_on=due_on, action=action.strip())
+    task = CaseTask.objects.get(process=process, flow_task=MeetingActionFlow.meeting_action)
+    services.record_meeting_action(case=item.case, actor=actor, meeting_id=meeting.pk, task=task, owner=owner.user,
+                                   due_on=due_on, action=action)
+    _discussed(meeting, item)
+    return task
+
+
+def actions_of(meeting: Meeting) -> list[CaseTask]:
+    """The actions the meeting agreed (their tasks, with their owners), oldest first."""
+    return list(CaseTask.objects.filter(flow_task=MeetingActionFlow.meeting_action, process__data__meeting_id=meeting.pk)
+                .select_related("owner", "process").order_by("created", "pk"))
+
+
+def _discussed(meeting: Meeting, item: AgendaItem) -> None:
+    """The item's case was discussed: the meeting is in session, and a flag for it is done."""
+    if meeting.status == Meeting.Status.PLANNED:
+        Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.OPEN)
+    MeetingFlag.objects.filter(case_id=item.case_id, team=meeting.team, discussed_at=None).update(
+        discussed_at=timezone.now())
+
+
+# --- flagging a case for the team's next meeting ---------------------------------------------------
+
+
+def flag_teams(user, case: Case) -> list[tuple[Team, MeetingFlag | None]]:
+    """The user's teams on the case, each with its open flag for the case (or None)."""
+    teams = list(Team.objects.filter(memberships__user=user, case_participations__case=case).distinct().order_by("name"))
+    flags = {flag.team_id: flag for flag in MeetingFlag.objects.filter(case=case, discussed_at=None, team__in=teams)
+             .select_related("flagged_by")}
+    return [(team, flags.get(team.pk)) for team in teams]
+
+
+@transaction.atomic
+def flag_case(*, case: Case, actor, team_id) -> MeetingFlag:
+    """A member puts the case on the agenda of their team's next meeting (once until discussed)."""
+    team = Team.objects.filter(pk=team_id).first() if is_id(team_id) else None
+    if team is None:
+        raise ValidationError({"team": [_("Choose one of your teams on this case.")]})
+    flag = MeetingFlag.objects.filter(case=case, team=team, discussed_at=None).first()
+    if flag is not None:
+        return flag
+    services.record_meeting_flag(case=case, actor=actor, team=team)
+    return MeetingFlag.objects.create(case=case, team=team, flagged_by=actor)
 
 
 @transaction.atomic
@@ -210,9 +392,9 @@ def _ensure_not_closed(meeting: Meeting) -> None:
 
 
 def agenda(meeting: Meeting):
-    """The agenda with each item's task, case and clocks (a fixed number of queries)."""
-    return meeting.items.select_related("task__case__child", "task__case__school").prefetch_related(
-        Prefetch("task__case__deadlines", queryset=Deadline.objects.order_by("due_at")))
+    """The agenda with each item's case, task and clocks (a fixed number of queries)."""
+    return meeting.items.select_related("case__child", "case__school", "task").prefetch_related(
+        Prefetch("case__deadlines", queryset=Deadline.objects.order_by("due_at")))
 
 
 def may_read_minutes(user, meeting: Meeting) -> bool:

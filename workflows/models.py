@@ -130,12 +130,19 @@ class CaseTask(AbstractTask):
     def node_name(self) -> str:
         return self.flow_task.name if self.flow_task else ""
 
+    @property
+    def agreed_action(self) -> str:
+        """What a team meeting agreed, for a `meeting_action` task (else empty)."""
+        return self.process.data.get("action", "") if self.node_name == "meeting_action" else ""
+
 
 class Meeting(models.Model):
     """A team's case meeting (AOJ-team weekly at the school, the ECT's casuïstiekoverleg, the MPL).
 
-    Its agenda is made of the team's open meeting tasks; each decision is recorded through the
-    task's own form (workflows.services.complete_task). Closing freezes the minutes."""
+    Its agenda is made of the team's open cases that need discussing (`workflows.meetings`); a
+    decision on a meeting task is recorded through the task's own form
+    (workflows.services.complete_task), an action becomes a `meeting_action` task. Closing freezes
+    the minutes."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("planned")
@@ -160,18 +167,63 @@ class Meeting(models.Model):
 
 
 class AgendaItem(models.Model):
+    """One point of a meeting's agenda: a case, with the open task it is about (a meeting task) or
+    without one (a clock, a flag), and why it is on the agenda."""
+
+    class Reason(models.TextChoices):
+        NEW_SIGNAL = "new_signal", _("new signal")
+        ROUTE_RETURNED = "route_returned", _("routes came back")
+        CLOCK_BREACHED = "clock_breached", _("clock breached")
+        CLOCK_NEAR = "clock_near", _("clock almost due")
+        FLAGGED = "flagged", _("put on the agenda by a member")
+        TASK = "task", _("open task")
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
-    task = models.ForeignKey(CaseTask, on_delete=models.CASCADE, related_name="agenda_items")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, related_name="agenda_items",
+                             verbose_name=_("case"))
+    task = models.ForeignKey(CaseTask, on_delete=models.CASCADE, null=True, blank=True, related_name="agenda_items")
+    reason = models.CharField(_("why on the agenda"), max_length=20, choices=Reason.choices, default=Reason.TASK)
     position = models.PositiveIntegerField(default=0)
     minutes = models.TextField(_("minutes"), blank=True)
     decided = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position", "pk"]
-        constraints = [models.UniqueConstraint(fields=["meeting", "task"], name="one_item_per_task")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "task"], name="one_item_per_task"),
+            models.UniqueConstraint(fields=["meeting", "case"], condition=models.Q(task__isnull=True),
+                                    name="one_case_item_per_meeting"),
+        ]
 
     def __str__(self):
         return f"{self.meeting_id}#{self.position}"
+
+    def save(self, *args, **kwargs):
+        if self.case_id is None and self.task_id is not None:
+            self.case_id = CaseTask.objects.filter(pk=self.task_id).values_list("case_id", flat=True).first()
+        super().save(*args, **kwargs)
+
+
+class MeetingFlag(models.Model):
+    """A member asked for a case to be discussed in the team's next meeting; it stays until an item
+    of the case is discussed (minutes, a decision or an action)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="meeting_flags", verbose_name=_("case"))
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="meeting_flags", verbose_name=_("team"))
+    flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("flagged by"))
+    flagged_at = models.DateTimeField(_("flagged at"), default=timezone.now)
+    discussed_at = models.DateTimeField(_("discussed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["flagged_at", "pk"]
+        verbose_name = _("flag for the meeting")
+        verbose_name_plural = _("flags for the meeting")
+        constraints = [models.UniqueConstraint(fields=["case", "team"], condition=models.Q(discussed_at__isnull=True),
+                                               name="one_open_flag_per_case_and_team")]
+
+    def __str__(self):
+        return f"{self.case_id}@{self.team_id}"
 
 
 class Attendance(models.Model):

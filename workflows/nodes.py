@@ -1,5 +1,7 @@
 """A viewflow View node for case work: offered to the queue of the responsible team."""
 
+import datetime as dt
+
 from django.shortcuts import redirect
 from django.utils import timezone
 from viewflow.workflow import flow
@@ -69,11 +71,7 @@ class CaseView(flow.View):
         task.due_at = task_due_at(task.case, self.name, timezone.now())
         if self.exclude is not None:
             task.excluded_user = self.exclude(task.case)
-        if task.owner_id is not None:  # claimed at creation (`.Assign`): only for someone who may take it
-            if may_take(task.owner, task):
-                task.assigned = timezone.now()
-            else:
-                task.owner, task.status = None, STATUS.NEW
+        keep_claim_if_allowed(task)
 
     # viewflow consults these two; both defer to the queue rules.
     def can_assign(self, user, task):
@@ -81,6 +79,28 @@ class CaseView(flow.View):
 
     def can_execute(self, user, task):
         return task.owner_id == user.pk and may_take(user, task)
+
+
+def keep_claim_if_allowed(task) -> None:
+    """A task claimed at creation (`.Assign`) stays claimed only for someone who may take it."""
+    if task.owner_id is not None:
+        if may_take(task.owner, task):
+            task.assigned = timezone.now()
+        else:
+            task.owner, task.status = None, STATUS.NEW
+
+
+class MeetingActionView(CaseView):
+    """An action a team meeting agreed: in the meeting's team's queue, claimed by the member the
+    meeting chose (`.Assign`), due at the end of the chosen day (the process's data holds them)."""
+
+    def prepare_task(self, task) -> None:
+        data = task.process.data
+        task.team_id = data["team_id"]
+        task.required_role = task.region_role = ""
+        day = dt.date.fromisoformat(data["due_on"])
+        task.due_at = timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59)))
+        keep_claim_if_allowed(task)
 
 
 class VerificationView(CaseView):

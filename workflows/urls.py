@@ -21,4 +21,5 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/", meetings.meeting_view, name="meeting"),
     path("meetings/<int:meeting_id>/items/<int:item_id>/", meetings.meeting_item, name="meeting-item"),
     path("meetings/<int:meeting_id>/print/", meetings.meeting_print, name="meeting-print"),
+    path("cases/<int:case_id>/meeting-flag/", meetings.flag_case, name="case-meeting-flag"),
 ]

@@ -271,6 +271,17 @@ EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
                               "document_kind": _enum(Document.Kind, "What kind of document.")},
                              ["document_id", "document_kind"]),
     Kind.DOCUMENT_WITHDRAWN: ({"document_id": _id("document")}, ["document_id"]),
+    Kind.MEETING_FLAGGED: ({"team_id": _id("team whose next meeting discusses the case")}, ["team_id"]),
+    Kind.MEETING_ACTION_SET: ({
+        "meeting_id": _id("meeting"), "task_id": _id("meeting_action task"),
+        "owner_id": _id("team member who carries out the action"),
+        "due_on": _date("The day the action is due."),
+        "note": _text("The action agreed (free text; removed at retention, so it may be absent)."),
+    }, ["meeting_id", "task_id", "owner_id", "due_on"]),
+    Kind.MEETING_ACTION_DONE: ({
+        "meeting_id": _id("meeting"), "task_id": _id("meeting_action task"),
+        "note": _text("What was done (free text; removed at retention, so it may be absent)."),
+    }, ["meeting_id", "task_id"]),
     Kind.DEADLINE_WARNING: (CLOCK, CLOCK_REQUIRED),
     Kind.DEADLINE_BREACHED: ({**CLOCK, "on_confirmation": _flag(
         "True when a start confirmed after the due date breached it (not the sweeper)."), "review_open": _flag(

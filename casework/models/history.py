@@ -84,6 +84,10 @@ class CaseEvent(models.Model):
         # Who works on a task of the case.
         TASK_ASSIGNED = "task_assigned", _("Task assigned")
         TASK_RELEASED = "task_released", _("Task released to the queue")
+        # The team meeting.
+        MEETING_FLAGGED = "meeting_flagged", _("Put on the agenda of the team meeting")
+        MEETING_ACTION_SET = "meeting_action_set", _("Action agreed in the team meeting")
+        MEETING_ACTION_DONE = "meeting_action_done", _("Action from the team meeting done")
         # The clocks (`data["deadline_kind"]` names the clock; the label takes its name).
         DEADLINE_WARNING = "deadline_warning", _("%(clock)s: warning")
         DEADLINE_BREACHED = "deadline_breached", _("%(clock)s: breached")
@@ -141,7 +145,8 @@ class CaseEvent(models.Model):
     DISTRIBUTION_KINDS = (Kind.TASK_ASSIGNED, Kind.TASK_RELEASED)
     REASON_KINDS = (*DISTRIBUTION_KINDS, Kind.REGISTRATION_CHANGED, Kind.PARTICIPATION_CHANGED, Kind.SCHOOL_CHANGED,
                     Kind.CASE_HANDED_OVER, Kind.OFFER_FAILED, Kind.EXEMPTION_ENDED, Kind.CASE_REVIEWED,
-                    Kind.ECT_ADVICE_REJECTED, Kind.DOORBRAAK_STALLED, Kind.STAGNATIE_RECORDED)
+                    Kind.ECT_ADVICE_REJECTED, Kind.DOORBRAAK_STALLED, Kind.STAGNATIE_RECORDED,
+                    Kind.MEETING_ACTION_SET, Kind.MEETING_ACTION_DONE)
 
     @property
     def detail(self) -> str:

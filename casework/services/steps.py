@@ -313,3 +313,36 @@ def record_task_distribution(*, case: Case, actor, task, node: str, assigned_to_
     if previous_owner_id and previous_owner_id != assigned_to_id:
         notify(kind="task_released", case=case, actor=actor, task=task, data={"user_id": previous_owner_id})
     return event
+
+
+# --- the team meeting -----------------------------------------------------------------------------
+
+@one_transaction
+def record_meeting_flag(*, case: Case, actor, team) -> CaseEvent:
+    """A member of a team on the case asks for the case to be discussed in the team's next meeting
+    (the flag itself is the meetings' row, `workflows.meetings.flag_case`)."""
+    if not case.is_open or not case.participants.filter(team=team).exists() \
+            or not team.memberships.filter(user=actor).exists():
+        raise PermissionDenied(_("Only a member of a team on this open case puts it on that team's agenda."))
+    return CaseEvent.record(case, actor, CaseEvent.Kind.MEETING_FLAGGED, team_id=team.pk)
+
+
+@one_transaction
+def record_meeting_action(*, case: Case, actor, meeting_id: int, task, owner, due_on, action: str) -> CaseEvent:
+    """The team meeting agreed an action on the case for one member, due on a day (the
+    `meeting_action` task is the flow's, claimed for the member, who hears of it as of any new task;
+    the chair was checked by `workflows.meetings`)."""
+    return CaseEvent.record(case, actor, CaseEvent.Kind.MEETING_ACTION_SET, meeting_id=meeting_id, task_id=task.pk,
+                            owner_id=owner.pk, due_on=due_on.isoformat(), note=action.strip())
+
+
+@one_transaction
+def record_meeting_action_done(*, case: Case, actor, meeting_id: int, task_id: int, note: str) -> CaseEvent:
+    """The member carried out an action the team meeting agreed: what they did, on the timeline."""
+    case = locked(case)
+    ensure_can_act(actor, case, "meeting_action")
+    errors: dict[str, list[str]] = {}
+    require(errors, "note", note, _("Write down what you did."))
+    raise_if(errors)
+    return CaseEvent.record(case, actor, CaseEvent.Kind.MEETING_ACTION_DONE, meeting_id=meeting_id, task_id=task_id,
+                            note=note.strip())
