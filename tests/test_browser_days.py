@@ -3,8 +3,8 @@ not walk (that one walks the AOJ, the ECT pair and the MPL chair).
 
 Each journey starts where the role's work begins (the state set up through the real services,
 tests/flowkit.py) and does that work through the pages, following links and buttons by their Dutch
-text: the kindteam signals a PO child and chooses the doorbraak; the AOJ coordinator plans the
-team's meeting and opens the new task from its notification; the DOE chair advises; the SWV director decides from
+text: the kindteam signals a PO child and chooses the doorbraak; the AOJ coordinator sets the
+team's meeting day, plans the meeting and opens the new task from its notification; the DOE chair advises; the SWV director decides from
 the "Uw regio" desk and opens the monitor; Leerplicht verifies a parent's signal from the public
 form, requests the exemption advice and decides on it; the MBO team reviews an MBO student's case
 (no doorbraak offered, the form says why) and its stagnatiemeldpunt places the student; the
@@ -33,7 +33,7 @@ from django.utils.translation import gettext
 
 from casework.models import AccessLink, Case, DataBreach, Vrijstelling
 from casework.services.participation import create_access_link
-from teams.models import School, Team
+from teams.models import School
 from tests.browser import (
     ARTIFACTS,
     WAIT,
@@ -303,15 +303,22 @@ def off_loop(work, *args, **kwargs):
 
 def test_aoj_coordinator_plans_the_team_meeting_and_opens_a_task_from_the_notifications(day, api, demo, u):
     case = off_loop(signal, api, u["aoj_2"], demo["schools"]["vo"], given_name="Lars", family_name="Agendapunt")
-    # the team's fixed meeting day (a team setting, as the administrator keeps it)
-    off_loop(lambda: Team.objects.filter(school_id=demo["schools"]["vo"], kind=Team.Kind.AOJ).update(
-        meeting_weekday=1, meeting_time=dt.time(15, 0)))
     aoj = day("aoj (meeting, notifications)", "aoj")
     walker = aoj.start("aoj", demo["password"])
     aoj.go(walker, f"header nav a{says('Meetings', exactly=True)}", "meetings")
     aoj.go(walker, "main a:has-text('AOJ-team Noorderlicht College')", "team meetings")
-    aoj.go(walker, f"main form button{says('Plan the next meeting')}", "meeting")
-    assert "Lars Agendapunt" in walker.page.inner_text("main")  # the team review is on the agenda
+    # the coordinator sets the team's meeting day, then plans the next meeting by date and time
+    walker.click("details:has(#rhythm-form) > summary")
+    walker.select("#id_rhythm-weekday", "1")
+    walker.fill("#id_rhythm-time", "15:00")
+    walker.fill("#id_rhythm-minutes", "90")
+    aoj.go(walker, f"#rhythm-form button{says('Save the meeting day')}", "meeting day set", again=True)
+    assert "15:00" in walker.page.inner_text("#rhythm"), walker.page.inner_text("#rhythm")
+    walker.fill("#id_plan-date", in_days(2))
+    walker.fill("#id_plan-time", "15:00")
+    aoj.go(walker, f"#plan-form button{says('Plan the meeting')}", "meeting")
+    assert "Lars Agendapunt" in walker.page.inner_text("main")  # the new signal is on the agenda
+
     # the notifications, grouped by case: the new signal's task, opened from its notification
     aoj.go(walker, "#nav-notifications", "notifications")
     group = ".notification-group:has-text('Lars Agendapunt')"
