@@ -467,11 +467,11 @@ def test_leerplicht_verifies_a_parents_signal_and_requests_and_decides_an_exempt
 
 def test_mbo_team_reviews_without_doorbraak_and_the_stagnatiemeldpunt_places(day, api, demo, u):
     mbo_school = School.objects.get(pk=demo["schools"]["mbo"])
-    mbo = day("mbo (team and stagnatiemeldpunt)", "mbo", "mbo_stagnatie")
+    mbo = day("mbo team", "mbo")
     # out of school for four months: the three-month promise is already broken when the team reviews
     case = off_loop(signal, api, u["mbo"], mbo_school.pk, given_name="Mo", family_name="Stagnatie",
-                  birth_date=(TODAY() - dt.timedelta(days=17 * 365)).isoformat(),
-                  absent_since=(TODAY() - dt.timedelta(weeks=17)).isoformat())
+                    birth_date=(TODAY() - dt.timedelta(days=17 * 365)).isoformat(),
+                    absent_since=(TODAY() - dt.timedelta(weeks=17)).isoformat())
     review = open_task(case, "team_review")
     walker = mbo.start("mbo", demo["password"])
     mbo.open_task(walker, review.pk, "queue")
@@ -482,20 +482,22 @@ def test_mbo_team_reviews_without_doorbraak_and_the_stagnatiemeldpunt_places(day
     walker.fill("#id_plan", "Gesprek met Mo en de doorstroombegeleider; een JIM-mentor zoeken.")
     walker.check("input[name=routes][value=jim]")
     mbo.complete(walker, review, "after the team review")
+    mbo.finish()
 
     # the broken three-month promise escalates (the sweep, as on the server's beat schedule)
     off_loop(sweep)
     stagnatie = open_task(case, "stagnatie")
-    desk = mbo.start("mbo_stagnatie", demo["password"])
-    mbo.open_task(desk, stagnatie.pk, "queue")
+    meldpunt = day("mbo stagnatiemeldpunt", "mbo_stagnatie")
+    desk = meldpunt.start("mbo_stagnatie", demo["password"])
+    meldpunt.open_task(desk, stagnatie.pk, "queue")
     desk.fill("#id_steps", "Met de doorstroombegeleider en RMC een intake gehouden; Mo kan starten.")
     desk.check("input[name=placed][value=True]")
     desk.select("#id_school_board", str(mbo_school.board_id))
     desk.select("#id_school", str(mbo_school.pk))
     desk.fill("#id_start_date", TODAY().isoformat())
-    mbo.complete(desk, stagnatie, "after the stagnatie step")
+    meldpunt.complete(desk, stagnatie, "after the stagnatie step")
     assert "start_confirmation" in open_nodes(case)
-    mbo.finish()
+    meldpunt.finish()
 
 
 def test_privacy_officer_searches_the_access_log_answers_a_request_and_handles_a_breach(day, api, demo, u):
