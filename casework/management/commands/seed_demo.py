@@ -15,6 +15,7 @@ import logging
 import time
 from contextlib import contextmanager
 from datetime import date, timedelta
+from datetime import time as clock_time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -59,6 +60,9 @@ TEAMS = {
     "jgz_vo": ("JGZ GGD Stad", Team.Kind.JGZ, "vo", None),
     "mbo_team": ("Team Passend Onderwijs Noorderpoort", Team.Kind.MBO, "vo", "mbo"),
 }
+# The case teams' fixed meeting (weekday, 0 = Monday; time): their meeting tasks are due then and
+# the coordinator plans the next meeting from it.
+MEETING_DAYS = {"aoj_vo": (1, clock_time(15, 30)), "aoj_vo_2": (3, clock_time(9, 0)), "kindteam_po": (3, clock_time(13, 0))}
 R = Membership.Role
 # username: (given name, family name, [(team, role)], [(region, region role)])
 USERS = {
@@ -185,7 +189,9 @@ class Command(BaseCommand):
         }
         teams = {
             key: Team.objects.update_or_create(
-                name=name, defaults={"kind": kind, "region": regions[region], "school": schools.get(school)}
+                name=name, defaults={"kind": kind, "region": regions[region], "school": schools.get(school),
+                                     "meeting_weekday": MEETING_DAYS.get(key, (None, None))[0],
+                                     "meeting_time": MEETING_DAYS.get(key, (None, None))[1]}
             )[0]
             for key, (name, kind, region, school) in TEAMS.items()
         }
