@@ -87,3 +87,9 @@ def case_participants(case: Case) -> QuerySet[CaseParticipant]:
 
 def schools_for_signal() -> QuerySet[School]:
     return School.objects.select_related("region").order_by("name")
+
+
+def mentorships_of(user) -> QuerySet[Mentor]:
+    """The open cases this user is the JIM mentor of (with an account), for their landing page."""
+    return (Mentor.objects.filter(user=user, active=True, case__status__in=Case.OPEN_STATUSES)
+            .select_related("case__child").order_by("case__child__given_name", "case_id"))

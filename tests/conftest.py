@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 import os
 import time
@@ -324,9 +325,12 @@ def _move_sequences_past(snapshot: DemoSnapshot) -> None:
 
 
 def _database_value(value):
-    """psycopg adapts no dict or list by itself: JSON columns go back as JSON."""
+    """psycopg adapts no dict or list by itself: JSON columns go back as JSON. sqlite3 reads a TIME
+    column as a `datetime.time` (Django's converter) but has no adapter to write one back."""
     if connection.vendor == "postgresql" and isinstance(value, dict | list):
         return Jsonb(value)
+    if connection.vendor == "sqlite" and isinstance(value, dt.time):
+        return value.isoformat()
     return value
 
 

@@ -235,8 +235,9 @@ class Day:
         if task.case_id:
             assert self.path(walker.page) == f"/cases/{task.case_id}/", walker.page.url
             child = task.case.child.given_name
-        else:  # a public signal's verification has no case page to go to: the list goes on
-            assert re.match(r"^/tasks?/", self.path(walker.page)), walker.page.url
+        else:  # a public signal's verification: the case it opened
+            task.public_signal.refresh_from_db()
+            assert self.path(walker.page) == f"/cases/{task.public_signal.case_id}/", walker.page.url
             child = task.public_signal.given_name
         notice = walker.page.inner_text("main [role=status]")
         assert notice.startswith(nl("Task completed: %(title)s for %(who)s.").split("%(title)s")[0]), notice
@@ -439,9 +440,11 @@ def test_leerplicht_verifies_a_parents_signal_and_requests_and_decides_an_exempt
     walker.check("input[name=verified][value=True]")
     walker.select("#id_registration", Case.Registration.LRV)
     walker.select("#id_category", Case.Category.SCHOOLWEIGERAAR)
-    leerplicht.complete(walker, verification, "after the verification")
-    # no case page to land on: the next task of the list, which is the exemption request
-    assert re.match(rf"^/task/{request.pk}/", leerplicht.path(walker.page)), walker.page.url
+    leerplicht.complete(walker, verification, "after the verification")  # on the case it opened
+    assert "Pim" in walker.page.inner_text("main h1")
+    walker.open_app(leerplicht.base_url)
+    leerplicht.arrived(walker, "inbox", again=True)
+    leerplicht.open_task(walker, request.pk, "queue")
     walker.select("#id_grounds", Vrijstelling.Grounds.ART_5A)
     walker.fill("#id_motivation", "Volgens de jeugdarts is Ilse voorlopig niet in staat naar school te gaan.")
     walker.check("#id_medical_statement")
@@ -551,9 +554,9 @@ def test_jim_mentor_reads_what_the_young_person_shares(day, api, demo, u):
     case = off_loop(mentor_chosen)
     jim = day("jim_mentor", mentor.username)
     walker = jim.start(mentor.username, demo["password"])
-    # the mentor opens the page from the address the team gave (no link leads there in the app)
-    walker.page.goto(f"{jim.base_url}/cases/{case.pk}/mentor/")
-    jim.arrived(walker, "mentor page")
+    # the landing page leads the mentor to the young person they mentor
+    assert nl("You are JIM mentor") in walker.page.inner_text("main")
+    jim.go(walker, f"main a[href='/cases/{case.pk}/mentor/']", "mentor page")
     main = walker.page.inner_text("main")
     assert plan in main and "06-12345678" not in main
     assert walker.page.request.get(f"{jim.base_url}/cases/{case.pk}/").status == 404  # only the mentor page

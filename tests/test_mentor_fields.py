@@ -4,6 +4,7 @@ import itertools
 
 import pytest
 
+from casework.models import AccessLog, Mentor
 from tests.factories import UserFactory
 from tests.flowkit import board_and_school, complete, in_days, signal, users
 
@@ -43,3 +44,26 @@ def test_mentor_sees_exactly_the_shared_parts(api, client, demo, share):
             assert (text in html) == (part in share), (part, text)
     for text in NEVER:
         assert text not in html, text
+
+
+def test_the_mentor_lands_on_a_link_to_the_mentor_page_and_the_listing_is_logged(api, client, demo):
+    """The landing page leads a mentor with an account to the young person's mentor page (by given
+    name only); the listing is an access-log row; a closed case or a mentor no longer active drops off."""
+    u = users(demo)
+    mentor = UserFactory(username="mentor")
+    case = signal(api, u["aoj"], demo["schools"]["vo"])
+    complete(api, u["aoj"], case, "team_review", {"plan": "Samen naar school.", "routes": ["jim"]})
+    complete(api, u["aoj"], case, "jim_assignment", {"mentor_name": "Oom Piet", "relation": "oom",
+                                                    "contact": "06-11111111", "consent": True, "share": ["plan"],
+                                                    "mentor_username": "mentor"})
+    client.force_login(mentor)
+    html = client.get("/tasks/").content.decode()
+    assert "U bent JIM-mentor" in html and f'href="/cases/{case.pk}/mentor/">Mentor van Sanne</a>' in html
+    assert "Testkind" not in html  # the family name stays off the page
+    listing = AccessLog.objects.filter(user=mentor, action=AccessLog.Action.LIST_VIEW, what=AccessLog.List.INBOX).get()
+    assert listing.shown_cases == AccessLog.id_list([case.pk])
+    Mentor.objects.filter(case=case).update(active=False)
+    assert "U bent JIM-mentor" not in client.get("/tasks/").content.decode()
+    # someone who mentors no one sees no such section
+    client.force_login(u["aoj"])
+    assert "U bent JIM-mentor" not in client.get("/tasks/").content.decode()

@@ -119,6 +119,8 @@ def test_subject_access_export_has_everything_and_is_logged(api, client, case, u
     found = officer.get("/privacy/subject-access/", {"q": "sanne testkind"})
     assert [c.pk for c in found.context["children"]] == [case.child_id]
     html = officer.get(f"/privacy/subject-access/{case.child_id}/").content.decode()
+    # the privacy pages' tabs lead on from the answer (to the breach register, the access log)
+    assert '<nav class="tabs" aria-label="Privacy">' in html and 'href="/privacy/breaches/"' in html
     assert "Het plan voor Sanne." in html and "Oom Kees" in html
     export = json.loads(officer.get(f"/privacy/subject-access/{case.child_id}/?format=json").content)
     assert export["child"]["family_name"] == "Testkind"

@@ -2,6 +2,7 @@
 becomes a case only after Leerplicht verifies it (a task in their queue)."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 
 from casework.models import Case, PublicSignal
@@ -135,3 +136,17 @@ def test_a_date_outside_1900_2100_is_refused_on_its_field(demo, field, value):
     assert response.status_code == 400
     assert response.context["form"].errors[field] == ["Vul een datum in tussen 1900 en 2100."]
     assert not PublicSignal.objects.exists()
+
+
+def test_verifying_on_the_page_lands_on_the_case_it_opened(demo, u):
+    """"Taak afgerond" on the new case's page, naming the child (not the next task of the list)."""
+    assert Client().post("/melden/", form(demo)).status_code == 200
+    task = verification_task()
+    client = Client()
+    client.force_login(u["leerplicht"])
+    done = client.post(f"/task/{task.pk}/", {"verified": "True", "registration": "lrv",
+                                             "category": "schoolweigeraar", "next_list": "/tasks/queue/"})
+    case = PublicSignal.objects.get().case
+    assert done.status_code == 302 and done["Location"] == f"/cases/{case.pk}/"
+    notice = [str(message) for message in get_messages(done.wsgi_request)][-1]
+    assert notice.startswith("Taak afgerond: ") and "voor Pim Publiek." in notice and "Volgende stap: " in notice

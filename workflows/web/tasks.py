@@ -15,7 +15,7 @@ from viewflow.workflow.status import STATUS
 
 from casework import selectors
 from casework.access import can_see_case, log_list_read
-from casework.models import AccessLog
+from casework.models import AccessLog, Case
 from casework.web.paging import query_without_page
 from teams.models import Team, User
 from teams.preferences import save_inbox_preferences
@@ -63,8 +63,10 @@ def inbox_view(request, scope: str | None = None):
     # A region role holder (the director, the privacy officer) sees their region's work on the
     # page they land on.
     desk = inbox.region_desk(request.user) if landing or scope == "focus" else None
-    log_list_read(request.user, [task.case for task in page.object_list] + (desk.cases_shown if desk else []),
-                  what=AccessLog.List.INBOX, request=request)
+    # A JIM mentor with an account finds the young people they mentor there too.
+    mentorships = list(selectors.mentorships_of(request.user)) if landing or scope == "focus" else []
+    log_list_read(request.user, [task.case for task in page.object_list] + (desk.cases_shown if desk else [])
+                  + [mentor.case for mentor in mentorships], what=AccessLog.List.INBOX, request=request)
     rows = list(page.object_list)
     counts = inbox.tab_counts(request.user, now)
     my_teams = list(Team.objects.filter(memberships__user=request.user).order_by("name"))
@@ -82,6 +84,7 @@ def inbox_view(request, scope: str | None = None):
         "team_choices": my_teams,
         "in_team": bool(my_teams),
         "desk": desk,
+        "mentorships": mentorships,
         "school_choices": inbox.school_choices(request.user),
         "query": query_without_page(request),
         "worklists": worklists.worklists_of(request.user),
@@ -262,10 +265,10 @@ def after_completing(request, task, came_from: inbox.ListView | None):
     child (else the list). A case the user can no longer see (a start at another school hands it
     over) sends them to the list."""
     done = _("Task completed: %(title)s for %(who)s.") % {"title": task.title, "who": task_subject(task)}
-    if request.user.after_complete == User.AfterComplete.CASE and task.case_id and can_see_case(request.user, task.case):
-        task.case.refresh_from_db()  # as the step left it
-        messages.success(request, f"{done} {next_step(task.case)}")
-        return redirect("case-detail", task.case_id)
+    case = case_after(task)
+    if request.user.after_complete == User.AfterComplete.CASE and case is not None and can_see_case(request.user, case):
+        messages.success(request, f"{done} {next_step(case)}")
+        return redirect("case-detail", case.pk)
     came_from = came_from or inbox.list_view(landing_scope(request.user), {})
     following = inbox.next_task(request.user, came_from, after=task)
     if following is None:
@@ -274,6 +277,16 @@ def after_completing(request, task, came_from: inbox.ListView | None):
     messages.success(request, f"{done} " + _("Next: %(title)s for %(who)s.") % {
         "title": following.title, "who": task_subject(following)})
     return redirect(task_url(following, came_from))
+
+
+def case_after(task):
+    """The case a completed task leaves, as the step left it: the task's own, or the case a verified
+    public signal opened (None when the signal was not taken up)."""
+    case_id = task.case_id
+    if not case_id and task.public_signal_id:
+        task.public_signal.refresh_from_db(fields=["case"])
+        case_id = task.public_signal.case_id
+    return Case.objects.filter(pk=case_id).select_related("child").first() if case_id else None
 
 
 def task_subject(task) -> str:
