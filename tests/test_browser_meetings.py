@@ -62,6 +62,7 @@ def order(page) -> list[int]:
 
 def test_plan_build_minute_and_act(api, demo, u, settings):
     team = Team.objects.get(school_id=demo["schools"]["vo"], kind="aoj")
+    Team.objects.filter(pk=team.pk).update(meeting_weekday=None, meeting_time=None)  # the coordinator sets it
     first = signal(api, u["aoj"], demo["schools"]["vo"], given_name="Iris", family_name="Overleg")
     second = signal(api, u["aoj"], demo["schools"]["vo"], given_name="Jesse", family_name="Overleg")
     flagged = signal(api, u["aoj"], demo["schools"]["vo"], given_name="Kees", family_name="Overleg")

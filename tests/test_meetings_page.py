@@ -26,7 +26,11 @@ MONDAY = dt.datetime(2026, 9, 7, 9, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def team(demo):
-    return Team.objects.get(school_id=demo["schools"]["vo"], kind="aoj")
+    """The demo's VO AOJ-team, without its demo meeting day: each test sets the rhythm it needs."""
+    team = Team.objects.get(school_id=demo["schools"]["vo"], kind="aoj")
+    Team.objects.filter(pk=team.pk).update(meeting_weekday=None, meeting_time=None)
+    team.refresh_from_db()
+    return team
 
 
 def local(moment) -> tuple:

@@ -41,8 +41,9 @@ OVER_LIMIT: dict[str, tuple[int, str]] = {
     "complete team_review (doorbraak)": (49, _GATEWAYS + "; starts the EscalationFlow (its process, start and "
                                          "gateway rows) inside the step"),
     "complete team_review (po, two routes)": (61, _GATEWAYS + "; two routes, one starting the EscalationFlow"),
-    "complete team_review (closes)": (32, "closing: the case's clocks met and stopped, the closed event, the audience "
-                                      "of case_closed, the If gateway and End rows"),
+    "complete team_review (closes)": (33, "closing: the case's clocks met and stopped, the closed event, the audience "
+                                      "of case_closed, the If gateway and End rows; the case's open side processes "
+                                      "(periodic review, clock-started consult) looked up to lapse with it"),
     "complete doorbraak_decision": (34, _GATEWAYS + "; decision, offer, its start clock, placement"),
     "complete start_confirmation": (80, _GATEWAYS + "; the escalation's finish and end, then the waiting branch of "
                                     "the case flow released under its own lock (a second flow); a start at another "
