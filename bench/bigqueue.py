@@ -13,6 +13,8 @@ import re
 import sys
 import time
 
+from bench.common import django_setup, setup_database
+
 BIG_TABLES = ("workflows_casetask", "casework_case", "casework_caseparticipant", "casework_caseevent",
               "casework_child", "viewflow_process")
 
@@ -81,8 +83,6 @@ def main(argv=None) -> int:
     parser.add_argument("--plans", action="store_true", help="print every plan")
     parser.add_argument("--reuse", action="store_true", help="keep the database (scenario already built)")
     args = parser.parse_args(argv)
-    from bench.run import django_setup, setup_database
-
     if not args.reuse:
         setup_database(os.environ["DATABASE_URL"])
     django_setup(migrate=not args.reuse)

@@ -13,6 +13,8 @@ import statistics
 import sys
 import time
 
+from bench.common import django_setup, setup_database
+
 BENCH_URL = "postgres://postgres@127.0.0.1:5432/casework_monitor_bench"
 KINDS = ["signalled", "registration_changed", "team_review", "note_added", "escalated", "placed", "closed",
          "deadline_met", "deadline_breached", "vrijstelling_advised", "offer_started", "task_assigned"]
@@ -157,8 +159,6 @@ def run(*, events: int = 1_000_000, scales: tuple[int, ...] = (1, 10), rounds: i
 
 
 def main(argv: list[str]) -> int:
-    from bench.run import django_setup, setup_database
-
     os.environ["DATABASE_URL"] = os.environ.get("MONITOR_BENCH_URL", BENCH_URL)
     setup_database(os.environ["DATABASE_URL"])
     django_setup()

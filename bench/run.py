@@ -15,38 +15,12 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 from bench import sweep
-from bench.common import ROOT, demo_users, p95
+from bench.common import ROOT, demo_users, django_setup, p95, setup_database
 from bench.network import bench_intake, bench_push
 
 RESULTS = ROOT / "bench" / "results.json"
-
-
-def setup_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def django_setup(migrate: bool = True):
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings")
-    os.environ["CASEWORK_BENCH"] = "1"
-    os.environ["DEBUG"] = "0"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    if migrate:
-        call_command("migrate", verbosity=0)
-        call_command("seed_demo", "--no-cases", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
 # --- 1. the full VO case path vs a bare viewflow flow ------------------------------------------

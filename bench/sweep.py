@@ -19,7 +19,7 @@ import sys
 import time
 from urllib.parse import urlparse
 
-from bench.common import ROOT
+from bench.common import ROOT, django_setup, setup_database
 
 BEAT_SECONDS = 60.0
 
@@ -141,8 +141,6 @@ def main(argv=None) -> int:
     if not url.startswith("postgres"):
         print("bench.sweep needs DATABASE_URL pointing to PostgreSQL (its own database).", file=sys.stderr)
         return 2
-    from bench.run import django_setup, setup_database
-
     setup_database(url)
     django_setup()
     results = measure(args.due, args.kind)

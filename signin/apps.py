@@ -9,4 +9,4 @@ class SigninConfig(AppConfig):
     def ready(self):
         # Connects the signal receivers: the sign-in events (login, failure, logout -> the access
         # log) and the end of a user's API tokens (a password change, a deactivation).
-        from signin import events, tokens  # noqa: F401
+        from signin import receivers, tokens  # noqa: F401

@@ -1,20 +1,14 @@
 """The sign-in events in the access log the privacy officer reads: every sign-in, failure,
 sign-out, second factor, enrolment, reset and re-authentication, written by one function.
 
-Django's signals write the local sign-in, its failures and the sign-out (once per event); the
-views write the rest. A row names the user's regions (`shown_regions`), so the privacy officer of
-those regions finds it in the access log beside the case reads."""
-
-import time
-
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+Django's signals write the local sign-in, its failures and the sign-out (once per event, through
+`signin.receivers`); the views write the rest. A row names the user's regions (`shown_regions`),
+so the privacy officer of those regions finds it in the access log beside the case reads."""
 
 from casework.access import client_ip, logged_path
 from casework.middleware import SIGNED_IN_AT
 from casework.models import AccessLog
 from teams import directory
-from teams.models import User
 
 STARTED_AT = SIGNED_IN_AT  # epoch seconds of the sign-in (the session's absolute lifetime)
 
@@ -48,30 +42,3 @@ def log_signin(request, action: str, user=None, detail: str = "") -> AccessLog:
         user=user if user is not None and user.pk else None, action=ACTIONS[action],
         path=logged_path(request), ip=client_ip(request), shown_regions=regions_of(user),
         detail=str(detail)[:200])
-
-
-@receiver(user_logged_in, dispatch_uid="signin-logged-in")
-def _logged_in(sender, request, user, **kwargs):
-    if request is None or not hasattr(request, "session"):
-        return
-    # A new sign-in starts without a second factor and starts the absolute lifetime.
-    from signin.factors import forget_second_factor  # factors imports this module for log_signin
-
-    forget_second_factor(request.session)
-    request.session[STARTED_AT] = time.time()
-    if not getattr(request, "signin_sso", False):  # the SSO app sets it and logs its own `sso_login`
-        log_signin(request, "login", user=user)
-
-
-@receiver(user_login_failed, dispatch_uid="signin-login-failed")
-def _login_failed(sender, credentials, request=None, **kwargs):
-    username = str(credentials.get("username", ""))[:150]
-    user = User.objects.filter(username=username).first() if username else None
-    # An unknown username is not written: it may be a password typed in the wrong field.
-    log_signin(request, "login_failed", user=user, detail="" if user is not None else "unknown user")
-
-
-@receiver(user_logged_out, dispatch_uid="signin-logged-out")
-def _logged_out(sender, request, user, **kwargs):
-    if user is not None:
-        log_signin(request, "logout", user=user)

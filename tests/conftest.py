@@ -201,7 +201,7 @@ def _second_factor_passed_at_test_login(request, monkeypatch):
     if request.node.get_closest_marker("real_second_factor") is not None:
         yield
         return
-    def mark(sender, request, user, **kwargs):  # after signin.events forgot any earlier factor
+    def mark(sender, request, user, **kwargs):  # after signin.receivers forgot any earlier factor
         if request is not None and hasattr(request, "session"):
             request.session[FACTOR_METHOD] = "test"
             request.session[FACTOR_AT] = time.time()
