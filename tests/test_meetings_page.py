@@ -120,6 +120,13 @@ def test_the_agenda_holds_the_teams_cases_that_need_discussing(client, api, demo
     assert "Op de agenda van het volgende overleg" in client.get(f"/cases/{flagged.pk}/").content.decode()
     client.force_login(u["outsider"])
     assert client.post(f"/cases/{flagged.pk}/meeting-flag/", {"team": team.pk}).status_code == 404
+    # only one's own team on the case: not a team one is not in, nor one not working on the case
+    other = Team.objects.exclude(pk=team.pk).filter(kind="ect").first()
+    client.force_login(u["aoj_2"])
+    assert client.post(f"/cases/{flagged.pk}/meeting-flag/", {"team": other.pk}).status_code == 302
+    client.force_login(u["ect"])  # in that team, which is not on the case (nor may they read it)
+    assert client.post(f"/cases/{flagged.pk}/meeting-flag/", {"team": other.pk}).status_code == 404
+    assert MeetingFlag.objects.count() == 1
 
     meeting = meetings.plan_next_meeting(team=team, actor=u["aoj"], starts_at=now + dt.timedelta(days=2))
     items = [(item.case_id, item.reason) for item in AgendaItem.objects.filter(meeting=meeting)]

@@ -365,10 +365,14 @@ def flag_teams(user, case: Case) -> list[tuple[Team, MeetingFlag | None]]:
 
 @transaction.atomic
 def flag_case(*, case: Case, actor, team_id) -> MeetingFlag:
-    """A member puts the case on the agenda of their team's next meeting (once until discussed)."""
-    team = Team.objects.filter(pk=team_id).first() if is_id(team_id) else None
+    """A member puts the case on the agenda of their team's next meeting (once until discussed): one
+    of the actor's own teams that works on the case, while the case is open."""
+    team = (Team.objects.filter(pk=team_id, memberships__user=actor, case_participations__case=case).first()
+            if is_id(team_id) else None)
     if team is None:
         raise ValidationError({"team": [_("Choose one of your teams on this case.")]})
+    if not case.is_open:
+        raise ValidationError({"__all__": [_("The case is closed: no more actions.")]})
     flag = MeetingFlag.objects.filter(case=case, team=team, discussed_at=None).first()
     if flag is not None:
         return flag
