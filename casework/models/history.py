@@ -1,7 +1,8 @@
 """The history of a case: one `CaseEvent` per thing that happened, of a kind from a closed list.
 
 `CaseEvent.Kind` is the vocabulary: `CaseEvent.record` refuses any other kind, and the timeline
-names each event by its kind's label. The database field stays a plain string (no `choices`),
+names each event by its kind's label. Each kind's data is typed in `casework.models.events` (one
+constructor per kind, which the services call; `record` and `build` here take any data). The database field stays a plain string (no `choices`),
 so the vocabulary can grow without a migration.
 """
 

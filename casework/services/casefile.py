@@ -28,7 +28,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from casework.access import log_case_read, parse_id, visible_case_filter
-from casework.models import AccessLog, Case, CaseEvent, Document, Note, RetentionLogEntry
+from casework.models import AccessLog, Case, Document, Note, RetentionLogEntry, events
 from notifications import rules
 from notifications.services import notify
 from teams.models import User
@@ -113,9 +113,9 @@ def add_note(*, case: Case, actor, text: str, shared_with_mentor: bool = False, 
                                shared_with_mentor=bool(shared_with_mentor))
     note.mentions.set(mentions)
     if corrected is None:
-        CaseEvent.record(case, actor, CaseEvent.Kind.NOTE_ADDED, at=now, note_id=note.pk)
+        events.NoteAdded.record(case, actor, at=now, note_id=note.pk)
     else:
-        CaseEvent.record(case, actor, CaseEvent.Kind.NOTE_CORRECTED, at=now, note_id=note.pk, corrects_id=corrected.pk)
+        events.NoteCorrected.record(case, actor, at=now, note_id=note.pk, corrects_id=corrected.pk)
     _announce_mentions(note, mentions, actor)
     return note
 
@@ -145,7 +145,7 @@ def edit_note(*, case: Case, actor, note_id, text: str, shared_with_mentor: bool
         note.shared_with_mentor = bool(shared_with_mentor)
     note.save(update_fields=["text", "edited_at", "shared_with_mentor"])
     note.mentions.set(mentions)
-    CaseEvent.record(case, actor, CaseEvent.Kind.NOTE_EDITED, at=now, note_id=note.pk)
+    events.NoteEdited.record(case, actor, at=now, note_id=note.pk)
     _announce_mentions(note, [user for user in mentions if user.pk not in already], actor)
     return note
 
@@ -281,7 +281,7 @@ def upload_document(*, case: Case, actor, upload, kind: str = Document.Kind.OTHE
     try:
         with transaction.atomic(durable=True):
             document.save()
-            CaseEvent.record(case, actor, CaseEvent.Kind.DOCUMENT_UPLOADED, at=document.uploaded_at, document_id=document.pk,
+            events.DocumentUploaded.record(case, actor, at=document.uploaded_at, document_id=document.pk,
                              document_kind=kind)
     except BaseException:
         document.file.storage.delete(document.file.name)
@@ -317,7 +317,7 @@ def withdraw_document(*, case: Case, actor, document_id) -> None:
             _("Only who uploaded a document can remove it, within %(minutes)s minutes. Ask the privacy officer "
               "if a document must go later.") % {"minutes": settings.CASEWORK_NOTE_EDIT_MINUTES})
     storage, name = document.file.storage, document.file.name
-    CaseEvent.record(case, actor, CaseEvent.Kind.DOCUMENT_WITHDRAWN, document_id=document.pk)
+    events.DocumentWithdrawn.record(case, actor, document_id=document.pk)
     document.delete()
     transaction.on_commit(lambda: storage.delete(name))
 

@@ -28,6 +28,7 @@ from casework.models import (
     Route,
     RouteRun,
     Vrijstelling,
+    events,
 )
 from casework.services.ladder import join, record_registration, route_teams
 from casework.services.sweeper import act_on_overdue
@@ -284,8 +285,8 @@ def _add_to_open_case(open_case: Case, *, actor, data: SignalInput, request=None
     the signaller learns nothing of the case."""
     forwarded = not can_see_case(actor, open_case)
     contact = signaller_contact(actor)
-    event = CaseEvent.record(
-        open_case, actor, CaseEvent.Kind.SIGNAL_RECEIVED,
+    event = events.SignalReceived.record(
+        open_case, actor,
         registration=data.registration, category=data.category,
         school_id=data.school.pk if data.school else None,
         absent_since=data.absent_since.isoformat(), signaller_role=data.signaller_role,
@@ -346,8 +347,8 @@ def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str, r
     # The intake's events are written together once its clocks and exemption exist, so that the
     # monitor's spells (rebuilt when the events are written) see them all.
     with CaseEvent.collected():
-        CaseEvent.record(
-            case, actor, CaseEvent.Kind.SIGNALLED, at=now,
+        events.Signalled.record(
+            case, actor, at=now,
             registration=case.registration, category=case.category, sector=case.sector,
             school_id=case.school_id, region_id=case.region_id, team_id=team.pk,
             absent_since=case.absent_since.isoformat(), signaller_role=case.signaller_role,
@@ -358,7 +359,7 @@ def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str, r
         record_registration(case, actor, None, case.registration, since=since, reason="", trigger="signalled", at=now)
         if data.startkwalificatie_on is not None:
             # its date ends the qualification duty (the leerplicht-end clock the case starts with reads it)
-            CaseEvent.record(case, actor, CaseEvent.Kind.STARTKWALIFICATIE_RECORDED, at=now,
+            events.StartkwalificatieRecorded.record(case, actor, at=now,
                              obtained_on=child.startkwalificatie_on.isoformat())
         clocks.start_case_clocks(case, now)
         if case.registration == Case.Registration.VRIJ:
@@ -383,7 +384,7 @@ def _record_exemption(case: Case, actor, data: SignalInput, now) -> Vrijstelling
         case=case, grounds=data.vrijstelling_grounds, requested_by=actor, requested_at=now,
         motivation=_("The exemption had been granted before the case was signalled."), medical_statement=False,
         until=data.vrijstelling_until, recorded_with_signal=True, **granted)
-    CaseEvent.record(case, actor, CaseEvent.Kind.VRIJSTELLING_RECORDED, at=now, vrijstelling_id=exemption.pk,
+    events.VrijstellingRecorded.record(case, actor, at=now, vrijstelling_id=exemption.pk,
                      grounds=exemption.grounds, until=exemption.until.isoformat(), granted=not awaiting_advice,
                      awaiting_advice=awaiting_advice)
     if awaiting_advice:

@@ -24,6 +24,7 @@ from casework.models import (
     Route,
     RouteRun,
     Vrijstelling,
+    events,
 )
 from casework.responsibility import (
     authorised,
@@ -170,14 +171,14 @@ def escalate(case: Case, actor, at, *, trigger: str) -> None:
     if case.status in (Case.Status.SIGNALLED, Case.Status.ACTIVE, Case.Status.PLACED):
         case.escalate()
         case.save()
-        CaseEvent.record(case, actor, CaseEvent.Kind.ESCALATED, at=at, trigger=trigger)
+        events.Escalated.record(case, actor, at=at, trigger=trigger)
 
 
 def place(case: Case, actor, at, *, by: str) -> None:
     if case.status in (Case.Status.ACTIVE, Case.Status.ESCALATED):
         case.place()
         case.save()
-        CaseEvent.record(case, actor, CaseEvent.Kind.PLACED, at=at, by=by)
+        events.Placed.record(case, actor, at=at, by=by)
         # The three-month promise is kept only when the place has started (start_confirmation).
 
 
@@ -191,7 +192,7 @@ def join_directors(case: Case, at) -> None:
 def record_registration(case: Case, actor, previous: str | None, registration: str, *, since: date, reason: str,
                          trigger: str, at) -> CaseEvent:
     """The dated fact the monitor reads: from `since` on, the case had this registration."""
-    return CaseEvent.record(case, actor, CaseEvent.Kind.REGISTRATION_CHANGED, at=at, **{
+    return events.RegistrationChanged.record(case, actor, at=at, **{
         "from": previous, "to": registration, "since": since.isoformat(), "reason": reason, "trigger": trigger,
         # where the case is from now on: the monitor's reference replay counts events by it
         "school": case.school_id, "sector": case.sector, "region": case.region_id})
@@ -257,7 +258,7 @@ def record_offer(case: Case, actor, source: str, start_date: date, at, *, placem
         clocks.pass_offer_start(replaced, at, reason="replaced")
     offer = Offer.objects.create(case=case, source=source, start_date=start_date, placement=placement,
                                  arrangement=arrangement, recorded_at=at)
-    CaseEvent.record(case, actor, CaseEvent.Kind.OFFER_RECORDED, at=at, offer_id=offer.pk, source=source,
+    events.OfferRecorded.record(case, actor, at=at, offer_id=offer.pk, source=source,
                      start_date=start_date.isoformat())
     clocks.start_offer_start_clock(offer)
     return offer
@@ -275,7 +276,7 @@ def after_exemption(case: Case, exemption: Vrijstelling, actor, at, *, last_day:
                      trigger: str) -> None:
     """The exemption no longer holds after `last_day`: the child is LRV again (enrolled) or AV (not),
     a new three-month clock runs, and the case team reviews the case."""
-    CaseEvent.record(case, actor, CaseEvent.Kind.EXEMPTION_ENDED, at=at, vrijstelling_id=exemption.pk, grounds=exemption.grounds,
+    events.ExemptionEnded.record(case, actor, at=at, vrijstelling_id=exemption.pk, grounds=exemption.grounds,
                      last_day=last_day.isoformat(), reason=reason, trigger=trigger)
     if not case.is_open or case.registration != Case.Registration.VRIJ:
         notify(kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import clocks
-from casework.models import Case, CaseEvent, CaseParticipant, Deadline
+from casework.models import Case, CaseEvent, CaseParticipant, Deadline, events
 from casework.responsibility import case_team, forget_case
 from casework.services.ladder import change_registration_to, join, pending_offer
 from casework.signals import case_handed_over
@@ -77,7 +77,7 @@ def set_participation(case: Case, actor, *, level: str, since: date, setting: st
     previous = case.participation
     Case.objects.filter(pk=case.pk).update(participation=level, participation_setting=setting or "")
     case.participation, case.participation_setting = level, setting or ""
-    event = CaseEvent.record(case, actor, CaseEvent.Kind.PARTICIPATION_CHANGED, at=at, **{
+    event = events.ParticipationChanged.record(case, actor, at=at, **{
         "from": previous, "level": level, "since": since.isoformat(), "setting": setting or "",
         "note": (note or "").strip()})
     if keeps_offer_promise(case, level, setting):
@@ -115,7 +115,7 @@ def enrol(case: Case, actor, school: School, at, *, since: date, reason: str, tr
         from_school = case.school_id
         Case.objects.filter(pk=case.pk).update(school=school, sector=school.sector)
         case.school, case.sector = school, school.sector
-        CaseEvent.record(case, actor, CaseEvent.Kind.SCHOOL_CHANGED, at=at, from_school=from_school, school=school.pk,
+        events.SchoolChanged.record(case, actor, at=at, from_school=from_school, school=school.pk,
                          sector=school.sector, region=case.region_id, since=since.isoformat(), reason=reason)
         notify(kind="registration_changed", case=case, actor=actor, data={"registration": case.registration})
     hand_over(case, actor, at, since=since, before=before, reason=reason)
@@ -136,6 +136,6 @@ def hand_over(case: Case, actor, at, *, since: date, before, reason: str) -> Non
     forget_case(case.pk)
     from_teams = sorted({team for _pk, team in leaving} | ({before.pk} if before is not None else set()))
     from_teams = [team for team in from_teams if team != new_team.pk]
-    CaseEvent.record(case, actor, CaseEvent.Kind.CASE_HANDED_OVER, at=at, from_teams=from_teams, to_team=new_team.pk,
+    events.CaseHandedOver.record(case, actor, at=at, from_teams=from_teams, to_team=new_team.pk,
                      school=case.school_id, since=since.isoformat(), reason=reason)
     case_handed_over.send(sender=Case, case=case, from_team_ids=from_teams)

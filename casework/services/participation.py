@@ -19,11 +19,11 @@ from casework.models import (
     AccessLink,
     AccessLog,
     Case,
-    CaseEvent,
     CaseParticipant,
     Consent,
     Mentor,
     PublicSignal,
+    events,
 )
 from casework.responsibility import case_team
 from casework.services.intake import (
@@ -76,7 +76,7 @@ def revoke_access_link(*, case: Case, actor, link_id) -> AccessLink:
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
-        CaseEvent.record(case, actor, CaseEvent.Kind.ACCESS_LINK_REVOKED, at=link.revoked_at, link_id=link.pk,
+        events.AccessLinkRevoked.record(case, actor, at=link.revoked_at, link_id=link.pk,
                          audience=link.audience)
     return link
 
@@ -106,7 +106,7 @@ def create_access_link(*, case: Case, actor, audience: str, message: str, next_s
     link = AccessLink.objects.create(case=case, audience=audience, token_hash=token_hash(token),
                                      message=message.strip(), next_step=next_step.strip(), contact=contact,
                                      created_by=actor, created_at=now, expires_at=now + timezone.timedelta(days=days))
-    CaseEvent.record(case, actor, CaseEvent.Kind.ACCESS_LINK_CREATED, at=now, link_id=link.pk, audience=audience)
+    events.AccessLinkCreated.record(case, actor, at=now, link_id=link.pk, audience=audience)
     return link, token
 
 
@@ -202,7 +202,7 @@ def set_consent(*, link: AccessLink, subject: str, given: bool) -> Consent:
     now = timezone.now()
     consent, _created = Consent.objects.update_or_create(
         case=link.case, subject=subject, by=link.audience, defaults={"given": bool(given), "at": now})
-    CaseEvent.record(link.case, None, CaseEvent.Kind.CONSENT_GIVEN if given else CaseEvent.Kind.CONSENT_WITHDRAWN, at=now,
+    (events.ConsentGiven if given else events.ConsentWithdrawn).record(link.case, None, at=now,
                      subject=subject, by=link.audience, link_id=link.pk)
     if subject == Consent.Subject.JIM and not given:
         mentors = Mentor.objects.filter(case=link.case, active=True)

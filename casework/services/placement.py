@@ -17,6 +17,7 @@ from casework.models import (
     Offer,
     PlacementDecision,
     Route,
+    events,
 )
 from casework.responsibility import ensure_can_act
 from casework.services.ladder import (
@@ -74,7 +75,7 @@ def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, pre
             case=case, kind=PlacementDecision.Kind.DOORBRAAK, decision=decision, motivation=motivation.strip(),
             decided_by=actor, decided_at=now)
         join_directors(case, now)
-        CaseEvent.record(case, actor, CaseEvent.Kind.DOORBRAAK_DECIDED, at=now, decision_id=record.pk, decision=decision)
+        events.DoorbraakDecided.record(case, actor, at=now, decision_id=record.pk, decision=decision)
         return record
     _check_placement(errors, case, school_board, school, start_date)
     if preference_followed is None:
@@ -87,7 +88,7 @@ def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, pre
         start_date=start_date, preference_followed=bool(preference_followed), motivation=(motivation or "").strip(),
         decided_by=actor, decided_at=now,
     )
-    CaseEvent.record(case, actor, CaseEvent.Kind.DOORBRAAK_DECIDED, at=now, decision_id=record.pk, decision=decision,
+    events.DoorbraakDecided.record(case, actor, at=now, decision_id=record.pk, decision=decision,
                      school_board_id=school_board.pk, school_id=school.pk if school else None,
                      start_date=start_date.isoformat(), preference_followed=bool(preference_followed))
     place(case, actor, now, by="doorbraak")
@@ -121,7 +122,7 @@ def advise_doe(*, case: Case, actor, advice: str, school_board, school=None, nee
         case=case, kind=PlacementDecision.Kind.DOE_ADVICE, school_board=school_board, school=school,
         start_date=start_date, advice=advice.strip(), decided_by=actor, decided_at=now,
     )
-    CaseEvent.record(case, actor, CaseEvent.Kind.DOE_ADVISED, at=now, decision_id=record.pk, school_board_id=school_board.pk,
+    events.DoeAdvised.record(case, actor, at=now, decision_id=record.pk, school_board_id=school_board.pk,
                      school_id=school.pk if school else None, needs_doorzettingsmacht=not settled,
                      start_date=start_date.isoformat() if start_date else None)
     if not settled:
@@ -149,7 +150,7 @@ def decide_as_director(*, case: Case, actor, school_board, school, start_date, m
         case=case, kind=PlacementDecision.Kind.DIRECTOR, school_board=school_board, school=school,
         start_date=start_date, motivation=motivation.strip(), decided_by=actor, decided_at=now,
     )
-    CaseEvent.record(case, actor, CaseEvent.Kind.DIRECTOR_DECIDED, at=now, decision_id=record.pk, school_board_id=school_board.pk,
+    events.DirectorDecided.record(case, actor, at=now, decision_id=record.pk, school_board_id=school_board.pk,
                      school_id=school.pk if school else None, start_date=start_date.isoformat())
     place(case, actor, now, by="director")
     record_offer(case, actor, Offer.Source.DIRECTOR, start_date, now, placement=record)
@@ -186,7 +187,7 @@ def set_up_arrangement(*, case: Case, actor, education: str, care_provider: str,
     record = Arrangement.objects.create(case=case, education=education.strip(), care_provider=care_provider.strip(),
                                         funding=funding, start_date=start_date, end_date=end_date,
                                         evaluation_weeks=evaluation_weeks, set_up_by=actor, set_up_at=now)
-    CaseEvent.record(case, actor, CaseEvent.Kind.ARRANGEMENT_SET_UP, at=now, arrangement_id=record.pk, funding=funding,
+    events.ArrangementSetUp.record(case, actor, at=now, arrangement_id=record.pk, funding=funding,
                      start_date=start_date.isoformat(), end_date=end_date.isoformat())
     clocks.next_evaluation_clock(record)
     place(case, actor, now, by="arrangement")
@@ -206,7 +207,7 @@ def evaluate_arrangement(*, case: Case, actor, result: str, notes: str = "") -> 
     now = timezone.now()
     record = ArrangementEvaluation.objects.create(arrangement=arrangement, result=result, notes=(notes or "").strip(),
                                                   evaluated_by=actor, evaluated_at=now)
-    CaseEvent.record(case, actor, CaseEvent.Kind.ARRANGEMENT_EVALUATED, at=now, arrangement_id=arrangement.pk, result=result)
+    events.ArrangementEvaluated.record(case, actor, at=now, arrangement_id=arrangement.pk, result=result)
     clocks.mark_met(case, Deadline.Kind.ARRANGEMENT_EVALUATION, now)
     if result == ArrangementEvaluation.Result.BEEINDIGEN:
         Arrangement.objects.filter(pk=arrangement.pk).update(ended_at=now)
@@ -275,14 +276,14 @@ def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = 
     if started:
         offer.status, offer.started_on = Offer.Status.STARTED, started_on
         offer.save()
-        CaseEvent.record(case, actor, CaseEvent.Kind.OFFER_STARTED, at=now, offer_id=offer.pk, source=offer.source,
+        events.OfferStarted.record(case, actor, at=now, offer_id=offer.pk, source=offer.source,
                          start_date=offer.start_date.isoformat(), started_on=started_on.isoformat())
         if level != Case.Participation.VOLLEDIG:  # taking part fully meets it with the participation
             clocks.meet_offer_clock(case, started_on, now)
         if case.status == Case.Status.ESCALATED:
             case.start_in_place()
             case.save()
-            CaseEvent.record(case, actor, CaseEvent.Kind.PLACED, at=now, by=offer.source)
+            events.Placed.record(case, actor, at=now, by=offer.source)
         if school is not None:
             enrol(case, actor, school, now, since=started_on, trigger="start_confirmation",
                   reason=_("Started at %(school)s (offered place).") % {"school": school.name})
@@ -290,7 +291,7 @@ def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = 
         return offer
     offer.status, offer.reason = Offer.Status.FAILED, reason.strip()
     offer.save()
-    CaseEvent.record(case, actor, CaseEvent.Kind.OFFER_FAILED, at=now, offer_id=offer.pk, source=offer.source,
+    events.OfferFailed.record(case, actor, at=now, offer_id=offer.pk, source=offer.source,
                      start_date=offer.start_date.isoformat(), reason=reason.strip())
     if offer.arrangement_id:  # an arrangement that never started ends, with its route and clocks
         Arrangement.objects.filter(pk=offer.arrangement_id, ended_at__isnull=True).update(ended_at=now)

@@ -20,6 +20,7 @@ from casework.models import (
     Child,
     Deadline,
     Vrijstelling,
+    events,
 )
 from casework.responsibility import ensure_can_act, ensure_can_register
 from casework.services.ladder import (
@@ -158,7 +159,7 @@ def record_startkwalificatie(*, case: Case, actor, obtained_on) -> Case:
     now = timezone.now()
     Child.objects.filter(pk=case.child_id).update(startkwalificatie=True, startkwalificatie_on=obtained_on)
     case.child.startkwalificatie, case.child.startkwalificatie_on = True, obtained_on
-    CaseEvent.record(case, actor, CaseEvent.Kind.STARTKWALIFICATIE_RECORDED, at=now, obtained_on=obtained_on.isoformat())
+    events.StartkwalificatieRecorded.record(case, actor, at=now, obtained_on=obtained_on.isoformat())
     clocks.restart_leerplicht_end_clock(case, leerplicht_ends_on(case.child), now)
     act_on_overdue(case, now)  # a startkwalificatie obtained earlier ends the duty at once
     return case

@@ -20,7 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.clocks import setting
-from casework.models import Case, CaseEvent, CaseParticipant, Offer, PlacementDecision, Route
+from casework.models import (
+    Case,
+    CaseEvent,
+    CaseParticipant,
+    Offer,
+    PlacementDecision,
+    Route,
+    events,
+)
 from casework.responsibility import ensure_can_act, region_team
 from casework.services.ladder import (
     end_route,
@@ -68,7 +76,7 @@ def record_stall(*, case: Case, step: str, opened_at, recorded: dict, note: str 
     case = locked(case)
     days_open = days_between(opened_at, at)
     join_directors(case, at)
-    event = CaseEvent.record(case, None, CaseEvent.Kind.DOORBRAAK_STALLED, at=at, task=step, days_open=days_open,
+    event = events.DoorbraakStalled.record(case, None, at=at, task=step, days_open=days_open,
                              recorded=recorded, note=note)
     notify(kind="doorbraak_stalled", case=case, data={"task": step, "days_open": days_open})
     return event
@@ -96,7 +104,7 @@ def record_stagnatie(*, case: Case, actor, steps: str, placed, school_board=None
         _check_placement(errors, case, school_board, school, start_date)
     raise_if(errors)
     now = timezone.now()
-    event = CaseEvent.record(case, actor, CaseEvent.Kind.STAGNATIE_RECORDED, at=now, task=step, placed=bool(placed),
+    event = events.StagnatieRecorded.record(case, actor, at=now, task=step, placed=bool(placed),
                              note=steps.strip())
     if not placed:
         return event
@@ -118,7 +126,7 @@ def escalate_stagnatie(*, case: Case, since, at=None) -> CaseEvent:
     case = locked(case)
     join(case, region_team(case, Team.Kind.LEERPLICHT), CaseParticipant.Reason.ESCALATION, at)
     days = days_between(since, at)
-    event = CaseEvent.record(case, None, CaseEvent.Kind.STAGNATIE_ESCALATED, at=at, days=days,
+    event = events.StagnatieEscalated.record(case, None, at=at, days=days,
                              steps=stagnatie_steps(case))
     notify(kind="stagnatie_escalated", case=case, data={"days": days})
     return event

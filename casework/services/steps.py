@@ -18,6 +18,7 @@ from casework.models import (
     Route,
     RouteRun,
     Vrijstelling,
+    events,
 )
 from casework.responsibility import ensure_can_act
 from casework.services.ladder import (
@@ -85,7 +86,7 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
     for route in routes:
         if route not in running:
             RouteRun.objects.create(case=case, plan=record, route=route, started_at=now)
-    CaseEvent.record(case, actor, CaseEvent.Kind.TEAM_REVIEW, at=now, plan_id=record.pk, routes=routes, outcome=outcome or "")
+    events.TeamReview.record(case, actor, at=now, plan_id=record.pk, routes=routes, outcome=outcome or "")
     if first_review:
         clocks.mark_met(case, Deadline.Kind.TEAM_ACTION_48H, now)
     if Route.DOORBRAAK in routes:
@@ -93,7 +94,7 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
     if outcome:
         case.close(outcome=outcome, at=now)
         case.save()
-        CaseEvent.record(case, actor, CaseEvent.Kind.CLOSED, at=now, outcome=outcome)
+        events.Closed.record(case, actor, at=now, outcome=outcome)
         clocks.on_case_closed(case, outcome, now)
         case_closed.send(sender=Case, case=case, outcome=outcome)
         notify(kind="case_closed", case=case, actor=actor, data={"outcome": outcome})
@@ -119,7 +120,7 @@ def draft_ect_advice(*, case: Case, actor, advice: str, question: str = "") -> E
     require(errors, "advice", advice, _("Write down the advice."))
     raise_if(errors)
     record = EctAdvice.objects.create(case=case, question=question.strip(), advice=advice.strip(), drafted_by=actor)
-    CaseEvent.record(case, actor, CaseEvent.Kind.ECT_ADVICE_DRAFTED, at=record.drafted_at, advice_id=record.pk)
+    events.EctAdviceDrafted.record(case, actor, at=record.drafted_at, advice_id=record.pk)
     return record
 
 
@@ -155,9 +156,9 @@ def review_ect_advice(*, case: Case, actor, approved: bool, reason: str = "") ->
     advice.reviewed_by, advice.reviewed_at, advice.reason = actor, now, (reason or "").strip()
     advice.save(update_fields=["status", "reviewed_by", "reviewed_at", "reason"])
     if approved:
-        CaseEvent.record(case, actor, CaseEvent.Kind.ECT_ADVICE_APPROVED, at=now, advice_id=advice.pk)
+        events.EctAdviceApproved.record(case, actor, at=now, advice_id=advice.pk)
     else:  # the reason is shown in the timeline and to the drafter, who redrafts
-        CaseEvent.record(case, actor, CaseEvent.Kind.ECT_ADVICE_REJECTED, at=now, advice_id=advice.pk,
+        events.EctAdviceRejected.record(case, actor, at=now, advice_id=advice.pk,
                          reason=advice.reason)
     notify(kind="ect_advice_reviewed", case=case, actor=actor, data={"advice_id": advice.pk, "approved": approved})
     if approved:
@@ -180,7 +181,7 @@ def request_vrijstelling(*, case: Case, actor, grounds: str, motivation: str, me
     raise_if(errors)
     record = Vrijstelling.objects.create(case=case, grounds=grounds, motivation=motivation.strip(),
                                          medical_statement=bool(medical_statement), requested_by=actor)
-    CaseEvent.record(case, actor, CaseEvent.Kind.VRIJSTELLING_REQUESTED, at=record.requested_at, vrijstelling_id=record.pk,
+    events.VrijstellingRequested.record(case, actor, at=record.requested_at, vrijstelling_id=record.pk,
                      grounds=grounds, medical_statement=bool(medical_statement))
     return record
 
@@ -210,7 +211,7 @@ def advise_vrijstelling(*, case: Case, actor, advice: str, motivation: str, alte
         record.decision_motivation = _("Recorded with the signal; in force once the SWV's advice was on record.")
     record.save()
     granted = {"granted": True, "grounds": record.grounds, "until": record.until.isoformat()} if in_force else {}
-    CaseEvent.record(case, actor, CaseEvent.Kind.VRIJSTELLING_ADVISED, at=now, vrijstelling_id=record.pk, advice=advice,
+    events.VrijstellingAdvised.record(case, actor, at=now, vrijstelling_id=record.pk, advice=advice,
                      **granted)
     if record.recorded_with_signal:
         end_route(case, Route.VRIJSTELLING_ADVIES, now)  # the route ends here: Leerplicht decided before
@@ -244,7 +245,7 @@ def decide_vrijstelling(*, case: Case, actor, granted: bool, until=None, motivat
     record.starts_on = timezone.localdate(now) if granted else None
     record.decided_by, record.decided_at = actor, now
     record.save()
-    CaseEvent.record(case, actor, CaseEvent.Kind.VRIJSTELLING_DECIDED, at=now, vrijstelling_id=record.pk, granted=bool(granted),
+    events.VrijstellingDecided.record(case, actor, at=now, vrijstelling_id=record.pk, granted=bool(granted),
                      grounds=record.grounds, until=until.isoformat() if granted else None)
     if granted and case.registration != Case.Registration.VRIJ:
         change_registration_to(case, actor, Case.Registration.VRIJ, now, since=record.starts_on,
@@ -280,7 +281,7 @@ def assign_mentor(*, case: Case, actor, mentor_name: str, relation: str, contact
                                    recorded_by=actor, recorded_at=now)
     if mentor_user is not None:
         join_user(case, mentor_user, CaseParticipant.Reason.MENTOR, now)
-    CaseEvent.record(case, actor, CaseEvent.Kind.MENTOR_ASSIGNED, at=now, mentor_id=record.pk, share=share)
+    events.MentorAssigned.record(case, actor, at=now, mentor_id=record.pk, share=share)
     end_route(case, Route.JIM, now)
     return record
 
@@ -294,7 +295,7 @@ def record_case_review(*, case: Case, actor, reason: str, notes: str) -> CaseEve
     require(errors, "notes", notes, _("Write down what the team concluded."))
     raise_if(errors)
     now = timezone.now()
-    event = CaseEvent.record(case, actor, CaseEvent.Kind.CASE_REVIEWED, at=now, trigger=reason, note=notes.strip())
+    event = events.CaseReviewed.record(case, actor, at=now, trigger=reason, note=notes.strip())
     if reason == Deadline.Kind.ZIEK_REVIEW:
         clocks.replan_ziek_review(case, timezone.localdate(now), now)
     return event
@@ -305,9 +306,9 @@ def record_task_distribution(*, case: Case, actor, task, node: str, assigned_to_
     """A task of the case was assigned to a colleague (or released to the queue) by `actor`, with
     a reason: one history row, and the assignee and whoever lost the task are told. The task itself
     is changed by the flow (workflows.services.bulk_distribute), in the same transaction."""
-    kind = CaseEvent.Kind.TASK_ASSIGNED if assigned_to_id else CaseEvent.Kind.TASK_RELEASED
-    event = CaseEvent.record(case, actor, kind, at=at, task_id=task.pk, node=node, user_id=assigned_to_id,
-                             previous_owner_id=previous_owner_id, reason=reason)
+    kind = events.TaskAssigned if assigned_to_id else events.TaskReleased
+    event = kind.record(case, actor, at=at, task_id=task.pk, node=node, user_id=assigned_to_id,
+                        previous_owner_id=previous_owner_id, reason=reason)
     if assigned_to_id:
         notify(kind="task_assigned", case=case, actor=actor, task=task, data={"user_id": assigned_to_id})
     if previous_owner_id and previous_owner_id != assigned_to_id:
@@ -324,7 +325,7 @@ def record_meeting_flag(*, case: Case, actor, team) -> CaseEvent:
     if not case.is_open or not case.participants.filter(team=team).exists() \
             or not team.memberships.filter(user=actor).exists():
         raise PermissionDenied(_("Only a member of a team on this open case puts it on that team's agenda."))
-    return CaseEvent.record(case, actor, CaseEvent.Kind.MEETING_FLAGGED, team_id=team.pk)
+    return events.MeetingFlagged.record(case, actor, team_id=team.pk)
 
 
 @one_transaction
@@ -332,7 +333,7 @@ def record_meeting_action(*, case: Case, actor, meeting_id: int, task, owner, du
     """The team meeting agreed an action on the case for one member, due on a day (the
     `meeting_action` task is the flow's, claimed for the member, who hears of it as of any new task;
     the chair was checked by `workflows.meetings`)."""
-    return CaseEvent.record(case, actor, CaseEvent.Kind.MEETING_ACTION_SET, meeting_id=meeting_id, task_id=task.pk,
+    return events.MeetingActionSet.record(case, actor, meeting_id=meeting_id, task_id=task.pk,
                             owner_id=owner.pk, due_on=due_on.isoformat(), note=action.strip())
 
 
@@ -344,5 +345,5 @@ def record_meeting_action_done(*, case: Case, actor, meeting_id: int, task_id: i
     errors: dict[str, list[str]] = {}
     require(errors, "note", note, _("Write down what you did."))
     raise_if(errors)
-    return CaseEvent.record(case, actor, CaseEvent.Kind.MEETING_ACTION_DONE, meeting_id=meeting_id, task_id=task_id,
+    return events.MeetingActionDone.record(case, actor, meeting_id=meeting_id, task_id=task_id,
                             note=note.strip())
