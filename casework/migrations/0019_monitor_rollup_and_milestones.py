@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from ._frozen_monitor import MILESTONES, tallies_for  # the rules as written then, not live code
+from casework.migrations._frozen_monitor import MILESTONES, tallies_for  # the rules as written then, not live code
 
 
 def build_summaries(apps, schema_editor):

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from ._frozen_monitor import load_spells  # the rules as written then, not live code
+from casework.migrations._frozen_monitor import load_spells  # the rules as written then, not live code
 
 
 def build_spells(apps, schema_editor):

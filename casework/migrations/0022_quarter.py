@@ -1,6 +1,6 @@
 from django.db import migrations, models
 
-from ._frozen_monitor import tallies_for  # the rules as written then, not live code
+from casework.migrations._frozen_monitor import tallies_for  # the rules as written then, not live code
 
 # The measures whose rule changed: the MPL's doorbraak decisions by their decision (a place, or no
 # agreement), and "days absent to placement", which after an exemption runs from the day after it.
