@@ -1,5 +1,5 @@
 """The monitor's summaries (daily rollup and milestones) give the same answers as the replay of
-every event (`casework.monitor.replay`, the reference), over random histories, scopes and
+every event (`tests/monitor_replay.py`, the reference), over random histories, scopes and
 periods: before and after the sweeper compacts the rollup, and after retention."""
 
 import datetime as dt

@@ -1,11 +1,11 @@
 """The monitor's state intervals (`MonitorSpell`): for each case, the spells in which everything a
-count on a peildatum filters or groups on stayed the same. The one writer of these rows.
+count on a peildatum filters or groups on stayed the same, computed from a case's facts.
 
 A case's spells are rebuilt from its dated facts whenever one of them is recorded, in the same
 transaction (`refresh`, called for the recorded events by `casework.monitor.derived.write`, and by
-the services that create a fact without an event of its own). Rebuilding
-the whole case, not patching one spell, is what makes a back-dated fact right: it splits the
-spells it cuts and every later spell follows from it.
+the services that create a fact without an event of its own). Rebuilding the whole case, not
+patching one spell, is what makes a back-dated fact right: it splits the spells it cuts and every
+later spell follows from it.
 
 The state on day D (the rules; `tests/monitor_replay.py`'s `state_on` is the obvious per-day
 reading that the property test holds these rows to):
