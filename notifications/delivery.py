@@ -39,7 +39,7 @@ def group_for(user_id: int) -> str:
 
 
 # Kinds about a task: without the task (deleted since) there is nobody to tell.
-TASK_KINDS = frozenset({"task_available", "follow_up_due"})
+TASK_KINDS = frozenset({Notification.Kind.TASK_AVAILABLE, Notification.Kind.FOLLOW_UP_DUE})
 
 
 def recipients(entry: OutboxEntry) -> list[int]:

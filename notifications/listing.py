@@ -25,7 +25,7 @@ from notifications.models import Notification
 from notifications.presentation import KIND_LABELS, describe, rejection_reasons
 
 # Kinds addressed to one person by someone's act: always "mine".
-PERSONAL_KINDS = ("mentioned", "task_assigned", "task_released")
+PERSONAL_KINDS = (Notification.Kind.MENTIONED, Notification.Kind.TASK_ASSIGNED, Notification.Kind.TASK_RELEASED)
 SCOPES = ("", "mine", "teams")
 GROUPS_PER_PAGE = 10
 # Notices shown per group; the group links to all of its notices (the list filtered by its case).

@@ -60,6 +60,40 @@ class OutboxEntry(models.Model):
 
 
 class Notification(models.Model):
+    class Kind(models.TextChoices):
+        """Every kind of notification: the closed list `notify` accepts (anything else raises at the
+        call). The label names the kind in a few words (the list's filter, the choice of channel);
+        the order is theirs. The field stays a plain string (no `choices`), as for case events."""
+
+        TASK_AVAILABLE = "task_available", _("New task")
+        TASK_ASSIGNED = "task_assigned", _("Task assigned to you")
+        TASK_RELEASED = "task_released", _("Your task released to the team queue")
+        FOLLOW_UP_DUE = "follow_up_due", _("Follow-up due")
+        MENTIONED = "mentioned", _("Mentioned in a note")
+        DEADLINE_WARNING = "deadline_warning", _("Clock about to run out")
+        DEADLINE_BREACHED = "deadline_breached", _("Clock run out")
+        ECT_ADVICE_REVIEWED = "ect_advice_reviewed", _("ECT advice approved or rejected")
+        VRIJSTELLING_ADVISED = "vrijstelling_advised", _("Exemption advice given")
+        PLACEMENT_DECIDED = "placement_decided", _("Placement decided")
+        REGISTRATION_CHANGED = "registration_changed", _("Registration changed")
+        CONSENT_CHANGED = "consent_changed", _("Consent given or withdrawn")
+        SIGNAL_FORWARDED = "signal_forwarded", _("Signal forwarded to your team")
+        OFFER_FAILED = "offer_failed", _("Offered place did not start")
+        DOORBRAAK_STALLED = "doorbraak_stalled", _("No doorbraak decision in time")
+        STAGNATIE_ESCALATED = "stagnatie_escalated", _("MBO placement escalated")
+        EXEMPTION_ENDED = "exemption_ended", _("Exemption ended")
+        LEERPLICHT_ENDED = "leerplicht_ended", _("No longer of compulsory school age")
+        CASE_CLOSED = "case_closed", _("Case closed")
+        AGENDA_PUBLISHED = "agenda_published", _("Meeting agenda published")
+        MEETING_ITEM_ADDED = "meeting_item_added", _("Item added to a meeting")
+
+        @classmethod
+        def checked(cls, kind: str) -> str:
+            """`kind` as its plain value; a kind not in the list raises ValueError."""
+            if kind not in cls.values:
+                raise ValueError(f"unknown notification kind {kind!r}")
+            return str(kind)
+
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))
     kind = models.CharField(_("kind"), max_length=30)

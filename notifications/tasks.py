@@ -27,7 +27,7 @@ from notifications.models import (
 from notifications.presentation import describe
 
 log = logging.getLogger(__name__)
-BREACH = "deadline_breached"
+BREACH = Notification.Kind.DEADLINE_BREACHED
 # An outbox entry still pending after this long is queued again (its fan-out never ran or died).
 STALE_SECONDS = REQUEUE_AFTER_SECONDS
 # At most this many entries are queued again per beat.

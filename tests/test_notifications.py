@@ -9,8 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework.services import sweep_due
-from notifications.models import Notification
-from notifications.services import choosable_kinds, mark_all_read, notify
+from notifications.models import Notification, OutboxEntry
+from notifications.presentation import TITLES, kind_choices
+from notifications.rules import AUDIENCES
+from notifications.services import choosable_kinds, mark_all_read, notify, notify_many
 from notifications.tasks import email_unread
 from tests.flowkit import board_and_school, complete, in_days, open_task, signal
 
@@ -195,3 +197,15 @@ def test_mark_all_read_before_a_moment_leaves_the_newer_unread(api, demo, u):
     assert mark_all_read(user=u["aoj_2"], before=timezone.now() - dt.timedelta(days=3)) == 1
     assert list(unread) == [Notification.objects.filter(recipient=u["aoj_2"]).first()]  # the newest stays unread
     assert mark_all_read(user=u["aoj_2"]) == 1 and not unread.all().exists()
+
+
+def test_every_kind_has_its_audience_title_and_label_and_no_other_kind_is_written():
+    kinds = set(Notification.Kind.values)
+    assert set(AUDIENCES) == kinds and set(TITLES) == kinds
+    assert [kind for kind, _label in kind_choices()] == Notification.Kind.values
+    before = OutboxEntry.objects.count()
+    with pytest.raises(ValueError, match="unknown notification kind"):
+        notify(kind="case_closd", case=None)
+    with pytest.raises(ValueError, match="unknown notification kind"):
+        notify_many([{"kind": Notification.Kind.CASE_CLOSED, "case": None}, {"kind": "deadline_warn", "case": None}])
+    assert OutboxEntry.objects.count() == before
