@@ -84,7 +84,8 @@ def describe(notification, *, reasons: dict | None = None) -> tuple[str, str]:
     title = TITLES.get(notification.kind, lambda n: notification.kind)(notification) % values
     if "meeting_id" in notification.data:
         url = reverse("meeting", args=[notification.data["meeting_id"]])
-    elif notification.task_id and notification.kind in (Kind.TASK_AVAILABLE, Kind.TASK_ASSIGNED, Kind.FOLLOW_UP_DUE):
+    elif notification.kind in (Kind.TASK_AVAILABLE, Kind.TASK_ASSIGNED, Kind.FOLLOW_UP_DUE) \
+            and notification.task is not None:
         url = reverse("task-detail", args=[notification.task_id])
     elif notification.case_id:
         url = reverse("case-detail", args=[notification.case_id])

@@ -28,11 +28,11 @@ whose users together hear of it), as it reads (also in docs/architecture.md):
 Then, always: never the actor, and never anyone who cannot see the case.
 """
 
-from django.apps import apps  # the workflows models by name: notifications never imports workflows
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casework.models import CaseParticipant, EctAdvice
 from casework.responsibility import case_team, is_po_case, region_roles_for, region_team
+from notifications import registry
 from notifications.models import Notification
 from teams.models import Membership, RegionRole, Team, User
 
@@ -72,16 +72,12 @@ def can_see(case) -> Exists:
 
 def most_urgent_task(case):
     """The case's open human task that is due first (what a clock warning is about)."""
-    tasks = apps.get_model("workflows", "CaseTask").objects
-    return (tasks.filter(case=case, status__in=["NEW", "ASSIGNED", "STARTED"], flow_task_type="HUMAN")
-            .order_by("due_at", "pk").first())
+    return registry.most_urgent_task(case)
 
 
 def open_review(case, reason: str):
     """The case's open review task a periodic clock asked for (see casework.clocks.review_pending)."""
-    tasks = apps.get_model("workflows", "CaseTask").objects
-    return (tasks.filter(case=case, status__in=["NEW", "ASSIGNED", "STARTED"], flow_task_type="HUMAN",
-                         process__data__reason=reason).order_by("created", "pk").first())
+    return registry.open_review(case, reason)
 
 
 def case_team_members(case, task, data) -> QuerySet[User]:
@@ -174,8 +170,7 @@ def task_owner_or_team(case, task, data) -> QuerySet[User]:
 
 
 def meeting_invitees(case, task, data) -> QuerySet[User]:
-    attendance = apps.get_model("workflows", "Attendance").objects.filter(meeting_id=data["meeting_id"])
-    return User.objects.filter(pk__in=attendance.values("user_id"))
+    return User.objects.filter(pk__in=registry.meeting_invitees(data["meeting_id"]))
 
 
 # kind -> the rules whose users together are its audience (the table in the module's docstring).

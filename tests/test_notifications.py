@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework.services import sweep_due
+from notifications import registry
 from notifications.models import Notification, OutboxEntry
 from notifications.presentation import TITLES, kind_choices
 from notifications.rules import AUDIENCES
@@ -209,3 +210,13 @@ def test_every_kind_has_its_audience_title_and_label_and_no_other_kind_is_writte
     with pytest.raises(ValueError, match="unknown notification kind"):
         notify_many([{"kind": Notification.Kind.CASE_CLOSED, "case": None}, {"kind": "deadline_warn", "case": None}])
     assert OutboxEntry.objects.count() == before
+
+
+def test_notifications_name_tasks_by_id_and_read_them_through_the_registry(api, demo, u):
+    for model in (Notification, OutboxEntry):
+        assert not [field.name for field in model._meta.get_fields()
+                    if field.related_model is not None and field.related_model._meta.app_label == "workflows"]
+    case = signal(api, u["aoj"], demo["schools"]["vo"])
+    note = Notification.objects.filter(kind="task_available", case=case).with_tasks().first()
+    assert note.task == open_task(case, "team_review") == registry.task(note.task_id)
+    assert registry.task(None) is None and registry.tasks([None]) == {}
