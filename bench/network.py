@@ -29,6 +29,7 @@ def bench_push(clients: int) -> dict:
     from casework.celery import app as celery_app
     from casework.models import Case
     from notifications.delivery import group_for
+    from notifications.models import Notification
     from notifications.routing import websocket_urlpatterns
     from notifications.services import notify
     from signin.factors import FACTOR_METHOD
@@ -73,7 +74,7 @@ def bench_push(clients: int) -> dict:
 
         def ours():
             with transaction.atomic():
-                notify(kind="case_closed", case=case)
+                notify(kind=Notification.Kind.CASE_CLOSED, case=case)
             return time.perf_counter()  # on_commit pushed before this returns; measure from commit
 
         layer = get_channel_layer()
@@ -92,7 +93,7 @@ def bench_push(clients: int) -> dict:
             if name == "ours":
                 def commit_then_mark():
                     with transaction.atomic():
-                        rows = notify(kind="case_closed", case=case)
+                        rows = notify(kind=Notification.Kind.CASE_CLOSED, case=case)
                         marker = {"t": None}
                         transaction.on_commit(lambda: marker.__setitem__("t", time.perf_counter()), robust=False)
                     return rows, marker

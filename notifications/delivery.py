@@ -39,7 +39,7 @@ def group_for(user_id: int) -> str:
 
 
 # Kinds about a task: without the task (deleted since) there is nobody to tell.
-TASK_KINDS = frozenset({"task_available", "follow_up_due"})
+TASK_KINDS = frozenset({Notification.Kind.TASK_AVAILABLE, Notification.Kind.FOLLOW_UP_DUE})
 
 
 def recipients(entry: OutboxEntry) -> list[int]:
@@ -92,12 +92,13 @@ def fan_out_rows(entry_id: int) -> list[int]:
         with transaction.atomic():
             entry = (OutboxEntry.objects.select_for_update(skip_locked=True, of=("self",))
                      .filter(pk=entry_id, fanned_out_at__isnull=True, failed_at__isnull=True)
-                     .select_related("case", "task").first())
+                     .select_related("case").first())
             if entry is None:
                 return []
             Notification.objects.bulk_create([
                 Notification(source=entry, recipient_id=user_id, kind=entry.kind, case_id=entry.case_id,
-                             task_id=entry.task_id, data=entry.data, created_at=entry.created_at)
+                             task_id=entry.task_id if entry.task is not None else None, data=entry.data,
+                             created_at=entry.created_at)
                 for user_id in recipients(entry)
             ], ignore_conflicts=True)
             OutboxEntry.objects.filter(pk=entry.pk).update(fanned_out_at=timezone.now())

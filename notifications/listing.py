@@ -21,11 +21,12 @@ from django.urls import reverse
 
 from casework.access import is_id, visible_case_filter
 from casework.models import Case
+from notifications import registry
 from notifications.models import Notification
 from notifications.presentation import KIND_LABELS, describe, rejection_reasons
 
 # Kinds addressed to one person by someone's act: always "mine".
-PERSONAL_KINDS = ("mentioned", "task_assigned", "task_released")
+PERSONAL_KINDS = (Notification.Kind.MENTIONED, Notification.Kind.TASK_ASSIGNED, Notification.Kind.TASK_RELEASED)
 SCOPES = ("", "mine", "teams")
 GROUPS_PER_PAGE = 10
 # Notices shown per group; the group links to all of its notices (the list filtered by its case).
@@ -53,7 +54,7 @@ class Filters:
 
 def mine(user) -> Q:
     """The notifications meant for `user` in person (see the module's docstring)."""
-    return Q(task__owner=user) | Q(kind__in=PERSONAL_KINDS)
+    return Q(task__in=registry.held_by(user)) | Q(kind__in=PERSONAL_KINDS)
 
 
 def notifications_of(user, filters: Filters) -> QuerySet[Notification]:
@@ -116,7 +117,7 @@ def groups_page(user, filters: Filters, page_number) -> tuple[Page, list[Group]]
     if any(group.case_id is None for group in shown):
         in_groups |= Q(case__isnull=True)
     per_group = ITEMS_OF_ONE_CASE if filters.case else ITEMS_PER_GROUP
-    latest = list(rows.filter(in_groups).select_related("task")
+    latest = list(rows.filter(in_groups).with_tasks()
                   .annotate(rank=Window(RowNumber(), partition_by=[F("case_id")],
                                         order_by=[F("created_at").desc(), F("pk").desc()]))
                   .filter(rank__lte=per_group).order_by("-created_at", "-pk"))

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notifications import registry
+
 # The fan-out after commit takes seconds; an entry not done a minute after it was written (its
 # message lost, its worker killed, the broker down) is queued again by the beat's re-queue.
 REQUEUE_AFTER_SECONDS = 60
@@ -18,6 +20,79 @@ REQUEUE_AFTER_SECONDS = 60
 def first_requeue_at():
     """When the re-queue first takes a new entry that is not done by then."""
     return timezone.now() + timedelta(seconds=REQUEUE_AFTER_SECONDS)
+
+
+class TaskReference(models.PositiveBigIntegerField):
+    """A workflow task named by its id, without a foreign key (notifications sit below the flows).
+
+    The column is `<name>_id`, as a foreign key's was: `row.task_id` is the id, `row.task` the task
+    read through `notifications.registry` (None when there is none or it is gone), and lookups take
+    a task or its id (`filter(task=task)`). In migrations it is a plain PositiveBigIntegerField."""
+
+    def get_attname(self) -> str:
+        return f"{self.name}_id"
+
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        setattr(cls, name, _TaskOf(self.attname))
+
+    def get_prep_value(self, value):
+        return super().get_prep_value(value.pk if isinstance(value, models.Model) else value)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.PositiveBigIntegerField", args, {**kwargs, "db_column": f"{self.name}_id"}
+
+
+class _TaskOf(property):
+    """`row.task`: the task behind `row.task_id`, read once per row (or primed for many rows by
+    `TaskQuerySet.with_tasks`); setting it sets the id."""
+
+    def __init__(self, attname: str):
+        self.attname = attname
+        super().__init__(self.read, self.write)
+
+    def read(self, row):
+        task_id = getattr(row, self.attname)
+        cached = row.__dict__.get("_task_of")
+        if cached is None or cached[0] != task_id:
+            cached = (task_id, registry.task(task_id))
+            row.__dict__["_task_of"] = cached
+        return cached[1]
+
+    def write(self, row, task):
+        setattr(row, self.attname, task.pk if task is not None else None)
+        row.__dict__["_task_of"] = (getattr(row, self.attname), task)
+
+
+def prime_tasks(rows) -> None:
+    """Read the tasks of these rows in one look-up (instead of one per row)."""
+    found = registry.tasks(row.task_id for row in rows)
+    for row in rows:
+        row.__dict__["_task_of"] = (row.task_id, found.get(row.task_id))
+
+
+class TaskQuerySet(models.QuerySet):
+    """Rows that name a task: `with_tasks()` reads the tasks of the rows it returns in one look-up
+    (what `select_related("task")` did over the foreign key)."""
+
+    _with_tasks = False
+
+    def with_tasks(self) -> "TaskQuerySet":
+        clone = self._chain()
+        clone._with_tasks = True
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._with_tasks = self._with_tasks
+        return clone
+
+    def _fetch_all(self):
+        fetched = self._result_cache is None
+        super()._fetch_all()
+        if fetched and self._with_tasks:
+            prime_tasks([row for row in self._result_cache if isinstance(row, models.Model)])
 
 
 class OutboxEntry(models.Model):
@@ -32,7 +107,7 @@ class OutboxEntry(models.Model):
 
     kind = models.CharField(_("kind"), max_length=30)
     case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    task = models.ForeignKey("workflows.CaseTask", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    task = TaskReference(null=True, blank=True, db_index=True)
     # Whose task it was when this happened: a task claimed at creation is announced to its owner
     # only, one claimed later (before the fan-out) still to its team.
     task_owner_id = models.BigIntegerField(null=True, blank=True)
@@ -45,6 +120,8 @@ class OutboxEntry(models.Model):
     last_error = models.CharField(_("last error"), max_length=200, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=first_requeue_at)
     failed_at = models.DateTimeField(_("given up at"), null=True, blank=True)
+
+    objects = TaskQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("outbox entry")
@@ -60,11 +137,45 @@ class OutboxEntry(models.Model):
 
 
 class Notification(models.Model):
+    class Kind(models.TextChoices):
+        """Every kind of notification: the closed list `notify` accepts (anything else raises at the
+        call). The label names the kind in a few words (the list's filter, the choice of channel);
+        the order is theirs. The field stays a plain string (no `choices`), as for case events."""
+
+        TASK_AVAILABLE = "task_available", _("New task")
+        TASK_ASSIGNED = "task_assigned", _("Task assigned to you")
+        TASK_RELEASED = "task_released", _("Your task released to the team queue")
+        FOLLOW_UP_DUE = "follow_up_due", _("Follow-up due")
+        MENTIONED = "mentioned", _("Mentioned in a note")
+        DEADLINE_WARNING = "deadline_warning", _("Clock about to run out")
+        DEADLINE_BREACHED = "deadline_breached", _("Clock run out")
+        ECT_ADVICE_REVIEWED = "ect_advice_reviewed", _("ECT advice approved or rejected")
+        VRIJSTELLING_ADVISED = "vrijstelling_advised", _("Exemption advice given")
+        PLACEMENT_DECIDED = "placement_decided", _("Placement decided")
+        REGISTRATION_CHANGED = "registration_changed", _("Registration changed")
+        CONSENT_CHANGED = "consent_changed", _("Consent given or withdrawn")
+        SIGNAL_FORWARDED = "signal_forwarded", _("Signal forwarded to your team")
+        OFFER_FAILED = "offer_failed", _("Offered place did not start")
+        DOORBRAAK_STALLED = "doorbraak_stalled", _("No doorbraak decision in time")
+        STAGNATIE_ESCALATED = "stagnatie_escalated", _("MBO placement escalated")
+        EXEMPTION_ENDED = "exemption_ended", _("Exemption ended")
+        LEERPLICHT_ENDED = "leerplicht_ended", _("No longer of compulsory school age")
+        CASE_CLOSED = "case_closed", _("Case closed")
+        AGENDA_PUBLISHED = "agenda_published", _("Meeting agenda published")
+        MEETING_ITEM_ADDED = "meeting_item_added", _("Item added to a meeting")
+
+        @classmethod
+        def checked(cls, kind: str) -> str:
+            """`kind` as its plain value; a kind not in the list raises ValueError."""
+            if kind not in cls.values:
+                raise ValueError(f"unknown notification kind {kind!r}")
+            return str(kind)
+
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))
     kind = models.CharField(_("kind"), max_length=30)
     case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    task = models.ForeignKey("workflows.CaseTask", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    task = TaskReference(null=True, blank=True, db_index=True)
     data = models.JSONField(default=dict, blank=True, help_text=_("Ids only."))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -72,6 +183,8 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
     # The outbox entry this row was fanned out from (one row per entry and recipient).
     source = models.ForeignKey(OutboxEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="rows")
+
+    objects = TaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -75,11 +75,13 @@ def _queue_many(entry_ids: list[int]) -> None:
         queue_fan_out_many(entry_ids)
 
 
-def notify(*, kind: str, case, actor=None, task=None, data: dict | None = None) -> OutboxEntry:
-    """Record that `kind` happened on this case (one outbox row, in the caller's transaction);
+def notify(*, kind: Notification.Kind, case, actor=None, task=None, data: dict | None = None) -> OutboxEntry:
+    """Record that `kind` happened on this case (one outbox row, in the caller's transaction); a
+    kind that is not a `Notification.Kind` raises ValueError here, before anything is written;
     after commit the fan-out (notifications.tasks.fan_out) tells the audience of `kind`
     (notifications.rules), never the actor and never anyone who cannot see the case, and pushes
     (ids and counts only). A rolled-back action tells nobody."""
+    kind = Notification.Kind.checked(kind)
     actor = actor if actor is not None else current_actor()
     entry = OutboxEntry.objects.create(kind=kind, case=case, task=task, task_owner_id=task.owner_id if task else None,
                                        actor=actor, data=data or {}, created_at=timezone.now())
@@ -90,13 +92,15 @@ def notify(*, kind: str, case, actor=None, task=None, data: dict | None = None) 
 def notify_many(notices: list[dict]) -> list[OutboxEntry]:
     """Several notices at once, each as `notify` would write it (`kind`, `case`, `data`; the actor
     is the current one): one INSERT, and after commit one queued fan-out for all of them (the
-    sweeper's batch). Each entry is still fanned out on its own and exactly once."""
+    sweeper's batch). Each entry is still fanned out on its own and exactly once. An unknown kind
+    raises ValueError, as for `notify`, before any is written."""
     if not notices:
         return []
+    kinds = [Notification.Kind.checked(notice["kind"]) for notice in notices]
     actor, now = current_actor(), timezone.now()
     entries = OutboxEntry.objects.bulk_create([
-        OutboxEntry(kind=notice["kind"], case=notice["case"], actor=actor, data=notice.get("data") or {},
-                    created_at=now) for notice in notices])
+        OutboxEntry(kind=kind, case=notice["case"], actor=actor, data=notice.get("data") or {},
+                    created_at=now) for kind, notice in zip(kinds, notices, strict=True)])
     transaction.on_commit(partial(_queue_many, [entry.pk for entry in entries]))
     return entries
 
@@ -152,7 +156,7 @@ def mark_group_read(*, user, case_id: int | None) -> int:
 
 
 # The breached clock is e-mailed at once whatever is chosen: it cannot wait for a digest.
-ALWAYS_EMAILED = frozenset({"deadline_breached"})
+ALWAYS_EMAILED = frozenset({Notification.Kind.DEADLINE_BREACHED})
 
 
 def choosable_kinds() -> list[tuple[str, str]]:

@@ -27,7 +27,7 @@ from notifications.models import (
 from notifications.presentation import describe
 
 log = logging.getLogger(__name__)
-BREACH = "deadline_breached"
+BREACH = Notification.Kind.DEADLINE_BREACHED
 # An outbox entry still pending after this long is queued again (its fan-out never ran or died).
 STALE_SECONDS = REQUEUE_AFTER_SECONDS
 # At most this many entries are queued again per beat.
@@ -105,7 +105,7 @@ def send_digests() -> int:
         if not Preference.objects.filter(pk=pref.pk, last_digest_at=pref.last_digest_at).update(last_digest_at=now):
             continue  # another run has it
         items = list(Notification.objects.filter(recipient_id=user_id, kind__in=kinds, created_at__gt=since,
-                                                 created_at__lte=now).select_related("task", "recipient")
+                                                 created_at__lte=now).select_related("recipient").with_tasks()
                      .order_by("-created_at", "-pk")[:DIGEST_MAX_ITEMS + 1])
         if items and items[0].recipient.email:
             total = Notification.objects.filter(recipient_id=user_id, kind__in=kinds, created_at__gt=since,

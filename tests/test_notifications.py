@@ -9,8 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework.services import sweep_due
-from notifications.models import Notification
-from notifications.services import choosable_kinds, mark_all_read, notify
+from notifications import registry
+from notifications.models import Notification, OutboxEntry
+from notifications.presentation import TITLES, kind_choices
+from notifications.rules import AUDIENCES
+from notifications.services import choosable_kinds, mark_all_read, notify, notify_many
 from notifications.tasks import email_unread
 from tests.flowkit import board_and_school, complete, in_days, open_task, signal
 
@@ -195,3 +198,25 @@ def test_mark_all_read_before_a_moment_leaves_the_newer_unread(api, demo, u):
     assert mark_all_read(user=u["aoj_2"], before=timezone.now() - dt.timedelta(days=3)) == 1
     assert list(unread) == [Notification.objects.filter(recipient=u["aoj_2"]).first()]  # the newest stays unread
     assert mark_all_read(user=u["aoj_2"]) == 1 and not unread.all().exists()
+
+
+def test_every_kind_has_its_audience_title_and_label_and_no_other_kind_is_written():
+    kinds = set(Notification.Kind.values)
+    assert set(AUDIENCES) == kinds and set(TITLES) == kinds
+    assert [kind for kind, _label in kind_choices()] == Notification.Kind.values
+    before = OutboxEntry.objects.count()
+    with pytest.raises(ValueError, match="unknown notification kind"):
+        notify(kind="case_closd", case=None)
+    with pytest.raises(ValueError, match="unknown notification kind"):
+        notify_many([{"kind": Notification.Kind.CASE_CLOSED, "case": None}, {"kind": "deadline_warn", "case": None}])
+    assert OutboxEntry.objects.count() == before
+
+
+def test_notifications_name_tasks_by_id_and_read_them_through_the_registry(api, demo, u):
+    for model in (Notification, OutboxEntry):
+        assert not [field.name for field in model._meta.get_fields()
+                    if field.related_model is not None and field.related_model._meta.app_label == "workflows"]
+    case = signal(api, u["aoj"], demo["schools"]["vo"])
+    note = Notification.objects.filter(kind="task_available", case=case).with_tasks().first()
+    assert note.task == open_task(case, "team_review") == registry.task(note.task_id)
+    assert registry.task(None) is None and registry.tasks([None]) == {}

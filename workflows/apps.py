@@ -12,6 +12,7 @@ from casework.signals import (
     offer_start_due,
     review_needed,
 )
+from notifications.registry import register_tasks
 
 
 class WorkflowsConfig(AppConfig):
@@ -22,9 +23,12 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self):
         # The receivers use the flows and the models, which can be imported only once the app
-        # registry is ready, that is here.
+        # registry is ready, that is here; so does the task source notifications read.
         from workflows import receivers
         from workflows.models import CaseTask
+        from workflows.queues import TASK_SOURCE
+
+        register_tasks(TASK_SOURCE)
 
         case_opened.connect(receivers.start_case_flow, dispatch_uid="workflows.start_case_flow")
         escalation_needed.connect(receivers.start_escalation_flow, dispatch_uid="workflows.start_escalation_flow")

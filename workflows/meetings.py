@@ -19,6 +19,7 @@ from casework import services
 from casework.access import is_id
 from casework.clocks import MEETING_STEPS
 from casework.models import Case, CaseEvent, Deadline
+from notifications.models import Notification
 from notifications.services import notify
 from teams.models import CalendarFeed, Membership, Team, next_meeting
 from workflows.flows import MeetingActionFlow
@@ -136,7 +137,7 @@ def plan_next_meeting(*, team: Team, actor, starts_at=None) -> Meeting:
     for membership in Membership.objects.filter(team=team):
         Attendance.objects.get_or_create(meeting=meeting, user_id=membership.user_id, defaults={"present": True})
     if created:
-        notify(kind="agenda_published", case=None, actor=actor, data=_meeting_data(meeting))
+        notify(kind=Notification.Kind.AGENDA_PUBLISHED, case=None, actor=actor, data=_meeting_data(meeting))
     return meeting
 
 
@@ -244,7 +245,7 @@ def add_item(*, meeting: Meeting, actor, task_id) -> AgendaItem:
     last = meeting.items.aggregate(last=Max("position"))["last"] or 0
     item, created = AgendaItem.objects.get_or_create(meeting=meeting, task=task, defaults={"position": last + 1})
     if created:
-        notify(kind="meeting_item_added", case=None, actor=actor, data=_meeting_data(meeting))
+        notify(kind=Notification.Kind.MEETING_ITEM_ADDED, case=None, actor=actor, data=_meeting_data(meeting))
     return item
 
 

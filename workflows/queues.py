@@ -1,15 +1,17 @@
 """Who may take a task, and which tasks a user sees: the rules below the nodes.
 
 A node asks `may_take` before viewflow assigns or executes its task; every task list and
-lookup starts from `visible_tasks`. Nothing here knows the flows or the pages.
+lookup starts from `visible_tasks`. Nothing here knows the flows or the pages. `TASK_SOURCE` is
+what notifications read of the tasks (it never imports the flows' app).
 """
 
 from django.db.models import Q, QuerySet
 
 from casework.access import visible_case_filter
 from casework.responsibility import deputy_sectors, region_roles_for
+from notifications.registry import TaskSource
 from teams.models import Membership, RegionRole, team_ids_of
-from workflows.models import CaseTask
+from workflows.models import OPEN_STATUSES, Attendance, CaseTask
 
 
 def held_region_roles(user) -> list[tuple[int, str]]:
@@ -68,3 +70,18 @@ def visible_tasks(user) -> QuerySet[CaseTask]:
                                 flow_task_type="HUMAN")
         .select_related("case__child", "case__school", "team", "owner", "public_signal")
     )
+
+
+def _open_human_tasks(case) -> QuerySet[CaseTask]:
+    return CaseTask.objects.filter(case=case, status__in=OPEN_STATUSES, flow_task_type="HUMAN")
+
+
+# What notifications read of the tasks (notifications.registry; registered in workflows.apps).
+TASK_SOURCE = TaskSource(
+    tasks=lambda ids: CaseTask.objects.in_bulk(list(ids)),
+    held_by=lambda user: CaseTask.objects.filter(owner=user).values("pk"),
+    most_urgent=lambda case: _open_human_tasks(case).order_by("due_at", "pk").first(),
+    open_review=lambda case, reason: (_open_human_tasks(case).filter(process__data__reason=reason)
+                                      .order_by("created", "pk").first()),
+    meeting_invitees=lambda meeting_id: Attendance.objects.filter(meeting_id=meeting_id).values("user_id"),
+)

@@ -8,6 +8,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from casework.models import Offer
 from casework.responsibility import RESPONSIBILITIES, responsible
+from notifications.models import Notification
 from notifications.services import acting_as, notify
 from workflows.flows import (
     CaseFlow,
@@ -32,7 +33,7 @@ def announce_new_task(sender, instance, created, **kwargs):
     """A new human task is in a team's queue: tell the team (inside the same transaction). The
     verification of a public signal has no case yet; its notice names no case."""
     if created and instance.flow_task_type == "HUMAN" and (instance.case_id or instance.public_signal_id):
-        notify(kind="task_available", case=instance.case, task=instance)
+        notify(kind=Notification.Kind.TASK_AVAILABLE, case=instance.case, task=instance)
 
 
 def start_escalation_flow(sender, case, **kwargs):
@@ -101,4 +102,4 @@ def move_tasks_to_new_team(sender, case, from_team_ids, **kwargs):
         if task.owner_id is not None and not may_take(task.owner, task):
             task.owner, task.status, task.assigned = None, STATUS.NEW, None
         task.save(update_fields=["team", "required_role", "region_role", "owner", "status", "assigned"])
-        notify(kind="task_available", case=case, task=task)
+        notify(kind=Notification.Kind.TASK_AVAILABLE, case=case, task=task)

@@ -27,6 +27,7 @@ from casework.access import MAX_ID, is_id, log_case_read, log_signal_read, parse
 from casework.clocks import add_years
 from casework.models import AccessLog, CaseEvent, CaseParticipant
 from casework.responsibility import REGION_ROLE_DEPUTIES
+from notifications.models import Notification
 from notifications.services import acting_as, notify
 from teams.models import Membership, RegionRole, User
 from workflows.models import OPEN_STATUSES, CaseTask
@@ -328,7 +329,7 @@ def announce_follow_ups(now=None, *, batch: int = 200) -> int:
                 return announced
             for task in due:
                 if task.status in OPEN_STATUSES:
-                    notify(kind="follow_up_due", case=task.case, task=task,
+                    notify(kind=Notification.Kind.FOLLOW_UP_DUE, case=task.case, task=task,
                            data={"follow_up_on": task.follow_up_on.isoformat()})
                     announced += 1
             CaseTask.objects.filter(pk__in=[task.pk for task in due]).update(follow_up_on=None)

@@ -18,6 +18,7 @@ from notifications.presentation import TITLES, describe
 
 class NotificationSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=sorted(TITLES), read_only=True, help_text="What happened.")
+    task = serializers.IntegerField(source="task_id", read_only=True, allow_null=True)
     title = serializers.SerializerMethodField(help_text="What needs attention, in the user's language (no names).")
     url = serializers.SerializerMethodField(help_text="Where to act on it.")
 
@@ -58,7 +59,7 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Notification.objects.none()
 
     def get_queryset(self):
-        rows = Notification.objects.filter(recipient=self.request.user).select_related("task").order_by(
+        rows = Notification.objects.filter(recipient=self.request.user).with_tasks().order_by(
             "-created_at", "-pk")
         if self.action == "list":
             if read_choice(self.request.query_params, "unread", ["1"]):

@@ -30,6 +30,7 @@ from pypdf.errors import PyPdfError
 from casework.access import log_case_read, parse_id, visible_case_filter
 from casework.models import AccessLog, Case, Document, Note, RetentionLogEntry, events
 from notifications import rules
+from notifications.models import Notification
 from notifications.services import notify
 from teams.models import User
 
@@ -90,7 +91,7 @@ def mentioned_users(case: Case, text: str) -> list[User]:
 
 def _announce_mentions(note: Note, users: list[User], actor) -> None:
     if users:
-        notify(kind="mentioned", case=note.case, actor=actor,
+        notify(kind=Notification.Kind.MENTIONED, case=note.case, actor=actor,
                data={"note_id": note.pk, "user_ids": [user.pk for user in users]})
 
 

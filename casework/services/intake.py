@@ -33,6 +33,7 @@ from casework.models import (
 from casework.services.ladder import join, record_registration, route_teams
 from casework.services.sweeper import act_on_overdue
 from casework.signals import case_opened, exemption_advice_needed
+from notifications.models import Notification
 from notifications.services import notify
 from teams.models import (
     Membership,
@@ -294,7 +295,7 @@ def _add_to_open_case(open_case: Case, *, actor, data: SignalInput, request=None
     )
     if forwarded:
         log_case_read(actor, open_case, action=AccessLog.Action.SIGNAL_FORWARDED, request=request)
-        notify(kind="signal_forwarded", case=open_case, actor=actor,
+        notify(kind=Notification.Kind.SIGNAL_FORWARDED, case=open_case, actor=actor,
                data={"event_id": event.pk, "signaller_role": data.signaller_role, **contact})
 
 

@@ -35,6 +35,7 @@ from casework.responsibility import (
     region_team,
 )
 from casework.signals import review_needed
+from notifications.models import Notification
 from notifications.services import notify
 from teams.models import RegionRole, Sector, Team, fitting_sectors
 
@@ -212,7 +213,7 @@ def change_registration_to(case: Case, actor, registration: str, at, *, since: d
         clocks.stop(case, Deadline.Kind.ZIEK_REVIEW, at, reason="registration_changed")
     if registration == Case.Registration.ZIEK:
         clocks.start_ziek_review_clock(case, since)
-    notify(kind="registration_changed", case=case, actor=actor, data={"registration": registration})
+    notify(kind=Notification.Kind.REGISTRATION_CHANGED, case=case, actor=actor, data={"registration": registration})
 
 
 def route_of(source: str) -> tuple[str, ...]:
@@ -279,13 +280,13 @@ def after_exemption(case: Case, exemption: Vrijstelling, actor, at, *, last_day:
     events.ExemptionEnded.record(case, actor, at=at, vrijstelling_id=exemption.pk, grounds=exemption.grounds,
                      last_day=last_day.isoformat(), reason=reason, trigger=trigger)
     if not case.is_open or case.registration != Case.Registration.VRIJ:
-        notify(kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
+        notify(kind=Notification.Kind.EXEMPTION_ENDED, case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
         return
     since = last_day + timedelta(days=1)
     back = Case.Registration.LRV if case.school_id else Case.Registration.AV
     clocks.start_offer_clock(case, since)  # before the registration's event, which rebuilds the monitor's spells
     change_registration_to(case, actor, back, at, since=since, trigger=trigger, reason=reason)
-    notify(kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
+    notify(kind=Notification.Kind.EXEMPTION_ENDED, case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
     review_needed.send(sender=Case, case=case, reason="exemption_ended")
 
 

@@ -17,6 +17,7 @@ from casework.models import Case, CaseEvent, CaseParticipant, Deadline, events
 from casework.responsibility import case_team, forget_case
 from casework.services.ladder import change_registration_to, join, pending_offer
 from casework.signals import case_handed_over
+from notifications.models import Notification
 from notifications.services import notify
 from teams.models import School, leerplicht_team, team_for_school
 
@@ -117,7 +118,7 @@ def enrol(case: Case, actor, school: School, at, *, since: date, reason: str, tr
         case.school, case.sector = school, school.sector
         events.SchoolChanged.record(case, actor, at=at, from_school=from_school, school=school.pk,
                          sector=school.sector, region=case.region_id, since=since.isoformat(), reason=reason)
-        notify(kind="registration_changed", case=case, actor=actor, data={"registration": case.registration})
+        notify(kind=Notification.Kind.REGISTRATION_CHANGED, case=case, actor=actor, data={"registration": case.registration})
     hand_over(case, actor, at, since=since, before=before, reason=reason)
 
 

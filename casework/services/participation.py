@@ -35,6 +35,7 @@ from casework.services.intake import (
     validate_signal,
 )
 from casework.services.ladder import one_transaction
+from notifications.models import Notification
 from notifications.services import notify
 from teams.models import Membership
 
@@ -209,7 +210,7 @@ def set_consent(*, link: AccessLink, subject: str, given: bool) -> Consent:
         CaseParticipant.objects.filter(case=link.case, reason=CaseParticipant.Reason.MENTOR,
                                        user__in=mentors.values("user")).delete()
         mentors.update(active=False)
-    notify(kind="consent_changed", case=link.case, data={"subject": subject, "given": bool(given),
+    notify(kind=Notification.Kind.CONSENT_CHANGED, case=link.case, data={"subject": subject, "given": bool(given),
                                                          "by": link.audience})
     return consent
 

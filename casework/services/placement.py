@@ -42,6 +42,7 @@ from casework.services.moves import (
     is_move,
     set_participation,
 )
+from notifications.models import Notification
 from notifications.services import notify
 
 
@@ -94,7 +95,7 @@ def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, pre
     place(case, actor, now, by="doorbraak")
     record_offer(case, actor, Offer.Source.DOORBRAAK, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
-    notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
+    notify(kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
     return record
 
 
@@ -131,7 +132,7 @@ def advise_doe(*, case: Case, actor, advice: str, school_board, school=None, nee
     place(case, actor, now, by="doe_advice")
     record_offer(case, actor, Offer.Source.DOE_ADVICE, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
-    notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
+    notify(kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
     return record
 
 
@@ -155,7 +156,7 @@ def decide_as_director(*, case: Case, actor, school_board, school, start_date, m
     place(case, actor, now, by="director")
     record_offer(case, actor, Offer.Source.DIRECTOR, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
-    notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
+    notify(kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
     return record
 
 
@@ -300,5 +301,5 @@ def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = 
     if case.status == Case.Status.PLACED and pending_offer(case) is None:
         case.offer_fell_through()
         case.save()
-    notify(kind="offer_failed", case=case, actor=actor, data={"offer_id": offer.pk})
+    notify(kind=Notification.Kind.OFFER_FAILED, case=case, actor=actor, data={"offer_id": offer.pk})
     return offer

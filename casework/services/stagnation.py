@@ -42,6 +42,7 @@ from casework.services.ladder import (
     require,
 )
 from casework.services.placement import _check_placement
+from notifications.models import Notification
 from notifications.services import notify
 from teams.models import Team
 
@@ -78,7 +79,7 @@ def record_stall(*, case: Case, step: str, opened_at, recorded: dict, note: str 
     join_directors(case, at)
     event = events.DoorbraakStalled.record(case, None, at=at, task=step, days_open=days_open,
                              recorded=recorded, note=note)
-    notify(kind="doorbraak_stalled", case=case, data={"task": step, "days_open": days_open})
+    notify(kind=Notification.Kind.DOORBRAAK_STALLED, case=case, data={"task": step, "days_open": days_open})
     return event
 
 
@@ -114,7 +115,7 @@ def record_stagnatie(*, case: Case, actor, steps: str, placed, school_board=None
     place(case, actor, now, by=Offer.Source.STAGNATIE)
     record_offer(case, actor, Offer.Source.STAGNATIE, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
-    notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
+    notify(kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
     return event
 
 
@@ -128,5 +129,5 @@ def escalate_stagnatie(*, case: Case, since, at=None) -> CaseEvent:
     days = days_between(since, at)
     event = events.StagnatieEscalated.record(case, None, at=at, days=days,
                              steps=stagnatie_steps(case))
-    notify(kind="stagnatie_escalated", case=case, data={"days": days})
+    notify(kind=Notification.Kind.STAGNATIE_ESCALATED, case=case, data={"days": days})
     return event

@@ -35,6 +35,7 @@ from casework.services.ladder import (
     running_routes,
 )
 from casework.signals import case_closed
+from notifications.models import Notification
 from notifications.services import notify
 from teams.models import User
 
@@ -97,7 +98,7 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
         events.Closed.record(case, actor, at=now, outcome=outcome)
         clocks.on_case_closed(case, outcome, now)
         case_closed.send(sender=Case, case=case, outcome=outcome)
-        notify(kind="case_closed", case=case, actor=actor, data={"outcome": outcome})
+        notify(kind=Notification.Kind.CASE_CLOSED, case=case, actor=actor, data={"outcome": outcome})
     return record
 
 
@@ -160,7 +161,7 @@ def review_ect_advice(*, case: Case, actor, approved: bool, reason: str = "") ->
     else:  # the reason is shown in the timeline and to the drafter, who redrafts
         events.EctAdviceRejected.record(case, actor, at=now, advice_id=advice.pk,
                          reason=advice.reason)
-    notify(kind="ect_advice_reviewed", case=case, actor=actor, data={"advice_id": advice.pk, "approved": approved})
+    notify(kind=Notification.Kind.ECT_ADVICE_REVIEWED, case=case, actor=actor, data={"advice_id": advice.pk, "approved": approved})
     if approved:
         end_route(case, Route.ECT_CONSULT, now)
     return advice
@@ -215,7 +216,7 @@ def advise_vrijstelling(*, case: Case, actor, advice: str, motivation: str, alte
                      **granted)
     if record.recorded_with_signal:
         end_route(case, Route.VRIJSTELLING_ADVIES, now)  # the route ends here: Leerplicht decided before
-    notify(kind="vrijstelling_advised", case=case, actor=actor, data={"vrijstelling_id": record.pk})
+    notify(kind=Notification.Kind.VRIJSTELLING_ADVISED, case=case, actor=actor, data={"vrijstelling_id": record.pk})
     return record
 
 
@@ -310,9 +311,9 @@ def record_task_distribution(*, case: Case, actor, task, node: str, assigned_to_
     event = kind.record(case, actor, at=at, task_id=task.pk, node=node, user_id=assigned_to_id,
                         previous_owner_id=previous_owner_id, reason=reason)
     if assigned_to_id:
-        notify(kind="task_assigned", case=case, actor=actor, task=task, data={"user_id": assigned_to_id})
+        notify(kind=Notification.Kind.TASK_ASSIGNED, case=case, actor=actor, task=task, data={"user_id": assigned_to_id})
     if previous_owner_id and previous_owner_id != assigned_to_id:
-        notify(kind="task_released", case=case, actor=actor, task=task, data={"user_id": previous_owner_id})
+        notify(kind=Notification.Kind.TASK_RELEASED, case=case, actor=actor, task=task, data={"user_id": previous_owner_id})
     return event
 
 

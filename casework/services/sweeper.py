@@ -59,6 +59,7 @@ from casework.signals import (
     offer_start_due,
     review_needed,
 )
+from notifications.models import Notification
 from notifications.services import notify, notify_many
 from teams.models import (
     Sector,
@@ -133,7 +134,7 @@ def _warn(batch: list[Deadline], now, result: SweepResult) -> None:
     _mark(batch, Q(warned_at__isnull=True), warned_at=now)
     CaseEvent.record_many([clock_event(deadline, events.DeadlineWarning, now)
                            for deadline in batch if deadline.case_id])
-    notify_many([_notice(deadline, "deadline_warning") for deadline in batch if deadline.case_id])
+    notify_many([_notice(deadline, Notification.Kind.DEADLINE_WARNING) for deadline in batch if deadline.case_id])
     result.warned += len(batch)
 
 
@@ -153,7 +154,7 @@ def _act(batch: list[Deadline], now, result: SweepResult) -> None:
         else:
             _breached(deadline, now, tell=False, ect_joined=True)
             result.breached += 1
-    notify_many([_notice(deadline, "deadline_breached") for deadline in breaches if deadline.case_id])
+    notify_many([_notice(deadline, Notification.Kind.DEADLINE_BREACHED) for deadline in breaches if deadline.case_id])
 
 
 def _join_ect(cases: list[Case], at) -> None:
@@ -228,7 +229,7 @@ def _breached(deadline: Deadline, now, *, tell: bool = True, ect_joined: bool = 
     elif deadline.kind == Kind.TEAM_ACTION_48H and not ect_joined:
         involve_ect_for_breach(case=deadline.case, at=now)
     if tell:
-        _tell(deadline, "deadline_breached")
+        _tell(deadline, Notification.Kind.DEADLINE_BREACHED)
 
 
 def _pass_mark(deadline: Deadline, now) -> None:
@@ -258,14 +259,14 @@ def review_overdue(deadline: Deadline, now) -> None:
     Deadline.objects.filter(pk=deadline.pk).update(breached_at=now)
     deadline.breached_at = now
     record_clock_event(deadline, events.DeadlineBreached, now, review_open=True)
-    _tell(deadline, "deadline_breached")
+    _tell(deadline, Notification.Kind.DEADLINE_BREACHED)
 
 
-def _notice(deadline: Deadline, kind: str) -> dict:
+def _notice(deadline: Deadline, kind: Notification.Kind) -> dict:
     return {"kind": kind, "case": deadline.case, "data": {"deadline_id": deadline.pk, "deadline_kind": deadline.kind}}
 
 
-def _tell(deadline: Deadline, kind: str) -> None:
+def _tell(deadline: Deadline, kind: Notification.Kind) -> None:
     """Warnings and breaches reach people through the notification service (one set per clock,
     since the sweeper acts on each exactly once). Data-breach clocks tell the privacy officers."""
     if deadline.case_id is None:
@@ -347,7 +348,7 @@ def end_leerplicht(*, case: Case, at) -> None:
                              if kind not in (Deadline.Kind.LEERPLICHT_END, Deadline.Kind.EXEMPTION_END)],
                       at, reason="einde_leerplicht")
     events.LeerplichtEnded.record(case, None, at=at, on=timezone.localdate(at).isoformat())
-    notify(kind="leerplicht_ended", case=case, data={})
+    notify(kind=Notification.Kind.LEERPLICHT_ENDED, case=case, data={})
     review_needed.send(sender=Case, case=case, reason="leerplicht_ended")
 
 
