@@ -136,8 +136,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "casework.middleware.SessionRenewalMiddleware",  # renews the idle session at most once a minute
-    "casework.middleware.ChosenLanguageMiddleware",  # Dutch unless the user chose English
+    "casework.http.middleware.SessionRenewalMiddleware",  # renews the idle session at most once a minute
+    "casework.http.middleware.ChosenLanguageMiddleware",  # Dutch unless the user chose English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -370,9 +370,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # How many reverse proxies of our own stand before the server. 0 (the default): X-Forwarded-For is
 # ignored and the address is the connection's. N: the N-th address from the right of
 # X-Forwarded-For (the one our outermost proxy saw). One rule for the access log, the API
-# throttles, the login lock-out and the public form's limit (casework.clientaddr).
+# throttles, the login lock-out and the public form's limit (casework.http.addresses).
 CASEWORK_TRUSTED_PROXIES = int(os.environ.get("CASEWORK_TRUSTED_PROXIES", "0"))
-# The application writes the server's access log (casework.accesslog, redacted like every log
+# The application writes the server's access log (casework.http.serverlog, redacted like every log
 # line) when this is on; bin/serve turns it on, the ASGI server's own access log stays off.
 CASEWORK_ACCESS_LOG = env_bool("CASEWORK_ACCESS_LOG", False)
 
@@ -416,8 +416,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "casework.api.errors.exception_handler",
     # The API reads JSON bodies (a form cannot say null, a nested object or a list of one); the
     # document upload and the token login name their own parsers. JSON nested deeper than
-    # casework.parsers.MAX_DEPTH levels is a 400, never a RecursionError.
-    "DEFAULT_PARSER_CLASSES": ["casework.parsers.DepthLimitedJSONParser"],
+    # casework.http.parsers.MAX_DEPTH levels is a 400, never a RecursionError.
+    "DEFAULT_PARSER_CLASSES": ["casework.http.parsers.DepthLimitedJSONParser"],
     # The throttles' client address: X-Forwarded-For only behind CASEWORK_TRUSTED_PROXIES proxies.
     "NUM_PROXIES": CASEWORK_TRUSTED_PROXIES,
 }
@@ -454,7 +454,7 @@ CASEWORK_DEMO_PASSWORD = os.environ.get("CASEWORK_DEMO_PASSWORD", "casework-demo
 # --- Security -------------------------------------------------------------------------------
 # Sessions end after CASEWORK_SESSION_IDLE_MINUTES without a request (to the minute), and with the
 # browser. A request renews the session only when its last save is more than
-# SESSION_RENEW_AFTER_SECONDS old (casework.middleware.SessionRenewalMiddleware), not on every
+# SESSION_RENEW_AFTER_SECONDS old (casework.http.middleware.SessionRenewalMiddleware), not on every
 # request: most page views write nothing.
 CASEWORK_SESSION_IDLE_MINUTES = int(os.environ.get("CASEWORK_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = 60 * CASEWORK_SESSION_IDLE_MINUTES
@@ -490,7 +490,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-AXES_CLIENT_IP_CALLABLE = "casework.clientaddr.client_address"  # the same address as everywhere
+AXES_CLIENT_IP_CALLABLE = "casework.http.addresses.client_address"  # the same address as everywhere
 # Content-Security-Policy (django-csp): only this origin, no inline script or style.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -531,7 +531,7 @@ if PRODUCTION and not CASEWORK_PLAIN_HTTP_ON_LOOPBACK:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"personal_data": {"()": "casework.logfilters.PersonalDataFilter"}},
+    "filters": {"personal_data": {"()": "casework.http.redaction.PersonalDataFilter"}},
     # Every line passes the filter: secret paths (parent links, calendar feeds) lose their token,
     # query strings are dropped. The server's access log is a logger too (bin/serve).
     # One clock in every line: the local time of TIME_ZONE with the zone's name ("CET"/"CEST"),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import RedirectView
 
-from casework.middleware import session_seconds_left
+from casework.http.middleware import session_seconds_left
 from sso.selectors import END_SESSION_SESSION_KEY, end_session, login_providers
 
 
