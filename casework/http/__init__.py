@@ -7,4 +7,10 @@
 - serverlog: the server's access log, written by the application (ASGI middleware, bin/serve)
 - redaction: the logging filter that keeps personal data and secret paths out of every log line
 - parsers: the API's JSON parser, refusing bodies nested too deeply
+- cookies: the signed-in marker (set at any sign-in, so the login page knows a session expired)
+- queries: the list pages' query strings (pager, sort and export links keep the filters)
+- files: a case document as a private, uncached download (the pages and the API alike)
+
+The faces (casework.web, casework.api, workflows.web, sso.views, ...) never import each other:
+what two of them share lives here or further down.
 """
