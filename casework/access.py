@@ -7,8 +7,8 @@ participant user. Everyone else gets 404, never 403: no hint that the case exist
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from casework.clientaddr import client_address
-from casework.logfilters import redact_path
+from casework.http.addresses import client_address
+from casework.http.redaction import redact_path
 from casework.models import AccessLog, Case, CaseParticipant, Mentor
 from teams.models import team_ids_of
 

@@ -1,7 +1,7 @@
 """The websocket each signed-in browser holds: it joins only its own user's group.
 
 It lives no longer than the session it was opened with, by the pages' own rule of a session's
-lifetime (casework.middleware.seconds_to_end: CASEWORK_SESSION_IDLE_MINUTES after the session's
+lifetime (casework.http.middleware.seconds_to_end: CASEWORK_SESSION_IDLE_MINUTES after the session's
 last save, CASEWORK_SESSION_MAX_HOURS after the sign-in, whichever comes first):
 
 - a session past either end (or one that has not passed the second factor) opens no socket;
@@ -34,7 +34,7 @@ from django.contrib.auth import user_logged_out
 from django.db import connections
 from django.dispatch import receiver
 
-from casework.middleware import seconds_to_end
+from casework.http.middleware import seconds_to_end
 from notifications.delivery import group_for
 from notifications.services import unread_count
 from signin.factors import session_is_verified

@@ -6,7 +6,7 @@ Django's signals write the local sign-in, its failures and the sign-out (once pe
 so the privacy officer of those regions finds it in the access log beside the case reads."""
 
 from casework.access import client_ip, logged_path
-from casework.middleware import SIGNED_IN_AT
+from casework.http.middleware import SIGNED_IN_AT
 from casework.models import AccessLog
 from teams import directory
 

@@ -9,7 +9,7 @@ and their passkey endpoints, static files, the language switch and the health ch
 session costs no query here; an unverified one the few EXISTS of requires_second_factor.
 
 SessionLifetimeMiddleware: a session past its end ends here, by the one rule of a session's lifetime
-(casework.middleware.seconds_to_end, which the websocket obeys too): CASEWORK_SESSION_MAX_HOURS
+(casework.http.middleware.seconds_to_end, which the websocket obeys too): CASEWORK_SESSION_MAX_HOURS
 after the sign-in however active it was, and SESSION_COOKIE_AGE after its last save (the session
 store's expiry ends it first; the keep-alive never reaches past either)."""
 
@@ -22,7 +22,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from casework.middleware import seconds_to_end
+from casework.http.middleware import seconds_to_end
 from signin.devices import has_any_device
 from signin.factors import is_verified
 from signin.reauth import REAUTH_ADMIN_PATHS, needs_reauth, reauth_redirect

@@ -22,7 +22,7 @@ from mozilla_django_oidc.views import (
     get_next_url,
 )
 
-from casework.web.shell import mark_signed_in
+from casework.http.cookies import mark_signed_in
 from signin.events import log_signin
 from signin.factors import second_factor_passed
 from sso.backends import ProviderBackend, Refused

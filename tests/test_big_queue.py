@@ -17,7 +17,7 @@ from viewflow.workflow.models import Process
 
 from casework.models import Case, CaseParticipant, Child
 from tests.factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
-from workflows import inbox
+from workflows import inbox, paging
 from workflows.flows import CaseFlow
 from workflows.models import CaseTask
 
@@ -87,16 +87,16 @@ def test_the_tabs_count_no_further_than_99(big):
 def test_the_page_counts_ten_pages_ahead_and_pages_like_the_single_order(big):
     for sort in ("due_at", "-due_at", "created", "-created", "case", "task"):
         expected = [task.pk for task in inbox.task_list(big, "queue", sort=sort, new_first=True)]
-        paginator = inbox.CappedPaginator(inbox.task_pages(big, "queue", sort=sort), 25)
+        paginator = paging.CappedPaginator(inbox.task_pages(big, "queue", sort=sort), 25)
         first = paginator.get_page(1)
         assert isinstance(paginator.count, inbox.AtLeast) and paginator.count == 11 * 25, sort
         assert str(paginator.num_pages) == "11+" and first.has_next()
         assert [task.pk for task in first.object_list] == expected[:25], sort
         assert [task.is_new for task in first.object_list[:4]] == [True, True, True, False]
         for number in (2, 13, 24):
-            page = inbox.CappedPaginator(inbox.task_pages(big, "queue", sort=sort), 25).get_page(number)
+            page = paging.CappedPaginator(inbox.task_pages(big, "queue", sort=sort), 25).get_page(number)
             assert [task.pk for task in page.object_list] == expected[(number - 1) * 25:number * 25], (sort, number)
-        last = inbox.CappedPaginator(inbox.task_pages(big, "queue", sort=sort), 25)
+        last = paging.CappedPaginator(inbox.task_pages(big, "queue", sort=sort), 25)
         assert last.get_page(24).has_next() is False and last.count == 600 and last.num_pages == 24
 
 

@@ -134,9 +134,9 @@ def _reads(paths) -> tuple[set[str], set[str]]:
 
 
 def _settings_module_names() -> set[str]:
-    tree = ast.parse((ROOT / "casework" / "settings.py").read_text())
+    trees = [ast.parse(path.read_text()) for path in sorted((ROOT / "casework" / "settings").glob("*.py"))]
     names = set()
-    for node in tree.body:
+    for node in (node for tree in trees for node in tree.body):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
             node, ast.AnnAssign) else []
         names |= {t.id for t in targets if isinstance(t, ast.Name) and t.id.isupper()}

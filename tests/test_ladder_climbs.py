@@ -31,7 +31,8 @@ from tests.flowkit import (
     signal,
     status_of,
 )
-from workflows.inbox import region_desk, task_list
+from workflows.desk import region_desk
+from workflows.inbox import task_list
 from workflows.models import CaseTask
 from workflows.sweep import sweep
 

@@ -29,7 +29,7 @@ import pytest
 from django.template import loader
 from django.test import Client
 
-from casework.logfilters import PersonalDataFilter, scrub
+from casework.http.redaction import PersonalDataFilter, scrub
 from tests.browser import (
     axe_violations,
     chromium,

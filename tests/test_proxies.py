@@ -9,7 +9,7 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from casework.clientaddr import client_address
+from casework.http.addresses import client_address
 from casework.models import AccessLog, PublicSignal
 from tests.factories import PASSWORD, UserFactory
 from tests.flowkit import signal

@@ -7,7 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from casework.logfilters import PersonalDataFilter
+from casework.http.redaction import PersonalDataFilter
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_pages_have_no_inline_script_or_style(client, api, member, vo_school):
 
 def test_session_expires_after_inactivity(settings, client, member):
     assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_RENEW_AFTER_SECONDS == 60
-    assert "casework.middleware.SessionRenewalMiddleware" in settings.MIDDLEWARE  # renewed to the minute
+    assert "casework.http.middleware.SessionRenewalMiddleware" in settings.MIDDLEWARE  # renewed to the minute
     client.force_login(member)
     assert client.session.get_expiry_age() == 30 * 60
 

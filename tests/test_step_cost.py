@@ -78,7 +78,7 @@ OTHER_COMMITS: dict[str, tuple[int, str]] = {
                                     "under its own process lock after the escalation's commit"),
 }
 # The web task page (GET and POST) commits once: the session is renewed at most once a minute
-# (casework.middleware.SessionRenewalMiddleware): a request within a minute of the
+# (casework.http.middleware.SessionRenewalMiddleware): a request within a minute of the
 # last save writes nothing; before, SESSION_SAVE_EVERY_REQUEST made it a second commit.
 
 TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK"}

@@ -6,9 +6,9 @@ tasks of cases the user may see and is already joined for the inbox page, so a p
 constant number of queries whatever its length.
 
 Someone who holds a role for a whole region (the SWV director, the privacy officer) is often in no
-team at all: their lists hold only the tasks of their region role, and `region_desk` is what the
-inbox shows them besides (the director decisions waiting, their regions' escalated cases, the
-open data breaches).
+team at all: their lists hold only the tasks of their region role, and the region desk
+(`workflows.desk`) is what the inbox shows them besides. Long lists are paged and counted without
+counting them whole (`workflows.paging`).
 """
 
 from dataclasses import dataclass
@@ -16,26 +16,22 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QuerySet, When
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.status import STATUS
 
-from casework import models as core
 from casework.access import is_id
-from casework.selectors import visible_cases
-from casework.services.privacy import breaches_for
-from teams.models import Region, RegionRole, School, Team, team_ids_of
+from teams.models import RegionRole, School, Team, team_ids_of
 from workflows.flows import FLOWS
 from workflows.models import OPEN_STATUSES as OPEN
 from workflows.models import CaseTask
 from workflows.nodes import CaseView
+from workflows.paging import AtLeast, NewFirst
 from workflows.queues import eligible_filter, held_region_roles, visible_tasks
 
 # "focus" (my work): my claimed tasks, my teams' overdue tasks and the unclaimed tasks I may take
@@ -141,7 +137,7 @@ def task_pages(user, scope: str, *, sort: str = "", now=None, **filters):
     tasks = task_list(user, scope, sort=sort, now=now, **filters)
     if scope == "archive":
         return tasks
-    return NewFirst(tasks, now, list_order(user, scope, sort))
+    return NewFirst(tasks, now - NEW_FOR, list_order(user, scope, sort))
 
 
 def school_choices(user):
@@ -154,21 +150,6 @@ def school_choices(user):
 
 
 COUNT_CAP = 99  # a tab shows "99+" beyond this: a count never reads more than COUNT_CAP + 1 rows
-
-
-class AtLeast(int):
-    """A count that stopped at its cap: compares as the cap, shows as "99+"."""
-
-    def __str__(self):
-        return f"{int(self)}+"
-
-
-def capped_count(queryset, cap: int) -> int:
-    """How many rows, reading at most cap + 1 of them: an `AtLeast(cap)` beyond. The list's own
-    order is kept: PostgreSQL then reads the first cap + 1 rows from the ordering index and stops
-    (without it, it builds bitmaps of every unclaimed task in the database)."""
-    found = queryset[: cap + 1].count()
-    return AtLeast(cap) if found > cap else found
 
 
 def tab_counts(user, now=None) -> dict[str, dict[str, int]]:
@@ -200,32 +181,6 @@ def tab_counts(user, now=None) -> dict[str, dict[str, int]]:
     return counts
 
 
-DESK_ROWS = 10  # rows per part of the region desk; "all of them" links to the full list
-
-
-@dataclass(frozen=True)
-class RegionDesk:
-    """The work of a region role holder, on top of their inbox. A director: the director decisions
-    waiting in their regions (the tasks they may take; also in Team tasks) and the escalated cases
-    of their regions that they are on (a director joins a case when it is escalated to them). A
-    privacy officer: the data breaches of their regions still waiting for the decision on
-    notifying the AP. Lists hold at most DESK_ROWS; `more_*` says there are more."""
-
-    director_regions: list[Region]
-    deciding_as: list[str]  # the region roles the director decisions are taken in (their labels)
-    decisions: list[CaseTask]
-    more_decisions: bool
-    escalated: list[core.Case]
-    more_escalated: bool
-    privacy_regions: list[Region]
-    open_breaches: list[core.DataBreach]
-
-    @property
-    def cases_shown(self) -> list[core.Case]:
-        """The cases whose child the desk names (for the access log's list row)."""
-        return [task.case for task in self.decisions] + self.escalated
-
-
 # Who takes the director decisions: the SWV director, and in PO the coördinator deelverband.
 DECIDING_ROLES = {RegionRole.Role.SWV_DIRECTOR: _("SWV director"),
                   RegionRole.Role.COORDINATOR_DEELVERBAND: RegionRole.Role.COORDINATOR_DEELVERBAND.label}
@@ -236,130 +191,6 @@ STALLED = Q(data__has_key="stalled")
 def stalled_first(order) -> tuple:
     """A decider's lists: the decisions that stalled below them come first."""
     return (ExpressionWrapper(STALLED, output_field=BooleanField()).desc(), *order)
-
-
-def _first(queryset) -> tuple[list, bool]:
-    rows = list(queryset[: DESK_ROWS + 1])
-    return rows[:DESK_ROWS], len(rows) > DESK_ROWS
-
-
-def region_desk(user) -> RegionDesk | None:
-    """The region desk of `user`, or None when they hold no region role."""
-    held = list(RegionRole.objects.filter(user=user).select_related("region").order_by("region__name"))
-    if not held:
-        return None
-    directing = [role.region for role in held if role.role in DECIDING_ROLES]
-    guarding = [role.region for role in held if role.role == RegionRole.Role.PRIVACY_OFFICER]
-    decisions, more_decisions, escalated, more_escalated, breaches = [], False, [], False, []
-    if directing:
-        regions = [region.pk for region in directing]
-        decisions, more_decisions = _first(
-            visible_tasks(user).filter(eligible_filter(user), status__in=OPEN, region_role=RegionRole.Role.SWV_DIRECTOR,
-                                       case__region_id__in=regions)
-            .select_related("case__region").order_by(*stalled_first(SORTS["due_at"])))
-        escalated, more_escalated = _first(
-            visible_cases(user).filter(status=core.Case.Status.ESCALATED, region_id__in=regions)
-            .order_by(F("escalated_at").asc(nulls_last=True), "pk"))
-    if guarding:
-        breaches = list(breaches_for(user).filter(decided_at__isnull=True).order_by("discovered_at", "pk"))
-    return RegionDesk(director_regions=directing, deciding_as=[str(DECIDING_ROLES[role]) for role in DECIDING_ROLES
-                                                               if any(held_role.role == role for held_role in held)],
-                      decisions=decisions, more_decisions=more_decisions,
-                      escalated=escalated, more_escalated=more_escalated, privacy_regions=guarding,
-                      open_breaches=breaches)
-
-
-class CappedPaginator(Paginator):
-    """Django's Paginator without the `COUNT(*)` of the whole list: it counts at most LOOK_AHEAD
-    pages beyond the one asked for, so a page of a 10,000-task queue reads about 11 pages of ids.
-    When there are more, `count` and `num_pages` are `AtLeast` values ("page 1 of 11+")."""
-
-    LOOK_AHEAD = 10
-    # No list is this long, so a count up to here is exact; it keeps the count's LIMIT within the
-    # databases' 64-bit integers for any page number (page 2**63 - 1 is a 404, not an overflow).
-    MOST = 2**62
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.limit = (1 + self.LOOK_AHEAD) * self.per_page
-
-    def aim_at(self, number) -> None:
-        """Count far enough for page `number` and LOOK_AHEAD pages after it ("last": to the end,
-        the one page number that needs the whole count)."""
-        try:
-            wanted = max(1, int(number))
-        except (TypeError, ValueError):
-            wanted = self.MOST if number == "last" else 1
-        self.limit = min((wanted + self.LOOK_AHEAD) * self.per_page, self.MOST)
-        self.__dict__.pop("count", None)
-        self.__dict__.pop("num_pages", None)
-
-    def get_page(self, number):
-        self.aim_at(number)
-        return super().get_page(number)
-
-    def page(self, number):
-        if "count" not in self.__dict__:
-            self.aim_at(number)
-        return super().page(number)
-
-    @cached_property
-    def count(self):
-        counter = getattr(self.object_list, "capped_count", None)
-        if counter is not None:
-            return counter(self.limit)
-        return capped_count(self.object_list, self.limit)
-
-    @cached_property
-    def num_pages(self):
-        pages = super().num_pages
-        return AtLeast(pages) if isinstance(self.count, AtLeast) else pages
-
-
-class NewFirst:
-    """A list with the tasks younger than NEW_FOR on top (newest first) and the others after them
-    in the list's own order, as two queries that each follow an index and stop at the page's
-    end (one ORDER BY over both would sort the whole queue for every page). Sliceable and
-    countable (capped), for CappedPaginator."""
-
-    ordered = True
-
-    def __init__(self, tasks, now, order):
-        new = Q(created__gte=now - NEW_FOR)
-        self.new = tasks.filter(new).annotate(is_new=Value(True, BooleanField())).order_by("-created", *order)
-        self.rest = tasks.exclude(new).annotate(is_new=Value(False, BooleanField())).order_by(*order)
-        self._new_count = None
-
-    def new_count(self, cap: int) -> int:
-        if self._new_count is None or (isinstance(self._new_count, AtLeast) and self._new_count < cap):
-            self._new_count = capped_count(self.new, cap)
-        return self._new_count
-
-    def capped_count(self, cap: int) -> int:
-        new = self.new_count(cap)
-        if isinstance(new, AtLeast):
-            return new
-        rest = capped_count(self.rest, cap - new)
-        return AtLeast(new + rest) if isinstance(rest, AtLeast) else new + rest
-
-    def count(self) -> int:
-        return self.new.count() + self.rest.count()
-
-    def __len__(self):
-        return self.count()
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            rows = self[index:index + 1]
-            if not rows:
-                raise IndexError(index)
-            return rows[0]
-        start, stop = index.start or 0, index.stop
-        new = self.new_count(stop)
-        rows = list(self.new[start:min(stop, new)]) if start < new else []
-        if stop > new:
-            rows += list(self.rest[max(0, start - new):stop - new])
-        return rows
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
 from casework.api.version import is_v1
-from casework.parsers import DepthLimitedJSONParser
+from casework.http.parsers import DepthLimitedJSONParser
 from signin.devices import verify_code
 from signin.events import log_signin
 from signin.factors import requires_second_factor

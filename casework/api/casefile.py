@@ -21,9 +21,9 @@ from casework.api.serializers import (
     YesNo,
 )
 from casework.api.version import is_v1
+from casework.http.files import file_response
 from casework.models import AccessLog, Document, Note
 from casework.services import casefile
-from casework.web.casefile import file_response
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such case (or note/document), or not one you work on.")
 UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in.")

@@ -42,7 +42,7 @@ from casework.api.serializers import (
 )
 from casework.api.version import is_v1
 from casework.models import AccessLog
-from workflows import inbox, worklists
+from workflows import inbox, paging, worklists
 from workflows.models import OPEN_STATUSES, CaseTask, SavedWorklist
 from workflows.services import (
     bulk_distribute,
@@ -136,11 +136,11 @@ PAST_THE_LAST = OpenApiResponse(DetailSerializer, description="No such page (pas
 
 
 class TaskPagination(Pagination):
-    """The task lists' pages without a `COUNT(*)` of the whole list (inbox.CappedPaginator):
+    """The task lists' pages without a `COUNT(*)` of the whole list (paging.CappedPaginator):
     `count` is exact up to ten pages beyond the one asked for; beyond that it is a lower bound
     and `count_is_exact` is false."""
 
-    django_paginator_class = inbox.CappedPaginator
+    django_paginator_class = paging.CappedPaginator
 
     def get_page_number(self, request, paginator):
         if request.query_params.get(self.page_query_param) in self.last_page_strings:
@@ -149,7 +149,7 @@ class TaskPagination(Pagination):
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
-        response.data["count_is_exact"] = not isinstance(self.page.paginator.count, inbox.AtLeast)
+        response.data["count_is_exact"] = not isinstance(self.page.paginator.count, paging.AtLeast)
         return response
 
     def get_paginated_response_schema(self, schema):

@@ -23,7 +23,7 @@ from casework.api.reference import ColleagueList, RegionList, SchoolList, TeamLi
 from casework.api.schema import V1SchemaView
 from casework.api.tasks import TaskViewSet, WorklistViewSet
 from casework.api.views import CaseViewSet
-from casework.parsers import DepthLimitedJSONParser
+from casework.http.parsers import DepthLimitedJSONParser
 
 router = DefaultRouter(trailing_slash=False)
 router.include_root_view = False

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from casework import search
 from casework.access import access_case_by_id, log_list_read
+from casework.http.files import file_response
 from casework.models import AccessLog
 from casework.services import casefile
 from casework.web.cases import case_page
@@ -105,14 +105,6 @@ def document_download(request, case_id: int, document_id: int):
     """The only way to a document's content: access checked, the download logged."""
     document = casefile.open_document(request.user, case_id, document_id, request=request)
     return file_response(document)
-
-
-def file_response(document) -> FileResponse:
-    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.filename,
-                            content_type=document.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required

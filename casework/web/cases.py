@@ -23,7 +23,7 @@ from casework.web.forms import (
     SignalForm,
     StartkwalificatieForm,
 )
-from workflows import meetings
+from workflows import agendas
 from workflows.chart import case_flow_charts
 from workflows.inbox import open_tasks_of_case
 
@@ -53,7 +53,7 @@ def case_page(request, case, *, note_form=None, document_form=None, registration
         "participants": selectors.case_participants(case),
         "file": selectors.case_file(case),
         "open_tasks": open_tasks_of_case(case),
-        "meeting_flags": meetings.flag_teams(request.user, case),
+        "meeting_flags": agendas.flag_teams(request.user, case),
         "flow_charts": case_flow_charts(case),
         "notes": notes,
         "editable_notes": {note.pk for note in notes if casefile.may_edit(note, request.user)},

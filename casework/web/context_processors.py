@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from casework.middleware import session_seconds_left
+from casework.http.middleware import session_seconds_left
 from notifications.models import Notification
 from teams.models import Membership, RegionRole, User
 

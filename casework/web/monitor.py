@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy
 
 from casework import monitor
 from casework.formkit import DateInput, PeriodFormMixin, reported_until
+from casework.http.queries import query_without_page
 from casework.models import Case, Vrijstelling
-from casework.web.paging import query_without_page
 from signin.reauth import fresh_second_factor
 from teams.models import Region, School, Sector
 

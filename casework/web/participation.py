@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from casework.access import access_case_by_id
-from casework.clientaddr import PUBLIC_SIGNALS
 from casework.formkit import DateInput
+from casework.http.addresses import PUBLIC_SIGNALS
 from casework.models import AccessLink, AccessLog, Case
 from casework.responsibility import case_team
 from casework.services import participation
@@ -113,7 +113,7 @@ def public_signal(request):
     it in by mistake does not lose the signal silently."""
     form = PublicSignalForm(request.POST or None)
     if request.method == "POST":
-        if PUBLIC_SIGNALS.exceeded(request):  # per client address (casework.clientaddr), stored signals only
+        if PUBLIC_SIGNALS.exceeded(request):  # per client address (casework.http.addresses), stored signals only
             return render(request, "participation/signal_form.html", {"form": form, "limited": True}, status=429)
         if request.POST.get("website"):
             return render(request, "participation/signal_form.html",

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_http_methods
 
 from casework.access import MAX_ID, is_id
 from casework.formkit import DateInput, PeriodFormMixin
+from casework.http.queries import query_without_page
 from casework.models import DataBreach, LogReading
 from casework.services import privacy
-from casework.web.paging import query_without_page
 from signin.reauth import fresh_second_factor
 from teams.models import Region, Team
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import RedirectView
 
-from casework.middleware import session_seconds_left
+from casework.http.cookies import mark_signed_in, session_expired
+from casework.http.middleware import session_seconds_left
 from sso.selectors import END_SESSION_SESSION_KEY, end_session, login_providers
 
 
@@ -33,14 +34,6 @@ class LoginView(auth_views.LoginView):
         return mark_signed_in(super().form_valid(form))
 
 
-def mark_signed_in(response):
-    """Sets the marker at any sign-in (this form, or an organisation's provider in sso.views): a
-    browser-session cookie like the session itself; it holds no secret, only "was signed in"."""
-    response.set_cookie(settings.SIGNED_IN_MARKER_COOKIE, "1", httponly=True,
-                        samesite=settings.SESSION_COOKIE_SAMESITE, secure=settings.SESSION_COOKIE_SECURE)
-    return response
-
-
 class LogoutView(auth_views.LogoutView):
     """Signing out on purpose: the next login page is not about an expired session. A session
     signed in through an organisation's provider that offers RP-initiated logout goes on to the
@@ -55,11 +48,6 @@ class LogoutView(auth_views.LogoutView):
             response = redirect("sso:signed-out")
         response.delete_cookie(settings.SIGNED_IN_MARKER_COOKIE, samesite=settings.SESSION_COOKIE_SAMESITE)
         return response
-
-
-def session_expired(request) -> bool:
-    """Signed in before in this browser, and no session now."""
-    return bool(request.COOKIES.get(settings.SIGNED_IN_MARKER_COOKIE)) and not request.user.is_authenticated
 
 
 @require_POST

@@ -21,7 +21,7 @@ from casework.access import MAX_ID, access_case_by_id, is_id, log_case_read, log
 from casework.formkit import ServiceErrorsMixin
 from casework.models import AccessLog
 from teams.models import Team
-from workflows import meetings
+from workflows import agendas, meetings
 from workflows.models import Meeting
 from workflows.services import TaskConflict, task_form
 
@@ -62,7 +62,7 @@ def _team_action(request, team, action: str, forms_shown: dict):
         return meetings.issue_calendar_feed(team=team, user=request.user)
     if action == "renew_calendar":
         return meetings.renew_calendar_feeds(team=team, actor=request.user)
-    meetings.ensure_chair(request.user, team)  # a member is refused before their input is read
+    agendas.ensure_chair(request.user, team)  # a member is refused before their input is read
     form = forms_shown[action] = {"plan": PlanForm, "rhythm": RhythmForm}[action](request.POST, prefix=action)
     if not form.is_valid():
         raise _Invalid
@@ -89,9 +89,9 @@ def team_meetings(request, team_id: int):
     rhythm's next), sets the rhythm (leads), makes the member's own calendar address or, for a
     lead, renews every member's (the new address is shown this once)."""
     team = get_object_or_404(Team, pk=team_id)
-    meetings.ensure_member(request.user, team)
+    agendas.ensure_member(request.user, team)
     calendar_url, status = None, 200
-    forms_shown = {"plan": PlanForm(initial=meetings.plan_defaults(team), prefix="plan"),
+    forms_shown = {"plan": PlanForm(initial=agendas.plan_defaults(team), prefix="plan"),
                    "rhythm": RhythmForm(prefix="rhythm", initial={
                        "weekday": team.meeting_weekday, "time": team.meeting_time, "minutes": team.meeting_minutes})}
     if request.method == "POST":
@@ -111,14 +111,14 @@ def team_meetings(request, team_id: int):
             calendar_url = request.build_absolute_uri(reverse("team-calendar", args=[team.pk, answer]))
     return render(request, "meetings/team.html", {
         "team": team, "meetings": team.meetings.all()[:20], "calendar_url": calendar_url,
-        "calendar_feed": meetings.calendar_feed_of(request.user, team), "is_lead": _leads(request.user, team),
+        "calendar_feed": agendas.calendar_feed_of(request.user, team), "is_lead": _leads(request.user, team),
         "plan_form": forms_shown["plan"], "rhythm_form": forms_shown["rhythm"],
     }, status=status)
 
 
 def _leads(user, team) -> bool:
     try:
-        meetings.ensure_chair(user, team)
+        agendas.ensure_chair(user, team)
     except (PermissionDenied, Http404):
         return False
     return True
@@ -126,7 +126,7 @@ def _leads(user, team) -> bool:
 
 def _shown_agenda(request, meeting, what: str) -> list:
     """The agenda's items; the cases they show are logged (one access-log row)."""
-    items = list(meetings.agenda(meeting))
+    items = list(agendas.agenda(meeting))
     log_list_read(request.user, [item.case for item in items], what=what, request=request)
     return items
 
@@ -134,7 +134,7 @@ def _shown_agenda(request, meeting, what: str) -> list:
 def _meeting_page(request, meeting, status=200, **extra):
     items = _shown_agenda(request, meeting, AccessLog.List.AGENDA)
     actions = {}
-    for task in meetings.actions_of(meeting):
+    for task in agendas.actions_of(meeting):
         actions.setdefault(task.case_id, []).append(task)
     for item in items:
         item.actions = actions.get(item.case_id, [])
@@ -142,7 +142,7 @@ def _meeting_page(request, meeting, status=200, **extra):
                "members": meeting.team.memberships.select_related("user").order_by("user__first_name", "user__username"),
                "attendance": meeting.attendance.select_related("user"),
                "is_chair": _leads(request.user, meeting.team), "closed": meeting.status == Meeting.Status.CLOSED,
-               "may_read": meetings.may_read_minutes(request.user, meeting), **extra}
+               "may_read": agendas.may_read_minutes(request.user, meeting), **extra}
     return render(request, "meetings/meeting.html", context, status=status)
 
 
@@ -188,7 +188,7 @@ ACTION_FORMS = {"refresh": forms.Form, "add": TaskActionForm, "up": ItemActionFo
 
 def _act(request, meeting, action: str, data: dict) -> None:
     if action == "refresh":
-        meetings.ensure_chair(request.user, meeting.team)
+        agendas.ensure_chair(request.user, meeting.team)
         meetings.refresh_agenda(meeting)
     elif action == "add":
         meetings.add_item(meeting=meeting, actor=request.user, task_id=data["task"])
@@ -209,7 +209,7 @@ def _act(request, meeting, action: str, data: dict) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_view(request, meeting_id: int):
-    meeting = meetings.meeting_for(request.user, meeting_id)
+    meeting = agendas.meeting_for(request.user, meeting_id)
     if request.method == "POST":
         action = request.POST.get("action", "")
         form = ACTION_FORMS.get(action, forms.Form)(request.POST)
@@ -229,7 +229,7 @@ def meeting_view(request, meeting_id: int):
 @require_http_methods(["GET", "POST"])
 def meeting_item(request, meeting_id: int, item_id: int):
     """Decide an agenda item in session: the task's own form, plus the item's minutes."""
-    meeting = meetings.meeting_for(request.user, meeting_id)
+    meeting = agendas.meeting_for(request.user, meeting_id)
     item = meeting.items.filter(pk=item_id, task__isnull=False).select_related("task__case__child").first()
     if item is None:
         raise Http404
@@ -252,7 +252,7 @@ def meeting_item(request, meeting_id: int, item_id: int):
 
 @login_required
 def meeting_print(request, meeting_id: int):
-    meeting = meetings.meeting_for(request.user, meeting_id)
+    meeting = agendas.meeting_for(request.user, meeting_id)
     return render(request, "meetings/print.html", {
         "meeting": meeting, "items": _shown_agenda(request, meeting, AccessLog.List.AGENDA_PRINT)})
 
@@ -283,7 +283,7 @@ class FeedText(vText):
 
 def team_calendar(request, team_id: int, token: str):
     """The team's meetings as an iCalendar feed (a secret address; no names, case numbers only)."""
-    team = meetings.team_of_feed(team_id, token)  # a current member's address, compared by its hash
+    team = agendas.team_of_feed(team_id, token)  # a current member's address, compared by its hash
     if team is None:
         raise Http404
     calendar = Calendar()
@@ -309,7 +309,7 @@ def team_calendar(request, team_id: int, token: str):
 @login_required
 def my_teams(request):
     """The teams of the user, each with its upcoming and past meetings."""
-    return render(request, "meetings/teams.html", {"teams": meetings.teams_of(request.user)})
+    return render(request, "meetings/teams.html", {"teams": agendas.teams_of(request.user)})
 
 
 @login_required

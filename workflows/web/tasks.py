@@ -15,12 +15,13 @@ from viewflow.workflow.status import STATUS
 
 from casework import selectors
 from casework.access import can_see_case, log_list_read
+from casework.http.queries import query_without_page
 from casework.models import AccessLog, Case
-from casework.web.paging import query_without_page
 from teams.models import Team, User
 from teams.preferences import save_inbox_preferences
-from workflows import inbox, worklists
+from workflows import inbox, paging, worklists
 from workflows.context import decision_context, next_step, recorded_events
+from workflows.desk import region_desk
 from workflows.forms import FollowUpForm
 from workflows.services import (
     TaskConflict,
@@ -59,10 +60,10 @@ def inbox_view(request, scope: str | None = None):
     sort = view.filters["sort"] if view.filters["sort"] in inbox.SORTS else inbox.default_sort(scope)
     now = timezone.now()
     tasks = inbox.task_pages(request.user, scope, sort=sort, now=now, **filters)
-    page = inbox.CappedPaginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    page = paging.CappedPaginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
     # A region role holder (the director, the privacy officer) sees their region's work on the
     # page they land on.
-    desk = inbox.region_desk(request.user) if landing or scope == "focus" else None
+    desk = region_desk(request.user) if landing or scope == "focus" else None
     # A JIM mentor with an account finds the young people they mentor there too.
     mentorships = list(selectors.mentorships_of(request.user)) if landing or scope == "focus" else []
     log_list_read(request.user, [task.case for task in page.object_list] + (desk.cases_shown if desk else [])

@@ -1,4 +1,5 @@
-"""Paging helpers shared by the list pages."""
+"""Query strings shared by the list pages of every face (the case pages, the inbox, the monitor,
+the access log): the same filters in the pager, sort and export links."""
 
 
 def query_without_page(request, **changes) -> str:

@@ -1,6 +1,6 @@
 """The server's access log, written by the application rather than by the ASGI server: one line
 per HTTP request and per websocket event, sent to the `casework.access` logger, so it passes the
-same personal-data filter as every other log line (casework.logfilters) and looks the same
+same personal-data filter as every other log line (casework.http.redaction) and looks the same
 whichever server runs casework. Paths lose their query string and their secret tokens (a
 parent's link, a calendar feed) before the line is made (`access_line`).
 
@@ -9,7 +9,7 @@ The production server (uvicorn, see bin/serve) runs with its own access log off.
 
 import logging
 
-from casework.logfilters import access_line
+from casework.http.redaction import access_line
 
 access_log = logging.getLogger("casework.access")
 

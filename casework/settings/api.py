@@ -1,0 +1,82 @@
+"""The API and client addresses: trusted proxies, the server's access log, API tokens
+(django-rest-knox), Django REST framework and the OpenAPI documents (drf-spectacular)."""
+
+import os
+from datetime import timedelta
+
+from django.core.exceptions import ImproperlyConfigured
+
+from casework.settings.environment import env_bool
+
+# --- Client addresses --------------------------------------------------------------------------
+# How many reverse proxies of our own stand before the server. 0 (the default): X-Forwarded-For is
+# ignored and the address is the connection's. N: the N-th address from the right of
+# X-Forwarded-For (the one our outermost proxy saw). One rule for the access log, the API
+# throttles, the login lock-out and the public form's limit (casework.http.addresses).
+CASEWORK_TRUSTED_PROXIES = int(os.environ.get("CASEWORK_TRUSTED_PROXIES", "0"))
+# The application writes the server's access log (casework.http.serverlog, redacted like every log
+# line) when this is on; bin/serve turns it on, the ASGI server's own access log stays off.
+CASEWORK_ACCESS_LOG = env_bool("CASEWORK_ACCESS_LOG", False)
+
+# --- API -------------------------------------------------------------------------------------
+# API tokens (django-rest-knox; signin.tokens): a new one per sign-in, stored as a digest, expiring
+# CASEWORK_API_TOKEN_HOURS after it was issued however much it is used (the session's absolute
+# limit); ended earlier by the API's logout, the account page, a password change, a second-factor
+# reset and deactivation.
+CASEWORK_API_TOKEN_HOURS = float(os.environ.get("CASEWORK_API_TOKEN_HOURS", "10"))
+if CASEWORK_API_TOKEN_HOURS <= 0:
+    raise ImproperlyConfigured("CASEWORK_API_TOKEN_HOURS must be a positive number of hours")
+KNOX_TOKEN_MODEL = "signin.ApiToken"  # noqa: S105 - a model's name, no secret
+# knox's own token model is swapped out: its migrations would make a table nothing uses (and that a
+# test's flush, not knowing it, could not truncate on PostgreSQL). They do not run.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=CASEWORK_API_TOKEN_HOURS),
+    "AUTO_REFRESH": False,  # expiry is absolute from creation
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_PREFIX": "",
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "signin.tokens.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "casework.api.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("CASEWORK_THROTTLE_ANON", "60/min"),
+        "user": os.environ.get("CASEWORK_THROTTLE_USER", "1200/min"),
+        "auth": os.environ.get("CASEWORK_THROTTLE_AUTH", "10/min"),
+    },
+    "EXCEPTION_HANDLER": "casework.api.errors.exception_handler",
+    # The API reads JSON bodies (a form cannot say null, a nested object or a list of one); the
+    # document upload and the token login name their own parsers. JSON nested deeper than
+    # casework.http.parsers.MAX_DEPTH levels is a 400, never a RecursionError.
+    "DEFAULT_PARSER_CLASSES": ["casework.http.parsers.DepthLimitedJSONParser"],
+    # The throttles' client address: X-Forwarded-For only behind CASEWORK_TRUSTED_PROXIES proxies.
+    "NUM_PROXIES": CASEWORK_TRUSTED_PROXIES,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "casework API",
+    "DESCRIPTION": "Cases of children out of school (thuiszitters): signal intake, case file, timeline.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "casework.models.Case.Status",
+        "TaskStatusEnum": "viewflow.workflow.status.STATUS",
+        "DocumentKindEnum": "casework.models.Document.Kind",
+        "ParticipationLevelEnum": "casework.models.Case.Participation",
+        "ParticipationSettingEnum": "casework.models.Case.Setting",
+        "SectorEnum": "teams.models.Sector",
+        "RegionSectorEnum": "teams.models.Region.RegionSector",
+        "CaseEventKindEnum": "casework.models.CaseEvent.Kind",
+    },
+}
