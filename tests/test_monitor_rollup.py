@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from casework import monitor
 from casework.models import Case, CaseEvent, MonitorTally, Route
 from casework.monitor import replay
-from casework.services import change_registration_to, compact_tallies, record_registration
+from casework.services import compact_tallies
+from casework.services.ladder import change_registration_to, record_registration
 from casework.services.retention import apply_retention
 from teams.models import Sector
 from tests.factories import CaseFactory, RegionFactory, SchoolFactory

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from casework import monitor
 from casework.models import Case, CaseEvent, Child, Deadline, MonitorSpell, Vrijstelling
 from casework.monitor import replay, spells
-from casework.services import change_registration_to, record_registration
+from casework.services.ladder import change_registration_to, record_registration
 from teams.models import Sector
 from tests.factories import CaseFactory, ChildFactory, RegionFactory, SchoolFactory, UserFactory
 

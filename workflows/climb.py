@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.utils import timezone
 from viewflow.workflow.lock import lock_scope
 
-from casework import services
+from casework import selectors, services
 from casework.clocks import start_of_day
 from casework.models import Note
 from workflows.flows import EscalationFlow
@@ -32,10 +32,10 @@ def climb_stalled(now=None) -> int:
     now = now or timezone.now()
     stalled = CaseTask.objects.filter(
         flow_task__in=[EscalationFlow.doorbraak_decision, EscalationFlow.doe_advice], status__in=OPEN_STATUSES,
-        created__lt=more_than_days_ago(services.stall_days(), now))
+        created__lt=more_than_days_ago(selectors.stall_days(), now))
     stagnating = CaseTask.objects.filter(
         flow_task=EscalationFlow.stagnatie, status__in=OPEN_STATUSES,
-        process__created__lt=more_than_days_ago(services.mbo_escalation_days(), now))
+        process__created__lt=more_than_days_ago(selectors.mbo_escalation_days(), now))
     climbed = 0
     for pk, process_id in list(stalled.order_by("created", "pk").values_list("pk", "process_id")[:CLIMB_LIMIT]):
         climbed += _climb(pk, process_id, now, EscalationFlow.director_decision, _stall)

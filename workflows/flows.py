@@ -32,7 +32,7 @@ from viewflow.workflow.flow import Flow
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import PROCESS, STATUS
 
-from casework import services
+from casework import selectors, services
 from casework.models import (
     ArrangementEvaluation,
     Case,
@@ -103,7 +103,7 @@ def offered_by_this_flow(task, data) -> dict:
 def start_as_offered(task) -> dict:
     """The start confirmation's form starts from what the offer means for taking part."""
     case = task.case
-    return services.start_defaults(case, services.pending_offer(case, offer_sources(task.flow_task.flow_class)))
+    return selectors.start_defaults(case, selectors.pending_offer(case, offer_sources(task.flow_task.flow_class)))
 
 
 def reason_of_review(task, data) -> dict:
@@ -115,23 +115,23 @@ def reason_of_review(task, data) -> dict:
 
 
 def drafter_of_pending_advice(case: Case):
-    advice = services.pending_ect_advice(case)
+    advice = selectors.pending_ect_advice(case)
     return advice.drafted_by if advice else None
 
 
 def drafter_of_rejected_advice(activation):
     """A rejected advice goes back to the consultant who drafted it (the queue when they may no
     longer take it: `CaseView.prepare_task` checks)."""
-    advice = services.rejected_ect_advice(activation.process.case)
+    advice = selectors.rejected_ect_advice(activation.process.case)
     return advice.drafted_by if advice is not None and advice.drafted_by.is_active else None
 
 
 def redraft_or_team_question(task) -> dict:
     """The draft form starts from the rejected advice, or else from the team's question."""
-    advice = services.rejected_ect_advice(task.case)
+    advice = selectors.rejected_ect_advice(task.case)
     if advice is not None:
         return {"question": advice.question, "advice": advice.advice}
-    return {"question": services.team_question(task.case)}
+    return {"question": selectors.team_question(task.case)}
 
 
 def ect_draft_view() -> CaseView:
@@ -183,7 +183,7 @@ def po_case(activation) -> bool:
 
 
 def advice_needed(activation) -> bool:
-    request = services.open_vrijstelling(activation.process.case)
+    request = selectors.open_vrijstelling(activation.process.case)
     return request is not None and request.grounds == Vrijstelling.Grounds.ART_5A
 
 

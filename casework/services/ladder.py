@@ -10,7 +10,6 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -33,6 +32,7 @@ from casework.responsibility import (
     region_roles_for,
     region_team,
 )
+from casework.selectors.steps import route_of, start_date_window, unavailable_routes
 from casework.signals import review_needed
 from notifications.services import notify
 from teams.models import RegionRole, Sector, Team, fitting_sectors
@@ -120,22 +120,8 @@ def join_user(case: Case, user, reason: str, at) -> None:
         forget_case(case.pk)
 
 
-def running_routes(case: Case) -> list[str]:
-    return list(RouteRun.objects.filter(case=case, ended_at__isnull=True).values_list("route", flat=True))
-
-
 def end_route(case: Case, route: str, at) -> None:
     RouteRun.objects.filter(case=case, route=route, ended_at__isnull=True).update(ended_at=at)
-
-
-def unavailable_routes(case: Case) -> dict[str, str]:
-    """The routes that do not apply to the case, each with the reason (the team review's form
-    leaves them out and says why; starting one is refused with that reason)."""
-    if case.sector == Sector.MBO:
-        return {Route.DOORBRAAK: _(
-            "MBO has no doorzettingsmacht: a placement problem goes to the MBO institution's stagnatiemeldpunt, "
-            "with the transition coaches and RMC, not to the MPL commission.")}
-    return {}
 
 
 def route_teams(case: Case, route: str) -> list[tuple[Team, str]]:
@@ -214,16 +200,6 @@ def change_registration_to(case: Case, actor, registration: str, at, *, since: d
     notify(kind="registration_changed", case=case, actor=actor, data={"registration": registration})
 
 
-def route_of(source: str) -> tuple[str, ...]:
-    return Offer.ARRANGEMENT_SOURCES if source in Offer.ARRANGEMENT_SOURCES else Offer.PLACEMENT_SOURCES
-
-
-def start_date_window(case: Case) -> tuple[date, date]:
-    """The days a place or arrangement may start on: from the day the case was signalled up to a
-    year ahead."""
-    return timezone.localdate(case.signalled_at), clocks.add_years(timezone.localdate(), 1)
-
-
 def check_start_date(errors: dict, case: Case, start_date: date | None, field: str = "start_date") -> None:
     """A place or arrangement starts on a day that makes sense (`start_date_window`)."""
     if start_date is None:
@@ -263,14 +239,6 @@ def record_offer(case: Case, actor, source: str, start_date: date, at, *, placem
     return offer
 
 
-def pending_offer(case: Case, sources: tuple[str, ...] | None = None) -> Offer | None:
-    """The case's offer waiting for its start (of one route: placement or arrangement sources)."""
-    offers = Offer.objects.filter(case=case, status=Offer.Status.PENDING)
-    if sources:
-        offers = offers.filter(source__in=sources)
-    return offers.order_by("-recorded_at", "-pk").first()
-
-
 def after_exemption(case: Case, exemption: Vrijstelling, actor, at, *, last_day: date, reason: str,
                      trigger: str) -> None:
     """The exemption no longer holds after `last_day`: the child is LRV again (enrolled) or AV (not),
@@ -287,8 +255,3 @@ def after_exemption(case: Case, exemption: Vrijstelling, actor, at, *, last_day:
     notify(kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
     review_needed.send(sender=Case, case=case, reason="exemption_ended")
 
-
-def running_exemption(case: Case, day: date | None = None) -> Vrijstelling | None:
-    day = day or timezone.localdate()
-    return (Vrijstelling.objects.filter(case=case, granted=True, starts_on__lte=day, until__gte=day,
-                                        ended_on__isnull=True).order_by("-decided_at", "-pk").first())

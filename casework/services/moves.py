@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from casework import clocks
 from casework.models import Case, CaseEvent, CaseParticipant, Deadline
 from casework.responsibility import case_team, forget_case
-from casework.services.ladder import change_registration_to, join, pending_offer
+from casework.selectors.steps import pending_offer
+from casework.services.ladder import change_registration_to, join
 from casework.signals import case_handed_over
 from notifications.services import notify
 from teams.models import School, leerplicht_team, team_for_school

@@ -19,6 +19,7 @@ from casework.models import (
     Route,
 )
 from casework.responsibility import ensure_can_act
+from casework.selectors.steps import active_arrangement, pending_offer, start_defaults
 from casework.services.ladder import (
     check_school,
     check_start_date,
@@ -26,7 +27,6 @@ from casework.services.ladder import (
     join_directors,
     locked,
     one_transaction,
-    pending_offer,
     place,
     raise_if,
     record_offer,
@@ -158,10 +158,6 @@ def decide_as_director(*, case: Case, actor, school_board, school, start_date, m
     return record
 
 
-def active_arrangement(case: Case) -> Arrangement | None:
-    return Arrangement.objects.filter(case=case, ended_at__isnull=True).order_by("-set_up_at", "-pk").first()
-
-
 @one_transaction
 def set_up_arrangement(*, case: Case, actor, education: str, care_provider: str, funding: str, start_date,
                        end_date, evaluation_weeks: int) -> Arrangement:
@@ -214,21 +210,6 @@ def evaluate_arrangement(*, case: Case, actor, result: str, notes: str = "") -> 
     else:
         clocks.next_evaluation_clock(arrangement, done_on=timezone.localdate(now))
     return record
-
-
-def start_defaults(case: Case, offer: Offer | None) -> dict:
-    """What a start in this offer means for taking part, unless the team says otherwise: fully
-    (`volledig`), in the arrangement, or at the placement's school (own or another)."""
-    if offer is None:
-        return {}
-    school_id = offer.placement.school_id if offer.placement_id else None
-    if offer.arrangement_id or offer.source in Offer.ARRANGEMENT_SOURCES:
-        setting = Case.Setting.ARRANGEMENT
-    elif school_id is not None and school_id == case.school_id:
-        setting = Case.Setting.EIGEN_SCHOOL
-    else:
-        setting = Case.Setting.ANDERE_SCHOOL
-    return {"level": Case.Participation.VOLLEDIG, "setting": setting}
 
 
 def new_school(case: Case, offer: Offer):

@@ -22,6 +22,7 @@ from casework.models import (
     Vrijstelling,
 )
 from casework.responsibility import ensure_can_act, ensure_can_register
+from casework.selectors.steps import running_exemption
 from casework.services.ladder import (
     after_exemption,
     change_registration_to,
@@ -29,7 +30,6 @@ from casework.services.ladder import (
     locked,
     raise_if,
     require,
-    running_exemption,
 )
 from casework.services.moves import (
     check_move,

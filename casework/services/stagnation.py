@@ -19,7 +19,6 @@ record what happened."""
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.clocks import setting
 from casework.models import Case, CaseEvent, CaseParticipant, Offer, PlacementDecision, Route
 from casework.responsibility import ensure_can_act, region_team
 from casework.services.ladder import (
@@ -39,16 +38,6 @@ from teams.models import Team
 
 # The tasks that stall into a director's decision, and the team whose chair is told.
 STALLING_STEPS = {"doorbraak_decision": Team.Kind.MPL, "doe_advice": Team.Kind.DOE}
-
-
-def stall_days() -> int:
-    """How long an MPL or DOE task may stay open before the SWV director decides."""
-    return setting("CASEWORK_DOORBRAAK_STALL_DAYS", 28)
-
-
-def mbo_escalation_days() -> int:
-    """How long the MBO institution's stagnatiemeldpunt has before its management takes over."""
-    return setting("CASEWORK_MBO_ESCALATION_DAYS", 14)
 
 
 def days_between(since, at) -> int:

@@ -20,6 +20,12 @@ from casework.models import (
     Vrijstelling,
 )
 from casework.responsibility import ensure_can_act
+from casework.selectors.steps import (
+    open_vrijstelling,
+    pending_ect_advice,
+    running_routes,
+    team_question,
+)
 from casework.services.ladder import (
     change_registration_to,
     end_route,
@@ -31,7 +37,6 @@ from casework.services.ladder import (
     raise_if,
     require,
     route_teams,
-    running_routes,
 )
 from casework.signals import case_closed
 from notifications.services import notify
@@ -100,13 +105,6 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
     return record
 
 
-def team_question(case: Case) -> str:
-    """The question the team asked the ECT in its latest review that chose the consult (only a
-    review with the consult route carries one)."""
-    plan = Plan.objects.filter(case=case).exclude(ect_question="").only("ect_question").first()
-    return plan.ect_question if plan else ""
-
-
 @one_transaction
 def draft_ect_advice(*, case: Case, actor, advice: str, question: str = "") -> EctAdvice:
     """The ECT's advice; the question is the team's unless the consultant words it (a consult a
@@ -121,17 +119,6 @@ def draft_ect_advice(*, case: Case, actor, advice: str, question: str = "") -> E
     record = EctAdvice.objects.create(case=case, question=question.strip(), advice=advice.strip(), drafted_by=actor)
     CaseEvent.record(case, actor, CaseEvent.Kind.ECT_ADVICE_DRAFTED, at=record.drafted_at, advice_id=record.pk)
     return record
-
-
-def pending_ect_advice(case: Case) -> EctAdvice | None:
-    return EctAdvice.objects.filter(case=case, status=EctAdvice.Status.PENDING).order_by("-drafted_at", "-pk").first()
-
-
-def rejected_ect_advice(case: Case) -> EctAdvice | None:
-    """The case's latest advice if it was rejected (the drafter redrafts it), else None."""
-    latest = EctAdvice.objects.filter(case=case).select_related("drafted_by", "reviewed_by").order_by(
-        "-drafted_at", "-pk").first()
-    return latest if latest is not None and latest.status == EctAdvice.Status.REJECTED else None
 
 
 def ensure_four_eyes(actor, advice: EctAdvice | None) -> None:
@@ -163,10 +150,6 @@ def review_ect_advice(*, case: Case, actor, approved: bool, reason: str = "") ->
     if approved:
         end_route(case, Route.ECT_CONSULT, now)
     return advice
-
-
-def open_vrijstelling(case: Case) -> Vrijstelling | None:
-    return Vrijstelling.objects.filter(case=case, decided_at__isnull=True).order_by("-requested_at", "-pk").first()
 
 
 @one_transaction

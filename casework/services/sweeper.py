@@ -41,6 +41,7 @@ from casework.models import (
     Vrijstelling,
 )
 from casework.responsibility import forget_case, reference_rows, region_team
+from casework.selectors.steps import running_routes
 from casework.services.ladder import (
     after_exemption,
     change_registration_to,
@@ -50,7 +51,6 @@ from casework.services.ladder import (
     join_directors,
     locked,
     route_teams,
-    running_routes,
 )
 from casework.signals import (
     consult_needed,

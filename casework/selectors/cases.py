@@ -1,4 +1,4 @@
-"""Read path: querysets already limited to what the user may see, and shaped for their page."""
+"""The case lists and pages: querysets already limited to what the user may see, and shaped for their page."""
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
