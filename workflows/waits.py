@@ -10,7 +10,8 @@ from viewflow.workflow.status import STATUS
 
 from casework import selectors
 from casework.models import Case, Offer
-from workflows.flows import CaseFlow, EscalationFlow, offer_sources, running_escalation
+from workflows.flows import CaseFlow, EscalationFlow, running_escalation
+from workflows.gateways import offer_sources
 from workflows.models import CaseTask
 
 AWAIT_START = [CaseFlow.await_start, EscalationFlow.await_start]
