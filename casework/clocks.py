@@ -37,7 +37,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from casework.models import Arrangement, Case, CaseEvent, Child, Deadline, Offer, Plan, Vrijstelling
-from casework.responsibility import responsible
 from teams.models import next_meeting
 
 Kind = Deadline.Kind
@@ -271,10 +270,10 @@ DECISIONS = {"vrijstelling_decision", "doorbraak_decision", "doe_advice", "direc
 MEETING_STEPS = {"team_review", "ect_draft", "ect_approve", "vrijstelling_advice", "doorbraak_decision"}
 
 
-def task_due_at(case: Case, step: str, now) -> dt.datetime:
+def task_due_at(case: Case, step: str, now, team) -> dt.datetime:
     """When a new task of this step is due: the 48-hour clock for the first team review, the
-    evaluation clock for an arrangement evaluation, else the weekly meeting rhythm (7 days)
-    or, for decisions, 14 days."""
+    evaluation clock for an arrangement evaluation, else the weekly meeting rhythm (7 days) of
+    `team` (the one responsible for the step) or, for decisions, 14 days."""
     if step == "team_review" and not Plan.objects.filter(case=case).exists():
         clock = Deadline.objects.filter(case=case, kind=Kind.TEAM_ACTION_48H).first()
         if clock is not None:
@@ -284,7 +283,7 @@ def task_due_at(case: Case, step: str, now) -> dt.datetime:
         if clock is not None:
             return clock.due_at
     if step in MEETING_STEPS:
-        meeting = next_meeting(responsible(case, step)[0], now)
+        meeting = next_meeting(team, now)
         if meeting is not None:
             return meeting
     days = setting("CASEWORK_DECISION_DAYS", 14) if step in DECISIONS else setting("CASEWORK_TASK_DAYS", 7)

@@ -107,7 +107,7 @@ def start_confirmation_view() -> CaseView:
 
 def stagnatie_step(task, data) -> dict:
     """The stagnatie service records which rung recorded the steps."""
-    return {**data, "step": task.node_name}
+    return {**data, "node": task.node_name}
 
 
 def stagnatie_view(title, description) -> "CaseView":

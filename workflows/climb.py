@@ -81,7 +81,7 @@ def recorded_so_far(task: CaseTask) -> tuple[dict, str]:
 
 def _stall(task: CaseTask, now) -> dict:
     recorded, text = recorded_so_far(task)
-    event = services.record_stall(case=task.case, step=task.node_name, opened_at=task.created, recorded=recorded,
+    event = services.record_stall(case=task.case, node=task.node_name, opened_at=task.created, recorded=recorded,
                                   note=text, at=now)
     return {"from": task.node_name, "days_open": event.data["days_open"], "event_id": event.pk}
 

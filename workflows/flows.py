@@ -27,6 +27,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from casework import services
 from casework.models import Case, Offer, Route
+from casework.step import Step
 from workflows import forms
 from workflows.adapters import (
     action_arguments,
@@ -56,14 +57,16 @@ from workflows.gateways import (
 )
 from workflows.locking import process_row_lock
 from workflows.models import CaseProcess, CaseTask, SignalProcess
-from workflows.nodes import CaseView, MeetingActionView, VerificationView
+from workflows.nodes import CaseView, MeetingActionView, VerificationView, step_of
 
 
 class ForACase:
-    """Both flows run for one Case: their StartHandle links the process to it."""
+    """The flows run for one Case: their StartHandle links the process to it. A flow started inside
+    a step (a task's, the sweeper's) is handed it: its first tasks read the step's reference rows."""
 
-    def start_case(self, activation, case: Case):
+    def start_case(self, activation, case: Case, step: Step | None = None):
         activation.process.case = case
+        activation.process.step = step
         return activation.process
 
 
@@ -147,16 +150,16 @@ class CaseFlow(ForACase, Flow):
     end = flow.End()
 
     def begin_escalation(self, activation):
-        start_escalation_for(activation.process.case)
+        start_escalation_for(activation.process.case, step=step_of(activation.process))
 
 
 def running_escalation(case) -> CaseProcess | None:
     return CaseProcess.objects.filter(case=case, flow_class=EscalationFlow, status=PROCESS.NEW).first()
 
 
-def start_escalation_for(case) -> CaseProcess:
+def start_escalation_for(case, step: Step | None = None) -> CaseProcess:
     """The case's running escalation, or a new one (from the team's doorbraak route or a clock)."""
-    return running_escalation(case) or EscalationFlow.start.run(case=case)
+    return running_escalation(case) or EscalationFlow.start.run(case=case, step=step)
 
 
 class EscalationFlow(ForACase, Flow):
@@ -255,8 +258,9 @@ class ReviewFlow(ForACase, Flow):
     ).Next(this.end)
     end = flow.End()
 
-    def start_review(self, activation, case: Case, reason: str):
+    def start_review(self, activation, case: Case, reason: str, step: Step | None = None):
         activation.process.case = case
+        activation.process.step = step
         activation.process.data = {"reason": reason}
         return activation.process
 

@@ -35,17 +35,17 @@ def announce_new_task(sender, instance, created, **kwargs):
         notify(kind="task_available", case=instance.case, task=instance)
 
 
-def start_escalation_flow(sender, case, **kwargs):
+def start_escalation_flow(sender, case, step=None, **kwargs):
     """A breached clock put the case on the ladder: its escalation flow starts (or keeps running)."""
-    start_escalation_for(case)
+    start_escalation_for(case, step=step)
 
 
-def start_review_flow(sender, case, reason, **kwargs):
+def start_review_flow(sender, case, reason, step=None, **kwargs):
     """A clock asks the case team to review the case: a `case_review` task, unless one for the
     same reason is still open (at most one open review per case and reason)."""
     if open_reviews(case, reason).exists():
         return
-    ReviewFlow.start.run(case=case, reason=reason)
+    ReviewFlow.start.run(case=case, reason=reason, step=step)
 
 
 # Work a clock started beside the case's own flow: it ends when the case closes.
@@ -69,9 +69,9 @@ def end_side_work(sender, case, **kwargs):
             process.save(update_fields=["status", "finished"])
 
 
-def start_consult_flow(sender, case, **kwargs):
+def start_consult_flow(sender, case, step=None, **kwargs):
     """A clock started an ECT consult outside the team's review."""
-    ConsultFlow.start.run(case=case)
+    ConsultFlow.start.run(case=case, step=step)
 
 
 def start_exemption_advice_flow(sender, case, **kwargs):
@@ -84,7 +84,7 @@ def release_start(sender, case, offer_id, **kwargs):
     release(case, Offer.objects.get(pk=offer_id))
 
 
-def move_tasks_to_new_team(sender, case, from_team_ids, **kwargs):
+def move_tasks_to_new_team(sender, case, from_team_ids, step=None, **kwargs):
     """The case was handed over to its new school's team: the open tasks of the teams that held it
     go to the queue of the team now responsible for their step (a task claimed by someone who may
     no longer take it goes back to the queue). The task being completed right now (started) stays."""
@@ -94,7 +94,7 @@ def move_tasks_to_new_team(sender, case, from_team_ids, **kwargs):
         if task.node_name not in RESPONSIBILITIES:
             continue
         task.case = case
-        team, role, region_role = responsible(case, task.node_name)
+        team, role, region_role = responsible(case, task.node_name, step.rows if step is not None else None)
         if team is None or team.pk == task.team_id:
             continue
         task.team, task.required_role, task.region_role = team, role, region_role

@@ -13,7 +13,6 @@ This module exports what is called from outside the package, nothing else."""
 
 from casework.services import casefile, participation, privacy, retention  # noqa: F401
 from casework.services.intake import DuplicateSignal, SignalInput, signal_case  # noqa: F401 (re-exported)
-from casework.services.ladder import step_of  # noqa: F401 (re-exported)
 from casework.services.placement import (  # noqa: F401 (re-exported)
     advise_doe,
     confirm_start,

@@ -29,6 +29,8 @@ from pypdf.errors import PyPdfError
 
 from casework.access import log_case_read, parse_id, visible_case_filter
 from casework.models import AccessLog, Case, CaseEvent, Document, Note, RetentionLogEntry
+from casework.services.ladder import command
+from casework.step import Step
 from notifications import rules
 from notifications.services import notify
 from teams.models import User
@@ -94,9 +96,10 @@ def _announce_mentions(note: Note, users: list[User], actor) -> None:
                data={"note_id": note.pk, "user_ids": [user.pk for user in users]})
 
 
-@transaction.atomic
-def add_note(*, case: Case, actor, text: str, shared_with_mentor: bool = False, corrects: int | None = None) -> Note:
+@command
+def add_note(*, step: Step, case: Case, text: str, shared_with_mentor: bool = False, corrects: int | None = None) -> Note:
     """Write a note (or, with `corrects`, a correction of an earlier note of this case)."""
+    actor = step.actor
     text = _clean_text(text)
     corrected = None
     if corrects not in (None, ""):
@@ -124,9 +127,10 @@ def note_of_case(case: Case, note_id) -> Note:
     return get_object_or_404(Note.objects.select_related("author"), case=case, pk=parse_id(note_id))
 
 
-@transaction.atomic
-def edit_note(*, case: Case, actor, note_id, text: str, shared_with_mentor: bool | None = None) -> Note:
+@command
+def edit_note(*, step: Step, case: Case, note_id, text: str, shared_with_mentor: bool | None = None) -> Note:
     """The author's edit within the window; after it, EditWindowClosed (403): add a correction note."""
+    actor = step.actor
     note = get_object_or_404(Note.objects.select_for_update(), case=case, pk=parse_id(note_id))
     if note.author_id != actor.pk:
         raise PermissionDenied(_("Only the author can edit a note; add a correction note instead."))
@@ -308,9 +312,10 @@ def may_withdraw(document: Document, user, now=None) -> bool:
     return document.uploaded_by_id == user.pk and (now or timezone.now()) < document.uploaded_at + edit_window()
 
 
-@transaction.atomic
-def withdraw_document(*, case: Case, actor, document_id) -> None:
+@command
+def withdraw_document(*, step: Step, case: Case, document_id) -> None:
     """Remove a document the actor uploaded moments ago: the row now, the file once committed."""
+    actor = step.actor
     document = get_object_or_404(Document.objects.select_for_update(), case=case, pk=parse_id(document_id))
     if not may_withdraw(document, actor):
         raise EditWindowClosed(

@@ -32,6 +32,7 @@ from casework.models import (
 from casework.services.ladder import join, record_registration, route_teams
 from casework.services.sweeper import act_on_overdue
 from casework.signals import case_opened, exemption_advice_needed
+from casework.step import Step
 from notifications.services import notify
 from teams.models import (
     Membership,
@@ -243,23 +244,26 @@ def validate_signal(data: SignalInput) -> tuple[Region | None, object, str]:
     return region, team, sector
 
 
-def signal_case(*, actor, data: SignalInput, request=None) -> Case:
+def signal_case(*, step: Step | None = None, actor=None, data: SignalInput, request=None) -> Case:
     """Open a case for a (threatened) thuiszitter, or add the signal to the child's open case.
+    The signaller is `actor` (a page, the API, the demo), or the actor of the step the signal is
+    taken up in (`step`: Leerplicht verifying a public signal).
 
     Raises ValidationError (field errors, nothing written), PermissionDenied, or, after the signal
     has been recorded on the child's open case: DuplicateSignal(case_id) when the signaller works
     on that case, SignalForwarded when they do not (the case team is told; the signaller is not).
     `request` only gives the access log its path and address.
     """
+    actor, rows = (step.actor, step.rows) if step is not None else (actor, None)
     ensure_can_signal(actor)
     region, team, sector = validate_signal(data)
     try:
-        case, created = _open_or_find_case(actor=actor, data=data, region=region, team=team, sector=sector,
-                                           request=request)
+        case, created = _open_or_find_case(actor=actor, rows=rows, data=data, region=region, team=team,
+                                           sector=sector, request=request)
     except IntegrityError:
         # A concurrent signal for the same child won the race for the open case; ours joins it.
-        case, created = _open_or_find_case(actor=actor, data=data, region=region, team=team, sector=sector,
-                                           request=request)
+        case, created = _open_or_find_case(actor=actor, rows=rows, data=data, region=region, team=team,
+                                           sector=sector, request=request)
     if not created:
         if not can_see_case(actor, case):
             raise SignalForwarded(case.pk)
@@ -297,84 +301,88 @@ def _add_to_open_case(open_case: Case, *, actor, data: SignalInput, request=None
                data={"event_id": event.pk, "signaller_role": data.signaller_role, **contact})
 
 
-@transaction.atomic
-def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str, request=None) -> tuple[Case, bool]:
-    key = Child.key_for(data.given_name, data.family_name, data.birth_date)
-    child, _created = Child.objects.get_or_create(
-        match_key=key,
-        defaults={
-            "given_name": data.given_name.strip(),
-            "family_name": data.family_name.strip(),
-            "birth_date": data.birth_date,
-            "pupil_number": data.pupil_number.strip(),
-            "startkwalificatie": bool(data.startkwalificatie),
-            "startkwalificatie_on": data.startkwalificatie_on,
-        },
-    )
-    # Lock the child: concurrent signals for the same child queue up here.
-    child = Child.objects.select_for_update().get(pk=child.pk)
-    if data.pupil_number and not child.pupil_number:
-        Child.objects.filter(pk=child.pk).update(pupil_number=data.pupil_number.strip())
-    if data.startkwalificatie_on is not None and child.startkwalificatie_on is None:  # a child known from before
-        Child.objects.filter(pk=child.pk).update(startkwalificatie=True, startkwalificatie_on=data.startkwalificatie_on)
-        child.startkwalificatie, child.startkwalificatie_on = True, data.startkwalificatie_on
-
-    open_case = Case.objects.filter(child=child).exclude(status=Case.Status.CLOSED).first()
-    if open_case is not None:
-        _add_to_open_case(open_case, actor=actor, data=data, request=request)
-        return open_case, False
-
-    now = timezone.now()
-    with transaction.atomic():  # savepoint: a lost race raises IntegrityError cleanly
-        case = Case.objects.create(
-            child=child,
-            region=region,
-            school=data.school,
-            sector=sector,
-            registration=data.registration,
-            category=data.category,
-            absent_since=data.absent_since,
-            signalled_at=now,
-            signalled_by=actor,
-            signaller_role=data.signaller_role,
-            summary=data.summary.strip(),
+def _open_or_find_case(*, actor, rows: dict | None, data: SignalInput, region, team, sector: str,
+                       request=None) -> tuple[Case, bool]:
+    """One transaction (a savepoint inside a step): the child locked, the signal added to its open
+    case or a new case opened with its participants, events, clocks and flows."""
+    with Step.begin(actor, rows=rows) as step:
+        key = Child.key_for(data.given_name, data.family_name, data.birth_date)
+        child, _created = Child.objects.get_or_create(
+            match_key=key,
+            defaults={
+                "given_name": data.given_name.strip(),
+                "family_name": data.family_name.strip(),
+                "birth_date": data.birth_date,
+                "pupil_number": data.pupil_number.strip(),
+                "startkwalificatie": bool(data.startkwalificatie),
+                "startkwalificatie_on": data.startkwalificatie_on,
+            },
         )
-    reason = CaseParticipant.Reason.LEERPLICHT if data.school is None else CaseParticipant.Reason.SCHOOL_TEAM
-    CaseParticipant.objects.create(case=case, team=team, reason=reason, since=now)
-    if not Membership.objects.filter(user=actor, team=team).exists():
-        CaseParticipant.objects.create(case=case, user=actor, reason=CaseParticipant.Reason.SIGNALLER, since=now)
-    # The intake's events are written together once its clocks and exemption exist, so that the
-    # monitor's spells (rebuilt when the events are written) see them all.
-    with CaseEvent.collected():
-        CaseEvent.record(
-            case, actor, CaseEvent.Kind.SIGNALLED, at=now,
-            registration=case.registration, category=case.category, sector=case.sector,
-            school_id=case.school_id, region_id=case.region_id, team_id=team.pk,
-            absent_since=case.absent_since.isoformat(), signaller_role=case.signaller_role,
-        )
-        # The registration holds from the first day out of school (an exemption from the signal on); the
-        # monitor counts a case only from its signal, so the date matters for later changes dated back.
-        since = timezone.localdate(now) if case.registration == Case.Registration.VRIJ else case.absent_since
-        record_registration(case, actor, None, case.registration, since=since, reason="", trigger="signalled", at=now)
-        if data.startkwalificatie_on is not None:
-            # its date ends the qualification duty (the leerplicht-end clock the case starts with reads it)
-            CaseEvent.record(case, actor, CaseEvent.Kind.STARTKWALIFICATIE_RECORDED, at=now,
-                             obtained_on=child.startkwalificatie_on.isoformat())
-        clocks.start_case_clocks(case, now)
-        if case.registration == Case.Registration.VRIJ:
-            _record_exemption(case, actor, data, now)
-    case_opened.send(sender=Case, case=case, actor=actor)
-    if case.registration == Case.Registration.VRIJ and data.vrijstelling_grounds == Vrijstelling.Grounds.ART_5A:
-        exemption_advice_needed.send(sender=Case, case=case)
-    act_on_overdue(case, now)
-    return case, True
+        # Lock the child: concurrent signals for the same child queue up here.
+        child = Child.objects.select_for_update().get(pk=child.pk)
+        if data.pupil_number and not child.pupil_number:
+            Child.objects.filter(pk=child.pk).update(pupil_number=data.pupil_number.strip())
+        if data.startkwalificatie_on is not None and child.startkwalificatie_on is None:  # a child known from before
+            Child.objects.filter(pk=child.pk).update(startkwalificatie=True, startkwalificatie_on=data.startkwalificatie_on)
+            child.startkwalificatie, child.startkwalificatie_on = True, data.startkwalificatie_on
+
+        open_case = Case.objects.filter(child=child).exclude(status=Case.Status.CLOSED).first()
+        if open_case is not None:
+            _add_to_open_case(open_case, actor=actor, data=data, request=request)
+            return open_case, False
+
+        now = timezone.now()
+        with transaction.atomic():  # savepoint: a lost race raises IntegrityError cleanly
+            case = Case.objects.create(
+                child=child,
+                region=region,
+                school=data.school,
+                sector=sector,
+                registration=data.registration,
+                category=data.category,
+                absent_since=data.absent_since,
+                signalled_at=now,
+                signalled_by=actor,
+                signaller_role=data.signaller_role,
+                summary=data.summary.strip(),
+            )
+        reason = CaseParticipant.Reason.LEERPLICHT if data.school is None else CaseParticipant.Reason.SCHOOL_TEAM
+        CaseParticipant.objects.create(case=case, team=team, reason=reason, since=now)
+        if not Membership.objects.filter(user=actor, team=team).exists():
+            CaseParticipant.objects.create(case=case, user=actor, reason=CaseParticipant.Reason.SIGNALLER, since=now)
+        # The intake's events are written together once its clocks and exemption exist, so that the
+        # monitor's spells (rebuilt when the events are written) see them all.
+        with CaseEvent.collected():
+            CaseEvent.record(
+                case, actor, CaseEvent.Kind.SIGNALLED, at=now,
+                registration=case.registration, category=case.category, sector=case.sector,
+                school_id=case.school_id, region_id=case.region_id, team_id=team.pk,
+                absent_since=case.absent_since.isoformat(), signaller_role=case.signaller_role,
+            )
+            # The registration holds from the first day out of school (an exemption from the signal on); the
+            # monitor counts a case only from its signal, so the date matters for later changes dated back.
+            since = timezone.localdate(now) if case.registration == Case.Registration.VRIJ else case.absent_since
+            record_registration(case, actor, None, case.registration, since=since, reason="", trigger="signalled", at=now)
+            if data.startkwalificatie_on is not None:
+                # its date ends the qualification duty (the leerplicht-end clock the case starts with reads it)
+                CaseEvent.record(case, actor, CaseEvent.Kind.STARTKWALIFICATIE_RECORDED, at=now,
+                                 obtained_on=child.startkwalificatie_on.isoformat())
+            clocks.start_case_clocks(case, now)
+            if case.registration == Case.Registration.VRIJ:
+                _record_exemption(step, case, data, now)
+        case_opened.send(sender=Case, case=case, actor=actor)
+        if case.registration == Case.Registration.VRIJ and data.vrijstelling_grounds == Vrijstelling.Grounds.ART_5A:
+            exemption_advice_needed.send(sender=Case, case=case)
+        act_on_overdue(step, case, now)
+        return case, True
 
 
-def _record_exemption(case: Case, actor, data: SignalInput, now) -> Vrijstelling:
+def _record_exemption(step: Step, case: Case, data: SignalInput, now) -> Vrijstelling:
     """The exemption Leerplicht granted before the signal. It counts as granted from the signal,
     except a 5a: Leerplicht asks the SWV's advice on a 5a (Thuiszitterspact Groningen, "Uitgangspunten
     & ontwikkelpunten"), so the advice route starts (the ECT; for MBO the institution's team) and the
     exemption is granted, from that day, once the advice is on record (`advise_vrijstelling`)."""
+    actor = step.actor
     awaiting_advice = data.vrijstelling_grounds == Vrijstelling.Grounds.ART_5A
     granted = {} if awaiting_advice else {
         "granted": True, "starts_on": timezone.localdate(now), "decided_by": actor, "decided_at": now,
@@ -387,8 +395,8 @@ def _record_exemption(case: Case, actor, data: SignalInput, now) -> Vrijstelling
                      grounds=exemption.grounds, until=exemption.until.isoformat(), granted=not awaiting_advice,
                      awaiting_advice=awaiting_advice)
     if awaiting_advice:
-        for team, reason in route_teams(case, Route.VRIJSTELLING_ADVIES):
-            join(case, team, reason, now)
+        for team, reason in route_teams(step, case, Route.VRIJSTELLING_ADVIES):
+            join(step, case, team, reason, now)
         RouteRun.objects.create(case=case, plan=None, route=Route.VRIJSTELLING_ADVIES, started_at=now)
     clocks.start_exemption_clock(exemption)
     return exemption

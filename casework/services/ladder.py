@@ -3,13 +3,10 @@ locking, joining teams, escalating and placing, the dated registration, offers, 
 follows the end of an exemption."""
 
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -24,76 +21,30 @@ from casework.models import (
     RouteRun,
     Vrijstelling,
 )
-from casework.responsibility import (
-    authorised,
-    forget_case,
-    is_po_case,
-    reference_rows,
-    region_roles_for,
-    region_team,
-)
+from casework.responsibility import forget_case, is_po_case, region_roles_for, region_team
 from casework.selectors.steps import route_of, start_date_window, unavailable_routes
 from casework.signals import review_needed
+from casework.step import Step
 from notifications.services import notify
 from teams.models import RegionRole, Sector, Team, fitting_sectors
 
-# Cases whose row the caller locked and read in this transaction (a task's step: the task, its
-# process and its case in one locking query); `locked` hands back that row instead of reading again.
-_held: ContextVar[dict | None] = ContextVar("casework_held_cases", default=None)
 
-
-@contextmanager
-def holding(*cases: Case) -> Iterator[None]:
-    """Inside this block the caller holds these cases' row locks and has just read them."""
-    token = _held.set({case.pk: case for case in cases})
-    try:
-        yield
-    finally:
-        _held.reset(token)
-
-
-# True inside a task's step (`step_of`): the step's transaction is the services' transaction.
-_in_step: ContextVar[bool] = ContextVar("casework_in_step", default=False)
-
-
-def one_transaction(service: Callable) -> Callable:
-    """A service's transaction: its own atomic block, or inside a task's step the step's own
-    transaction (no savepoint: an error there rolls the whole step back, which is what a step's
-    caller does with it anyway)."""
+def command(service: Callable) -> Callable:
+    """A command's entry. Called with `step=` (inside a task's step, the sweeper's batch or another
+    command) it runs in that step's transaction, with its actor and what it holds; called with
+    `actor=` instead (a page, the API, a management command) it begins a step of its own for that
+    actor (`Step.begin`: one transaction, everything read afresh)."""
 
     @functools.wraps(service)
-    def in_transaction(*args, **kwargs):
-        if _in_step.get():
-            return service(*args, **kwargs)
-        with transaction.atomic():
-            return service(*args, **kwargs)
+    def run(*, step: Step | None = None, **arguments):
+        if step is not None:
+            if "actor" in arguments:
+                raise TypeError(f"{service.__name__}: the step names the actor")
+            return service(step=step, **arguments)
+        with Step.begin(arguments.pop("actor", None)) as step:
+            return service(step=step, **arguments)
 
-    return in_transaction
-
-
-@contextmanager
-def step_of(case: Case | None, actor, step: str) -> Iterator[None]:
-    """One step of a task on `case`: the caller locked and read the case's row with its task and
-    checked, under that lock, that `actor` may take it. Inside, the services neither read the case
-    again (`locked`) nor ask again who may act, and reference rows are read once."""
-    token = _in_step.set(True)
-    try:
-        with reference_rows():
-            if case is None:
-                yield
-                return
-            authorised(actor, case, step)
-            with holding(case):
-                yield
-    finally:
-        _in_step.reset(token)
-
-
-def locked(case: Case) -> Case:
-    held = _held.get()
-    if held and case.pk in held:
-        return held[case.pk]
-    return Case.objects.select_for_update().get(pk=case.pk)
+    return run
 
 
 def require(errors: dict, field: str, value, message) -> None:
@@ -106,25 +57,25 @@ def raise_if(errors: dict) -> None:
         raise ValidationError(errors)
 
 
-def join(case: Case, team: Team | None, reason: str, at) -> None:
+def join(step: Step, case: Case, team: Team | None, reason: str, at) -> None:
     """The team takes part in the case from `at` (nothing changes when it already does). Called with
-    the case's row locked (`locked`), so no savepoint guards the insert against a parallel one."""
+    the case's row locked (`Step.locked`), so no savepoint guards the insert against a parallel one."""
     if team is not None and not CaseParticipant.objects.filter(case=case, team=team).exists():
         CaseParticipant.objects.create(case=case, team=team, reason=reason, since=at)
-        forget_case(case.pk)
+        forget_case(step.rows, case.pk)
 
 
-def join_user(case: Case, user, reason: str, at) -> None:
+def join_user(step: Step, case: Case, user, reason: str, at) -> None:
     if not CaseParticipant.objects.filter(case=case, user=user).exists():
         CaseParticipant.objects.create(case=case, user=user, reason=reason, since=at)
-        forget_case(case.pk)
+        forget_case(step.rows, case.pk)
 
 
 def end_route(case: Case, route: str, at) -> None:
     RouteRun.objects.filter(case=case, route=route, ended_at__isnull=True).update(ended_at=at)
 
 
-def route_teams(case: Case, route: str) -> list[tuple[Team, str]]:
+def route_teams(step: Step, case: Case, route: str) -> list[tuple[Team, str]]:
     """Teams that join the case when the route starts; ValidationError if one is missing."""
     refused = unavailable_routes(case).get(route)
     if refused:
@@ -139,7 +90,7 @@ def route_teams(case: Case, route: str) -> list[tuple[Team, str]]:
     reason = CaseParticipant.Reason.ESCALATION if route == Route.DOORBRAAK else CaseParticipant.Reason.CONSULT
     teams = []
     for kind in needs:
-        team = region_team(case, kind)
+        team = region_team(case, kind, step.rows)
         if team is None:
             raise ValidationError({"routes": [_("The region has no %(team)s for this route.")
                                               % {"team": Team.Kind(kind).label}]})
@@ -167,11 +118,11 @@ def place(case: Case, actor, at, *, by: str) -> None:
         # The three-month promise is kept only when the place has started (start_confirmation).
 
 
-def join_directors(case: Case, at) -> None:
+def join_directors(step: Step, case: Case, at) -> None:
     """The SWV director(s) join the case (in PO also the coördinator deelverband, who may decide too)."""
     for role in RegionRole.objects.filter(region=case.region, role__in=region_roles_for(RegionRole.Role.SWV_DIRECTOR, case)
                                           ).select_related("user"):
-        join_user(case, role.user, CaseParticipant.Reason.ESCALATION, at)
+        join_user(step, case, role.user, CaseParticipant.Reason.ESCALATION, at)
 
 
 def record_registration(case: Case, actor, previous: str | None, registration: str, *, since: date, reason: str,

@@ -18,6 +18,7 @@ from casework.responsibility import case_team, forget_case
 from casework.selectors.steps import pending_offer
 from casework.services.ladder import change_registration_to, join
 from casework.signals import case_handed_over
+from casework.step import Step
 from notifications.services import notify
 from teams.models import School, leerplicht_team, team_for_school
 
@@ -103,11 +104,12 @@ def is_move(case: Case, school: School | None) -> bool:
     return school is not None and school.pk != case.school_id
 
 
-def enrol(case: Case, actor, school: School, at, *, since: date, reason: str, trigger: str) -> None:
+def enrol(step: Step, case: Case, school: School, at, *, since: date, reason: str, trigger: str) -> None:
     """From `since` the pupil is enrolled at `school` (checked with `check_move`): an absolute
     verzuimer becomes `lrv` there (`registration_changed`), an enrolled pupil moves
     (`school_changed`); the school's team takes the case over."""
-    before = case_team(case)
+    actor = step.actor
+    before = case_team(case, step.rows)
     if case.registration == Case.Registration.AV:
         change_registration_to(case, actor, Case.Registration.LRV, at, since=since, trigger=trigger, reason=reason,
                                school=school, sector=school.sector)
@@ -119,24 +121,24 @@ def enrol(case: Case, actor, school: School, at, *, since: date, reason: str, tr
         CaseEvent.record(case, actor, CaseEvent.Kind.SCHOOL_CHANGED, at=at, from_school=from_school, school=school.pk,
                          sector=school.sector, region=case.region_id, since=since.isoformat(), reason=reason)
         notify(kind="registration_changed", case=case, actor=actor, data={"registration": case.registration})
-    hand_over(case, actor, at, since=since, before=before, reason=reason)
+    hand_over(step, case, at, since=since, before=before, reason=reason)
 
 
-def hand_over(case: Case, actor, at, *, since: date, before, reason: str) -> None:
+def hand_over(step: Step, case: Case, at, *, since: date, before, reason: str) -> None:
     """The team of the case's school holds the case from now; every other school's team stops taking
     part in it (its members no longer see it), the region's Leerplicht stays on it, the open tasks
     of the teams that held it move to the new team's queue (`case_handed_over`), and the hand-over
     is an event on the case that the new team reads."""
     new_team = team_for_school(case.school)
-    join(case, new_team, CaseParticipant.Reason.SCHOOL_TEAM, at)
-    join(case, leerplicht_team(case.region), CaseParticipant.Reason.LEERPLICHT, at)
+    join(step, case, new_team, CaseParticipant.Reason.SCHOOL_TEAM, at)
+    join(step, case, leerplicht_team(case.region), CaseParticipant.Reason.LEERPLICHT, at)
     leaving = list(CaseParticipant.objects.filter(case=case, reason=CaseParticipant.Reason.SCHOOL_TEAM,
                                                   team__isnull=False).exclude(team=new_team)
                    .values_list("pk", "team_id"))
     CaseParticipant.objects.filter(pk__in=[pk for pk, _team in leaving]).delete()
-    forget_case(case.pk)
+    forget_case(step.rows, case.pk)
     from_teams = sorted({team for _pk, team in leaving} | ({before.pk} if before is not None else set()))
     from_teams = [team for team in from_teams if team != new_team.pk]
-    CaseEvent.record(case, actor, CaseEvent.Kind.CASE_HANDED_OVER, at=at, from_teams=from_teams, to_team=new_team.pk,
+    CaseEvent.record(case, step.actor, CaseEvent.Kind.CASE_HANDED_OVER, at=at, from_teams=from_teams, to_team=new_team.pk,
                      school=case.school_id, since=since.isoformat(), reason=reason)
-    case_handed_over.send(sender=Case, case=case, from_team_ids=from_teams)
+    case_handed_over.send(sender=Case, case=case, from_team_ids=from_teams, step=step)

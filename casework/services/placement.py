@@ -23,10 +23,9 @@ from casework.selectors.steps import active_arrangement, pending_offer, start_de
 from casework.services.ladder import (
     check_school,
     check_start_date,
+    command,
     end_route,
     join_directors,
-    locked,
-    one_transaction,
     place,
     raise_if,
     record_offer,
@@ -41,6 +40,7 @@ from casework.services.moves import (
     is_move,
     set_participation,
 )
+from casework.step import Step
 from notifications.services import notify
 
 
@@ -53,15 +53,16 @@ def _check_placement(errors, case, school_board, school, start_date) -> None:
     check_start_date(errors, case, start_date)
 
 
-@one_transaction
-def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, preference_followed: bool,
+@command
+def decide_doorbraak(*, step: Step, case: Case, school_board, school, start_date, preference_followed: bool,
                      motivation: str = "", decision: str = PlacementDecision.Decision.PLAATSING) -> PlacementDecision:
     """The MPL commission's doorbraak: which board gets the duty of care, and from when. When the
     commission cannot settle the case (`geen_overeenstemming`), the SWV VO's directeur-bestuurder
     decides with the school boards' mandate (doorzettingsmacht: Thuiszitterspact 2.0 gemeente Groningen: evaluatie
     1ste jaar, A.1)."""
-    case = locked(case)
-    ensure_can_act(actor, case, "doorbraak_decision")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "doorbraak_decision", step.rows)
     errors: dict[str, list[str]] = {}
     if decision not in PlacementDecision.Decision.values:
         errors["decision"] = [_("Choose placement or no agreement.")]
@@ -73,7 +74,7 @@ def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, pre
         record = PlacementDecision.objects.create(
             case=case, kind=PlacementDecision.Kind.DOORBRAAK, decision=decision, motivation=motivation.strip(),
             decided_by=actor, decided_at=now)
-        join_directors(case, now)
+        join_directors(step, case, now)
         CaseEvent.record(case, actor, CaseEvent.Kind.DOORBRAAK_DECIDED, at=now, decision_id=record.pk, decision=decision)
         return record
     _check_placement(errors, case, school_board, school, start_date)
@@ -97,14 +98,15 @@ def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, pre
     return record
 
 
-@one_transaction
-def advise_doe(*, case: Case, actor, advice: str, school_board, school=None, needs_doorzettingsmacht=True,
+@command
+def advise_doe(*, step: Step, case: Case, advice: str, school_board, school=None, needs_doorzettingsmacht=True,
                start_date=None) -> PlacementDecision:
     """The DOE-team's urgent placement advice (PO). With `needs_doorzettingsmacht` (the default) the
     SWV director or the coördinator deelverband then decides on this proposal; without it the
     advice is the settled placement: an offer with its start date, and no director step."""
-    case = locked(case)
-    ensure_can_act(actor, case, "doe_advice")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "doe_advice", step.rows)
     settled = needs_doorzettingsmacht is False
     errors: dict[str, list[str]] = {}
     require(errors, "advice", advice, _("Write down the placement advice."))
@@ -125,7 +127,7 @@ def advise_doe(*, case: Case, actor, advice: str, school_board, school=None, nee
                      school_id=school.pk if school else None, needs_doorzettingsmacht=not settled,
                      start_date=start_date.isoformat() if start_date else None)
     if not settled:
-        join_directors(case, now)
+        join_directors(step, case, now)
         return record
     place(case, actor, now, by="doe_advice")
     record_offer(case, actor, Offer.Source.DOE_ADVICE, start_date, now, placement=record)
@@ -134,12 +136,13 @@ def advise_doe(*, case: Case, actor, advice: str, school_board, school=None, nee
     return record
 
 
-@one_transaction
-def decide_as_director(*, case: Case, actor, school_board, school, start_date, motivation: str) -> PlacementDecision:
+@command
+def decide_as_director(*, step: Step, case: Case, school_board, school, start_date, motivation: str) -> PlacementDecision:
     """The SWV director's decision (doorzettingsmacht): after the DOE-team's advice (PO), or when the
     MPL commission could not settle the case (VO)."""
-    case = locked(case)
-    ensure_can_act(actor, case, "director_decision")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "director_decision", step.rows)
     errors: dict[str, list[str]] = {}
     _check_placement(errors, case, school_board, school, start_date)
     require(errors, "motivation", motivation, _("Explain the decision."))
@@ -158,11 +161,12 @@ def decide_as_director(*, case: Case, actor, school_board, school, start_date, m
     return record
 
 
-@one_transaction
-def set_up_arrangement(*, case: Case, actor, education: str, care_provider: str, funding: str, start_date,
+@command
+def set_up_arrangement(*, step: Step, case: Case, education: str, care_provider: str, funding: str, start_date,
                        end_date, evaluation_weeks: int) -> Arrangement:
-    case = locked(case)
-    ensure_can_act(actor, case, "arrangement_setup")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "arrangement_setup", step.rows)
     errors: dict[str, list[str]] = {}
     require(errors, "education", education, _("Give the school or OPDC."))
     require(errors, "care_provider", care_provider, _("Give the care provider."))
@@ -190,10 +194,11 @@ def set_up_arrangement(*, case: Case, actor, education: str, care_provider: str,
     return record
 
 
-@one_transaction
-def evaluate_arrangement(*, case: Case, actor, result: str, notes: str = "") -> ArrangementEvaluation:
-    case = locked(case)
-    ensure_can_act(actor, case, "arrangement_evaluation")
+@command
+def evaluate_arrangement(*, step: Step, case: Case, result: str, notes: str = "") -> ArrangementEvaluation:
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "arrangement_evaluation", step.rows)
     arrangement = active_arrangement(case)
     if arrangement is None:
         raise ValidationError({"__all__": [_("The case has no running arrangement.")]})
@@ -218,8 +223,8 @@ def new_school(case: Case, offer: Offer):
     return school if is_move(case, school) else None
 
 
-@one_transaction
-def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = "", level: str = "",
+@command
+def confirm_start(*, step: Step, case: Case, started, started_on=None, reason: str = "", level: str = "",
                   setting: str = "", sources: tuple[str, ...] | None = None) -> Offer:
     """The case team confirms whether the child started in the offered place. Started: the
     three-month clock is met on `started_on` (late when that is after its due date), the pupil takes
@@ -227,8 +232,9 @@ def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = 
     at another school enrols the pupil there (its team takes the case over), and an escalated case is
     placed again. Not started: the clock keeps running (or stays breached) and the case is back with
     the team."""
-    case = locked(case)
-    ensure_can_act(actor, case, "start_confirmation")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "start_confirmation", step.rows)
     offer = pending_offer(case, sources)
     if offer is None:
         raise ValidationError({"__all__": [_("There is no offered place waiting for its start.")]})
@@ -265,7 +271,7 @@ def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = 
             case.save()
             CaseEvent.record(case, actor, CaseEvent.Kind.PLACED, at=now, by=offer.source)
         if school is not None:
-            enrol(case, actor, school, now, since=started_on, trigger="start_confirmation",
+            enrol(step, case, school, now, since=started_on, trigger="start_confirmation",
                   reason=_("Started at %(school)s (offered place).") % {"school": school.name})
         set_participation(case, actor, level=level, since=started_on, setting=setting, note="", at=now)
         return offer

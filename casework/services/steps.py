@@ -28,30 +28,31 @@ from casework.selectors.steps import (
 )
 from casework.services.ladder import (
     change_registration_to,
+    command,
     end_route,
     escalate,
     join,
     join_user,
-    locked,
-    one_transaction,
     raise_if,
     require,
     route_teams,
 )
 from casework.signals import case_closed
+from casework.step import Step
 from notifications.services import notify
 from teams.models import User
 
 
-@one_transaction
-def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outcome: str = "", ect_question: str = "",
+@command
+def record_team_review(*, step: Step, case: Case, plan: str, routes: list[str], outcome: str = "", ect_question: str = "",
                        pupil_preference: str = "") -> Plan:
     """The team's review: a plan of action and the routes to run, or closure with an outcome.
     With the ECT consult the team asks its question (`ect_question`; without one the consultant
     words it when drafting); with the
     doorbraak the pupil's (and parents') preference for a school goes to the commission."""
-    case = locked(case)
-    ensure_can_act(actor, case, "team_review")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "team_review", step.rows)
     errors: dict[str, list[str]] = {}
     require(errors, "plan", plan, _("Write down the plan of action."))
     routes = list(dict.fromkeys(routes or []))
@@ -74,7 +75,7 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
         raise ValidationError({"outcome": [
             _("The case cannot be closed while routes are still running: %(routes)s.")
             % {"routes": ", ".join(str(Route(r).label) for r in running)}]})
-    joining = [pair for route in routes for pair in route_teams(case, route)]
+    joining = [pair for route in routes for pair in route_teams(step, case, route)]
 
     now = timezone.now()
     if case.status == Case.Status.SIGNALLED:
@@ -86,7 +87,7 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
                                  pupil_preference=(pupil_preference or "").strip(), recorded_by=actor,
                                  recorded_at=now)
     for team, reason in joining:
-        join(case, team, reason, now)
+        join(step, case, team, reason, now)
     for route in routes:
         if route not in running:
             RouteRun.objects.create(case=case, plan=record, route=route, started_at=now)
@@ -105,12 +106,13 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
     return record
 
 
-@one_transaction
-def draft_ect_advice(*, case: Case, actor, advice: str, question: str = "") -> EctAdvice:
+@command
+def draft_ect_advice(*, step: Step, case: Case, advice: str, question: str = "") -> EctAdvice:
     """The ECT's advice; the question is the team's unless the consultant words it (a consult a
     clock started has no team question: the consultant writes it)."""
-    case = locked(case)
-    ensure_can_act(actor, case, "ect_draft")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "ect_draft", step.rows)
     errors: dict[str, list[str]] = {}
     question = (question or "").strip() or team_question(case)
     require(errors, "question", question, _("Write down the question to the ECT."))
@@ -127,10 +129,11 @@ def ensure_four_eyes(actor, advice: EctAdvice | None) -> None:
         raise PermissionDenied(_("Four eyes: another ECT consultant must approve the advice you drafted."))
 
 
-@one_transaction
-def review_ect_advice(*, case: Case, actor, approved: bool, reason: str = "") -> EctAdvice:
-    case = locked(case)
-    ensure_can_act(actor, case, "ect_approve")
+@command
+def review_ect_advice(*, step: Step, case: Case, approved: bool, reason: str = "") -> EctAdvice:
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "ect_approve", step.rows)
     advice = pending_ect_advice(case)
     if advice is None:
         raise ValidationError({"__all__": [_("There is no advice awaiting approval.")]})
@@ -152,10 +155,11 @@ def review_ect_advice(*, case: Case, actor, approved: bool, reason: str = "") ->
     return advice
 
 
-@one_transaction
-def request_vrijstelling(*, case: Case, actor, grounds: str, motivation: str, medical_statement: bool) -> Vrijstelling:
-    case = locked(case)
-    ensure_can_act(actor, case, "vrijstelling_request")
+@command
+def request_vrijstelling(*, step: Step, case: Case, grounds: str, motivation: str, medical_statement: bool) -> Vrijstelling:
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "vrijstelling_request", step.rows)
     errors: dict[str, list[str]] = {}
     if grounds not in Vrijstelling.Grounds.values:
         errors["grounds"] = [_("Choose the grounds for the exemption.")]
@@ -168,10 +172,11 @@ def request_vrijstelling(*, case: Case, actor, grounds: str, motivation: str, me
     return record
 
 
-@one_transaction
-def advise_vrijstelling(*, case: Case, actor, advice: str, motivation: str, alternatives: str = "") -> Vrijstelling:
-    case = locked(case)
-    ensure_can_act(actor, case, "vrijstelling_advice")
+@command
+def advise_vrijstelling(*, step: Step, case: Case, advice: str, motivation: str, alternatives: str = "") -> Vrijstelling:
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "vrijstelling_advice", step.rows)
     record = open_vrijstelling(case)
     if record is None or record.advised_at:
         raise ValidationError({"__all__": [_("There is no exemption request awaiting advice.")]})
@@ -201,12 +206,13 @@ def advise_vrijstelling(*, case: Case, actor, advice: str, motivation: str, alte
     return record
 
 
-@one_transaction
-def decide_vrijstelling(*, case: Case, actor, granted: bool, until=None, motivation: str = "") -> Vrijstelling:
+@command
+def decide_vrijstelling(*, step: Step, case: Case, granted: bool, until=None, motivation: str = "") -> Vrijstelling:
     """Leerplicht's decision. A 5a exemption needs the SWV's advice first and a doctor's or
     psychologist's statement (art. 7 Leerplichtwet); the other grounds need neither."""
-    case = locked(case)
-    ensure_can_act(actor, case, "vrijstelling_decision")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "vrijstelling_decision", step.rows)
     record = open_vrijstelling(case)
     if record is None:
         raise ValidationError({"__all__": [_("There is no exemption request awaiting a decision.")]})
@@ -240,12 +246,13 @@ def decide_vrijstelling(*, case: Case, actor, granted: bool, until=None, motivat
     return record
 
 
-@one_transaction
-def assign_mentor(*, case: Case, actor, mentor_name: str, relation: str, contact: str, consent: bool,
+@command
+def assign_mentor(*, step: Step, case: Case, mentor_name: str, relation: str, contact: str, consent: bool,
                   share: list[str], mentor_user: User | None = None) -> Mentor:
     """Record the JIM mentor the young person chose, and what the mentor may see."""
-    case = locked(case)
-    ensure_can_act(actor, case, "jim_assignment")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "jim_assignment", step.rows)
     errors: dict[str, list[str]] = {}
     require(errors, "mentor_name", mentor_name, _("Give the mentor's name."))
     require(errors, "relation", relation, _("Give the mentor's relation to the young person."))
@@ -262,17 +269,18 @@ def assign_mentor(*, case: Case, actor, mentor_name: str, relation: str, contact
                                    contact=contact.strip(), share=share, user=mentor_user,
                                    recorded_by=actor, recorded_at=now)
     if mentor_user is not None:
-        join_user(case, mentor_user, CaseParticipant.Reason.MENTOR, now)
+        join_user(step, case, mentor_user, CaseParticipant.Reason.MENTOR, now)
     CaseEvent.record(case, actor, CaseEvent.Kind.MENTOR_ASSIGNED, at=now, mentor_id=record.pk, share=share)
     end_route(case, Route.JIM, now)
     return record
 
 
-@one_transaction
-def record_case_review(*, case: Case, actor, reason: str, notes: str) -> CaseEvent:
+@command
+def record_case_review(*, step: Step, case: Case, reason: str, notes: str) -> CaseEvent:
     """The case team looked at the case after a clock asked it to (see `review_needed`)."""
-    case = locked(case)
-    ensure_can_act(actor, case, "case_review")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "case_review", step.rows)
     errors: dict[str, list[str]] = {}
     require(errors, "notes", notes, _("Write down what the team concluded."))
     raise_if(errors)
@@ -283,11 +291,13 @@ def record_case_review(*, case: Case, actor, reason: str, notes: str) -> CaseEve
     return event
 
 
-def record_task_distribution(*, case: Case, actor, task, node: str, assigned_to_id: int | None,
+@command
+def record_task_distribution(*, step: Step, case: Case, task, node: str, assigned_to_id: int | None,
                              previous_owner_id: int | None, reason: str, at) -> CaseEvent:
     """A task of the case was assigned to a colleague (or released to the queue) by `actor`, with
     a reason: one history row, and the assignee and whoever lost the task are told. The task itself
     is changed by the flow (workflows.services.bulk_distribute), in the same transaction."""
+    actor = step.actor
     kind = CaseEvent.Kind.TASK_ASSIGNED if assigned_to_id else CaseEvent.Kind.TASK_RELEASED
     event = CaseEvent.record(case, actor, kind, at=at, task_id=task.pk, node=node, user_id=assigned_to_id,
                              previous_owner_id=previous_owner_id, reason=reason)
@@ -300,30 +310,33 @@ def record_task_distribution(*, case: Case, actor, task, node: str, assigned_to_
 
 # --- the team meeting -----------------------------------------------------------------------------
 
-@one_transaction
-def record_meeting_flag(*, case: Case, actor, team) -> CaseEvent:
+@command
+def record_meeting_flag(*, step: Step, case: Case, team) -> CaseEvent:
     """A member of a team on the case asks for the case to be discussed in the team's next meeting
     (the flag itself is the meetings' row, `workflows.meetings.flag_case`)."""
+    actor = step.actor
     if not case.is_open or not case.participants.filter(team=team).exists() \
             or not team.memberships.filter(user=actor).exists():
         raise PermissionDenied(_("Only a member of a team on this open case puts it on that team's agenda."))
     return CaseEvent.record(case, actor, CaseEvent.Kind.MEETING_FLAGGED, team_id=team.pk)
 
 
-@one_transaction
-def record_meeting_action(*, case: Case, actor, meeting_id: int, task, owner, due_on, action: str) -> CaseEvent:
+@command
+def record_meeting_action(*, step: Step, case: Case, meeting_id: int, task, owner, due_on, action: str) -> CaseEvent:
     """The team meeting agreed an action on the case for one member, due on a day (the
     `meeting_action` task is the flow's, claimed for the member, who hears of it as of any new task;
     the chair was checked by `workflows.meetings`)."""
+    actor = step.actor
     return CaseEvent.record(case, actor, CaseEvent.Kind.MEETING_ACTION_SET, meeting_id=meeting_id, task_id=task.pk,
                             owner_id=owner.pk, due_on=due_on.isoformat(), note=action.strip())
 
 
-@one_transaction
-def record_meeting_action_done(*, case: Case, actor, meeting_id: int, task_id: int, note: str) -> CaseEvent:
+@command
+def record_meeting_action_done(*, step: Step, case: Case, meeting_id: int, task_id: int, note: str) -> CaseEvent:
     """The member carried out an action the team meeting agreed: what they did, on the timeline."""
-    case = locked(case)
-    ensure_can_act(actor, case, "meeting_action")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "meeting_action", step.rows)
     errors: dict[str, list[str]] = {}
     require(errors, "note", note, _("Write down what you did."))
     raise_if(errors)

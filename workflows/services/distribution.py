@@ -4,7 +4,6 @@ at once, all or nothing, with a reason written in each case's history.
 
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from viewflow.workflow.status import STATUS
 
 from casework import services
 from casework.access import MAX_ID, is_id
+from casework.step import Step
 from notifications.services import acting_as
 from teams.models import User
 from workflows.models import CaseTask
@@ -91,7 +91,7 @@ def bulk_distribute(*, actor, action: str, task_ids, reason: str, assignee_id=No
     found = list(visible_tasks(actor).filter(pk__in=ids).values_list("pk", "process_id"))
     if len(found) != len(ids):
         raise Http404
-    with acting_as(actor), transaction.atomic():
+    with acting_as(actor), Step.begin(actor) as step:
         # the flow's lock, taken for all the processes at once, in a fixed order (no deadlock)
         list(Process.objects.select_for_update().filter(pk__in={process for _, process in found})
              .order_by("pk").values_list("pk", flat=True))
@@ -103,12 +103,12 @@ def bulk_distribute(*, actor, action: str, task_ids, reason: str, assignee_id=No
         for task in tasks:
             if action == "assign" and task.owner_id == assignee.pk:
                 continue  # already theirs: nothing to change, nothing to record
-            _distribute(actor, task, action, assignee, reason)
+            _distribute(step, task, action, assignee, reason)
             changed.append(task)
     return changed
 
 
-def _distribute(actor, task: CaseTask, action: str, assignee, reason: str) -> None:
+def _distribute(step: Step, task: CaseTask, action: str, assignee, reason: str) -> None:
     previous = task.owner_id
     activation = task.flow_task.activation_class(task)
     now = timezone.now()
@@ -121,6 +121,6 @@ def _distribute(actor, task: CaseTask, action: str, assignee, reason: str) -> No
     else:
         task.assigned = now
         activation.reassign(assignee)
-    services.record_task_distribution(case=task.case, actor=actor, task=task, node=task.node_name,
+    services.record_task_distribution(step=step, case=task.case, task=task, node=task.node_name,
                                       assigned_to_id=assignee.pk if assignee else None,
                                       previous_owner_id=previous, reason=reason, at=now)

@@ -15,10 +15,10 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.lock import lock_scope
 from viewflow.workflow.status import STATUS
 
-from casework import services
 from casework.access import log_case_read, log_signal_read, parse_id
 from casework.models import AccessLog, CaseParticipant
 from casework.responsibility import REGION_ROLE_DEPUTIES
+from casework.step import Step
 from teams.models import Membership, RegionRole
 from workflows.models import CaseTask
 
@@ -146,9 +146,12 @@ def _linked(task: CaseTask) -> CaseTask:
 
 
 def task_step(user, task_id, action, *, with_case: bool = False):
-    """Run `action(task)` in one transaction under the task's process lock, with the task loaded,
-    locked and authorised in one query (Http404 when the user cannot see it). Work queued with
-    viewflow's `after_lock_released` runs after the commit, as under the flows' own lock.
+    """Run `action(task, step)` in one transaction under the task's process lock, with the task
+    loaded, locked and authorised in one query (Http404 when the user cannot see it): the one
+    place a task's `Step` begins (`Step.of_task`). The step rides on the task's process, where
+    the flow's nodes find it when they prepare the tasks that follow (`workflows.nodes.step_of`).
+    Work queued with viewflow's `after_lock_released` runs after the commit, as under the flows'
+    own lock.
 
     The lock must not be nested in another atomic block, or a failed NOWAIT attempt on
     PostgreSQL would poison the outer transaction."""
@@ -162,8 +165,9 @@ def task_step(user, task_id, action, *, with_case: bool = False):
                     task = _load_locked(user, pk, with_case=with_case)
                 except DatabaseError as error:
                     raise _Busy from error
-                with services.step_of(task.case if task.case_id else None, user, task.node_name):
-                    return action(task)
+                step = Step.of_task(user, task, task.case if task.case_id else None)
+                task.process.coerced.step = step
+                return action(task, step)
         except _Busy as busy:
             if attempt == LOCK_ATTEMPTS - 1:
                 raise TaskConflict(_("Someone else is working on this case right now; try again.")) from busy

@@ -30,7 +30,7 @@ def _claim_for(task: CaseTask, user) -> None:
 
 
 def claim_task(*, user, task_id) -> CaseTask:
-    def claim(task):
+    def claim(task, step):
         if task.owner_id == user.pk and task.status == STATUS.ASSIGNED:
             return task  # already mine
         ensure_open_for(user, task)
@@ -42,7 +42,7 @@ def claim_task(*, user, task_id) -> CaseTask:
 
 
 def unclaim_task(*, user, task_id) -> CaseTask:
-    def unclaim(task):
+    def unclaim(task, step):
         if task.status != STATUS.ASSIGNED:
             raise TaskConflict(_("This task is not claimed."))
         if task.owner_id != user.pk:
@@ -70,7 +70,7 @@ def complete_task(*, user, task_id, data, request=None, node=None, strict=False)
     `node` (a task's node never changes, so a mismatch is the client's mistake, not a conflict).
     `strict`: a key the node's form does not have is a 400 (the typed API), instead of ignored."""
 
-    def complete(task):
+    def complete(task, step):
         if request is not None:
             log_task_read(user, task, request)
         if not task.may_take:  # 403 before looking at the payload
@@ -92,7 +92,7 @@ def complete_task(*, user, task_id, data, request=None, node=None, strict=False)
             _claim_for(task, user)  # saved with the completion below
         activation.start(None)
         with CaseEvent.collected() as recorded:
-            task.flow_task.perform(task, user, form.cleaned_data)
+            task.flow_task.perform(task, step, form.cleaned_data)
         # What this task recorded, for its page once done (event ids only: the events carry the text).
         task.data = {**task.data, "recorded_events": [event.pk for event in recorded if event.actor_id == user.pk]}
         activation.execute()
@@ -129,7 +129,7 @@ def set_follow_up(*, user, task_id, follow_up_on) -> CaseTask:
     if follow_up_on is not None and follow_up_on > add_years(today, 1):
         raise ValidationError({"follow_up_on": [_("Choose a date at most a year ahead.")]})
 
-    def snooze(task):
+    def snooze(task, step):
         if task.status not in OPEN_STATUSES:
             raise TaskConflict(_("This task is no longer open."))
         allowed = (task.owner_id == user.pk or (task.owner_id is None and task.may_take)
