@@ -14,9 +14,11 @@ held, the reference rows read once.
 
 Every command takes the step as its first keyword argument and asks it who acts (`actor`), for
 a case's locked row (`locked`) and for the reference rows (`rows`, handed to
-`casework.responsibility`).
+`casework.responsibility`), and records its events in it (`record`): they are written together,
+in one INSERT followed by the derived rows, when the step ends (`flush`), inside its transaction.
 """
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from casework.models import Case
+from casework.models import Case, CaseEvent
 from casework.responsibility import authorised
 
 
@@ -43,13 +45,60 @@ class Step:
     # The reference rows read once in this step (`casework.responsibility`: a region's teams, a
     # case's team, the authorisation the step checked); None: every read is fresh.
     rows: dict | None = None
+    # The step's events, written together in one INSERT (and the derived rows after them) when
+    # the step ends (`flush`); nothing in the step reads them back before then.
+    events: list[CaseEvent] = field(default_factory=list)
+    # A step begun inside another (`begin(within=...)`) shares its events: the outer one writes them.
+    owns_events: bool = True
 
     @classmethod
     @contextmanager
-    def begin(cls, actor, *, now=None, rows: dict | None = None) -> Iterator["Step"]:
-        """A command's step outside a task: one transaction (nested in the caller's, if any)."""
-        with transaction.atomic():
-            yield cls(actor=actor, now=now or timezone.now(), rows=rows)
+    def begin(cls, actor, *, now=None, rows: dict | None = None, within: "Step | None" = None,
+              durable: bool = False) -> Iterator["Step"]:
+        """A command's step outside a task: one transaction (nested in the caller's, if any) whose
+        events are written when it ends without an error. `within`: the step this one is part of
+        (its reference rows and its events are that step's). `durable`: never nested, so that
+        "committed" is known when it ends (an upload removes its file otherwise)."""
+        with transaction.atomic(durable=durable):
+            if within is not None:
+                step = cls(actor=actor, now=now or timezone.now(), rows=within.rows, events=within.events,
+                           owns_events=False)
+            else:
+                step = cls(actor=actor, now=now or timezone.now(), rows=rows)
+            mark = len(step.events)
+            try:
+                yield step
+            except BaseException:
+                del step.events[mark:]  # rolled back with the transaction: the shared list forgets them too
+                raise
+            step.flush()
+
+    def by_the_clocks(self) -> "Step":
+        """This step as the clocks act in it (a case signalled late, a startkwalificatie dated back:
+        clocks already run out): no actor, the same transaction, held cases, rows and events."""
+        return dataclasses.replace(self, actor=None, owns_events=False)
+
+    def record(self, case: Case, actor, kind: str, *, at=None, **data) -> CaseEvent:
+        """One event of the step (`CaseEvent.build`: an unknown kind raises ValueError at once),
+        written with the others when the step ends."""
+        event = CaseEvent.build(case, actor, kind, at=at, **data)
+        self.events.append(event)
+        return event
+
+    def record_many(self, events: list[CaseEvent]) -> list[CaseEvent]:
+        """Events built with `CaseEvent.build`, written with the others when the step ends."""
+        CaseEvent.check_kinds(events)
+        self.events.extend(events)
+        return events
+
+    def flush(self) -> list[CaseEvent]:
+        """Write the step's events so far in one INSERT, then their derived rows (`CaseEvent.
+        record_many`); returns them, with their ids. A step that shares another's events leaves
+        them to that step."""
+        if not self.owns_events:
+            return []
+        written, self.events[:] = list(self.events), []
+        return CaseEvent.record_many(written) if written else written
 
     def hold(self, *cases: Case) -> None:
         """The caller locked and has just read these cases' rows in this step's transaction."""

@@ -254,15 +254,15 @@ def signal_case(*, step: Step | None = None, actor=None, data: SignalInput, requ
     on that case, SignalForwarded when they do not (the case team is told; the signaller is not).
     `request` only gives the access log its path and address.
     """
-    actor, rows = (step.actor, step.rows) if step is not None else (actor, None)
+    actor = step.actor if step is not None else actor
     ensure_can_signal(actor)
     region, team, sector = validate_signal(data)
     try:
-        case, created = _open_or_find_case(actor=actor, rows=rows, data=data, region=region, team=team,
+        case, created = _open_or_find_case(actor=actor, within=step, data=data, region=region, team=team,
                                            sector=sector, request=request)
     except IntegrityError:
         # A concurrent signal for the same child won the race for the open case; ours joins it.
-        case, created = _open_or_find_case(actor=actor, rows=rows, data=data, region=region, team=team,
+        case, created = _open_or_find_case(actor=actor, within=step, data=data, region=region, team=team,
                                            sector=sector, request=request)
     if not created:
         if not can_see_case(actor, case):
@@ -281,31 +281,35 @@ def signaller_contact(actor) -> dict[str, str]:
             "signaller_organisation": ", ".join(organisations)}
 
 
-def _add_to_open_case(open_case: Case, *, actor, data: SignalInput, request=None) -> None:
+def _add_to_open_case(step: Step, open_case: Case, *, data: SignalInput, request=None) -> None:
     """Record a signal on the child's open case. When the signaller does not work on it, the signal
     is forwarded: the case team is told who signalled and how to reach them, and the disclosure
     (the signaller told the team about the child) is in the access log. Never the other way round:
     the signaller learns nothing of the case."""
+    actor = step.actor
     forwarded = not can_see_case(actor, open_case)
     contact = signaller_contact(actor)
-    event = CaseEvent.record(
+    event = step.record(
         open_case, actor, CaseEvent.Kind.SIGNAL_RECEIVED,
         registration=data.registration, category=data.category,
         school_id=data.school.pk if data.school else None,
         absent_since=data.absent_since.isoformat(), signaller_role=data.signaller_role,
         forwarded=forwarded, **contact,
     )
+    step.flush()  # the notice names the event (inside a task's step, that step writes it at its end)
     if forwarded:
         log_case_read(actor, open_case, action=AccessLog.Action.SIGNAL_FORWARDED, request=request)
         notify(kind="signal_forwarded", case=open_case, actor=actor,
                data={"event_id": event.pk, "signaller_role": data.signaller_role, **contact})
 
 
-def _open_or_find_case(*, actor, rows: dict | None, data: SignalInput, region, team, sector: str,
+def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region, team, sector: str,
                        request=None) -> tuple[Case, bool]:
-    """One transaction (a savepoint inside a step): the child locked, the signal added to its open
-    case or a new case opened with its participants, events, clocks and flows."""
-    with Step.begin(actor, rows=rows) as step:
+    """One step (a savepoint inside the step it is part of, `within`): the child locked, the signal
+    added to its open case or a new case opened with its participants, events, clocks and flows.
+    The events are written together when the step ends, once the clocks and the exemption exist
+    (the monitor's spells, rebuilt when events are written, see them all)."""
+    with Step.begin(actor, within=within) as step:
         key = Child.key_for(data.given_name, data.family_name, data.birth_date)
         child, _created = Child.objects.get_or_create(
             match_key=key,
@@ -328,7 +332,7 @@ def _open_or_find_case(*, actor, rows: dict | None, data: SignalInput, region, t
 
         open_case = Case.objects.filter(child=child).exclude(status=Case.Status.CLOSED).first()
         if open_case is not None:
-            _add_to_open_case(open_case, actor=actor, data=data, request=request)
+            _add_to_open_case(step, open_case, data=data, request=request)
             return open_case, False
 
         now = timezone.now()
@@ -352,24 +356,23 @@ def _open_or_find_case(*, actor, rows: dict | None, data: SignalInput, region, t
             CaseParticipant.objects.create(case=case, user=actor, reason=CaseParticipant.Reason.SIGNALLER, since=now)
         # The intake's events are written together once its clocks and exemption exist, so that the
         # monitor's spells (rebuilt when the events are written) see them all.
-        with CaseEvent.collected():
-            CaseEvent.record(
-                case, actor, CaseEvent.Kind.SIGNALLED, at=now,
-                registration=case.registration, category=case.category, sector=case.sector,
-                school_id=case.school_id, region_id=case.region_id, team_id=team.pk,
-                absent_since=case.absent_since.isoformat(), signaller_role=case.signaller_role,
-            )
-            # The registration holds from the first day out of school (an exemption from the signal on); the
-            # monitor counts a case only from its signal, so the date matters for later changes dated back.
-            since = timezone.localdate(now) if case.registration == Case.Registration.VRIJ else case.absent_since
-            record_registration(case, actor, None, case.registration, since=since, reason="", trigger="signalled", at=now)
-            if data.startkwalificatie_on is not None:
-                # its date ends the qualification duty (the leerplicht-end clock the case starts with reads it)
-                CaseEvent.record(case, actor, CaseEvent.Kind.STARTKWALIFICATIE_RECORDED, at=now,
-                                 obtained_on=child.startkwalificatie_on.isoformat())
-            clocks.start_case_clocks(case, now)
-            if case.registration == Case.Registration.VRIJ:
-                _record_exemption(step, case, data, now)
+        step.record(
+            case, actor, CaseEvent.Kind.SIGNALLED, at=now,
+            registration=case.registration, category=case.category, sector=case.sector,
+            school_id=case.school_id, region_id=case.region_id, team_id=team.pk,
+            absent_since=case.absent_since.isoformat(), signaller_role=case.signaller_role,
+        )
+        # The registration holds from the first day out of school (an exemption from the signal on); the
+        # monitor counts a case only from its signal, so the date matters for later changes dated back.
+        since = timezone.localdate(now) if case.registration == Case.Registration.VRIJ else case.absent_since
+        record_registration(step, case, None, case.registration, since=since, reason="", trigger="signalled", at=now)
+        if data.startkwalificatie_on is not None:
+            # its date ends the qualification duty (the leerplicht-end clock the case starts with reads it)
+            step.record(case, actor, CaseEvent.Kind.STARTKWALIFICATIE_RECORDED, at=now,
+                             obtained_on=child.startkwalificatie_on.isoformat())
+        clocks.start_case_clocks(case, now)
+        if case.registration == Case.Registration.VRIJ:
+            _record_exemption(step, case, data, now)
         case_opened.send(sender=Case, case=case, actor=actor)
         if case.registration == Case.Registration.VRIJ and data.vrijstelling_grounds == Vrijstelling.Grounds.ART_5A:
             exemption_advice_needed.send(sender=Case, case=case)
@@ -391,7 +394,7 @@ def _record_exemption(step: Step, case: Case, data: SignalInput, now) -> Vrijste
         case=case, grounds=data.vrijstelling_grounds, requested_by=actor, requested_at=now,
         motivation=_("The exemption had been granted before the case was signalled."), medical_statement=False,
         until=data.vrijstelling_until, recorded_with_signal=True, **granted)
-    CaseEvent.record(case, actor, CaseEvent.Kind.VRIJSTELLING_RECORDED, at=now, vrijstelling_id=exemption.pk,
+    step.record(case, actor, CaseEvent.Kind.VRIJSTELLING_RECORDED, at=now, vrijstelling_id=exemption.pk,
                      grounds=exemption.grounds, until=exemption.until.isoformat(), granted=not awaiting_advice,
                      awaiting_advice=awaiting_advice)
     if awaiting_advice:

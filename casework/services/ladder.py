@@ -102,19 +102,21 @@ def route_teams(step: Step, case: Case, route: str) -> list[tuple[Team, str]]:
     return teams
 
 
-def escalate(case: Case, actor, at, *, trigger: str) -> None:
+def escalate(step: Step, case: Case, at, *, trigger: str) -> None:
     """Put the case on the escalation ladder (status escalated) unless it already is."""
+    actor = step.actor
     if case.status in (Case.Status.SIGNALLED, Case.Status.ACTIVE, Case.Status.PLACED):
         case.escalate()
         case.save()
-        CaseEvent.record(case, actor, CaseEvent.Kind.ESCALATED, at=at, trigger=trigger)
+        step.record(case, actor, CaseEvent.Kind.ESCALATED, at=at, trigger=trigger)
 
 
-def place(case: Case, actor, at, *, by: str) -> None:
+def place(step: Step, case: Case, at, *, by: str) -> None:
+    actor = step.actor
     if case.status in (Case.Status.ACTIVE, Case.Status.ESCALATED):
         case.place()
         case.save()
-        CaseEvent.record(case, actor, CaseEvent.Kind.PLACED, at=at, by=by)
+        step.record(case, actor, CaseEvent.Kind.PLACED, at=at, by=by)
         # The three-month promise is kept only when the place has started (start_confirmation).
 
 
@@ -125,27 +127,29 @@ def join_directors(step: Step, case: Case, at) -> None:
         join_user(step, case, role.user, CaseParticipant.Reason.ESCALATION, at)
 
 
-def record_registration(case: Case, actor, previous: str | None, registration: str, *, since: date, reason: str,
+def record_registration(step: Step, case: Case, previous: str | None, registration: str, *, since: date, reason: str,
                          trigger: str, at) -> CaseEvent:
     """The dated fact the monitor reads: from `since` on, the case had this registration."""
-    return CaseEvent.record(case, actor, CaseEvent.Kind.REGISTRATION_CHANGED, at=at, **{
+    actor = step.actor
+    return step.record(case, actor, CaseEvent.Kind.REGISTRATION_CHANGED, at=at, **{
         "from": previous, "to": registration, "since": since.isoformat(), "reason": reason, "trigger": trigger,
         # where the case is from now on: the monitor's reference replay counts events by it
         "school": case.school_id, "sector": case.sector, "region": case.region_id})
 
 
-def change_registration_to(case: Case, actor, registration: str, at, *, since: date, trigger: str, reason: str = "",
+def change_registration_to(step: Step, case: Case, registration: str, at, *, since: date, trigger: str, reason: str = "",
                          **fields) -> None:
     """Write the new registration (and any field that changes with it, e.g. the school) and its
     dated event; the case team is told."""
+    actor = step.actor
     previous = case.registration
     Case.objects.filter(pk=case.pk).update(registration=registration, **fields)
     case.registration = registration
     for name, value in fields.items():
         setattr(case, name, value)
-    record_registration(case, actor, previous, registration, since=since, reason=reason, trigger=trigger, at=at)
+    record_registration(step, case, previous, registration, since=since, reason=reason, trigger=trigger, at=at)
     if previous == Case.Registration.ZIEK:
-        clocks.stop(case, Deadline.Kind.ZIEK_REVIEW, at, reason="registration_changed")
+        clocks.stop(step, case, Deadline.Kind.ZIEK_REVIEW, at, reason="registration_changed")
     if registration == Case.Registration.ZIEK:
         clocks.start_ziek_review_clock(case, since)
     notify(kind="registration_changed", case=case, actor=actor, data={"registration": registration})
@@ -177,24 +181,26 @@ def check_school(errors: dict, case: Case, school_board, school) -> None:
                "fitting": ", ".join(str(Sector(s).label) for s in fitting_sectors(case.sector))})
 
 
-def record_offer(case: Case, actor, source: str, start_date: date, at, *, placement=None, arrangement=None) -> Offer:
+def record_offer(step: Step, case: Case, source: str, start_date: date, at, *, placement=None, arrangement=None) -> Offer:
     """An offer with its start date; it replaces a pending offer of the same route (a new decision)."""
+    actor = step.actor
     for replaced in Offer.objects.filter(case=case, status=Offer.Status.PENDING, source__in=route_of(source)):
         Offer.objects.filter(pk=replaced.pk).update(status=Offer.Status.FAILED, reason=_("Replaced by a later offer."))
-        clocks.pass_offer_start(replaced, at, reason="replaced")
+        clocks.pass_offer_start(step, replaced, at, reason="replaced")
     offer = Offer.objects.create(case=case, source=source, start_date=start_date, placement=placement,
                                  arrangement=arrangement, recorded_at=at)
-    CaseEvent.record(case, actor, CaseEvent.Kind.OFFER_RECORDED, at=at, offer_id=offer.pk, source=source,
+    step.record(case, actor, CaseEvent.Kind.OFFER_RECORDED, at=at, offer_id=offer.pk, source=source,
                      start_date=start_date.isoformat())
     clocks.start_offer_start_clock(offer)
     return offer
 
 
-def after_exemption(case: Case, exemption: Vrijstelling, actor, at, *, last_day: date, reason: str,
+def after_exemption(step: Step, case: Case, exemption: Vrijstelling, at, *, last_day: date, reason: str,
                      trigger: str) -> None:
     """The exemption no longer holds after `last_day`: the child is LRV again (enrolled) or AV (not),
     a new three-month clock runs, and the case team reviews the case."""
-    CaseEvent.record(case, actor, CaseEvent.Kind.EXEMPTION_ENDED, at=at, vrijstelling_id=exemption.pk, grounds=exemption.grounds,
+    actor = step.actor
+    step.record(case, actor, CaseEvent.Kind.EXEMPTION_ENDED, at=at, vrijstelling_id=exemption.pk, grounds=exemption.grounds,
                      last_day=last_day.isoformat(), reason=reason, trigger=trigger)
     if not case.is_open or case.registration != Case.Registration.VRIJ:
         notify(kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
@@ -202,7 +208,7 @@ def after_exemption(case: Case, exemption: Vrijstelling, actor, at, *, last_day:
     since = last_day + timedelta(days=1)
     back = Case.Registration.LRV if case.school_id else Case.Registration.AV
     clocks.start_offer_clock(case, since)  # before the registration's event, which rebuilds the monitor's spells
-    change_registration_to(case, actor, back, at, since=since, trigger=trigger, reason=reason)
+    change_registration_to(step, case, back, at, since=since, trigger=trigger, reason=reason)
     notify(kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
-    review_needed.send(sender=Case, case=case, reason="exemption_ended")
+    review_needed.send(sender=Case, case=case, reason="exemption_ended", step=step)
 

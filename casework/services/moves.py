@@ -72,18 +72,19 @@ def keeps_offer_promise(case: Case, level: str, setting: str) -> bool:
             and pending_offer(case) is None)
 
 
-def set_participation(case: Case, actor, *, level: str, since: date, setting: str, note: str, at) -> CaseEvent:
+def set_participation(step: Step, case: Case, *, level: str, since: date, setting: str, note: str, at) -> CaseEvent:
     """From `since` the pupil takes part this far (checked by the caller): the case's fields and the
     dated `participation_changed` event; taking part in a place that is there keeps the
     three-month promise on that day (`keeps_offer_promise`)."""
+    actor = step.actor
     previous = case.participation
     Case.objects.filter(pk=case.pk).update(participation=level, participation_setting=setting or "")
     case.participation, case.participation_setting = level, setting or ""
-    event = CaseEvent.record(case, actor, CaseEvent.Kind.PARTICIPATION_CHANGED, at=at, **{
+    event = step.record(case, actor, CaseEvent.Kind.PARTICIPATION_CHANGED, at=at, **{
         "from": previous, "level": level, "since": since.isoformat(), "setting": setting or "",
         "note": (note or "").strip()})
     if keeps_offer_promise(case, level, setting):
-        clocks.meet_offer_clock(case, since, at)
+        clocks.meet_offer_clock(step, case, since, at)
     return event
 
 
@@ -111,14 +112,14 @@ def enrol(step: Step, case: Case, school: School, at, *, since: date, reason: st
     actor = step.actor
     before = case_team(case, step.rows)
     if case.registration == Case.Registration.AV:
-        change_registration_to(case, actor, Case.Registration.LRV, at, since=since, trigger=trigger, reason=reason,
+        change_registration_to(step, case, Case.Registration.LRV, at, since=since, trigger=trigger, reason=reason,
                                school=school, sector=school.sector)
-        clocks.mark_met(case, Deadline.Kind.LRV_4_WEEKS, at)
+        clocks.mark_met(step, case, Deadline.Kind.LRV_4_WEEKS, at)
     else:
         from_school = case.school_id
         Case.objects.filter(pk=case.pk).update(school=school, sector=school.sector)
         case.school, case.sector = school, school.sector
-        CaseEvent.record(case, actor, CaseEvent.Kind.SCHOOL_CHANGED, at=at, from_school=from_school, school=school.pk,
+        step.record(case, actor, CaseEvent.Kind.SCHOOL_CHANGED, at=at, from_school=from_school, school=school.pk,
                          sector=school.sector, region=case.region_id, since=since.isoformat(), reason=reason)
         notify(kind="registration_changed", case=case, actor=actor, data={"registration": case.registration})
     hand_over(step, case, at, since=since, before=before, reason=reason)
@@ -139,6 +140,6 @@ def hand_over(step: Step, case: Case, at, *, since: date, before, reason: str) -
     forget_case(step.rows, case.pk)
     from_teams = sorted({team for _pk, team in leaving} | ({before.pk} if before is not None else set()))
     from_teams = [team for team in from_teams if team != new_team.pk]
-    CaseEvent.record(case, step.actor, CaseEvent.Kind.CASE_HANDED_OVER, at=at, from_teams=from_teams, to_team=new_team.pk,
+    step.record(case, step.actor, CaseEvent.Kind.CASE_HANDED_OVER, at=at, from_teams=from_teams, to_team=new_team.pk,
                      school=case.school_id, since=since.isoformat(), reason=reason)
     case_handed_over.send(sender=Case, case=case, from_team_ids=from_teams, step=step)

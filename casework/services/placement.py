@@ -75,7 +75,7 @@ def decide_doorbraak(*, step: Step, case: Case, school_board, school, start_date
             case=case, kind=PlacementDecision.Kind.DOORBRAAK, decision=decision, motivation=motivation.strip(),
             decided_by=actor, decided_at=now)
         join_directors(step, case, now)
-        CaseEvent.record(case, actor, CaseEvent.Kind.DOORBRAAK_DECIDED, at=now, decision_id=record.pk, decision=decision)
+        step.record(case, actor, CaseEvent.Kind.DOORBRAAK_DECIDED, at=now, decision_id=record.pk, decision=decision)
         return record
     _check_placement(errors, case, school_board, school, start_date)
     if preference_followed is None:
@@ -88,11 +88,11 @@ def decide_doorbraak(*, step: Step, case: Case, school_board, school, start_date
         start_date=start_date, preference_followed=bool(preference_followed), motivation=(motivation or "").strip(),
         decided_by=actor, decided_at=now,
     )
-    CaseEvent.record(case, actor, CaseEvent.Kind.DOORBRAAK_DECIDED, at=now, decision_id=record.pk, decision=decision,
+    step.record(case, actor, CaseEvent.Kind.DOORBRAAK_DECIDED, at=now, decision_id=record.pk, decision=decision,
                      school_board_id=school_board.pk, school_id=school.pk if school else None,
                      start_date=start_date.isoformat(), preference_followed=bool(preference_followed))
-    place(case, actor, now, by="doorbraak")
-    record_offer(case, actor, Offer.Source.DOORBRAAK, start_date, now, placement=record)
+    place(step, case, now, by="doorbraak")
+    record_offer(step, case, Offer.Source.DOORBRAAK, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
     notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
     return record
@@ -123,14 +123,14 @@ def advise_doe(*, step: Step, case: Case, advice: str, school_board, school=None
         case=case, kind=PlacementDecision.Kind.DOE_ADVICE, school_board=school_board, school=school,
         start_date=start_date, advice=advice.strip(), decided_by=actor, decided_at=now,
     )
-    CaseEvent.record(case, actor, CaseEvent.Kind.DOE_ADVISED, at=now, decision_id=record.pk, school_board_id=school_board.pk,
+    step.record(case, actor, CaseEvent.Kind.DOE_ADVISED, at=now, decision_id=record.pk, school_board_id=school_board.pk,
                      school_id=school.pk if school else None, needs_doorzettingsmacht=not settled,
                      start_date=start_date.isoformat() if start_date else None)
     if not settled:
         join_directors(step, case, now)
         return record
-    place(case, actor, now, by="doe_advice")
-    record_offer(case, actor, Offer.Source.DOE_ADVICE, start_date, now, placement=record)
+    place(step, case, now, by="doe_advice")
+    record_offer(step, case, Offer.Source.DOE_ADVICE, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
     notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
     return record
@@ -152,10 +152,10 @@ def decide_as_director(*, step: Step, case: Case, school_board, school, start_da
         case=case, kind=PlacementDecision.Kind.DIRECTOR, school_board=school_board, school=school,
         start_date=start_date, motivation=motivation.strip(), decided_by=actor, decided_at=now,
     )
-    CaseEvent.record(case, actor, CaseEvent.Kind.DIRECTOR_DECIDED, at=now, decision_id=record.pk, school_board_id=school_board.pk,
+    step.record(case, actor, CaseEvent.Kind.DIRECTOR_DECIDED, at=now, decision_id=record.pk, school_board_id=school_board.pk,
                      school_id=school.pk if school else None, start_date=start_date.isoformat())
-    place(case, actor, now, by="director")
-    record_offer(case, actor, Offer.Source.DIRECTOR, start_date, now, placement=record)
+    place(step, case, now, by="director")
+    record_offer(step, case, Offer.Source.DIRECTOR, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
     notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
     return record
@@ -186,11 +186,11 @@ def set_up_arrangement(*, step: Step, case: Case, education: str, care_provider:
     record = Arrangement.objects.create(case=case, education=education.strip(), care_provider=care_provider.strip(),
                                         funding=funding, start_date=start_date, end_date=end_date,
                                         evaluation_weeks=evaluation_weeks, set_up_by=actor, set_up_at=now)
-    CaseEvent.record(case, actor, CaseEvent.Kind.ARRANGEMENT_SET_UP, at=now, arrangement_id=record.pk, funding=funding,
+    step.record(case, actor, CaseEvent.Kind.ARRANGEMENT_SET_UP, at=now, arrangement_id=record.pk, funding=funding,
                      start_date=start_date.isoformat(), end_date=end_date.isoformat())
     clocks.next_evaluation_clock(record)
-    place(case, actor, now, by="arrangement")
-    record_offer(case, actor, Offer.Source.ARRANGEMENT, start_date, now, arrangement=record)
+    place(step, case, now, by="arrangement")
+    record_offer(step, case, Offer.Source.ARRANGEMENT, start_date, now, arrangement=record)
     return record
 
 
@@ -207,8 +207,8 @@ def evaluate_arrangement(*, step: Step, case: Case, result: str, notes: str = ""
     now = timezone.now()
     record = ArrangementEvaluation.objects.create(arrangement=arrangement, result=result, notes=(notes or "").strip(),
                                                   evaluated_by=actor, evaluated_at=now)
-    CaseEvent.record(case, actor, CaseEvent.Kind.ARRANGEMENT_EVALUATED, at=now, arrangement_id=arrangement.pk, result=result)
-    clocks.mark_met(case, Deadline.Kind.ARRANGEMENT_EVALUATION, now)
+    step.record(case, actor, CaseEvent.Kind.ARRANGEMENT_EVALUATED, at=now, arrangement_id=arrangement.pk, result=result)
+    clocks.mark_met(step, case, Deadline.Kind.ARRANGEMENT_EVALUATION, now)
     if result == ArrangementEvaluation.Result.BEEINDIGEN:
         Arrangement.objects.filter(pk=arrangement.pk).update(ended_at=now)
         end_route(case, Route.ARRANGEMENT, now)
@@ -258,30 +258,30 @@ def confirm_start(*, step: Step, case: Case, started, started_on=None, reason: s
     raise_if(errors)
     now = timezone.now()
     offer.confirmed_by, offer.confirmed_at = actor, now
-    clocks.pass_offer_start(offer, now, reason="confirmed")
+    clocks.pass_offer_start(step, offer, now, reason="confirmed")
     if started:
         offer.status, offer.started_on = Offer.Status.STARTED, started_on
         offer.save()
-        CaseEvent.record(case, actor, CaseEvent.Kind.OFFER_STARTED, at=now, offer_id=offer.pk, source=offer.source,
+        step.record(case, actor, CaseEvent.Kind.OFFER_STARTED, at=now, offer_id=offer.pk, source=offer.source,
                          start_date=offer.start_date.isoformat(), started_on=started_on.isoformat())
         if level != Case.Participation.VOLLEDIG:  # taking part fully meets it with the participation
-            clocks.meet_offer_clock(case, started_on, now)
+            clocks.meet_offer_clock(step, case, started_on, now)
         if case.status == Case.Status.ESCALATED:
             case.start_in_place()
             case.save()
-            CaseEvent.record(case, actor, CaseEvent.Kind.PLACED, at=now, by=offer.source)
+            step.record(case, actor, CaseEvent.Kind.PLACED, at=now, by=offer.source)
         if school is not None:
             enrol(step, case, school, now, since=started_on, trigger="start_confirmation",
                   reason=_("Started at %(school)s (offered place).") % {"school": school.name})
-        set_participation(case, actor, level=level, since=started_on, setting=setting, note="", at=now)
+        set_participation(step, case, level=level, since=started_on, setting=setting, note="", at=now)
         return offer
     offer.status, offer.reason = Offer.Status.FAILED, reason.strip()
     offer.save()
-    CaseEvent.record(case, actor, CaseEvent.Kind.OFFER_FAILED, at=now, offer_id=offer.pk, source=offer.source,
+    step.record(case, actor, CaseEvent.Kind.OFFER_FAILED, at=now, offer_id=offer.pk, source=offer.source,
                      start_date=offer.start_date.isoformat(), reason=reason.strip())
     if offer.arrangement_id:  # an arrangement that never started ends, with its route and clocks
         Arrangement.objects.filter(pk=offer.arrangement_id, ended_at__isnull=True).update(ended_at=now)
-        clocks.stop(case, Deadline.Kind.ARRANGEMENT_EVALUATION, now, reason="offer_failed")
+        clocks.stop(step, case, Deadline.Kind.ARRANGEMENT_EVALUATION, now, reason="offer_failed")
         end_route(case, Route.ARRANGEMENT, now)
     if case.status == Case.Status.PLACED and pending_offer(case) is None:
         case.offer_fell_through()

@@ -120,10 +120,10 @@ def change_registration(*, step: Step, case: Case, registration: str, since, rea
     if registration == Case.Registration.AV:
         fields["school"] = None
         join(step, case, leerplicht_team(case.region), CaseParticipant.Reason.LEERPLICHT, now)
-    change_registration_to(case, actor, registration, now, since=since, trigger="manual", reason=reason.strip(),
+    change_registration_to(step, case, registration, now, since=since, trigger="manual", reason=reason.strip(),
                          **fields)
     if registration == Case.Registration.LRV:
-        clocks.mark_met(case, Deadline.Kind.LRV_4_WEEKS, now)
+        clocks.mark_met(step, case, Deadline.Kind.LRV_4_WEEKS, now)
     return case
 
 
@@ -140,7 +140,7 @@ def record_participation(*, step: Step, case: Case, level: str, since, setting: 
     check_participation(errors, level, setting)
     _check_since(errors, case, since, CaseEvent.Kind.PARTICIPATION_CHANGED)
     raise_if(errors)
-    set_participation(case, actor, level=level, since=since, setting=setting, note=note, at=timezone.now())
+    set_participation(step, case, level=level, since=since, setting=setting, note=note, at=timezone.now())
     return case
 
 
@@ -161,8 +161,8 @@ def record_startkwalificatie(*, step: Step, case: Case, obtained_on) -> Case:
     now = timezone.now()
     Child.objects.filter(pk=case.child_id).update(startkwalificatie=True, startkwalificatie_on=obtained_on)
     case.child.startkwalificatie, case.child.startkwalificatie_on = True, obtained_on
-    CaseEvent.record(case, actor, CaseEvent.Kind.STARTKWALIFICATIE_RECORDED, at=now, obtained_on=obtained_on.isoformat())
-    clocks.restart_leerplicht_end_clock(case, leerplicht_ends_on(case.child), now)
+    step.record(case, actor, CaseEvent.Kind.STARTKWALIFICATIE_RECORDED, at=now, obtained_on=obtained_on.isoformat())
+    clocks.restart_leerplicht_end_clock(step, case, leerplicht_ends_on(case.child), now)
     act_on_overdue(step, case, now)  # a startkwalificatie obtained earlier ends the duty at once
     return case
 
@@ -188,6 +188,6 @@ def revoke_vrijstelling(*, step: Step, case: Case, last_day, reason: str) -> Vri
     now = timezone.now()
     Vrijstelling.objects.filter(pk=exemption.pk).update(ended_on=last_day, end_reason=reason.strip())
     exemption.ended_on = last_day
-    clocks.stop(case, Deadline.Kind.EXEMPTION_END, now, reason="revoked")
-    after_exemption(case, exemption, actor, now, last_day=last_day, reason=reason.strip(), trigger="revoked")
+    clocks.stop(step, case, Deadline.Kind.EXEMPTION_END, now, reason="revoked")
+    after_exemption(step, case, exemption, now, last_day=last_day, reason=reason.strip(), trigger="revoked")
     return exemption

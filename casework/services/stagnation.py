@@ -57,7 +57,7 @@ def record_stall(*, step: Step, case: Case, node: str, opened_at, recorded: dict
     case = step.locked(case)
     days_open = days_between(opened_at, at)
     join_directors(step, case, at)
-    event = CaseEvent.record(case, None, CaseEvent.Kind.DOORBRAAK_STALLED, at=at, task=node, days_open=days_open,
+    event = step.record(case, None, CaseEvent.Kind.DOORBRAAK_STALLED, at=at, task=node, days_open=days_open,
                              recorded=recorded, note=note)
     notify(kind="doorbraak_stalled", case=case, data={"task": node, "days_open": days_open})
     return event
@@ -86,15 +86,15 @@ def record_stagnatie(*, step: Step, case: Case, steps: str, placed, school_board
         _check_placement(errors, case, school_board, school, start_date)
     raise_if(errors)
     now = timezone.now()
-    event = CaseEvent.record(case, actor, CaseEvent.Kind.STAGNATIE_RECORDED, at=now, task=node, placed=bool(placed),
+    event = step.record(case, actor, CaseEvent.Kind.STAGNATIE_RECORDED, at=now, task=node, placed=bool(placed),
                              note=steps.strip())
     if not placed:
         return event
     record = PlacementDecision.objects.create(
         case=case, kind=PlacementDecision.Kind.STAGNATIE, school_board=school_board, school=school,
         start_date=start_date, advice=steps.strip(), decided_by=actor, decided_at=now)
-    place(case, actor, now, by=Offer.Source.STAGNATIE)
-    record_offer(case, actor, Offer.Source.STAGNATIE, start_date, now, placement=record)
+    place(step, case, now, by=Offer.Source.STAGNATIE)
+    record_offer(step, case, Offer.Source.STAGNATIE, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
     notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
     return event
@@ -108,7 +108,7 @@ def escalate_stagnatie(*, step: Step, case: Case, since, at=None) -> CaseEvent:
     case = step.locked(case)
     join(step, case, region_team(case, Team.Kind.LEERPLICHT, step.rows), CaseParticipant.Reason.ESCALATION, at)
     days = days_between(since, at)
-    event = CaseEvent.record(case, None, CaseEvent.Kind.STAGNATIE_ESCALATED, at=at, days=days,
+    event = step.record(case, None, CaseEvent.Kind.STAGNATIE_ESCALATED, at=at, days=days,
                              steps=stagnatie_steps(case))
     notify(kind="stagnatie_escalated", case=case, data={"days": days})
     return event

@@ -91,16 +91,16 @@ def record_team_review(*, step: Step, case: Case, plan: str, routes: list[str], 
     for route in routes:
         if route not in running:
             RouteRun.objects.create(case=case, plan=record, route=route, started_at=now)
-    CaseEvent.record(case, actor, CaseEvent.Kind.TEAM_REVIEW, at=now, plan_id=record.pk, routes=routes, outcome=outcome or "")
+    step.record(case, actor, CaseEvent.Kind.TEAM_REVIEW, at=now, plan_id=record.pk, routes=routes, outcome=outcome or "")
     if first_review:
-        clocks.mark_met(case, Deadline.Kind.TEAM_ACTION_48H, now)
+        clocks.mark_met(step, case, Deadline.Kind.TEAM_ACTION_48H, now)
     if Route.DOORBRAAK in routes:
-        escalate(case, actor, now, trigger="team_review")
+        escalate(step, case, now, trigger="team_review")
     if outcome:
         case.close(outcome=outcome, at=now)
         case.save()
-        CaseEvent.record(case, actor, CaseEvent.Kind.CLOSED, at=now, outcome=outcome)
-        clocks.on_case_closed(case, outcome, now)
+        step.record(case, actor, CaseEvent.Kind.CLOSED, at=now, outcome=outcome)
+        clocks.on_case_closed(step, case, outcome, now)
         case_closed.send(sender=Case, case=case, outcome=outcome)
         notify(kind="case_closed", case=case, actor=actor, data={"outcome": outcome})
     return record
@@ -119,7 +119,7 @@ def draft_ect_advice(*, step: Step, case: Case, advice: str, question: str = "")
     require(errors, "advice", advice, _("Write down the advice."))
     raise_if(errors)
     record = EctAdvice.objects.create(case=case, question=question.strip(), advice=advice.strip(), drafted_by=actor)
-    CaseEvent.record(case, actor, CaseEvent.Kind.ECT_ADVICE_DRAFTED, at=record.drafted_at, advice_id=record.pk)
+    step.record(case, actor, CaseEvent.Kind.ECT_ADVICE_DRAFTED, at=record.drafted_at, advice_id=record.pk)
     return record
 
 
@@ -145,9 +145,9 @@ def review_ect_advice(*, step: Step, case: Case, approved: bool, reason: str = "
     advice.reviewed_by, advice.reviewed_at, advice.reason = actor, now, (reason or "").strip()
     advice.save(update_fields=["status", "reviewed_by", "reviewed_at", "reason"])
     if approved:
-        CaseEvent.record(case, actor, CaseEvent.Kind.ECT_ADVICE_APPROVED, at=now, advice_id=advice.pk)
+        step.record(case, actor, CaseEvent.Kind.ECT_ADVICE_APPROVED, at=now, advice_id=advice.pk)
     else:  # the reason is shown in the timeline and to the drafter, who redrafts
-        CaseEvent.record(case, actor, CaseEvent.Kind.ECT_ADVICE_REJECTED, at=now, advice_id=advice.pk,
+        step.record(case, actor, CaseEvent.Kind.ECT_ADVICE_REJECTED, at=now, advice_id=advice.pk,
                          reason=advice.reason)
     notify(kind="ect_advice_reviewed", case=case, actor=actor, data={"advice_id": advice.pk, "approved": approved})
     if approved:
@@ -167,7 +167,7 @@ def request_vrijstelling(*, step: Step, case: Case, grounds: str, motivation: st
     raise_if(errors)
     record = Vrijstelling.objects.create(case=case, grounds=grounds, motivation=motivation.strip(),
                                          medical_statement=bool(medical_statement), requested_by=actor)
-    CaseEvent.record(case, actor, CaseEvent.Kind.VRIJSTELLING_REQUESTED, at=record.requested_at, vrijstelling_id=record.pk,
+    step.record(case, actor, CaseEvent.Kind.VRIJSTELLING_REQUESTED, at=record.requested_at, vrijstelling_id=record.pk,
                      grounds=grounds, medical_statement=bool(medical_statement))
     return record
 
@@ -198,7 +198,7 @@ def advise_vrijstelling(*, step: Step, case: Case, advice: str, motivation: str,
         record.decision_motivation = _("Recorded with the signal; in force once the SWV's advice was on record.")
     record.save()
     granted = {"granted": True, "grounds": record.grounds, "until": record.until.isoformat()} if in_force else {}
-    CaseEvent.record(case, actor, CaseEvent.Kind.VRIJSTELLING_ADVISED, at=now, vrijstelling_id=record.pk, advice=advice,
+    step.record(case, actor, CaseEvent.Kind.VRIJSTELLING_ADVISED, at=now, vrijstelling_id=record.pk, advice=advice,
                      **granted)
     if record.recorded_with_signal:
         end_route(case, Route.VRIJSTELLING_ADVIES, now)  # the route ends here: Leerplicht decided before
@@ -233,13 +233,13 @@ def decide_vrijstelling(*, step: Step, case: Case, granted: bool, until=None, mo
     record.starts_on = timezone.localdate(now) if granted else None
     record.decided_by, record.decided_at = actor, now
     record.save()
-    CaseEvent.record(case, actor, CaseEvent.Kind.VRIJSTELLING_DECIDED, at=now, vrijstelling_id=record.pk, granted=bool(granted),
+    step.record(case, actor, CaseEvent.Kind.VRIJSTELLING_DECIDED, at=now, vrijstelling_id=record.pk, granted=bool(granted),
                      grounds=record.grounds, until=until.isoformat() if granted else None)
     if granted and case.registration != Case.Registration.VRIJ:
-        change_registration_to(case, actor, Case.Registration.VRIJ, now, since=record.starts_on,
+        change_registration_to(step, case, Case.Registration.VRIJ, now, since=record.starts_on,
                              trigger="vrijstelling")
     if granted:
-        clocks.stop_kinds(case, (Deadline.Kind.OFFER_3_MONTHS, Deadline.Kind.LRV_4_WEEKS, Deadline.Kind.ZIEK_REVIEW),
+        clocks.stop_kinds(step, case, (Deadline.Kind.OFFER_3_MONTHS, Deadline.Kind.LRV_4_WEEKS, Deadline.Kind.ZIEK_REVIEW),
                           now, reason="vrijstelling")
         clocks.start_exemption_clock(record)
     end_route(case, Route.VRIJSTELLING_ADVIES, now)
@@ -270,7 +270,7 @@ def assign_mentor(*, step: Step, case: Case, mentor_name: str, relation: str, co
                                    recorded_by=actor, recorded_at=now)
     if mentor_user is not None:
         join_user(step, case, mentor_user, CaseParticipant.Reason.MENTOR, now)
-    CaseEvent.record(case, actor, CaseEvent.Kind.MENTOR_ASSIGNED, at=now, mentor_id=record.pk, share=share)
+    step.record(case, actor, CaseEvent.Kind.MENTOR_ASSIGNED, at=now, mentor_id=record.pk, share=share)
     end_route(case, Route.JIM, now)
     return record
 
@@ -285,9 +285,9 @@ def record_case_review(*, step: Step, case: Case, reason: str, notes: str) -> Ca
     require(errors, "notes", notes, _("Write down what the team concluded."))
     raise_if(errors)
     now = timezone.now()
-    event = CaseEvent.record(case, actor, CaseEvent.Kind.CASE_REVIEWED, at=now, trigger=reason, note=notes.strip())
+    event = step.record(case, actor, CaseEvent.Kind.CASE_REVIEWED, at=now, trigger=reason, note=notes.strip())
     if reason == Deadline.Kind.ZIEK_REVIEW:
-        clocks.replan_ziek_review(case, timezone.localdate(now), now)
+        clocks.replan_ziek_review(step, case, timezone.localdate(now), now)
     return event
 
 
@@ -299,7 +299,7 @@ def record_task_distribution(*, step: Step, case: Case, task, node: str, assigne
     is changed by the flow (workflows.services.bulk_distribute), in the same transaction."""
     actor = step.actor
     kind = CaseEvent.Kind.TASK_ASSIGNED if assigned_to_id else CaseEvent.Kind.TASK_RELEASED
-    event = CaseEvent.record(case, actor, kind, at=at, task_id=task.pk, node=node, user_id=assigned_to_id,
+    event = step.record(case, actor, kind, at=at, task_id=task.pk, node=node, user_id=assigned_to_id,
                              previous_owner_id=previous_owner_id, reason=reason)
     if assigned_to_id:
         notify(kind="task_assigned", case=case, actor=actor, task=task, data={"user_id": assigned_to_id})
@@ -318,7 +318,7 @@ def record_meeting_flag(*, step: Step, case: Case, team) -> CaseEvent:
     if not case.is_open or not case.participants.filter(team=team).exists() \
             or not team.memberships.filter(user=actor).exists():
         raise PermissionDenied(_("Only a member of a team on this open case puts it on that team's agenda."))
-    return CaseEvent.record(case, actor, CaseEvent.Kind.MEETING_FLAGGED, team_id=team.pk)
+    return step.record(case, actor, CaseEvent.Kind.MEETING_FLAGGED, team_id=team.pk)
 
 
 @command
@@ -327,7 +327,7 @@ def record_meeting_action(*, step: Step, case: Case, meeting_id: int, task, owne
     `meeting_action` task is the flow's, claimed for the member, who hears of it as of any new task;
     the chair was checked by `workflows.meetings`)."""
     actor = step.actor
-    return CaseEvent.record(case, actor, CaseEvent.Kind.MEETING_ACTION_SET, meeting_id=meeting_id, task_id=task.pk,
+    return step.record(case, actor, CaseEvent.Kind.MEETING_ACTION_SET, meeting_id=meeting_id, task_id=task.pk,
                             owner_id=owner.pk, due_on=due_on.isoformat(), note=action.strip())
 
 
@@ -340,5 +340,5 @@ def record_meeting_action_done(*, step: Step, case: Case, meeting_id: int, task_
     errors: dict[str, list[str]] = {}
     require(errors, "note", note, _("Write down what you did."))
     raise_if(errors)
-    return CaseEvent.record(case, actor, CaseEvent.Kind.MEETING_ACTION_DONE, meeting_id=meeting_id, task_id=task_id,
+    return step.record(case, actor, CaseEvent.Kind.MEETING_ACTION_DONE, meeting_id=meeting_id, task_id=task_id,
                             note=note.strip())

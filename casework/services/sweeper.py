@@ -89,7 +89,7 @@ def sweep_due(now=None) -> SweepResult:
     result = SweepResult()
     warn_due = Deadline.objects.filter(RUNNING, warned_at__isnull=True, warn_at__isnull=False, warn_at__lte=now,
                                        due_at__gt=now)
-    _in_batches(warn_due, "warn_at", now, lambda step, batch: _warn(batch, now, result))
+    _in_batches(warn_due, "warn_at", now, lambda step, batch: _warn(step, batch, now, result))
     _in_batches(Deadline.objects.filter(RUNNING, due_at__lte=now), "due_at", now,
                 lambda step, batch: _act(step, batch, now, result))
     return result
@@ -102,7 +102,7 @@ def _in_batches(due: QuerySet[Deadline], order: str, now, act) -> None:
     handled = 0
     while handled < SWEEP_LIMIT:
         try:
-            with Step.begin(None, now=now, rows={}) as step, CaseEvent.collected():
+            with Step.begin(None, now=now, rows={}) as step:
                 batch = list(due.select_for_update(skip_locked=True, of=("self",))
                              .order_by(order, "pk")[:min(SWEEP_BATCH, SWEEP_LIMIT - handled)])
                 if not batch:
@@ -128,9 +128,9 @@ def _mark(rows: list[Deadline], unhandled: Q, **marks) -> None:
             setattr(row, field, value)
 
 
-def _warn(batch: list[Deadline], now, result: SweepResult) -> None:
+def _warn(step: Step, batch: list[Deadline], now, result: SweepResult) -> None:
     _mark(batch, Q(warned_at__isnull=True), warned_at=now)
-    CaseEvent.record_many([clock_event(deadline, CaseEvent.Kind.DEADLINE_WARNING, now)
+    step.record_many([clock_event(deadline, CaseEvent.Kind.DEADLINE_WARNING, now)
                            for deadline in batch if deadline.case_id])
     notify_many([_notice(deadline, "deadline_warning") for deadline in batch if deadline.case_id])
     result.warned += len(batch)
@@ -192,7 +192,8 @@ def _claim(pk: int, unhandled: Q, **marks) -> Deadline | None:
 
 def act_on_overdue(step: Step, case: Case, now) -> None:
     """A case signalled late (e.g. 100 days out of school) starts with clocks already run out:
-    act on them at once, as the sweeper would."""
+    act on them at once, as the sweeper would (without an actor)."""
+    step = step.by_the_clocks()
     for pk, kind in _due(Deadline.objects.filter(RUNNING, case=case, due_at__lte=now), "due_at"):
         _act_on_due(step, pk, kind, now)
 
@@ -214,14 +215,14 @@ def _act_on_due(step: Step, pk: int, kind: str, now) -> str | None:
 
 
 def _passed(step: Step, deadline: Deadline, now) -> None:
-    record_clock_event(deadline, CaseEvent.Kind.DEADLINE_MET, now, passed=True)
+    record_clock_event(step, deadline, CaseEvent.Kind.DEADLINE_MET, now, passed=True)
     _pass_mark(step, deadline, now)
 
 
 def _breached(step: Step, deadline: Deadline, now, *, tell: bool = True, ect_joined: bool = False) -> None:
     """The clock's event and what follows from it; the breach notice too unless the caller writes
     the batch's notices together (`tell=False`), the ECT's joining unless the caller did it."""
-    record_clock_event(deadline, CaseEvent.Kind.DEADLINE_BREACHED, now)
+    record_clock_event(step, deadline, CaseEvent.Kind.DEADLINE_BREACHED, now)
     if deadline.kind == Kind.OFFER_3_MONTHS:
         escalate_for_breach(step=step, case=deadline.case, at=now, deadline_id=deadline.pk)
     elif deadline.kind == Kind.TEAM_ACTION_48H and not ect_joined:
@@ -242,7 +243,7 @@ def _pass_mark(step: Step, deadline: Deadline, now) -> None:
         end_leerplicht(step=step, case=case, at=now)
     elif deadline.kind == Kind.ZIEK_REVIEW and case.is_open and case.registration == Case.Registration.ZIEK:
         if clocks.review_pending(case, Kind.ZIEK_REVIEW, besides=deadline):
-            review_overdue(deadline, now)
+            review_overdue(step, deadline, now)
             return
         review_sick_pupil(step=step, case=case, at=now)
         # the moment the review is overdue if not done; doing it replans from that day
@@ -250,13 +251,13 @@ def _pass_mark(step: Step, deadline: Deadline, now) -> None:
                                 due_at=deadline.due_at + dt.timedelta(days=setting("CASEWORK_ZIEK_REVIEW_DAYS", 42)))
 
 
-def review_overdue(deadline: Deadline, now) -> None:
+def review_overdue(step: Step, deadline: Deadline, now) -> None:
     """The next periodic review is due while the last one is still open: no second review, the
     clock is breached (the open review is late) and its owner or team is told, once: no next clock
     runs until the review is done (services.record_case_review plans it from that day)."""
     Deadline.objects.filter(pk=deadline.pk).update(breached_at=now)
     deadline.breached_at = now
-    record_clock_event(deadline, CaseEvent.Kind.DEADLINE_BREACHED, now, review_open=True)
+    record_clock_event(step, deadline, CaseEvent.Kind.DEADLINE_BREACHED, now, review_open=True)
     _tell(deadline, "deadline_breached")
 
 
@@ -278,7 +279,7 @@ def mark_lrv(*, step: Step, case: Case, at, deadline_id: int) -> None:
     in any case)."""
     case = step.locked(case)
     if case.is_open and case.registration == Case.Registration.DREIGEND:
-        change_registration_to(case, None, Case.Registration.LRV, at, trigger="lrv_4_weeks",
+        change_registration_to(step, case, Case.Registration.LRV, at, trigger="lrv_4_weeks",
                              since=case.absent_since + timedelta(days=lrv_days()))
 
 
@@ -306,12 +307,12 @@ def escalate_for_breach(*, step: Step, case: Case, at, deadline_id: int) -> None
         join(step, case, region_team(case, Team.Kind.ECT, step.rows), CaseParticipant.Reason.CONSULT, at)
         if Route.ECT_CONSULT not in running_routes(case):
             RouteRun.objects.create(case=case, plan=None, route=Route.ECT_CONSULT, started_at=at)
-            CaseEvent.record(case, None, CaseEvent.Kind.ECT_CONSULT_STARTED, at=at, trigger="offer_3_months")
+            step.record(case, None, CaseEvent.Kind.ECT_CONSULT_STARTED, at=at, trigger="offer_3_months")
             consult_needed.send(sender=Case, case=case, step=step)
         return
     if case.sector == Sector.MBO:
         join(step, case, region_team(case, Team.Kind.LEERPLICHT, step.rows), CaseParticipant.Reason.ESCALATION, at)
-        escalate(case, None, at, trigger="offer_3_months")
+        escalate(step, case, at, trigger="offer_3_months")
         escalation_needed.send(sender=Case, case=case, step=step)
         return
     if Route.DOORBRAAK in running_routes(case):
@@ -324,7 +325,7 @@ def escalate_for_breach(*, step: Step, case: Case, at, deadline_id: int) -> None
         join(step, case, team, reason, at)
     join_directors(step, case, at)
     RouteRun.objects.create(case=case, plan=None, route=Route.DOORBRAAK, started_at=at)
-    escalate(case, None, at, trigger="offer_3_months")
+    escalate(step, case, at, trigger="offer_3_months")
     escalation_needed.send(sender=Case, case=case, step=step)
 
 
@@ -333,7 +334,7 @@ def end_exemption(*, step: Step, case: Case, vrijstelling_id: int, at) -> None:
     case = step.locked(case)
     exemption = Vrijstelling.objects.get(pk=vrijstelling_id)
     if exemption.ended_on is None:
-        after_exemption(case, exemption, None, at, last_day=exemption.until, reason="", trigger="exemption_end")
+        after_exemption(step, case, exemption, at, last_day=exemption.until, reason="", trigger="exemption_end")
 
 
 def end_leerplicht(*, step: Step, case: Case, at) -> None:
@@ -342,10 +343,10 @@ def end_leerplicht(*, step: Step, case: Case, at) -> None:
     case = step.locked(case)
     if not case.is_open:
         return
-    clocks.stop_kinds(case, [kind for kind in Deadline.Kind.values
+    clocks.stop_kinds(step, case, [kind for kind in Deadline.Kind.values
                              if kind not in (Deadline.Kind.LEERPLICHT_END, Deadline.Kind.EXEMPTION_END)],
                       at, reason="einde_leerplicht")
-    CaseEvent.record(case, None, CaseEvent.Kind.LEERPLICHT_ENDED, at=at, on=timezone.localdate(at).isoformat())
+    step.record(case, None, CaseEvent.Kind.LEERPLICHT_ENDED, at=at, on=timezone.localdate(at).isoformat())
     notify(kind="leerplicht_ended", case=case, data={})
     review_needed.send(sender=Case, case=case, reason="leerplicht_ended", step=step)
 

@@ -167,7 +167,9 @@ def task_step(user, task_id, action, *, with_case: bool = False):
                     raise _Busy from error
                 step = Step.of_task(user, task, task.case if task.case_id else None)
                 task.process.coerced.step = step
-                return action(task, step)
+                done = action(task, step)
+                step.flush()
+                return done
         except _Busy as busy:
             if attempt == LOCK_ATTEMPTS - 1:
                 raise TaskConflict(_("Someone else is working on this case right now; try again.")) from busy

@@ -11,7 +11,7 @@ from viewflow.workflow.status import STATUS
 
 from casework.access import log_case_read, log_signal_read
 from casework.clocks import add_years
-from casework.models import AccessLog, CaseEvent
+from casework.models import AccessLog
 from notifications.services import acting_as, notify
 from teams.models import Membership
 from workflows.models import OPEN_STATUSES, CaseTask
@@ -91,8 +91,8 @@ def complete_task(*, user, task_id, data, request=None, node=None, strict=False)
         if task.status == STATUS.NEW:
             _claim_for(task, user)  # saved with the completion below
         activation.start(None)
-        with CaseEvent.collected() as recorded:
-            task.flow_task.perform(task, step, form.cleaned_data)
+        task.flow_task.perform(task, step, form.cleaned_data)
+        recorded = step.flush()  # the step's events so far, with their ids
         # What this task recorded, for its page once done (event ids only: the events carry the text).
         task.data = {**task.data, "recorded_events": [event.pk for event in recorded if event.actor_id == user.pk]}
         activation.execute()
