@@ -78,10 +78,13 @@ class Step:
         clocks already run out): no actor, the same transaction, held cases, rows and events."""
         return dataclasses.replace(self, actor=None, owns_events=False)
 
-    def record(self, case: Case, actor, kind: str, *, at=None, **data) -> CaseEvent:
-        """One event of the step (`CaseEvent.build`: an unknown kind raises ValueError at once),
-        written with the others when the step ends."""
-        event = CaseEvent.build(case, actor, kind, at=at, **data)
+    def record(self, case: Case, actor, kind, *, at=None, **data) -> CaseEvent:
+        """One event of the step, written with the others when the step ends. `kind`: a
+        `CaseEvent.Kind` (an unknown kind raises ValueError at once), or a kind's typed
+        constructor (anything with `build`, which checks the data first)."""
+        build = getattr(kind, "build", None)
+        event = build(case, actor, at=at, **data) if build is not None else CaseEvent.build(case, actor, kind, at=at,
+                                                                                             **data)
         self.events.append(event)
         return event
 

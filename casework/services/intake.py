@@ -29,6 +29,7 @@ from casework.models import (
     RouteRun,
     Vrijstelling,
 )
+from casework.selectors.cases import signaller_contact
 from casework.services.ladder import join, record_registration, route_teams
 from casework.services.sweeper import act_on_overdue
 from casework.signals import case_opened, exemption_advice_needed
@@ -269,16 +270,6 @@ def signal_case(*, step: Step | None = None, actor=None, data: SignalInput, requ
             raise SignalForwarded(case.pk)
         raise DuplicateSignal(case.pk)
     return case
-
-
-def signaller_contact(actor) -> dict[str, str]:
-    """Who signalled and how to reach them, as the case team reads it (name, teams, e-mail)."""
-    organisations = sorted({membership.team.name for membership in Membership.objects.filter(user=actor)
-                            .select_related("team")}
-                           | {str(role.region) for role in RegionRole.objects.filter(user=actor)
-                              .select_related("region")})
-    return {"signaller_name": actor.get_full_name() or actor.username, "signaller_email": actor.email or "",
-            "signaller_organisation": ", ".join(organisations)}
 
 
 def _add_to_open_case(step: Step, open_case: Case, *, data: SignalInput, request=None) -> None:
