@@ -50,21 +50,26 @@ class Step:
     events: list[CaseEvent] = field(default_factory=list)
     # A step begun inside another (`begin(within=...)`) shares its events: the outer one writes them.
     owns_events: bool = True
+    # Whom the notices raised in the step name as their actor when their caller names none (a new
+    # task's `task_available`): the user of a task's step, the coordinator distributing tasks, the
+    # signaller while the case's flow starts; None elsewhere (the notice then names no one).
+    notice_actor: object | None = None
 
     @classmethod
     @contextmanager
     def begin(cls, actor, *, now=None, rows: dict | None = None, within: "Step | None" = None,
-              durable: bool = False) -> Iterator["Step"]:
+              durable: bool = False, notice_actor=None) -> Iterator["Step"]:
         """A command's step outside a task: one transaction (nested in the caller's, if any) whose
         events are written when it ends without an error. `within`: the step this one is part of
         (its reference rows and its events are that step's). `durable`: never nested, so that
-        "committed" is known when it ends (an upload removes its file otherwise)."""
+        "committed" is known when it ends (an upload removes its file otherwise). `notice_actor`: see
+        the field (a step within another names that step's)."""
         with transaction.atomic(durable=durable):
             if within is not None:
                 step = cls(actor=actor, now=now or timezone.now(), rows=within.rows, events=within.events,
-                           owns_events=False)
+                           owns_events=False, notice_actor=within.notice_actor)
             else:
-                step = cls(actor=actor, now=now or timezone.now(), rows=rows)
+                step = cls(actor=actor, now=now or timezone.now(), rows=rows, notice_actor=notice_actor)
             mark = len(step.events)
             try:
                 yield step
@@ -72,6 +77,16 @@ class Step:
                 del step.events[mark:]  # rolled back with the transaction: the shared list forgets them too
                 raise
             step.flush()
+
+    def telling_as(self, notice_actor) -> "Step":
+        """This step, its notices naming `notice_actor` when their caller names none (the same
+        transaction, held cases, rows and events)."""
+        return dataclasses.replace(self, notice_actor=notice_actor, owns_events=False)
+
+    def afterwards(self) -> "Step":
+        """What of this step work queued for after its commit keeps (viewflow's `after_lock_released`):
+        the actor and whom its notices name; rows are read afresh and it records no events."""
+        return type(self)(actor=self.actor, notice_actor=self.notice_actor, owns_events=False)
 
     def by_the_clocks(self) -> "Step":
         """This step as the clocks act in it (a case signalled late, a startkwalificatie dated back:
@@ -120,7 +135,7 @@ class Step:
         with its process and its case in one query, and checked under that lock that `actor` may
         take it: the step holds the case, counts that check as the authorisation for the task's
         node, and reads the reference rows once."""
-        step = cls(actor=actor, task=task, rows={})
+        step = cls(actor=actor, task=task, rows={}, notice_actor=actor)
         if case is not None:
             authorised(step.rows, actor, case, task.node_name)
             step.hold(case)

@@ -57,7 +57,7 @@ from workflows.gateways import (
 )
 from workflows.locking import process_row_lock
 from workflows.models import CaseProcess, CaseTask, SignalProcess
-from workflows.nodes import CaseView, MeetingActionView, VerificationView, step_of
+from workflows.nodes import CaseView, Join, MeetingActionView, VerificationView, step_of
 
 
 class ForACase:
@@ -145,7 +145,7 @@ class CaseFlow(ForACase, Flow):
     ).Next(this.arrangement_continues)
     arrangement_continues = flow.If(arrangement_ended).Then(this.join_routes).Else(this.arrangement_evaluation)
 
-    join_routes = flow.Join().Next(this.team_review)
+    join_routes = Join().Next(this.team_review)
 
     end = flow.End()
 
@@ -231,11 +231,19 @@ class EscalationFlow(ForACase, Flow):
         waiting = CaseTask.objects.filter(
             case_id=activation.process.case_id, flow_task=CaseFlow.await_escalation, status=STATUS.NEW
         ).first()
+        step = step_of(activation.process)
+        later = step.afterwards() if step is not None else None  # whom the next tasks' notices name
         if waiting is not None:
-            lock.after_lock_released(lambda: CaseFlow.await_escalation.run(waiting))
+            lock.after_lock_released(lambda: release_waiting(waiting, later))
         elif not offer_started(activation):
             case = activation.process.case
-            lock.after_lock_released(lambda: ReviewFlow.start.run(case=case, reason="offer_failed"))
+            lock.after_lock_released(lambda: ReviewFlow.start.run(case=case, reason="offer_failed", step=later))
+
+
+def release_waiting(waiting: CaseTask, step: Step | None) -> None:
+    """The team's doorbraak branch goes on (after the escalation's commit), in the name of `step`."""
+    waiting.process.coerced.step = step
+    CaseFlow.await_escalation.run(waiting)
 
 
 class ReviewFlow(ForACase, Flow):

@@ -5,6 +5,7 @@ import datetime as dt
 from django.shortcuts import redirect
 from django.utils import timezone
 from viewflow.workflow import flow
+from viewflow.workflow.nodes.join import JoinActivation
 from viewflow.workflow.status import STATUS
 
 from casework.clocks import task_due_at
@@ -24,6 +25,24 @@ def rows_of(task) -> dict | None:
     """The reference rows of the step that creates this task (None: read afresh)."""
     step = step_of(task.process)
     return step.rows if step is not None else None
+
+
+class _JoinActivation(JoinActivation):
+    """viewflow reads the task of a join that is already waiting, and so its process, afresh: the
+    join goes on with the process object the flow is moved on with (and the step on it)."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        activation = super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        if activation.process.pk == prev_activation.process.pk:
+            activation.process = prev_activation.process
+        return activation
+
+
+class Join(flow.Join):
+    """viewflow's Join, whose tasks carry on the step of the one that reached it."""
+
+    activation_class = _JoinActivation
 
 
 def task_page(request, task_pk, **kwargs):

@@ -8,7 +8,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from casework.models import Offer
 from casework.responsibility import RESPONSIBILITIES, responsible
-from notifications.services import acting_as, notify
+from notifications.services import notify
 from workflows.flows import (
     CaseFlow,
     ConsultFlow,
@@ -18,21 +18,22 @@ from workflows.flows import (
     start_escalation_for,
 )
 from workflows.models import CaseProcess, CaseTask
+from workflows.nodes import step_of
 from workflows.queues import may_take
 from workflows.waits import release_start as release
 
 
-def start_case_flow(sender, case, actor, **kwargs):
-    """Every opened case gets its process, in the same transaction (first task: team_review)."""
-    with acting_as(actor):
-        CaseFlow.start.run(case=case)
+def start_case_flow(sender, case, actor, step=None, **kwargs):
+    """Every opened case gets its process, in the same transaction (first task: team_review, whose
+    notice names the signaller)."""
+    CaseFlow.start.run(case=case, step=step.telling_as(actor) if step is not None else None)
 
 
 def announce_new_task(sender, instance, created, **kwargs):
     """A new human task is in a team's queue: tell the team (inside the same transaction). The
     verification of a public signal has no case yet; its notice names no case."""
     if created and instance.flow_task_type == "HUMAN" and (instance.case_id or instance.public_signal_id):
-        notify(kind="task_available", case=instance.case, task=instance)
+        notify(kind="task_available", case=instance.case, task=instance, step=step_of(instance.process))
 
 
 def start_escalation_flow(sender, case, step=None, **kwargs):
@@ -74,9 +75,9 @@ def start_consult_flow(sender, case, step=None, **kwargs):
     ConsultFlow.start.run(case=case, step=step)
 
 
-def start_exemption_advice_flow(sender, case, **kwargs):
+def start_exemption_advice_flow(sender, case, step=None, **kwargs):
     """A 5a exemption recorded with the signal waits for the SWV's advice: the advice step."""
-    ExemptionAdviceFlow.start.run(case=case)
+    ExemptionAdviceFlow.start.run(case=case, step=step)
 
 
 def release_start(sender, case, offer_id, **kwargs):
@@ -101,4 +102,4 @@ def move_tasks_to_new_team(sender, case, from_team_ids, step=None, **kwargs):
         if task.owner_id is not None and not may_take(task.owner, task):
             task.owner, task.status, task.assigned = None, STATUS.NEW, None
         task.save(update_fields=["team", "required_role", "region_role", "owner", "status", "assigned"])
-        notify(kind="task_available", case=case, task=task)
+        notify(kind="task_available", case=case, task=task, step=step)

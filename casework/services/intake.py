@@ -290,7 +290,7 @@ def _add_to_open_case(step: Step, open_case: Case, *, data: SignalInput, request
     step.flush()  # the notice names the event (inside a task's step, that step writes it at its end)
     if forwarded:
         log_case_read(actor, open_case, action=AccessLog.Action.SIGNAL_FORWARDED, request=request)
-        notify(kind="signal_forwarded", case=open_case, actor=actor,
+        notify(step=step, kind="signal_forwarded", case=open_case, actor=actor,
                data={"event_id": event.pk, "signaller_role": data.signaller_role, **contact})
 
 
@@ -364,9 +364,9 @@ def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region,
         clocks.start_case_clocks(case, now)
         if case.registration == Case.Registration.VRIJ:
             _record_exemption(step, case, data, now)
-        case_opened.send(sender=Case, case=case, actor=actor)
+        case_opened.send(sender=Case, case=case, actor=actor, step=step)
         if case.registration == Case.Registration.VRIJ and data.vrijstelling_grounds == Vrijstelling.Grounds.ART_5A:
-            exemption_advice_needed.send(sender=Case, case=case)
+            exemption_advice_needed.send(sender=Case, case=case, step=step)
         act_on_overdue(step, case, now)
         return case, True
 

@@ -152,7 +152,7 @@ def change_registration_to(step: Step, case: Case, registration: str, at, *, sin
         clocks.stop(step, case, Deadline.Kind.ZIEK_REVIEW, at, reason="registration_changed")
     if registration == Case.Registration.ZIEK:
         clocks.start_ziek_review_clock(case, since)
-    notify(kind="registration_changed", case=case, actor=actor, data={"registration": registration})
+    notify(step=step, kind="registration_changed", case=case, actor=actor, data={"registration": registration})
 
 
 def check_start_date(errors: dict, case: Case, start_date: date | None, field: str = "start_date") -> None:
@@ -203,12 +203,12 @@ def after_exemption(step: Step, case: Case, exemption: Vrijstelling, at, *, last
     step.record(case, actor, CaseEvent.Kind.EXEMPTION_ENDED, at=at, vrijstelling_id=exemption.pk, grounds=exemption.grounds,
                      last_day=last_day.isoformat(), reason=reason, trigger=trigger)
     if not case.is_open or case.registration != Case.Registration.VRIJ:
-        notify(kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
+        notify(step=step, kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
         return
     since = last_day + timedelta(days=1)
     back = Case.Registration.LRV if case.school_id else Case.Registration.AV
     clocks.start_offer_clock(case, since)  # before the registration's event, which rebuilds the monitor's spells
     change_registration_to(step, case, back, at, since=since, trigger=trigger, reason=reason)
-    notify(kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
+    notify(step=step, kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
     review_needed.send(sender=Case, case=case, reason="exemption_ended", step=step)
 

@@ -121,7 +121,7 @@ def enrol(step: Step, case: Case, school: School, at, *, since: date, reason: st
         case.school, case.sector = school, school.sector
         step.record(case, actor, CaseEvent.Kind.SCHOOL_CHANGED, at=at, from_school=from_school, school=school.pk,
                          sector=school.sector, region=case.region_id, since=since.isoformat(), reason=reason)
-        notify(kind="registration_changed", case=case, actor=actor, data={"registration": case.registration})
+        notify(step=step, kind="registration_changed", case=case, actor=actor, data={"registration": case.registration})
     hand_over(step, case, at, since=since, before=before, reason=reason)
 
 

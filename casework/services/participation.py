@@ -211,7 +211,7 @@ def set_consent(*, step: Step, link: AccessLink, subject: str, given: bool) -> C
         CaseParticipant.objects.filter(case=link.case, reason=CaseParticipant.Reason.MENTOR,
                                        user__in=mentors.values("user")).delete()
         mentors.update(active=False)
-    notify(kind="consent_changed", case=link.case, data={"subject": subject, "given": bool(given),
+    notify(step=step, kind="consent_changed", case=link.case, data={"subject": subject, "given": bool(given),
                                                          "by": link.audience})
     return consent
 

@@ -94,7 +94,7 @@ def decide_doorbraak(*, step: Step, case: Case, school_board, school, start_date
     place(step, case, now, by="doorbraak")
     record_offer(step, case, Offer.Source.DOORBRAAK, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
-    notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
+    notify(step=step, kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
     return record
 
 
@@ -132,7 +132,7 @@ def advise_doe(*, step: Step, case: Case, advice: str, school_board, school=None
     place(step, case, now, by="doe_advice")
     record_offer(step, case, Offer.Source.DOE_ADVICE, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
-    notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
+    notify(step=step, kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
     return record
 
 
@@ -157,7 +157,7 @@ def decide_as_director(*, step: Step, case: Case, school_board, school, start_da
     place(step, case, now, by="director")
     record_offer(step, case, Offer.Source.DIRECTOR, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
-    notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
+    notify(step=step, kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
     return record
 
 
@@ -286,5 +286,5 @@ def confirm_start(*, step: Step, case: Case, started, started_on=None, reason: s
     if case.status == Case.Status.PLACED and pending_offer(case) is None:
         case.offer_fell_through()
         case.save()
-    notify(kind="offer_failed", case=case, actor=actor, data={"offer_id": offer.pk})
+    notify(step=step, kind="offer_failed", case=case, actor=actor, data={"offer_id": offer.pk})
     return offer

@@ -59,7 +59,7 @@ def record_stall(*, step: Step, case: Case, node: str, opened_at, recorded: dict
     join_directors(step, case, at)
     event = step.record(case, None, CaseEvent.Kind.DOORBRAAK_STALLED, at=at, task=node, days_open=days_open,
                              recorded=recorded, note=note)
-    notify(kind="doorbraak_stalled", case=case, data={"task": node, "days_open": days_open})
+    notify(step=step, kind="doorbraak_stalled", case=case, data={"task": node, "days_open": days_open})
     return event
 
 
@@ -96,7 +96,7 @@ def record_stagnatie(*, step: Step, case: Case, steps: str, placed, school_board
     place(step, case, now, by=Offer.Source.STAGNATIE)
     record_offer(step, case, Offer.Source.STAGNATIE, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
-    notify(kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
+    notify(step=step, kind="placement_decided", case=case, actor=actor, data={"decision_id": record.pk})
     return event
 
 
@@ -110,5 +110,5 @@ def escalate_stagnatie(*, step: Step, case: Case, since, at=None) -> CaseEvent:
     days = days_between(since, at)
     event = step.record(case, None, CaseEvent.Kind.STAGNATIE_ESCALATED, at=at, days=days,
                              steps=stagnatie_steps(case))
-    notify(kind="stagnatie_escalated", case=case, data={"days": days})
+    notify(step=step, kind="stagnatie_escalated", case=case, data={"days": days})
     return event

@@ -102,7 +102,7 @@ def record_team_review(*, step: Step, case: Case, plan: str, routes: list[str], 
         step.record(case, actor, CaseEvent.Kind.CLOSED, at=now, outcome=outcome)
         clocks.on_case_closed(step, case, outcome, now)
         case_closed.send(sender=Case, case=case, outcome=outcome)
-        notify(kind="case_closed", case=case, actor=actor, data={"outcome": outcome})
+        notify(step=step, kind="case_closed", case=case, actor=actor, data={"outcome": outcome})
     return record
 
 
@@ -149,7 +149,7 @@ def review_ect_advice(*, step: Step, case: Case, approved: bool, reason: str = "
     else:  # the reason is shown in the timeline and to the drafter, who redrafts
         step.record(case, actor, CaseEvent.Kind.ECT_ADVICE_REJECTED, at=now, advice_id=advice.pk,
                          reason=advice.reason)
-    notify(kind="ect_advice_reviewed", case=case, actor=actor, data={"advice_id": advice.pk, "approved": approved})
+    notify(step=step, kind="ect_advice_reviewed", case=case, actor=actor, data={"advice_id": advice.pk, "approved": approved})
     if approved:
         end_route(case, Route.ECT_CONSULT, now)
     return advice
@@ -202,7 +202,7 @@ def advise_vrijstelling(*, step: Step, case: Case, advice: str, motivation: str,
                      **granted)
     if record.recorded_with_signal:
         end_route(case, Route.VRIJSTELLING_ADVIES, now)  # the route ends here: Leerplicht decided before
-    notify(kind="vrijstelling_advised", case=case, actor=actor, data={"vrijstelling_id": record.pk})
+    notify(step=step, kind="vrijstelling_advised", case=case, actor=actor, data={"vrijstelling_id": record.pk})
     return record
 
 
@@ -302,9 +302,9 @@ def record_task_distribution(*, step: Step, case: Case, task, node: str, assigne
     event = step.record(case, actor, kind, at=at, task_id=task.pk, node=node, user_id=assigned_to_id,
                              previous_owner_id=previous_owner_id, reason=reason)
     if assigned_to_id:
-        notify(kind="task_assigned", case=case, actor=actor, task=task, data={"user_id": assigned_to_id})
+        notify(step=step, kind="task_assigned", case=case, actor=actor, task=task, data={"user_id": assigned_to_id})
     if previous_owner_id and previous_owner_id != assigned_to_id:
-        notify(kind="task_released", case=case, actor=actor, task=task, data={"user_id": previous_owner_id})
+        notify(step=step, kind="task_released", case=case, actor=actor, task=task, data={"user_id": previous_owner_id})
     return event
 
 

@@ -132,7 +132,7 @@ def _warn(step: Step, batch: list[Deadline], now, result: SweepResult) -> None:
     _mark(batch, Q(warned_at__isnull=True), warned_at=now)
     step.record_many([clock_event(deadline, CaseEvent.Kind.DEADLINE_WARNING, now)
                            for deadline in batch if deadline.case_id])
-    notify_many([_notice(deadline, "deadline_warning") for deadline in batch if deadline.case_id])
+    notify_many([_notice(deadline, "deadline_warning") for deadline in batch if deadline.case_id], step=step)
     result.warned += len(batch)
 
 
@@ -152,7 +152,7 @@ def _act(step: Step, batch: list[Deadline], now, result: SweepResult) -> None:
         else:
             _breached(step, deadline, now, tell=False, ect_joined=True)
             result.breached += 1
-    notify_many([_notice(deadline, "deadline_breached") for deadline in breaches if deadline.case_id])
+    notify_many([_notice(deadline, "deadline_breached") for deadline in breaches if deadline.case_id], step=step)
 
 
 def _join_ect(step: Step, cases: list[Case], at) -> None:
@@ -228,7 +228,7 @@ def _breached(step: Step, deadline: Deadline, now, *, tell: bool = True, ect_joi
     elif deadline.kind == Kind.TEAM_ACTION_48H and not ect_joined:
         involve_ect_for_breach(step=step, case=deadline.case, at=now)
     if tell:
-        _tell(deadline, "deadline_breached")
+        _tell(step, deadline, "deadline_breached")
 
 
 def _pass_mark(step: Step, deadline: Deadline, now) -> None:
@@ -258,19 +258,19 @@ def review_overdue(step: Step, deadline: Deadline, now) -> None:
     Deadline.objects.filter(pk=deadline.pk).update(breached_at=now)
     deadline.breached_at = now
     record_clock_event(step, deadline, CaseEvent.Kind.DEADLINE_BREACHED, now, review_open=True)
-    _tell(deadline, "deadline_breached")
+    _tell(step, deadline, "deadline_breached")
 
 
 def _notice(deadline: Deadline, kind: str) -> dict:
     return {"kind": kind, "case": deadline.case, "data": {"deadline_id": deadline.pk, "deadline_kind": deadline.kind}}
 
 
-def _tell(deadline: Deadline, kind: str) -> None:
+def _tell(step: Step, deadline: Deadline, kind: str) -> None:
     """Warnings and breaches reach people through the notification service (one set per clock,
     since the sweeper acts on each exactly once). Data-breach clocks tell the privacy officers."""
     if deadline.case_id is None:
         return
-    notify(**_notice(deadline, kind))
+    notify(step=step, **_notice(deadline, kind))
 
 
 def mark_lrv(*, step: Step, case: Case, at, deadline_id: int) -> None:
@@ -347,7 +347,7 @@ def end_leerplicht(*, step: Step, case: Case, at) -> None:
                              if kind not in (Deadline.Kind.LEERPLICHT_END, Deadline.Kind.EXEMPTION_END)],
                       at, reason="einde_leerplicht")
     step.record(case, None, CaseEvent.Kind.LEERPLICHT_ENDED, at=at, on=timezone.localdate(at).isoformat())
-    notify(kind="leerplicht_ended", case=case, data={})
+    notify(step=step, kind="leerplicht_ended", case=case, data={})
     review_needed.send(sender=Case, case=case, reason="leerplicht_ended", step=step)
 
 

@@ -13,7 +13,6 @@ from viewflow.workflow.status import STATUS
 from casework import services
 from casework.access import MAX_ID, is_id
 from casework.step import Step
-from notifications.services import acting_as
 from teams.models import User
 from workflows.models import CaseTask
 from workflows.queues import may_take, visible_tasks
@@ -91,7 +90,7 @@ def bulk_distribute(*, actor, action: str, task_ids, reason: str, assignee_id=No
     found = list(visible_tasks(actor).filter(pk__in=ids).values_list("pk", "process_id"))
     if len(found) != len(ids):
         raise Http404
-    with acting_as(actor), Step.begin(actor) as step:
+    with Step.begin(actor, notice_actor=actor) as step:
         # the flow's lock, taken for all the processes at once, in a fixed order (no deadlock)
         list(Process.objects.select_for_update().filter(pk__in={process for _, process in found})
              .order_by("pk").values_list("pk", flat=True))
