@@ -7,10 +7,10 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        # Imported here, once the models are loaded: the monitor's spells follow every recorded
-        # event that changes a case's dated facts (casework.monitor.spells).
+        # Imported here, once the models are loaded: the monitor's derived rows (rollup, milestones,
+        # spells) follow every recorded event (casework.monitor.derived).
         from casework.models import history
-        from casework.monitor import spells
+        from casework.monitor import derived
 
-        if spells.on_events not in history.after_recorded:
-            history.after_recorded.append(spells.on_events)
+        if derived.write not in history.after_recorded:
+            history.after_recorded.append(derived.write)

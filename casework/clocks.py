@@ -37,6 +37,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from casework.models import Arrangement, Case, CaseEvent, Child, Deadline, Offer, Plan, Vrijstelling
+from casework.models.events import DeadlineBreached, DeadlineMet, DeadlineStopped, EventData
 from casework.step import Step
 from teams.models import next_meeting
 
@@ -65,13 +66,13 @@ def start_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def clock_event(deadline: Deadline, kind: str, at, **extra) -> CaseEvent:
-    """The (unsaved) CaseEvent of a case's clock."""
-    return CaseEvent.build(deadline.case, None, kind, at=at, deadline_id=deadline.pk, deadline_kind=deadline.kind,
-                           due_at=deadline.due_at.isoformat(), **extra)
+def clock_event(deadline: Deadline, kind: type[EventData], at, **extra) -> CaseEvent:
+    """The (unsaved) CaseEvent of a case's clock; `kind` is one of the clock events' classes."""
+    return kind.build(deadline.case, None, at=at, deadline_id=deadline.pk, deadline_kind=deadline.kind,
+                      due_at=deadline.due_at.isoformat(), **extra)
 
 
-def record_clock_event(step: Step, deadline: Deadline, kind: str, at, **extra) -> CaseEvent | None:
+def record_clock_event(step: Step, deadline: Deadline, kind: type[EventData], at, **extra) -> CaseEvent | None:
     """A CaseEvent for a case's clock; a data-breach clock keeps its state on its own row."""
     if deadline.case_id is None:
         return None
@@ -159,12 +160,12 @@ def meet_offer_clock(step: Step, case: Case, on: dt.date, now) -> None:
         marks = {"met_at": met_at}
         if late and deadline.breached_at is None:
             marks["breached_at"] = deadline.due_at
-            events.append(clock_event(deadline, CaseEvent.Kind.DEADLINE_BREACHED, now, on_confirmation=True))
+            events.append(clock_event(deadline, DeadlineBreached, now, on_confirmation=True))
         corrected = not late and deadline.breached_at is not None
         if corrected:
             marks["breached_at"] = None
         Deadline.objects.filter(pk=deadline.pk).update(**marks)
-        events.append(clock_event(deadline, CaseEvent.Kind.DEADLINE_MET, now, late=late, met_on=on.isoformat(),
+        events.append(clock_event(deadline, DeadlineMet, now, late=late, met_on=on.isoformat(),
                                   corrected_breach=corrected))
     step.record_many(events)
 
@@ -221,7 +222,7 @@ def mark_met(step: Step, case: Case, kind: str, at) -> int:
     clocks = list(Deadline.objects.filter(case=case, kind=kind, met_at__isnull=True, stopped_at__isnull=True))
     if clocks:
         Deadline.objects.filter(pk__in=[deadline.pk for deadline in clocks]).update(met_at=at)
-        step.record_many([clock_event(deadline, CaseEvent.Kind.DEADLINE_MET, at, late=deadline.breached_at is not None)
+        step.record_many([clock_event(deadline, DeadlineMet, at, late=deadline.breached_at is not None)
                                for deadline in _with_case(clocks, case)])
     return len(clocks)
 
@@ -240,7 +241,7 @@ def _stop(step: Step, clocks: QuerySet[Deadline], at, *, reason: str, case: Case
     Deadline.objects.filter(pk__in=[deadline.pk for deadline in running_clocks]).update(stopped_at=at, stop_reason=reason)
     if case is not None:
         _with_case(running_clocks, case)
-    step.record_many([clock_event(deadline, CaseEvent.Kind.DEADLINE_STOPPED, at, reason=reason)
+    step.record_many([clock_event(deadline, DeadlineStopped, at, reason=reason)
                            for deadline in running_clocks if deadline.case_id is not None])
     return len(running_clocks)
 

@@ -11,13 +11,14 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Case as When_
-from django.db.models import F, FloatField, Func, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models import F, FloatField, IntegerField, Q, QuerySet, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from casework.access import is_id
-from casework.models import Case
+from casework.models import Case, Child
+from casework.models.fulltext import CHILD_DOCUMENT, words
 from casework.selectors import visible_cases
 
 MIN_CHARS = 2  # except for a case number
@@ -49,31 +50,24 @@ def search_cases(user, query: str) -> QuerySet[Case]:
     return _simple(cases, terms, exact)
 
 
-# The words of a child a search looks for, as one expression: the same text as the GIN index
-# `child_search_document` (workflows migration 0005) so that PostgreSQL finds the matching children
-# through the index instead of building a document for every visible case.
-CHILD_DOCUMENT = ("to_tsvector('simple'::regconfig, coalesce(family_name, '') || ' ' || coalesce(given_name, '') "
-                  "|| ' ' || regexp_replace(coalesce(pupil_number, ''), '[^[:alnum:]]+', ' ', 'g'))")
-
-
 def _postgres(cases: QuerySet[Case], terms: list[str], exact) -> QuerySet[Case]:
     """Each word must match the child (name or pupil number, through the GIN index), the school's
     name or, as a whole number, the case number; the matching cases are then ranked on the full
     document. The case number matches exactly (not as the start of a longer number)."""
     for term in terms:
         prefix = f"{term}:*"
-        sql = (f"SELECT c.id FROM casework_case c WHERE c.child_id IN "  # noqa: S608 (a constant; terms are parameters)
-               f"(SELECT id FROM casework_child WHERE {CHILD_DOCUMENT} @@ to_tsquery('simple', %s)) "
+        children, child_params = _matching_children(prefix)
+        sql = (f"SELECT c.id FROM casework_case c WHERE c.child_id IN ({children}) "  # noqa: S608 (compiled; terms are parameters)
                "UNION ALL SELECT c.id FROM casework_case c JOIN teams_school s ON s.id = c.school_id "
                "WHERE to_tsvector('simple'::regconfig, s.name) @@ to_tsquery('simple', %s)")
-        params = [prefix, prefix]
+        params = [*child_params, prefix]
         if is_id(term):
             sql += " UNION ALL SELECT %s::bigint"  # noqa: S608 (the number is a parameter)
             params.append(int(term))
         cases = cases.filter(pk__in=RawSQL(sql, params))  # noqa: S611 (constant SQL, parameters bound)
     vector = (SearchVector("child__family_name", weight="A", config="simple")
               + SearchVector("child__given_name", weight="A", config="simple")
-              + SearchVector(Cast("pk", TextField()), _words("child__pupil_number"), weight="B", config="simple")
+              + SearchVector(Cast("pk", TextField()), words("child__pupil_number"), weight="B", config="simple")
               + SearchVector("school__name", weight="C", config="simple"))
     query = SearchQuery(" & ".join(f"{term}:*" for term in terms), search_type="raw", config="simple")
     return (cases.annotate(document=vector, exact=exact)
@@ -82,11 +76,13 @@ def _postgres(cases: QuerySet[Case], terms: list[str], exact) -> QuerySet[Case]:
             .order_by("-exact", "-rank", "-signalled_at", "-pk"))
 
 
-def _words(field: str) -> Func:
-    """The field with every run of other characters made a space ("LL-7001" -> "LL 7001"): the
-    parser would otherwise read "-7001" as a negative number."""
-    return Func(F(field), Value(r"[^[:alnum:]]+"), Value(" "), Value("g"), function="regexp_replace",
-                output_field=TextField())
+def _matching_children(prefix: str) -> tuple[str, tuple]:
+    """The SQL (and its parameters) of the ids of the children whose words match `prefix`, on the
+    expression of the GIN index `child_search_document` (`CHILD_DOCUMENT`, declared in `Child.Meta`):
+    the same expression, or PostgreSQL builds a document for every child instead of using it."""
+    query = SearchQuery(prefix, search_type="raw", config="simple")
+    children = Child.objects.alias(document=CHILD_DOCUMENT).filter(document=query).values("pk")
+    return children.query.sql_with_params()
 
 
 def _simple(cases: QuerySet[Case], terms: list[str], exact) -> QuerySet[Case]:

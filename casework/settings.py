@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "viewflow",
     "viewflow.workflow",
+    "pgtrigger",  # the access log's append-only triggers on PostgreSQL (Meta.triggers)
     "teams",
     "casework",
     "workflows",

@@ -14,7 +14,8 @@ from django.utils import timezone
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 from casework.api.events import data_component_name, event_component_name
-from casework.models import AccessLink, CaseEvent, Document
+from casework.models import AccessLink, Case, CaseEvent, Document, events
+from casework.models.events import EVENT_TYPES
 from casework.services import sweep_due
 from casework.services.casefile import upload_document, withdraw_document
 from casework.services.participation import create_access_link, revoke_access_link, set_consent
@@ -203,3 +204,29 @@ def test_an_event_with_a_wrong_key_or_type_is_refused_by_its_component():
     event = {"id": 1, "at": "2026-11-27T10:00:00+01:00", "kind": "offer_started", "actor": None, "data": good}
     assert not list(case_event.iter_errors(event))
     assert list(case_event.iter_errors({**event, "kind": "offer_failed"}))  # the data of another kind
+
+
+def test_the_core_event_classes_and_the_api_components_name_the_same_keys():
+    """Every kind has its typed constructor in the core (`casework.models.events`) and its data
+    component in the API; both name the same keys, and the keys every event carries are the same."""
+    schemas = v1_document()["components"]["schemas"]
+    assert set(EVENT_TYPES) == set(CaseEvent.Kind.values)
+    for kind in CaseEvent.Kind.values:
+        data_class, component = EVENT_TYPES[kind], schemas[data_component_name(kind)]
+        assert data_class.kind == kind
+        assert data_component_name(kind) == f"{data_class.__name__}EventData"
+        assert list(data_class.keys()) == list(component["properties"]), kind
+        assert data_class.required_keys() == set(component["required"]), kind
+
+
+def test_a_typed_constructor_refuses_an_unknown_or_a_missing_key_before_writing():
+    case = Case()  # never reached: the data is checked first
+    before = CaseEvent.objects.count()
+    with pytest.raises(TypeError, match="unknown data key"):
+        events.NoteAdded.record(case, None, note_id=1, surprise=True)
+    with pytest.raises(TypeError, match="missing data key"):
+        events.NoteCorrected.record(case, None, note_id=1)
+    with pytest.raises(TypeError, match="missing data key"):
+        events.DeadlineStopped.build(case, None, deadline_id=1, deadline_kind="team_action_48h", due_at="x")
+    assert CaseEvent.objects.count() == before
+    assert events.RegistrationChanged.keys()["from"] == "from_"  # the data's key, not the field's name

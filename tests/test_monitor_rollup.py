@@ -1,5 +1,5 @@
 """The monitor's summaries (daily rollup and milestones) give the same answers as the replay of
-every event (`casework.monitor.replay`, the reference), over random histories, scopes and
+every event (`tests/monitor_replay.py`, the reference), over random histories, scopes and
 periods: before and after the sweeper compacts the rollup, and after retention."""
 
 import datetime as dt
@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 
 from casework import monitor
 from casework.models import Case, MonitorTally, Route
-from casework.monitor import replay
 from casework.services import compact_tallies
 from casework.services.ladder import change_registration_to, record_registration
 from casework.services.retention import apply_retention
 from casework.step import Step
 from teams.models import Sector
+from tests import monitor_replay as replay
 from tests.factories import CaseFactory, RegionFactory, SchoolFactory
 
 BASE = dt.date(2026, 1, 1)

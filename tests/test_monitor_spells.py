@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 
 from casework import monitor
 from casework.models import Case, CaseEvent, Child, Deadline, MonitorSpell, Vrijstelling
-from casework.monitor import replay, spells
+from casework.monitor import spells
 from casework.services.ladder import change_registration_to, record_registration
 from casework.step import Step
 from teams.models import Sector
+from tests import monitor_replay as replay
 from tests.factories import CaseFactory, ChildFactory, RegionFactory, SchoolFactory, UserFactory
 
 BASE = dt.date(2026, 1, 1)

@@ -17,9 +17,9 @@ from django.utils import timezone
 from casework import monitor, services
 from casework.clocks import start_of_day
 from casework.models import Case, CaseEvent, Child, Deadline, RouteRun, Vrijstelling
-from casework.monitor import replay
 from casework.services import sweep_due
 from teams.models import Region
+from tests import monitor_replay as replay
 from tests.factories import signal_payload
 from tests.flowkit import board_and_school, complete, mbo_institution, open_nodes, signal, users
 from tests.test_monitor_exports import assert_protected

@@ -26,7 +26,7 @@ def test_team_changes_registration_and_taking_part_on_the_case_page(api, client,
     assert response.status_code == 302
     assert Case.objects.get(pk=case.pk).registration == "ziek"
     event = CaseEvent.objects.filter(case=case, kind="registration_changed").latest("pk")
-    # the case's school and sector then: the monitor counts the event by them (casework.models.rollup)
+    # the case's school and sector then: the monitor counts the event by them (casework.monitor.derived)
     assert event.data == {"from": "lrv", "to": "ziek", "since": days_ago(1), "reason": "Griep", "trigger": "manual",
                           "school": case.school_id, "sector": case.sector, "region": case.region_id}
     response = client.post(f"/cases/{case.pk}/participation/", {

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from casework import monitor
 from casework.models import Case, Deadline, MonitorTally
-from casework.monitor import replay
 from casework.services import compact_tallies, sweep_due
 from notifications.models import Notification, OutboxEntry
 from teams.models import Region, School, Sector, User
+from tests import monitor_replay as replay
 from tests.test_seed_demo import committed_for_the_module, seed, snapshot
 from workflows.inbox import tab_counts
 from workflows.models import OPEN_STATUSES, CaseTask

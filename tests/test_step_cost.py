@@ -59,7 +59,7 @@ OVER_LIMIT: dict[str, tuple[int, str]] = {
     "web task page POST (team_review)": (37, "the page's own reads (session, user, the next task of the list) on top of "
                                          "the team_review step (37 on SQLite, 36 on PostgreSQL: the monitor's rollup INSERT and the first "
                                          "review's milestone UPDATE)"),
-    # The monitor's summaries (casework.models.rollup) add one bulk INSERT of rollup deltas to a step
+    # The monitor's summaries (casework.monitor.derived) add one bulk INSERT of rollup deltas to a step
     # that records a counted event, and one UPDATE when a case first reaches a milestone (first
     # review, escalation, a started place): the four ceilings above rose by one for that.
     "complete verify_signal": (60, "creates the case (as intake) and ends the verification flow in the same step"),

@@ -1,7 +1,8 @@
 """The typed `data` of each kind of case event for the version-1 schema.
 
-The keys are those the services write with `CaseEvent.record` (casework/services, casework/clocks.py);
-the enums come from the models' own choices. Each kind has a component `<Kind>EventData`
+The keys are those of the core's typed constructors (`casework.models.events`, one dataclass per
+kind, which the services and casework/clocks.py call; tests/test_api_event_schemas.py holds the two
+together); the enums come from the models' own choices. Each kind has a component `<Kind>EventData`
 (`SignalledEventData`, `RegistrationChangedEventData`, ...) and an event component `<Kind>Event`
 (`id`, `at`, `kind` with that one value, `actor`, `data`); `CaseEvent` is a `oneOf` of the events,
 discriminated by `kind`. Keys that retention strips (`reason`, `note`) or that only some events of

@@ -2,12 +2,12 @@
 
 from django.db import migrations, models
 
+from casework.migrations._frozen_monitor import MILESTONES, tallies_for  # the rules as written then, not live code
+
 
 def build_summaries(apps, schema_editor):
     """The rollup and the milestones of the history so far, from the events (the case's current
     region, sector and school: the schools of the past are not recorded)."""
-    from casework.models.rollup import MILESTONES, tallies_for  # the one mapping from events to rows
-
     Case = apps.get_model("casework", "Case")
     CaseEvent = apps.get_model("casework", "CaseEvent")
     MonitorTally = apps.get_model("casework", "MonitorTally")
@@ -17,9 +17,7 @@ def build_summaries(apps, schema_editor):
         if not events:
             break
         last = events[-1].pk
-        MonitorTally.objects.bulk_create(
-            [MonitorTally(**{f.name: getattr(row, f.name) for f in row._meta.concrete_fields if f.name != "id"})
-             for row in tallies_for(events)])
+        MonitorTally.objects.bulk_create(tallies_for(events, MonitorTally))
     for kind, field in MILESTONES.items():
         firsts = CaseEvent.objects.filter(kind=kind).values("case_id").annotate(first=models.Min("at"))
         for row in firsts.iterator():

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from casework.monitor.spells import load  # reads with the models it is given, computes spells from plain values
+from casework.migrations._frozen_monitor import load_spells  # the rules as written then, not live code
 
 
 def build_spells(apps, schema_editor):
@@ -13,7 +13,7 @@ def build_spells(apps, schema_editor):
     ids = list(models[0].objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), 500):
         MonitorSpell.objects.bulk_create(
-            MonitorSpell(**spell) for spells in load(ids[start:start + 500], models) for spell in spells)
+            MonitorSpell(**spell) for spells in load_spells(ids[start:start + 500], *models) for spell in spells)
 
 
 class Migration(migrations.Migration):

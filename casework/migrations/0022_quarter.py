@@ -1,5 +1,7 @@
 from django.db import migrations, models
 
+from casework.migrations._frozen_monitor import tallies_for  # the rules as written then, not live code
+
 # The measures whose rule changed: the MPL's doorbraak decisions by their decision (a place, or no
 # agreement), and "days absent to placement", which after an exemption runs from the day after it.
 REBUILT = ("doorbraak_decided", "offer_started")
@@ -10,8 +12,6 @@ def rebuild_changed_measures(apps, schema_editor):
     region and by its sector and school at the time of the event (the latest `registration_changed`
     that records a school up to it; before the first one that one's; without any the case's own),
     as the events were summarised when they were recorded."""
-    from casework.models.rollup import tallies_for  # the one mapping from events to rows
-
     CaseEvent = apps.get_model("casework", "CaseEvent")
     MonitorTally = apps.get_model("casework", "MonitorTally")
     stale = (models.Q(measure="doorbraak_decided") | models.Q(measure__startswith="doorbraak:")
@@ -37,11 +37,9 @@ def rebuild_changed_measures(apps, schema_editor):
                     continue
                 event._dims = (case.region_id, sector, school)
                 counted.append(event)
-        rows = [row for row in tallies_for(counted)
-                if row.measure.startswith("doorbraak:") or row.measure.startswith("absent_to_start:")]
         MonitorTally.objects.bulk_create(
-            [MonitorTally(**{f.name: getattr(row, f.name) for f in row._meta.concrete_fields if f.name != "id"})
-             for row in rows])
+            [row for row in tallies_for(counted, MonitorTally)
+             if row.measure.startswith("doorbraak:") or row.measure.startswith("absent_to_start:")])
 
 
 class Migration(migrations.Migration):

@@ -1,6 +1,7 @@
 """Append-only logs: who read which case (`AccessLog`), and the base of every log that may only
 grow (no update or delete path)."""
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -127,6 +128,12 @@ class AccessLog(AppendOnlyModel):
             name="accesslog_case_or_signal",
             condition=Q(case__isnull=False) | Q(public_signal__isnull=False) | ~Q(shown_cases="")
             | Q(action__in=SIGNIN_ACTIONS))]
+        # Defence in depth: the database itself refuses to change or remove a row. On PostgreSQL
+        # a row trigger for UPDATE and DELETE (TRUNCATE, used only by test tear-down, is a statement
+        # of its own and unaffected); on SQLite, where django-pgtrigger installs nothing, migration
+        # 0003's UPDATE trigger (a DELETE trigger would block the test runner's flush; the model and
+        # queryset guards carry it there).
+        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self):
         return f"{self.user_id} {self.action} {self.case_id} @ {self.at:%Y-%m-%d %H:%M}"

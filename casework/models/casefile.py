@@ -22,6 +22,17 @@ def document_path(document, filename: str) -> str:
     return f"cases/{document.case_id}/{uuid.uuid4().hex}"
 
 
+class DocumentFileField(models.FileField):
+    """A file field whose storage and upload path are chosen when the program runs: they are no
+    part of the schema, so the migrations do not record them (and import no code of this project)."""
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        kwargs.pop("storage", None)
+        kwargs["upload_to"] = ""  # as a plain FileField says
+        return name, "django.db.models.FileField", args, kwargs
+
+
 class Note(models.Model):
     """A short text on a case by one of its participants. Editable by its author for a short
     window (CASEWORK_NOTE_EDIT_MINUTES); after that only a correction note can follow it."""
@@ -64,7 +75,7 @@ class Document(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents", verbose_name=_("case"))
     kind = models.CharField(_("kind of document"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    file = models.FileField(_("file"), storage=document_storage, upload_to=document_path, max_length=200)
+    file = DocumentFileField(_("file"), storage=document_storage, upload_to=document_path, max_length=200)
     filename = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))

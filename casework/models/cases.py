@@ -15,6 +15,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from teams.models import Region, School, Sector, Team
 
+from .fulltext import CHILD_DOCUMENT, PostgresGinIndex
+
 
 def comparable_name(name: str) -> str:
     """A name as duplicate detection compares it: NFKC, case-folded, diacritics removed, inner white
@@ -42,6 +44,8 @@ class Child(models.Model):
     class Meta:
         verbose_name = _("child")
         verbose_name_plural = _("children")
+        # The case search finds a child by these words (casework.search; PostgreSQL only).
+        indexes = [PostgresGinIndex(CHILD_DOCUMENT, name="child_search_document")]
 
     def __str__(self):
         return f"{self.given_name} {self.family_name}"

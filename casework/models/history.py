@@ -1,7 +1,8 @@
 """The history of a case: one `CaseEvent` per thing that happened, of a kind from a closed list.
 
 `CaseEvent.Kind` is the vocabulary: `CaseEvent.record` refuses any other kind, and the timeline
-names each event by its kind's label. The database field stays a plain string (no `choices`),
+names each event by its kind's label. Each kind's data is typed in `casework.models.events` (one
+constructor per kind, which the services call; `record` and `build` here take any data). The database field stays a plain string (no `choices`),
 so the vocabulary can grow without a migration.
 """
 
@@ -14,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .cases import Case
 from .clocks import Deadline
-from .rollup import summarise
 
-# Writers of derived rows that follow recorded events in the same transaction, besides the rollup:
-# registered at start-up by the app that owns the rows (`casework.apps`: the monitor's spells).
+# The writer of the rows derived from recorded events, called in the same transaction: registered
+# at start-up by the app that owns the rows (`casework.apps`: `casework.monitor.derived.write`, the
+# monitor's rollup, milestones and spells; the models may not import the monitor).
 after_recorded: list = []
 
 
@@ -119,12 +120,11 @@ class CaseEvent(models.Model):
         return f"{self.kind} @ {self.at:%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs):
-        """Saving a new event also writes its monitor summaries (`rollup.summarise`); events are
-        never changed afterwards except by retention, which strips only free text."""
+        """Saving a new event also writes its derived rows (`after_recorded`); events are never
+        changed afterwards except by retention, which strips only free text."""
         adding = self._state.adding
         super().save(*args, **kwargs)
         if adding:
-            summarise([self])
             for writer in after_recorded:
                 writer([self])
 
@@ -165,9 +165,8 @@ class CaseEvent(models.Model):
 
     @classmethod
     def _insert(cls, events: list["CaseEvent"]) -> list["CaseEvent"]:
-        """The one place events are written in bulk: one INSERT, then their summaries."""
+        """The one place events are written in bulk: one INSERT, then their derived rows."""
         cls.objects.bulk_create(events)
-        summarise(events)
         for writer in after_recorded:
             writer(events)
         return events

@@ -1,7 +1,7 @@
 """What happened in a period: signals, returns, routes, the ladder, clock compliance and timings;
 the report of a peildatum with its period, and the monthly trend. Read from the summaries (the
-daily rollup `MonitorTally` and the cases' milestones, `casework.models.rollup`); the replay of
-every event that they must equal is `casework.monitor.replay`."""
+daily rollup `MonitorTally` and the cases' milestones, written by `casework.monitor.derived`); the
+replay of every event that they must equal is `tests/monitor_replay.py`."""
 
 import datetime as dt
 
@@ -10,8 +10,8 @@ from django.db.models import Count, Sum
 from django.utils.formats import date_format
 
 from casework.models import Case, MonitorTally, Route
-from casework.models.rollup import RUNGS
 from casework.monitor.counts import COMPLIANCE_CLOCKS, Scope, counts_on, end_of, start_of
+from casework.monitor.derived import RUNGS
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -37,7 +37,7 @@ def tallies(scope: Scope, first: dt.date, last: dt.date):
 def period_counts(scope: Scope, first: dt.date, last: dt.date) -> dict:
     """What happened between `first` and `last` (inclusive), from the daily rollup: one grouped
     query for the counts, one for the distinct cases of the ladder, one for the cases' first
-    reviews (identical to the replay of the events, `casework.monitor.replay`)."""
+    reviews (identical to the replay of the events, `tests/monitor_replay.py`)."""
     rows = tallies(scope, first, last)
     sums = dict(rows.exclude(measure__startswith="rung:").values("measure").annotate(n=Sum("n")).order_by()
                 .values_list("measure", "n"))

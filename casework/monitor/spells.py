@@ -1,13 +1,13 @@
 """The monitor's state intervals (`MonitorSpell`): for each case, the spells in which everything a
-count on a peildatum filters or groups on stayed the same. The one writer of these rows.
+count on a peildatum filters or groups on stayed the same, computed from a case's facts.
 
 A case's spells are rebuilt from its dated facts whenever one of them is recorded, in the same
-transaction (`refresh`, called for the recorded events by `casework.models.history` through
-`on_events`, and by the services that create a fact without an event of its own). Rebuilding
-the whole case, not patching one spell, is what makes a back-dated fact right: it splits the
-spells it cuts and every later spell follows from it.
+transaction (`refresh`, called for the recorded events by `casework.monitor.derived.write`, and by
+the services that create a fact without an event of its own). Rebuilding the whole case, not
+patching one spell, is what makes a back-dated fact right: it splits the spells it cuts and every
+later spell follows from it.
 
-The state on day D (the rules; `casework.monitor.replay.state_on` is the obvious per-day
+The state on day D (the rules; `tests/monitor_replay.py`'s `state_on` is the obvious per-day
 reading that the property test holds these rows to):
 
 - open: signalled on or before D and not closed on or before D; spells also cover the days an
@@ -32,29 +32,11 @@ from django.utils import timezone
 
 from casework.models import Case, CaseEvent, Deadline, MonitorSpell, Vrijstelling
 
-# The kinds of events that change a case's spells.
-FACT_KINDS = frozenset({
-    "signalled", "registration_changed", "participation_changed", "school_changed", "startkwalificatie_recorded",
-    "closed", "exemption_ended", "vrijstelling_decided", "vrijstelling_recorded", "vrijstelling_advised", "offer_started",
-})
-# A three-month clock changes the spells when it is met or stopped; its start comes with another fact
-# (the intake, the end of an exemption), and its breach changes nothing its due date had not said.
-CLOCK_KINDS = frozenset({"deadline_met", "deadline_stopped"})
 FIELDS = ("is_open", "registration", "level", "setting", "region_id", "sector", "school_id", "category",
           "absent_since", "birth_date", "startkwalificatie_on", "exemption_ground", "without_offer")
-
-
-def changes_spells(event) -> bool:
-    if event.kind in FACT_KINDS:
-        return True
-    return event.kind in CLOCK_KINDS and (event.data or {}).get("deadline_kind") == Deadline.Kind.OFFER_3_MONTHS
-
-
-def on_events(events: Iterable) -> None:
-    """Rebuild the spells of the cases whose facts these recorded events change."""
-    case_ids = {event.case_id for event in events if changes_spells(event)}
-    if case_ids:
-        refresh(case_ids)
+# The events whose dated facts the spells are built from.
+DATED_KINDS = (CaseEvent.Kind.REGISTRATION_CHANGED, CaseEvent.Kind.PARTICIPATION_CHANGED,
+               CaseEvent.Kind.SCHOOL_CHANGED, CaseEvent.Kind.EXEMPTION_ENDED)
 
 
 def _date(value) -> date | None:
@@ -82,7 +64,7 @@ def build(case: dict, events: list[dict], clocks: list[dict], exemptions: list[d
         data = event["data"] if isinstance(event["data"], dict) else {}
         since = _date(data.get("since"))
         kind = event["kind"]
-        if kind == "exemption_ended":
+        if kind == CaseEvent.Kind.EXEMPTION_ENDED:
             last = _date(data.get("last_day"))
             if last is not None:
                 restarts.append(last + timedelta(days=1))
@@ -90,15 +72,15 @@ def build(case: dict, events: list[dict], clocks: list[dict], exemptions: list[d
         if since is None:
             continue
         key = (since, event["at"], event["pk"])
-        if kind == "registration_changed":
+        if kind == CaseEvent.Kind.REGISTRATION_CHANGED:
             registrations.append((*key, data.get("to")))
             is_first = first_registration is None
             first_registration = first_registration or event
             if "sector" in data and (is_first or "av" in (data.get("from"), data.get("to"))):
                 moves.append((*key, (data.get("region", case["region_id"]), data["sector"], data.get("school"))))
-        elif kind == "participation_changed":
+        elif kind == CaseEvent.Kind.PARTICIPATION_CHANGED:
             participations.append((*key, (data.get("level") or Case.Participation.GEEN, data.get("setting") or "")))
-        elif kind == "school_changed" and "sector" in data:
+        elif kind == CaseEvent.Kind.SCHOOL_CHANGED and "sector" in data:
             moves.append((*key, (data.get("region", case["region_id"]), data["sector"], data.get("school"))))
     registrations.sort()
     participations.sort()
@@ -157,26 +139,21 @@ def build(case: dict, events: list[dict], clocks: list[dict], exemptions: list[d
     return spells
 
 
-def load(case_ids: Iterable[int], models: tuple | None = None) -> list[list[dict]]:
-    """The spells of these cases, computed from their facts (four queries). `models` are the Case,
-    CaseEvent, Deadline and Vrijstelling models to read with (a migration passes its historical
-    ones); by default the current ones."""
-    case_model, event_model, clock_model, exemption_model = models or (Case, CaseEvent, Deadline, Vrijstelling)
+def load(case_ids: Iterable[int]) -> list[list[dict]]:
+    """The spells of these cases, computed from their facts (four queries)."""
     case_ids = list(case_ids)
     by_case: dict[int, tuple[list, list, list]] = {pk: ([], [], []) for pk in case_ids}
-    for event in event_model.objects.filter(
-            case_id__in=case_ids,
-            kind__in=["registration_changed", "participation_changed", "school_changed", "exemption_ended"],
-    ).values("case_id", "pk", "kind", "at", "data"):
+    for event in CaseEvent.objects.filter(
+            case_id__in=case_ids, kind__in=DATED_KINDS).values("case_id", "pk", "kind", "at", "data"):
         by_case[event["case_id"]][0].append(event)
-    for clock in clock_model.objects.filter(case_id__in=case_ids, kind=Deadline.Kind.OFFER_3_MONTHS).values(
+    for clock in Deadline.objects.filter(case_id__in=case_ids, kind=Deadline.Kind.OFFER_3_MONTHS).values(
             "case_id", "due_at", "met_at", "stopped_at"):
         by_case[clock["case_id"]][1].append(clock)
-    for exemption in exemption_model.objects.filter(case_id__in=case_ids, granted=True).filter(
+    for exemption in Vrijstelling.objects.filter(case_id__in=case_ids, granted=True).filter(
             Q(starts_on__isnull=False) | Q(decided_at__isnull=False)).values(
             "case_id", "pk", "grounds", "starts_on", "decided_at", "until", "ended_on"):
         by_case[exemption["case_id"]][2].append(exemption)
-    cases = case_model.objects.filter(pk__in=case_ids).values(
+    cases = Case.objects.filter(pk__in=case_ids).values(
         "pk", "signalled_at", "closed_at", "registration", "region_id", "sector", "school_id", "category",
         "absent_since", birth_date=F("child__birth_date"), startkwalificatie_on=F("child__startkwalificatie_on"))
     return [build(case, *by_case[case["pk"]]) for case in cases]

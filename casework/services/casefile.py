@@ -28,7 +28,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from casework.access import log_case_read, parse_id, visible_case_filter
-from casework.models import AccessLog, Case, CaseEvent, Document, Note, RetentionLogEntry
+from casework.models import AccessLog, Case, Document, Note, RetentionLogEntry, events
 from casework.services.ladder import command
 from casework.step import Step
 from notifications import rules
@@ -116,9 +116,9 @@ def add_note(*, step: Step, case: Case, text: str, shared_with_mentor: bool = Fa
                                shared_with_mentor=bool(shared_with_mentor))
     note.mentions.set(mentions)
     if corrected is None:
-        step.record(case, actor, CaseEvent.Kind.NOTE_ADDED, at=now, note_id=note.pk)
+        step.record(case, actor, events.NoteAdded, at=now, note_id=note.pk)
     else:
-        step.record(case, actor, CaseEvent.Kind.NOTE_CORRECTED, at=now, note_id=note.pk, corrects_id=corrected.pk)
+        step.record(case, actor, events.NoteCorrected, at=now, note_id=note.pk, corrects_id=corrected.pk)
     _announce_mentions(note, mentions, actor)
     return note
 
@@ -149,7 +149,7 @@ def edit_note(*, step: Step, case: Case, note_id, text: str, shared_with_mentor:
         note.shared_with_mentor = bool(shared_with_mentor)
     note.save(update_fields=["text", "edited_at", "shared_with_mentor"])
     note.mentions.set(mentions)
-    step.record(case, actor, CaseEvent.Kind.NOTE_EDITED, at=now, note_id=note.pk)
+    step.record(case, actor, events.NoteEdited, at=now, note_id=note.pk)
     _announce_mentions(note, [user for user in mentions if user.pk not in already], actor)
     return note
 
@@ -285,7 +285,7 @@ def upload_document(*, case: Case, actor, upload, kind: str = Document.Kind.OTHE
     try:
         with Step.begin(actor, durable=True) as step:
             document.save()
-            step.record(case, actor, CaseEvent.Kind.DOCUMENT_UPLOADED, at=document.uploaded_at, document_id=document.pk,
+            step.record(case, actor, events.DocumentUploaded, at=document.uploaded_at, document_id=document.pk,
                              document_kind=kind)
     except BaseException:
         document.file.storage.delete(document.file.name)
@@ -322,7 +322,7 @@ def withdraw_document(*, step: Step, case: Case, document_id) -> None:
             _("Only who uploaded a document can remove it, within %(minutes)s minutes. Ask the privacy officer "
               "if a document must go later.") % {"minutes": settings.CASEWORK_NOTE_EDIT_MINUTES})
     storage, name = document.file.storage, document.file.name
-    step.record(case, actor, CaseEvent.Kind.DOCUMENT_WITHDRAWN, document_id=document.pk)
+    step.record(case, actor, events.DocumentWithdrawn, document_id=document.pk)
     document.delete()
     transaction.on_commit(lambda: storage.delete(name))
 

@@ -22,12 +22,12 @@ from casework.clocks import (
 from casework.models import (
     AccessLog,
     Case,
-    CaseEvent,
     CaseParticipant,
     Child,
     Route,
     RouteRun,
     Vrijstelling,
+    events,
 )
 from casework.selectors.cases import signaller_contact
 from casework.services.ladder import join, record_registration, route_teams
@@ -281,7 +281,7 @@ def _add_to_open_case(step: Step, open_case: Case, *, data: SignalInput, request
     forwarded = not can_see_case(actor, open_case)
     contact = signaller_contact(actor)
     event = step.record(
-        open_case, actor, CaseEvent.Kind.SIGNAL_RECEIVED,
+        open_case, actor, events.SignalReceived,
         registration=data.registration, category=data.category,
         school_id=data.school.pk if data.school else None,
         absent_since=data.absent_since.isoformat(), signaller_role=data.signaller_role,
@@ -348,7 +348,7 @@ def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region,
         # The intake's events are written together once its clocks and exemption exist, so that the
         # monitor's spells (rebuilt when the events are written) see them all.
         step.record(
-            case, actor, CaseEvent.Kind.SIGNALLED, at=now,
+            case, actor, events.Signalled, at=now,
             registration=case.registration, category=case.category, sector=case.sector,
             school_id=case.school_id, region_id=case.region_id, team_id=team.pk,
             absent_since=case.absent_since.isoformat(), signaller_role=case.signaller_role,
@@ -359,7 +359,7 @@ def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region,
         record_registration(step, case, None, case.registration, since=since, reason="", trigger="signalled", at=now)
         if data.startkwalificatie_on is not None:
             # its date ends the qualification duty (the leerplicht-end clock the case starts with reads it)
-            step.record(case, actor, CaseEvent.Kind.STARTKWALIFICATIE_RECORDED, at=now,
+            step.record(case, actor, events.StartkwalificatieRecorded, at=now,
                              obtained_on=child.startkwalificatie_on.isoformat())
         clocks.start_case_clocks(case, now)
         if case.registration == Case.Registration.VRIJ:
@@ -385,7 +385,7 @@ def _record_exemption(step: Step, case: Case, data: SignalInput, now) -> Vrijste
         case=case, grounds=data.vrijstelling_grounds, requested_by=actor, requested_at=now,
         motivation=_("The exemption had been granted before the case was signalled."), medical_statement=False,
         until=data.vrijstelling_until, recorded_with_signal=True, **granted)
-    step.record(case, actor, CaseEvent.Kind.VRIJSTELLING_RECORDED, at=now, vrijstelling_id=exemption.pk,
+    step.record(case, actor, events.VrijstellingRecorded, at=now, vrijstelling_id=exemption.pk,
                      grounds=exemption.grounds, until=exemption.until.isoformat(), granted=not awaiting_advice,
                      awaiting_advice=awaiting_advice)
     if awaiting_advice:

@@ -20,6 +20,7 @@ from casework.models import (
     Route,
     RouteRun,
     Vrijstelling,
+    events,
 )
 from casework.responsibility import forget_case, is_po_case, region_roles_for, region_team
 from casework.selectors.steps import route_of, start_date_window, unavailable_routes
@@ -108,7 +109,7 @@ def escalate(step: Step, case: Case, at, *, trigger: str) -> None:
     if case.status in (Case.Status.SIGNALLED, Case.Status.ACTIVE, Case.Status.PLACED):
         case.escalate()
         case.save()
-        step.record(case, actor, CaseEvent.Kind.ESCALATED, at=at, trigger=trigger)
+        step.record(case, actor, events.Escalated, at=at, trigger=trigger)
 
 
 def place(step: Step, case: Case, at, *, by: str) -> None:
@@ -116,7 +117,7 @@ def place(step: Step, case: Case, at, *, by: str) -> None:
     if case.status in (Case.Status.ACTIVE, Case.Status.ESCALATED):
         case.place()
         case.save()
-        step.record(case, actor, CaseEvent.Kind.PLACED, at=at, by=by)
+        step.record(case, actor, events.Placed, at=at, by=by)
         # The three-month promise is kept only when the place has started (start_confirmation).
 
 
@@ -131,7 +132,7 @@ def record_registration(step: Step, case: Case, previous: str | None, registrati
                          trigger: str, at) -> CaseEvent:
     """The dated fact the monitor reads: from `since` on, the case had this registration."""
     actor = step.actor
-    return step.record(case, actor, CaseEvent.Kind.REGISTRATION_CHANGED, at=at, **{
+    return step.record(case, actor, events.RegistrationChanged, at=at, **{
         "from": previous, "to": registration, "since": since.isoformat(), "reason": reason, "trigger": trigger,
         # where the case is from now on: the monitor's reference replay counts events by it
         "school": case.school_id, "sector": case.sector, "region": case.region_id})
@@ -189,7 +190,7 @@ def record_offer(step: Step, case: Case, source: str, start_date: date, at, *, p
         clocks.pass_offer_start(step, replaced, at, reason="replaced")
     offer = Offer.objects.create(case=case, source=source, start_date=start_date, placement=placement,
                                  arrangement=arrangement, recorded_at=at)
-    step.record(case, actor, CaseEvent.Kind.OFFER_RECORDED, at=at, offer_id=offer.pk, source=source,
+    step.record(case, actor, events.OfferRecorded, at=at, offer_id=offer.pk, source=source,
                      start_date=start_date.isoformat())
     clocks.start_offer_start_clock(offer)
     return offer
@@ -200,7 +201,7 @@ def after_exemption(step: Step, case: Case, exemption: Vrijstelling, at, *, last
     """The exemption no longer holds after `last_day`: the child is LRV again (enrolled) or AV (not),
     a new three-month clock runs, and the case team reviews the case."""
     actor = step.actor
-    step.record(case, actor, CaseEvent.Kind.EXEMPTION_ENDED, at=at, vrijstelling_id=exemption.pk, grounds=exemption.grounds,
+    step.record(case, actor, events.ExemptionEnded, at=at, vrijstelling_id=exemption.pk, grounds=exemption.grounds,
                      last_day=last_day.isoformat(), reason=reason, trigger=trigger)
     if not case.is_open or case.registration != Case.Registration.VRIJ:
         notify(step=step, kind="exemption_ended", case=case, actor=actor, data={"vrijstelling_id": exemption.pk})

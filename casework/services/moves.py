@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import clocks
-from casework.models import Case, CaseEvent, CaseParticipant, Deadline
+from casework.models import Case, CaseEvent, CaseParticipant, Deadline, events
 from casework.responsibility import case_team, forget_case
 from casework.selectors.steps import pending_offer
 from casework.services.ladder import change_registration_to, join
@@ -80,7 +80,7 @@ def set_participation(step: Step, case: Case, *, level: str, since: date, settin
     previous = case.participation
     Case.objects.filter(pk=case.pk).update(participation=level, participation_setting=setting or "")
     case.participation, case.participation_setting = level, setting or ""
-    event = step.record(case, actor, CaseEvent.Kind.PARTICIPATION_CHANGED, at=at, **{
+    event = step.record(case, actor, events.ParticipationChanged, at=at, **{
         "from": previous, "level": level, "since": since.isoformat(), "setting": setting or "",
         "note": (note or "").strip()})
     if keeps_offer_promise(case, level, setting):
@@ -119,7 +119,7 @@ def enrol(step: Step, case: Case, school: School, at, *, since: date, reason: st
         from_school = case.school_id
         Case.objects.filter(pk=case.pk).update(school=school, sector=school.sector)
         case.school, case.sector = school, school.sector
-        step.record(case, actor, CaseEvent.Kind.SCHOOL_CHANGED, at=at, from_school=from_school, school=school.pk,
+        step.record(case, actor, events.SchoolChanged, at=at, from_school=from_school, school=school.pk,
                          sector=school.sector, region=case.region_id, since=since.isoformat(), reason=reason)
         notify(step=step, kind="registration_changed", case=case, actor=actor, data={"registration": case.registration})
     hand_over(step, case, at, since=since, before=before, reason=reason)
@@ -140,6 +140,6 @@ def hand_over(step: Step, case: Case, at, *, since: date, before, reason: str) -
     forget_case(step.rows, case.pk)
     from_teams = sorted({team for _pk, team in leaving} | ({before.pk} if before is not None else set()))
     from_teams = [team for team in from_teams if team != new_team.pk]
-    step.record(case, step.actor, CaseEvent.Kind.CASE_HANDED_OVER, at=at, from_teams=from_teams, to_team=new_team.pk,
+    step.record(case, step.actor, events.CaseHandedOver, at=at, from_teams=from_teams, to_team=new_team.pk,
                      school=case.school_id, since=since.isoformat(), reason=reason)
     case_handed_over.send(sender=Case, case=case, from_team_ids=from_teams, step=step)

@@ -18,11 +18,11 @@ from casework.models import (
     AccessLink,
     AccessLog,
     Case,
-    CaseEvent,
     CaseParticipant,
     Consent,
     Mentor,
     PublicSignal,
+    events,
 )
 from casework.responsibility import case_team
 from casework.services.intake import (
@@ -77,7 +77,7 @@ def revoke_access_link(*, step: Step, case: Case, link_id) -> AccessLink:
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
-        step.record(case, actor, CaseEvent.Kind.ACCESS_LINK_REVOKED, at=link.revoked_at, link_id=link.pk,
+        step.record(case, actor, events.AccessLinkRevoked, at=link.revoked_at, link_id=link.pk,
                          audience=link.audience)
     return link
 
@@ -108,7 +108,7 @@ def create_access_link(*, step: Step, case: Case, audience: str, message: str, n
     link = AccessLink.objects.create(case=case, audience=audience, token_hash=token_hash(token),
                                      message=message.strip(), next_step=next_step.strip(), contact=contact,
                                      created_by=actor, created_at=now, expires_at=now + timezone.timedelta(days=days))
-    step.record(case, actor, CaseEvent.Kind.ACCESS_LINK_CREATED, at=now, link_id=link.pk, audience=audience)
+    step.record(case, actor, events.AccessLinkCreated, at=now, link_id=link.pk, audience=audience)
     return link, token
 
 
@@ -204,7 +204,7 @@ def set_consent(*, step: Step, link: AccessLink, subject: str, given: bool) -> C
     now = timezone.now()
     consent, _created = Consent.objects.update_or_create(
         case=link.case, subject=subject, by=link.audience, defaults={"given": bool(given), "at": now})
-    step.record(link.case, None, CaseEvent.Kind.CONSENT_GIVEN if given else CaseEvent.Kind.CONSENT_WITHDRAWN, at=now,
+    step.record(link.case, None, events.ConsentGiven if given else events.ConsentWithdrawn, at=now,
                      subject=subject, by=link.audience, link_id=link.pk)
     if subject == Consent.Subject.JIM and not given:
         mentors = Mentor.objects.filter(case=link.case, active=True)

@@ -17,6 +17,7 @@ from casework.models import (
     Offer,
     PlacementDecision,
     Route,
+    events,
 )
 from casework.responsibility import ensure_can_act
 from casework.selectors.steps import active_arrangement, pending_offer, start_defaults
@@ -75,7 +76,7 @@ def decide_doorbraak(*, step: Step, case: Case, school_board, school, start_date
             case=case, kind=PlacementDecision.Kind.DOORBRAAK, decision=decision, motivation=motivation.strip(),
             decided_by=actor, decided_at=now)
         join_directors(step, case, now)
-        step.record(case, actor, CaseEvent.Kind.DOORBRAAK_DECIDED, at=now, decision_id=record.pk, decision=decision)
+        step.record(case, actor, events.DoorbraakDecided, at=now, decision_id=record.pk, decision=decision)
         return record
     _check_placement(errors, case, school_board, school, start_date)
     if preference_followed is None:
@@ -88,7 +89,7 @@ def decide_doorbraak(*, step: Step, case: Case, school_board, school, start_date
         start_date=start_date, preference_followed=bool(preference_followed), motivation=(motivation or "").strip(),
         decided_by=actor, decided_at=now,
     )
-    step.record(case, actor, CaseEvent.Kind.DOORBRAAK_DECIDED, at=now, decision_id=record.pk, decision=decision,
+    step.record(case, actor, events.DoorbraakDecided, at=now, decision_id=record.pk, decision=decision,
                      school_board_id=school_board.pk, school_id=school.pk if school else None,
                      start_date=start_date.isoformat(), preference_followed=bool(preference_followed))
     place(step, case, now, by="doorbraak")
@@ -123,7 +124,7 @@ def advise_doe(*, step: Step, case: Case, advice: str, school_board, school=None
         case=case, kind=PlacementDecision.Kind.DOE_ADVICE, school_board=school_board, school=school,
         start_date=start_date, advice=advice.strip(), decided_by=actor, decided_at=now,
     )
-    step.record(case, actor, CaseEvent.Kind.DOE_ADVISED, at=now, decision_id=record.pk, school_board_id=school_board.pk,
+    step.record(case, actor, events.DoeAdvised, at=now, decision_id=record.pk, school_board_id=school_board.pk,
                      school_id=school.pk if school else None, needs_doorzettingsmacht=not settled,
                      start_date=start_date.isoformat() if start_date else None)
     if not settled:
@@ -152,7 +153,7 @@ def decide_as_director(*, step: Step, case: Case, school_board, school, start_da
         case=case, kind=PlacementDecision.Kind.DIRECTOR, school_board=school_board, school=school,
         start_date=start_date, motivation=motivation.strip(), decided_by=actor, decided_at=now,
     )
-    step.record(case, actor, CaseEvent.Kind.DIRECTOR_DECIDED, at=now, decision_id=record.pk, school_board_id=school_board.pk,
+    step.record(case, actor, events.DirectorDecided, at=now, decision_id=record.pk, school_board_id=school_board.pk,
                      school_id=school.pk if school else None, start_date=start_date.isoformat())
     place(step, case, now, by="director")
     record_offer(step, case, Offer.Source.DIRECTOR, start_date, now, placement=record)
@@ -186,7 +187,7 @@ def set_up_arrangement(*, step: Step, case: Case, education: str, care_provider:
     record = Arrangement.objects.create(case=case, education=education.strip(), care_provider=care_provider.strip(),
                                         funding=funding, start_date=start_date, end_date=end_date,
                                         evaluation_weeks=evaluation_weeks, set_up_by=actor, set_up_at=now)
-    step.record(case, actor, CaseEvent.Kind.ARRANGEMENT_SET_UP, at=now, arrangement_id=record.pk, funding=funding,
+    step.record(case, actor, events.ArrangementSetUp, at=now, arrangement_id=record.pk, funding=funding,
                      start_date=start_date.isoformat(), end_date=end_date.isoformat())
     clocks.next_evaluation_clock(record)
     place(step, case, now, by="arrangement")
@@ -207,7 +208,7 @@ def evaluate_arrangement(*, step: Step, case: Case, result: str, notes: str = ""
     now = timezone.now()
     record = ArrangementEvaluation.objects.create(arrangement=arrangement, result=result, notes=(notes or "").strip(),
                                                   evaluated_by=actor, evaluated_at=now)
-    step.record(case, actor, CaseEvent.Kind.ARRANGEMENT_EVALUATED, at=now, arrangement_id=arrangement.pk, result=result)
+    step.record(case, actor, events.ArrangementEvaluated, at=now, arrangement_id=arrangement.pk, result=result)
     clocks.mark_met(step, case, Deadline.Kind.ARRANGEMENT_EVALUATION, now)
     if result == ArrangementEvaluation.Result.BEEINDIGEN:
         Arrangement.objects.filter(pk=arrangement.pk).update(ended_at=now)
@@ -262,14 +263,14 @@ def confirm_start(*, step: Step, case: Case, started, started_on=None, reason: s
     if started:
         offer.status, offer.started_on = Offer.Status.STARTED, started_on
         offer.save()
-        step.record(case, actor, CaseEvent.Kind.OFFER_STARTED, at=now, offer_id=offer.pk, source=offer.source,
+        step.record(case, actor, events.OfferStarted, at=now, offer_id=offer.pk, source=offer.source,
                          start_date=offer.start_date.isoformat(), started_on=started_on.isoformat())
         if level != Case.Participation.VOLLEDIG:  # taking part fully meets it with the participation
             clocks.meet_offer_clock(step, case, started_on, now)
         if case.status == Case.Status.ESCALATED:
             case.start_in_place()
             case.save()
-            step.record(case, actor, CaseEvent.Kind.PLACED, at=now, by=offer.source)
+            step.record(case, actor, events.Placed, at=now, by=offer.source)
         if school is not None:
             enrol(step, case, school, now, since=started_on, trigger="start_confirmation",
                   reason=_("Started at %(school)s (offered place).") % {"school": school.name})
@@ -277,7 +278,7 @@ def confirm_start(*, step: Step, case: Case, started, started_on=None, reason: s
         return offer
     offer.status, offer.reason = Offer.Status.FAILED, reason.strip()
     offer.save()
-    step.record(case, actor, CaseEvent.Kind.OFFER_FAILED, at=now, offer_id=offer.pk, source=offer.source,
+    step.record(case, actor, events.OfferFailed, at=now, offer_id=offer.pk, source=offer.source,
                      start_date=offer.start_date.isoformat(), reason=reason.strip())
     if offer.arrangement_id:  # an arrangement that never started ends, with its route and clocks
         Arrangement.objects.filter(pk=offer.arrangement_id, ended_at__isnull=True).update(ended_at=now)

@@ -19,6 +19,7 @@ from casework.models import (
     Child,
     Deadline,
     Vrijstelling,
+    events,
 )
 from casework.responsibility import ensure_can_act, ensure_can_register
 from casework.selectors.steps import running_exemption
@@ -161,7 +162,7 @@ def record_startkwalificatie(*, step: Step, case: Case, obtained_on) -> Case:
     now = timezone.now()
     Child.objects.filter(pk=case.child_id).update(startkwalificatie=True, startkwalificatie_on=obtained_on)
     case.child.startkwalificatie, case.child.startkwalificatie_on = True, obtained_on
-    step.record(case, actor, CaseEvent.Kind.STARTKWALIFICATIE_RECORDED, at=now, obtained_on=obtained_on.isoformat())
+    step.record(case, actor, events.StartkwalificatieRecorded, at=now, obtained_on=obtained_on.isoformat())
     clocks.restart_leerplicht_end_clock(step, case, leerplicht_ends_on(case.child), now)
     act_on_overdue(step, case, now)  # a startkwalificatie obtained earlier ends the duty at once
     return case

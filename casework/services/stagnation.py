@@ -19,7 +19,15 @@ record what happened."""
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.models import Case, CaseEvent, CaseParticipant, Offer, PlacementDecision, Route
+from casework.models import (
+    Case,
+    CaseEvent,
+    CaseParticipant,
+    Offer,
+    PlacementDecision,
+    Route,
+    events,
+)
 from casework.responsibility import ensure_can_act, region_team
 from casework.services.ladder import (
     command,
@@ -57,7 +65,7 @@ def record_stall(*, step: Step, case: Case, node: str, opened_at, recorded: dict
     case = step.locked(case)
     days_open = days_between(opened_at, at)
     join_directors(step, case, at)
-    event = step.record(case, None, CaseEvent.Kind.DOORBRAAK_STALLED, at=at, task=node, days_open=days_open,
+    event = step.record(case, None, events.DoorbraakStalled, at=at, task=node, days_open=days_open,
                              recorded=recorded, note=note)
     notify(step=step, kind="doorbraak_stalled", case=case, data={"task": node, "days_open": days_open})
     return event
@@ -86,7 +94,7 @@ def record_stagnatie(*, step: Step, case: Case, steps: str, placed, school_board
         _check_placement(errors, case, school_board, school, start_date)
     raise_if(errors)
     now = timezone.now()
-    event = step.record(case, actor, CaseEvent.Kind.STAGNATIE_RECORDED, at=now, task=node, placed=bool(placed),
+    event = step.record(case, actor, events.StagnatieRecorded, at=now, task=node, placed=bool(placed),
                              note=steps.strip())
     if not placed:
         return event
@@ -108,7 +116,7 @@ def escalate_stagnatie(*, step: Step, case: Case, since, at=None) -> CaseEvent:
     case = step.locked(case)
     join(step, case, region_team(case, Team.Kind.LEERPLICHT, step.rows), CaseParticipant.Reason.ESCALATION, at)
     days = days_between(since, at)
-    event = step.record(case, None, CaseEvent.Kind.STAGNATIE_ESCALATED, at=at, days=days,
+    event = step.record(case, None, events.StagnatieEscalated, at=at, days=days,
                              steps=stagnatie_steps(case))
     notify(step=step, kind="stagnatie_escalated", case=case, data={"days": days})
     return event

@@ -18,6 +18,7 @@ from casework.models import (
     Route,
     RouteRun,
     Vrijstelling,
+    events,
 )
 from casework.responsibility import ensure_can_act
 from casework.selectors.steps import (
@@ -91,7 +92,7 @@ def record_team_review(*, step: Step, case: Case, plan: str, routes: list[str], 
     for route in routes:
         if route not in running:
             RouteRun.objects.create(case=case, plan=record, route=route, started_at=now)
-    step.record(case, actor, CaseEvent.Kind.TEAM_REVIEW, at=now, plan_id=record.pk, routes=routes, outcome=outcome or "")
+    step.record(case, actor, events.TeamReview, at=now, plan_id=record.pk, routes=routes, outcome=outcome or "")
     if first_review:
         clocks.mark_met(step, case, Deadline.Kind.TEAM_ACTION_48H, now)
     if Route.DOORBRAAK in routes:
@@ -99,7 +100,7 @@ def record_team_review(*, step: Step, case: Case, plan: str, routes: list[str], 
     if outcome:
         case.close(outcome=outcome, at=now)
         case.save()
-        step.record(case, actor, CaseEvent.Kind.CLOSED, at=now, outcome=outcome)
+        step.record(case, actor, events.Closed, at=now, outcome=outcome)
         clocks.on_case_closed(step, case, outcome, now)
         case_closed.send(sender=Case, case=case, outcome=outcome)
         notify(step=step, kind="case_closed", case=case, actor=actor, data={"outcome": outcome})
@@ -119,7 +120,7 @@ def draft_ect_advice(*, step: Step, case: Case, advice: str, question: str = "")
     require(errors, "advice", advice, _("Write down the advice."))
     raise_if(errors)
     record = EctAdvice.objects.create(case=case, question=question.strip(), advice=advice.strip(), drafted_by=actor)
-    step.record(case, actor, CaseEvent.Kind.ECT_ADVICE_DRAFTED, at=record.drafted_at, advice_id=record.pk)
+    step.record(case, actor, events.EctAdviceDrafted, at=record.drafted_at, advice_id=record.pk)
     return record
 
 
@@ -145,9 +146,9 @@ def review_ect_advice(*, step: Step, case: Case, approved: bool, reason: str = "
     advice.reviewed_by, advice.reviewed_at, advice.reason = actor, now, (reason or "").strip()
     advice.save(update_fields=["status", "reviewed_by", "reviewed_at", "reason"])
     if approved:
-        step.record(case, actor, CaseEvent.Kind.ECT_ADVICE_APPROVED, at=now, advice_id=advice.pk)
+        step.record(case, actor, events.EctAdviceApproved, at=now, advice_id=advice.pk)
     else:  # the reason is shown in the timeline and to the drafter, who redrafts
-        step.record(case, actor, CaseEvent.Kind.ECT_ADVICE_REJECTED, at=now, advice_id=advice.pk,
+        step.record(case, actor, events.EctAdviceRejected, at=now, advice_id=advice.pk,
                          reason=advice.reason)
     notify(step=step, kind="ect_advice_reviewed", case=case, actor=actor, data={"advice_id": advice.pk, "approved": approved})
     if approved:
@@ -167,7 +168,7 @@ def request_vrijstelling(*, step: Step, case: Case, grounds: str, motivation: st
     raise_if(errors)
     record = Vrijstelling.objects.create(case=case, grounds=grounds, motivation=motivation.strip(),
                                          medical_statement=bool(medical_statement), requested_by=actor)
-    step.record(case, actor, CaseEvent.Kind.VRIJSTELLING_REQUESTED, at=record.requested_at, vrijstelling_id=record.pk,
+    step.record(case, actor, events.VrijstellingRequested, at=record.requested_at, vrijstelling_id=record.pk,
                      grounds=grounds, medical_statement=bool(medical_statement))
     return record
 
@@ -198,7 +199,7 @@ def advise_vrijstelling(*, step: Step, case: Case, advice: str, motivation: str,
         record.decision_motivation = _("Recorded with the signal; in force once the SWV's advice was on record.")
     record.save()
     granted = {"granted": True, "grounds": record.grounds, "until": record.until.isoformat()} if in_force else {}
-    step.record(case, actor, CaseEvent.Kind.VRIJSTELLING_ADVISED, at=now, vrijstelling_id=record.pk, advice=advice,
+    step.record(case, actor, events.VrijstellingAdvised, at=now, vrijstelling_id=record.pk, advice=advice,
                      **granted)
     if record.recorded_with_signal:
         end_route(case, Route.VRIJSTELLING_ADVIES, now)  # the route ends here: Leerplicht decided before
@@ -233,7 +234,7 @@ def decide_vrijstelling(*, step: Step, case: Case, granted: bool, until=None, mo
     record.starts_on = timezone.localdate(now) if granted else None
     record.decided_by, record.decided_at = actor, now
     record.save()
-    step.record(case, actor, CaseEvent.Kind.VRIJSTELLING_DECIDED, at=now, vrijstelling_id=record.pk, granted=bool(granted),
+    step.record(case, actor, events.VrijstellingDecided, at=now, vrijstelling_id=record.pk, granted=bool(granted),
                      grounds=record.grounds, until=until.isoformat() if granted else None)
     if granted and case.registration != Case.Registration.VRIJ:
         change_registration_to(step, case, Case.Registration.VRIJ, now, since=record.starts_on,
@@ -270,7 +271,7 @@ def assign_mentor(*, step: Step, case: Case, mentor_name: str, relation: str, co
                                    recorded_by=actor, recorded_at=now)
     if mentor_user is not None:
         join_user(step, case, mentor_user, CaseParticipant.Reason.MENTOR, now)
-    step.record(case, actor, CaseEvent.Kind.MENTOR_ASSIGNED, at=now, mentor_id=record.pk, share=share)
+    step.record(case, actor, events.MentorAssigned, at=now, mentor_id=record.pk, share=share)
     end_route(case, Route.JIM, now)
     return record
 
@@ -285,7 +286,7 @@ def record_case_review(*, step: Step, case: Case, reason: str, notes: str) -> Ca
     require(errors, "notes", notes, _("Write down what the team concluded."))
     raise_if(errors)
     now = timezone.now()
-    event = step.record(case, actor, CaseEvent.Kind.CASE_REVIEWED, at=now, trigger=reason, note=notes.strip())
+    event = step.record(case, actor, events.CaseReviewed, at=now, trigger=reason, note=notes.strip())
     if reason == Deadline.Kind.ZIEK_REVIEW:
         clocks.replan_ziek_review(step, case, timezone.localdate(now), now)
     return event
@@ -298,7 +299,7 @@ def record_task_distribution(*, step: Step, case: Case, task, node: str, assigne
     a reason: one history row, and the assignee and whoever lost the task are told. The task itself
     is changed by the flow (workflows.services.bulk_distribute), in the same transaction."""
     actor = step.actor
-    kind = CaseEvent.Kind.TASK_ASSIGNED if assigned_to_id else CaseEvent.Kind.TASK_RELEASED
+    kind = events.TaskAssigned if assigned_to_id else events.TaskReleased
     event = step.record(case, actor, kind, at=at, task_id=task.pk, node=node, user_id=assigned_to_id,
                              previous_owner_id=previous_owner_id, reason=reason)
     if assigned_to_id:
@@ -318,7 +319,7 @@ def record_meeting_flag(*, step: Step, case: Case, team) -> CaseEvent:
     if not case.is_open or not case.participants.filter(team=team).exists() \
             or not team.memberships.filter(user=actor).exists():
         raise PermissionDenied(_("Only a member of a team on this open case puts it on that team's agenda."))
-    return step.record(case, actor, CaseEvent.Kind.MEETING_FLAGGED, team_id=team.pk)
+    return step.record(case, actor, events.MeetingFlagged, team_id=team.pk)
 
 
 @command
@@ -327,7 +328,7 @@ def record_meeting_action(*, step: Step, case: Case, meeting_id: int, task, owne
     `meeting_action` task is the flow's, claimed for the member, who hears of it as of any new task;
     the chair was checked by `workflows.meetings`)."""
     actor = step.actor
-    return step.record(case, actor, CaseEvent.Kind.MEETING_ACTION_SET, meeting_id=meeting_id, task_id=task.pk,
+    return step.record(case, actor, events.MeetingActionSet, meeting_id=meeting_id, task_id=task.pk,
                             owner_id=owner.pk, due_on=due_on.isoformat(), note=action.strip())
 
 
@@ -340,5 +341,5 @@ def record_meeting_action_done(*, step: Step, case: Case, meeting_id: int, task_
     errors: dict[str, list[str]] = {}
     require(errors, "note", note, _("Write down what you did."))
     raise_if(errors)
-    return step.record(case, actor, CaseEvent.Kind.MEETING_ACTION_DONE, meeting_id=meeting_id, task_id=task_id,
+    return step.record(case, actor, events.MeetingActionDone, meeting_id=meeting_id, task_id=task_id,
                             note=note.strip())

@@ -32,13 +32,13 @@ from casework.clocks import (
 )
 from casework.models import (
     Case,
-    CaseEvent,
     CaseParticipant,
     Deadline,
     MonitorTally,
     Route,
     RouteRun,
     Vrijstelling,
+    events,
 )
 from casework.responsibility import forget_case, region_team
 from casework.selectors.steps import running_routes
@@ -130,7 +130,7 @@ def _mark(rows: list[Deadline], unhandled: Q, **marks) -> None:
 
 def _warn(step: Step, batch: list[Deadline], now, result: SweepResult) -> None:
     _mark(batch, Q(warned_at__isnull=True), warned_at=now)
-    step.record_many([clock_event(deadline, CaseEvent.Kind.DEADLINE_WARNING, now)
+    step.record_many([clock_event(deadline, events.DeadlineWarning, now)
                            for deadline in batch if deadline.case_id])
     notify_many([_notice(deadline, "deadline_warning") for deadline in batch if deadline.case_id], step=step)
     result.warned += len(batch)
@@ -215,14 +215,14 @@ def _act_on_due(step: Step, pk: int, kind: str, now) -> str | None:
 
 
 def _passed(step: Step, deadline: Deadline, now) -> None:
-    record_clock_event(step, deadline, CaseEvent.Kind.DEADLINE_MET, now, passed=True)
+    record_clock_event(step, deadline, events.DeadlineMet, now, passed=True)
     _pass_mark(step, deadline, now)
 
 
 def _breached(step: Step, deadline: Deadline, now, *, tell: bool = True, ect_joined: bool = False) -> None:
     """The clock's event and what follows from it; the breach notice too unless the caller writes
     the batch's notices together (`tell=False`), the ECT's joining unless the caller did it."""
-    record_clock_event(step, deadline, CaseEvent.Kind.DEADLINE_BREACHED, now)
+    record_clock_event(step, deadline, events.DeadlineBreached, now)
     if deadline.kind == Kind.OFFER_3_MONTHS:
         escalate_for_breach(step=step, case=deadline.case, at=now, deadline_id=deadline.pk)
     elif deadline.kind == Kind.TEAM_ACTION_48H and not ect_joined:
@@ -257,7 +257,7 @@ def review_overdue(step: Step, deadline: Deadline, now) -> None:
     runs until the review is done (services.record_case_review plans it from that day)."""
     Deadline.objects.filter(pk=deadline.pk).update(breached_at=now)
     deadline.breached_at = now
-    record_clock_event(step, deadline, CaseEvent.Kind.DEADLINE_BREACHED, now, review_open=True)
+    record_clock_event(step, deadline, events.DeadlineBreached, now, review_open=True)
     _tell(step, deadline, "deadline_breached")
 
 
@@ -307,7 +307,7 @@ def escalate_for_breach(*, step: Step, case: Case, at, deadline_id: int) -> None
         join(step, case, region_team(case, Team.Kind.ECT, step.rows), CaseParticipant.Reason.CONSULT, at)
         if Route.ECT_CONSULT not in running_routes(case):
             RouteRun.objects.create(case=case, plan=None, route=Route.ECT_CONSULT, started_at=at)
-            step.record(case, None, CaseEvent.Kind.ECT_CONSULT_STARTED, at=at, trigger="offer_3_months")
+            step.record(case, None, events.EctConsultStarted, at=at, trigger="offer_3_months")
             consult_needed.send(sender=Case, case=case, step=step)
         return
     if case.sector == Sector.MBO:
@@ -346,7 +346,7 @@ def end_leerplicht(*, step: Step, case: Case, at) -> None:
     clocks.stop_kinds(step, case, [kind for kind in Deadline.Kind.values
                              if kind not in (Deadline.Kind.LEERPLICHT_END, Deadline.Kind.EXEMPTION_END)],
                       at, reason="einde_leerplicht")
-    step.record(case, None, CaseEvent.Kind.LEERPLICHT_ENDED, at=at, on=timezone.localdate(at).isoformat())
+    step.record(case, None, events.LeerplichtEnded, at=at, on=timezone.localdate(at).isoformat())
     notify(step=step, kind="leerplicht_ended", case=case, data={})
     review_needed.send(sender=Case, case=case, reason="leerplicht_ended", step=step)
 

@@ -1,7 +1,7 @@
 """The reference: what happened in a period, replayed from every `CaseEvent`.
 
-The monitor reads its summaries (`casework.monitor.period`, `casework.models.rollup`); this is
-the slow, obvious replay of the events that the property test (tests/test_monitor_rollup.py)
+The monitor reads its summaries (`casework.monitor.period`, written by `casework.monitor.derived`);
+this is the slow, obvious replay of the events that the property test (tests/test_monitor_rollup.py)
 holds the summaries to, answer for answer. An event counts by the case's sector and school at
 the time of the event: the `school`/`sector` of the case's latest `registration_changed` or
 `school_changed` up to it, by (at, pk) (before the first one: that first one's; without any: the case's current ones).

@@ -1,0 +1,512 @@
+"""The typed constructors of case events: one frozen dataclass per `CaseEvent.Kind`.
+
+Each class holds the `data` of its kind of event, and its `record` / `build` write (or build) the
+`CaseEvent` with exactly that data:
+
+    events.TeamReview.record(case, actor, at=now, plan_id=plan.pk, routes=routes, outcome="")
+
+A key the kind does not have, or a key it always has that is missing, raises `TypeError` at the
+call, before anything is written. Keys that only some events of a kind carry (or that retention
+strips, such as `reason` and `note`) default to `ABSENT` and are then left out of the data. A data
+key that is a Python keyword (`from`) is a field with a trailing underscore (`from_`), named by its
+`key` metadata; callers pass the data's own key (`**{"from": ...}`).
+
+The API's version-1 components (`casework/api/events.py`) describe the same keys per kind; a test
+(tests/test_api_event_schemas.py) holds the two together.
+"""
+
+import dataclasses
+from typing import Any, ClassVar
+
+from .history import CaseEvent
+
+Kind = CaseEvent.Kind
+
+
+class _Absent:
+    """The default of a key that only some events of a kind carry: the key is left out of the data."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+
+# kind -> its class, for the callers that hold a kind rather than a class (the clocks, the replay).
+EVENT_TYPES: dict[str, type["EventData"]] = {}
+
+
+def _key(name: str) -> dict:
+    return {"key": name}
+
+
+class EventData:
+    """The data of one kind of case event; subclasses are frozen, keyword-only dataclasses."""
+
+    kind: ClassVar[str]
+
+    @classmethod
+    def keys(cls) -> dict[str, str]:
+        """Data key -> field name, in the fields' order."""
+        return {field.metadata.get("key", field.name): field.name for field in dataclasses.fields(cls)}
+
+    @classmethod
+    def required_keys(cls) -> set[str]:
+        """The keys every event of the kind carries."""
+        return {field.metadata.get("key", field.name) for field in dataclasses.fields(cls)
+                if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING}
+
+    @classmethod
+    def of(cls, data: dict) -> "EventData":
+        """The data of this kind from its keys; an unknown or a missing key raises TypeError."""
+        keys = cls.keys()
+        unknown = sorted(set(data) - set(keys))
+        if unknown:
+            raise TypeError(f"{cls.kind} event: unknown data key(s) {', '.join(unknown)}")
+        missing = sorted(cls.required_keys() - set(data))
+        if missing:
+            raise TypeError(f"{cls.kind} event: missing data key(s) {', '.join(missing)}")
+        return cls(**{keys[key]: value for key, value in data.items()})
+
+    def as_data(self) -> dict:
+        """The event's `data`: every key that has a value."""
+        return {key: getattr(self, name) for key, name in self.keys().items() if getattr(self, name) is not ABSENT}
+
+    @classmethod
+    def build(cls, case, actor, *, at=None, **data) -> CaseEvent:
+        """An unsaved event of this kind (`CaseEvent.build`) with exactly `data`, checked first."""
+        cls.of(data)
+        return CaseEvent.build(case, actor, cls.kind, at=at, **data)
+
+    @classmethod
+    def record(cls, case, actor, *, at=None, **data) -> CaseEvent:
+        """Write an event of this kind (`CaseEvent.record`) with exactly `data`, checked first."""
+        cls.of(data)
+        return CaseEvent.record(case, actor, cls.kind, at=at, **data)
+
+
+def event(kind: str):
+    """Make the class a frozen keyword-only dataclass holding the data of `kind`, and register it."""
+
+    def register(cls):
+        if kind in EVENT_TYPES:
+            raise ValueError(f"two classes for the case event kind {kind!r}")
+        cls.kind = kind
+        EVENT_TYPES[kind] = dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+        return EVENT_TYPES[kind]
+
+    return register
+
+
+def of_kind(kind: str) -> type[EventData]:
+    """The class of `kind`; any other kind raises ValueError."""
+    try:
+        return EVENT_TYPES[kind]
+    except KeyError:
+        raise ValueError(f"unknown case event kind: {kind!r}") from None
+
+
+# Intake, the legal status and the dated facts (registration, taking part).
+
+@event(Kind.SIGNALLED)
+class Signalled(EventData):
+    registration: str
+    category: str
+    sector: str
+    school_id: int | None
+    region_id: int
+    team_id: int
+    absent_since: str
+    signaller_role: str
+
+
+@event(Kind.SIGNAL_RECEIVED)
+class SignalReceived(EventData):
+    registration: str
+    category: str
+    school_id: int | None
+    absent_since: str
+    signaller_role: str
+    forwarded: bool
+    signaller_name: str
+    signaller_email: str
+    signaller_organisation: str
+
+
+@event(Kind.REGISTRATION_CHANGED)
+class RegistrationChanged(EventData):
+    from_: str | None = dataclasses.field(metadata=_key("from"))
+    to: str
+    since: str
+    reason: str = ABSENT
+    trigger: str
+    school: int | None = ABSENT
+    sector: str = ABSENT
+    region: int = ABSENT
+
+
+@event(Kind.PARTICIPATION_CHANGED)
+class ParticipationChanged(EventData):
+    from_: str = dataclasses.field(metadata=_key("from"))
+    level: str
+    since: str
+    setting: str
+    note: str = ABSENT
+
+
+@event(Kind.SCHOOL_CHANGED)
+class SchoolChanged(EventData):
+    from_school: int | None
+    school: int
+    sector: str
+    region: int
+    since: str
+    reason: str = ABSENT
+
+
+@event(Kind.CASE_HANDED_OVER)
+class CaseHandedOver(EventData):
+    from_teams: list[int]
+    to_team: int
+    school: int
+    since: str
+    reason: str = ABSENT
+
+
+@event(Kind.STARTKWALIFICATIE_RECORDED)
+class StartkwalificatieRecorded(EventData):
+    obtained_on: str
+
+
+@event(Kind.LEERPLICHT_ENDED)
+class LeerplichtEnded(EventData):
+    on: str
+
+
+@event(Kind.TEAM_REVIEW)
+class TeamReview(EventData):
+    plan_id: int
+    routes: list[str]
+    outcome: str
+
+
+@event(Kind.CASE_REVIEWED)
+class CaseReviewed(EventData):
+    trigger: str
+    note: str = ABSENT
+
+
+@event(Kind.REVIEW_MERGED)
+class ReviewMerged(EventData):
+    task_id: int
+    kept_task_id: int
+    trigger: str
+
+
+@event(Kind.ESCALATED)
+class Escalated(EventData):
+    trigger: str
+
+
+@event(Kind.PLACED)
+class Placed(EventData):
+    by: str
+
+
+@event(Kind.CLOSED)
+class Closed(EventData):
+    outcome: str
+
+
+# The routes' steps.
+
+@event(Kind.ECT_ADVICE_DRAFTED)
+class EctAdviceDrafted(EventData):
+    advice_id: int
+
+
+@event(Kind.ECT_ADVICE_APPROVED)
+class EctAdviceApproved(EventData):
+    advice_id: int
+
+
+@event(Kind.ECT_ADVICE_REJECTED)
+class EctAdviceRejected(EventData):
+    advice_id: int
+    reason: str = ABSENT
+
+
+@event(Kind.ECT_CONSULT_STARTED)
+class EctConsultStarted(EventData):
+    trigger: str
+
+
+@event(Kind.VRIJSTELLING_REQUESTED)
+class VrijstellingRequested(EventData):
+    vrijstelling_id: int
+    grounds: str
+    medical_statement: bool
+
+
+@event(Kind.VRIJSTELLING_ADVISED)
+class VrijstellingAdvised(EventData):
+    vrijstelling_id: int
+    advice: str
+    granted: bool = ABSENT
+    grounds: str = ABSENT
+    until: str = ABSENT
+
+
+@event(Kind.VRIJSTELLING_DECIDED)
+class VrijstellingDecided(EventData):
+    vrijstelling_id: int
+    granted: bool
+    grounds: str
+    until: str | None
+
+
+@event(Kind.VRIJSTELLING_RECORDED)
+class VrijstellingRecorded(EventData):
+    vrijstelling_id: int
+    grounds: str
+    until: str
+    granted: bool
+    awaiting_advice: bool
+
+
+@event(Kind.EXEMPTION_ENDED)
+class ExemptionEnded(EventData):
+    vrijstelling_id: int
+    grounds: str
+    last_day: str
+    reason: str = ABSENT
+    trigger: str
+
+
+@event(Kind.DOORBRAAK_DECIDED)
+class DoorbraakDecided(EventData):
+    decision_id: int
+    decision: str
+    school_board_id: int = ABSENT
+    school_id: int | None = ABSENT
+    start_date: str = ABSENT
+    preference_followed: bool = ABSENT
+
+
+@event(Kind.DOE_ADVISED)
+class DoeAdvised(EventData):
+    decision_id: int
+    school_board_id: int
+    school_id: int | None
+    needs_doorzettingsmacht: bool
+    start_date: str | None
+
+
+@event(Kind.DIRECTOR_DECIDED)
+class DirectorDecided(EventData):
+    decision_id: int
+    school_board_id: int
+    school_id: int | None
+    start_date: str
+
+
+@event(Kind.DOORBRAAK_STALLED)
+class DoorbraakStalled(EventData):
+    task: str
+    days_open: int
+    recorded: dict
+    note: str = ABSENT
+
+
+@event(Kind.STAGNATIE_RECORDED)
+class StagnatieRecorded(EventData):
+    task: str
+    placed: bool
+    note: str = ABSENT
+
+
+@event(Kind.STAGNATIE_ESCALATED)
+class StagnatieEscalated(EventData):
+    days: int
+    steps: list[dict]
+
+
+@event(Kind.MENTOR_ASSIGNED)
+class MentorAssigned(EventData):
+    mentor_id: int
+    share: list[str]
+
+
+@event(Kind.ARRANGEMENT_SET_UP)
+class ArrangementSetUp(EventData):
+    arrangement_id: int
+    funding: str
+    start_date: str
+    end_date: str
+
+
+@event(Kind.ARRANGEMENT_EVALUATED)
+class ArrangementEvaluated(EventData):
+    arrangement_id: int
+    result: str
+
+
+@event(Kind.OFFER_RECORDED)
+class OfferRecorded(EventData):
+    offer_id: int
+    source: str
+    start_date: str
+
+
+@event(Kind.OFFER_STARTED)
+class OfferStarted(EventData):
+    offer_id: int
+    source: str
+    start_date: str
+    started_on: str
+
+
+@event(Kind.OFFER_FAILED)
+class OfferFailed(EventData):
+    offer_id: int
+    source: str
+    start_date: str
+    reason: str = ABSENT
+
+
+# The parent's and the young person's part.
+
+@event(Kind.ACCESS_LINK_CREATED)
+class AccessLinkCreated(EventData):
+    link_id: int
+    audience: str
+
+
+@event(Kind.ACCESS_LINK_REVOKED)
+class AccessLinkRevoked(EventData):
+    link_id: int
+    audience: str
+
+
+@event(Kind.CONSENT_GIVEN)
+class ConsentGiven(EventData):
+    subject: str
+    by: str
+    link_id: int
+
+
+@event(Kind.CONSENT_WITHDRAWN)
+class ConsentWithdrawn(EventData):
+    subject: str
+    by: str
+    link_id: int
+
+
+# The case file.
+
+@event(Kind.NOTE_ADDED)
+class NoteAdded(EventData):
+    note_id: int
+
+
+@event(Kind.NOTE_EDITED)
+class NoteEdited(EventData):
+    note_id: int
+
+
+@event(Kind.NOTE_CORRECTED)
+class NoteCorrected(EventData):
+    note_id: int
+    corrects_id: int
+
+
+@event(Kind.DOCUMENT_UPLOADED)
+class DocumentUploaded(EventData):
+    document_id: int
+    document_kind: str
+
+
+@event(Kind.DOCUMENT_WITHDRAWN)
+class DocumentWithdrawn(EventData):
+    document_id: int
+
+
+# Who works on a task of the case.
+
+@event(Kind.TASK_ASSIGNED)
+class TaskAssigned(EventData):
+    task_id: int
+    node: str
+    user_id: int
+    previous_owner_id: int | None
+    reason: str = ABSENT
+
+
+@event(Kind.TASK_RELEASED)
+class TaskReleased(EventData):
+    task_id: int
+    node: str
+    user_id: None
+    previous_owner_id: int | None
+    reason: str = ABSENT
+
+
+# The team meeting.
+
+@event(Kind.MEETING_FLAGGED)
+class MeetingFlagged(EventData):
+    team_id: int
+
+
+@event(Kind.MEETING_ACTION_SET)
+class MeetingActionSet(EventData):
+    meeting_id: int
+    task_id: int
+    owner_id: int
+    due_on: str
+    note: str = ABSENT
+
+
+@event(Kind.MEETING_ACTION_DONE)
+class MeetingActionDone(EventData):
+    meeting_id: int
+    task_id: int
+    note: str = ABSENT
+
+
+# The clocks: every clock event names its clock (`deadline_kind`).
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _Clock(EventData):
+    deadline_id: int
+    deadline_kind: str
+    due_at: str
+
+
+@event(Kind.DEADLINE_WARNING)
+class DeadlineWarning(_Clock):
+    pass
+
+
+@event(Kind.DEADLINE_BREACHED)
+class DeadlineBreached(_Clock):
+    on_confirmation: bool = ABSENT
+    review_open: bool = ABSENT
+
+
+@event(Kind.DEADLINE_MET)
+class DeadlineMet(_Clock):
+    late: bool = ABSENT
+    met_on: str = ABSENT
+    corrected_breach: bool = ABSENT
+    passed: bool = ABSENT
+
+
+@event(Kind.DEADLINE_STOPPED)
+class DeadlineStopped(_Clock):
+    reason: str
+
+
+_unclassed = sorted(set(Kind.values) - set(EVENT_TYPES))
+if _unclassed:  # every kind has its class; a new kind without one fails at start-up
+    raise ImportError(f"case event kinds without a class in casework.models.events: {', '.join(_unclassed)}")
