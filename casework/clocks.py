@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from casework.models import Arrangement, Case, CaseEvent, Child, Deadline, Offer, Plan, Vrijstelling
 from casework.models.events import DeadlineBreached, DeadlineMet, DeadlineStopped, EventData
-from casework.responsibility import responsible
+from casework.step import Step
 from teams.models import next_meeting
 
 Kind = Deadline.Kind
@@ -72,11 +72,11 @@ def clock_event(deadline: Deadline, kind: type[EventData], at, **extra) -> CaseE
                       due_at=deadline.due_at.isoformat(), **extra)
 
 
-def record_clock_event(deadline: Deadline, kind: type[EventData], at, **extra) -> CaseEvent | None:
+def record_clock_event(step: Step, deadline: Deadline, kind: type[EventData], at, **extra) -> CaseEvent | None:
     """A CaseEvent for a case's clock; a data-breach clock keeps its state on its own row."""
     if deadline.case_id is None:
         return None
-    return CaseEvent.record_many([clock_event(deadline, kind, at, **extra)])[0]
+    return step.record_many([clock_event(deadline, kind, at, **extra)])[0]
 
 
 def start_case_clocks(case: Case, now) -> list[Deadline]:
@@ -136,19 +136,19 @@ def start_offer_start_clock(offer: Offer) -> Deadline:
                                    due_at=start_of_day(offer.start_date))
 
 
-def pass_offer_start(offer: Offer, at, *, reason: str) -> None:
+def pass_offer_start(step: Step, offer: Offer, at, *, reason: str) -> None:
     """The offer's start needs no more waiting (confirmed, or replaced by a later offer)."""
-    _stop(Deadline.objects.filter(offer=offer, kind=Kind.OFFER_START), at, reason=reason)
+    _stop(step, Deadline.objects.filter(offer=offer, kind=Kind.OFFER_START), at, reason=reason)
 
 
-def restart_leerplicht_end_clock(case: Case, end: dt.date, now) -> None:
+def restart_leerplicht_end_clock(step: Step, case: Case, end: dt.date, now) -> None:
     """A startkwalificatie moved the end of compulsory education forward."""
-    stop(case, Kind.LEERPLICHT_END, now, reason="startkwalificatie")
+    stop(step, case, Kind.LEERPLICHT_END, now, reason="startkwalificatie")
     Deadline.objects.create(case=case, kind=Kind.LEERPLICHT_END, sequence=_next_sequence(case, Kind.LEERPLICHT_END),
                             due_at=start_of_day(end))
 
 
-def meet_offer_clock(case: Case, on: dt.date, now) -> None:
+def meet_offer_clock(step: Step, case: Case, on: dt.date, now) -> None:
     """The place is there and the child takes part from `on`: the three-month clock is met that day.
     A start after the due date is a breach (as it is for the child); a start on time that is
     confirmed after the sweeper breached the clock corrects that breach."""
@@ -167,7 +167,7 @@ def meet_offer_clock(case: Case, on: dt.date, now) -> None:
         Deadline.objects.filter(pk=deadline.pk).update(**marks)
         events.append(clock_event(deadline, DeadlineMet, now, late=late, met_on=on.isoformat(),
                                   corrected_breach=corrected))
-    CaseEvent.record_many(events)
+    step.record_many(events)
 
 
 def start_evaluation_clock(arrangement: Arrangement, moment: dt.date, sequence: int) -> Deadline:
@@ -204,10 +204,10 @@ def review_pending(case: Case, reason: str, *, besides: Deadline | None = None) 
     return asked.exists()
 
 
-def replan_ziek_review(case: Case, on: dt.date, at) -> None:
+def replan_ziek_review(step: Step, case: Case, on: dt.date, at) -> None:
     """The team did the cyclical review of a pupil reported sick on `on`: the next one is
     CASEWORK_ZIEK_REVIEW_DAYS after that day, not after the original rhythm."""
-    stop(case, Kind.ZIEK_REVIEW, at, reason="reviewed")
+    stop(step, case, Kind.ZIEK_REVIEW, at, reason="reviewed")
     if case.is_open and case.registration == Case.Registration.ZIEK:
         start_ziek_review_clock(case, on)
 
@@ -216,13 +216,13 @@ def running(case: Case, kind: str) -> QuerySet[Deadline]:
     return Deadline.objects.filter(case=case, kind=kind).filter(RUNNING)
 
 
-def mark_met(case: Case, kind: str, at) -> int:
+def mark_met(step: Step, case: Case, kind: str, at) -> int:
     """Mark the case's running clocks of this kind met (late clocks keep their breach too): one
     UPDATE and one INSERT of their events, after the read of the clocks concerned."""
     clocks = list(Deadline.objects.filter(case=case, kind=kind, met_at__isnull=True, stopped_at__isnull=True))
     if clocks:
         Deadline.objects.filter(pk__in=[deadline.pk for deadline in clocks]).update(met_at=at)
-        CaseEvent.record_many([clock_event(deadline, DeadlineMet, at, late=deadline.breached_at is not None)
+        step.record_many([clock_event(deadline, DeadlineMet, at, late=deadline.breached_at is not None)
                                for deadline in _with_case(clocks, case)])
     return len(clocks)
 
@@ -233,7 +233,7 @@ def _with_case(clocks: list[Deadline], case: Case) -> list[Deadline]:
     return clocks
 
 
-def _stop(clocks: QuerySet[Deadline], at, *, reason: str, case: Case | None = None) -> int:
+def _stop(step: Step, clocks: QuerySet[Deadline], at, *, reason: str, case: Case | None = None) -> int:
     """Stop the running clocks of `clocks`: one read, one UPDATE, one INSERT of their events."""
     running_clocks = list(clocks.filter(RUNNING) if case is not None else clocks.filter(RUNNING).select_related("case"))
     if not running_clocks:
@@ -241,27 +241,27 @@ def _stop(clocks: QuerySet[Deadline], at, *, reason: str, case: Case | None = No
     Deadline.objects.filter(pk__in=[deadline.pk for deadline in running_clocks]).update(stopped_at=at, stop_reason=reason)
     if case is not None:
         _with_case(running_clocks, case)
-    CaseEvent.record_many([clock_event(deadline, DeadlineStopped, at, reason=reason)
+    step.record_many([clock_event(deadline, DeadlineStopped, at, reason=reason)
                            for deadline in running_clocks if deadline.case_id is not None])
     return len(running_clocks)
 
 
-def stop(case: Case, kind: str, at, *, reason: str) -> int:
+def stop(step: Step, case: Case, kind: str, at, *, reason: str) -> int:
     """Stop the case's running clocks of this kind."""
-    return stop_kinds(case, [kind], at, reason=reason)
+    return stop_kinds(step, case, [kind], at, reason=reason)
 
 
-def stop_kinds(case: Case, kinds, at, *, reason: str) -> int:
+def stop_kinds(step: Step, case: Case, kinds, at, *, reason: str) -> int:
     """Stop the case's running clocks of these kinds (one read, one UPDATE, one INSERT)."""
-    return _stop(Deadline.objects.filter(case=case, kind__in=list(kinds)), at, reason=reason, case=case)
+    return _stop(step, Deadline.objects.filter(case=case, kind__in=list(kinds)), at, reason=reason, case=case)
 
 
-def on_case_closed(case: Case, outcome: str, at) -> None:
+def on_case_closed(step: Step, case: Case, outcome: str, at) -> None:
     """Closing stops the case's clocks, except the end of a running exemption: an exemption is
     registered (and counted) for as long as it runs, whether or not a case is open."""
     if outcome in (Case.Outcome.TERUG_NAAR_SCHOOL, Case.Outcome.PASSEND_AANBOD):
-        mark_met(case, Kind.OFFER_3_MONTHS, at)
-    stop_kinds(case, [kind for kind in Kind.values if kind != Kind.EXEMPTION_END], at, reason=f"closed:{outcome}")
+        mark_met(step, case, Kind.OFFER_3_MONTHS, at)
+    stop_kinds(step, case, [kind for kind in Kind.values if kind != Kind.EXEMPTION_END], at, reason=f"closed:{outcome}")
 
 
 DECISIONS = {"vrijstelling_decision", "doorbraak_decision", "doe_advice", "director_decision", "stagnatie",
@@ -272,10 +272,10 @@ DECISIONS = {"vrijstelling_decision", "doorbraak_decision", "doe_advice", "direc
 MEETING_STEPS = {"team_review", "ect_draft", "ect_approve", "vrijstelling_advice", "doorbraak_decision"}
 
 
-def task_due_at(case: Case, step: str, now) -> dt.datetime:
+def task_due_at(case: Case, step: str, now, team) -> dt.datetime:
     """When a new task of this step is due: the 48-hour clock for the first team review, the
-    evaluation clock for an arrangement evaluation, else the weekly meeting rhythm (7 days)
-    or, for decisions, 14 days."""
+    evaluation clock for an arrangement evaluation, else the weekly meeting rhythm (7 days) of
+    `team` (the one responsible for the step) or, for decisions, 14 days."""
     if step == "team_review" and not Plan.objects.filter(case=case).exists():
         clock = Deadline.objects.filter(case=case, kind=Kind.TEAM_ACTION_48H).first()
         if clock is not None:
@@ -285,7 +285,7 @@ def task_due_at(case: Case, step: str, now) -> dt.datetime:
         if clock is not None:
             return clock.due_at
     if step in MEETING_STEPS:
-        meeting = next_meeting(responsible(case, step)[0], now)
+        meeting = next_meeting(team, now)
         if meeting is not None:
             return meeting
     days = setting("CASEWORK_DECISION_DAYS", 14) if step in DECISIONS else setting("CASEWORK_TASK_DAYS", 7)

@@ -1,13 +1,11 @@
 """Who is responsible for each step of a case: the one rule that both the flows (which queue
 offers a task) and the services (who may record a step) use.
 
-Inside `reference_rows()` (one step: a task's completion, an intake, a sweeper's batch) the
-teams of a region and a case's team are read once; outside it every call reads afresh, so
-nothing can go stale across requests."""
+Given a step's reference rows (`rows`: `casework.step.Step.rows`, a dict kept for one step: a
+task's completion, a sweeper's batch) the teams of a region and a case's team are read once;
+without them (`rows=None`) every call reads afresh, so nothing can go stale across requests."""
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -16,25 +14,8 @@ from django.utils.translation import gettext as _
 from casework.models import Case, CaseParticipant
 from teams.models import KINDTEAM_SECTORS, Membership, RegionRole, Sector, Team
 
-_rows: ContextVar[dict | None] = ContextVar("casework_reference_rows", default=None)
 
-
-@contextmanager
-def reference_rows() -> Iterator[None]:
-    """Read the teams of a region and the case teams once inside this block (nested blocks share
-    the outermost one's rows). Joining a team to a case forgets that case's team (`forget_case`)."""
-    if _rows.get() is not None:
-        yield
-        return
-    token = _rows.set({})
-    try:
-        yield
-    finally:
-        _rows.reset(token)
-
-
-def _once(key: tuple, read: Callable):
-    rows = _rows.get()
+def _once(rows: dict | None, key: tuple, read: Callable):
     if rows is None:
         return read()
     if key not in rows:
@@ -42,24 +23,22 @@ def _once(key: tuple, read: Callable):
     return rows[key]
 
 
-def forget_case(case_id: int) -> None:
+def forget_case(rows: dict | None, case_id: int) -> None:
     """The case's participants changed: its team (and a step's authorisation) are read again."""
-    rows = _rows.get()
     if rows:
         for key in [key for key in rows if key[0] in ("case_team", "may_act") and key[1] == case_id]:
             del rows[key]
 
 
-def authorised(user, case: Case, step: str) -> None:
+def authorised(rows: dict | None, user, case: Case, step: str) -> None:
     """The caller checked, under its lock, that `user` may do `step` of this case (a task's
-    eligibility): `may_act` answers yes without asking again inside the same block."""
-    rows = _rows.get()
+    eligibility): `may_act` answers yes without asking again with the same rows."""
     if rows is not None:
         rows[("may_act", case.pk, user.pk, step)] = True
 
 
-def case_team(case: Case) -> Team | None:
-    return _once(("case_team", case.pk, case.school_id), lambda: _case_team(case))
+def case_team(case: Case, rows: dict | None = None) -> Team | None:
+    return _once(rows, ("case_team", case.pk, case.school_id), lambda: _case_team(case))
 
 
 def _case_team(case: Case) -> Team | None:
@@ -83,8 +62,8 @@ def _case_team(case: Case) -> Team | None:
     return chosen.team if chosen else None
 
 
-def region_team(case: Case, kind: str) -> Team | None:
-    return _once(("region_team", case.region_id, kind),
+def region_team(case: Case, kind: str, rows: dict | None = None) -> Team | None:
+    return _once(rows, ("region_team", case.region_id, kind),
                  lambda: Team.objects.filter(region_id=case.region_id, kind=kind).order_by("pk").first())
 
 
@@ -95,13 +74,13 @@ def is_po_case(case: Case) -> bool:
 
 @dataclass(frozen=True)
 class Responsibility:
-    team: Callable[[Case], Team | None] | None = None
+    team: Callable[[Case, dict | None], Team | None] | None = None  # (case, reference rows)
     role: str = ""  # a Membership.Role the member must hold, "" for any member
     region_role: str = ""  # or a RegionRole for the case's region instead of a team
 
 
 def _kind(kind):
-    return lambda case: region_team(case, kind)
+    return lambda case, rows=None: region_team(case, kind, rows)
 
 
 RESPONSIBILITIES: dict[str, Responsibility] = {
@@ -109,8 +88,8 @@ RESPONSIBILITIES: dict[str, Responsibility] = {
     "ect_draft": Responsibility(team=_kind(Team.Kind.ECT)),
     "ect_approve": Responsibility(team=_kind(Team.Kind.ECT)),
     "vrijstelling_request": Responsibility(team=_kind(Team.Kind.LEERPLICHT)),
-    "vrijstelling_advice": Responsibility(team=lambda case: case_team(case) if case.sector == Sector.MBO
-                                          else region_team(case, Team.Kind.ECT)),
+    "vrijstelling_advice": Responsibility(team=lambda case, rows=None: case_team(case, rows) if case.sector == Sector.MBO
+                                          else region_team(case, Team.Kind.ECT, rows)),
     "vrijstelling_decision": Responsibility(team=_kind(Team.Kind.LEERPLICHT)),
     "doorbraak_decision": Responsibility(team=_kind(Team.Kind.MPL), role=Membership.Role.CHAIR),
     "doe_advice": Responsibility(team=_kind(Team.Kind.DOE), role=Membership.Role.CHAIR),
@@ -148,17 +127,16 @@ def deputy_sectors(held_role: str) -> list[tuple[str, frozenset]]:
             for deputy, sectors in deputies if deputy == held_role]
 
 
-def responsible(case: Case, step: str) -> tuple[Team | None, str, str]:
+def responsible(case: Case, step: str, rows: dict | None = None) -> tuple[Team | None, str, str]:
     """(team, required role, region role) for a step of this case."""
     rule = RESPONSIBILITIES[step]
-    return (rule.team(case) if rule.team else None), rule.role, rule.region_role
+    return (rule.team(case, rows) if rule.team else None), rule.role, rule.region_role
 
 
-def may_act(user, case: Case, step: str) -> bool:
-    rows = _rows.get()
+def may_act(user, case: Case, step: str, rows: dict | None = None) -> bool:
     if rows is not None and rows.get(("may_act", case.pk, user.pk, step)):
         return True
-    team, role, region_role = responsible(case, step)
+    team, role, region_role = responsible(case, step, rows)
     if region_role:
         return RegionRole.objects.filter(user=user, region_id=case.region_id,
                                          role__in=region_roles_for(region_role, case)).exists()
@@ -170,17 +148,17 @@ def may_act(user, case: Case, step: str) -> bool:
     return memberships.exists()
 
 
-def ensure_can_act(user, case: Case, step: str) -> None:
-    if not may_act(user, case, step):
+def ensure_can_act(user, case: Case, step: str, rows: dict | None = None) -> None:
+    if not may_act(user, case, step, rows):
         raise PermissionDenied(_("You are not in the team that handles this step of the case."))
 
 
-def may_register(user, case: Case) -> bool:
+def may_register(user, case: Case, rows: dict | None = None) -> bool:
     """Who records registration and taking part: the case team, and Leerplicht of the region."""
-    teams = [team for team in (case_team(case), region_team(case, Team.Kind.LEERPLICHT)) if team is not None]
+    teams = [team for team in (case_team(case, rows), region_team(case, Team.Kind.LEERPLICHT, rows)) if team is not None]
     return Membership.objects.filter(user=user, team__in=teams).exists()
 
 
-def ensure_can_register(user, case: Case) -> None:
-    if not may_register(user, case):
+def ensure_can_register(user, case: Case, rows: dict | None = None) -> None:
+    if not may_register(user, case, rows):
         raise PermissionDenied(_("Only the case team and Leerplicht record the registration of a case."))

@@ -14,28 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.access import parse_id
+from casework.step import Step
 from notifications.models import Channel, KindPreference, Notification, OutboxEntry, Preference
 from notifications.presentation import kind_choices
 from notifications.tasks import fan_out, fan_out_many
 
 log = logging.getLogger(__name__)
-
-_actor: ContextVar = ContextVar("casework_actor", default=None)
-
-
-@contextmanager
-def acting_as(user):
-    """Name the user whose action this is, for notifications raised deep inside (new tasks)."""
-    token = _actor.set(user)
-    try:
-        yield
-    finally:
-        _actor.reset(token)
-
-
-def current_actor():
-    return _actor.get()
-
 
 _batch: ContextVar[list[int] | None] = ContextVar("casework_fan_out_batch", default=None)
 
@@ -75,29 +59,31 @@ def _queue_many(entry_ids: list[int]) -> None:
         queue_fan_out_many(entry_ids)
 
 
-def notify(*, kind: Notification.Kind, case, actor=None, task=None, data: dict | None = None) -> OutboxEntry:
+def notify(*, kind: Notification.Kind, case, actor=None, task=None, data: dict | None = None,
+           step: Step | None = None) -> OutboxEntry:
     """Record that `kind` happened on this case (one outbox row, in the caller's transaction); a
     kind that is not a `Notification.Kind` raises ValueError here, before anything is written;
     after commit the fan-out (notifications.tasks.fan_out) tells the audience of `kind`
     (notifications.rules), never the actor and never anyone who cannot see the case, and pushes
-    (ids and counts only). A rolled-back action tells nobody."""
+    (ids and counts only). A rolled-back action tells nobody. Without an actor the notice names
+    the step's `notice_actor` (`step`: the step it is raised in, if any)."""
     kind = Notification.Kind.checked(kind)
-    actor = actor if actor is not None else current_actor()
+    actor = actor if actor is not None or step is None else step.notice_actor
     entry = OutboxEntry.objects.create(kind=kind, case=case, task=task, task_owner_id=task.owner_id if task else None,
                                        actor=actor, data=data or {}, created_at=timezone.now())
     transaction.on_commit(partial(_queue_one, entry.pk))
     return entry
 
 
-def notify_many(notices: list[dict]) -> list[OutboxEntry]:
+def notify_many(notices: list[dict], *, step: Step | None = None) -> list[OutboxEntry]:
     """Several notices at once, each as `notify` would write it (`kind`, `case`, `data`; the actor
-    is the current one): one INSERT, and after commit one queued fan-out for all of them (the
-    sweeper's batch). Each entry is still fanned out on its own and exactly once. An unknown kind
-    raises ValueError, as for `notify`, before any is written."""
+    is the step's `notice_actor`): one INSERT, and after commit one queued fan-out for all of them
+    (the sweeper's batch). Each entry is still fanned out on its own and exactly once. An unknown
+    kind raises ValueError, as for `notify`, before any is written."""
     if not notices:
         return []
     kinds = [Notification.Kind.checked(notice["kind"]) for notice in notices]
-    actor, now = current_actor(), timezone.now()
+    actor, now = (step.notice_actor if step is not None else None), timezone.now()
     entries = OutboxEntry.objects.bulk_create([
         OutboxEntry(kind=kind, case=notice["case"], actor=actor, data=notice.get("data") or {},
                     created_at=now) for kind, notice in zip(kinds, notices, strict=True)])

@@ -11,9 +11,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from casework import monitor
-from casework.models import Case, CaseEvent, MonitorTally, Route
-from casework.services import change_registration_to, compact_tallies, record_registration
+from casework.models import Case, MonitorTally, Route
+from casework.services import compact_tallies
+from casework.services.ladder import change_registration_to, record_registration
 from casework.services.retention import apply_retention
+from casework.step import Step
 from teams.models import Sector
 from tests import monitor_replay as replay
 from tests.factories import CaseFactory, RegionFactory, SchoolFactory
@@ -55,14 +57,15 @@ def play(world, operations, in_order: bool = True) -> list[Case]:
     cases = [CaseFactory(school=school, signalled_at=moment(-1 - i, 9), absent_since=BASE - dt.timedelta(days=10 * i + 5))
              for i, school in enumerate([*schools, schools[0], world["other"]])]
     for case in cases:  # as intake does: the signal's registration with the case's school
-        record_registration(case, None, None, case.registration, since=case.absent_since, reason="",
-                            trigger="signalled", at=case.signalled_at)
+        with Step.begin(None) as step:
+            record_registration(step, case, None, case.registration, since=case.absent_since, reason="",
+                                trigger="signalled", at=case.signalled_at)
     batch: list[tuple] = []
 
     def flush():
-        with CaseEvent.collected():
+        with Step.begin(None) as step:
             for args in batch:
-                CaseEvent.record(*args[0], **args[1])
+                step.record(*args[0], **args[1])
         batch.clear()
 
     for index, day, hour, what, param, bulk in operations:
@@ -74,11 +77,13 @@ def play(world, operations, in_order: bool = True) -> list[Case]:
             if case.region_id != world["region"].pk:
                 continue
             if target is None:
-                change_registration_to(case, None, Case.Registration.AV, at, since=at.date(), trigger="test",
-                                       school=None)
+                with Step.begin(None) as step:
+                    change_registration_to(step, case, Case.Registration.AV, at, since=at.date(), trigger="test",
+                                           school=None)
             else:
-                change_registration_to(case, None, Case.Registration.LRV, at, since=at.date(), trigger="test",
-                                       school=target, sector=target.sector)
+                with Step.begin(None) as step:
+                    change_registration_to(step, case, Case.Registration.LRV, at, since=at.date(), trigger="test",
+                                           school=target, sector=target.sector)
             continue
         if what == "team_review":
             data = {"routes": [route for i, route in enumerate(Route.values) if param >> i & 1], "outcome": ""}
@@ -154,9 +159,11 @@ def test_a_step_writes_its_rollup_rows_in_one_insert(world, django_assert_num_qu
     case = CaseFactory(school=world["schools"][0])
     case.first_reviewed_at = moment(0, 1)  # a later review reaches no milestone: no UPDATE
     # the events' INSERT and the rollup's (no dated fact among them: the case's spells stay as they are)
-    with django_assert_num_queries(2), CaseEvent.collected():
-        CaseEvent.record(case, None, "team_review", at=moment(5, 9), routes=[Route.ECT_CONSULT, Route.JIM])
-        CaseEvent.record(case, None, "placed", at=moment(5, 9), by="doorbraak")
+    step = Step(actor=None)
+    with django_assert_num_queries(2):
+        step.record(case, None, "team_review", at=moment(5, 9), routes=[Route.ECT_CONSULT, Route.JIM])
+        step.record(case, None, "placed", at=moment(5, 9), by="doorbraak")
+        step.flush()
     assert MonitorTally.objects.count() == 5  # 2 routes, 2 rungs (team, ect), 1 placement
 
 

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from casework import monitor
 from casework.models import Case, CaseEvent, Child, Deadline, MonitorSpell, Vrijstelling
 from casework.monitor import spells
-from casework.services import change_registration_to, record_registration
+from casework.services.ladder import change_registration_to, record_registration
+from casework.step import Step
 from teams.models import Sector
 from tests import monitor_replay as replay
 from tests.factories import CaseFactory, ChildFactory, RegionFactory, SchoolFactory, UserFactory
@@ -57,8 +58,9 @@ def play(world, operations) -> list[Case]:
         case = CaseFactory(school=schools[i % 2], child=child, signalled_at=moment(-3 - i),
                            absent_since=BASE - dt.timedelta(days=20 + 7 * i),
                            registration=["lrv", "dreigend", "ziek", "lrv"][i])
-        record_registration(case, None, None, case.registration, since=case.absent_since, reason="",
-                            trigger="signalled", at=case.signalled_at)
+        with Step.begin(None) as step:
+            record_registration(step, case, None, case.registration, since=case.absent_since, reason="",
+                                trigger="signalled", at=case.signalled_at)
         cases.append(case)
     for index, day, what, param, back in sorted(operations, key=lambda operation: operation[1]):
         case = Case.objects.get(pk=cases[index].pk)
@@ -70,7 +72,8 @@ def play(world, operations) -> list[Case]:
             if what == "registration":
                 target = ["lrv", "ziek", "dreigend"][param % 3]
                 if case.registration not in ("av", target):
-                    change_registration_to(case, None, target, at, since=since, trigger="test")
+                    with Step.begin(None) as step:
+                        change_registration_to(step, case, target, at, since=since, trigger="test")
             elif what == "participation":
                 level = LEVELS[param % 3]
                 CaseEvent.record(case, None, "participation_changed", at=at, **{
@@ -79,15 +82,17 @@ def play(world, operations) -> list[Case]:
             elif what == "move":  # enrolled elsewhere (from av: enrolment; else a change of school)
                 school = schools[param % 3]
                 if case.registration == "av":
-                    change_registration_to(case, None, "lrv", at, since=since, trigger="test", school=school,
-                                           sector=school.sector)
+                    with Step.begin(None) as step:
+                        change_registration_to(step, case, "lrv", at, since=since, trigger="test", school=school,
+                                               sector=school.sector)
                 elif school.pk != case.school_id:
                     Case.objects.filter(pk=case.pk).update(school=school, sector=school.sector)
                     CaseEvent.record(case, None, "school_changed", at=at, **{
                         "from_school": case.school_id, "school": school.pk, "sector": school.sector,
                         "region": school.region_id, "since": since.isoformat(), "reason": "test"})
             elif what == "unenrol" and case.registration == "lrv":
-                change_registration_to(case, None, "av", at, since=since, trigger="test", school=None)
+                with Step.begin(None) as step:
+                    change_registration_to(step, case, "av", at, since=since, trigger="test", school=None)
             elif what == "exemption":
                 Vrijstelling.objects.create(
                     case=case, grounds=["5a", "5b", "15"][param % 3], motivation="M", medical_statement=True,

@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.utils import timezone
 from viewflow.workflow.lock import lock_scope
 
-from casework import services
+from casework import selectors, services
 from casework.clocks import start_of_day
 from casework.models import Note
 from workflows.flows import EscalationFlow
@@ -32,10 +32,10 @@ def climb_stalled(now=None) -> int:
     now = now or timezone.now()
     stalled = CaseTask.objects.filter(
         flow_task__in=[EscalationFlow.doorbraak_decision, EscalationFlow.doe_advice], status__in=OPEN_STATUSES,
-        created__lt=more_than_days_ago(services.stall_days(), now))
+        created__lt=more_than_days_ago(selectors.stall_days(), now))
     stagnating = CaseTask.objects.filter(
         flow_task=EscalationFlow.stagnatie, status__in=OPEN_STATUSES,
-        process__created__lt=more_than_days_ago(services.mbo_escalation_days(), now))
+        process__created__lt=more_than_days_ago(selectors.mbo_escalation_days(), now))
     climbed = 0
     for pk, process_id in list(stalled.order_by("created", "pk").values_list("pk", "process_id")[:CLIMB_LIMIT]):
         climbed += _climb(pk, process_id, now, EscalationFlow.director_decision, _stall)
@@ -81,7 +81,7 @@ def recorded_so_far(task: CaseTask) -> tuple[dict, str]:
 
 def _stall(task: CaseTask, now) -> dict:
     recorded, text = recorded_so_far(task)
-    event = services.record_stall(case=task.case, step=task.node_name, opened_at=task.created, recorded=recorded,
+    event = services.record_stall(case=task.case, node=task.node_name, opened_at=task.created, recorded=recorded,
                                   note=text, at=now)
     return {"from": task.node_name, "days_open": event.data["days_open"], "event_id": event.pk}
 

@@ -26,7 +26,8 @@ from casework.models import (
     Plan,
     Vrijstelling,
 )
-from workflows.flows import ConsultFlow, offer_sources
+from workflows.flows import ConsultFlow
+from workflows.gateways import offer_sources
 from workflows.inbox import open_tasks_of_case
 from workflows.models import CaseTask
 

@@ -15,260 +15,58 @@ jim (jim_assignment), arrangement (arrangement_setup -> arrangement_evaluation,
 repeated until "beeindigen").
 
 Each node names its form and the core service (casework.services) that records its step; the
-flow only decides what comes next.
+flow only decides what comes next. The nodes several flows share and the adapters between a
+form and its service are in `workflows.adapters`; what the gateways read, in `workflows.gateways`.
 """
 
-import random
-import time
-from contextlib import contextmanager
-
-from django.db import DatabaseError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
-from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.flow import Flow
-from viewflow.workflow.models import Process
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework import services
-from casework.models import (
-    ArrangementEvaluation,
-    Case,
-    EctAdvice,
-    Offer,
-    PlacementDecision,
-    Plan,
-    Route,
-    Vrijstelling,
-)
-from casework.responsibility import is_po_case
-from teams.models import Sector, User
+from casework.models import Case, Offer, Route
+from casework.step import Step
 from workflows import forms
+from workflows.adapters import (
+    action_arguments,
+    ect_approve_view,
+    ect_draft_view,
+    mentor_account,
+    owner_of_action,
+    placement_unless_chosen,
+    reason_of_review,
+    stagnatie_view,
+    start_confirmation_view,
+    vrijstelling_advice_view,
+)
+from workflows.gateways import (
+    advice_needed,
+    arrangement_ended,
+    doe_settled,
+    latest_advice_approved,
+    latest_routes,
+    mbo_case,
+    mpl_settled,
+    offer_started,
+    po_case,
+    route_chosen,
+    stagnatie_placed,
+    start_date_reached,
+)
+from workflows.locking import process_row_lock
 from workflows.models import CaseProcess, CaseTask, SignalProcess
-from workflows.nodes import CaseView, MeetingActionView, VerificationView
-
-
-class ProcessRowLock(lock.SelectForUpdateLock):
-    """viewflow's row lock (SELECT ... FOR UPDATE NOWAIT, retried), on the process's base row
-    (`viewflow_process`) rather than its flow's own table: the row a task's step locks together
-    with the task in one query (`workflows.services`), and the one `bulk_distribute` locks. On
-    SQLite, which has no row locks, it is a plain transaction: SQLite serialises writers itself."""
-
-    @contextmanager
-    def __call__(self, flow_class, process_pk):
-        for attempt in range(self.attempts):
-            with transaction.atomic():
-                try:
-                    Process.objects.filter(pk=process_pk).select_for_update(nowait=self.nowait).exists()
-                except DatabaseError:
-                    if attempt == self.attempts - 1:
-                        raise FlowLockFailed(f"Lock failed for {flow_class}") from None
-                    time.sleep((((attempt + 1) * random.random()) + 2**attempt) / 2.5)  # noqa: S311 (jitter)
-                else:
-                    yield
-                    break
-
-
-process_row_lock = ProcessRowLock()
-
-
-def offer_sources(flow_class) -> tuple[str, ...]:
-    """Which offers a flow's start confirmation is about: the arrangement's (CaseFlow) or the
-    placement decision's (EscalationFlow)."""
-    return Offer.ARRANGEMENT_SOURCES if flow_class is CaseFlow else Offer.PLACEMENT_SOURCES
-
-
-# --- where a form's fields and its service's keywords differ ------------------------------------
-
-
-def placement_unless_chosen(task, data) -> dict:
-    """The MPL's decision is a placement unless the commission chose otherwise."""
-    return {**data, "decision": data["decision"] or PlacementDecision.Decision.PLAATSING}
-
-
-def mentor_account(task, data) -> dict:
-    """The form's `mentor_username` (an account chosen by username) is the service's `mentor_user`."""
-    fields = dict(data)
-    fields["mentor_user"] = fields.pop("mentor_username")
-    return fields
-
-
-def offered_by_this_flow(task, data) -> dict:
-    """The start confirmation is about the offers of the task's own flow."""
-    return {**data, "sources": offer_sources(task.flow_task.flow_class)}
-
-
-def start_as_offered(task) -> dict:
-    """The start confirmation's form starts from what the offer means for taking part."""
-    case = task.case
-    return services.start_defaults(case, services.pending_offer(case, offer_sources(task.flow_task.flow_class)))
-
-
-def reason_of_review(task, data) -> dict:
-    """The clock's reason for the review, kept on the process when the flow started."""
-    return {**data, "reason": task.process.data.get("reason", "")}
-
-
-# --- four eyes ------------------------------------------------------------------------------------
-
-
-def drafter_of_pending_advice(case: Case):
-    advice = services.pending_ect_advice(case)
-    return advice.drafted_by if advice else None
-
-
-def drafter_of_rejected_advice(activation):
-    """A rejected advice goes back to the consultant who drafted it (the queue when they may no
-    longer take it: `CaseView.prepare_task` checks)."""
-    advice = services.rejected_ect_advice(activation.process.case)
-    return advice.drafted_by if advice is not None and advice.drafted_by.is_active else None
-
-
-def redraft_or_team_question(task) -> dict:
-    """The draft form starts from the rejected advice, or else from the team's question."""
-    advice = services.rejected_ect_advice(task.case)
-    if advice is not None:
-        return {"question": advice.question, "advice": advice.advice}
-    return {"question": services.team_question(task.case)}
-
-
-def ect_draft_view() -> CaseView:
-    """The ECT consultant drafts the advice (the team's route and a clock-started consult)."""
-    return CaseView(
-        form_class=forms.EctDraftForm, service=services.draft_ect_advice, title=_("ECT: draft advice"),
-        description=_("Write the ECT's advice after the case meeting."), initial=redraft_or_team_question,
-    ).Assign(drafter_of_rejected_advice)
-
-
-def ect_approve_view() -> CaseView:
-    """A second consultant approves the advice (four eyes)."""
-    return CaseView(
-        form_class=forms.EctApproveForm, service=services.review_ect_advice, title=_("ECT: approve advice"),
-        description=_("A second consultant approves the advice before it goes to the team."),
-        exclude=drafter_of_pending_advice,
-    )
-
-
-# --- conditions the gateways read from the case's records ------------------------------------
-
-
-def latest_routes(activation) -> list[str]:
-    """The routes of the case's latest review (read once per gateway activation)."""
-    cached = getattr(activation, "_latest_routes", None)
-    if cached is None:
-        plan = Plan.objects.filter(case_id=activation.process.case_id).order_by("-recorded_at", "-pk").first()
-        cached = activation._latest_routes = plan.routes if plan else []
-    return cached
-
-
-def route_chosen(route: str):
-    return lambda activation: route in latest_routes(activation)
-
-
-def latest_advice_approved(activation) -> bool:
-    advice = EctAdvice.objects.filter(case_id=activation.process.case_id).order_by("-drafted_at", "-pk").first()
-    return advice is not None and advice.status == EctAdvice.Status.APPROVED
-
-
-def arrangement_ended(activation) -> bool:
-    last = ArrangementEvaluation.objects.filter(arrangement__case_id=activation.process.case_id).order_by(
-        "-evaluated_at", "-pk").first()
-    return last is not None and last.result == ArrangementEvaluation.Result.BEEINDIGEN
-
-
-def po_case(activation) -> bool:
-    return is_po_case(activation.process.case)
-
-
-def advice_needed(activation) -> bool:
-    request = services.open_vrijstelling(activation.process.case)
-    return request is not None and request.grounds == Vrijstelling.Grounds.ART_5A
-
-
-def vrijstelling_advice_view() -> CaseView:
-    """The ECT's (for MBO the institution team's) advice on a 5a exemption: in the team's route and
-    for an exemption recorded with the signal."""
-    return CaseView(
-        form_class=forms.VrijstellingAdviceForm, service=services.advise_vrijstelling,
-        title=_("ECT: exemption advice"), description=_("The ECT advises on the exemption."),
-        by_sector={Sector.MBO: (_("MBO team: exemption advice"),
-                                _("The MBO institution's team advises on the exemption of its student."))},
-    )
-
-
-def start_confirmation_view() -> CaseView:
-    """The case team confirms whether the child started in the offered place (an arrangement's in
-    the case flow, a placement decision's in the escalation): one node per flow, the same step."""
-    return CaseView(
-        form_class=forms.StartConfirmationForm, service=services.confirm_start, arguments=offered_by_this_flow,
-        initial=start_as_offered,
-        title=_("Confirm the start in the offered place"),
-        description=_("Did the child start in the offered place? The three-month promise is kept on the day the "
-                      "child starts."),
-    )
-
-
-def mbo_case(activation) -> bool:
-    return activation.process.case.sector == Sector.MBO
-
-
-def offered_by(source: str):
-    """The step just recorded an offer of this source (a placement waiting for its start)."""
-    def offered(activation) -> bool:
-        offer = _latest_offer(activation)
-        return offer is not None and offer.source == source and offer.status == Offer.Status.PENDING
-    return offered
-
-
-# The DOE-team's advice was the placement itself (no doorzettingsmacht needed).
-doe_settled = offered_by(Offer.Source.DOE_ADVICE)
-# The stagnatiemeldpunt (or the management) placed the student at the institution.
-stagnatie_placed = offered_by(Offer.Source.STAGNATIE)
-
-
-def stagnatie_step(task, data) -> dict:
-    """The stagnatie service records which rung recorded the steps."""
-    return {**data, "step": task.node_name}
-
-
-def stagnatie_view(title, description) -> "CaseView":
-    return CaseView(form_class=forms.StagnatieForm, service=services.record_stagnatie, arguments=stagnatie_step,
-                    title=title, description=description)
-
-
-def mpl_settled(activation) -> bool:
-    """The MPL commission placed the pupil (else: no agreement, the SWV director decides)."""
-    decision = PlacementDecision.objects.filter(case_id=activation.process.case_id,
-                                                kind=PlacementDecision.Kind.DOORBRAAK).order_by("-decided_at", "-pk")
-    latest = decision.first()
-    return latest is not None and latest.decision == PlacementDecision.Decision.PLAATSING
-
-
-def _latest_offer(activation) -> Offer | None:
-    """The latest offer of the route this flow carries."""
-    return (Offer.objects.filter(case_id=activation.process.case_id,
-                                 source__in=offer_sources(activation.flow_class))
-            .order_by("-recorded_at", "-pk").first())
-
-
-def start_date_reached(activation) -> bool:
-    """The offered place's start date has come: no need to wait for it."""
-    offer = _latest_offer(activation)
-    return offer is None or offer.start_date <= timezone.localdate()
-
-
-def offer_started(activation) -> bool:
-    offer = _latest_offer(activation)
-    return offer is not None and offer.status == Offer.Status.STARTED
+from workflows.nodes import CaseView, Join, MeetingActionView, VerificationView, step_of
 
 
 class ForACase:
-    """Both flows run for one Case: their StartHandle links the process to it."""
+    """The flows run for one Case: their StartHandle links the process to it. A flow started inside
+    a step (a task's, the sweeper's) is handed it: its first tasks read the step's reference rows."""
 
-    def start_case(self, activation, case: Case):
+    def start_case(self, activation, case: Case, step: Step | None = None):
         activation.process.case = case
+        activation.process.step = step
         return activation.process
 
 
@@ -278,6 +76,7 @@ class CaseFlow(ForACase, Flow):
     lock_impl = process_row_lock
     process_title = _("Case")
     process_description = _("A thuiszitter case from signal to closure.")
+    offered_sources = Offer.ARRANGEMENT_SOURCES  # its start confirmation is about the arrangement (`offer_sources`)
 
     start = flow.StartHandle(this.start_case).Next(this.team_review)
 
@@ -346,21 +145,21 @@ class CaseFlow(ForACase, Flow):
     ).Next(this.arrangement_continues)
     arrangement_continues = flow.If(arrangement_ended).Then(this.join_routes).Else(this.arrangement_evaluation)
 
-    join_routes = flow.Join().Next(this.team_review)
+    join_routes = Join().Next(this.team_review)
 
     end = flow.End()
 
     def begin_escalation(self, activation):
-        start_escalation_for(activation.process.case)
+        start_escalation_for(activation.process.case, step=step_of(activation.process))
 
 
 def running_escalation(case) -> CaseProcess | None:
     return CaseProcess.objects.filter(case=case, flow_class=EscalationFlow, status=PROCESS.NEW).first()
 
 
-def start_escalation_for(case) -> CaseProcess:
+def start_escalation_for(case, step: Step | None = None) -> CaseProcess:
     """The case's running escalation, or a new one (from the team's doorbraak route or a clock)."""
-    return running_escalation(case) or EscalationFlow.start.run(case=case)
+    return running_escalation(case) or EscalationFlow.start.run(case=case, step=step)
 
 
 class EscalationFlow(ForACase, Flow):
@@ -432,11 +231,19 @@ class EscalationFlow(ForACase, Flow):
         waiting = CaseTask.objects.filter(
             case_id=activation.process.case_id, flow_task=CaseFlow.await_escalation, status=STATUS.NEW
         ).first()
+        step = step_of(activation.process)
+        later = step.afterwards() if step is not None else None  # whom the next tasks' notices name
         if waiting is not None:
-            lock.after_lock_released(lambda: CaseFlow.await_escalation.run(waiting))
+            lock.after_lock_released(lambda: release_waiting(waiting, later))
         elif not offer_started(activation):
             case = activation.process.case
-            lock.after_lock_released(lambda: ReviewFlow.start.run(case=case, reason="offer_failed"))
+            lock.after_lock_released(lambda: ReviewFlow.start.run(case=case, reason="offer_failed", step=later))
+
+
+def release_waiting(waiting: CaseTask, step: Step | None) -> None:
+    """The team's doorbraak branch goes on (after the escalation's commit), in the name of `step`."""
+    waiting.process.coerced.step = step
+    CaseFlow.await_escalation.run(waiting)
 
 
 class ReviewFlow(ForACase, Flow):
@@ -459,8 +266,9 @@ class ReviewFlow(ForACase, Flow):
     ).Next(this.end)
     end = flow.End()
 
-    def start_review(self, activation, case: Case, reason: str):
+    def start_review(self, activation, case: Case, reason: str, step: Step | None = None):
         activation.process.case = case
+        activation.process.step = step
         activation.process.data = {"reason": reason}
         return activation.process
 
@@ -469,14 +277,6 @@ def open_reviews(case: Case, reason: str):
     """The case's open `case_review` tasks asked for by `reason`, oldest first."""
     return CaseTask.objects.filter(case=case, flow_task=ReviewFlow.case_review, process__data__reason=reason,
                                    status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]).order_by("created", "pk")
-
-
-def owner_of_action(activation):
-    return User.objects.get(pk=activation.process.data["owner_id"])
-
-
-def action_arguments(task, data) -> dict:
-    return {"meeting_id": task.process.data["meeting_id"], "task_id": task.pk, "note": data["note"]}
 
 
 class MeetingActionFlow(ForACase, Flow):

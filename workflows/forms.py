@@ -18,7 +18,7 @@ from casework.models import (
     Route,
     Vrijstelling,
 )
-from casework.services import start_date_window, unavailable_routes
+from casework.selectors import start_date_window, unavailable_routes
 from teams.models import School, SchoolBoard, User, fitting_sectors
 
 YES_NO = [(True, _("Yes")), (False, _("No"))]

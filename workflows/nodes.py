@@ -5,12 +5,44 @@ import datetime as dt
 from django.shortcuts import redirect
 from django.utils import timezone
 from viewflow.workflow import flow
+from viewflow.workflow.nodes.join import JoinActivation
 from viewflow.workflow.status import STATUS
 
 from casework.clocks import task_due_at
 from casework.responsibility import responsible
+from casework.step import Step
 from teams.models import leerplicht_team
 from workflows.queues import may_take
+
+
+def step_of(process) -> Step | None:
+    """The step a process is moved on in (`workflows.services.step.task_step` puts it on the task's
+    process; a flow started inside a step is handed it: `ForACase.start_case`), or None."""
+    return getattr(process, "step", None)
+
+
+def rows_of(task) -> dict | None:
+    """The reference rows of the step that creates this task (None: read afresh)."""
+    step = step_of(task.process)
+    return step.rows if step is not None else None
+
+
+class _JoinActivation(JoinActivation):
+    """viewflow reads the task of a join that is already waiting, and so its process, afresh: the
+    join goes on with the process object the flow is moved on with (and the step on it)."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        activation = super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        if activation.process.pk == prev_activation.process.pk:
+            activation.process = prev_activation.process
+        return activation
+
+
+class Join(flow.Join):
+    """viewflow's Join, whose tasks carry on the step of the one that reached it."""
+
+    activation_class = _JoinActivation
 
 
 def task_page(request, task_pk, **kwargs):
@@ -25,7 +57,7 @@ class CaseView(flow.View):
     The task lands in the queue of the team responsible for the step (see
     `casework.responsibility`), any member with the required role may claim it, and its
     form (`form_class`) is the same for the web page and the API. Completing it calls
-    `service(case=task.case, actor=actor, **form.cleaned_data)`; where the form's fields and the
+    `service(step=step, case=task.case, **form.cleaned_data)`; where the form's fields and the
     service's keywords differ, `arguments(task, data)` gives the keywords instead of the
     cleaned data. `exclude(case)` names a user who may not take the task (four eyes);
     `initial(task)` pre-fills the form on the page (e.g. a rejected advice for its redraft).
@@ -55,20 +87,20 @@ class CaseView(flow.View):
         return self.initial(task) if self.initial is not None and task.case_id else {}
 
     def service_arguments(self, task, data) -> dict:
-        """The keywords of the step's service, besides the actor."""
+        """The keywords of the step's service, besides the step."""
         return {"case": task.case, **(self.arguments(task, data) if self.arguments else data)}
 
-    def perform(self, task, actor, data) -> None:
+    def perform(self, task, step: Step, data) -> None:
         """Record the step through its service (`data`: the form's cleaned data)."""
-        self.service(actor=actor, **self.service_arguments(task, data))
+        self.service(step=step, **self.service_arguments(task, data))
 
     def prepare_task(self, task) -> None:
         """Fill the queue columns of a new task (called once, when it is first saved)."""
-        team, role, region_role = responsible(task.case, self.name)
+        team, role, region_role = responsible(task.case, self.name, rows_of(task))
         task.team = team
         task.required_role = role
         task.region_role = region_role
-        task.due_at = task_due_at(task.case, self.name, timezone.now())
+        task.due_at = task_due_at(task.case, self.name, timezone.now(), team)
         if self.exclude is not None:
             task.excluded_user = self.exclude(task.case)
         keep_claim_if_allowed(task)

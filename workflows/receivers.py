@@ -9,7 +9,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from casework.models import Offer
 from casework.responsibility import RESPONSIBILITIES, responsible
 from notifications.models import Notification
-from notifications.services import acting_as, notify
+from notifications.services import notify
 from workflows.flows import (
     CaseFlow,
     ConsultFlow,
@@ -19,34 +19,35 @@ from workflows.flows import (
     start_escalation_for,
 )
 from workflows.models import CaseProcess, CaseTask
+from workflows.nodes import step_of
 from workflows.queues import may_take
 from workflows.waits import release_start as release
 
 
-def start_case_flow(sender, case, actor, **kwargs):
-    """Every opened case gets its process, in the same transaction (first task: team_review)."""
-    with acting_as(actor):
-        CaseFlow.start.run(case=case)
+def start_case_flow(sender, case, actor, step=None, **kwargs):
+    """Every opened case gets its process, in the same transaction (first task: team_review, whose
+    notice names the signaller)."""
+    CaseFlow.start.run(case=case, step=step.telling_as(actor) if step is not None else None)
 
 
 def announce_new_task(sender, instance, created, **kwargs):
     """A new human task is in a team's queue: tell the team (inside the same transaction). The
     verification of a public signal has no case yet; its notice names no case."""
     if created and instance.flow_task_type == "HUMAN" and (instance.case_id or instance.public_signal_id):
-        notify(kind=Notification.Kind.TASK_AVAILABLE, case=instance.case, task=instance)
+        notify(kind=Notification.Kind.TASK_AVAILABLE, case=instance.case, task=instance, step=step_of(instance.process))
 
 
-def start_escalation_flow(sender, case, **kwargs):
+def start_escalation_flow(sender, case, step=None, **kwargs):
     """A breached clock put the case on the ladder: its escalation flow starts (or keeps running)."""
-    start_escalation_for(case)
+    start_escalation_for(case, step=step)
 
 
-def start_review_flow(sender, case, reason, **kwargs):
+def start_review_flow(sender, case, reason, step=None, **kwargs):
     """A clock asks the case team to review the case: a `case_review` task, unless one for the
     same reason is still open (at most one open review per case and reason)."""
     if open_reviews(case, reason).exists():
         return
-    ReviewFlow.start.run(case=case, reason=reason)
+    ReviewFlow.start.run(case=case, reason=reason, step=step)
 
 
 # Work a clock started beside the case's own flow: it ends when the case closes.
@@ -70,14 +71,14 @@ def end_side_work(sender, case, **kwargs):
             process.save(update_fields=["status", "finished"])
 
 
-def start_consult_flow(sender, case, **kwargs):
+def start_consult_flow(sender, case, step=None, **kwargs):
     """A clock started an ECT consult outside the team's review."""
-    ConsultFlow.start.run(case=case)
+    ConsultFlow.start.run(case=case, step=step)
 
 
-def start_exemption_advice_flow(sender, case, **kwargs):
+def start_exemption_advice_flow(sender, case, step=None, **kwargs):
     """A 5a exemption recorded with the signal waits for the SWV's advice: the advice step."""
-    ExemptionAdviceFlow.start.run(case=case)
+    ExemptionAdviceFlow.start.run(case=case, step=step)
 
 
 def release_start(sender, case, offer_id, **kwargs):
@@ -85,7 +86,7 @@ def release_start(sender, case, offer_id, **kwargs):
     release(case, Offer.objects.get(pk=offer_id))
 
 
-def move_tasks_to_new_team(sender, case, from_team_ids, **kwargs):
+def move_tasks_to_new_team(sender, case, from_team_ids, step=None, **kwargs):
     """The case was handed over to its new school's team: the open tasks of the teams that held it
     go to the queue of the team now responsible for their step (a task claimed by someone who may
     no longer take it goes back to the queue). The task being completed right now (started) stays."""
@@ -95,11 +96,11 @@ def move_tasks_to_new_team(sender, case, from_team_ids, **kwargs):
         if task.node_name not in RESPONSIBILITIES:
             continue
         task.case = case
-        team, role, region_role = responsible(case, task.node_name)
+        team, role, region_role = responsible(case, task.node_name, step.rows if step is not None else None)
         if team is None or team.pk == task.team_id:
             continue
         task.team, task.required_role, task.region_role = team, role, region_role
         if task.owner_id is not None and not may_take(task.owner, task):
             task.owner, task.status, task.assigned = None, STATUS.NEW, None
         task.save(update_fields=["team", "required_role", "region_role", "owner", "status", "assigned"])
-        notify(kind=Notification.Kind.TASK_AVAILABLE, case=case, task=task)
+        notify(kind=Notification.Kind.TASK_AVAILABLE, case=case, task=task, step=step)

@@ -8,9 +8,10 @@ is the sweeper's safety net for both waits.
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from casework import services
+from casework import selectors
 from casework.models import Case, Offer
-from workflows.flows import CaseFlow, EscalationFlow, offer_sources, running_escalation
+from workflows.flows import CaseFlow, EscalationFlow, running_escalation
+from workflows.gateways import offer_sources
 from workflows.models import CaseTask
 
 AWAIT_START = [CaseFlow.await_start, EscalationFlow.await_start]
@@ -27,7 +28,7 @@ def release_finished_escalations() -> int:
             released += 1
     today = timezone.localdate()
     for waiting in CaseTask.objects.filter(flow_task__in=AWAIT_START, status=STATUS.NEW).select_related("case"):
-        offer = services.pending_offer(waiting.case, offer_sources(waiting.flow_task.flow_class))
+        offer = selectors.pending_offer(waiting.case, offer_sources(waiting.flow_task.flow_class))
         if offer is None or offer.start_date <= today:
             waiting.flow_task.run(waiting)
             released += 1

@@ -6,9 +6,6 @@ constructor per kind, which the services call; `record` and `build` here take an
 so the vocabulary can grow without a migration.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import models
@@ -23,9 +20,6 @@ from .clocks import Deadline
 # at start-up by the app that owns the rows (`casework.apps`: `casework.monitor.derived.write`, the
 # monitor's rollup, milestones and spells; the models may not import the monitor).
 after_recorded: list = []
-
-# Events recorded inside `CaseEvent.collected()` wait here and are written in one INSERT.
-_collecting: ContextVar[list | None] = ContextVar("casework_collected_events", default=None)
 
 
 class CaseEvent(models.Model):
@@ -179,42 +173,22 @@ class CaseEvent(models.Model):
 
     @classmethod
     def record(cls, case: Case, actor, kind: str, *, at=None, **data) -> "CaseEvent":
-        """Write one event; `kind` is a `CaseEvent.Kind` (or its value), any other raises ValueError.
-        Inside `collected()` the event is written with the others at the end of the block."""
+        """Write one event now; `kind` is a `CaseEvent.Kind` (or its value), any other raises
+        ValueError. A step records its events with `casework.step.Step.record` instead: they are
+        written together when it ends."""
         event = cls.build(case, actor, kind, at=at, **data)
-        pending = _collecting.get()
-        if pending is not None:
-            pending.append(event)
-        else:
-            event.save(force_insert=True)
+        event.save(force_insert=True)
         return event
 
     @classmethod
-    def record_many(cls, events: list["CaseEvent"]) -> list["CaseEvent"]:
-        """Write events built with `build` in one INSERT (their ids are set, in order)."""
+    def check_kinds(cls, events: list["CaseEvent"]) -> None:
         for event in events:
             if event.kind not in cls.Kind.values:
                 raise ValueError(f"unknown case event kind: {event.kind!r}")
-        pending = _collecting.get()
-        if pending is not None:
-            pending.extend(events)
-            return events
-        return cls._insert(events) if events else events
 
     @classmethod
-    @contextmanager
-    def collected(cls) -> Iterator[list["CaseEvent"]]:
-        """Events recorded inside the block are written together, in one INSERT, when it ends
-        without an error (a step's events; nothing inside may read them back before then). The
-        list holds them, with their ids after the block."""
-        outer = _collecting.get()
-        events: list[CaseEvent] = []
-        token = _collecting.set(events)
-        try:
-            yield events
-        finally:
-            _collecting.reset(token)
-        if outer is not None:
-            outer.extend(events)
-        elif events:
-            cls._insert(events)
+    def record_many(cls, events: list["CaseEvent"]) -> list["CaseEvent"]:
+        """Write events built with `build` in one INSERT (their ids are set, in order), then their
+        derived rows."""
+        cls.check_kinds(events)
+        return cls._insert(events) if events else events

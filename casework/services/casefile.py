@@ -29,6 +29,8 @@ from pypdf.errors import PyPdfError
 
 from casework.access import log_case_read, parse_id, visible_case_filter
 from casework.models import AccessLog, Case, Document, Note, RetentionLogEntry, events
+from casework.services.ladder import command
+from casework.step import Step
 from notifications import rules
 from notifications.models import Notification
 from notifications.services import notify
@@ -95,9 +97,10 @@ def _announce_mentions(note: Note, users: list[User], actor) -> None:
                data={"note_id": note.pk, "user_ids": [user.pk for user in users]})
 
 
-@transaction.atomic
-def add_note(*, case: Case, actor, text: str, shared_with_mentor: bool = False, corrects: int | None = None) -> Note:
+@command
+def add_note(*, step: Step, case: Case, text: str, shared_with_mentor: bool = False, corrects: int | None = None) -> Note:
     """Write a note (or, with `corrects`, a correction of an earlier note of this case)."""
+    actor = step.actor
     text = _clean_text(text)
     corrected = None
     if corrects not in (None, ""):
@@ -114,9 +117,9 @@ def add_note(*, case: Case, actor, text: str, shared_with_mentor: bool = False, 
                                shared_with_mentor=bool(shared_with_mentor))
     note.mentions.set(mentions)
     if corrected is None:
-        events.NoteAdded.record(case, actor, at=now, note_id=note.pk)
+        step.record(case, actor, events.NoteAdded, at=now, note_id=note.pk)
     else:
-        events.NoteCorrected.record(case, actor, at=now, note_id=note.pk, corrects_id=corrected.pk)
+        step.record(case, actor, events.NoteCorrected, at=now, note_id=note.pk, corrects_id=corrected.pk)
     _announce_mentions(note, mentions, actor)
     return note
 
@@ -125,9 +128,10 @@ def note_of_case(case: Case, note_id) -> Note:
     return get_object_or_404(Note.objects.select_related("author"), case=case, pk=parse_id(note_id))
 
 
-@transaction.atomic
-def edit_note(*, case: Case, actor, note_id, text: str, shared_with_mentor: bool | None = None) -> Note:
+@command
+def edit_note(*, step: Step, case: Case, note_id, text: str, shared_with_mentor: bool | None = None) -> Note:
     """The author's edit within the window; after it, EditWindowClosed (403): add a correction note."""
+    actor = step.actor
     note = get_object_or_404(Note.objects.select_for_update(), case=case, pk=parse_id(note_id))
     if note.author_id != actor.pk:
         raise PermissionDenied(_("Only the author can edit a note; add a correction note instead."))
@@ -146,7 +150,7 @@ def edit_note(*, case: Case, actor, note_id, text: str, shared_with_mentor: bool
         note.shared_with_mentor = bool(shared_with_mentor)
     note.save(update_fields=["text", "edited_at", "shared_with_mentor"])
     note.mentions.set(mentions)
-    events.NoteEdited.record(case, actor, at=now, note_id=note.pk)
+    step.record(case, actor, events.NoteEdited, at=now, note_id=note.pk)
     _announce_mentions(note, [user for user in mentions if user.pk not in already], actor)
     return note
 
@@ -280,9 +284,9 @@ def upload_document(*, case: Case, actor, upload, kind: str = Document.Kind.OTHE
                         size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor, uploaded_at=timezone.now())
     document.file.save(document.filename, upload, save=False)
     try:
-        with transaction.atomic(durable=True):
+        with Step.begin(actor, durable=True) as step:
             document.save()
-            events.DocumentUploaded.record(case, actor, at=document.uploaded_at, document_id=document.pk,
+            step.record(case, actor, events.DocumentUploaded, at=document.uploaded_at, document_id=document.pk,
                              document_kind=kind)
     except BaseException:
         document.file.storage.delete(document.file.name)
@@ -309,16 +313,17 @@ def may_withdraw(document: Document, user, now=None) -> bool:
     return document.uploaded_by_id == user.pk and (now or timezone.now()) < document.uploaded_at + edit_window()
 
 
-@transaction.atomic
-def withdraw_document(*, case: Case, actor, document_id) -> None:
+@command
+def withdraw_document(*, step: Step, case: Case, document_id) -> None:
     """Remove a document the actor uploaded moments ago: the row now, the file once committed."""
+    actor = step.actor
     document = get_object_or_404(Document.objects.select_for_update(), case=case, pk=parse_id(document_id))
     if not may_withdraw(document, actor):
         raise EditWindowClosed(
             _("Only who uploaded a document can remove it, within %(minutes)s minutes. Ask the privacy officer "
               "if a document must go later.") % {"minutes": settings.CASEWORK_NOTE_EDIT_MINUTES})
     storage, name = document.file.storage, document.file.name
-    events.DocumentWithdrawn.record(case, actor, document_id=document.pk)
+    step.record(case, actor, events.DocumentWithdrawn, document_id=document.pk)
     document.delete()
     transaction.on_commit(lambda: storage.delete(name))
 

@@ -22,7 +22,6 @@ from casework.clocks import (
 from casework.models import (
     AccessLog,
     Case,
-    CaseEvent,
     CaseParticipant,
     Child,
     Route,
@@ -30,9 +29,11 @@ from casework.models import (
     Vrijstelling,
     events,
 )
+from casework.selectors.cases import signaller_contact
 from casework.services.ladder import join, record_registration, route_teams
 from casework.services.sweeper import act_on_overdue
 from casework.signals import case_opened, exemption_advice_needed
+from casework.step import Step
 from notifications.models import Notification
 from notifications.services import notify
 from teams.models import (
@@ -245,23 +246,26 @@ def validate_signal(data: SignalInput) -> tuple[Region | None, object, str]:
     return region, team, sector
 
 
-def signal_case(*, actor, data: SignalInput, request=None) -> Case:
+def signal_case(*, step: Step | None = None, actor=None, data: SignalInput, request=None) -> Case:
     """Open a case for a (threatened) thuiszitter, or add the signal to the child's open case.
+    The signaller is `actor` (a page, the API, the demo), or the actor of the step the signal is
+    taken up in (`step`: Leerplicht verifying a public signal).
 
     Raises ValidationError (field errors, nothing written), PermissionDenied, or, after the signal
     has been recorded on the child's open case: DuplicateSignal(case_id) when the signaller works
     on that case, SignalForwarded when they do not (the case team is told; the signaller is not).
     `request` only gives the access log its path and address.
     """
+    actor = step.actor if step is not None else actor
     ensure_can_signal(actor)
     region, team, sector = validate_signal(data)
     try:
-        case, created = _open_or_find_case(actor=actor, data=data, region=region, team=team, sector=sector,
-                                           request=request)
+        case, created = _open_or_find_case(actor=actor, within=step, data=data, region=region, team=team,
+                                           sector=sector, request=request)
     except IntegrityError:
         # A concurrent signal for the same child won the race for the open case; ours joins it.
-        case, created = _open_or_find_case(actor=actor, data=data, region=region, team=team, sector=sector,
-                                           request=request)
+        case, created = _open_or_find_case(actor=actor, within=step, data=data, region=region, team=team,
+                                           sector=sector, request=request)
     if not created:
         if not can_see_case(actor, case):
             raise SignalForwarded(case.pk)
@@ -269,87 +273,83 @@ def signal_case(*, actor, data: SignalInput, request=None) -> Case:
     return case
 
 
-def signaller_contact(actor) -> dict[str, str]:
-    """Who signalled and how to reach them, as the case team reads it (name, teams, e-mail)."""
-    organisations = sorted({membership.team.name for membership in Membership.objects.filter(user=actor)
-                            .select_related("team")}
-                           | {str(role.region) for role in RegionRole.objects.filter(user=actor)
-                              .select_related("region")})
-    return {"signaller_name": actor.get_full_name() or actor.username, "signaller_email": actor.email or "",
-            "signaller_organisation": ", ".join(organisations)}
-
-
-def _add_to_open_case(open_case: Case, *, actor, data: SignalInput, request=None) -> None:
+def _add_to_open_case(step: Step, open_case: Case, *, data: SignalInput, request=None) -> None:
     """Record a signal on the child's open case. When the signaller does not work on it, the signal
     is forwarded: the case team is told who signalled and how to reach them, and the disclosure
     (the signaller told the team about the child) is in the access log. Never the other way round:
     the signaller learns nothing of the case."""
+    actor = step.actor
     forwarded = not can_see_case(actor, open_case)
     contact = signaller_contact(actor)
-    event = events.SignalReceived.record(
-        open_case, actor,
+    event = step.record(
+        open_case, actor, events.SignalReceived,
         registration=data.registration, category=data.category,
         school_id=data.school.pk if data.school else None,
         absent_since=data.absent_since.isoformat(), signaller_role=data.signaller_role,
         forwarded=forwarded, **contact,
     )
+    step.flush()  # the notice names the event (inside a task's step, that step writes it at its end)
     if forwarded:
         log_case_read(actor, open_case, action=AccessLog.Action.SIGNAL_FORWARDED, request=request)
-        notify(kind=Notification.Kind.SIGNAL_FORWARDED, case=open_case, actor=actor,
+        notify(step=step, kind=Notification.Kind.SIGNAL_FORWARDED, case=open_case, actor=actor,
                data={"event_id": event.pk, "signaller_role": data.signaller_role, **contact})
 
 
-@transaction.atomic
-def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str, request=None) -> tuple[Case, bool]:
-    key = Child.key_for(data.given_name, data.family_name, data.birth_date)
-    child, _created = Child.objects.get_or_create(
-        match_key=key,
-        defaults={
-            "given_name": data.given_name.strip(),
-            "family_name": data.family_name.strip(),
-            "birth_date": data.birth_date,
-            "pupil_number": data.pupil_number.strip(),
-            "startkwalificatie": bool(data.startkwalificatie),
-            "startkwalificatie_on": data.startkwalificatie_on,
-        },
-    )
-    # Lock the child: concurrent signals for the same child queue up here.
-    child = Child.objects.select_for_update().get(pk=child.pk)
-    if data.pupil_number and not child.pupil_number:
-        Child.objects.filter(pk=child.pk).update(pupil_number=data.pupil_number.strip())
-    if data.startkwalificatie_on is not None and child.startkwalificatie_on is None:  # a child known from before
-        Child.objects.filter(pk=child.pk).update(startkwalificatie=True, startkwalificatie_on=data.startkwalificatie_on)
-        child.startkwalificatie, child.startkwalificatie_on = True, data.startkwalificatie_on
-
-    open_case = Case.objects.filter(child=child).exclude(status=Case.Status.CLOSED).first()
-    if open_case is not None:
-        _add_to_open_case(open_case, actor=actor, data=data, request=request)
-        return open_case, False
-
-    now = timezone.now()
-    with transaction.atomic():  # savepoint: a lost race raises IntegrityError cleanly
-        case = Case.objects.create(
-            child=child,
-            region=region,
-            school=data.school,
-            sector=sector,
-            registration=data.registration,
-            category=data.category,
-            absent_since=data.absent_since,
-            signalled_at=now,
-            signalled_by=actor,
-            signaller_role=data.signaller_role,
-            summary=data.summary.strip(),
+def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region, team, sector: str,
+                       request=None) -> tuple[Case, bool]:
+    """One step (a savepoint inside the step it is part of, `within`): the child locked, the signal
+    added to its open case or a new case opened with its participants, events, clocks and flows.
+    The events are written together when the step ends, once the clocks and the exemption exist
+    (the monitor's spells, rebuilt when events are written, see them all)."""
+    with Step.begin(actor, within=within) as step:
+        key = Child.key_for(data.given_name, data.family_name, data.birth_date)
+        child, _created = Child.objects.get_or_create(
+            match_key=key,
+            defaults={
+                "given_name": data.given_name.strip(),
+                "family_name": data.family_name.strip(),
+                "birth_date": data.birth_date,
+                "pupil_number": data.pupil_number.strip(),
+                "startkwalificatie": bool(data.startkwalificatie),
+                "startkwalificatie_on": data.startkwalificatie_on,
+            },
         )
-    reason = CaseParticipant.Reason.LEERPLICHT if data.school is None else CaseParticipant.Reason.SCHOOL_TEAM
-    CaseParticipant.objects.create(case=case, team=team, reason=reason, since=now)
-    if not Membership.objects.filter(user=actor, team=team).exists():
-        CaseParticipant.objects.create(case=case, user=actor, reason=CaseParticipant.Reason.SIGNALLER, since=now)
-    # The intake's events are written together once its clocks and exemption exist, so that the
-    # monitor's spells (rebuilt when the events are written) see them all.
-    with CaseEvent.collected():
-        events.Signalled.record(
-            case, actor, at=now,
+        # Lock the child: concurrent signals for the same child queue up here.
+        child = Child.objects.select_for_update().get(pk=child.pk)
+        if data.pupil_number and not child.pupil_number:
+            Child.objects.filter(pk=child.pk).update(pupil_number=data.pupil_number.strip())
+        if data.startkwalificatie_on is not None and child.startkwalificatie_on is None:  # a child known from before
+            Child.objects.filter(pk=child.pk).update(startkwalificatie=True, startkwalificatie_on=data.startkwalificatie_on)
+            child.startkwalificatie, child.startkwalificatie_on = True, data.startkwalificatie_on
+
+        open_case = Case.objects.filter(child=child).exclude(status=Case.Status.CLOSED).first()
+        if open_case is not None:
+            _add_to_open_case(step, open_case, data=data, request=request)
+            return open_case, False
+
+        now = timezone.now()
+        with transaction.atomic():  # savepoint: a lost race raises IntegrityError cleanly
+            case = Case.objects.create(
+                child=child,
+                region=region,
+                school=data.school,
+                sector=sector,
+                registration=data.registration,
+                category=data.category,
+                absent_since=data.absent_since,
+                signalled_at=now,
+                signalled_by=actor,
+                signaller_role=data.signaller_role,
+                summary=data.summary.strip(),
+            )
+        reason = CaseParticipant.Reason.LEERPLICHT if data.school is None else CaseParticipant.Reason.SCHOOL_TEAM
+        CaseParticipant.objects.create(case=case, team=team, reason=reason, since=now)
+        if not Membership.objects.filter(user=actor, team=team).exists():
+            CaseParticipant.objects.create(case=case, user=actor, reason=CaseParticipant.Reason.SIGNALLER, since=now)
+        # The intake's events are written together once its clocks and exemption exist, so that the
+        # monitor's spells (rebuilt when the events are written) see them all.
+        step.record(
+            case, actor, events.Signalled, at=now,
             registration=case.registration, category=case.category, sector=case.sector,
             school_id=case.school_id, region_id=case.region_id, team_id=team.pk,
             absent_since=case.absent_since.isoformat(), signaller_role=case.signaller_role,
@@ -357,26 +357,27 @@ def _open_or_find_case(*, actor, data: SignalInput, region, team, sector: str, r
         # The registration holds from the first day out of school (an exemption from the signal on); the
         # monitor counts a case only from its signal, so the date matters for later changes dated back.
         since = timezone.localdate(now) if case.registration == Case.Registration.VRIJ else case.absent_since
-        record_registration(case, actor, None, case.registration, since=since, reason="", trigger="signalled", at=now)
+        record_registration(step, case, None, case.registration, since=since, reason="", trigger="signalled", at=now)
         if data.startkwalificatie_on is not None:
             # its date ends the qualification duty (the leerplicht-end clock the case starts with reads it)
-            events.StartkwalificatieRecorded.record(case, actor, at=now,
+            step.record(case, actor, events.StartkwalificatieRecorded, at=now,
                              obtained_on=child.startkwalificatie_on.isoformat())
         clocks.start_case_clocks(case, now)
         if case.registration == Case.Registration.VRIJ:
-            _record_exemption(case, actor, data, now)
-    case_opened.send(sender=Case, case=case, actor=actor)
-    if case.registration == Case.Registration.VRIJ and data.vrijstelling_grounds == Vrijstelling.Grounds.ART_5A:
-        exemption_advice_needed.send(sender=Case, case=case)
-    act_on_overdue(case, now)
-    return case, True
+            _record_exemption(step, case, data, now)
+        case_opened.send(sender=Case, case=case, actor=actor, step=step)
+        if case.registration == Case.Registration.VRIJ and data.vrijstelling_grounds == Vrijstelling.Grounds.ART_5A:
+            exemption_advice_needed.send(sender=Case, case=case, step=step)
+        act_on_overdue(step, case, now)
+        return case, True
 
 
-def _record_exemption(case: Case, actor, data: SignalInput, now) -> Vrijstelling:
+def _record_exemption(step: Step, case: Case, data: SignalInput, now) -> Vrijstelling:
     """The exemption Leerplicht granted before the signal. It counts as granted from the signal,
     except a 5a: Leerplicht asks the SWV's advice on a 5a (Thuiszitterspact Groningen, "Uitgangspunten
     & ontwikkelpunten"), so the advice route starts (the ECT; for MBO the institution's team) and the
     exemption is granted, from that day, once the advice is on record (`advise_vrijstelling`)."""
+    actor = step.actor
     awaiting_advice = data.vrijstelling_grounds == Vrijstelling.Grounds.ART_5A
     granted = {} if awaiting_advice else {
         "granted": True, "starts_on": timezone.localdate(now), "decided_by": actor, "decided_at": now,
@@ -385,12 +386,12 @@ def _record_exemption(case: Case, actor, data: SignalInput, now) -> Vrijstelling
         case=case, grounds=data.vrijstelling_grounds, requested_by=actor, requested_at=now,
         motivation=_("The exemption had been granted before the case was signalled."), medical_statement=False,
         until=data.vrijstelling_until, recorded_with_signal=True, **granted)
-    events.VrijstellingRecorded.record(case, actor, at=now, vrijstelling_id=exemption.pk,
+    step.record(case, actor, events.VrijstellingRecorded, at=now, vrijstelling_id=exemption.pk,
                      grounds=exemption.grounds, until=exemption.until.isoformat(), granted=not awaiting_advice,
                      awaiting_advice=awaiting_advice)
     if awaiting_advice:
-        for team, reason in route_teams(case, Route.VRIJSTELLING_ADVIES):
-            join(case, team, reason, now)
+        for team, reason in route_teams(step, case, Route.VRIJSTELLING_ADVIES):
+            join(step, case, team, reason, now)
         RouteRun.objects.create(case=case, plan=None, route=Route.VRIJSTELLING_ADVIES, started_at=now)
     clocks.start_exemption_clock(exemption)
     return exemption

@@ -3,14 +3,10 @@ locking, joining teams, escalating and placing, the dated registration, offers, 
 follows the end of an exemption."""
 
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -26,76 +22,31 @@ from casework.models import (
     Vrijstelling,
     events,
 )
-from casework.responsibility import (
-    authorised,
-    forget_case,
-    is_po_case,
-    reference_rows,
-    region_roles_for,
-    region_team,
-)
+from casework.responsibility import forget_case, is_po_case, region_roles_for, region_team
+from casework.selectors.steps import route_of, start_date_window, unavailable_routes
 from casework.signals import review_needed
+from casework.step import Step
 from notifications.models import Notification
 from notifications.services import notify
 from teams.models import RegionRole, Sector, Team, fitting_sectors
 
-# Cases whose row the caller locked and read in this transaction (a task's step: the task, its
-# process and its case in one locking query); `locked` hands back that row instead of reading again.
-_held: ContextVar[dict | None] = ContextVar("casework_held_cases", default=None)
 
-
-@contextmanager
-def holding(*cases: Case) -> Iterator[None]:
-    """Inside this block the caller holds these cases' row locks and has just read them."""
-    token = _held.set({case.pk: case for case in cases})
-    try:
-        yield
-    finally:
-        _held.reset(token)
-
-
-# True inside a task's step (`step_of`): the step's transaction is the services' transaction.
-_in_step: ContextVar[bool] = ContextVar("casework_in_step", default=False)
-
-
-def one_transaction(service: Callable) -> Callable:
-    """A service's transaction: its own atomic block, or inside a task's step the step's own
-    transaction (no savepoint: an error there rolls the whole step back, which is what a step's
-    caller does with it anyway)."""
+def command(service: Callable) -> Callable:
+    """A command's entry. Called with `step=` (inside a task's step, the sweeper's batch or another
+    command) it runs in that step's transaction, with its actor and what it holds; called with
+    `actor=` instead (a page, the API, a management command) it begins a step of its own for that
+    actor (`Step.begin`: one transaction, everything read afresh)."""
 
     @functools.wraps(service)
-    def in_transaction(*args, **kwargs):
-        if _in_step.get():
-            return service(*args, **kwargs)
-        with transaction.atomic():
-            return service(*args, **kwargs)
+    def run(*, step: Step | None = None, **arguments):
+        if step is not None:
+            if "actor" in arguments:
+                raise TypeError(f"{service.__name__}: the step names the actor")
+            return service(step=step, **arguments)
+        with Step.begin(arguments.pop("actor", None)) as step:
+            return service(step=step, **arguments)
 
-    return in_transaction
-
-
-@contextmanager
-def step_of(case: Case | None, actor, step: str) -> Iterator[None]:
-    """One step of a task on `case`: the caller locked and read the case's row with its task and
-    checked, under that lock, that `actor` may take it. Inside, the services neither read the case
-    again (`locked`) nor ask again who may act, and reference rows are read once."""
-    token = _in_step.set(True)
-    try:
-        with reference_rows():
-            if case is None:
-                yield
-                return
-            authorised(actor, case, step)
-            with holding(case):
-                yield
-    finally:
-        _in_step.reset(token)
-
-
-def locked(case: Case) -> Case:
-    held = _held.get()
-    if held and case.pk in held:
-        return held[case.pk]
-    return Case.objects.select_for_update().get(pk=case.pk)
+    return run
 
 
 def require(errors: dict, field: str, value, message) -> None:
@@ -108,39 +59,25 @@ def raise_if(errors: dict) -> None:
         raise ValidationError(errors)
 
 
-def join(case: Case, team: Team | None, reason: str, at) -> None:
+def join(step: Step, case: Case, team: Team | None, reason: str, at) -> None:
     """The team takes part in the case from `at` (nothing changes when it already does). Called with
-    the case's row locked (`locked`), so no savepoint guards the insert against a parallel one."""
+    the case's row locked (`Step.locked`), so no savepoint guards the insert against a parallel one."""
     if team is not None and not CaseParticipant.objects.filter(case=case, team=team).exists():
         CaseParticipant.objects.create(case=case, team=team, reason=reason, since=at)
-        forget_case(case.pk)
+        forget_case(step.rows, case.pk)
 
 
-def join_user(case: Case, user, reason: str, at) -> None:
+def join_user(step: Step, case: Case, user, reason: str, at) -> None:
     if not CaseParticipant.objects.filter(case=case, user=user).exists():
         CaseParticipant.objects.create(case=case, user=user, reason=reason, since=at)
-        forget_case(case.pk)
-
-
-def running_routes(case: Case) -> list[str]:
-    return list(RouteRun.objects.filter(case=case, ended_at__isnull=True).values_list("route", flat=True))
+        forget_case(step.rows, case.pk)
 
 
 def end_route(case: Case, route: str, at) -> None:
     RouteRun.objects.filter(case=case, route=route, ended_at__isnull=True).update(ended_at=at)
 
 
-def unavailable_routes(case: Case) -> dict[str, str]:
-    """The routes that do not apply to the case, each with the reason (the team review's form
-    leaves them out and says why; starting one is refused with that reason)."""
-    if case.sector == Sector.MBO:
-        return {Route.DOORBRAAK: _(
-            "MBO has no doorzettingsmacht: a placement problem goes to the MBO institution's stagnatiemeldpunt, "
-            "with the transition coaches and RMC, not to the MPL commission.")}
-    return {}
-
-
-def route_teams(case: Case, route: str) -> list[tuple[Team, str]]:
+def route_teams(step: Step, case: Case, route: str) -> list[tuple[Team, str]]:
     """Teams that join the case when the route starts; ValidationError if one is missing."""
     refused = unavailable_routes(case).get(route)
     if refused:
@@ -155,7 +92,7 @@ def route_teams(case: Case, route: str) -> list[tuple[Team, str]]:
     reason = CaseParticipant.Reason.ESCALATION if route == Route.DOORBRAAK else CaseParticipant.Reason.CONSULT
     teams = []
     for kind in needs:
-        team = region_team(case, kind)
+        team = region_team(case, kind, step.rows)
         if team is None:
             raise ValidationError({"routes": [_("The region has no %(team)s for this route.")
                                               % {"team": Team.Kind(kind).label}]})
@@ -167,63 +104,57 @@ def route_teams(case: Case, route: str) -> list[tuple[Team, str]]:
     return teams
 
 
-def escalate(case: Case, actor, at, *, trigger: str) -> None:
+def escalate(step: Step, case: Case, at, *, trigger: str) -> None:
     """Put the case on the escalation ladder (status escalated) unless it already is."""
+    actor = step.actor
     if case.status in (Case.Status.SIGNALLED, Case.Status.ACTIVE, Case.Status.PLACED):
         case.escalate()
         case.save()
-        events.Escalated.record(case, actor, at=at, trigger=trigger)
+        step.record(case, actor, events.Escalated, at=at, trigger=trigger)
 
 
-def place(case: Case, actor, at, *, by: str) -> None:
+def place(step: Step, case: Case, at, *, by: str) -> None:
+    actor = step.actor
     if case.status in (Case.Status.ACTIVE, Case.Status.ESCALATED):
         case.place()
         case.save()
-        events.Placed.record(case, actor, at=at, by=by)
+        step.record(case, actor, events.Placed, at=at, by=by)
         # The three-month promise is kept only when the place has started (start_confirmation).
 
 
-def join_directors(case: Case, at) -> None:
+def join_directors(step: Step, case: Case, at) -> None:
     """The SWV director(s) join the case (in PO also the coördinator deelverband, who may decide too)."""
     for role in RegionRole.objects.filter(region=case.region, role__in=region_roles_for(RegionRole.Role.SWV_DIRECTOR, case)
                                           ).select_related("user"):
-        join_user(case, role.user, CaseParticipant.Reason.ESCALATION, at)
+        join_user(step, case, role.user, CaseParticipant.Reason.ESCALATION, at)
 
 
-def record_registration(case: Case, actor, previous: str | None, registration: str, *, since: date, reason: str,
+def record_registration(step: Step, case: Case, previous: str | None, registration: str, *, since: date, reason: str,
                          trigger: str, at) -> CaseEvent:
     """The dated fact the monitor reads: from `since` on, the case had this registration."""
-    return events.RegistrationChanged.record(case, actor, at=at, **{
+    actor = step.actor
+    return step.record(case, actor, events.RegistrationChanged, at=at, **{
         "from": previous, "to": registration, "since": since.isoformat(), "reason": reason, "trigger": trigger,
         # where the case is from now on: the monitor's reference replay counts events by it
         "school": case.school_id, "sector": case.sector, "region": case.region_id})
 
 
-def change_registration_to(case: Case, actor, registration: str, at, *, since: date, trigger: str, reason: str = "",
+def change_registration_to(step: Step, case: Case, registration: str, at, *, since: date, trigger: str, reason: str = "",
                          **fields) -> None:
     """Write the new registration (and any field that changes with it, e.g. the school) and its
     dated event; the case team is told."""
+    actor = step.actor
     previous = case.registration
     Case.objects.filter(pk=case.pk).update(registration=registration, **fields)
     case.registration = registration
     for name, value in fields.items():
         setattr(case, name, value)
-    record_registration(case, actor, previous, registration, since=since, reason=reason, trigger=trigger, at=at)
+    record_registration(step, case, previous, registration, since=since, reason=reason, trigger=trigger, at=at)
     if previous == Case.Registration.ZIEK:
-        clocks.stop(case, Deadline.Kind.ZIEK_REVIEW, at, reason="registration_changed")
+        clocks.stop(step, case, Deadline.Kind.ZIEK_REVIEW, at, reason="registration_changed")
     if registration == Case.Registration.ZIEK:
         clocks.start_ziek_review_clock(case, since)
-    notify(kind=Notification.Kind.REGISTRATION_CHANGED, case=case, actor=actor, data={"registration": registration})
-
-
-def route_of(source: str) -> tuple[str, ...]:
-    return Offer.ARRANGEMENT_SOURCES if source in Offer.ARRANGEMENT_SOURCES else Offer.PLACEMENT_SOURCES
-
-
-def start_date_window(case: Case) -> tuple[date, date]:
-    """The days a place or arrangement may start on: from the day the case was signalled up to a
-    year ahead."""
-    return timezone.localdate(case.signalled_at), clocks.add_years(timezone.localdate(), 1)
+    notify(step=step, kind=Notification.Kind.REGISTRATION_CHANGED, case=case, actor=actor, data={"registration": registration})
 
 
 def check_start_date(errors: dict, case: Case, start_date: date | None, field: str = "start_date") -> None:
@@ -252,45 +183,34 @@ def check_school(errors: dict, case: Case, school_board, school) -> None:
                "fitting": ", ".join(str(Sector(s).label) for s in fitting_sectors(case.sector))})
 
 
-def record_offer(case: Case, actor, source: str, start_date: date, at, *, placement=None, arrangement=None) -> Offer:
+def record_offer(step: Step, case: Case, source: str, start_date: date, at, *, placement=None, arrangement=None) -> Offer:
     """An offer with its start date; it replaces a pending offer of the same route (a new decision)."""
+    actor = step.actor
     for replaced in Offer.objects.filter(case=case, status=Offer.Status.PENDING, source__in=route_of(source)):
         Offer.objects.filter(pk=replaced.pk).update(status=Offer.Status.FAILED, reason=_("Replaced by a later offer."))
-        clocks.pass_offer_start(replaced, at, reason="replaced")
+        clocks.pass_offer_start(step, replaced, at, reason="replaced")
     offer = Offer.objects.create(case=case, source=source, start_date=start_date, placement=placement,
                                  arrangement=arrangement, recorded_at=at)
-    events.OfferRecorded.record(case, actor, at=at, offer_id=offer.pk, source=source,
+    step.record(case, actor, events.OfferRecorded, at=at, offer_id=offer.pk, source=source,
                      start_date=start_date.isoformat())
     clocks.start_offer_start_clock(offer)
     return offer
 
 
-def pending_offer(case: Case, sources: tuple[str, ...] | None = None) -> Offer | None:
-    """The case's offer waiting for its start (of one route: placement or arrangement sources)."""
-    offers = Offer.objects.filter(case=case, status=Offer.Status.PENDING)
-    if sources:
-        offers = offers.filter(source__in=sources)
-    return offers.order_by("-recorded_at", "-pk").first()
-
-
-def after_exemption(case: Case, exemption: Vrijstelling, actor, at, *, last_day: date, reason: str,
+def after_exemption(step: Step, case: Case, exemption: Vrijstelling, at, *, last_day: date, reason: str,
                      trigger: str) -> None:
     """The exemption no longer holds after `last_day`: the child is LRV again (enrolled) or AV (not),
     a new three-month clock runs, and the case team reviews the case."""
-    events.ExemptionEnded.record(case, actor, at=at, vrijstelling_id=exemption.pk, grounds=exemption.grounds,
+    actor = step.actor
+    step.record(case, actor, events.ExemptionEnded, at=at, vrijstelling_id=exemption.pk, grounds=exemption.grounds,
                      last_day=last_day.isoformat(), reason=reason, trigger=trigger)
     if not case.is_open or case.registration != Case.Registration.VRIJ:
-        notify(kind=Notification.Kind.EXEMPTION_ENDED, case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
+        notify(step=step, kind=Notification.Kind.EXEMPTION_ENDED, case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
         return
     since = last_day + timedelta(days=1)
     back = Case.Registration.LRV if case.school_id else Case.Registration.AV
     clocks.start_offer_clock(case, since)  # before the registration's event, which rebuilds the monitor's spells
-    change_registration_to(case, actor, back, at, since=since, trigger=trigger, reason=reason)
-    notify(kind=Notification.Kind.EXEMPTION_ENDED, case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
-    review_needed.send(sender=Case, case=case, reason="exemption_ended")
+    change_registration_to(step, case, back, at, since=since, trigger=trigger, reason=reason)
+    notify(step=step, kind=Notification.Kind.EXEMPTION_ENDED, case=case, actor=actor, data={"vrijstelling_id": exemption.pk})
+    review_needed.send(sender=Case, case=case, reason="exemption_ended", step=step)
 
-
-def running_exemption(case: Case, day: date | None = None) -> Vrijstelling | None:
-    day = day or timezone.localdate()
-    return (Vrijstelling.objects.filter(case=case, granted=True, starts_on__lte=day, until__gte=day,
-                                        ended_on__isnull=True).order_by("-decided_at", "-pk").first())

@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from casework import clocks
 from casework.models import Case, CaseEvent, CaseParticipant, Deadline, events
 from casework.responsibility import case_team, forget_case
-from casework.services.ladder import change_registration_to, join, pending_offer
+from casework.selectors.steps import pending_offer
+from casework.services.ladder import change_registration_to, join
 from casework.signals import case_handed_over
+from casework.step import Step
 from notifications.models import Notification
 from notifications.services import notify
 from teams.models import School, leerplicht_team, team_for_school
@@ -71,18 +73,19 @@ def keeps_offer_promise(case: Case, level: str, setting: str) -> bool:
             and pending_offer(case) is None)
 
 
-def set_participation(case: Case, actor, *, level: str, since: date, setting: str, note: str, at) -> CaseEvent:
+def set_participation(step: Step, case: Case, *, level: str, since: date, setting: str, note: str, at) -> CaseEvent:
     """From `since` the pupil takes part this far (checked by the caller): the case's fields and the
     dated `participation_changed` event; taking part in a place that is there keeps the
     three-month promise on that day (`keeps_offer_promise`)."""
+    actor = step.actor
     previous = case.participation
     Case.objects.filter(pk=case.pk).update(participation=level, participation_setting=setting or "")
     case.participation, case.participation_setting = level, setting or ""
-    event = events.ParticipationChanged.record(case, actor, at=at, **{
+    event = step.record(case, actor, events.ParticipationChanged, at=at, **{
         "from": previous, "level": level, "since": since.isoformat(), "setting": setting or "",
         "note": (note or "").strip()})
     if keeps_offer_promise(case, level, setting):
-        clocks.meet_offer_clock(case, since, at)
+        clocks.meet_offer_clock(step, case, since, at)
     return event
 
 
@@ -103,40 +106,41 @@ def is_move(case: Case, school: School | None) -> bool:
     return school is not None and school.pk != case.school_id
 
 
-def enrol(case: Case, actor, school: School, at, *, since: date, reason: str, trigger: str) -> None:
+def enrol(step: Step, case: Case, school: School, at, *, since: date, reason: str, trigger: str) -> None:
     """From `since` the pupil is enrolled at `school` (checked with `check_move`): an absolute
     verzuimer becomes `lrv` there (`registration_changed`), an enrolled pupil moves
     (`school_changed`); the school's team takes the case over."""
-    before = case_team(case)
+    actor = step.actor
+    before = case_team(case, step.rows)
     if case.registration == Case.Registration.AV:
-        change_registration_to(case, actor, Case.Registration.LRV, at, since=since, trigger=trigger, reason=reason,
+        change_registration_to(step, case, Case.Registration.LRV, at, since=since, trigger=trigger, reason=reason,
                                school=school, sector=school.sector)
-        clocks.mark_met(case, Deadline.Kind.LRV_4_WEEKS, at)
+        clocks.mark_met(step, case, Deadline.Kind.LRV_4_WEEKS, at)
     else:
         from_school = case.school_id
         Case.objects.filter(pk=case.pk).update(school=school, sector=school.sector)
         case.school, case.sector = school, school.sector
-        events.SchoolChanged.record(case, actor, at=at, from_school=from_school, school=school.pk,
+        step.record(case, actor, events.SchoolChanged, at=at, from_school=from_school, school=school.pk,
                          sector=school.sector, region=case.region_id, since=since.isoformat(), reason=reason)
-        notify(kind=Notification.Kind.REGISTRATION_CHANGED, case=case, actor=actor, data={"registration": case.registration})
-    hand_over(case, actor, at, since=since, before=before, reason=reason)
+        notify(step=step, kind=Notification.Kind.REGISTRATION_CHANGED, case=case, actor=actor, data={"registration": case.registration})
+    hand_over(step, case, at, since=since, before=before, reason=reason)
 
 
-def hand_over(case: Case, actor, at, *, since: date, before, reason: str) -> None:
+def hand_over(step: Step, case: Case, at, *, since: date, before, reason: str) -> None:
     """The team of the case's school holds the case from now; every other school's team stops taking
     part in it (its members no longer see it), the region's Leerplicht stays on it, the open tasks
     of the teams that held it move to the new team's queue (`case_handed_over`), and the hand-over
     is an event on the case that the new team reads."""
     new_team = team_for_school(case.school)
-    join(case, new_team, CaseParticipant.Reason.SCHOOL_TEAM, at)
-    join(case, leerplicht_team(case.region), CaseParticipant.Reason.LEERPLICHT, at)
+    join(step, case, new_team, CaseParticipant.Reason.SCHOOL_TEAM, at)
+    join(step, case, leerplicht_team(case.region), CaseParticipant.Reason.LEERPLICHT, at)
     leaving = list(CaseParticipant.objects.filter(case=case, reason=CaseParticipant.Reason.SCHOOL_TEAM,
                                                   team__isnull=False).exclude(team=new_team)
                    .values_list("pk", "team_id"))
     CaseParticipant.objects.filter(pk__in=[pk for pk, _team in leaving]).delete()
-    forget_case(case.pk)
+    forget_case(step.rows, case.pk)
     from_teams = sorted({team for _pk, team in leaving} | ({before.pk} if before is not None else set()))
     from_teams = [team for team in from_teams if team != new_team.pk]
-    events.CaseHandedOver.record(case, actor, at=at, from_teams=from_teams, to_team=new_team.pk,
+    step.record(case, step.actor, events.CaseHandedOver, at=at, from_teams=from_teams, to_team=new_team.pk,
                      school=case.school_id, since=since.isoformat(), reason=reason)
-    case_handed_over.send(sender=Case, case=case, from_team_ids=from_teams)
+    case_handed_over.send(sender=Case, case=case, from_team_ids=from_teams, step=step)

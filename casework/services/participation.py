@@ -7,7 +7,6 @@ import hashlib
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +33,8 @@ from casework.services.intake import (
     signal_case,
     validate_signal,
 )
-from casework.services.ladder import one_transaction
+from casework.services.ladder import command
+from casework.step import Step
 from notifications.models import Notification
 from notifications.services import notify
 from teams.models import Membership
@@ -66,10 +66,11 @@ def links_of(case: Case, now=None) -> list[AccessLink]:
     return links
 
 
-@transaction.atomic
-def revoke_access_link(*, case: Case, actor, link_id) -> AccessLink:
+@command
+def revoke_access_link(*, step: Step, case: Case, link_id) -> AccessLink:
     """End a personal link at once (the case team): its page answers as for an expired link from
     now on. Revoking a revoked link changes nothing."""
+    actor = step.actor
     ensure_case_team(actor, case)
     link = AccessLink.objects.select_for_update().filter(case=case, pk=parse_id(link_id)).first()
     if link is None:
@@ -77,15 +78,16 @@ def revoke_access_link(*, case: Case, actor, link_id) -> AccessLink:
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
-        events.AccessLinkRevoked.record(case, actor, at=link.revoked_at, link_id=link.pk,
+        step.record(case, actor, events.AccessLinkRevoked, at=link.revoked_at, link_id=link.pk,
                          audience=link.audience)
     return link
 
 
-@transaction.atomic
-def create_access_link(*, case: Case, actor, audience: str, message: str, next_step: str, contact,
+@command
+def create_access_link(*, step: Step, case: Case, audience: str, message: str, next_step: str, contact,
                        days: int = LINK_DAYS) -> tuple[AccessLink, str]:
     """A new link for a parent or a young person (12+); returns it with its token (shown once)."""
+    actor = step.actor
     ensure_case_team(actor, case)
     team = case_team(case)
     errors: dict[str, list[str]] = {}
@@ -107,7 +109,7 @@ def create_access_link(*, case: Case, actor, audience: str, message: str, next_s
     link = AccessLink.objects.create(case=case, audience=audience, token_hash=token_hash(token),
                                      message=message.strip(), next_step=next_step.strip(), contact=contact,
                                      created_by=actor, created_at=now, expires_at=now + timezone.timedelta(days=days))
-    events.AccessLinkCreated.record(case, actor, at=now, link_id=link.pk, audience=audience)
+    step.record(case, actor, events.AccessLinkCreated, at=now, link_id=link.pk, audience=audience)
     return link, token
 
 
@@ -195,22 +197,22 @@ def consents_per_person(case: Case) -> list[tuple[str, list[tuple[str, bool | No
             for by, whose in AccessLink.Audience.choices]
 
 
-@transaction.atomic
-def set_consent(*, link: AccessLink, subject: str, given: bool) -> Consent:
+@command
+def set_consent(*, step: Step, link: AccessLink, subject: str, given: bool) -> Consent:
     """The link holder's own consent on one subject; the other person's consent stays as it is."""
     if subject not in Consent.Subject.values:
         raise ValidationError({"subject": [_("Unknown subject of consent.")]})
     now = timezone.now()
     consent, _created = Consent.objects.update_or_create(
         case=link.case, subject=subject, by=link.audience, defaults={"given": bool(given), "at": now})
-    (events.ConsentGiven if given else events.ConsentWithdrawn).record(link.case, None, at=now,
+    step.record(link.case, None, events.ConsentGiven if given else events.ConsentWithdrawn, at=now,
                      subject=subject, by=link.audience, link_id=link.pk)
     if subject == Consent.Subject.JIM and not given:
         mentors = Mentor.objects.filter(case=link.case, active=True)
         CaseParticipant.objects.filter(case=link.case, reason=CaseParticipant.Reason.MENTOR,
                                        user__in=mentors.values("user")).delete()
         mentors.update(active=False)
-    notify(kind=Notification.Kind.CONSENT_CHANGED, case=link.case, data={"subject": subject, "given": bool(given),
+    notify(step=step, kind=Notification.Kind.CONSENT_CHANGED, case=link.case, data={"subject": subject, "given": bool(given),
                                                          "by": link.audience})
     return consent
 
@@ -250,11 +252,12 @@ def receive_public_signal(*, region, reporter_role: str, given_name: str, family
         reporter_name=reporter_name.strip(), reporter_contact=reporter_contact.strip())
 
 
-@one_transaction
-def verify_public_signal(*, public_signal, actor, verified: bool, registration: str = "", category: str = "",
+@command
+def verify_public_signal(*, step: Step, public_signal, verified: bool, registration: str = "", category: str = "",
                          reason: str = ""):
     """Leerplicht's verification: a verified signal becomes a case through `signal_case` (or is
     added to the child's open case); a rejected one keeps only its reason, not the child's data."""
+    actor = step.actor
     signal = PublicSignal.objects.select_for_update().get(pk=public_signal.pk)
     if signal.status != PublicSignal.Status.PENDING:
         raise ValidationError({"__all__": [_("This signal has been handled already.")]})
@@ -277,7 +280,7 @@ def verify_public_signal(*, public_signal, actor, verified: bool, registration: 
         summary=_("Signalled by a %(who)s through the public form: %(text)s")
         % {"who": signal.get_reporter_role_display(), "text": signal.description})
     try:
-        case = signal_case(actor=actor, data=data)
+        case = signal_case(step=step, data=data)
     except DuplicateSignal as duplicate:
         case = Case.objects.get(pk=duplicate.case_id)
     PublicSignal.objects.filter(pk=signal.pk).update(status=PublicSignal.Status.VERIFIED, case=case,

@@ -20,14 +20,13 @@ from casework.models import (
     events,
 )
 from casework.responsibility import ensure_can_act
+from casework.selectors.steps import active_arrangement, pending_offer, start_defaults
 from casework.services.ladder import (
     check_school,
     check_start_date,
+    command,
     end_route,
     join_directors,
-    locked,
-    one_transaction,
-    pending_offer,
     place,
     raise_if,
     record_offer,
@@ -42,6 +41,7 @@ from casework.services.moves import (
     is_move,
     set_participation,
 )
+from casework.step import Step
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -55,15 +55,16 @@ def _check_placement(errors, case, school_board, school, start_date) -> None:
     check_start_date(errors, case, start_date)
 
 
-@one_transaction
-def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, preference_followed: bool,
+@command
+def decide_doorbraak(*, step: Step, case: Case, school_board, school, start_date, preference_followed: bool,
                      motivation: str = "", decision: str = PlacementDecision.Decision.PLAATSING) -> PlacementDecision:
     """The MPL commission's doorbraak: which board gets the duty of care, and from when. When the
     commission cannot settle the case (`geen_overeenstemming`), the SWV VO's directeur-bestuurder
     decides with the school boards' mandate (doorzettingsmacht: Thuiszitterspact 2.0 gemeente Groningen: evaluatie
     1ste jaar, A.1)."""
-    case = locked(case)
-    ensure_can_act(actor, case, "doorbraak_decision")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "doorbraak_decision", step.rows)
     errors: dict[str, list[str]] = {}
     if decision not in PlacementDecision.Decision.values:
         errors["decision"] = [_("Choose placement or no agreement.")]
@@ -75,8 +76,8 @@ def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, pre
         record = PlacementDecision.objects.create(
             case=case, kind=PlacementDecision.Kind.DOORBRAAK, decision=decision, motivation=motivation.strip(),
             decided_by=actor, decided_at=now)
-        join_directors(case, now)
-        events.DoorbraakDecided.record(case, actor, at=now, decision_id=record.pk, decision=decision)
+        join_directors(step, case, now)
+        step.record(case, actor, events.DoorbraakDecided, at=now, decision_id=record.pk, decision=decision)
         return record
     _check_placement(errors, case, school_board, school, start_date)
     if preference_followed is None:
@@ -89,24 +90,25 @@ def decide_doorbraak(*, case: Case, actor, school_board, school, start_date, pre
         start_date=start_date, preference_followed=bool(preference_followed), motivation=(motivation or "").strip(),
         decided_by=actor, decided_at=now,
     )
-    events.DoorbraakDecided.record(case, actor, at=now, decision_id=record.pk, decision=decision,
+    step.record(case, actor, events.DoorbraakDecided, at=now, decision_id=record.pk, decision=decision,
                      school_board_id=school_board.pk, school_id=school.pk if school else None,
                      start_date=start_date.isoformat(), preference_followed=bool(preference_followed))
-    place(case, actor, now, by="doorbraak")
-    record_offer(case, actor, Offer.Source.DOORBRAAK, start_date, now, placement=record)
+    place(step, case, now, by="doorbraak")
+    record_offer(step, case, Offer.Source.DOORBRAAK, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
-    notify(kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
+    notify(step=step, kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
     return record
 
 
-@one_transaction
-def advise_doe(*, case: Case, actor, advice: str, school_board, school=None, needs_doorzettingsmacht=True,
+@command
+def advise_doe(*, step: Step, case: Case, advice: str, school_board, school=None, needs_doorzettingsmacht=True,
                start_date=None) -> PlacementDecision:
     """The DOE-team's urgent placement advice (PO). With `needs_doorzettingsmacht` (the default) the
     SWV director or the coördinator deelverband then decides on this proposal; without it the
     advice is the settled placement: an offer with its start date, and no director step."""
-    case = locked(case)
-    ensure_can_act(actor, case, "doe_advice")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "doe_advice", step.rows)
     settled = needs_doorzettingsmacht is False
     errors: dict[str, list[str]] = {}
     require(errors, "advice", advice, _("Write down the placement advice."))
@@ -123,25 +125,26 @@ def advise_doe(*, case: Case, actor, advice: str, school_board, school=None, nee
         case=case, kind=PlacementDecision.Kind.DOE_ADVICE, school_board=school_board, school=school,
         start_date=start_date, advice=advice.strip(), decided_by=actor, decided_at=now,
     )
-    events.DoeAdvised.record(case, actor, at=now, decision_id=record.pk, school_board_id=school_board.pk,
+    step.record(case, actor, events.DoeAdvised, at=now, decision_id=record.pk, school_board_id=school_board.pk,
                      school_id=school.pk if school else None, needs_doorzettingsmacht=not settled,
                      start_date=start_date.isoformat() if start_date else None)
     if not settled:
-        join_directors(case, now)
+        join_directors(step, case, now)
         return record
-    place(case, actor, now, by="doe_advice")
-    record_offer(case, actor, Offer.Source.DOE_ADVICE, start_date, now, placement=record)
+    place(step, case, now, by="doe_advice")
+    record_offer(step, case, Offer.Source.DOE_ADVICE, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
-    notify(kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
+    notify(step=step, kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
     return record
 
 
-@one_transaction
-def decide_as_director(*, case: Case, actor, school_board, school, start_date, motivation: str) -> PlacementDecision:
+@command
+def decide_as_director(*, step: Step, case: Case, school_board, school, start_date, motivation: str) -> PlacementDecision:
     """The SWV director's decision (doorzettingsmacht): after the DOE-team's advice (PO), or when the
     MPL commission could not settle the case (VO)."""
-    case = locked(case)
-    ensure_can_act(actor, case, "director_decision")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "director_decision", step.rows)
     errors: dict[str, list[str]] = {}
     _check_placement(errors, case, school_board, school, start_date)
     require(errors, "motivation", motivation, _("Explain the decision."))
@@ -151,24 +154,21 @@ def decide_as_director(*, case: Case, actor, school_board, school, start_date, m
         case=case, kind=PlacementDecision.Kind.DIRECTOR, school_board=school_board, school=school,
         start_date=start_date, motivation=motivation.strip(), decided_by=actor, decided_at=now,
     )
-    events.DirectorDecided.record(case, actor, at=now, decision_id=record.pk, school_board_id=school_board.pk,
+    step.record(case, actor, events.DirectorDecided, at=now, decision_id=record.pk, school_board_id=school_board.pk,
                      school_id=school.pk if school else None, start_date=start_date.isoformat())
-    place(case, actor, now, by="director")
-    record_offer(case, actor, Offer.Source.DIRECTOR, start_date, now, placement=record)
+    place(step, case, now, by="director")
+    record_offer(step, case, Offer.Source.DIRECTOR, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
-    notify(kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
+    notify(step=step, kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
     return record
 
 
-def active_arrangement(case: Case) -> Arrangement | None:
-    return Arrangement.objects.filter(case=case, ended_at__isnull=True).order_by("-set_up_at", "-pk").first()
-
-
-@one_transaction
-def set_up_arrangement(*, case: Case, actor, education: str, care_provider: str, funding: str, start_date,
+@command
+def set_up_arrangement(*, step: Step, case: Case, education: str, care_provider: str, funding: str, start_date,
                        end_date, evaluation_weeks: int) -> Arrangement:
-    case = locked(case)
-    ensure_can_act(actor, case, "arrangement_setup")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "arrangement_setup", step.rows)
     errors: dict[str, list[str]] = {}
     require(errors, "education", education, _("Give the school or OPDC."))
     require(errors, "care_provider", care_provider, _("Give the care provider."))
@@ -188,18 +188,19 @@ def set_up_arrangement(*, case: Case, actor, education: str, care_provider: str,
     record = Arrangement.objects.create(case=case, education=education.strip(), care_provider=care_provider.strip(),
                                         funding=funding, start_date=start_date, end_date=end_date,
                                         evaluation_weeks=evaluation_weeks, set_up_by=actor, set_up_at=now)
-    events.ArrangementSetUp.record(case, actor, at=now, arrangement_id=record.pk, funding=funding,
+    step.record(case, actor, events.ArrangementSetUp, at=now, arrangement_id=record.pk, funding=funding,
                      start_date=start_date.isoformat(), end_date=end_date.isoformat())
     clocks.next_evaluation_clock(record)
-    place(case, actor, now, by="arrangement")
-    record_offer(case, actor, Offer.Source.ARRANGEMENT, start_date, now, arrangement=record)
+    place(step, case, now, by="arrangement")
+    record_offer(step, case, Offer.Source.ARRANGEMENT, start_date, now, arrangement=record)
     return record
 
 
-@one_transaction
-def evaluate_arrangement(*, case: Case, actor, result: str, notes: str = "") -> ArrangementEvaluation:
-    case = locked(case)
-    ensure_can_act(actor, case, "arrangement_evaluation")
+@command
+def evaluate_arrangement(*, step: Step, case: Case, result: str, notes: str = "") -> ArrangementEvaluation:
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "arrangement_evaluation", step.rows)
     arrangement = active_arrangement(case)
     if arrangement is None:
         raise ValidationError({"__all__": [_("The case has no running arrangement.")]})
@@ -208,8 +209,8 @@ def evaluate_arrangement(*, case: Case, actor, result: str, notes: str = "") -> 
     now = timezone.now()
     record = ArrangementEvaluation.objects.create(arrangement=arrangement, result=result, notes=(notes or "").strip(),
                                                   evaluated_by=actor, evaluated_at=now)
-    events.ArrangementEvaluated.record(case, actor, at=now, arrangement_id=arrangement.pk, result=result)
-    clocks.mark_met(case, Deadline.Kind.ARRANGEMENT_EVALUATION, now)
+    step.record(case, actor, events.ArrangementEvaluated, at=now, arrangement_id=arrangement.pk, result=result)
+    clocks.mark_met(step, case, Deadline.Kind.ARRANGEMENT_EVALUATION, now)
     if result == ArrangementEvaluation.Result.BEEINDIGEN:
         Arrangement.objects.filter(pk=arrangement.pk).update(ended_at=now)
         end_route(case, Route.ARRANGEMENT, now)
@@ -218,29 +219,14 @@ def evaluate_arrangement(*, case: Case, actor, result: str, notes: str = "") -> 
     return record
 
 
-def start_defaults(case: Case, offer: Offer | None) -> dict:
-    """What a start in this offer means for taking part, unless the team says otherwise: fully
-    (`volledig`), in the arrangement, or at the placement's school (own or another)."""
-    if offer is None:
-        return {}
-    school_id = offer.placement.school_id if offer.placement_id else None
-    if offer.arrangement_id or offer.source in Offer.ARRANGEMENT_SOURCES:
-        setting = Case.Setting.ARRANGEMENT
-    elif school_id is not None and school_id == case.school_id:
-        setting = Case.Setting.EIGEN_SCHOOL
-    else:
-        setting = Case.Setting.ANDERE_SCHOOL
-    return {"level": Case.Participation.VOLLEDIG, "setting": setting}
-
-
 def new_school(case: Case, offer: Offer):
     """The school the pupil is enrolled at by starting in this offer: a placement at another school."""
     school = offer.placement.school if offer.placement_id else None
     return school if is_move(case, school) else None
 
 
-@one_transaction
-def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = "", level: str = "",
+@command
+def confirm_start(*, step: Step, case: Case, started, started_on=None, reason: str = "", level: str = "",
                   setting: str = "", sources: tuple[str, ...] | None = None) -> Offer:
     """The case team confirms whether the child started in the offered place. Started: the
     three-month clock is met on `started_on` (late when that is after its due date), the pupil takes
@@ -248,8 +234,9 @@ def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = 
     at another school enrols the pupil there (its team takes the case over), and an escalated case is
     placed again. Not started: the clock keeps running (or stays breached) and the case is back with
     the team."""
-    case = locked(case)
-    ensure_can_act(actor, case, "start_confirmation")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "start_confirmation", step.rows)
     offer = pending_offer(case, sources)
     if offer is None:
         raise ValidationError({"__all__": [_("There is no offered place waiting for its start.")]})
@@ -273,33 +260,33 @@ def confirm_start(*, case: Case, actor, started, started_on=None, reason: str = 
     raise_if(errors)
     now = timezone.now()
     offer.confirmed_by, offer.confirmed_at = actor, now
-    clocks.pass_offer_start(offer, now, reason="confirmed")
+    clocks.pass_offer_start(step, offer, now, reason="confirmed")
     if started:
         offer.status, offer.started_on = Offer.Status.STARTED, started_on
         offer.save()
-        events.OfferStarted.record(case, actor, at=now, offer_id=offer.pk, source=offer.source,
+        step.record(case, actor, events.OfferStarted, at=now, offer_id=offer.pk, source=offer.source,
                          start_date=offer.start_date.isoformat(), started_on=started_on.isoformat())
         if level != Case.Participation.VOLLEDIG:  # taking part fully meets it with the participation
-            clocks.meet_offer_clock(case, started_on, now)
+            clocks.meet_offer_clock(step, case, started_on, now)
         if case.status == Case.Status.ESCALATED:
             case.start_in_place()
             case.save()
-            events.Placed.record(case, actor, at=now, by=offer.source)
+            step.record(case, actor, events.Placed, at=now, by=offer.source)
         if school is not None:
-            enrol(case, actor, school, now, since=started_on, trigger="start_confirmation",
+            enrol(step, case, school, now, since=started_on, trigger="start_confirmation",
                   reason=_("Started at %(school)s (offered place).") % {"school": school.name})
-        set_participation(case, actor, level=level, since=started_on, setting=setting, note="", at=now)
+        set_participation(step, case, level=level, since=started_on, setting=setting, note="", at=now)
         return offer
     offer.status, offer.reason = Offer.Status.FAILED, reason.strip()
     offer.save()
-    events.OfferFailed.record(case, actor, at=now, offer_id=offer.pk, source=offer.source,
+    step.record(case, actor, events.OfferFailed, at=now, offer_id=offer.pk, source=offer.source,
                      start_date=offer.start_date.isoformat(), reason=reason.strip())
     if offer.arrangement_id:  # an arrangement that never started ends, with its route and clocks
         Arrangement.objects.filter(pk=offer.arrangement_id, ended_at__isnull=True).update(ended_at=now)
-        clocks.stop(case, Deadline.Kind.ARRANGEMENT_EVALUATION, now, reason="offer_failed")
+        clocks.stop(step, case, Deadline.Kind.ARRANGEMENT_EVALUATION, now, reason="offer_failed")
         end_route(case, Route.ARRANGEMENT, now)
     if case.status == Case.Status.PLACED and pending_offer(case) is None:
         case.offer_fell_through()
         case.save()
-    notify(kind=Notification.Kind.OFFER_FAILED, case=case, actor=actor, data={"offer_id": offer.pk})
+    notify(step=step, kind=Notification.Kind.OFFER_FAILED, case=case, actor=actor, data={"offer_id": offer.pk})
     return offer

@@ -9,7 +9,6 @@ subject-access export, writes a LogReading row (ids and dates only).
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -24,6 +23,8 @@ from casework.models import (
     Deadline,
     LogReading,
 )
+from casework.services.ladder import command
+from casework.step import Step
 from teams.models import Membership, RegionRole
 
 BREACH_DECISION_HOURS = 72
@@ -222,10 +223,11 @@ def breaches_for(user) -> QuerySet[DataBreach]:
     return DataBreach.objects.filter(region_id__in=regions).prefetch_related("deadlines").select_related("region")
 
 
-@transaction.atomic
-def record_breach(*, actor, region, what: str, discovered_at, case_ids: list[int], risk: str,
+@command
+def record_breach(*, step: Step, region, what: str, discovered_at, case_ids: list[int], risk: str,
                   measures: str = "") -> DataBreach:
     """Register a breach; its 72-hour clock to decide on notifying the AP starts at discovery."""
+    actor = step.actor
     if region.pk not in ensure_privacy_officer(actor):
         raise Http404
     errors: dict[str, list[str]] = {}
@@ -253,10 +255,11 @@ def record_breach(*, actor, region, what: str, discovered_at, case_ids: list[int
     return breach
 
 
-@transaction.atomic
-def decide_breach(*, actor, breach_id, decision: str, decision_motivation: str, ap_reference: str = "") -> DataBreach:
+@command
+def decide_breach(*, step: Step, breach_id, decision: str, decision_motivation: str, ap_reference: str = "") -> DataBreach:
     """Record the decision on notifying the Autoriteit Persoonsgegevens; meets the 72-hour clock
     (a late decision keeps its breach)."""
+    actor = step.actor
     breach = breaches_for(actor).select_for_update(of=("self",)).filter(pk=breach_id).first()
     if breach is None:
         raise Http404

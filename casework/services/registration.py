@@ -4,7 +4,6 @@ they can (naar vermogen), a startkwalificatie, and Leerplicht revoking an exempt
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,14 +22,14 @@ from casework.models import (
     events,
 )
 from casework.responsibility import ensure_can_act, ensure_can_register
+from casework.selectors.steps import running_exemption
 from casework.services.ladder import (
     after_exemption,
     change_registration_to,
+    command,
     join,
-    locked,
     raise_if,
     require,
-    running_exemption,
 )
 from casework.services.moves import (
     check_move,
@@ -41,6 +40,7 @@ from casework.services.moves import (
     set_participation,
 )
 from casework.services.sweeper import act_on_overdue
+from casework.step import Step
 from teams.models import School, leerplicht_team
 
 # Which registration may follow which, by a team's or Leerplicht's hand. `vrij` is entered only by a
@@ -60,8 +60,8 @@ def _check_since(errors: dict, case: Case, since, kind: str) -> None:
     check_since(errors, case, since, (kind,))
 
 
-@transaction.atomic
-def change_registration(*, case: Case, actor, registration: str, since, reason: str, school: School | None = None
+@command
+def change_registration(*, step: Step, case: Case, registration: str, since, reason: str, school: School | None = None
                         ) -> Case:
     """Record that from `since` the case has another registration (the case team or Leerplicht).
 
@@ -69,8 +69,9 @@ def change_registration(*, case: Case, actor, registration: str, since, reason: 
     av -> lrv: the pupil was enrolled at `school` (its team takes the case);
     the same registration with another `school`: the pupil moved there (`school_changed`; its team
     takes the case, the old school's team leaves it)."""
-    case = locked(case)
-    ensure_can_register(actor, case)
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_register(actor, case, step.rows)
     errors: dict[str, list[str]] = {}
     current = case.registration
     # the same registration with another school: the pupil moved (an absolute verzuimer has no school)
@@ -114,40 +115,42 @@ def change_registration(*, case: Case, actor, registration: str, since, reason: 
 
     now = timezone.now()
     if moving or current == Case.Registration.AV:
-        enrol(case, actor, school, now, since=since, reason=reason.strip(), trigger="manual")
+        enrol(step, case, school, now, since=since, reason=reason.strip(), trigger="manual")
         return case
     fields = {}
     if registration == Case.Registration.AV:
         fields["school"] = None
-        join(case, leerplicht_team(case.region), CaseParticipant.Reason.LEERPLICHT, now)
-    change_registration_to(case, actor, registration, now, since=since, trigger="manual", reason=reason.strip(),
+        join(step, case, leerplicht_team(case.region), CaseParticipant.Reason.LEERPLICHT, now)
+    change_registration_to(step, case, registration, now, since=since, trigger="manual", reason=reason.strip(),
                          **fields)
     if registration == Case.Registration.LRV:
-        clocks.mark_met(case, Deadline.Kind.LRV_4_WEEKS, now)
+        clocks.mark_met(step, case, Deadline.Kind.LRV_4_WEEKS, now)
     return case
 
 
-@transaction.atomic
-def record_participation(*, case: Case, actor, level: str, since, setting: str = "", note: str = "") -> Case:
+@command
+def record_participation(*, step: Step, case: Case, level: str, since, setting: str = "", note: str = "") -> Case:
     """How far the pupil takes part from `since` (Thuiszitterspact Groningen, §8: one who takes part fully, naar
     vermogen, is no longer a thuiszitter, while the case may stay open; partly still counts)."""
-    case = locked(case)
-    ensure_can_register(actor, case)
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_register(actor, case, step.rows)
     errors: dict[str, list[str]] = {}
     if not case.is_open:
         errors["__all__"] = [_("The case is closed.")]
     check_participation(errors, level, setting)
     _check_since(errors, case, since, CaseEvent.Kind.PARTICIPATION_CHANGED)
     raise_if(errors)
-    set_participation(case, actor, level=level, since=since, setting=setting, note=note, at=timezone.now())
+    set_participation(step, case, level=level, since=since, setting=setting, note=note, at=timezone.now())
     return case
 
 
-@transaction.atomic
-def record_startkwalificatie(*, case: Case, actor, obtained_on) -> Case:
+@command
+def record_startkwalificatie(*, step: Step, case: Case, obtained_on) -> Case:
     """The young person obtained a startkwalificatie: at 16 or 17 the qualification duty ends."""
-    case = locked(case)
-    ensure_can_register(actor, case)
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_register(actor, case, step.rows)
     errors: dict[str, list[str]] = {}
     if obtained_on is None:
         errors["obtained_on"] = [_("Give the date the startkwalificatie was obtained.")]
@@ -159,17 +162,18 @@ def record_startkwalificatie(*, case: Case, actor, obtained_on) -> Case:
     now = timezone.now()
     Child.objects.filter(pk=case.child_id).update(startkwalificatie=True, startkwalificatie_on=obtained_on)
     case.child.startkwalificatie, case.child.startkwalificatie_on = True, obtained_on
-    events.StartkwalificatieRecorded.record(case, actor, at=now, obtained_on=obtained_on.isoformat())
-    clocks.restart_leerplicht_end_clock(case, leerplicht_ends_on(case.child), now)
-    act_on_overdue(case, now)  # a startkwalificatie obtained earlier ends the duty at once
+    step.record(case, actor, events.StartkwalificatieRecorded, at=now, obtained_on=obtained_on.isoformat())
+    clocks.restart_leerplicht_end_clock(step, case, leerplicht_ends_on(case.child), now)
+    act_on_overdue(step, case, now)  # a startkwalificatie obtained earlier ends the duty at once
     return case
 
 
-@transaction.atomic
-def revoke_vrijstelling(*, case: Case, actor, last_day, reason: str) -> Vrijstelling:
+@command
+def revoke_vrijstelling(*, step: Step, case: Case, last_day, reason: str) -> Vrijstelling:
     """Leerplicht ends a running exemption before its end date (revocation)."""
-    case = locked(case)
-    ensure_can_act(actor, case, "vrijstelling_decision")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "vrijstelling_decision", step.rows)
     exemption = running_exemption(case)
     errors: dict[str, list[str]] = {}
     if exemption is None:
@@ -185,6 +189,6 @@ def revoke_vrijstelling(*, case: Case, actor, last_day, reason: str) -> Vrijstel
     now = timezone.now()
     Vrijstelling.objects.filter(pk=exemption.pk).update(ended_on=last_day, end_reason=reason.strip())
     exemption.ended_on = last_day
-    clocks.stop(case, Deadline.Kind.EXEMPTION_END, now, reason="revoked")
-    after_exemption(case, exemption, actor, now, last_day=last_day, reason=reason.strip(), trigger="revoked")
+    clocks.stop(step, case, Deadline.Kind.EXEMPTION_END, now, reason="revoked")
+    after_exemption(step, case, exemption, now, last_day=last_day, reason=reason.strip(), trigger="revoked")
     return exemption

@@ -19,7 +19,6 @@ record what happened."""
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.clocks import setting
 from casework.models import (
     Case,
     CaseEvent,
@@ -31,17 +30,17 @@ from casework.models import (
 )
 from casework.responsibility import ensure_can_act, region_team
 from casework.services.ladder import (
+    command,
     end_route,
     join,
     join_directors,
-    locked,
-    one_transaction,
     place,
     raise_if,
     record_offer,
     require,
 )
 from casework.services.placement import _check_placement
+from casework.step import Step
 from notifications.models import Notification
 from notifications.services import notify
 from teams.models import Team
@@ -50,36 +49,26 @@ from teams.models import Team
 STALLING_STEPS = {"doorbraak_decision": Team.Kind.MPL, "doe_advice": Team.Kind.DOE}
 
 
-def stall_days() -> int:
-    """How long an MPL or DOE task may stay open before the SWV director decides."""
-    return setting("CASEWORK_DOORBRAAK_STALL_DAYS", 28)
-
-
-def mbo_escalation_days() -> int:
-    """How long the MBO institution's stagnatiemeldpunt has before its management takes over."""
-    return setting("CASEWORK_MBO_ESCALATION_DAYS", 14)
-
-
 def days_between(since, at) -> int:
     """Calendar days from `since` to `at` (local dates: the same day is 0)."""
     return (timezone.localdate(at) - timezone.localdate(since)).days
 
 
-@one_transaction
-def record_stall(*, case: Case, step: str, opened_at, recorded: dict, note: str = "", at=None) -> CaseEvent:
+@command
+def record_stall(*, step: Step, case: Case, node: str, opened_at, recorded: dict, note: str = "", at=None) -> CaseEvent:
     """The MPL's doorbraak decision or the DOE-team's advice stayed open too long: the SWV
     director (in PO also the coördinator deelverband) decides instead. `recorded` names what the
     commission recorded so far (references: meeting minutes, notes, who had claimed it), `note` is
     its text (free text: removed at retention). The chair is told."""
-    if step not in STALLING_STEPS:
-        raise ValueError(f"{step!r} does not stall into a director's decision")
+    if node not in STALLING_STEPS:
+        raise ValueError(f"{node!r} does not stall into a director's decision")
     at = at or timezone.now()
-    case = locked(case)
+    case = step.locked(case)
     days_open = days_between(opened_at, at)
-    join_directors(case, at)
-    event = events.DoorbraakStalled.record(case, None, at=at, task=step, days_open=days_open,
+    join_directors(step, case, at)
+    event = step.record(case, None, events.DoorbraakStalled, at=at, task=node, days_open=days_open,
                              recorded=recorded, note=note)
-    notify(kind=Notification.Kind.DOORBRAAK_STALLED, case=case, data={"task": step, "days_open": days_open})
+    notify(step=step, kind=Notification.Kind.DOORBRAAK_STALLED, case=case, data={"task": node, "days_open": days_open})
     return event
 
 
@@ -89,14 +78,15 @@ def stagnatie_steps(case: Case) -> list[dict]:
             for event in CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.STAGNATIE_RECORDED).order_by("at", "pk")]
 
 
-@one_transaction
-def record_stagnatie(*, case: Case, actor, steps: str, placed, school_board=None, school=None, start_date=None,
-                     step: str = "stagnatie") -> CaseEvent:
+@command
+def record_stagnatie(*, step: Step, case: Case, steps: str, placed, school_board=None, school=None, start_date=None,
+                     node: str = "stagnatie") -> CaseEvent:
     """The MBO institution's stagnatiemeldpunt (`stagnatie`) or its management
     (`stagnatie_escalation`) records the steps taken; a placement at the institution (an offer
     with its start date) ends the ladder: the case team then confirms the start."""
-    case = locked(case)
-    ensure_can_act(actor, case, step)
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, node, step.rows)
     errors: dict[str, list[str]] = {}
     require(errors, "steps", steps, _("Write down the steps taken."))
     if placed is None:
@@ -105,29 +95,29 @@ def record_stagnatie(*, case: Case, actor, steps: str, placed, school_board=None
         _check_placement(errors, case, school_board, school, start_date)
     raise_if(errors)
     now = timezone.now()
-    event = events.StagnatieRecorded.record(case, actor, at=now, task=step, placed=bool(placed),
+    event = step.record(case, actor, events.StagnatieRecorded, at=now, task=node, placed=bool(placed),
                              note=steps.strip())
     if not placed:
         return event
     record = PlacementDecision.objects.create(
         case=case, kind=PlacementDecision.Kind.STAGNATIE, school_board=school_board, school=school,
         start_date=start_date, advice=steps.strip(), decided_by=actor, decided_at=now)
-    place(case, actor, now, by=Offer.Source.STAGNATIE)
-    record_offer(case, actor, Offer.Source.STAGNATIE, start_date, now, placement=record)
+    place(step, case, now, by=Offer.Source.STAGNATIE)
+    record_offer(step, case, Offer.Source.STAGNATIE, start_date, now, placement=record)
     end_route(case, Route.DOORBRAAK, now)
-    notify(kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
+    notify(step=step, kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
     return event
 
 
-@one_transaction
-def escalate_stagnatie(*, case: Case, since, at=None) -> CaseEvent:
+@command
+def escalate_stagnatie(*, step: Step, case: Case, since, at=None) -> CaseEvent:
     """No placement `mbo_escalation_days` after the breach (`since`): the institution's
     management takes the case; the region's Leerplicht/RMC team is on it and told."""
     at = at or timezone.now()
-    case = locked(case)
-    join(case, region_team(case, Team.Kind.LEERPLICHT), CaseParticipant.Reason.ESCALATION, at)
+    case = step.locked(case)
+    join(step, case, region_team(case, Team.Kind.LEERPLICHT, step.rows), CaseParticipant.Reason.ESCALATION, at)
     days = days_between(since, at)
-    event = events.StagnatieEscalated.record(case, None, at=at, days=days,
+    event = step.record(case, None, events.StagnatieEscalated, at=at, days=days,
                              steps=stagnatie_steps(case))
-    notify(kind=Notification.Kind.STAGNATIE_ESCALATED, case=case, data={"days": days})
+    notify(step=step, kind=Notification.Kind.STAGNATIE_ESCALATED, case=case, data={"days": days})
     return event

@@ -21,34 +21,40 @@ from casework.models import (
     events,
 )
 from casework.responsibility import ensure_can_act
+from casework.selectors.steps import (
+    open_vrijstelling,
+    pending_ect_advice,
+    running_routes,
+    team_question,
+)
 from casework.services.ladder import (
     change_registration_to,
+    command,
     end_route,
     escalate,
     join,
     join_user,
-    locked,
-    one_transaction,
     raise_if,
     require,
     route_teams,
-    running_routes,
 )
 from casework.signals import case_closed
+from casework.step import Step
 from notifications.models import Notification
 from notifications.services import notify
 from teams.models import User
 
 
-@one_transaction
-def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outcome: str = "", ect_question: str = "",
+@command
+def record_team_review(*, step: Step, case: Case, plan: str, routes: list[str], outcome: str = "", ect_question: str = "",
                        pupil_preference: str = "") -> Plan:
     """The team's review: a plan of action and the routes to run, or closure with an outcome.
     With the ECT consult the team asks its question (`ect_question`; without one the consultant
     words it when drafting); with the
     doorbraak the pupil's (and parents') preference for a school goes to the commission."""
-    case = locked(case)
-    ensure_can_act(actor, case, "team_review")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "team_review", step.rows)
     errors: dict[str, list[str]] = {}
     require(errors, "plan", plan, _("Write down the plan of action."))
     routes = list(dict.fromkeys(routes or []))
@@ -71,7 +77,7 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
         raise ValidationError({"outcome": [
             _("The case cannot be closed while routes are still running: %(routes)s.")
             % {"routes": ", ".join(str(Route(r).label) for r in running)}]})
-    joining = [pair for route in routes for pair in route_teams(case, route)]
+    joining = [pair for route in routes for pair in route_teams(step, case, route)]
 
     now = timezone.now()
     if case.status == Case.Status.SIGNALLED:
@@ -83,57 +89,40 @@ def record_team_review(*, case: Case, actor, plan: str, routes: list[str], outco
                                  pupil_preference=(pupil_preference or "").strip(), recorded_by=actor,
                                  recorded_at=now)
     for team, reason in joining:
-        join(case, team, reason, now)
+        join(step, case, team, reason, now)
     for route in routes:
         if route not in running:
             RouteRun.objects.create(case=case, plan=record, route=route, started_at=now)
-    events.TeamReview.record(case, actor, at=now, plan_id=record.pk, routes=routes, outcome=outcome or "")
+    step.record(case, actor, events.TeamReview, at=now, plan_id=record.pk, routes=routes, outcome=outcome or "")
     if first_review:
-        clocks.mark_met(case, Deadline.Kind.TEAM_ACTION_48H, now)
+        clocks.mark_met(step, case, Deadline.Kind.TEAM_ACTION_48H, now)
     if Route.DOORBRAAK in routes:
-        escalate(case, actor, now, trigger="team_review")
+        escalate(step, case, now, trigger="team_review")
     if outcome:
         case.close(outcome=outcome, at=now)
         case.save()
-        events.Closed.record(case, actor, at=now, outcome=outcome)
-        clocks.on_case_closed(case, outcome, now)
+        step.record(case, actor, events.Closed, at=now, outcome=outcome)
+        clocks.on_case_closed(step, case, outcome, now)
         case_closed.send(sender=Case, case=case, outcome=outcome)
-        notify(kind=Notification.Kind.CASE_CLOSED, case=case, actor=actor, data={"outcome": outcome})
+        notify(step=step, kind=Notification.Kind.CASE_CLOSED, case=case, actor=actor, data={"outcome": outcome})
     return record
 
 
-def team_question(case: Case) -> str:
-    """The question the team asked the ECT in its latest review that chose the consult (only a
-    review with the consult route carries one)."""
-    plan = Plan.objects.filter(case=case).exclude(ect_question="").only("ect_question").first()
-    return plan.ect_question if plan else ""
-
-
-@one_transaction
-def draft_ect_advice(*, case: Case, actor, advice: str, question: str = "") -> EctAdvice:
+@command
+def draft_ect_advice(*, step: Step, case: Case, advice: str, question: str = "") -> EctAdvice:
     """The ECT's advice; the question is the team's unless the consultant words it (a consult a
     clock started has no team question: the consultant writes it)."""
-    case = locked(case)
-    ensure_can_act(actor, case, "ect_draft")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "ect_draft", step.rows)
     errors: dict[str, list[str]] = {}
     question = (question or "").strip() or team_question(case)
     require(errors, "question", question, _("Write down the question to the ECT."))
     require(errors, "advice", advice, _("Write down the advice."))
     raise_if(errors)
     record = EctAdvice.objects.create(case=case, question=question.strip(), advice=advice.strip(), drafted_by=actor)
-    events.EctAdviceDrafted.record(case, actor, at=record.drafted_at, advice_id=record.pk)
+    step.record(case, actor, events.EctAdviceDrafted, at=record.drafted_at, advice_id=record.pk)
     return record
-
-
-def pending_ect_advice(case: Case) -> EctAdvice | None:
-    return EctAdvice.objects.filter(case=case, status=EctAdvice.Status.PENDING).order_by("-drafted_at", "-pk").first()
-
-
-def rejected_ect_advice(case: Case) -> EctAdvice | None:
-    """The case's latest advice if it was rejected (the drafter redrafts it), else None."""
-    latest = EctAdvice.objects.filter(case=case).select_related("drafted_by", "reviewed_by").order_by(
-        "-drafted_at", "-pk").first()
-    return latest if latest is not None and latest.status == EctAdvice.Status.REJECTED else None
 
 
 def ensure_four_eyes(actor, advice: EctAdvice | None) -> None:
@@ -142,10 +131,11 @@ def ensure_four_eyes(actor, advice: EctAdvice | None) -> None:
         raise PermissionDenied(_("Four eyes: another ECT consultant must approve the advice you drafted."))
 
 
-@one_transaction
-def review_ect_advice(*, case: Case, actor, approved: bool, reason: str = "") -> EctAdvice:
-    case = locked(case)
-    ensure_can_act(actor, case, "ect_approve")
+@command
+def review_ect_advice(*, step: Step, case: Case, approved: bool, reason: str = "") -> EctAdvice:
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "ect_approve", step.rows)
     advice = pending_ect_advice(case)
     if advice is None:
         raise ValidationError({"__all__": [_("There is no advice awaiting approval.")]})
@@ -157,24 +147,21 @@ def review_ect_advice(*, case: Case, actor, approved: bool, reason: str = "") ->
     advice.reviewed_by, advice.reviewed_at, advice.reason = actor, now, (reason or "").strip()
     advice.save(update_fields=["status", "reviewed_by", "reviewed_at", "reason"])
     if approved:
-        events.EctAdviceApproved.record(case, actor, at=now, advice_id=advice.pk)
+        step.record(case, actor, events.EctAdviceApproved, at=now, advice_id=advice.pk)
     else:  # the reason is shown in the timeline and to the drafter, who redrafts
-        events.EctAdviceRejected.record(case, actor, at=now, advice_id=advice.pk,
+        step.record(case, actor, events.EctAdviceRejected, at=now, advice_id=advice.pk,
                          reason=advice.reason)
-    notify(kind=Notification.Kind.ECT_ADVICE_REVIEWED, case=case, actor=actor, data={"advice_id": advice.pk, "approved": approved})
+    notify(step=step, kind=Notification.Kind.ECT_ADVICE_REVIEWED, case=case, actor=actor, data={"advice_id": advice.pk, "approved": approved})
     if approved:
         end_route(case, Route.ECT_CONSULT, now)
     return advice
 
 
-def open_vrijstelling(case: Case) -> Vrijstelling | None:
-    return Vrijstelling.objects.filter(case=case, decided_at__isnull=True).order_by("-requested_at", "-pk").first()
-
-
-@one_transaction
-def request_vrijstelling(*, case: Case, actor, grounds: str, motivation: str, medical_statement: bool) -> Vrijstelling:
-    case = locked(case)
-    ensure_can_act(actor, case, "vrijstelling_request")
+@command
+def request_vrijstelling(*, step: Step, case: Case, grounds: str, motivation: str, medical_statement: bool) -> Vrijstelling:
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "vrijstelling_request", step.rows)
     errors: dict[str, list[str]] = {}
     if grounds not in Vrijstelling.Grounds.values:
         errors["grounds"] = [_("Choose the grounds for the exemption.")]
@@ -182,15 +169,16 @@ def request_vrijstelling(*, case: Case, actor, grounds: str, motivation: str, me
     raise_if(errors)
     record = Vrijstelling.objects.create(case=case, grounds=grounds, motivation=motivation.strip(),
                                          medical_statement=bool(medical_statement), requested_by=actor)
-    events.VrijstellingRequested.record(case, actor, at=record.requested_at, vrijstelling_id=record.pk,
+    step.record(case, actor, events.VrijstellingRequested, at=record.requested_at, vrijstelling_id=record.pk,
                      grounds=grounds, medical_statement=bool(medical_statement))
     return record
 
 
-@one_transaction
-def advise_vrijstelling(*, case: Case, actor, advice: str, motivation: str, alternatives: str = "") -> Vrijstelling:
-    case = locked(case)
-    ensure_can_act(actor, case, "vrijstelling_advice")
+@command
+def advise_vrijstelling(*, step: Step, case: Case, advice: str, motivation: str, alternatives: str = "") -> Vrijstelling:
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "vrijstelling_advice", step.rows)
     record = open_vrijstelling(case)
     if record is None or record.advised_at:
         raise ValidationError({"__all__": [_("There is no exemption request awaiting advice.")]})
@@ -212,20 +200,21 @@ def advise_vrijstelling(*, case: Case, actor, advice: str, motivation: str, alte
         record.decision_motivation = _("Recorded with the signal; in force once the SWV's advice was on record.")
     record.save()
     granted = {"granted": True, "grounds": record.grounds, "until": record.until.isoformat()} if in_force else {}
-    events.VrijstellingAdvised.record(case, actor, at=now, vrijstelling_id=record.pk, advice=advice,
+    step.record(case, actor, events.VrijstellingAdvised, at=now, vrijstelling_id=record.pk, advice=advice,
                      **granted)
     if record.recorded_with_signal:
         end_route(case, Route.VRIJSTELLING_ADVIES, now)  # the route ends here: Leerplicht decided before
-    notify(kind=Notification.Kind.VRIJSTELLING_ADVISED, case=case, actor=actor, data={"vrijstelling_id": record.pk})
+    notify(step=step, kind=Notification.Kind.VRIJSTELLING_ADVISED, case=case, actor=actor, data={"vrijstelling_id": record.pk})
     return record
 
 
-@one_transaction
-def decide_vrijstelling(*, case: Case, actor, granted: bool, until=None, motivation: str = "") -> Vrijstelling:
+@command
+def decide_vrijstelling(*, step: Step, case: Case, granted: bool, until=None, motivation: str = "") -> Vrijstelling:
     """Leerplicht's decision. A 5a exemption needs the SWV's advice first and a doctor's or
     psychologist's statement (art. 7 Leerplichtwet); the other grounds need neither."""
-    case = locked(case)
-    ensure_can_act(actor, case, "vrijstelling_decision")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "vrijstelling_decision", step.rows)
     record = open_vrijstelling(case)
     if record is None:
         raise ValidationError({"__all__": [_("There is no exemption request awaiting a decision.")]})
@@ -246,25 +235,26 @@ def decide_vrijstelling(*, case: Case, actor, granted: bool, until=None, motivat
     record.starts_on = timezone.localdate(now) if granted else None
     record.decided_by, record.decided_at = actor, now
     record.save()
-    events.VrijstellingDecided.record(case, actor, at=now, vrijstelling_id=record.pk, granted=bool(granted),
+    step.record(case, actor, events.VrijstellingDecided, at=now, vrijstelling_id=record.pk, granted=bool(granted),
                      grounds=record.grounds, until=until.isoformat() if granted else None)
     if granted and case.registration != Case.Registration.VRIJ:
-        change_registration_to(case, actor, Case.Registration.VRIJ, now, since=record.starts_on,
+        change_registration_to(step, case, Case.Registration.VRIJ, now, since=record.starts_on,
                              trigger="vrijstelling")
     if granted:
-        clocks.stop_kinds(case, (Deadline.Kind.OFFER_3_MONTHS, Deadline.Kind.LRV_4_WEEKS, Deadline.Kind.ZIEK_REVIEW),
+        clocks.stop_kinds(step, case, (Deadline.Kind.OFFER_3_MONTHS, Deadline.Kind.LRV_4_WEEKS, Deadline.Kind.ZIEK_REVIEW),
                           now, reason="vrijstelling")
         clocks.start_exemption_clock(record)
     end_route(case, Route.VRIJSTELLING_ADVIES, now)
     return record
 
 
-@one_transaction
-def assign_mentor(*, case: Case, actor, mentor_name: str, relation: str, contact: str, consent: bool,
+@command
+def assign_mentor(*, step: Step, case: Case, mentor_name: str, relation: str, contact: str, consent: bool,
                   share: list[str], mentor_user: User | None = None) -> Mentor:
     """Record the JIM mentor the young person chose, and what the mentor may see."""
-    case = locked(case)
-    ensure_can_act(actor, case, "jim_assignment")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "jim_assignment", step.rows)
     errors: dict[str, list[str]] = {}
     require(errors, "mentor_name", mentor_name, _("Give the mentor's name."))
     require(errors, "relation", relation, _("Give the mentor's relation to the young person."))
@@ -281,70 +271,76 @@ def assign_mentor(*, case: Case, actor, mentor_name: str, relation: str, contact
                                    contact=contact.strip(), share=share, user=mentor_user,
                                    recorded_by=actor, recorded_at=now)
     if mentor_user is not None:
-        join_user(case, mentor_user, CaseParticipant.Reason.MENTOR, now)
-    events.MentorAssigned.record(case, actor, at=now, mentor_id=record.pk, share=share)
+        join_user(step, case, mentor_user, CaseParticipant.Reason.MENTOR, now)
+    step.record(case, actor, events.MentorAssigned, at=now, mentor_id=record.pk, share=share)
     end_route(case, Route.JIM, now)
     return record
 
 
-@one_transaction
-def record_case_review(*, case: Case, actor, reason: str, notes: str) -> CaseEvent:
+@command
+def record_case_review(*, step: Step, case: Case, reason: str, notes: str) -> CaseEvent:
     """The case team looked at the case after a clock asked it to (see `review_needed`)."""
-    case = locked(case)
-    ensure_can_act(actor, case, "case_review")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "case_review", step.rows)
     errors: dict[str, list[str]] = {}
     require(errors, "notes", notes, _("Write down what the team concluded."))
     raise_if(errors)
     now = timezone.now()
-    event = events.CaseReviewed.record(case, actor, at=now, trigger=reason, note=notes.strip())
+    event = step.record(case, actor, events.CaseReviewed, at=now, trigger=reason, note=notes.strip())
     if reason == Deadline.Kind.ZIEK_REVIEW:
-        clocks.replan_ziek_review(case, timezone.localdate(now), now)
+        clocks.replan_ziek_review(step, case, timezone.localdate(now), now)
     return event
 
 
-def record_task_distribution(*, case: Case, actor, task, node: str, assigned_to_id: int | None,
+@command
+def record_task_distribution(*, step: Step, case: Case, task, node: str, assigned_to_id: int | None,
                              previous_owner_id: int | None, reason: str, at) -> CaseEvent:
     """A task of the case was assigned to a colleague (or released to the queue) by `actor`, with
     a reason: one history row, and the assignee and whoever lost the task are told. The task itself
     is changed by the flow (workflows.services.bulk_distribute), in the same transaction."""
+    actor = step.actor
     kind = events.TaskAssigned if assigned_to_id else events.TaskReleased
-    event = kind.record(case, actor, at=at, task_id=task.pk, node=node, user_id=assigned_to_id,
-                        previous_owner_id=previous_owner_id, reason=reason)
+    event = step.record(case, actor, kind, at=at, task_id=task.pk, node=node, user_id=assigned_to_id,
+                             previous_owner_id=previous_owner_id, reason=reason)
     if assigned_to_id:
-        notify(kind=Notification.Kind.TASK_ASSIGNED, case=case, actor=actor, task=task, data={"user_id": assigned_to_id})
+        notify(step=step, kind=Notification.Kind.TASK_ASSIGNED, case=case, actor=actor, task=task, data={"user_id": assigned_to_id})
     if previous_owner_id and previous_owner_id != assigned_to_id:
-        notify(kind=Notification.Kind.TASK_RELEASED, case=case, actor=actor, task=task, data={"user_id": previous_owner_id})
+        notify(step=step, kind=Notification.Kind.TASK_RELEASED, case=case, actor=actor, task=task, data={"user_id": previous_owner_id})
     return event
 
 
 # --- the team meeting -----------------------------------------------------------------------------
 
-@one_transaction
-def record_meeting_flag(*, case: Case, actor, team) -> CaseEvent:
+@command
+def record_meeting_flag(*, step: Step, case: Case, team) -> CaseEvent:
     """A member of a team on the case asks for the case to be discussed in the team's next meeting
     (the flag itself is the meetings' row, `workflows.meetings.flag_case`)."""
+    actor = step.actor
     if not case.is_open or not case.participants.filter(team=team).exists() \
             or not team.memberships.filter(user=actor).exists():
         raise PermissionDenied(_("Only a member of a team on this open case puts it on that team's agenda."))
-    return events.MeetingFlagged.record(case, actor, team_id=team.pk)
+    return step.record(case, actor, events.MeetingFlagged, team_id=team.pk)
 
 
-@one_transaction
-def record_meeting_action(*, case: Case, actor, meeting_id: int, task, owner, due_on, action: str) -> CaseEvent:
+@command
+def record_meeting_action(*, step: Step, case: Case, meeting_id: int, task, owner, due_on, action: str) -> CaseEvent:
     """The team meeting agreed an action on the case for one member, due on a day (the
     `meeting_action` task is the flow's, claimed for the member, who hears of it as of any new task;
     the chair was checked by `workflows.meetings`)."""
-    return events.MeetingActionSet.record(case, actor, meeting_id=meeting_id, task_id=task.pk,
+    actor = step.actor
+    return step.record(case, actor, events.MeetingActionSet, meeting_id=meeting_id, task_id=task.pk,
                             owner_id=owner.pk, due_on=due_on.isoformat(), note=action.strip())
 
 
-@one_transaction
-def record_meeting_action_done(*, case: Case, actor, meeting_id: int, task_id: int, note: str) -> CaseEvent:
+@command
+def record_meeting_action_done(*, step: Step, case: Case, meeting_id: int, task_id: int, note: str) -> CaseEvent:
     """The member carried out an action the team meeting agreed: what they did, on the timeline."""
-    case = locked(case)
-    ensure_can_act(actor, case, "meeting_action")
+    actor = step.actor
+    case = step.locked(case)
+    ensure_can_act(actor, case, "meeting_action", step.rows)
     errors: dict[str, list[str]] = {}
     require(errors, "note", note, _("Write down what you did."))
     raise_if(errors)
-    return events.MeetingActionDone.record(case, actor, meeting_id=meeting_id, task_id=task_id,
+    return step.record(case, actor, events.MeetingActionDone, meeting_id=meeting_id, task_id=task_id,
                             note=note.strip())

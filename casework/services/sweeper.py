@@ -32,7 +32,6 @@ from casework.clocks import (
 )
 from casework.models import (
     Case,
-    CaseEvent,
     CaseParticipant,
     Deadline,
     MonitorTally,
@@ -41,17 +40,15 @@ from casework.models import (
     Vrijstelling,
     events,
 )
-from casework.responsibility import forget_case, reference_rows, region_team
+from casework.responsibility import forget_case, region_team
+from casework.selectors.steps import running_routes
 from casework.services.ladder import (
     after_exemption,
     change_registration_to,
     escalate,
-    holding,
     join,
     join_directors,
-    locked,
     route_teams,
-    running_routes,
 )
 from casework.signals import (
     consult_needed,
@@ -59,6 +56,7 @@ from casework.signals import (
     offer_start_due,
     review_needed,
 )
+from casework.step import Step
 from notifications.models import Notification
 from notifications.services import notify, notify_many
 from teams.models import (
@@ -92,19 +90,20 @@ def sweep_due(now=None) -> SweepResult:
     result = SweepResult()
     warn_due = Deadline.objects.filter(RUNNING, warned_at__isnull=True, warn_at__isnull=False, warn_at__lte=now,
                                        due_at__gt=now)
-    _in_batches(warn_due, "warn_at", lambda batch: _warn(batch, now, result))
-    _in_batches(Deadline.objects.filter(RUNNING, due_at__lte=now), "due_at", lambda batch: _act(batch, now, result))
+    _in_batches(warn_due, "warn_at", now, lambda step, batch: _warn(step, batch, now, result))
+    _in_batches(Deadline.objects.filter(RUNNING, due_at__lte=now), "due_at", now,
+                lambda step, batch: _act(step, batch, now, result))
     return result
 
 
-def _in_batches(due: QuerySet[Deadline], order: str, act) -> None:
-    """Hand `act` the due rows, oldest first, SWEEP_BATCH at a time, each batch in one transaction
-    with its rows and their cases locked; at most SWEEP_LIMIT rows per sweep (the beat comes back
-    for the rest)."""
+def _in_batches(due: QuerySet[Deadline], order: str, now, act) -> None:
+    """Hand `act` the due rows, oldest first, SWEEP_BATCH at a time, each batch one step (one
+    transaction, no actor, the reference rows read once) with its rows and their cases locked and
+    held; at most SWEEP_LIMIT rows per sweep (the beat comes back for the rest)."""
     handled = 0
     while handled < SWEEP_LIMIT:
         try:
-            with transaction.atomic(), reference_rows(), CaseEvent.collected():
+            with Step.begin(None, now=now, rows={}) as step:
                 batch = list(due.select_for_update(skip_locked=True, of=("self",))
                              .order_by(order, "pk")[:min(SWEEP_BATCH, SWEEP_LIMIT - handled)])
                 if not batch:
@@ -114,8 +113,8 @@ def _in_batches(due: QuerySet[Deadline], order: str, act) -> None:
                 for deadline in batch:
                     if deadline.case_id:
                         deadline.case = cases[deadline.case_id]
-                with holding(*cases.values()):
-                    act(batch)
+                step.hold(*cases.values())
+                act(step, batch)
         except _Contended:
             continue
         handled += len(batch)
@@ -130,15 +129,15 @@ def _mark(rows: list[Deadline], unhandled: Q, **marks) -> None:
             setattr(row, field, value)
 
 
-def _warn(batch: list[Deadline], now, result: SweepResult) -> None:
+def _warn(step: Step, batch: list[Deadline], now, result: SweepResult) -> None:
     _mark(batch, Q(warned_at__isnull=True), warned_at=now)
-    CaseEvent.record_many([clock_event(deadline, events.DeadlineWarning, now)
+    step.record_many([clock_event(deadline, events.DeadlineWarning, now)
                            for deadline in batch if deadline.case_id])
-    notify_many([_notice(deadline, Notification.Kind.DEADLINE_WARNING) for deadline in batch if deadline.case_id])
+    notify_many([_notice(deadline, "deadline_warning") for deadline in batch if deadline.case_id], step=step)
     result.warned += len(batch)
 
 
-def _act(batch: list[Deadline], now, result: SweepResult) -> None:
+def _act(step: Step, batch: list[Deadline], now, result: SweepResult) -> None:
     """The batch's due clocks: marked in one UPDATE per kind of mark, the ECT joined to the cases
     whose 48 hours ran out in one INSERT, each clock's event and reaction in due order (the events
     go out in one INSERT at the end of the batch), the breach notices in one outbox INSERT."""
@@ -146,22 +145,22 @@ def _act(batch: list[Deadline], now, result: SweepResult) -> None:
     breaches = [deadline for deadline in batch if deadline.kind not in MARKS]
     _mark(marks, Q(), met_at=now)
     _mark(breaches, Q(), breached_at=now)
-    _join_ect([deadline.case for deadline in breaches if deadline.kind == Kind.TEAM_ACTION_48H], now)
+    _join_ect(step, [deadline.case for deadline in breaches if deadline.kind == Kind.TEAM_ACTION_48H], now)
     for deadline in batch:  # in due order: each clock's event, then what follows from it
         if deadline.kind in MARKS:
-            _passed(deadline, now)
+            _passed(step, deadline, now)
             result.passed += 1
         else:
-            _breached(deadline, now, tell=False, ect_joined=True)
+            _breached(step, deadline, now, tell=False, ect_joined=True)
             result.breached += 1
-    notify_many([_notice(deadline, Notification.Kind.DEADLINE_BREACHED) for deadline in breaches if deadline.case_id])
+    notify_many([_notice(deadline, "deadline_breached") for deadline in breaches if deadline.case_id], step=step)
 
 
-def _join_ect(cases: list[Case], at) -> None:
+def _join_ect(step: Step, cases: list[Case], at) -> None:
     """`involve_ect_for_breach` for many cases at once: the region's ECT joins each open case it
     is not on yet (one SELECT of who is on already, one INSERT)."""
     wanted = {(case.pk, team.pk): case for case in cases if case.is_open
-              for team in [region_team(case, Team.Kind.ECT)] if team is not None}
+              for team in [region_team(case, Team.Kind.ECT, step.rows)] if team is not None}
     if not wanted:
         return
     on_already = set(CaseParticipant.objects.filter(case_id__in={case for case, _ in wanted},
@@ -172,7 +171,7 @@ def _join_ect(cases: list[Case], at) -> None:
                                                          reason=CaseParticipant.Reason.ESCALATION, since=at)
                                          for case_id, team_id in joining])
     for case_id, _team_id in joining:
-        forget_case(case_id)
+        forget_case(step.rows, case_id)
 
 
 def _due(queryset: QuerySet[Deadline], order: str) -> list[tuple[int, str]]:
@@ -192,106 +191,107 @@ def _claim(pk: int, unhandled: Q, **marks) -> Deadline | None:
     return deadline
 
 
-def act_on_overdue(case: Case, now) -> None:
+def act_on_overdue(step: Step, case: Case, now) -> None:
     """A case signalled late (e.g. 100 days out of school) starts with clocks already run out:
-    act on them at once, as the sweeper would."""
+    act on them at once, as the sweeper would (without an actor)."""
+    step = step.by_the_clocks()
     for pk, kind in _due(Deadline.objects.filter(RUNNING, case=case, due_at__lte=now), "due_at"):
-        _act_on_due(pk, kind, now)
+        _act_on_due(step, pk, kind, now)
 
 
-def _act_on_due(pk: int, kind: str, now) -> str | None:
+def _act_on_due(step: Step, pk: int, kind: str, now) -> str | None:
     """The clock's time has passed: breach it (and climb the ladder), or, for the LRV mark,
     change the registration. Returns what happened, or None when another sweeper had it."""
     if kind in MARKS:
         claimed = _claim(pk, Q(), met_at=now)
         if claimed is None:
             return None
-        _passed(claimed, now)
+        _passed(step, claimed, now)
         return "passed"
     claimed = _claim(pk, Q(), breached_at=now)
     if claimed is None:
         return None
-    _breached(claimed, now)
+    _breached(step, claimed, now)
     return "breached"
 
 
-def _passed(deadline: Deadline, now) -> None:
-    record_clock_event(deadline, events.DeadlineMet, now, passed=True)
-    _pass_mark(deadline, now)
+def _passed(step: Step, deadline: Deadline, now) -> None:
+    record_clock_event(step, deadline, events.DeadlineMet, now, passed=True)
+    _pass_mark(step, deadline, now)
 
 
-def _breached(deadline: Deadline, now, *, tell: bool = True, ect_joined: bool = False) -> None:
+def _breached(step: Step, deadline: Deadline, now, *, tell: bool = True, ect_joined: bool = False) -> None:
     """The clock's event and what follows from it; the breach notice too unless the caller writes
     the batch's notices together (`tell=False`), the ECT's joining unless the caller did it."""
-    record_clock_event(deadline, events.DeadlineBreached, now)
+    record_clock_event(step, deadline, events.DeadlineBreached, now)
     if deadline.kind == Kind.OFFER_3_MONTHS:
-        escalate_for_breach(case=deadline.case, at=now, deadline_id=deadline.pk)
+        escalate_for_breach(step=step, case=deadline.case, at=now, deadline_id=deadline.pk)
     elif deadline.kind == Kind.TEAM_ACTION_48H and not ect_joined:
-        involve_ect_for_breach(case=deadline.case, at=now)
+        involve_ect_for_breach(step=step, case=deadline.case, at=now)
     if tell:
-        _tell(deadline, Notification.Kind.DEADLINE_BREACHED)
+        _tell(step, deadline, "deadline_breached")
 
 
-def _pass_mark(deadline: Deadline, now) -> None:
+def _pass_mark(step: Step, deadline: Deadline, now) -> None:
     case = deadline.case
     if deadline.kind == Kind.LRV_4_WEEKS:
-        mark_lrv(case=case, at=now, deadline_id=deadline.pk)
+        mark_lrv(step=step, case=case, at=now, deadline_id=deadline.pk)
     elif deadline.kind == Kind.OFFER_START:
         offer_start_due.send(sender=Deadline, case=case, offer_id=deadline.offer_id)
     elif deadline.kind == Kind.EXEMPTION_END:
-        end_exemption(case=case, vrijstelling_id=deadline.vrijstelling_id, at=now)
+        end_exemption(step=step, case=case, vrijstelling_id=deadline.vrijstelling_id, at=now)
     elif deadline.kind == Kind.LEERPLICHT_END:
-        end_leerplicht(case=case, at=now)
+        end_leerplicht(step=step, case=case, at=now)
     elif deadline.kind == Kind.ZIEK_REVIEW and case.is_open and case.registration == Case.Registration.ZIEK:
         if clocks.review_pending(case, Kind.ZIEK_REVIEW, besides=deadline):
-            review_overdue(deadline, now)
+            review_overdue(step, deadline, now)
             return
-        review_sick_pupil(case=case, at=now)
+        review_sick_pupil(step=step, case=case, at=now)
         # the moment the review is overdue if not done; doing it replans from that day
         Deadline.objects.create(case=case, kind=Kind.ZIEK_REVIEW, sequence=deadline.sequence + 1,
                                 due_at=deadline.due_at + dt.timedelta(days=setting("CASEWORK_ZIEK_REVIEW_DAYS", 42)))
 
 
-def review_overdue(deadline: Deadline, now) -> None:
+def review_overdue(step: Step, deadline: Deadline, now) -> None:
     """The next periodic review is due while the last one is still open: no second review, the
     clock is breached (the open review is late) and its owner or team is told, once: no next clock
     runs until the review is done (services.record_case_review plans it from that day)."""
     Deadline.objects.filter(pk=deadline.pk).update(breached_at=now)
     deadline.breached_at = now
-    record_clock_event(deadline, events.DeadlineBreached, now, review_open=True)
-    _tell(deadline, Notification.Kind.DEADLINE_BREACHED)
+    record_clock_event(step, deadline, events.DeadlineBreached, now, review_open=True)
+    _tell(step, deadline, "deadline_breached")
 
 
 def _notice(deadline: Deadline, kind: Notification.Kind) -> dict:
     return {"kind": kind, "case": deadline.case, "data": {"deadline_id": deadline.pk, "deadline_kind": deadline.kind}}
 
 
-def _tell(deadline: Deadline, kind: Notification.Kind) -> None:
+def _tell(step: Step, deadline: Deadline, kind: str) -> None:
     """Warnings and breaches reach people through the notification service (one set per clock,
     since the sweeper acts on each exactly once). Data-breach clocks tell the privacy officers."""
     if deadline.case_id is None:
         return
-    notify(**_notice(deadline, kind))
+    notify(step=step, **_notice(deadline, kind))
 
 
-def mark_lrv(*, case: Case, at, deadline_id: int) -> None:
+def mark_lrv(*, step: Step, case: Case, at, deadline_id: int) -> None:
     """More than four weeks out of school: a dreigend thuiszitter is LRV from day 29 (the first day
     absent is day 1), whenever the sweeper gets to it (the monitor counts it as LRV from that day
     in any case)."""
-    case = locked(case)
+    case = step.locked(case)
     if case.is_open and case.registration == Case.Registration.DREIGEND:
-        change_registration_to(case, None, Case.Registration.LRV, at, trigger="lrv_4_weeks",
+        change_registration_to(step, case, Case.Registration.LRV, at, trigger="lrv_4_weeks",
                              since=case.absent_since + timedelta(days=lrv_days()))
 
 
-def involve_ect_for_breach(*, case: Case, at) -> None:
+def involve_ect_for_breach(*, step: Step, case: Case, at) -> None:
     """No team action within 48 hours: the region's ECT joins the case (the next rung), so that
     its consultants can see it and help."""
     if case.is_open:
-        join(case, region_team(case, Team.Kind.ECT), CaseParticipant.Reason.ESCALATION, at)
+        join(step, case, region_team(case, Team.Kind.ECT, step.rows), CaseParticipant.Reason.ESCALATION, at)
 
 
-def escalate_for_breach(*, case: Case, at, deadline_id: int) -> None:
+def escalate_for_breach(*, step: Step, case: Case, at, deadline_id: int) -> None:
     """Three months without an offer and a place: the case climbs the escalation ladder. If no
     doorbraak route runs yet, one starts (MPL for VO, DOE for PO) and the SWV director joins.
 
@@ -301,65 +301,65 @@ def escalate_for_breach(*, case: Case, at, deadline_id: int) -> None:
     (Thuiszitterspact 2.0 gemeente Groningen: evaluatie 1ste jaar, A.1): the region's
     Leerplicht/RMC joins and is told (the breach notification), and the escalation goes to the
     institution's own stagnatiemeldpunt (then its management), not to the MPL."""
-    case = locked(case)
+    case = step.locked(case)
     if not case.is_open or not of_compulsory_school_age(case.child, timezone.localdate(at)):
         return
     if case.registration == Case.Registration.ZIEK:
-        join(case, region_team(case, Team.Kind.ECT), CaseParticipant.Reason.CONSULT, at)
+        join(step, case, region_team(case, Team.Kind.ECT, step.rows), CaseParticipant.Reason.CONSULT, at)
         if Route.ECT_CONSULT not in running_routes(case):
             RouteRun.objects.create(case=case, plan=None, route=Route.ECT_CONSULT, started_at=at)
-            events.EctConsultStarted.record(case, None, at=at, trigger="offer_3_months")
-            consult_needed.send(sender=Case, case=case)
+            step.record(case, None, events.EctConsultStarted, at=at, trigger="offer_3_months")
+            consult_needed.send(sender=Case, case=case, step=step)
         return
     if case.sector == Sector.MBO:
-        join(case, region_team(case, Team.Kind.LEERPLICHT), CaseParticipant.Reason.ESCALATION, at)
-        escalate(case, None, at, trigger="offer_3_months")
-        escalation_needed.send(sender=Case, case=case)
+        join(step, case, region_team(case, Team.Kind.LEERPLICHT, step.rows), CaseParticipant.Reason.ESCALATION, at)
+        escalate(step, case, at, trigger="offer_3_months")
+        escalation_needed.send(sender=Case, case=case, step=step)
         return
     if Route.DOORBRAAK in running_routes(case):
         return
     try:
-        joining = route_teams(case, Route.DOORBRAAK)
+        joining = route_teams(step, case, Route.DOORBRAAK)
     except ValidationError:  # the region lacks the commission: the case still escalates, visibly
         joining = []
     for team, reason in joining:
-        join(case, team, reason, at)
-    join_directors(case, at)
+        join(step, case, team, reason, at)
+    join_directors(step, case, at)
     RouteRun.objects.create(case=case, plan=None, route=Route.DOORBRAAK, started_at=at)
-    escalate(case, None, at, trigger="offer_3_months")
-    escalation_needed.send(sender=Case, case=case)
+    escalate(step, case, at, trigger="offer_3_months")
+    escalation_needed.send(sender=Case, case=case, step=step)
 
 
-def end_exemption(*, case: Case, vrijstelling_id: int, at) -> None:
+def end_exemption(*, step: Step, case: Case, vrijstelling_id: int, at) -> None:
     """The exemption's end date has passed (the sweeper)."""
-    case = locked(case)
+    case = step.locked(case)
     exemption = Vrijstelling.objects.get(pk=vrijstelling_id)
     if exemption.ended_on is None:
-        after_exemption(case, exemption, None, at, last_day=exemption.until, reason="", trigger="exemption_end")
+        after_exemption(step, case, exemption, at, last_day=exemption.until, reason="", trigger="exemption_end")
 
 
-def end_leerplicht(*, case: Case, at) -> None:
+def end_leerplicht(*, step: Step, case: Case, at) -> None:
     """The 18th birthday (or a startkwalificatie): out of every count from today; running clocks stop,
     no escalation starts, and the case team is asked to close the case (outcome achttien)."""
-    case = locked(case)
+    case = step.locked(case)
     if not case.is_open:
         return
-    clocks.stop_kinds(case, [kind for kind in Deadline.Kind.values
+    clocks.stop_kinds(step, case, [kind for kind in Deadline.Kind.values
                              if kind not in (Deadline.Kind.LEERPLICHT_END, Deadline.Kind.EXEMPTION_END)],
                       at, reason="einde_leerplicht")
-    events.LeerplichtEnded.record(case, None, at=at, on=timezone.localdate(at).isoformat())
-    notify(kind=Notification.Kind.LEERPLICHT_ENDED, case=case, data={})
-    review_needed.send(sender=Case, case=case, reason="leerplicht_ended")
+    step.record(case, None, events.LeerplichtEnded, at=at, on=timezone.localdate(at).isoformat())
+    notify(step=step, kind=Notification.Kind.LEERPLICHT_ENDED, case=case, data={})
+    review_needed.send(sender=Case, case=case, reason="leerplicht_ended", step=step)
 
 
-def review_sick_pupil(*, case: Case, at) -> None:
+def review_sick_pupil(*, step: Step, case: Case, at) -> None:
     """The cyclical review of a pupil reported sick: the ECT is on the case and the case team
     discusses it (Evaluatie 1ste jaar Thuiszitterspact Groningen, statement 4, item 3)."""
-    case = locked(case)
+    case = step.locked(case)
     if not case.is_open or case.registration != Case.Registration.ZIEK:
         return
-    join(case, region_team(case, Team.Kind.ECT), CaseParticipant.Reason.CONSULT, at)
-    review_needed.send(sender=Case, case=case, reason="ziek_review")
+    join(step, case, region_team(case, Team.Kind.ECT, step.rows), CaseParticipant.Reason.CONSULT, at)
+    review_needed.send(sender=Case, case=case, reason="ziek_review", step=step)
 
 
 # --- the monitor's rollup -----------------------------------------------------------------------

@@ -69,7 +69,7 @@ def case_page(request, case, *, note_form=None, document_form=None, registration
         "participation_form": participation_form or ParticipationForm(initial={"level": case.participation,
                                                                                "setting": case.participation_setting}),
         "startkwalificatie_form": startkwalificatie_form or StartkwalificatieForm(),
-        "exemption": services.running_exemption(case),
+        "exemption": selectors.running_exemption(case),
         "links": participation.links_of(case),
         "may_send_links": participation.is_case_team(request.user, case),
         "may_read_access_log": privacy.is_case_coordinator(request.user, case),

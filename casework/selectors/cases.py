@@ -1,4 +1,4 @@
-"""Read path: querysets already limited to what the user may see, and shaped for their page."""
+"""The case lists and pages: querysets already limited to what the user may see, and shaped for their page."""
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
@@ -6,7 +6,7 @@ from django.utils import timezone
 from casework.access import visible_case_filter
 from casework.clocks import in_state
 from casework.models import Case, CaseEvent, CaseParticipant, Deadline, EctAdvice, Mentor
-from teams.models import Membership, School
+from teams.models import Membership, RegionRole, School
 
 
 def visible_cases(user, *, deadline_state: str = "", now=None) -> QuerySet[Case]:
@@ -93,3 +93,13 @@ def mentorships_of(user) -> QuerySet[Mentor]:
     """The open cases this user is the JIM mentor of (with an account), for their landing page."""
     return (Mentor.objects.filter(user=user, active=True, case__status__in=Case.OPEN_STATUSES)
             .select_related("case__child").order_by("case__child__given_name", "case_id"))
+
+
+def signaller_contact(actor) -> dict[str, str]:
+    """Who signalled and how to reach them, as the case team reads it (name, teams, e-mail)."""
+    organisations = sorted({membership.team.name for membership in Membership.objects.filter(user=actor)
+                            .select_related("team")}
+                           | {str(role.region) for role in RegionRole.objects.filter(user=actor)
+                              .select_related("region")})
+    return {"signaller_name": actor.get_full_name() or actor.username, "signaller_email": actor.email or "",
+            "signaller_organisation": ", ".join(organisations)}
