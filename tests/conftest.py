@@ -51,6 +51,7 @@ def pytest_collection_modifyitems(config, items):
     if same:  # pytest-xdist schedules by id: of tests that share one, it would run one
         raise pytest.UsageError(f"{len(same)} test ids are not unique, e.g. {same[0]}")
     if connection.vendor == "postgresql":
+        _long_files_first(items)
         return
     browser_elsewhere = os.environ.get("BROWSER_TESTS") == "postgresql"
 
@@ -62,6 +63,16 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if not elsewhere(item)]
+
+
+def _long_files_first(items) -> None:
+    """For `bin/test-all`'s PostgreSQL run (`pytest -n 2 --dist loadfile`, a file at a time): the
+    files that drive Chromium, the longest ones, are handed out first, so that no worker is left
+    with a long file while the other has nothing more to do (a long browser walk is split over
+    files of its own: tests/test_role_walk_wcag_*.py). Stable: the order inside a file and
+    between files of a kind is the collection's."""
+    browser_files = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("browser") is not None}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in browser_files)
 
 
 _seconds_per_test: dict[str, float] = defaultdict(float)

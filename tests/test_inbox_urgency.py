@@ -308,7 +308,10 @@ def test_the_archive_shows_when_and_the_task_page_what_was_recorded(api, demo, u
     assert 'id="context-recorded"' in page  # what it recorded (workflows.context, workflows/_task_context.html)
 
 
-def test_the_task_page_shows_its_deadline_in_words_and_its_status(api, demo, u):
+def test_the_task_page_shows_its_deadline_in_words_and_its_status(api, demo, u, time_machine):
+    # days late are counted in calendar days: the clock at midday, so that "3 days and an hour ago"
+    # is three days ago whenever the test runs (just after midnight it would be four)
+    time_machine.move_to(timezone.localtime().replace(hour=12, minute=0), tick=True)
     task = review(api, demo, u, "Termijn", due_in=-dt.timedelta(days=3, hours=1))
     page = browser(u["aoj"]).get(f"/task/{task.pk}/").content.decode()
     assert "<dt>Termijn</dt>" in page and "3 dagen te laat" in page

@@ -438,8 +438,8 @@ def browser_fetch(page, base_url: str) -> Callable[[str], Answer]:
     return fetch
 
 
-def report_of_the_walk(walks: dict[str, Walk], checked: dict[str, Checked]) -> None:
-    """test-artifacts/role-walk.md: per role the pages reached, server errors and axe violations."""
+def report_of_the_walk(walks: dict[str, Walk], checked: dict[str, Checked], part: int) -> None:
+    """test-artifacts/role-walk-<part>.md: per role the pages reached, server errors and axe violations."""
     lines = ["| role | pages reached | checked with axe | 5xx | axe at 1280 px | axe at 320 px | overflowing at 320 px |",
              "|---|---|---|---|---|---|---|"]
     details = []
@@ -452,21 +452,27 @@ def report_of_the_walk(walks: dict[str, Walk], checked: dict[str, Checked]) -> N
             ("1280", found.at_1280), ("320", found.at_320), ("320 (overflow)", found.overflowing))
             for url, violation in problems]
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "role-walk.md").write_text("\n".join([*lines, "", *details]) + "\n")
+    (ARTIFACTS / f"role-walk-{part}.md").write_text("\n".join([*lines, "", *details]) + "\n")
 
 
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_every_page_of_every_role_meets_wcag_at_1280_and_320_px(demo, api, settings):
+# The browser walk of fifteen roles takes minutes: it runs in parts of four roles, one test file
+# each (tests/test_role_walk_wcag_<part>.py), so that the two workers of the PostgreSQL run share it.
+ROLE_PARTS = {part: ROLES[start:start + 4] for part, start in enumerate(range(0, len(ROLES), 4), start=1)}
+
+
+def every_page_meets_wcag_at_1280_and_320_px(demo, api, settings, part: int) -> None:
+    """The browser walk of the roles of `part`: every distinct page they reach is checked with
+    axe-core at 1280 and 320 px, for reflow at 320 px and for its language."""
+    roles = ROLE_PARTS[part]
     demo_with_cases(demo, api)
     # the pages without object ids (the search page, the second factor's pages, ...), found with the
     # test client before the browser starts (Django refuses the ORM beside Playwright's event loop)
-    also = {role: pages_without_object_ids(demo, role) for role in ROLES}
-    usable_passwords(settings, [demo["users"][role] for role in ROLES], demo["password"])
+    also = {role: pages_without_object_ids(demo, role) for role in roles}
+    usable_passwords(settings, [demo["users"][role] for role in roles], demo["password"])
     checked: dict[str, Checked] = {}
     walks: dict[str, Walk] = {}
     with live_asgi_server() as base_url, chromium() as browser:
-        for role in ROLES:
+        for role in roles:
             context = browser.new_context(locale="en-GB", bypass_csp=True, viewport={"width": 1280, "height": 900})
             context.add_init_script(path=str(AXE))  # in every page as it loads: far cheaper than a script tag after
             page = context.new_page()
@@ -483,7 +489,7 @@ def test_every_page_of_every_role_meets_wcag_at_1280_and_320_px(demo, api, setti
 
             walks[role] = walk(role, "/tasks/", browser_fetch(page, base_url), on_page=check, also=also[role])
             context.close()
-    report_of_the_walk(walks, checked)
+    report_of_the_walk(walks, checked, part)
     assert {role: walk.server_errors for role, walk in walks.items() if walk.server_errors} == {}
     assert {role: found.at_1280 for role, found in checked.items() if found.at_1280} == {}
     assert {role: found.at_320 for role, found in checked.items() if found.at_320} == {}
