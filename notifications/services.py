@@ -26,9 +26,11 @@ _batch: ContextVar[list[int] | None] = ContextVar("casework_fan_out_batch", defa
 
 @contextmanager
 def one_fan_out():
-    """For bulk work (the demo's year of history, made day by day): the notices written inside
-    the block are fanned out together when it ends, as one queued batch (`fan_out_many`: one push
-    for all their rows) instead of one queued task and one push per committed action. Each entry
+    """For a task's step (one publish for what its transaction, and the work queued after its
+    commit, told) and for bulk work (the demo's year of history, made day by day): the notices
+    written inside the block are fanned out together when it ends, as one queued batch
+    (`fan_out_many`: one push for all their rows) instead of one queued task and one push per
+    notice or committed action. Each entry
     is still fanned out on its own and exactly once; what was rolled back is not in the batch."""
     if _batch.get() is not None:  # already inside one: the outer block fans out
         yield
@@ -39,7 +41,9 @@ def one_fan_out():
     finally:  # what committed before an error is told as well
         entry_ids = _batch.get()
         _batch.reset(token)
-        if entry_ids:
+        if len(entry_ids) == 1:
+            queue_fan_out(entry_ids[0])
+        elif entry_ids:
             queue_fan_out_many(entry_ids)
 
 

@@ -94,6 +94,9 @@ class CaseTask(AbstractTask):
     def save(self, *args, **kwargs):
         if self._state.adding and not self.case_id and not self.public_signal_id:
             self.case_id = getattr(self.process, "case_id", None)
+            case = getattr(type(self.process), "case", None)
+            if self.case_id is not None and case is not None and case.is_cached(self.process):
+                self.case = self.process.case  # the row the step holds (locked and read with its task)
             self.public_signal_id = getattr(self.process, "public_signal_id", None)
             prepare = getattr(self.flow_task, "prepare_task", None)
             if prepare is not None:
