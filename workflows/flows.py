@@ -57,7 +57,16 @@ from workflows.gateways import (
 )
 from workflows.locking import process_row_lock
 from workflows.models import CaseProcess, CaseTask, SignalProcess
-from workflows.nodes import CaseView, Join, MeetingActionView, VerificationView, step_of
+from workflows.nodes import (
+    CaseView,
+    If,
+    Join,
+    MeetingActionView,
+    Split,
+    Switch,
+    VerificationView,
+    step_of,
+)
 
 
 class ForACase:
@@ -85,10 +94,10 @@ class CaseFlow(ForACase, Flow):
         description=_("Discuss the case, record the plan of action and choose the routes, or close the case."),
     ).Next(this.has_routes)
 
-    has_routes = flow.If(lambda activation: bool(latest_routes(activation))).Then(this.route_split).Else(this.end)
+    has_routes = If(lambda activation: bool(latest_routes(activation))).Then(this.route_split).Else(this.end)
 
     route_split = (
-        flow.Split()
+        Split()
         .Next(this.ect_draft, case=route_chosen(Route.ECT_CONSULT))
         .Next(this.vrijstelling_request, case=route_chosen(Route.VRIJSTELLING_ADVIES))
         .Next(this.start_escalation, case=route_chosen(Route.DOORBRAAK))
@@ -99,7 +108,7 @@ class CaseFlow(ForACase, Flow):
     # ECT consult, four eyes
     ect_draft = ect_draft_view().Next(this.ect_approve)
     ect_approve = ect_approve_view().Next(this.ect_approved)
-    ect_approved = flow.If(latest_advice_approved).Then(this.join_routes).Else(this.ect_draft)
+    ect_approved = If(latest_advice_approved).Then(this.join_routes).Else(this.ect_draft)
 
     # Vrijstelling 5a
     vrijstelling_request = CaseView(
@@ -109,7 +118,7 @@ class CaseFlow(ForACase, Flow):
     ).Next(this.needs_advice)
     # Only a 5a exemption (not fit for school) needs the SWV's advice (Thuiszitterspact Groningen,
     # "Uitgangspunten & ontwikkelpunten").
-    needs_advice = flow.If(advice_needed).Then(this.vrijstelling_advice).Else(this.vrijstelling_decision)
+    needs_advice = If(advice_needed).Then(this.vrijstelling_advice).Else(this.vrijstelling_decision)
     vrijstelling_advice = vrijstelling_advice_view().Next(this.vrijstelling_decision)
     vrijstelling_decision = CaseView(
         form_class=forms.VrijstellingDecisionForm, service=services.decide_vrijstelling,
@@ -135,15 +144,15 @@ class CaseFlow(ForACase, Flow):
     ).Next(this.arrangement_start_due)
     # The flow waits for the arrangement's start date (the sweeper releases `await_start`), then the
     # team confirms the start; an arrangement that did not start goes back to the team's review.
-    arrangement_start_due = flow.If(start_date_reached).Then(this.start_confirmation).Else(this.await_start)
+    arrangement_start_due = If(start_date_reached).Then(this.start_confirmation).Else(this.await_start)
     await_start = flow.Handle().Next(this.start_confirmation)
     start_confirmation = start_confirmation_view().Next(this.arrangement_started)
-    arrangement_started = flow.If(offer_started).Then(this.arrangement_evaluation).Else(this.join_routes)
+    arrangement_started = If(offer_started).Then(this.arrangement_evaluation).Else(this.join_routes)
     arrangement_evaluation = CaseView(
         form_class=forms.ArrangementEvaluationForm, service=services.evaluate_arrangement,
         title=_("Evaluate the arrangement"), description=_("Continue, adjust or end the arrangement."),
     ).Next(this.arrangement_continues)
-    arrangement_continues = flow.If(arrangement_ended).Then(this.join_routes).Else(this.arrangement_evaluation)
+    arrangement_continues = If(arrangement_ended).Then(this.join_routes).Else(this.arrangement_evaluation)
 
     join_routes = Join().Next(this.team_review)
 
@@ -180,7 +189,7 @@ class EscalationFlow(ForACase, Flow):
 
     # PO: the DOE-team; MBO has no doorzettingsmacht: the institution's stagnatiemeldpunt, then its
     # management; VO: the MPL.
-    doorbraak_sector = (flow.Switch().Case(this.doe_advice, po_case).Case(this.stagnatie, mbo_case)
+    doorbraak_sector = (Switch().Case(this.doe_advice, po_case).Case(this.stagnatie, mbo_case)
                         .Default(this.doorbraak_decision))
     doorbraak_decision = CaseView(
         form_class=forms.DoorbraakDecisionForm, service=services.decide_doorbraak,
@@ -189,13 +198,13 @@ class EscalationFlow(ForACase, Flow):
         description=_("The MPL commission decides which school board gets the duty of care, and from when; when it "
                       "cannot settle the case, the SWV director decides."),
     ).Next(this.mpl_outcome)
-    mpl_outcome = flow.If(mpl_settled).Then(this.start_due).Else(this.director_decision)
+    mpl_outcome = If(mpl_settled).Then(this.start_due).Else(this.director_decision)
     doe_advice = CaseView(
         form_class=forms.DoeAdviceForm, service=services.advise_doe, title=_("DOE-team: placement advice"),
         description=_("The DOE-team gives urgent placement advice to the SWV director or the coördinator "
                       "deelverband, or settles the placement itself when no doorzettingsmacht is needed."),
     ).Next(this.doe_outcome)
-    doe_outcome = flow.If(doe_settled).Then(this.start_due).Else(this.director_decision)
+    doe_outcome = If(doe_settled).Then(this.start_due).Else(this.director_decision)
     # Also where an MPL or DOE task stalled (the sweep: `workflows.climb`): the director decides.
     director_decision = CaseView(
         form_class=forms.DirectorDecisionForm, service=services.decide_as_director,
@@ -208,16 +217,16 @@ class EscalationFlow(ForACase, Flow):
         _("The institution's stagnatiemeldpunt records the steps taken with the transition coaches and RMC, or a "
           "placement at the institution."),
     ).Next(this.stagnatie_outcome)
-    stagnatie_outcome = flow.If(stagnatie_placed).Then(this.start_due).Else(this.stagnatie)
+    stagnatie_outcome = If(stagnatie_placed).Then(this.start_due).Else(this.stagnatie)
     # After CASEWORK_MBO_ESCALATION_DAYS without a placement (the sweep: `workflows.climb`).
     stagnatie_escalation = stagnatie_view(
         _("MBO management: escalated placement"),
         _("No placement in time: the institution's management takes the case (escalated within the staff or line)."),
     ).Next(this.escalation_outcome)
-    escalation_outcome = flow.If(stagnatie_placed).Then(this.start_due).Else(this.stagnatie_escalation)
+    escalation_outcome = If(stagnatie_placed).Then(this.start_due).Else(this.stagnatie_escalation)
 
     # The place is there only when the child starts: wait for the start date, then the team confirms.
-    start_due = flow.If(start_date_reached).Then(this.start_confirmation).Else(this.await_start)
+    start_due = If(start_date_reached).Then(this.start_confirmation).Else(this.await_start)
     await_start = flow.Handle().Next(this.start_confirmation)
     start_confirmation = start_confirmation_view().Next(this.finish)
 
@@ -318,7 +327,7 @@ class ConsultFlow(ForACase, Flow):
     start = flow.StartHandle(this.start_case).Next(this.ect_draft)
     ect_draft = ect_draft_view().Next(this.ect_approve)
     ect_approve = ect_approve_view().Next(this.ect_approved)
-    ect_approved = flow.If(latest_advice_approved).Then(this.end).Else(this.ect_draft)
+    ect_approved = If(latest_advice_approved).Then(this.end).Else(this.ect_draft)
     end = flow.End()
 
 

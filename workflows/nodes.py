@@ -5,7 +5,13 @@ import datetime as dt
 from django.shortcuts import redirect
 from django.utils import timezone
 from viewflow.workflow import flow
+from viewflow.workflow.context import context
+from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.nodes.if_gate import IfActivation
 from viewflow.workflow.nodes.join import JoinActivation
+from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.nodes.switch import SwitchActivation
+from viewflow.workflow.signals import task_finished
 from viewflow.workflow.status import STATUS
 
 from casework.clocks import task_due_at
@@ -43,6 +49,76 @@ class Join(flow.Join):
     """viewflow's Join, whose tasks carry on the step of the one that reached it."""
 
     activation_class = _JoinActivation
+
+
+class _Passing:
+    """A gateway that decides as it is created and is written once, already done: one INSERT of its
+    row and one of the link to the task before it, where viewflow writes the row, reads in a
+    savepoint and writes the whole row again (`create`, `activate`, `complete`). The decision is
+    viewflow's own (`decide`: the node's `activate` without its FSM transition and savepoint); the
+    next nodes follow from it as in viewflow (`create_next`, on the done row).
+
+    The savepoint only matters where viewflow keeps a failed gateway as an ERROR row
+    (`context.propagate_exception` off: a job or a timer completing). There the gateway is made as
+    viewflow makes it; elsewhere a failing condition rolls back the whole step, as it would
+    through viewflow's savepoint."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        if not context.propagate_exception:
+            return super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        activation.decide()
+        task.status, task.finished = STATUS.DONE, timezone.now()
+        task.save()
+        task.previous.add(prev_activation.task)
+        task_finished.send(sender=activation.flow_class, process=activation.process, task=task)
+        return activation
+
+
+class _IfActivation(_Passing, IfActivation):
+    def decide(self):
+        self._condition_result = self.flow_task._condition(self)
+
+
+class _SplitActivation(_Passing, SplitActivation):
+    def decide(self):
+        self.activate.original()  # viewflow's choice of branches (it takes no savepoint)
+
+
+class _SwitchActivation(_Passing, SwitchActivation):
+    def decide(self):
+        """viewflow's `SwitchActivation.activate`, without its savepoint: the first case that holds,
+        else the default (a default is taken unless a case after it holds)."""
+        for node, condition in self.flow_task._branches:
+            if not condition:
+                self.next_task = node
+            elif condition(self):
+                self.next_task = node
+                break
+        if not self.next_task:
+            raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
+
+
+class If(flow.If):
+    """viewflow's If, written once when it passes (`_Passing`)."""
+
+    activation_class = _IfActivation
+
+
+class Split(flow.Split):
+    """viewflow's Split, written once when it passes (`_Passing`)."""
+
+    activation_class = _SplitActivation
+
+
+class Switch(flow.Switch):
+    """viewflow's Switch, written once when it passes (`_Passing`)."""
+
+    activation_class = _SwitchActivation
 
 
 def task_page(request, task_pk, **kwargs):
