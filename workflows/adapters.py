@@ -45,9 +45,9 @@ def reason_of_review(task, data) -> dict:
 # --- four eyes ------------------------------------------------------------------------------------
 
 
-def drafter_of_pending_advice(case: Case):
+def drafter_of_pending_advice(case: Case) -> int | None:
     advice = selectors.pending_ect_advice(case)
-    return advice.drafted_by if advice else None
+    return advice.drafted_by_id if advice else None
 
 
 def drafter_of_rejected_advice(activation):

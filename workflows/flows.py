@@ -59,6 +59,7 @@ from workflows.locking import process_row_lock
 from workflows.models import CaseProcess, CaseTask, SignalProcess
 from workflows.nodes import (
     CaseView,
+    End,
     If,
     Join,
     MeetingActionView,
@@ -156,7 +157,7 @@ class CaseFlow(ForACase, Flow):
 
     join_routes = Join().Next(this.team_review)
 
-    end = flow.End()
+    end = End()
 
     def begin_escalation(self, activation):
         start_escalation_for(activation.process.case, step=step_of(activation.process))
@@ -231,7 +232,7 @@ class EscalationFlow(ForACase, Flow):
     start_confirmation = start_confirmation_view().Next(this.finish)
 
     finish = flow.Function(this.release_waiting_route).Next(this.end)
-    end = flow.End()
+    end = End()
 
     def release_waiting_route(self, activation):
         """Let the team's waiting doorbraak branch continue, once this flow's lock is released. An
@@ -273,7 +274,7 @@ class ReviewFlow(ForACase, Flow):
         description=_("A clock asks the team to look at the case again: record what you concluded. Change the "
                       "registration, or close the case in the next team review, where needed."),
     ).Next(this.end)
-    end = flow.End()
+    end = End()
 
     def start_review(self, activation, case: Case, reason: str, step: Step | None = None):
         activation.process.case = case
@@ -304,7 +305,7 @@ class MeetingActionFlow(ForACase, Flow):
         title=_("Action from the team meeting"),
         description=_("The team meeting agreed this action with you: carry it out and write down what you did."),
     ).Assign(owner_of_action).Next(this.end)
-    end = flow.End()
+    end = End()
 
     def start_action(self, activation, case: Case, *, meeting_id: int, team_id: int, owner_id: int, due_on,
                      action: str):
@@ -328,7 +329,7 @@ class ConsultFlow(ForACase, Flow):
     ect_draft = ect_draft_view().Next(this.ect_approve)
     ect_approve = ect_approve_view().Next(this.ect_approved)
     ect_approved = If(latest_advice_approved).Then(this.end).Else(this.ect_draft)
-    end = flow.End()
+    end = End()
 
 
 class ExemptionAdviceFlow(ForACase, Flow):
@@ -345,7 +346,7 @@ class ExemptionAdviceFlow(ForACase, Flow):
 
     start = flow.StartHandle(this.start_case).Next(this.vrijstelling_advice)
     vrijstelling_advice = vrijstelling_advice_view().Next(this.end)
-    end = flow.End()
+    end = End()
 
 
 class SignalVerificationFlow(Flow):
@@ -363,7 +364,7 @@ class SignalVerificationFlow(Flow):
         description=_("Check the signal (call the parent or young person if needed) and take it up as a case, "
                       "or explain why not."),
     ).Next(this.end)
-    end = flow.End()
+    end = End()
 
     def start_verification(self, activation, public_signal):
         activation.process.public_signal = public_signal

@@ -15,6 +15,7 @@ from casework.models import (
 )
 from casework.responsibility import is_po_case
 from teams.models import Sector
+from workflows.nodes import step_of
 
 
 def offer_sources(flow_class) -> tuple[str, ...]:
@@ -27,12 +28,15 @@ def offer_sources(flow_class) -> tuple[str, ...]:
 
 
 def latest_routes(activation) -> list[str]:
-    """The routes of the case's latest review (read once per gateway activation)."""
-    cached = getattr(activation, "_latest_routes", None)
-    if cached is None:
+    """The routes of the case's latest review: read once per step (its reference rows: the review
+    is recorded before the flow moves on), or once per gateway activation outside a step."""
+    step = step_of(activation.process)
+    rows = step.rows if step is not None and step.rows is not None else activation.__dict__.setdefault("_rows", {})
+    key = ("latest_routes", activation.process.case_id)
+    if key not in rows:
         plan = Plan.objects.filter(case_id=activation.process.case_id).order_by("-recorded_at", "-pk").first()
-        cached = activation._latest_routes = plan.routes if plan else []
-    return cached
+        rows[key] = plan.routes if plan else []
+    return rows[key]
 
 
 def route_chosen(route: str):

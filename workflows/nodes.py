@@ -7,11 +7,12 @@ from django.utils import timezone
 from viewflow.workflow import flow
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.nodes.end import EndActivation
 from viewflow.workflow.nodes.if_gate import IfActivation
 from viewflow.workflow.nodes.join import JoinActivation
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
-from viewflow.workflow.signals import task_finished
+from viewflow.workflow.signals import flow_finished, task_finished, task_started
 from viewflow.workflow.status import STATUS
 
 from casework.clocks import task_due_at
@@ -75,8 +76,11 @@ class _Passing:
         task.status, task.finished = STATUS.DONE, timezone.now()
         task.save()
         task.previous.add(prev_activation.task)
-        task_finished.send(sender=activation.flow_class, process=activation.process, task=task)
+        activation.passed()
         return activation
+
+    def passed(self):
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
 
 class _IfActivation(_Passing, IfActivation):
@@ -101,6 +105,34 @@ class _SwitchActivation(_Passing, SwitchActivation):
                 break
         if not self.next_task:
             raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
+
+
+class _EndActivation(_Passing, EndActivation):
+    """viewflow's `EndActivation.activate`, without its savepoint: the process is done when no
+    other task of it is unfinished (its status and end time written, not the whole process row
+    and its case link again)."""
+
+    finishes = False
+
+    def decide(self):
+        self.task.started = timezone.now()
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        unfinished = self.flow_class.task_class._default_manager.filter(process=self.process, finished__isnull=True)
+        if not unfinished.exists():  # this task is not written yet: every unfinished one is another
+            self.process.status, self.process.finished = STATUS.DONE, timezone.now()
+            self.process.save(update_fields=["status", "finished"])
+            self.finishes = True
+
+    def passed(self):
+        super().passed()
+        if self.finishes:
+            flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
+class End(flow.End):
+    """viewflow's End, written once (`_Passing`)."""
+
+    activation_class = _EndActivation
 
 
 class If(flow.If):
@@ -135,7 +167,7 @@ class CaseView(flow.View):
     form (`form_class`) is the same for the web page and the API. Completing it calls
     `service(step=step, case=task.case, **form.cleaned_data)`; where the form's fields and the
     service's keywords differ, `arguments(task, data)` gives the keywords instead of the
-    cleaned data. `exclude(case)` names a user who may not take the task (four eyes);
+    cleaned data. `exclude(case)` gives the id of a user who may not take the task (four eyes);
     `initial(task)` pre-fills the form on the page (e.g. a rejected advice for its redraft).
     `by_sector` gives a sector its own (title, description) where another team does the step.
     viewflow's `.Assign(owner)` may claim a new task for someone; it stays claimed only when the
@@ -178,7 +210,7 @@ class CaseView(flow.View):
         task.region_role = region_role
         task.due_at = task_due_at(task.case, self.name, timezone.now(), team)
         if self.exclude is not None:
-            task.excluded_user = self.exclude(task.case)
+            task.excluded_user_id = self.exclude(task.case)
         keep_claim_if_allowed(task)
 
     # viewflow consults these two; both defer to the queue rules.
