@@ -45,6 +45,37 @@ class _JoinActivation(JoinActivation):
             activation.process = prev_activation.process
         return activation
 
+    # Whether the join goes on is asked twice (viewflow's `can_proceed`, then the transition's own
+    # condition) and its completion reads the incoming tokens again, with nothing written in
+    # between: each is read once per activation (a branch that arrives later gets a new one).
+    _prefixes = _done = None
+
+    def _join_token_prefixes(self):
+        if self._prefixes is None:
+            self._prefixes = super()._join_token_prefixes()
+        return self._prefixes
+
+    def is_done(self):
+        if self._done is None:
+            self._done = super().is_done()
+        return self._done
+
+    @JoinActivation.status.super()
+    def complete(self):
+        """viewflow's, without its savepoint where a failure rolls back the whole step anyway (the
+        savepoint keeps a failed join as an ERROR row only with `context.propagate_exception` off)."""
+        if not context.propagate_exception:
+            super().complete.original()
+            return
+        join_prefixes = self._join_token_prefixes()
+        if len(join_prefixes) > 1:
+            raise FlowRuntimeError(f"Multiple tokens {join_prefixes} came to join {self.flow_task.name}")
+        if join_prefixes and self.flow_task._continue_on_condition:
+            active_tasks = self._active_join_tasks(next(iter(join_prefixes)))
+            if active_tasks.exists() and self.flow_task._continue_on_condition(self, active_tasks):
+                self.cancel_active_tasks(active_tasks)
+        super(JoinActivation, self).complete.original()
+
 
 class Join(flow.Join):
     """viewflow's Join, whose tasks carry on the step of the one that reached it."""

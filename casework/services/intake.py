@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -303,19 +303,16 @@ def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region,
     (the monitor's spells, rebuilt when events are written, see them all)."""
     with Step.begin(actor, within=within) as step:
         key = Child.key_for(data.given_name, data.family_name, data.birth_date)
-        child, _created = Child.objects.get_or_create(
-            match_key=key,
-            defaults={
-                "given_name": data.given_name.strip(),
-                "family_name": data.family_name.strip(),
-                "birth_date": data.birth_date,
-                "pupil_number": data.pupil_number.strip(),
-                "startkwalificatie": bool(data.startkwalificatie),
-                "startkwalificatie_on": data.startkwalificatie_on,
-            },
-        )
-        # Lock the child: concurrent signals for the same child queue up here.
-        child = Child.objects.select_for_update().get(pk=child.pk)
+        # The child, locked: concurrent signals for the same child queue up here. A new child is
+        # ours alone until the step commits; two signals creating the same child at once: the
+        # loser's INSERT violates the unique key, its step rolls back and `signal_case` runs it
+        # again, finding the winner's child (and its case).
+        child = Child.objects.select_for_update().filter(match_key=key).first()
+        if child is None:
+            child = Child.objects.create(
+                match_key=key, given_name=data.given_name.strip(), family_name=data.family_name.strip(),
+                birth_date=data.birth_date, pupil_number=data.pupil_number.strip(),
+                startkwalificatie=bool(data.startkwalificatie), startkwalificatie_on=data.startkwalificatie_on)
         if data.pupil_number and not child.pupil_number:
             Child.objects.filter(pk=child.pk).update(pupil_number=data.pupil_number.strip())
         if data.startkwalificatie_on is not None and child.startkwalificatie_on is None:  # a child known from before
@@ -328,20 +325,21 @@ def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region,
             return open_case, False
 
         now = timezone.now()
-        with transaction.atomic():  # savepoint: a lost race raises IntegrityError cleanly
-            case = Case.objects.create(
-                child=child,
-                region=region,
-                school=data.school,
-                sector=sector,
-                registration=data.registration,
-                category=data.category,
-                absent_since=data.absent_since,
-                signalled_at=now,
-                signalled_by=actor,
-                signaller_role=data.signaller_role,
-                summary=data.summary.strip(),
-            )
+        # A lost race for the child's one open case raises IntegrityError here: the step (itself a
+        # savepoint when nested) rolls back and `signal_case` runs it again.
+        case = Case.objects.create(
+            child=child,
+            region=region,
+            school=data.school,
+            sector=sector,
+            registration=data.registration,
+            category=data.category,
+            absent_since=data.absent_since,
+            signalled_at=now,
+            signalled_by=actor,
+            signaller_role=data.signaller_role,
+            summary=data.summary.strip(),
+        )
         reason = CaseParticipant.Reason.LEERPLICHT if data.school is None else CaseParticipant.Reason.SCHOOL_TEAM
         CaseParticipant.objects.create(case=case, team=team, reason=reason, since=now)
         if not Membership.objects.filter(user=actor, team=team).exists():
