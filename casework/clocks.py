@@ -219,7 +219,11 @@ def running(case: Case, kind: str) -> QuerySet[Deadline]:
 def mark_met(step: Step, case: Case, kind: str, at) -> int:
     """Mark the case's running clocks of this kind met (late clocks keep their breach too): one
     UPDATE and one INSERT of their events, after the read of the clocks concerned."""
-    clocks = list(Deadline.objects.filter(case=case, kind=kind, met_at__isnull=True, stopped_at__isnull=True))
+    return _met(step, case, list(Deadline.objects.filter(case=case, kind=kind, met_at__isnull=True,
+                                                        stopped_at__isnull=True)), at)
+
+
+def _met(step: Step, case: Case, clocks: list[Deadline], at) -> int:
     if clocks:
         Deadline.objects.filter(pk__in=[deadline.pk for deadline in clocks]).update(met_at=at)
         step.record_many([clock_event(deadline, DeadlineMet, at, late=deadline.breached_at is not None)
@@ -235,7 +239,11 @@ def _with_case(clocks: list[Deadline], case: Case) -> list[Deadline]:
 
 def _stop(step: Step, clocks: QuerySet[Deadline], at, *, reason: str, case: Case | None = None) -> int:
     """Stop the running clocks of `clocks`: one read, one UPDATE, one INSERT of their events."""
-    running_clocks = list(clocks.filter(RUNNING) if case is not None else clocks.filter(RUNNING).select_related("case"))
+    return _stopped(step, list(clocks.filter(RUNNING) if case is not None else clocks.filter(RUNNING).select_related("case")),
+                    at, reason=reason, case=case)
+
+
+def _stopped(step: Step, running_clocks: list[Deadline], at, *, reason: str, case: Case | None = None) -> int:
     if not running_clocks:
         return 0
     Deadline.objects.filter(pk__in=[deadline.pk for deadline in running_clocks]).update(stopped_at=at, stop_reason=reason)
@@ -259,9 +267,15 @@ def stop_kinds(step: Step, case: Case, kinds, at, *, reason: str) -> int:
 def on_case_closed(step: Step, case: Case, outcome: str, at) -> None:
     """Closing stops the case's clocks, except the end of a running exemption: an exemption is
     registered (and counted) for as long as it runs, whether or not a case is open."""
-    if outcome in (Case.Outcome.TERUG_NAAR_SCHOOL, Case.Outcome.PASSEND_AANBOD):
-        mark_met(step, case, Kind.OFFER_3_MONTHS, at)
-    stop_kinds(step, case, [kind for kind in Kind.values if kind != Kind.EXEMPTION_END], at, reason=f"closed:{outcome}")
+    # one read: the clocks neither met nor stopped (a late one is met all the same, `mark_met`; only
+    # a running one is stopped, `stop_kinds`)
+    open_clocks = list(Deadline.objects.filter(case=case, met_at__isnull=True, stopped_at__isnull=True)
+                       .exclude(kind=Kind.EXEMPTION_END))
+    met = ([deadline for deadline in open_clocks if deadline.kind == Kind.OFFER_3_MONTHS]
+           if outcome in (Case.Outcome.TERUG_NAAR_SCHOOL, Case.Outcome.PASSEND_AANBOD) else [])
+    _met(step, case, met, at)
+    _stopped(step, [deadline for deadline in open_clocks if deadline not in met and deadline.breached_at is None],
+             at, reason=f"closed:{outcome}", case=case)
 
 
 DECISIONS = {"vrijstelling_decision", "doorbraak_decision", "doe_advice", "director_decision", "stagnatie",

@@ -30,6 +30,17 @@ def forget_case(rows: dict | None, case_id: int) -> None:
             del rows[key]
 
 
+def latest_routes(rows: dict | None, case_id: int, read: Callable[[], list[str]]) -> list[str]:
+    """The routes of the case's latest review (the flow's gateways choose by them), read once with
+    the same rows; a step that records a review says them (`review_recorded`)."""
+    return _once(rows, ("latest_routes", case_id), read)
+
+
+def review_recorded(rows: dict | None, case_id: int, routes: list[str]) -> None:
+    if rows is not None:
+        rows[("latest_routes", case_id)] = list(routes)
+
+
 def authorised(rows: dict | None, user, case: Case, step: str) -> None:
     """The caller checked, under its lock, that `user` may do `step` of this case (a task's
     eligibility): `may_act` answers yes without asking again with the same rows."""

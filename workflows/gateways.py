@@ -4,7 +4,7 @@ recorded and whether it started."""
 
 from django.utils import timezone
 
-from casework import selectors
+from casework import responsibility, selectors
 from casework.models import (
     ArrangementEvaluation,
     EctAdvice,
@@ -32,11 +32,13 @@ def latest_routes(activation) -> list[str]:
     is recorded before the flow moves on), or once per gateway activation outside a step."""
     step = step_of(activation.process)
     rows = step.rows if step is not None and step.rows is not None else activation.__dict__.setdefault("_rows", {})
-    key = ("latest_routes", activation.process.case_id)
-    if key not in rows:
-        plan = Plan.objects.filter(case_id=activation.process.case_id).order_by("-recorded_at", "-pk").first()
-        rows[key] = plan.routes if plan else []
-    return rows[key]
+    case_id = activation.process.case_id
+
+    def read() -> list[str]:
+        plan = Plan.objects.filter(case_id=case_id).order_by("-recorded_at", "-pk").first()
+        return plan.routes if plan else []
+
+    return responsibility.latest_routes(rows, case_id, read)
 
 
 def route_chosen(route: str):

@@ -20,7 +20,7 @@ from casework.models import (
     Vrijstelling,
     events,
 )
-from casework.responsibility import ensure_can_act
+from casework.responsibility import ensure_can_act, review_recorded
 from casework.selectors.steps import (
     open_vrijstelling,
     pending_ect_advice,
@@ -88,6 +88,7 @@ def record_team_review(*, step: Step, case: Case, plan: str, routes: list[str], 
                                  ect_question=(ect_question or "").strip(),
                                  pupil_preference=(pupil_preference or "").strip(), recorded_by=actor,
                                  recorded_at=now)
+    review_recorded(step.rows, case.pk, record.routes)  # the flow's gateways choose by them next
     for team, reason in joining:
         join(step, case, team, reason, now)
     for route in routes:

@@ -42,8 +42,10 @@ class Compiled:
         return (sql, list(params), places, compiler, klass_info["model"], (start, end), init_list,
                 get_related_populators(klass_info, select, alias), dict(compiler.annotation_col_map or {}))
 
-    def first(self, *values, using: str = "default"):
-        """The first row's model (with its related objects and annotations), or None."""
+    def first(self, *values, using: str = "default", setup: str = ""):
+        """The first row's model (with its related objects and annotations), or None. `setup`: a
+        statement sent in the same round trip before the query (PostgreSQL's simple query protocol,
+        which the client-side binding cursor uses, runs both; the query's rows are the second result)."""
         connection = connections[using]
         key = (using, connection.vendor)
         prepared = self._prepared.get(key)
@@ -55,7 +57,9 @@ class Compiled:
             for i in places[slot]:
                 params[i] = value
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(f"{setup}; {sql}" if setup else sql, params)
+            if setup:
+                cursor.nextset()
             row = cursor.fetchone()
         if row is None:
             return None
