@@ -63,6 +63,12 @@ OVER_LIMIT: dict[str, tuple[int, str]] = {
     # The monitor's summaries (casework.monitor.derived) add one bulk INSERT of rollup deltas to a step
     # that records a counted event, and one UPDATE when a case first reaches a milestone (first
     # review, escalation, a started place): the four ceilings above rose by one for that.
+    "bench: signal (signal_case)": (36, "the child (read and locked, created), the case, its school team, the "
+                                    "signaller's membership, three clocks (one INSERT each, the three-month one "
+                                    "numbered by a read), the process, its start and first task under the flow's "
+                                    "lock (two savepoints and the lock's SELECT on the new process), the first "
+                                    "task's team, due date (the plan and the 48-hour clock read) and notice, the "
+                                    "events and the monitor's tally and spells (four reads, DELETE, INSERT)"),
     "complete verify_signal": (60, "creates the case (as intake) and ends the verification flow in the same step"),
     # The monitor's state intervals (casework.monitor.spells) are rebuilt once in a step that records a
     # dated fact (a registration, taking part, a move, an exemption, the three-month clock, a closure):
@@ -155,6 +161,13 @@ class Steps:
         assert response.status_code == expect, (name, response.status_code, getattr(response, "content", b"")[:500])
         self.costs[name] = cost
         return response
+
+    def call(self, name: str, step: Callable):
+        """A step called as a service (as `make bench` calls it), measured."""
+        with measured() as cost:
+            result = step()
+        self.costs[name] = cost
+        return result
 
     def verdict(self):
         report = "\n".join(f"{name:42} {cost.statements:4} statements {cost.commits} commit(s)"
@@ -275,4 +288,36 @@ def test_the_web_task_page_and_a_public_signal(api, demo, u, steps):
     steps.run("complete verify_signal", lambda: api(u["leerplicht"]).post(
         f"/api/tasks/{verify.pk}/complete/", {"verified": True, "registration": "lrv", "category": "schoolweigeraar"},
         format="json"))
+    steps.verdict()
+
+
+def test_the_bench_case_path(demo, u, steps):
+    """The case path `make bench` times (bench.run.bench_case_path), called as the benchmark calls
+    it: the intake service, then four tasks completed through the task write path."""
+    from datetime import date, timedelta
+
+    from casework.services import SignalInput, signal_case
+    from teams.models import School
+    from workflows.services import complete_task
+
+    school = School.objects.get(pk=demo["schools"]["vo"])
+
+    def intake(family_name):
+        return lambda: signal_case(actor=u["aoj"], data=SignalInput(
+            given_name="Bench", family_name=family_name, birth_date=date(2012, 3, 1), sector="vo",
+            registration="lrv", category="onbekend", absent_since=date.today() - timedelta(days=40),
+            signaller_role="school", school=school))
+
+    intake("Warm")()  # warm up (content types, first-use caches)
+    case = steps.call("bench: signal (signal_case)", intake("Pad"))
+
+    def done(name, node, user, data):
+        task = task_of(case, node)
+        steps.call(name, lambda: complete_task(user=user, task_id=task.pk, data=data))
+
+    done("bench: team_review, route to ECT", "team_review", u["aoj"], {"plan": "P", "routes": ["ect_consult"]})
+    done("bench: ect_draft", "ect_draft", u["ect"], {"question": "Q", "advice": "A"})
+    done("bench: ect_approve (the join passes)", "ect_approve", u["ect_2"], {"approved": True})
+    done("bench: team_review, outcome (closes)", "team_review", u["aoj"], {"plan": "P", "outcome": "terug_naar_school"})
+    assert Case.objects.get(pk=case.pk).status == Case.Status.CLOSED
     steps.verdict()
