@@ -34,16 +34,19 @@ The cohort (registration and count on the peildatum):
 import csv
 import datetime as dt
 import io
+import json
 
 import pytest
 import time_machine
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from casework.models import Case, CaseEvent, Deadline
 from casework.services import sweep_due
 from teams.models import School
 from tests.factories import signal_payload
-from tests.flowkit import board_and_school, complete, mbo_institution, open_nodes, signal
+from tests.flowkit import board_and_school, complete, mbo_institution, open_nodes, signal, users
+from tests.test_seed_demo import committed_for_the_module, seed
 
 pytestmark = pytest.mark.django_db
 
@@ -81,8 +84,16 @@ def grant(api, u, case, until):
         "granted": True, "until": until, "motivation": "Toegekend."})
 
 
-@pytest.fixture
-def cohort(api, demo, u):
+def _api(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def build(demo: dict) -> dict:
+    """The cohort, through the API, on the demo's reference data (`seed_demo --json --no-cases`)."""
+    api, u = _api, users(demo)
     vo, vo_2, po = demo["schools"]["vo"], demo["schools"]["vo_2"], demo["schools"]["po"]
     vo_region = School.objects.get(pk=vo).region
     mbo, _mbo_team, mbo_user = mbo_institution(demo)
@@ -199,8 +210,24 @@ def cohort(api, demo, u):
             category="spijbelaar")
         go("2026-01-02")  # the report is made after the quarter
         c["Kees"].refresh_from_db()
-        yield {"cases": c, "vo_region": vo_region, "mbo": mbo, "schools": {"vo": vo, "vo_2": vo_2, "mbo": mbo.pk},
-               "director": u["swv_director"]}
+        return {"cases": c, "vo_region": vo_region, "mbo": mbo, "schools": {"vo": vo, "vo_2": vo_2, "mbo": mbo.pk},
+                "director": u["swv_director"]}
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """The demo's reference data and the cohort, committed once for the module (Celery in-process,
+    each service's work after commit at its commit); flushed at the end, as after a transactional
+    test."""
+    yield from committed_for_the_module(django_db_blocker, lambda: build(json.loads(seed("--json", "--no-cases"))))
+
+
+@pytest.fixture
+def cohort(built, db):
+    """The cohort as the report is made: on 2 January 2026, after the quarter; each test reads it
+    in its own transaction, rolled back."""
+    with time_machine.travel(at("2026-01-02"), tick=False):
+        yield built
 
 
 def monitor(api, user, day):
