@@ -9,7 +9,8 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -205,3 +206,22 @@ def test_the_migration_builds_the_spells_of_an_existing_database(world):
     assert sorted(MonitorSpell.objects.values_list("case_id", "valid_from", "valid_to", "registration", "level",
                                                    "school_id", "exemption_ground", "without_offer")) == written
     assert {row[0] for row in written} == {case.pk for case in cases}
+
+
+@pytest.mark.postgresql  # the GiST index exists on PostgreSQL only (SQLite compares the dates)
+def test_the_peildatum_count_is_one_range_scan_of_the_gist_index(world, django_assert_num_queries):
+    """`counts_on` is one statement (the grouped counts and the open cases together), and on
+    PostgreSQL it finds the day's spells through the GiST index on their date range, with no join
+    to the case or the child."""
+    cases = play(world, [(0, 5, "participation", 1, 2), (1, 8, "exemption", 0, 0), (2, 30, "closed", 0, 0)])
+    scope, day = monitor.Scope(regions=[world["region"].pk]), BASE + dt.timedelta(days=20)
+    with django_assert_num_queries(1), CaptureQueriesContext(connection) as queries:
+        counts = monitor.counts_on(scope, day)
+    assert counts == replay.counts_replayed(scope, day) and counts["open_cases"] == len(cases)
+    sql = queries.captured_queries[0]["sql"]
+    assert "JOIN" not in sql.upper() and "@>" in sql
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: the planner would scan them
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "monitorspell_span" in plan, plan

@@ -13,7 +13,7 @@ from .clocks import Deadline
 from .history import CaseEvent
 from .participation import AccessLink, Consent, PublicSignal
 from .privacy import DataBreach, LogReading, RetentionLogEntry
-from .rollup import MonitorSpell, MonitorTally
+from .rollup import MonitorSpell, MonitorTally, spell_span
 from .steps import (
     Arrangement,
     ArrangementEvaluation,
@@ -59,4 +59,5 @@ __all__ = [
     "Vrijstelling",
     "document_path",
     "document_storage",
+    "spell_span",
 ]

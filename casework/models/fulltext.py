@@ -7,6 +7,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db.models import F, Func, TextField, Value
 
+from .pg_indexes import PostgresOnlyIndex
+
 
 def words(field: str) -> Func:
     """The field with every run of other characters made a space ("LL-7001" -> "LL 7001"): the
@@ -19,16 +21,5 @@ def words(field: str) -> Func:
 CHILD_DOCUMENT = SearchVector("family_name", "given_name", words("pupil_number"), config="simple")
 
 
-class PostgresGinIndex(GinIndex):
-    """A GIN index on PostgreSQL and nothing on other databases (SQLite has no GIN), so that the
-    same migrations run on both."""
-
-    def create_sql(self, model, schema_editor, using="", **kwargs):
-        if schema_editor.connection.vendor != "postgresql":
-            return ""  # an empty statement: nothing to run
-        return super().create_sql(model, schema_editor, using=using, **kwargs)
-
-    def remove_sql(self, model, schema_editor, **kwargs):
-        if schema_editor.connection.vendor != "postgresql":
-            return ""
-        return super().remove_sql(model, schema_editor, **kwargs)
+class PostgresGinIndex(PostgresOnlyIndex, GinIndex):
+    """A GIN index on PostgreSQL and nothing on other databases (SQLite has no GIN)."""

@@ -6,11 +6,14 @@
 - `MonitorSpell`: each case's state intervals.
 """
 
+from django.contrib.postgres.fields import DateRangeField
+from django.contrib.postgres.indexes import GistIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from .cases import Case
+from .pg_indexes import PostgresOnlyIndex
 
 
 class MonitorTally(models.Model):
@@ -38,6 +41,18 @@ class MonitorTally(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.measure} {self.n:+d}"
+
+
+class PostgresGistIndex(PostgresOnlyIndex, GistIndex):
+    """A GiST index on PostgreSQL and nothing elsewhere (SQLite has no GiST nor `daterange`; its
+    plain query gives the same answers without it)."""
+
+
+def spell_span():
+    """A spell's days as a PostgreSQL date range, `[valid_from, valid_to)` (open-ended when
+    `valid_to` is null): the expression of the GiST index, and of the peildatum's `@>` filter
+    that uses it (the two must be the same expression)."""
+    return Func(F("valid_from"), F("valid_to"), Value("[)"), function="daterange", output_field=DateRangeField())
 
 
 class MonitorSpell(models.Model):
@@ -74,6 +89,9 @@ class MonitorSpell(models.Model):
         indexes = [
             models.Index(fields=["case", "valid_from"], name="monitorspell_case"),
             models.Index(fields=["valid_from", "region_id"], name="monitorspell_from"),
+            # The peildatum count on PostgreSQL: one range scan for the spells that hold on the
+            # day (`span @> day`) within the scope's regions, sectors and schools (btree_gist).
+            PostgresGistIndex(spell_span(), F("region_id"), F("sector"), F("school_id"), name="monitorspell_span"),
         ]
 
     def __str__(self):

@@ -4,6 +4,7 @@ who may see which region's numbers."""
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     CharField,
@@ -19,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from casework.clocks import add_years, lrv_days
-from casework.models import Case, CaseEvent, Deadline, MonitorSpell, Vrijstelling
+from casework.models import Case, CaseEvent, Deadline, MonitorSpell, Vrijstelling, spell_span
 from teams.models import Membership, Region, RegionRole
 
 REGISTRATIONS = ["lrv", "av", "vrij", "ziek", "dreigend"]
@@ -135,12 +136,20 @@ def lrv_line(day: dt.date) -> dt.date:
 
 def spells_on(scope: Scope, day: dt.date):
     """The spells in scope that hold on `day` (one per case at most): where each pupil was
-    enrolled then, with its `bucket` (duration) and `past_line` (out for more than 4 weeks)."""
-    return (MonitorSpell.objects.filter(scope.spell_q(), valid_from__lte=day)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
-            .annotate(bucket=bucket_expression(day),
-                      past_line=DbCase(When(absent_since__lte=lrv_line(day), then=Value(True)), default=Value(False),
-                                       output_field=BooleanField())))
+    enrolled then, with its `bucket` (duration) and `past_line` (out for more than 4 weeks).
+
+    On PostgreSQL the day is looked up as `span @> day` on the spell's date range, the expression
+    of the GiST index `monitorspell_span` (one range scan, whatever the history behind the day);
+    SQLite has no range type and compares the two dates, with the same answers."""
+    spells = MonitorSpell.objects.filter(scope.spell_q())
+    if connections[spells.db].vendor == "postgresql":
+        spells = spells.alias(span=spell_span()).filter(span__contains=day)
+    else:
+        spells = spells.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day), valid_from__lte=day)
+    return spells.annotate(
+        bucket=bucket_expression(day),
+        past_line=DbCase(When(absent_since__lte=lrv_line(day), then=Value(True)), default=Value(False),
+                         output_field=BooleanField()))
 
 
 def bucket_expression(day: dt.date):
@@ -156,11 +165,12 @@ def effective_registration(registration: str, past_line: bool) -> str:
 
 
 def counts_on(scope: Scope, day: dt.date) -> dict:
-    """The counts on the peildatum, from the spells that hold on that day (one grouped query, and
-    one count of the open cases)."""
-    spells = spells_on(scope, day)
-    groups = (spells.filter(compulsory_school_age(day)).values(*ROW_FIELDS).annotate(n=Count("pk")).order_by())
-    return tally(day, groups, open_cases=spells.filter(is_open=True).count())
+    """The counts on the peildatum, in one query over the spells that hold on that day: grouped by
+    ROW_FIELDS, each group with `n`, its pupils of compulsory school age then (what the counts
+    count), and `open`, its open cases of any age (`open_cases`), both as `COUNT(*) FILTER`."""
+    groups = list(spells_on(scope, day).values(*ROW_FIELDS).annotate(
+        n=Count("pk", filter=compulsory_school_age(day)), open=Count("pk", filter=Q(is_open=True))).order_by())
+    return tally(day, [row for row in groups if row["n"]], open_cases=sum(row["open"] for row in groups))
 
 
 # What a count groups the day's spells by (each group a row with its number of pupils, `n`).
