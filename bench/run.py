@@ -274,7 +274,7 @@ def main(argv=None) -> int:
     results.append(guarded("notification push to websocket clients", bench_push, clients=100 if quick else 1_000))
     results += monitor.run(events=100_000 if quick else 1_000_000, rounds=3 if quick else 5)
     results.append(bench_intake(clients=32, windows=4 if quick else 10, seconds=2))
-    results.append(bench_load(10 if quick else 40))
+    results.append(bench_load(16 if quick else 80))
     results.append(bench_overload(5 if quick else 20))
     total = time.perf_counter() - started
     width = max(len(r["name"]) for r in results)
