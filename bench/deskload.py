@@ -49,20 +49,26 @@ class Desk:
         self.http, self.bases, self.demo = http, bases, demo
         self.api = {name: {"Authorization": f"Token {token}"} for name, token in tokens.items()}
         self.errors, self.requests, self.latencies = 0, 0, []
+        self.error_kinds: dict[str, int] = {}
         self.turn = 0
 
     async def timed(self, request, record=True):
         started = time.perf_counter()
         try:
             response = await request
-            ok = response.status_code < 400
-        except Exception:  # noqa: BLE001 - any failure of a request is an error of the run
-            response, ok = None, False
+            ok, kind = response.status_code < 400, f"HTTP {response.status_code}"
+        except Exception as error:  # noqa: BLE001 - any failure of a request is an error of the run
+            response, ok, kind = None, False, type(error).__name__
         if record:
             self.requests += 1
-            self.errors += not ok
             self.latencies.append(time.perf_counter() - started)
+            if not ok:
+                self.error(kind)
         return response if ok else None
+
+    def error(self, kind: str) -> None:
+        self.errors += 1
+        self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
 
     def base(self):
         self.turn += 1
@@ -83,10 +89,12 @@ class Desk:
             return
         case_id = response.json()["id"]
         await think()
-        tasks = await self.timed(self.http.get(f"{here}/api/tasks/?scope=queue&node=team_review", headers=headers))
+        # newest first: the case's task is on the first page however long the queue has grown
+        tasks = await self.timed(self.http.get(f"{here}/api/tasks/?scope=queue&node=team_review&sort=-created",
+                                               headers=headers))
         task = next((t for t in tasks.json()["results"] if t["case"] == case_id), None) if tasks else None
         if task is None:
-            self.errors += 1
+            self.error("task not in the queue")
             return
         await think()
         await self.timed(self.http.post(f"{here}/api/tasks/{task['id']}/complete/", headers=headers,
@@ -190,6 +198,7 @@ async def run(http, bases, demo, tokens, *, seconds: float, settle) -> dict:
             "think_s": THINK, "windows": WINDOWS, "window_s": window, "pages": pages,
             "load_p50_ms": pct(desk.latencies[load_latencies:], .5), "load_p95_ms": pct(desk.latencies[load_latencies:], .95),
             "errors": desk.errors + probe.errors, "capacity_errors": capacity_errors,
+            "error_kinds": {**desk.error_kinds, **{f"probe {k}": n for k, n in probe.error_kinds.items()}},
             "worst_ratio": max(page["ratio"] for page in pages.values())}
 
 
@@ -203,4 +212,4 @@ def report(result: dict) -> None:
         print(f"{page:<12} {row['idle_p50_ms']:>9.1f} {row['idle_p95_ms']:>9.1f} {row['loaded_p50_ms']:>9.1f} "
               f"{row['loaded_p95_ms']:>9.1f} {row['ratio']:>5.2f}x {row['readings']}")
     print(f"load requests p50 {result['load_p50_ms']:.1f} ms, p95 {result['load_p95_ms']:.1f} ms")
-    print(f"errors: {result['errors']}")
+    print(f"errors: {result['errors']} {result['error_kinds'] or ''}")
