@@ -68,7 +68,8 @@ bench-quick: install
 prod-smoke: install
 	$(PY) bin/prod-smoke
 
-# A bounded load test on loopback (LOAD_SECONDS, default 20): throughput, p50/p95/p99, errors.
+# A bounded load test on loopback (docs/performance.md): by default the inbox p95 at 40 % of the
+# measured capacity against idle (open loop); LOAD_MODE=overload: 64 clients, websockets, errors.
 load: install
 	$(PY) bin/load
 

@@ -111,12 +111,14 @@ def analyze() -> None:
 
 
 def big_queue(*, cases: int, open_tasks: int, small_tasks: int = 20, events_per_case: int = 3, done_share: int = 3,
-              schools: int = 20, tag: str = "bq") -> dict:
+              schools: int = 20, tag: str = "bq", search_term: str = "Naam123") -> dict:
     """The big-queue scenario: a region with `schools` extra schools and a team per school, `cases`
     cases in all. Team "Bench groot" has `open_tasks` open unclaimed team_review tasks (plus
     `done_share` times as many cases with a completed task: its history); team "Bench klein" has
     `small_tasks`; every other case belongs to another school's team (with an open task too).
-    Each case has `events_per_case` events. Users bench-big and bench-small are members of the big
+    The small team also has as many cases (with a completed task: history) whose child's family
+    name contains `search_term` as the big team has, so a search for it finds the same number of
+    cases in both teams. Each case has `events_per_case` events. Users bench-big and bench-small are members of the big
     and the small team. Returns {"big": team, "small": team, "big_user": user, "small_user": user}."""
     from teams.models import Membership, Region, School, SchoolBoard, Team, User
 
@@ -142,6 +144,8 @@ def big_queue(*, cases: int, open_tasks: int, small_tasks: int = 20, events_per_
     _scenario_cases(open_tasks, team=big, schools=made[:1], signaller=signaller, status="NEW", tag=f"{tag}o")
     _scenario_cases(big_history, team=big, schools=made[:1], signaller=signaller, status="DONE", tag=f"{tag}d")
     _scenario_cases(small_tasks, team=small, schools=made[1:2], signaller=signaller, status="NEW", tag=f"{tag}s")
+    _scenario_cases(_matching(big, search_term), team=small, schools=made[1:2], signaller=signaller, status="DONE",
+                    tag=f"{tag}m", family=search_term)
     per_team = max(1, background // (len(teams) - 2))
     for team, school in zip(teams[2:], made[2:], strict=True):
         _scenario_cases(min(per_team, background), team=team, schools=[school], signaller=signaller,
@@ -161,9 +165,19 @@ def big_queue(*, cases: int, open_tasks: int, small_tasks: int = 20, events_per_
     return {"big": big, "small": small, "big_user": big_user, "small_user": small_user}
 
 
-def _scenario_cases(count: int, *, team, schools, signaller, status: str, tag: str) -> None:
+def _matching(team, term: str) -> int:
+    """How many of `team`'s cases have a child whose family name contains `term`."""
+    with connection.cursor() as cursor:
+        cursor.execute("""SELECT count(DISTINCT p.case_id) FROM casework_caseparticipant p
+                          JOIN casework_case c ON c.id = p.case_id JOIN casework_child k ON k.id = c.child_id
+                          WHERE p.team_id = %s AND upper(k.family_name) LIKE upper(%s)""", [team.pk, f"%{term}%"])
+        return cursor.fetchone()[0]
+
+
+def _scenario_cases(count: int, *, team, schools, signaller, status: str, tag: str, family: str = "Naam") -> None:
     """`count` cases at `schools[0]` with `team` as participant and one task of the team's queue in
-    `status` (NEW: open and unclaimed, due dates and ages spread over weeks; DONE: history)."""
+    `status` (NEW: open and unclaimed, due dates and ages spread over weeks; DONE: history). The
+    children are named `family` followed by a number."""
     if count <= 0:
         return
     now = timezone.now()
@@ -174,7 +188,7 @@ def _scenario_cases(count: int, *, team, schools, signaller, status: str, tag: s
             WITH kids AS (
                 INSERT INTO casework_child (given_name, family_name, birth_date, pupil_number, startkwalificatie,
                                             match_key)
-                SELECT 'Kind', 'Naam' || (n %% 7919), DATE '2012-01-01' + (n %% 1000), 'LL-' || n, false,
+                SELECT 'Kind', %(family)s || (n %% 7919), DATE '2012-01-01' + (n %% 1000), 'LL-' || n, false,
                        'kind|' || %(tag)s || '-' || n || '|' || (DATE '2012-01-01' + (n %% 1000))
                 FROM generate_series(1, %(count)s) AS n
                 RETURNING id
@@ -204,5 +218,5 @@ def _scenario_cases(count: int, *, team, schools, signaller, status: str, tag: s
             FROM procs
             """,
             {"tag": tag, "count": count, "now": now, "region": school.region_id, "school": school.pk,
-             "user": signaller.pk, "team": team.pk, "status": status, "flow": flow_class_ref(CaseFlow),
+             "user": signaller.pk, "team": team.pk, "status": status, "flow": flow_class_ref(CaseFlow), "family": family,
              "task": flow_task_ref(CaseFlow.team_review)})

@@ -162,6 +162,27 @@ def test_tab_counts_in_one_aggregate_query(worked, u):
         assert inbox.task_list(u["aoj_2"], scope).count() == count["total"]
 
 
+def test_tab_counts_reuse_their_statement_with_its_times_moved(worked, u):
+    """The counts' statement is built once per shape of user and reused later with its times (now,
+    a week ahead, today) moved: it counts what a statement built at that later time counts (on
+    PostgreSQL; SQLite builds it every time)."""
+    now = timezone.now()
+    kept = 1 if connection.vendor == "postgresql" else 0
+    inbox._COUNTS_SQL.clear()
+    first = inbox.tab_counts(u["aoj_2"], now)
+    assert len(inbox._COUNTS_SQL) == kept
+    moved = []
+    for later in (now + dt.timedelta(hours=30), now + dt.timedelta(days=9, hours=13), now - dt.timedelta(days=2)):
+        reused = inbox.tab_counts(u["aoj_2"], later)
+        assert len(inbox._COUNTS_SQL) == kept  # not built again
+        inbox._COUNTS_SQL.clear()
+        assert reused == inbox.tab_counts(u["aoj_2"], later)  # built for `later`
+        moved.append(reused != first)
+        inbox._COUNTS_SQL.clear()
+        inbox.tab_counts(u["aoj_2"], now)
+    assert any(moved)  # the times moved the counts: the test tells the reuse from a stale statement
+
+
 def test_the_tabs_show_the_counts_and_say_how_many_are_overdue(worked, u):
     html = browser(u["aoj_2"]).get(reverse("inbox", kwargs={"scope": "queue"})).content.decode()
     assert ('Teamtaken <span class="tab-count">(3<span class="visually-hidden">, waarvan 1 te laat</span>)</span>'

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from casework.access import visible_case_filter
 from casework.responsibility import deputy_sectors, region_roles_for
 from notifications.registry import TaskSource
-from teams.models import Membership, RegionRole, team_ids_of
+from teams.models import Membership, RegionRole
 from workflows.models import OPEN_STATUSES, Attendance, CaseTask
 
 
@@ -22,13 +22,27 @@ def held_region_roles(user) -> list[tuple[int, str]]:
     return held
 
 
+def memberships_of(user) -> list[tuple[int, str]]:
+    """(team id, role) of the user's memberships, read once per user object (a request's: the
+    inbox page's lists and tab counts ask several times)."""
+    held = getattr(user, "_task_memberships", None)
+    if held is None:
+        held = user._task_memberships = list(Membership.objects.filter(user=user).values_list("team_id", "role"))
+    return held
+
+
+def my_team_ids(user) -> list[int]:
+    """`teams.models.team_ids_of`, from `memberships_of` (read once per user object)."""
+    return [team for team, _role in memberships_of(user)]
+
+
 def eligible_filter(user) -> Q:
     """Tasks `user` may take: in a team of theirs with the required role, or by region role.
 
     Built from the user's memberships as one `team_id IN (...)` condition with the roles as a
     filter beside it, so a team's queue is read in due-date order from its partial index
     (`casetask_open_queue`) and a page stops after its rows, whatever the queue's length."""
-    memberships = list(Membership.objects.filter(user=user).values_list("team_id", "role"))
+    memberships = memberships_of(user)
     region_roles = held_region_roles(user)
     roles = {role for _, role in memberships}
     if len(roles) <= 1:  # the usual case: one role in every team
@@ -63,7 +77,7 @@ def may_take(user, task: CaseTask) -> bool:
 
 def visible_tasks(user) -> QuerySet[CaseTask]:
     """Human tasks of the cases `user` may see (the base of every task list and lookup)."""
-    my_teams = team_ids_of(user)
+    my_teams = my_team_ids(user)
     return (
         CaseTask.objects.filter(visible_case_filter(user, "case_id", team_ids=my_teams, per_row=True)
                                 | Q(case__isnull=True, public_signal__isnull=False, team__in=my_teams),
