@@ -16,12 +16,12 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import override_settings
 from django.test.client import ClientMixin
 from psycopg.types.json import Jsonb
-from rest_framework.test import APIClient
 
 from signin import events
 from signin.factors import FACTOR_AT, FACTOR_METHOD
 from tests import testdb
 from tests.factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
+from tests.flowkit import api_client, users
 
 
 def pytest_configure(config):
@@ -374,14 +374,7 @@ def top_id(columns: list[str], rows: list[tuple]) -> int:
 @pytest.fixture
 def api():
     """`api(user)`: a DRF test client signed in as `user` (or anonymous with None)."""
-
-    def client_for(user=None) -> APIClient:
-        client = APIClient()
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return client_for
+    return api_client
 
 
 @pytest.fixture
@@ -418,8 +411,6 @@ def leerplicht(vo_school):
 @pytest.fixture
 def u(demo):
     """The demo users by role (aoj, aoj_2, kindteam, ect, ect_2, leerplicht, mpl_chair, ...)."""
-    from tests.flowkit import users
-
     return users(demo)
 
 

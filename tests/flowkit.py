@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from rest_framework.test import APIClient
 from viewflow.workflow.status import STATUS
 
 from casework.models import Case
@@ -12,6 +13,15 @@ from workflows.inbox import nodes_named
 from workflows.models import CaseTask
 
 OPEN = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+
+
+def api_client(user=None) -> APIClient:
+    """A DRF test client signed in as `user` (or anonymous with None): the `api` fixture's, and
+    what a module-scoped fixture builds its data with."""
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
 
 
 def users(demo) -> dict[str, User]:

@@ -14,6 +14,8 @@ is a gap in the schema and fails, as schemathesis' own check does everywhere els
 """
 
 
+import json
+
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
@@ -30,7 +32,8 @@ from schemathesis.specs.openapi.checks import (
 
 from signin.tokens import issue_token
 from tests.apiclient import keep_test_connection
-from tests.flowkit import complete, signal, users
+from tests.flowkit import api_client, complete, signal, users
+from tests.test_seed_demo import committed_for_the_module, seed
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 ROLES = ["aoj", "leerplicht"]
@@ -65,18 +68,26 @@ RULES = {
 }
 
 
-def token_for(demo, api, role: str) -> str:
-    """A role with a few cases in several states, and its API token."""
+def build() -> dict:
+    """The demo's reference data, a few cases in several states, and an API token per role."""
+    demo = json.loads(seed("--json", "--no-cases"))
     u = users(demo)
-    first = signal(api, u["aoj"], demo["schools"]["vo"])
-    complete(api, u["aoj"], first, "team_review", {"plan": "P", "routes": ["jim", "ect_consult"]})
-    signal(api, u["aoj"], demo["schools"]["vo"], given_name="Tweede")
-    return issue_token(u[role])[1]
+    first = signal(api_client, u["aoj"], demo["schools"]["vo"])
+    complete(api_client, u["aoj"], first, "team_review", {"plan": "P", "routes": ["jim", "ect_consult"]})
+    signal(api_client, u["aoj"], demo["schools"]["vo"], given_name="Tweede")
+    return {"demo": demo, "tokens": {role: issue_token(u[role])[1] for role in ROLES}}
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """What `build` makes, committed once for the module; each test runs in its own transaction on
+    top of it (rolled back), and the module flushes the database at its end."""
+    yield from committed_for_the_module(django_db_blocker, build)
 
 
 @pytest.fixture(params=ROLES)
-def token(request, demo, api):
-    return token_for(demo, api, request.param)
+def token(request, built, db):
+    return built["tokens"][request.param]
 
 
 @pytest.mark.django_db
@@ -131,8 +142,8 @@ class Workflow(schema.as_state_machine()):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
-def test_api_sequences_along_the_links(demo, api, role):
-    Workflow.token = token_for(demo, api, role)
+def test_api_sequences_along_the_links(built, role):
+    Workflow.token = built["tokens"][role]
     with keep_test_connection():
         run_state_machine_as_test(Workflow, settings=settings(
             max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, derandomize=True,
@@ -140,10 +151,10 @@ def test_api_sequences_along_the_links(demo, api, role):
 
 
 @pytest.mark.django_db
-def test_a_wrong_token_is_refused_even_with_a_session(demo, client):
+def test_a_wrong_token_is_refused_even_with_a_session(built, client):
     """A wrong `Authorization: Token` is a 401 even when a session cookie comes along; the pages'
     own fetches (a session, no Authorization header) keep working."""
-    client.force_login(users(demo)["aoj"])
+    client.force_login(users(built["demo"])["aoj"])
     body = {"name": "Te laat", "scope": "queue", "filters": {"due": "overdue"}}
     refused = client.post("/api/worklists/", body, content_type="application/json", HTTP_AUTHORIZATION="Token wrong")
     assert refused.status_code == 401

@@ -4,6 +4,8 @@ and schemas). The deprecated paths' document gets every check in tests/test_api_
 one proves that version 1's rewritten document (problem+json errors, API-Version, the typed
 payloads and monitor answers) says what the API answers."""
 
+import json
+
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
@@ -18,7 +20,8 @@ from schemathesis.specs.openapi.checks import (
 
 from signin.tokens import issue_token
 from tests.apiclient import keep_test_connection
-from tests.flowkit import complete, signal, users
+from tests.flowkit import api_client, complete, signal, users
+from tests.test_seed_demo import committed_for_the_module, seed
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
@@ -26,15 +29,28 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much]
 
 
+def build() -> dict:
+    """The demo's reference data, a case the team reviewed, and the member's API token."""
+    demo = json.loads(seed("--json", "--no-cases"))
+    u = users(demo)
+    case = signal(api_client, u["aoj"], demo["schools"]["vo"])
+    complete(api_client, u["aoj"], case, "team_review", {"plan": "P", "routes": ["jim", "ect_consult"]})
+    return {"tokens": {"aoj": issue_token(u["aoj"])[1]}}
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """What `build` makes, committed once for the module; each test runs in its own transaction on
+    top of it (rolled back), and the module flushes the database at its end."""
+    yield from committed_for_the_module(django_db_blocker, build)
+
+
 # A parametrized fixture (one role) on purpose: schemathesis (4.x) gives each operation's test its
 # own node id ("...[GET /api/v1/cases][aoj]") only for a parametrized test; without it all 39 carry
 # the same id, and pytest-xdist, which schedules by id, ran one of them.
 @pytest.fixture(params=["aoj"])
-def token(request, demo, api):
-    u = users(demo)
-    case = signal(api, u[request.param], demo["schools"]["vo"])
-    complete(api, u[request.param], case, "team_review", {"plan": "P", "routes": ["jim", "ect_consult"]})
-    return issue_token(u[request.param])[1]
+def token(request, built, db):
+    return built["tokens"][request.param]
 
 
 @pytest.mark.django_db

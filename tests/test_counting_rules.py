@@ -39,13 +39,20 @@ import json
 import pytest
 import time_machine
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from casework.models import Case, CaseEvent, Deadline
 from casework.services import sweep_due
 from teams.models import School
 from tests.factories import signal_payload
-from tests.flowkit import board_and_school, complete, mbo_institution, open_nodes, signal, users
+from tests.flowkit import (
+    api_client,
+    board_and_school,
+    complete,
+    mbo_institution,
+    open_nodes,
+    signal,
+    users,
+)
 from tests.test_seed_demo import committed_for_the_module, seed
 
 pytestmark = pytest.mark.django_db
@@ -84,16 +91,9 @@ def grant(api, u, case, until):
         "granted": True, "until": until, "motivation": "Toegekend."})
 
 
-def _api(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
-
-
 def build(demo: dict) -> dict:
     """The cohort, through the API, on the demo's reference data (`seed_demo --json --no-cases`)."""
-    api, u = _api, users(demo)
+    api, u = api_client, users(demo)
     vo, vo_2, po = demo["schools"]["vo"], demo["schools"]["vo_2"], demo["schools"]["po"]
     vo_region = School.objects.get(pk=vo).region
     mbo, _mbo_team, mbo_user = mbo_institution(demo)
