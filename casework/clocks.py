@@ -80,8 +80,8 @@ def record_clock_event(step: Step, deadline: Deadline, kind: type[EventData], at
 
 
 def start_case_clocks(case: Case, now) -> list[Deadline]:
-    """The clocks of a newly signalled case (the intake then lets the sweeper act on those already run
-    out, for a late signal)."""
+    """The clocks of a newly signalled case, written in one INSERT (each the first of its kind: the
+    case is new); the intake then lets the sweeper act on those already run out, for a late signal."""
     hours = setting("CASEWORK_TEAM_ACTION_HOURS", 48)
     clocks = [Deadline(case=case, kind=Kind.TEAM_ACTION_48H, due_at=case.signalled_at + dt.timedelta(hours=hours),
                        warn_at=case.signalled_at + dt.timedelta(hours=setting("CASEWORK_TEAM_ACTION_WARN_HOURS", 24)))]
@@ -89,15 +89,12 @@ def start_case_clocks(case: Case, now) -> list[Deadline]:
         # LRV after MORE than four weeks: from day 29, the first day absent being day 1.
         clocks.append(Deadline(case=case, kind=Kind.LRV_4_WEEKS, due_at=start_of_day(
             case.absent_since + dt.timedelta(days=setting("CASEWORK_LRV_DAYS", 28)))))
-    for clock in clocks:
-        clock.save()
     if case.registration != Case.Registration.VRIJ:  # an exempted child has no three-month clock
-        clocks.append(start_offer_clock(case, case.absent_since))
-    clocks.append(Deadline.objects.create(case=case, kind=Kind.LEERPLICHT_END,
-                                          due_at=start_of_day(leerplicht_ends_on(case.child))))
+        clocks.append(_offer_clock(case, case.absent_since, sequence=1))
+    clocks.append(Deadline(case=case, kind=Kind.LEERPLICHT_END, due_at=start_of_day(leerplicht_ends_on(case.child))))
     if case.registration == Case.Registration.ZIEK:
-        clocks.append(start_ziek_review_clock(case, timezone.localdate(now)))
-    return clocks
+        clocks.append(_ziek_review_clock(case, timezone.localdate(now), sequence=1))
+    return Deadline.objects.bulk_create(clocks)
 
 
 def _next_sequence(case: Case, kind: str) -> int:
@@ -107,10 +104,15 @@ def _next_sequence(case: Case, kind: str) -> int:
 
 def start_offer_clock(case: Case, since: dt.date) -> Deadline:
     """Three months from the first day out of school (or from the day an exemption ended)."""
+    clock = _offer_clock(case, since, sequence=_next_sequence(case, Kind.OFFER_3_MONTHS))
+    clock.save(force_insert=True)
+    return clock
+
+
+def _offer_clock(case: Case, since: dt.date, *, sequence: int) -> Deadline:
     offer_due = start_of_day(add_months(since, setting("CASEWORK_OFFER_MONTHS", 3)))
-    return Deadline.objects.create(
-        case=case, kind=Kind.OFFER_3_MONTHS, sequence=_next_sequence(case, Kind.OFFER_3_MONTHS), due_at=offer_due,
-        warn_at=offer_due - dt.timedelta(days=setting("CASEWORK_OFFER_WARN_DAYS", 28)))
+    return Deadline(case=case, kind=Kind.OFFER_3_MONTHS, sequence=sequence, due_at=offer_due,
+                    warn_at=offer_due - dt.timedelta(days=setting("CASEWORK_OFFER_WARN_DAYS", 28)))
 
 
 def start_exemption_clock(exemption: Vrijstelling) -> Deadline:
@@ -124,9 +126,14 @@ def start_exemption_clock(exemption: Vrijstelling) -> Deadline:
 
 def start_ziek_review_clock(case: Case, since: dt.date) -> Deadline:
     """The next cyclical review of a pupil reported sick (every CASEWORK_ZIEK_REVIEW_DAYS, 42)."""
-    return Deadline.objects.create(
-        case=case, kind=Kind.ZIEK_REVIEW, sequence=_next_sequence(case, Kind.ZIEK_REVIEW),
-        due_at=start_of_day(since + dt.timedelta(days=setting("CASEWORK_ZIEK_REVIEW_DAYS", 42))))
+    clock = _ziek_review_clock(case, since, sequence=_next_sequence(case, Kind.ZIEK_REVIEW))
+    clock.save(force_insert=True)
+    return clock
+
+
+def _ziek_review_clock(case: Case, since: dt.date, *, sequence: int) -> Deadline:
+    return Deadline(case=case, kind=Kind.ZIEK_REVIEW, sequence=sequence,
+                    due_at=start_of_day(since + dt.timedelta(days=setting("CASEWORK_ZIEK_REVIEW_DAYS", 42))))
 
 
 def start_offer_start_clock(offer: Offer) -> Deadline:

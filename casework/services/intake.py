@@ -308,7 +308,8 @@ def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region,
         # loser's INSERT violates the unique key, its step rolls back and `signal_case` runs it
         # again, finding the winner's child (and its case).
         child = Child.objects.select_for_update().filter(match_key=key).first()
-        if child is None:
+        known = child is not None
+        if not known:
             child = Child.objects.create(
                 match_key=key, given_name=data.given_name.strip(), family_name=data.family_name.strip(),
                 birth_date=data.birth_date, pupil_number=data.pupil_number.strip(),
@@ -319,7 +320,8 @@ def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region,
             Child.objects.filter(pk=child.pk).update(startkwalificatie=True, startkwalificatie_on=data.startkwalificatie_on)
             child.startkwalificatie, child.startkwalificatie_on = True, data.startkwalificatie_on
 
-        open_case = Case.objects.filter(child=child).exclude(status=Case.Status.CLOSED).first()
+        # a new child has no case yet
+        open_case = Case.objects.filter(child=child).exclude(status=Case.Status.CLOSED).first() if known else None
         if open_case is not None:
             _add_to_open_case(step, open_case, data=data, request=request)
             return open_case, False
@@ -340,6 +342,7 @@ def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region,
             signaller_role=data.signaller_role,
             summary=data.summary.strip(),
         )
+        opened = step.open(case)
         reason = CaseParticipant.Reason.LEERPLICHT if data.school is None else CaseParticipant.Reason.SCHOOL_TEAM
         CaseParticipant.objects.create(case=case, team=team, reason=reason, since=now)
         if not Membership.objects.filter(user=actor, team=team).exists():
@@ -360,13 +363,13 @@ def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region,
             # its date ends the qualification duty (the leerplicht-end clock the case starts with reads it)
             step.record(case, actor, events.StartkwalificatieRecorded, at=now,
                              obtained_on=child.startkwalificatie_on.isoformat())
-        clocks.start_case_clocks(case, now)
+        opened.clocks = clocks.start_case_clocks(case, now)
         if case.registration == Case.Registration.VRIJ:
-            _record_exemption(step, case, data, now)
+            opened.exemptions.append(_record_exemption(step, case, data, now))
         case_opened.send(sender=Case, case=case, actor=actor, step=step)
         if case.registration == Case.Registration.VRIJ and data.vrijstelling_grounds == Vrijstelling.Grounds.ART_5A:
             exemption_advice_needed.send(sender=Case, case=case, step=step)
-        act_on_overdue(step, case, now)
+        act_on_overdue(step, case, now, started=opened.clocks)
         return case, True
 
 
