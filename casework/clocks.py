@@ -293,12 +293,14 @@ DECISIONS = {"vrijstelling_decision", "doorbraak_decision", "doe_advice", "direc
 MEETING_STEPS = {"team_review", "ect_draft", "ect_approve", "vrijstelling_advice", "doorbraak_decision"}
 
 
-def task_due_at(case: Case, step: str, now, team) -> dt.datetime:
+def task_due_at(case: Case, step: str, now, team, *, started: list[Deadline] | None = None) -> dt.datetime:
     """When a new task of this step is due: the 48-hour clock for the first team review, the
     evaluation clock for an arrangement evaluation, else the weekly meeting rhythm (7 days) of
-    `team` (the one responsible for the step) or, for decisions, 14 days."""
-    if step == "team_review" and not Plan.objects.filter(case=case).exists():
-        clock = Deadline.objects.filter(case=case, kind=Kind.TEAM_ACTION_48H).first()
+    `team` (the one responsible for the step) or, for decisions, 14 days. `started`: the clocks of a
+    case opened in the caller's step (it has no plan yet; they are not read back)."""
+    if step == "team_review" and (started is not None or not Plan.objects.filter(case=case).exists()):
+        clock = (next((clock for clock in started if clock.kind == Kind.TEAM_ACTION_48H), None) if started is not None
+                 else Deadline.objects.filter(case=case, kind=Kind.TEAM_ACTION_48H).first())
         if clock is not None:
             return clock.due_at
     if step == "arrangement_evaluation":
