@@ -33,9 +33,10 @@ from casework.responsibility import authorised
 
 @dataclass(eq=False)
 class Opened:
-    """A case the step created: its row, its three-month clocks and the exemption granted with its
-    signal, as the step wrote them. The monitor builds the new case's spells from these and the
-    step's events (`casework.monitor.spells.build_opened`), once, when they are first written."""
+    """A case the step created: its row (with its child), the clocks it started with and the
+    exemption recorded with its signal, as the step wrote them. The monitor builds the new case's
+    spells from these and the step's events (`casework.monitor.spells.write_opened`), once, when
+    they are first written; its first team review is due by its 48-hour clock (`task_due_at`)."""
 
     case: Case
     clocks: list = field(default_factory=list)
