@@ -297,8 +297,10 @@ def task_due_at(case: Case, step: str, now, team, *, started: list[Deadline] | N
     """When a new task of this step is due: the 48-hour clock for the first team review, the
     evaluation clock for an arrangement evaluation, else the weekly meeting rhythm (7 days) of
     `team` (the one responsible for the step) or, for decisions, 14 days. `started`: the clocks of a
-    case opened in the caller's step (it has no plan yet; they are not read back)."""
-    if step == "team_review" and (started is not None or not Plan.objects.filter(case=case).exists()):
+    case opened in the caller's step (it has no plan yet; they are not read back). A case reviewed
+    before (`first_reviewed_at`: every team review records a plan) has a plan without a read."""
+    if step == "team_review" and case.first_reviewed_at is None and (
+            started is not None or not Plan.objects.filter(case=case).exists()):
         clock = (next((clock for clock in started if clock.kind == Kind.TEAM_ACTION_48H), None) if started is not None
                  else Deadline.objects.filter(case=case, kind=Kind.TEAM_ACTION_48H).first())
         if clock is not None:
