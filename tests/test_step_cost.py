@@ -43,7 +43,7 @@ OVER_LIMIT: dict[str, tuple[int, str]] = {
     "complete team_review (doorbraak)": (34, _GATEWAYS + "; starts the EscalationFlow (its process, start and "
                                          "gateway rows; a new process needs no lock) inside the step"),
     "complete team_review (po, two routes)": (45, _GATEWAYS + "; two routes, one starting the EscalationFlow"),
-    "complete start_confirmation": (71, _GATEWAYS + "; the escalation's finish and end, then the waiting branch of "
+    "complete start_confirmation": (70, _GATEWAYS + "; the escalation's finish and end, then the waiting branch of "
                                     "the case flow released under its own lock (a second flow); a start at another "
                                     "school is a move: the dates checked, the school changed, the new team and "
                                     "Leerplicht joined, the old team's participation ended, its open tasks moved, "
