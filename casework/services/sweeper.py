@@ -196,11 +196,8 @@ def act_on_overdue(step: Step, case: Case, now, *, started: list[Deadline] | Non
     act on them at once, as the sweeper would (without an actor). `started`: the case's clocks, all
     running, when the caller has just started them (a new case: none is read back)."""
     step = step.by_the_clocks()
-    if started is None:
-        due = _due(Deadline.objects.filter(RUNNING, case=case, due_at__lte=now), "due_at")
-    else:
-        due = [(clock.pk, clock.kind) for clock in sorted(started, key=lambda clock: (clock.due_at, clock.pk))
-               if clock.due_at <= now]
+    due = (_due(Deadline.objects.filter(RUNNING, case=case, due_at__lte=now), "due_at") if started is None
+           else [(c.pk, c.kind) for c in sorted(started, key=lambda c: (c.due_at, c.pk)) if c.due_at <= now])
     for pk, kind in due:
         _act_on_due(step, pk, kind, now)
 
