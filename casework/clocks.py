@@ -80,8 +80,8 @@ def record_clock_event(step: Step, deadline: Deadline, kind: type[EventData], at
 
 
 def start_case_clocks(case: Case, now) -> list[Deadline]:
-    """The clocks of a newly signalled case (the intake then lets the sweeper act on those already run
-    out, for a late signal)."""
+    """The clocks of a newly signalled case, written in one INSERT (each the first of its kind: the
+    case is new); the intake then lets the sweeper act on those already run out, for a late signal."""
     hours = setting("CASEWORK_TEAM_ACTION_HOURS", 48)
     clocks = [Deadline(case=case, kind=Kind.TEAM_ACTION_48H, due_at=case.signalled_at + dt.timedelta(hours=hours),
                        warn_at=case.signalled_at + dt.timedelta(hours=setting("CASEWORK_TEAM_ACTION_WARN_HOURS", 24)))]
@@ -89,15 +89,12 @@ def start_case_clocks(case: Case, now) -> list[Deadline]:
         # LRV after MORE than four weeks: from day 29, the first day absent being day 1.
         clocks.append(Deadline(case=case, kind=Kind.LRV_4_WEEKS, due_at=start_of_day(
             case.absent_since + dt.timedelta(days=setting("CASEWORK_LRV_DAYS", 28)))))
-    for clock in clocks:
-        clock.save()
     if case.registration != Case.Registration.VRIJ:  # an exempted child has no three-month clock
-        clocks.append(start_offer_clock(case, case.absent_since))
-    clocks.append(Deadline.objects.create(case=case, kind=Kind.LEERPLICHT_END,
-                                          due_at=start_of_day(leerplicht_ends_on(case.child))))
+        clocks.append(_offer_clock(case, case.absent_since, sequence=1))
+    clocks.append(Deadline(case=case, kind=Kind.LEERPLICHT_END, due_at=start_of_day(leerplicht_ends_on(case.child))))
     if case.registration == Case.Registration.ZIEK:
-        clocks.append(start_ziek_review_clock(case, timezone.localdate(now)))
-    return clocks
+        clocks.append(_ziek_review_clock(case, timezone.localdate(now), sequence=1))
+    return Deadline.objects.bulk_create(clocks)
 
 
 def _next_sequence(case: Case, kind: str) -> int:
@@ -107,10 +104,15 @@ def _next_sequence(case: Case, kind: str) -> int:
 
 def start_offer_clock(case: Case, since: dt.date) -> Deadline:
     """Three months from the first day out of school (or from the day an exemption ended)."""
+    clock = _offer_clock(case, since, sequence=_next_sequence(case, Kind.OFFER_3_MONTHS))
+    clock.save(force_insert=True)
+    return clock
+
+
+def _offer_clock(case: Case, since: dt.date, *, sequence: int) -> Deadline:
     offer_due = start_of_day(add_months(since, setting("CASEWORK_OFFER_MONTHS", 3)))
-    return Deadline.objects.create(
-        case=case, kind=Kind.OFFER_3_MONTHS, sequence=_next_sequence(case, Kind.OFFER_3_MONTHS), due_at=offer_due,
-        warn_at=offer_due - dt.timedelta(days=setting("CASEWORK_OFFER_WARN_DAYS", 28)))
+    return Deadline(case=case, kind=Kind.OFFER_3_MONTHS, sequence=sequence, due_at=offer_due,
+                    warn_at=offer_due - dt.timedelta(days=setting("CASEWORK_OFFER_WARN_DAYS", 28)))
 
 
 def start_exemption_clock(exemption: Vrijstelling) -> Deadline:
@@ -124,9 +126,14 @@ def start_exemption_clock(exemption: Vrijstelling) -> Deadline:
 
 def start_ziek_review_clock(case: Case, since: dt.date) -> Deadline:
     """The next cyclical review of a pupil reported sick (every CASEWORK_ZIEK_REVIEW_DAYS, 42)."""
-    return Deadline.objects.create(
-        case=case, kind=Kind.ZIEK_REVIEW, sequence=_next_sequence(case, Kind.ZIEK_REVIEW),
-        due_at=start_of_day(since + dt.timedelta(days=setting("CASEWORK_ZIEK_REVIEW_DAYS", 42))))
+    clock = _ziek_review_clock(case, since, sequence=_next_sequence(case, Kind.ZIEK_REVIEW))
+    clock.save(force_insert=True)
+    return clock
+
+
+def _ziek_review_clock(case: Case, since: dt.date, *, sequence: int) -> Deadline:
+    return Deadline(case=case, kind=Kind.ZIEK_REVIEW, sequence=sequence,
+                    due_at=start_of_day(since + dt.timedelta(days=setting("CASEWORK_ZIEK_REVIEW_DAYS", 42))))
 
 
 def start_offer_start_clock(offer: Offer) -> Deadline:
@@ -286,12 +293,16 @@ DECISIONS = {"vrijstelling_decision", "doorbraak_decision", "doe_advice", "direc
 MEETING_STEPS = {"team_review", "ect_draft", "ect_approve", "vrijstelling_advice", "doorbraak_decision"}
 
 
-def task_due_at(case: Case, step: str, now, team) -> dt.datetime:
+def task_due_at(case: Case, step: str, now, team, *, started: list[Deadline] | None = None) -> dt.datetime:
     """When a new task of this step is due: the 48-hour clock for the first team review, the
     evaluation clock for an arrangement evaluation, else the weekly meeting rhythm (7 days) of
-    `team` (the one responsible for the step) or, for decisions, 14 days."""
-    if step == "team_review" and not Plan.objects.filter(case=case).exists():
-        clock = Deadline.objects.filter(case=case, kind=Kind.TEAM_ACTION_48H).first()
+    `team` (the one responsible for the step) or, for decisions, 14 days. `started`: the clocks of a
+    case opened in the caller's step (it has no plan yet; they are not read back). A case reviewed
+    before (`first_reviewed_at`: every team review records a plan) has a plan without a read."""
+    if step == "team_review" and case.first_reviewed_at is None and (
+            started is not None or not Plan.objects.filter(case=case).exists()):
+        clock = (next((clock for clock in started if clock.kind == Kind.TEAM_ACTION_48H), None) if started is not None
+                 else Deadline.objects.filter(case=case, kind=Kind.TEAM_ACTION_48H).first())
         if clock is not None:
             return clock.due_at
     if step == "arrangement_evaluation":

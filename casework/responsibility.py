@@ -73,6 +73,12 @@ def _case_team(case: Case) -> Team | None:
     return chosen.team if chosen else None
 
 
+def held_by(rows: dict | None, case: Case, team: Team) -> None:
+    """The step has just opened the case with `team` as its only team (the intake)."""
+    if rows is not None:
+        rows[("case_team", case.pk, case.school_id)] = team
+
+
 def region_team(case: Case, kind: str, rows: dict | None = None) -> Team | None:
     return _once(rows, ("region_team", case.region_id, kind),
                  lambda: Team.objects.filter(region_id=case.region_id, kind=kind).order_by("pk").first())

@@ -32,6 +32,18 @@ from casework.responsibility import authorised
 
 
 @dataclass(eq=False)
+class Opened:
+    """A case the step created: its row (with its child), the clocks it started with and the
+    exemption recorded with its signal, as the step wrote them. The monitor builds the new case's
+    spells from these and the step's events (`casework.monitor.spells.write_opened`), once, when
+    they are first written; its first team review is due by its 48-hour clock (`task_due_at`)."""
+
+    case: Case
+    clocks: list = field(default_factory=list)
+    exemptions: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
 class Step:
     # Who acts: a user, or None for the sweeper and the clocks.
     actor: object | None
@@ -54,6 +66,10 @@ class Step:
     # task's `task_available`): the user of a task's step, the coordinator distributing tasks, the
     # signaller while the case's flow starts; None elsewhere (the notice then names no one).
     notice_actor: object | None = None
+    # The cases opened in this step (the intake), with what the monitor's spells of a new case are
+    # built from besides its row and its events, so that the first flush writes them without reading
+    # them back (`casework.monitor.derived.write`). Shared with the steps begun within this one.
+    opened: dict[int, "Opened"] = field(default_factory=dict)
 
     @classmethod
     @contextmanager
@@ -67,7 +83,7 @@ class Step:
         with transaction.atomic(durable=durable):
             if within is not None:
                 step = cls(actor=actor, now=now or timezone.now(), rows=within.rows, events=within.events,
-                           owns_events=False, notice_actor=within.notice_actor)
+                           owns_events=False, notice_actor=within.notice_actor, opened=within.opened)
             else:
                 step = cls(actor=actor, now=now or timezone.now(), rows=rows, notice_actor=notice_actor)
             mark = len(step.events)
@@ -116,7 +132,12 @@ class Step:
         if not self.owns_events:
             return []
         written, self.events[:] = list(self.events), []
-        return CaseEvent.record_many(written) if written else written
+        return CaseEvent.record_many(written, opened=self.opened) if written else written
+
+    def open(self, case: Case) -> "Opened":
+        """The step has just created this case: what it starts with is kept for the monitor's spells."""
+        opened = self.opened[case.pk] = Opened(case=case)
+        return opened
 
     def hold(self, *cases: Case) -> None:
         """The caller locked and has just read these cases' rows in this step's transaction."""

@@ -55,7 +55,7 @@ from workflows.gateways import (
     stagnatie_placed,
     start_date_reached,
 )
-from workflows.locking import process_row_lock
+from workflows.locking import StartHandle, process_row_lock
 from workflows.models import CaseProcess, CaseTask, SignalProcess
 from workflows.nodes import (
     CaseView,
@@ -88,7 +88,7 @@ class CaseFlow(ForACase, Flow):
     process_description = _("A thuiszitter case from signal to closure.")
     offered_sources = Offer.ARRANGEMENT_SOURCES  # its start confirmation is about the arrangement (`offer_sources`)
 
-    start = flow.StartHandle(this.start_case).Next(this.team_review)
+    start = StartHandle(this.start_case).Next(this.team_review)
 
     team_review = CaseView(
         form_class=forms.TeamReviewForm, service=services.record_team_review, title=_("Team review"),
@@ -186,7 +186,7 @@ class EscalationFlow(ForACase, Flow):
     process_title = _("Escalation")
     process_description = _("Escalation for a school place (doorbraak).")
 
-    start = flow.StartHandle(this.start_case).Next(this.doorbraak_sector)
+    start = StartHandle(this.start_case).Next(this.doorbraak_sector)
 
     # PO: the DOE-team; MBO has no doorzettingsmacht: the institution's stagnatiemeldpunt, then its
     # management; VO: the MPL.
@@ -267,7 +267,7 @@ class ReviewFlow(ForACase, Flow):
     process_title = _("Case review")
     process_description = _("The case team reviews the case after a clock.")
 
-    start = flow.StartHandle(this.start_review).Next(this.case_review)
+    start = StartHandle(this.start_review).Next(this.case_review)
     case_review = CaseView(
         form_class=forms.CaseReviewForm, service=services.record_case_review, arguments=reason_of_review,
         title=_("Review the case"),
@@ -299,7 +299,7 @@ class MeetingActionFlow(ForACase, Flow):
     process_title = _("Meeting action")
     process_description = _("An action agreed in the team meeting, for one member.")
 
-    start = flow.StartHandle(this.start_action).Next(this.meeting_action)
+    start = StartHandle(this.start_action).Next(this.meeting_action)
     meeting_action = MeetingActionView(
         form_class=forms.MeetingActionForm, service=services.record_meeting_action_done, arguments=action_arguments,
         title=_("Action from the team meeting"),
@@ -325,7 +325,7 @@ class ConsultFlow(ForACase, Flow):
     process_title = _("ECT consult")
     process_description = _("The ECT advises on a pupil reported sick for three months.")
 
-    start = flow.StartHandle(this.start_case).Next(this.ect_draft)
+    start = StartHandle(this.start_case).Next(this.ect_draft)
     ect_draft = ect_draft_view().Next(this.ect_approve)
     ect_approve = ect_approve_view().Next(this.ect_approved)
     ect_approved = If(latest_advice_approved).Then(this.end).Else(this.ect_draft)
@@ -344,7 +344,7 @@ class ExemptionAdviceFlow(ForACase, Flow):
     process_title = _("Exemption advice")
     process_description = _("The SWV advises on a 5a exemption recorded with the signal.")
 
-    start = flow.StartHandle(this.start_case).Next(this.vrijstelling_advice)
+    start = StartHandle(this.start_case).Next(this.vrijstelling_advice)
     vrijstelling_advice = vrijstelling_advice_view().Next(this.end)
     end = End()
 
@@ -357,7 +357,7 @@ class SignalVerificationFlow(Flow):
     lock_impl = process_row_lock
     process_title = _("Signal verification")
 
-    start = flow.StartHandle(this.start_verification).Next(this.verify_signal)
+    start = StartHandle(this.start_verification).Next(this.verify_signal)
     verify_signal = VerificationView(
         form_class=forms.SignalVerificationForm, service=services.participation.verify_public_signal,
         title=_("Leerplicht: verify a signal from a parent or young person"),

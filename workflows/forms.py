@@ -140,10 +140,15 @@ class PlacementFields(forms.Form):
         # Only boards with a school that fits the pupil, like the schools.
         self.fields["school_board"].queryset = SchoolBoard.objects.filter(
             schools__sector__in=fitting_sectors(case.sector)).distinct().order_by("name")
-        groups: dict = {}
-        for school in schools:
-            groups.setdefault(school.board, []).append((school.pk, school.name))
-        self.fields["school"].choices = [("", "—"), *((board.name, options) for board, options in groups.items())]
+
+        def grouped():
+            groups: dict = {}
+            for school in schools:
+                groups.setdefault(school.board, []).append((school.pk, school.name))
+            return [("", "—"), *((board.name, options) for board, options in groups.items())]
+
+        # read when the form is shown, not when it only validates (a task completed through the API)
+        self.fields["school"].choices = grouped
         self.fields["school"].widget.attrs.update({"data-grouped-by": self["school_board"].auto_id})
 
 

@@ -239,7 +239,10 @@ class CaseView(flow.View):
         task.team = team
         task.required_role = role
         task.region_role = region_role
-        task.due_at = task_due_at(task.case, self.name, timezone.now(), team)
+        step = step_of(task.process)
+        opened = step.opened.get(task.case_id) if step is not None else None  # a case the step opened
+        task.due_at = task_due_at(task.case, self.name, timezone.now(), team,
+                                  started=opened.clocks if opened is not None else None)
         if self.exclude is not None:
             task.excluded_user_id = self.exclude(task.case)
         keep_claim_if_allowed(task)

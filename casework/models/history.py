@@ -164,11 +164,12 @@ class CaseEvent(models.Model):
         return event
 
     @classmethod
-    def _insert(cls, events: list["CaseEvent"]) -> list["CaseEvent"]:
-        """The one place events are written in bulk: one INSERT, then their derived rows."""
+    def _insert(cls, events: list["CaseEvent"], opened: dict | None = None) -> list["CaseEvent"]:
+        """The one place events are written in bulk: one INSERT, then their derived rows (`opened`:
+        the cases the writing step created, `casework.step.Step.opened`)."""
         cls.objects.bulk_create(events)
         for writer in after_recorded:
-            writer(events)
+            writer(events, opened=opened)
         return events
 
     @classmethod
@@ -187,8 +188,8 @@ class CaseEvent(models.Model):
                 raise ValueError(f"unknown case event kind: {event.kind!r}")
 
     @classmethod
-    def record_many(cls, events: list["CaseEvent"]) -> list["CaseEvent"]:
+    def record_many(cls, events: list["CaseEvent"], opened: dict | None = None) -> list["CaseEvent"]:
         """Write events built with `build` in one INSERT (their ids are set, in order), then their
-        derived rows."""
+        derived rows (`opened`: the cases the writing step created, see `_insert`)."""
         cls.check_kinds(events)
-        return cls._insert(events) if events else events
+        return cls._insert(events, opened) if events else events

@@ -55,19 +55,44 @@ FACT_KINDS = frozenset({
     Kind.STARTKWALIFICATIE_RECORDED, Kind.CLOSED, Kind.EXEMPTION_ENDED, Kind.VRIJSTELLING_DECIDED,
     Kind.VRIJSTELLING_RECORDED, Kind.VRIJSTELLING_ADVISED, Kind.OFFER_STARTED,
 })
+# The facts a case is opened with (the intake's events). A new case whose first events hold any other
+# fact (a clock met or stopped, an exemption decided or ended, a closure, a move) may have rows that
+# changed after the step created them: its spells are read back (`spells.refresh`) instead.
+OPENING_KINDS = frozenset({Kind.SIGNALLED, Kind.REGISTRATION_CHANGED, Kind.STARTKWALIFICATIE_RECORDED,
+                           Kind.VRIJSTELLING_RECORDED})
 # A three-month clock changes the spells when it is met or stopped; its start comes with another fact
 # (the intake, the end of an exemption), and its breach changes nothing its due date had not said.
 SPELL_CLOCK_KINDS = frozenset({Kind.DEADLINE_MET, Kind.DEADLINE_STOPPED})
 
 
-def write(events: list) -> None:
+def write(events: list, opened: dict | None = None) -> None:
     """Write every derived row of these recorded events, in the caller's transaction: their rollup
     rows (one INSERT), the milestones they reach (one UPDATE per case and milestone, only the
-    first time) and the spells of the cases whose facts they change."""
+    first time) and the spells of the cases whose facts they change. `opened`: the cases the
+    writing step created (`casework.step.Step.opened`), whose spells come from what it holds."""
     summarise(events)
     case_ids = {event.case_id for event in events if changes_spells(event)}
-    if case_ids:
-        spells.refresh(case_ids)
+    new = opened_here(events, opened or {}, case_ids)
+    if new:
+        spells.write_opened(new, events)
+    if case_ids - new.keys():
+        spells.refresh(case_ids - new.keys())
+
+
+def opened_here(events: list, opened: dict, case_ids: set[int]) -> dict:
+    """Of `case_ids`, the cases the step created (`opened`) whose first events these are (their
+    `signalled`) and that hold no fact but the intake's (`OPENING_KINDS`): their spells come from what
+    the step holds. Each is taken out of `opened` at its first events: later events of the case
+    refresh its spells as any other's."""
+    found = {}
+    for pk in case_ids & opened.keys():
+        own = [event for event in events if event.case_id == pk]
+        if not any(event.kind == Kind.SIGNALLED for event in own):
+            continue
+        new = opened.pop(pk)
+        if all(event.kind in OPENING_KINDS for event in own if changes_spells(event)):
+            found[pk] = new
+    return found
 
 
 def changes_spells(event) -> bool:

@@ -159,6 +159,30 @@ def load(case_ids: Iterable[int]) -> list[list[dict]]:
     return [build(case, *by_case[case["pk"]]) for case in cases]
 
 
+def write_opened(opened: dict, events: list) -> None:
+    """Write the spells of new cases from what the step that created them holds (`opened`: case id ->
+    `casework.step.Opened`, its row with the child, its three-month clocks and granted exemption)
+    and its first events, `events`: no read, and no DELETE (a new case has no spells yet)."""
+    rows = []
+    for pk, new in opened.items():
+        case = new.case
+        facts = {"pk": pk, "signalled_at": case.signalled_at, "closed_at": case.closed_at,
+                 "registration": case.registration, "region_id": case.region_id, "sector": case.sector,
+                 "school_id": case.school_id, "category": case.category, "absent_since": case.absent_since,
+                 "birth_date": case.child.birth_date, "startkwalificatie_on": case.child.startkwalificatie_on}
+        dated = [{"case_id": pk, "pk": event.pk, "kind": event.kind, "at": event.at, "data": event.data}
+                 for event in events if event.case_id == pk and event.kind in DATED_KINDS]
+        clocks = [{"case_id": pk, "due_at": clock.due_at, "met_at": clock.met_at, "stopped_at": clock.stopped_at}
+                  for clock in new.clocks if clock.kind == Deadline.Kind.OFFER_3_MONTHS]
+        exemptions = [{"case_id": pk, "pk": exemption.pk, "grounds": exemption.grounds,
+                       "starts_on": exemption.starts_on, "decided_at": exemption.decided_at,
+                       "until": exemption.until, "ended_on": exemption.ended_on}
+                      for exemption in new.exemptions
+                      if exemption.granted and (exemption.starts_on or exemption.decided_at)]
+        rows += [MonitorSpell(**spell) for spell in build(facts, dated, clocks, exemptions)]
+    MonitorSpell.objects.bulk_create(rows)
+
+
 def refresh(case_ids: Iterable[int]) -> None:
     """Replace the spells of these cases by the ones their facts give now."""
     case_ids = sorted(set(case_ids))

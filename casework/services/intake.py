@@ -12,13 +12,7 @@ from django.utils.translation import gettext as _
 
 from casework import clocks
 from casework.access import can_see_case, log_case_read
-from casework.clocks import (
-    MAX_AGE,
-    MIN_AGE,
-    QUALIFICATION_AGE,
-    age_on,
-    lrv_days,
-)
+from casework.clocks import MAX_AGE, MIN_AGE, QUALIFICATION_AGE, age_on, lrv_days
 from casework.models import (
     AccessLog,
     Case,
@@ -29,6 +23,7 @@ from casework.models import (
     Vrijstelling,
     events,
 )
+from casework.responsibility import held_by
 from casework.selectors.cases import signaller_contact
 from casework.services.ladder import join, record_registration, route_teams
 from casework.services.sweeper import act_on_overdue
@@ -94,12 +89,14 @@ class SignalInput:
     vrijstelling_until: date | None = None
 
 
-def ensure_can_signal(actor) -> None:
-    """Anyone who works in a team or holds a region role may report a (threatened) thuiszitter."""
-    if not actor.is_authenticated or not (
-        Membership.objects.filter(user=actor).exists() or RegionRole.objects.filter(user=actor).exists()
-    ):
+def ensure_can_signal(actor) -> set[int]:
+    """Anyone who works in a team or holds a region role may report a (threatened) thuiszitter.
+    Returns the ids of the signaller's teams (whether the signaller is on the case team)."""
+    teams = set(Membership.objects.filter(user=actor).values_list("team_id", flat=True)) if actor.is_authenticated \
+        else set()
+    if not actor.is_authenticated or not (teams or RegionRole.objects.filter(user=actor).exists()):
         raise PermissionDenied(_("Only members of a team can signal a case."))
+    return teams
 
 
 def _check_age(errors: dict, birth_date: date, absent_since: date) -> None:
@@ -257,15 +254,15 @@ def signal_case(*, step: Step | None = None, actor=None, data: SignalInput, requ
     `request` only gives the access log its path and address.
     """
     actor = step.actor if step is not None else actor
-    ensure_can_signal(actor)
+    own_teams = ensure_can_signal(actor)
     region, team, sector = validate_signal(data)
     try:
         case, created = _open_or_find_case(actor=actor, within=step, data=data, region=region, team=team,
-                                           sector=sector, request=request)
+                                           sector=sector, own_teams=own_teams, request=request)
     except IntegrityError:
         # A concurrent signal for the same child won the race for the open case; ours joins it.
         case, created = _open_or_find_case(actor=actor, within=step, data=data, region=region, team=team,
-                                           sector=sector, request=request)
+                                           sector=sector, own_teams=own_teams, request=request)
     if not created:
         if not can_see_case(actor, case):
             raise SignalForwarded(case.pk)
@@ -296,19 +293,21 @@ def _add_to_open_case(step: Step, open_case: Case, *, data: SignalInput, request
 
 
 def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region, team, sector: str,
-                       request=None) -> tuple[Case, bool]:
-    """One step (a savepoint inside the step it is part of, `within`): the child locked, the signal
-    added to its open case or a new case opened with its participants, events, clocks and flows.
-    The events are written together when the step ends, once the clocks and the exemption exist
-    (the monitor's spells, rebuilt when events are written, see them all)."""
-    with Step.begin(actor, within=within) as step:
+                       own_teams: set[int], request=None) -> tuple[Case, bool]:
+    """One step (a savepoint inside the step it is part of, `within`; on its own, it reads the
+    reference rows once): the child locked, the signal added to its open case or a new case opened
+    with its participants, events, clocks and flows. The events are written together when the step
+    ends, once the clocks and the exemption exist (the monitor's spells, built when events are
+    written, see them all). `own_teams`: the signaller's teams."""
+    with Step.begin(actor, within=within, rows={}) as step:
         key = Child.key_for(data.given_name, data.family_name, data.birth_date)
         # The child, locked: concurrent signals for the same child queue up here. A new child is
         # ours alone until the step commits; two signals creating the same child at once: the
         # loser's INSERT violates the unique key, its step rolls back and `signal_case` runs it
         # again, finding the winner's child (and its case).
         child = Child.objects.select_for_update().filter(match_key=key).first()
-        if child is None:
+        known = child is not None
+        if not known:
             child = Child.objects.create(
                 match_key=key, given_name=data.given_name.strip(), family_name=data.family_name.strip(),
                 birth_date=data.birth_date, pupil_number=data.pupil_number.strip(),
@@ -319,7 +318,8 @@ def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region,
             Child.objects.filter(pk=child.pk).update(startkwalificatie=True, startkwalificatie_on=data.startkwalificatie_on)
             child.startkwalificatie, child.startkwalificatie_on = True, data.startkwalificatie_on
 
-        open_case = Case.objects.filter(child=child).exclude(status=Case.Status.CLOSED).first()
+        # a new child has no case yet
+        open_case = Case.objects.filter(child=child).exclude(status=Case.Status.CLOSED).first() if known else None
         if open_case is not None:
             _add_to_open_case(step, open_case, data=data, request=request)
             return open_case, False
@@ -340,9 +340,11 @@ def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region,
             signaller_role=data.signaller_role,
             summary=data.summary.strip(),
         )
+        opened = step.open(case)
         reason = CaseParticipant.Reason.LEERPLICHT if data.school is None else CaseParticipant.Reason.SCHOOL_TEAM
         CaseParticipant.objects.create(case=case, team=team, reason=reason, since=now)
-        if not Membership.objects.filter(user=actor, team=team).exists():
+        held_by(step.rows, case, team)  # its only team: the flow's first task is for it
+        if team.pk not in own_teams:
             CaseParticipant.objects.create(case=case, user=actor, reason=CaseParticipant.Reason.SIGNALLER, since=now)
         # The intake's events are written together once its clocks and exemption exist, so that the
         # monitor's spells (rebuilt when the events are written) see them all.
@@ -360,13 +362,13 @@ def _open_or_find_case(*, actor, within: Step | None, data: SignalInput, region,
             # its date ends the qualification duty (the leerplicht-end clock the case starts with reads it)
             step.record(case, actor, events.StartkwalificatieRecorded, at=now,
                              obtained_on=child.startkwalificatie_on.isoformat())
-        clocks.start_case_clocks(case, now)
+        opened.clocks = clocks.start_case_clocks(case, now)
         if case.registration == Case.Registration.VRIJ:
-            _record_exemption(step, case, data, now)
+            opened.exemptions.append(_record_exemption(step, case, data, now))
         case_opened.send(sender=Case, case=case, actor=actor, step=step)
         if case.registration == Case.Registration.VRIJ and data.vrijstelling_grounds == Vrijstelling.Grounds.ART_5A:
             exemption_advice_needed.send(sender=Case, case=case, step=step)
-        act_on_overdue(step, case, now)
+        act_on_overdue(step, case, now, started=opened.clocks)
         return case, True
 
 

@@ -191,11 +191,14 @@ def _claim(pk: int, unhandled: Q, **marks) -> Deadline | None:
     return deadline
 
 
-def act_on_overdue(step: Step, case: Case, now) -> None:
+def act_on_overdue(step: Step, case: Case, now, *, started: list[Deadline] | None = None) -> None:
     """A case signalled late (e.g. 100 days out of school) starts with clocks already run out:
-    act on them at once, as the sweeper would (without an actor)."""
+    act on them at once, as the sweeper would (without an actor). `started`: the case's clocks, all
+    running, when the caller has just started them (a new case: none is read back)."""
     step = step.by_the_clocks()
-    for pk, kind in _due(Deadline.objects.filter(RUNNING, case=case, due_at__lte=now), "due_at"):
+    due = (_due(Deadline.objects.filter(RUNNING, case=case, due_at__lte=now), "due_at") if started is None
+           else [(c.pk, c.kind) for c in sorted(started, key=lambda c: (c.due_at, c.pk)) if c.due_at <= now])
+    for pk, kind in due:
         _act_on_due(step, pk, kind, now)
 
 
