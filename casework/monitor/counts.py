@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from casework.clocks import add_years, lrv_days
-from casework.models import Case, CaseEvent, Deadline, MonitorSpell, Vrijstelling, spell_span
+from casework.models import Case, CaseEvent, Deadline, MonitorSpell, Vrijstelling, spell_until
 from teams.models import Membership, Region, RegionRole
 
 REGISTRATIONS = ["lrv", "av", "vrij", "ziek", "dreigend"]
@@ -138,14 +138,16 @@ def spells_on(scope: Scope, day: dt.date):
     """The spells in scope that hold on `day` (one per case at most): where each pupil was
     enrolled then, with its `bucket` (duration) and `past_line` (out for more than 4 weeks).
 
-    On PostgreSQL the day is looked up as `span @> day` on the spell's date range, the expression
-    of the GiST index `monitorspell_span` (one range scan, whatever the history behind the day);
-    SQLite has no range type and compares the two dates, with the same answers."""
-    spells = MonitorSpell.objects.filter(scope.spell_q())
+    On PostgreSQL the day's spells are looked up as `until > day` (the day after the spell,
+    infinity while it runs), the key of the btree `monitorspell_until`, which includes every
+    column the count reads: an index-only range scan over the spells ending after the day (for
+    today the running ones), whatever the closed history before it. SQLite compares the two
+    dates, with the same answers."""
+    spells = MonitorSpell.objects.filter(scope.spell_q(), valid_from__lte=day)
     if connections[spells.db].vendor == "postgresql":
-        spells = spells.alias(span=spell_span()).filter(span__contains=day)
+        spells = spells.alias(until=spell_until()).filter(until__gt=day)
     else:
-        spells = spells.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day), valid_from__lte=day)
+        spells = spells.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
     return spells.annotate(
         bucket=bucket_expression(day),
         past_line=DbCase(When(absent_since__lte=lrv_line(day), then=Value(True)), default=Value(False),
@@ -168,8 +170,10 @@ def counts_on(scope: Scope, day: dt.date) -> dict:
     """The counts on the peildatum, in one query over the spells that hold on that day: grouped by
     ROW_FIELDS, each group with `n`, its pupils of compulsory school age then (what the counts
     count), and `open`, its open cases of any age (`open_cases`), both as `COUNT(*) FILTER`."""
+    # counted on `valid_from` (never null), a column of the index, not the pk, which it lacks
     groups = list(spells_on(scope, day).values(*ROW_FIELDS).annotate(
-        n=Count("pk", filter=compulsory_school_age(day)), open=Count("pk", filter=Q(is_open=True))).order_by())
+        n=Count("valid_from", filter=compulsory_school_age(day)),
+        open=Count("valid_from", filter=Q(is_open=True))).order_by())
     return tally(day, [row for row in groups if row["n"]], open_cases=sum(row["open"] for row in groups))
 
 
