@@ -200,46 +200,34 @@ def counts_on(scope: Scope, day: dt.date) -> dict:
     return tally(day, [row for row in groups if row["n"]], open_cases=sum(row["open"] for row in groups))
 
 
-def counts_query(values: dict):
-    """The grouped counts of `counts_on` (`values`: the scope's and the day's, see `COUNTS`)."""
-    scope = Scope(regions=values["regions"], sector=values.get("sector", ""), school=values.get("school"))
+def counts_query(slots: dict):
+    """The grouped counts of `counts_on` for the values of `slots` (see `COUNTS`): the scope's
+    (`region_0`, `region_1`, ..., maybe `sector` and `school`) and the day's (`day_values`)."""
+    regions = [value for name, value in slots.items() if name.startswith("region_")]  # in their order
+    scope = Scope(regions=regions, sector=slots.get("sector", ""), school=slots.get("school"))
     # counted on `valid_from` (never null), a column of the index, not the pk, which it lacks
-    return spells_held(scope, values).values(*ROW_FIELDS).annotate(
-        n=Count("valid_from", filter=school_age(values)), open=Count("valid_from", filter=Q(is_open=True))).order_by()
+    return spells_held(scope, slots).values(*ROW_FIELDS).annotate(
+        n=Count("valid_from", filter=school_age(slots)), open=Count("valid_from", filter=Q(is_open=True))).order_by()
 
 
-def _scope_values(scope: Scope) -> dict:
-    return {"regions": list(scope.regions), **({"sector": scope.sector} if scope.sector else {}),
-            **({"school": scope.school} if scope.school else {})}
+def _slots(regions: list, sector, school, day_dates: dict) -> dict:
+    return {**{f"region_{i}": region for i, region in enumerate(regions)}, **({"sector": sector} if sector else {}),
+            **({"school": school} if school else {}), **day_dates}
 
 
 def _placeholders(scope: Scope, day: dt.date) -> dict:
     """Values no real scope or day has: negative ids, a sector of a control character, dates in
     the year 1000 (one a name, each different)."""
-    values = {"regions": [-1_000_000 - i for i in range(len(scope.regions))],
-              **({"sector": "\x1f"} if scope.sector else {}), **({"school": -2_000_000} if scope.school else {})}
-    for i, name in enumerate(day_values(day)):
-        values[name] = dt.date(1000, 1, 1) + dt.timedelta(days=i)
-    return values
-
-
-def _slots(values: dict) -> dict:
-    """The compiled statement's slots: each region on its own, the rest as they are."""
-    slots = {name: value for name, value in values.items() if name != "regions"}
-    slots.update({f"region_{i}": region for i, region in enumerate(values["regions"])})
-    return slots
-
-
-def _unslot(slots: dict) -> dict:
-    regions = [slots[name] for name in sorted((n for n in slots if n.startswith("region_")), key=lambda n: int(n[7:]))]
-    return {"regions": regions, **{name: value for name, value in slots.items() if not name.startswith("region_")}}
+    dates = {name: dt.date(1000, 1, 1) + dt.timedelta(days=i) for i, name in enumerate(day_values(day))}
+    return _slots([-1_000_000 - i for i in range(len(scope.regions))], "\x1f" if scope.sector else "",
+                  -2_000_000 if scope.school else None, dates)
 
 
 COUNTS = ValuesStatement(
-    lambda slots: counts_query(_unslot(slots)),
+    counts_query,
     shape=lambda scope, day: (len(scope.regions), bool(scope.sector), bool(scope.school)),
-    placeholders=lambda scope, day: _slots(_placeholders(scope, day)),
-    real=lambda scope, day: _slots({**_scope_values(scope), **day_values(day)}))
+    placeholders=_placeholders,
+    real=lambda scope, day: _slots(scope.regions, scope.sector, scope.school, day_values(day)))
 
 
 # What a count groups the day's spells by (each group a row with its number of pupils, `n`).
