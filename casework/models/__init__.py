@@ -13,7 +13,7 @@ from .clocks import Deadline
 from .history import CaseEvent
 from .participation import AccessLink, Consent, PublicSignal
 from .privacy import DataBreach, LogReading, RetentionLogEntry
-from .rollup import MonitorSpell, MonitorTally, spell_span
+from .rollup import MonitorSpell, MonitorTally, spell_until
 from .steps import (
     Arrangement,
     ArrangementEvaluation,
@@ -59,5 +59,5 @@ __all__ = [
     "Vrijstelling",
     "document_path",
     "document_storage",
-    "spell_span",
+    "spell_until",
 ]

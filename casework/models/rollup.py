@@ -6,10 +6,9 @@
 - `MonitorSpell`: each case's state intervals.
 """
 
-from django.contrib.postgres.fields import DateRangeField
 from django.contrib.postgres.indexes import GistIndex
 from django.db import models
-from django.db.models import F, Func, Q, Value
+from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from .cases import Case
@@ -44,15 +43,26 @@ class MonitorTally(models.Model):
 
 
 class PostgresGistIndex(PostgresOnlyIndex, GistIndex):
-    """A GiST index on PostgreSQL and nothing elsewhere (SQLite has no GiST nor `daterange`; its
-    plain query gives the same answers without it)."""
+    """A GiST index on PostgreSQL and nothing elsewhere (SQLite has no GiST nor `daterange`): the
+    spells' date range that migration 0027 indexed, until 0028 replaced it by the btree below."""
 
 
-def spell_span():
-    """A spell's days as a PostgreSQL date range, `[valid_from, valid_to)` (open-ended when
-    `valid_to` is null): the expression of the GiST index, and of the peildatum's `@>` filter
-    that uses it (the two must be the same expression)."""
-    return Func(F("valid_from"), F("valid_to"), Value("[)"), function="daterange", output_field=DateRangeField())
+class PostgresIndex(PostgresOnlyIndex, models.Index):
+    """A btree index on PostgreSQL and nothing elsewhere (for an expression SQLite cannot index)."""
+
+
+def spell_until():
+    """The first day after a spell, infinity for an open-ended one (PostgreSQL's `'infinity'::date`):
+    the key of the btree `monitorspell_until`, and of the peildatum's `until > day` filter that
+    uses it (the two must be the same expression)."""
+    return Func(F("valid_to"), template="COALESCE(%(expressions)s, 'infinity'::date)", output_field=models.DateField())
+
+
+# Every column the peildatum count reads besides the key: in the index, so that PostgreSQL counts
+# the day's spells from the index alone (an Index Only Scan; the table is not read once vacuumed).
+SPELL_COUNT_COLUMNS = ("valid_to", "valid_from", "region_id", "sector", "school_id", "registration", "level",
+                       "setting", "category", "absent_since", "birth_date", "startkwalificatie_on",
+                       "exemption_ground", "without_offer", "is_open")
 
 
 class MonitorSpell(models.Model):
@@ -89,9 +99,11 @@ class MonitorSpell(models.Model):
         indexes = [
             models.Index(fields=["case", "valid_from"], name="monitorspell_case"),
             models.Index(fields=["valid_from", "region_id"], name="monitorspell_from"),
-            # The peildatum count on PostgreSQL: one range scan for the spells that hold on the
-            # day (`span @> day`) within the scope's regions, sectors and schools (btree_gist).
-            PostgresGistIndex(spell_span(), F("region_id"), F("sector"), F("school_id"), name="monitorspell_span"),
+            # The peildatum count on PostgreSQL: the spells that hold on a day are among those
+            # ending after it (`until > day`: for today, the open-ended ones and the few that end
+            # later), read in key order from this index alone (every column the count reads is
+            # included), the closed history before the day never touched.
+            PostgresIndex(spell_until(), name="monitorspell_until", include=SPELL_COUNT_COLUMNS),
         ]
 
     def __str__(self):

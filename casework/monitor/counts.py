@@ -20,7 +20,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from casework.clocks import add_years, lrv_days
-from casework.models import Case, CaseEvent, Deadline, MonitorSpell, Vrijstelling, spell_span
+from casework.models import Case, CaseEvent, Deadline, MonitorSpell, Vrijstelling, spell_until
+from casework.monitor.compiled import ValuesStatement
 from teams.models import Membership, Region, RegionRole
 
 REGISTRATIONS = ["lrv", "av", "vrij", "ziek", "dreigend"]
@@ -117,10 +118,24 @@ def compulsory_school_age(day: dt.date, prefix: str = "") -> Q:
     """The child (its `birth_date` and `startkwalificatie_on`, reached through `prefix`, e.g.
     "child__"; a spell has both on its row) is of compulsory school age on `day`: 5 or older and
     younger than 18; at 16 and 17 only without a startkwalificatie by then."""
+    return school_age(day_values(day), prefix)
+
+
+def school_age(values: dict, prefix: str = "") -> Q:
+    """`compulsory_school_age` on the day of `values` (`day_values`)."""
     birth, diploma = f"{prefix}birth_date", f"{prefix}startkwalificatie_on"
-    sixteen = add_years(day, -16)
-    return (Q(**{f"{birth}__lte": add_years(day, -5), f"{birth}__gt": add_years(day, -18)})
-            & (Q(**{f"{birth}__gt": sixteen}) | Q(**{f"{diploma}__isnull": True}) | Q(**{f"{diploma}__gt": day})))
+    return (Q(**{f"{birth}__lte": values["born_by"], f"{birth}__gt": values["born_after"]})
+            & (Q(**{f"{birth}__gt": values["sixteen"]}) | Q(**{f"{diploma}__isnull": True})
+               | Q(**{f"{diploma}__gt": values["day"]})))
+
+
+def day_values(day: dt.date) -> dict:
+    """The dates a count on `day` compares with (the statement's parameters): the day, the
+    lrv line, the duration buckets' lower bounds, and the birth dates of the school-age limits."""
+    values = {"day": day, "line": lrv_line(day), "born_by": add_years(day, -5),
+              "born_after": add_years(day, -18), "sixteen": add_years(day, -16)}
+    values.update({f"bucket_{low}": day - dt.timedelta(days=low) for _, low, _ in BUCKETS[1:]})
+    return values
 
 
 def text(key: str):
@@ -136,24 +151,36 @@ def lrv_line(day: dt.date) -> dt.date:
 
 def spells_on(scope: Scope, day: dt.date):
     """The spells in scope that hold on `day` (one per case at most): where each pupil was
-    enrolled then, with its `bucket` (duration) and `past_line` (out for more than 4 weeks).
+    enrolled then, with its `bucket` (duration) and `past_line` (out for more than 4 weeks)."""
+    return spells_held(scope, day_values(day))
 
-    On PostgreSQL the day is looked up as `span @> day` on the spell's date range, the expression
-    of the GiST index `monitorspell_span` (one range scan, whatever the history behind the day);
-    SQLite has no range type and compares the two dates, with the same answers."""
-    spells = MonitorSpell.objects.filter(scope.spell_q())
+
+def spells_held(scope: Scope, values: dict):
+    """`spells_on` on the day of `values` (`day_values`).
+
+    On PostgreSQL the day's spells are looked up as `until > day` (the day after the spell,
+    infinity while it runs), the key of the btree `monitorspell_until`, which includes every
+    column the count reads: an index-only range scan over the spells ending after the day (for
+    today the running ones), whatever the closed history before it. SQLite compares the two
+    dates, with the same answers."""
+    day = values["day"]
+    spells = MonitorSpell.objects.filter(scope.spell_q(), valid_from__lte=day)
     if connections[spells.db].vendor == "postgresql":
-        spells = spells.alias(span=spell_span()).filter(span__contains=day)
+        spells = spells.alias(until=spell_until()).filter(until__gt=day)
     else:
-        spells = spells.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day), valid_from__lte=day)
+        spells = spells.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
     return spells.annotate(
-        bucket=bucket_expression(day),
-        past_line=DbCase(When(absent_since__lte=lrv_line(day), then=Value(True)), default=Value(False),
+        bucket=buckets(values),
+        past_line=DbCase(When(absent_since__lte=values["line"], then=Value(True)), default=Value(False),
                          output_field=BooleanField()))
 
 
 def bucket_expression(day: dt.date):
-    whens = [When(absent_since__gt=day - dt.timedelta(days=low), then=Value(previous))
+    return buckets(day_values(day))
+
+
+def buckets(values: dict):
+    whens = [When(absent_since__gt=values[f"bucket_{low}"], then=Value(previous))
              for (previous, _, _), (_, low, _) in zip(BUCKETS, BUCKETS[1:], strict=False)]
     return DbCase(*whens, default=Value(BUCKETS[-1][0]), output_field=CharField())
 
@@ -167,10 +194,40 @@ def effective_registration(registration: str, past_line: bool) -> str:
 def counts_on(scope: Scope, day: dt.date) -> dict:
     """The counts on the peildatum, in one query over the spells that hold on that day: grouped by
     ROW_FIELDS, each group with `n`, its pupils of compulsory school age then (what the counts
-    count), and `open`, its open cases of any age (`open_cases`), both as `COUNT(*) FILTER`."""
-    groups = list(spells_on(scope, day).values(*ROW_FIELDS).annotate(
-        n=Count("pk", filter=compulsory_school_age(day)), open=Count("pk", filter=Q(is_open=True))).order_by())
+    count), and `open`, its open cases of any age (`open_cases`), both as `COUNT(*) FILTER`. The
+    statement is compiled once per process and scope shape (`COUNTS`), the day's values put in."""
+    groups = COUNTS.rows(scope, day) if scope.regions else []
     return tally(day, [row for row in groups if row["n"]], open_cases=sum(row["open"] for row in groups))
+
+
+def counts_query(slots: dict):
+    """The grouped counts of `counts_on` for the values of `slots` (see `COUNTS`): the scope's
+    (`region_0`, `region_1`, ..., maybe `sector` and `school`) and the day's (`day_values`)."""
+    regions = [value for name, value in slots.items() if name.startswith("region_")]  # in their order
+    scope = Scope(regions=regions, sector=slots.get("sector", ""), school=slots.get("school"))
+    # counted on `valid_from` (never null), a column of the index, not the pk, which it lacks
+    return spells_held(scope, slots).values(*ROW_FIELDS).annotate(
+        n=Count("valid_from", filter=school_age(slots)), open=Count("valid_from", filter=Q(is_open=True))).order_by()
+
+
+def _slots(regions: list, sector, school, day_dates: dict) -> dict:
+    return {**{f"region_{i}": region for i, region in enumerate(regions)}, **({"sector": sector} if sector else {}),
+            **({"school": school} if school else {}), **day_dates}
+
+
+def _placeholders(scope: Scope, day: dt.date) -> dict:
+    """Values no real scope or day has: negative ids, a sector of a control character, dates in
+    the year 1000 (one a name, each different)."""
+    dates = {name: dt.date(1000, 1, 1) + dt.timedelta(days=i) for i, name in enumerate(day_values(day))}
+    return _slots([-1_000_000 - i for i in range(len(scope.regions))], "\x1f" if scope.sector else "",
+                  -2_000_000 if scope.school else None, dates)
+
+
+COUNTS = ValuesStatement(
+    counts_query,
+    shape=lambda scope, day: (len(scope.regions), bool(scope.sector), bool(scope.school)),
+    placeholders=_placeholders,
+    real=lambda scope, day: _slots(scope.regions, scope.sector, scope.school, day_values(day)))
 
 
 # What a count groups the day's spells by (each group a row with its number of pupils, `n`).
