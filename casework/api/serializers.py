@@ -72,7 +72,18 @@ class FieldsBuiltOnce(serializers.ModelSerializer):
         if built is None:
             built = super().get_fields()
             type(self)._built_fields = built
-        return copy.deepcopy(built)
+        return {name: _copy(field) for name, field in built.items()}
+
+
+def _copy(field):
+    """A field as DRF's deepcopy makes it (a new instance from the same arguments), sharing the
+    arguments that are not fields themselves (texts, choices, querysets, validators: none is changed
+    by a field), which deep-copying spent most of its time on. A nested serializer is deep-copied."""
+    if isinstance(field, serializers.BaseSerializer):
+        return copy.deepcopy(field)
+    kwargs = {key: copy.deepcopy(value) if isinstance(value, serializers.Field) else value
+              for key, value in field._kwargs.items()}
+    return field.__class__(*field._args, **kwargs)
 
 
 class StrictModelSerializer(FieldsBuiltOnce):
