@@ -4,7 +4,7 @@ place that issues, uses and ends them.
 - `issue_token`: a new token per sign-in (one per device or script), stored as a digest; it
   expires `CASEWORK_API_TOKEN_HOURS` after it was issued, however much it is used.
 - `ApiTokenAuthentication`: knox's `Authorization: Token <token>`, noting when a token was last
-  used (at most one write a minute per token).
+  used (at most one write a minute per token); one query per request (the token with its user).
 - `end_token` (the API's logout, the account page) and `end_all_tokens` (logout-all, a second-factor
   reset): written in the sign-in log as `logout` with what ended them.
 - A password change and a deactivation end every token of the user (the receivers below), whoever
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.auth import TokenAuthentication
 from knox.settings import knox_settings
+from knox.signals import token_expired
 from rest_framework.exceptions import AuthenticationFailed
 
 from signin.events import log_signin
@@ -70,6 +71,18 @@ class ApiTokenAuthentication(TokenAuthentication):
         if not token.isascii():
             raise AuthenticationFailed(_("Invalid token."))
         return super().authenticate_credentials(token)
+
+    def _cleanup_token(self, auth_token) -> bool:
+        """Whether the token has expired: then it is removed and refused (401), as knox does. knox
+        also reads every other token of the user on every request, to remove the expired ones;
+        here that is done when the user signs in (`issue_token`), and an expired token is refused
+        whether it is still stored or not, so a request costs one query: the token with its user."""
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            username = auth_token.user.get_username()
+            auth_token.delete()
+            token_expired.send(sender=self.__class__, username=username, source="auth_token")
+            return True
+        return False
 
     def validate_user(self, auth_token):
         user, token = super().validate_user(auth_token)

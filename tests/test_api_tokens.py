@@ -18,11 +18,13 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from casework.models import AccessLog
 from signin.devices import new_backup_codes
+from signin.models import ApiToken
 from tests.browser import (
     axe_violations,
     chromium,
@@ -83,7 +85,6 @@ def test_each_sign_in_gives_a_new_token_that_expires_a_fixed_time_after_it_was_i
         legacy = sign_in(demo, u["aoj"], path=LEGACY_TOKEN)
         assert set(legacy) == {"token"}  # the deprecated path keeps its answer
         assert len({first["token"], second["token"], legacy["token"]}) == 3
-    from signin.models import ApiToken
 
     rows = ApiToken.objects.filter(user=u["aoj"])
     assert rows.count() == 3
@@ -205,7 +206,6 @@ def test_the_account_page_lists_your_tokens_and_records_their_last_use(demo, u, 
         page = client.get("/account/")
         text = page.content.decode()
     assert page.status_code == 200 and "<h2 id=\"api-keys-heading\">API-sleutels</h2>" in text
-    from signin.models import ApiToken
 
     mine = list(ApiToken.objects.filter(user=u["aoj"]).order_by("created", "id"))
     other = ApiToken.objects.get(user=u["aoj_2"])
@@ -241,7 +241,6 @@ def test_revoking_a_token_on_the_account_page_only_your_own(demo, u):
     answer = client.get("/account/")
     assert answer.status_code == 200
     page = answer.content.decode()
-    from signin.models import ApiToken
 
     my_row, their_row = ApiToken.objects.get(user=u["leerplicht"]), ApiToken.objects.get(user=u["aoj"])
     revoke = f"/account/api-keys/{my_row.pk}/revoke/"
@@ -297,7 +296,6 @@ def test_the_admin_shows_no_key(demo, u):
     index = admin.get("/admin/").content.decode()
     assert "/admin/authtoken/" not in index and "/admin/signin/apitoken/" in index
     assert admin.get("/admin/authtoken/tokenproxy/").status_code == 404  # DRF's list of keys is gone
-    from signin.models import ApiToken
 
     row = ApiToken.objects.get(user=u["aoj"])
     for url in ("/admin/signin/apitoken/", f"/admin/signin/apitoken/{row.pk}/change/",
@@ -373,3 +371,20 @@ def test_the_account_page_meets_wcag_and_reflows(demo, u, settings):
         assert page.locator(".token-list li").count() == 1 and not page.locator(f"#api-key-{first.pk}").count()
         assert axe_violations(page) == []
         assert overflows_at(page, 320) == []
+
+
+def test_a_request_with_a_token_reads_one_token_row(demo, u):
+    """Authenticating costs one query (the token with its user), however many tokens the user has,
+    expired ones too: those are removed when the user signs in again, and refused if used before."""
+    start = timezone.now()
+    old = sign_in(demo, u["aoj"])["token"]
+    with time_machine.travel(start + dt.timedelta(hours=11), tick=False):
+        token = sign_in(demo, u["aoj"])["token"]  # the expired one is removed by this sign-in
+        assert ApiToken.objects.filter(user=u["aoj"]).count() == 1
+        sign_in(demo, u["aoj"])
+        with CaptureQueriesContext(connection) as queries:
+            assert with_token(token).get(SOME_CALL).status_code == 200
+        reads = [query["sql"] for query in queries.captured_queries
+                 if "signin_apitoken" in query["sql"] and query["sql"].startswith("SELECT")]
+        assert len(reads) == 1, reads
+        assert not works(old)

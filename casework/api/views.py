@@ -94,8 +94,8 @@ class CaseViewSet(LoggedPages, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         signal = SignalSerializer(data=request.data)
         signal.is_valid(raise_exception=True)
         case = services.signal_case(actor=request.user, data=signal.to_signal_input(), request=request)
-        case = access_case_by_id(request.user, case.pk, request=request, action=AccessLog.Action.SIGNAL)
-        return Response(CaseSerializer(selectors.with_timeline(case)).data, status=status.HTTP_201_CREATED)
+        case = selectors.signalled_case(request.user, case, request=request)
+        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
     def _record(self, request, pk, serializer_class, write):
         """Parse, call one service on the visible case (404 otherwise), answer the case."""

@@ -13,6 +13,7 @@ from casework.selectors.cases import (  # noqa: F401 (re-exported)
     mentor_page,
     mentorships_of,
     schools_for_signal,
+    signalled_case,
     signaller_contact,
     visible_cases,
     with_timeline,

@@ -3,9 +3,9 @@
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
-from casework.access import visible_case_filter
+from casework.access import log_case_read, visible_case_filter
 from casework.clocks import in_state
-from casework.models import Case, CaseEvent, CaseParticipant, Deadline, EctAdvice, Mentor
+from casework.models import AccessLog, Case, CaseEvent, CaseParticipant, Deadline, EctAdvice, Mentor
 from teams.models import Membership, RegionRole, School
 
 
@@ -32,6 +32,17 @@ def with_timeline(case: Case) -> Case:
         Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "pk")),
     )
     return case
+
+
+def signalled_case(user, case: Case, *, request=None) -> Case:
+    """The case `user` has just opened with a signal (`casework.services.signal_case`), for the answer:
+    the read logged as the signal's, then the row with its child, school and region and its timeline.
+    Who may see it is not asked again: the intake made the signaller someone who does. The row is
+    read, not taken from the object the intake returned: the intake also writes with set-based
+    statements that leave that object as it was (a known child's pupil number, the registration a
+    late signal's clock changes, the clocks it breaches)."""
+    log_case_read(user, case, action=AccessLog.Action.SIGNAL, request=request)
+    return with_timeline(Case.objects.select_related("child", "school", "region").get(pk=case.pk))
 
 
 def case_file(case: Case) -> dict:
