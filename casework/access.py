@@ -1,7 +1,7 @@
 """Per-object authorisation for cases: who may see a case, and the read that gets logged.
 
 A user sees a case through a membership of a team that participates in it, or as a
-participant user. Everyone else gets 404, never 403: no hint that the case exists.
+participant user; a connected system (systems.clients) sees the cases of its regions and schools. Everyone else gets 404, never 403: no hint that the case exists.
 """
 
 from django.db.models import Exists, OuterRef, Q
@@ -10,6 +10,7 @@ from django.http import Http404
 from casework.http.addresses import client_address
 from casework.http.redaction import redact_path
 from casework.models import AccessLog, Case, CaseParticipant, Mentor
+from systems.clients import system_of
 from teams.models import team_ids_of
 
 
@@ -33,6 +34,12 @@ def visible_case_filter(user, case_ref: str = "pk", *, team_ids: list[int] | Non
     """
     if not user.is_authenticated:
         return Q(pk__in=[])
+    system = system_of(user)
+    if system is not None:
+        # A connected system sees the cases of its regions (and schools), not by participation.
+        if case_ref == "pk":
+            return system.case_filter()
+        return Q(Exists(Case.objects.filter(system.case_filter(), pk=OuterRef(case_ref))))
     my_teams = team_ids_of(user) if team_ids is None else team_ids
     participations = CaseParticipant.objects.filter(
         Q(team_id__in=my_teams) | (Q(user=user) & ~Q(reason=CaseParticipant.Reason.MENTOR)),

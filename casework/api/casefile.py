@@ -24,6 +24,7 @@ from casework.api.version import is_v1
 from casework.http.files import file_response
 from casework.models import AccessLog, Document, Note
 from casework.services import casefile
+from systems import scopes
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such case (or note/document), or not one you work on.")
 UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in.")
@@ -200,6 +201,7 @@ class DocumentDownloadView(APIView):
 class SearchView(LoggedPages, GenericAPIView):
     serializer_class = CaseSummarySerializer
     shown_list = AccessLog.List.SEARCH
+    system_scopes = {"get": scopes.CASES_READ}
     queryset = Note.objects.none()
 
     @extend_schema(

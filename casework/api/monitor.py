@@ -15,6 +15,7 @@ from casework import monitor
 from casework.api.params import DATE, ID, choice, query, read_choice, read_date, read_id, read_int
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
 from casework.formkit import period_errors, reported_until
+from systems import scopes
 from teams.models import Sector
 
 FIRST_YEAR, LAST_YEAR = 1990, 2200
@@ -125,6 +126,8 @@ def parse_date(params, field, *, required=False):
 
 
 class MonitorView(APIView):
+    system_scopes = {"get": scopes.MONITOR_READ}
+
     @extend_schema(summary="Counts on a peildatum and the period before it (default: its quarter)",
                    parameters=[query("peildatum", DATE, required=True, description=DATES),
                                query("since", DATE, description=f"Start of the period (not after the peildatum), "
@@ -161,6 +164,8 @@ class PublicQuarterSerializer(serializers.Serializer):
 
 
 class QuarterView(APIView):
+    system_scopes = {"get": scopes.MONITOR_READ}
+
     @extend_schema(summary="The quarterly report (peildatum: the quarter's last day, or today)",
                    description='A quarter that has not ended yet is reported up to today (the peildatum is today); '
                                'one that has not started yet is refused (400 naming `quarter`). '

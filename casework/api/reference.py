@@ -9,6 +9,7 @@ from rest_framework.generics import GenericAPIView
 
 from casework.api.pagination import SizedPagination
 from casework.api.params import ID, choice, query, read_choice, read_id
+from casework.api.scopes import ANY_SCOPE
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
 from teams import directory
 from teams.models import Membership, Region, School, Sector, Team, User
@@ -82,6 +83,7 @@ class ReferenceList(GenericAPIView):
 
 class SchoolList(ReferenceList):
     serializer_class = SchoolSerializer
+    system_scopes = {"get": ANY_SCOPE}  # no personal data; a system needs a school's id to signal
     queryset = School.objects.none()
 
     @extend_schema(summary="Schools (to find a school's id for a signal)", parameters=[NAME, SECTOR, REGION],
@@ -96,6 +98,7 @@ class SchoolList(ReferenceList):
 
 class RegionList(ReferenceList):
     serializer_class = RegionSerializer
+    system_scopes = {"get": ANY_SCOPE}
     queryset = Region.objects.none()
 
     @extend_schema(summary="Regions (samenwerkingsverbanden)",

@@ -42,6 +42,8 @@ from casework.api.serializers import (
 )
 from casework.api.version import is_v1
 from casework.models import AccessLog
+from systems import scopes
+from systems.clients import system_of
 from workflows import inbox, paging, worklists
 from workflows.models import OPEN_STATUSES, CaseTask, SavedWorklist
 from workflows.services import (
@@ -187,6 +189,8 @@ class TaskPagination(Pagination):
 )
 class TaskViewSet(LoggedPages, viewsets.ReadOnlyModelViewSet):
     serializer_class = TaskSerializer
+    # A system reads tasks; it never claims, releases or completes one (a person's work).
+    system_scopes = {"list": scopes.TASKS_READ, "retrieve": scopes.TASKS_READ}
     pagination_class = TaskPagination
     shown_list = AccessLog.List.TASKS
 
@@ -195,6 +199,9 @@ class TaskViewSet(LoggedPages, viewsets.ReadOnlyModelViewSet):
     queryset = CaseTask.objects.none()  # for the schema; requests use the inbox selectors
 
     def get_queryset(self):
+        if self.action == "list" and system_of(self.request.user) is not None:
+            # A system has no inbox: the tasks of the cases it sees, newest first.
+            return inbox.visible_tasks(self.request.user).order_by("-created", "-pk")
         if self.action == "list":
             scope = self.request.query_params.get("scope", "mine")
             if scope not in inbox.SCOPES:

@@ -28,6 +28,7 @@ from casework.api.serializers import (
 )
 from casework.api.version import is_v1
 from casework.models import AccessLog, Case, Deadline
+from systems import scopes
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such case, or not one you work on.")
 UNAUTHENTICATED = OpenApiResponse(DetailSerializer, description="Not signed in (no or a wrong token).")
@@ -78,6 +79,7 @@ class CaseViewSet(LoggedPages, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                   viewsets.GenericViewSet):
     serializer_class = CaseSummarySerializer
     shown_list = AccessLog.List.CASES
+    system_scopes = {"list": scopes.CASES_READ, "retrieve": scopes.CASES_READ, "create": scopes.CASES_SIGNAL}
     queryset = Case.objects.none()  # for the schema; requests use the selector
 
     def get_queryset(self):

@@ -22,6 +22,7 @@ from django.utils import timezone
 from casework.clocks import add_years, lrv_days
 from casework.models import Case, CaseEvent, Deadline, MonitorSpell, Vrijstelling, spell_until
 from casework.monitor.compiled import ValuesStatement
+from systems.clients import system_of
 from teams.models import Membership, Region, RegionRole
 
 REGISTRATIONS = ["lrv", "av", "vrij", "ziek", "dreigend"]
@@ -56,9 +57,13 @@ def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
 
 def monitor_regions(user) -> list[int]:
     """Regions whose numbers the user may see: as SWV director (or privacy officer), or as a
-    coordinator or chair of a team in the region."""
+    coordinator or chair of a team in the region; a connected system, its regions (the monitor's
+    numbers hold no personal data; the API asks for the system's `monitor:read` scope)."""
     if not user.is_authenticated:
         return []
+    system = system_of(user)
+    if system is not None:
+        return sorted(system.region_ids())
     by_role = RegionRole.objects.filter(user=user).values_list("region_id", flat=True)
     by_team = Membership.objects.filter(
         user=user, role__in=Membership.LEAD_ROLES).values_list("team__region_id",

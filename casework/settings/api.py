@@ -39,9 +39,10 @@ REST_KNOX = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "signin.tokens.ApiTokenAuthentication",
+        "systems.auth.SystemBearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "casework.api.scopes.SystemScopes"],
     "DEFAULT_PAGINATION_CLASS": "casework.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -80,3 +81,34 @@ SPECTACULAR_SETTINGS = {
         "CaseEventKindEnum": "casework.models.CaseEvent.Kind",
     },
 }
+
+# --- Connected systems (OAuth 2.0 client credentials, django-oauth-toolkit) --------------------
+# A system's access token lives CASEWORK_CLIENT_TOKEN_MINUTES (the NL GOV Assurance profile asks
+# for short-lived tokens); it is stored as a digest only. A rotated client secret keeps working
+# CASEWORK_CLIENT_SECRET_OVERLAP_HOURS beside the new one.
+CASEWORK_CLIENT_TOKEN_MINUTES = float(os.environ.get("CASEWORK_CLIENT_TOKEN_MINUTES", "10"))
+if CASEWORK_CLIENT_TOKEN_MINUTES <= 0:
+    raise ImproperlyConfigured("CASEWORK_CLIENT_TOKEN_MINUTES must be a positive number of minutes")
+CASEWORK_CLIENT_SECRET_OVERLAP_HOURS = float(os.environ.get("CASEWORK_CLIENT_SECRET_OVERLAP_HOURS", "168"))
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "systems.oauth.SystemOAuth2Validator",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(CASEWORK_CLIENT_TOKEN_MINUTES * 60),
+    "SCOPES": {"cases:read": "cases:read", "cases:signal": "cases:signal", "tasks:read": "tasks:read",
+               "events:read": "events:read", "monitor:read": "monitor:read",
+               "subscriptions:manage": "subscriptions:manage"},
+    "DEFAULT_SCOPES": [],
+    # RFC 9700 (OAuth 2.0 Security Best Current Practice): tokens stored as digests, never read from
+    # a query string, no implicit or password grant.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+}
+# django-oauth-toolkit's own models (named, so that migrations can depend on them as swappable).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django_otp_webauthn",
     "signin",
     "sso",
+    "oauth2_provider",  # machine clients: OAuth 2.0 client credentials (systems.ConnectedSystem)
+    "systems",
 ]
 
 # The benchmark suite (`make bench`) adds its baseline flow and views; never in production.

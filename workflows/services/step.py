@@ -20,8 +20,10 @@ from casework.models import AccessLog, CaseParticipant
 from casework.responsibility import REGION_ROLE_DEPUTIES
 from casework.step import Step
 from notifications.services import one_fan_out
+from systems.clients import system_of
 from teams.models import Membership, RegionRole
 from workflows.models import CaseTask
+from workflows.queues import visible_tasks
 from workflows.services.compiled import Compiled
 
 
@@ -72,7 +74,13 @@ def task_for_user(user, task_id, *, request=None, log: bool = False) -> CaseTask
     whether the user may take it). With `log`, the case read is logged."""
     if not user.is_authenticated:
         raise Http404
-    task = _VISIBLE.first(user.pk, parse_id(task_id))
+    if system_of(user) is not None:
+        # A connected system sees the tasks of its regions' cases and never takes one.
+        task = visible_tasks(user).filter(pk=parse_id(task_id)).first()
+        if task is not None:
+            task.may_take = False
+    else:
+        task = _VISIBLE.first(user.pk, parse_id(task_id))
     if task is None:
         raise Http404
     if log and task.case_id:
