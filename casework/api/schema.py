@@ -39,6 +39,7 @@ RESOURCE_IDS = {"cases": "{caseId}", "tasks": "{taskId}", "notifications": "{not
 OPERATION_IDS = {
     "get /openapi.json": "getOpenApiDocument",
     "post /auth/token": "obtainToken",
+    "post /oauth/token": "obtainClientToken",
     "post /auth/logout": "logOut",
     "post /auth/logout-all": "logOutAll",
     "get /schools": "listSchools",
@@ -86,8 +87,9 @@ TAG_TEXT = {
     "monitor": "The monitor's aggregate counts.", "schools": "Reference data: schools.",
     "regions": "Reference data: regions.", "teams": "Reference data: teams.",
     "colleagues": "Reference data: colleagues.", "openapi.json": "This document.",
+    "oauth": "Access tokens for connected systems (OAuth 2.0 client credentials).",
 }
-ANONYMOUS = {"getOpenApiDocument", "obtainToken"}
+ANONYMOUS = {"getOpenApiDocument", "obtainToken", "obtainClientToken"}
 ERROR_TEXT = {
     400: "Invalid input (a parameter or the body); `invalidParams` names each field. Nothing was stored.",
     401: "Not signed in: no token, or a wrong, expired or ended one (`Authorization: Token <token>`).",

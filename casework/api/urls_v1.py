@@ -18,6 +18,7 @@ from casework.api.casefile import (
 )
 from casework.api.monitor import MonitorView, QuarterView
 from casework.api.notifications import NotificationViewSet
+from casework.api.oauth import ClientToken
 from casework.api.participation import AccessLinkRevokeView
 from casework.api.reference import ColleagueList, RegionList, SchoolList, TeamList
 from casework.api.schema import V1SchemaView
@@ -35,6 +36,7 @@ router.register("worklists", WorklistViewSet, basename="api-v1-worklist")
 urlpatterns = [
     path("openapi.json", V1SchemaView.as_view(), name="api-v1-schema"),
     path("auth/token", ObtainToken.as_view(parser_classes=[DepthLimitedJSONParser]), name="api-v1-token"),
+    path("oauth/token", ClientToken.as_view(), name="api-v1-oauth-token"),
     path("auth/logout", Logout.as_view(), name="api-v1-logout"),
     path("auth/logout-all", LogoutAll.as_view(), name="api-v1-logout-all"),
     path("schools", SchoolList.as_view(), name="api-v1-schools"),
