@@ -6,7 +6,7 @@ grant:
 - `private_key_jwt` (RFC 7523 §2.2): the client sends a JWT it signed with its private key as
   `client_assertion` (type `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`). We check the
   signature against the system's registered public key or JWKS URL (PyJWT), `iss` and `sub` equal
-  to the client id, `aud` the token endpoint's URL, an `exp` at most five minutes ahead, and a
+  to the client id, `aud` the token endpoint's URL (as reached, or under CASEWORK_BASE_URL), an `exp` at most five minutes ahead, and a
   `jti` never seen before (kept until the assertion expires).
 - `client_secret_basic` (RFC 6749 §2.3.1), per system, as a documented deviation: the secret in
   HTTP Basic. During a rotation the previous secret is accepted until its overlap ends.
@@ -21,11 +21,13 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
 import jwt
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from systems import scopes as scope_vocabulary
@@ -71,7 +73,7 @@ def signing_key(system: ConnectedSystem, assertion: str):
     return chosen[0].key
 
 
-def verify_assertion(system: ConnectedSystem, assertion: str, *, audience: str) -> dict:
+def verify_assertion(system: ConnectedSystem, assertion: str, *, audience: list[str]) -> dict:
     """The assertion's claims when it is valid for `system` at the token endpoint `audience`, and
     its `jti` is marked as used; AssertionRefused otherwise."""
     client_id = system.application.client_id
@@ -96,9 +98,22 @@ def verify_assertion(system: ConnectedSystem, assertion: str, *, audience: str) 
     return claims
 
 
-def _token_endpoint(request) -> str:
-    """The token endpoint's own URL, as the client must name it in `aud` (no query)."""
-    return request.uri.split("?", 1)[0]
+def _token_endpoint(request) -> list[str]:
+    """The token endpoint's URL as the client may name it in `aud`: as this request reached us
+    (AbsoluteUriCore), or under the installation's public address (CASEWORK_BASE_URL)."""
+    here = request.uri.split("?", 1)[0]
+    urls = [here]
+    if settings.CASEWORK_BASE_URL:
+        urls.append(settings.CASEWORK_BASE_URL + urlsplit(here).path)
+    return urls
+
+
+class AbsoluteUriCore(OAuthLibCore):
+    """django-oauth-toolkit's bridge to oauthlib, giving the token endpoint the request's absolute
+    URL (it passes only the path), which an assertion's `aud` is checked against."""
+
+    def _get_escaped_full_path(self, request):
+        return request.build_absolute_uri(super()._get_escaped_full_path(request))
 
 
 class SystemOAuth2Validator(OAuth2Validator):

@@ -94,8 +94,14 @@ class ClientToken(OAuthLibMixin, APIView):
         tags=["oauth"],
     )
     def post(self, request):
+        if request._request.POST.get("grant_type") != "client_credentials":
+            # Refused before django-oauth-toolkit sees it: no other grant is ever served here (a
+            # password grant would otherwise try the credentials before refusing).
+            return self._answer(400, {"error": "unsupported_grant_type"}, {})
         _, headers, body, status = self.create_token_response(request._request)
-        data = json.loads(body or "{}")
+        return self._answer(status, json.loads(body or "{}"), headers)
+
+    def _answer(self, status: int, data: dict, headers: dict) -> Response:
         if status >= 400:
             response = Response(self._problem(status, data), status=status, content_type=PROBLEM_JSON)
         else:

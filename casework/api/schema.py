@@ -261,7 +261,8 @@ def _document_answers(operation: dict, path_: str) -> None:
     anonymous = operation["operationId"] in ANONYMOUS
     if anonymous:
         operation["security"] = [{}] if operation["operationId"] == "getOpenApiDocument" else []
-        responses.pop("401", None)
+        if operation["operationId"] != "obtainClientToken":  # its 401 is a client that failed to authenticate
+            responses.pop("401", None)
     else:
         responses.setdefault("401", {})
     if "{" in path_:

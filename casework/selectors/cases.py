@@ -6,6 +6,7 @@ from django.utils import timezone
 from casework.access import log_case_read, visible_case_filter
 from casework.clocks import in_state
 from casework.models import AccessLog, Case, CaseEvent, CaseParticipant, Deadline, EctAdvice, Mentor
+from systems.clients import system_of
 from teams.models import Membership, RegionRole, School
 
 
@@ -107,7 +108,12 @@ def mentorships_of(user) -> QuerySet[Mentor]:
 
 
 def signaller_contact(actor) -> dict[str, str]:
-    """Who signalled and how to reach them, as the case team reads it (name, teams, e-mail)."""
+    """Who signalled and how to reach them, as the case team reads it (name, teams, e-mail); for a
+    connected system, its name, its organisation and its technical contact."""
+    system = system_of(actor)
+    if system is not None:
+        return {"signaller_name": str(system), "signaller_email": system.contact,
+                "signaller_organisation": system.organisation_name}
     organisations = sorted({membership.team.name for membership in Membership.objects.filter(user=actor)
                             .select_related("team")}
                            | {str(role.region) for role in RegionRole.objects.filter(user=actor)

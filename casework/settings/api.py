@@ -92,6 +92,7 @@ if CASEWORK_CLIENT_TOKEN_MINUTES <= 0:
 CASEWORK_CLIENT_SECRET_OVERLAP_HOURS = float(os.environ.get("CASEWORK_CLIENT_SECRET_OVERLAP_HOURS", "168"))
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "systems.oauth.SystemOAuth2Validator",
+    "OAUTH2_BACKEND_CLASS": "systems.oauth.AbsoluteUriCore",
     "ACCESS_TOKEN_EXPIRE_SECONDS": int(CASEWORK_CLIENT_TOKEN_MINUTES * 60),
     "SCOPES": {"cases:read": "cases:read", "cases:signal": "cases:signal", "tasks:read": "tasks:read",
                "events:read": "events:read", "monitor:read": "monitor:read",
@@ -105,6 +106,13 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    # No refresh tokens or redirects are ever used (client credentials only); set strictly anyway.
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
 # django-oauth-toolkit's own models (named, so that migrations can depend on them as swappable).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
