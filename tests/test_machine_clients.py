@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 import time_machine
-from rest_framework.throttling import SimpleRateThrottle
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
+from rest_framework.throttling import SimpleRateThrottle
 
 from casework.models import AccessLog, Case
 from casework.selectors.cases import signaller_contact
