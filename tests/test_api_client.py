@@ -177,3 +177,63 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
         answers = [get_case.sync_detailed(case_id, client=aoj) for _ in range(3)]
         assert answers[-1].status_code == 429 and isinstance(answers[-1].parsed, Problem)
         assert int(answers[-1].headers["Retry-After"]) > 0
+
+
+def test_the_generated_client_as_a_connected_system(generated, demo, monkeypatch):
+    """The same generated client as a machine client: a token by client credentials with a signed
+    assertion (the form body the document describes), its region's cases, a signal as its
+    organisation, the new case read back; another region's case is a 404 and a call outside its
+    scopes a 403, both problems."""
+    from casework_client import AuthenticatedClient, Client
+    from casework_client.api.cases import get_case, list_cases, signal_case
+    from casework_client.api.oauth import obtain_client_token
+    from casework_client.api.schools import list_schools
+    from casework_client.api.tasks import list_tasks
+    from casework_client.models import (
+        CategoryEnum,
+        ChildRequest,
+        ClientAssertionTypeEnum,
+        ClientCredentialsRequest,
+        GrantTypeEnum,
+        Problem,
+        RegistrationEnum,
+        SignallerRoleEnum,
+        SignalRequest,
+    )
+
+    from tests.flowkit import api_client, signal, users
+    from tests.systemkit import assertion, connect
+
+    anonymous = Client(base_url=BASE_URL, httpx_args={"transport": transport()})
+    elsewhere = signal(api_client, users(demo)["kindteam"], demo["schools"]["po"])
+
+    def system_client(connected):
+        answer = obtain_client_token.sync_detailed(client=anonymous, body=ClientCredentialsRequest(
+            grant_type=GrantTypeEnum.CLIENT_CREDENTIALS, client_assertion_type=ClientAssertionTypeEnum.JWT_BEARER,
+            client_assertion=assertion(connected)))
+        assert answer.status_code == 200, answer.content
+        assert answer.parsed.token_type.value == "Bearer" and answer.parsed.expires_in == 600
+        return AuthenticatedClient(base_url=BASE_URL, token=answer.parsed.access_token, prefix="Bearer",
+                                   httpx_args={"transport": transport()})
+
+    with keep_test_connection():
+        system = system_client(connect(scopes=["cases:read", "cases:signal"]))
+        school = next(row for row in list_schools.sync(client=system, name="Zuiderpoort").results)
+        today = dt.date.today()
+        body = SignalRequest(
+            child=ChildRequest(given_name="Koppeling", family_name="Synthetisch",
+                               birth_date=dt.date(today.year - 13, 2, 1), pupil_number="K-1"),
+            school=school.id, registration=RegistrationEnum.LRV, category=CategoryEnum.SCHOOLWEIGERAAR,
+            absent_since=today - dt.timedelta(weeks=6), signaller_role=SignallerRoleEnum.LEERPLICHT,
+            summary="Synthetisch: gemeld door het systeem van Leerplicht.")
+        signalled = signal_case.sync_detailed(client=system, body=body)
+        assert signalled.status_code == 201, signalled.content
+        case_id = signalled.parsed.id
+        assert Case.objects.get(pk=case_id).signaller_role == "leerplicht"
+        assert case_id in [row.id for row in list_cases.sync(client=system).results]
+        assert get_case.sync(case_id, client=system).id == case_id
+
+        hidden = get_case.sync_detailed(elsewhere.pk, client=system)
+        assert hidden.status_code == 404 and isinstance(hidden.parsed, Problem)
+        refused = list_tasks.sync_detailed(client=system)
+        assert refused.status_code == 403 and isinstance(refused.parsed, Problem)

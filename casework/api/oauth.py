@@ -57,7 +57,7 @@ class SystemTokenScheme(OpenApiAuthenticationExtension):
         return {self.name: [] if needed == ANY_SCOPE else [needed]}
 
 
-TOKEN_REQUEST = inline_serializer("ClientTokenRequest", {
+TOKEN_REQUEST = inline_serializer("ClientCredentials", {
     "grant_type": serializers.ChoiceField(choices=["client_credentials"]),
     "scope": serializers.CharField(required=False, help_text="Space-separated scopes; empty: all the system's."),
     "client_assertion_type": serializers.ChoiceField(choices=[JWT_BEARER], required=False,

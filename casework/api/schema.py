@@ -26,6 +26,7 @@ from casework.api.events import event_components
 from casework.api.payloads import complete_body, payload_components
 from casework.api.version import API_VERSION, LEGACY_DEPRECATED_ON
 from casework.models import Vrijstelling
+from systems.oauth import JWT_BEARER
 
 SERVER = "/api/v1"
 CONTACT = {"name": "casework maintainers", "url": "https://github.com/casework/casework/issues",
@@ -216,6 +217,8 @@ def v1_postprocess(result, generator, request, public):
 # Leerplichtwet (5a -> ART_5A), "" is EMPTY (no choice), "-created" sorts descending (CREATED_DESC).
 ENUM_NAMES = {str(value): name for value, name in zip(Vrijstelling.Grounds.values, Vrijstelling.Grounds.names,
                                                       strict=True)}
+# A URN names its member by its last part (the client assertion's type: JWT_BEARER).
+ENUM_NAMES[JWT_BEARER] = "JWT_BEARER"
 
 
 def _member_name(value: str) -> str:
@@ -235,7 +238,7 @@ def _name_enum_members(node) -> None:
     if isinstance(node, dict):
         values = node.get("enum")
         if (isinstance(values, list) and values and all(isinstance(value, str) for value in values)
-                and any(not value[:1].isalpha() for value in values)):
+                and any(not value[:1].isalpha() or value in ENUM_NAMES for value in values)):
             node["x-enum-varnames"] = [_member_name(value) for value in values]
         for value in node.values():
             _name_enum_members(value)
@@ -265,6 +268,9 @@ def _document_answers(operation: dict, path_: str) -> None:
             responses.pop("401", None)
     else:
         responses.setdefault("401", {})
+        # A connected system's token without the operation's scope, or an operation for persons only.
+        responses.setdefault("403", {"description": "Not allowed: for a connected system, its token lacks the "
+                                                    "scope this operation needs, or only persons may call it."})
     if "{" in path_:
         responses.setdefault("404", {})
     if any(p.get("name") == "page" for p in operation.get("parameters", [])):
