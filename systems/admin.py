@@ -23,6 +23,9 @@ class ConnectedSystemForm(forms.ModelForm):
     scope_choices = forms.MultipleChoiceField(
         label=_("scopes"), choices=list(scope_vocabulary.SCOPES.items()), widget=forms.CheckboxSelectMultiple)
 
+    jwks_url = forms.URLField(label=_("JWKS URL"), required=False, assume_scheme="https",
+                              help_text=_("Or where the system publishes its keys (https)."))
+
     class Meta:
         model = ConnectedSystem
         fields = ["organisation", "organisation_name", "regions", "schools", "auth_method", "public_key", "jwks_url",

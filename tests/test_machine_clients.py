@@ -5,10 +5,12 @@ person's task), how its signals and reads are recorded (as its organisation, und
 the access log), and that persons' and systems' token schemes never cross."""
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 from rest_framework.throttling import SimpleRateThrottle
@@ -17,12 +19,14 @@ from casework.models import AccessLog, Case
 from casework.selectors.cases import signaller_contact
 from signin.devices import new_backup_codes
 from systems.clients import end, rotate_secret
+from systems.models import ConnectedSystem
 from teams.models import Region
 from tests.apiclient import v1_document
-from tests.factories import signal_payload
+from tests.factories import UserFactory, signal_payload
 from tests.flowkit import api_client, open_task, signal, users
 from tests.systemkit import (
     AUDIENCE,
+    Connected,
     ask_token,
     assertion,
     basic,
@@ -45,6 +49,13 @@ def cases(demo):
     vo = signal(api_client, people["aoj"], demo["schools"]["vo"])
     po = signal(api_client, people["kindteam"], demo["schools"]["po"], given_name="Pim", family_name="Poort")
     return vo, po
+
+
+def shown_secret(page: str) -> str:
+    """The one client secret in an admin page's message (django-oauth-toolkit's: 128 letters and digits)."""
+    found = re.findall(r"\b[A-Za-z0-9]{128}\b", page)
+    assert len(found) == 1, "one secret shown"
+    return found[0]
 
 
 def refused(answer, status=401, error="invalid_client"):
@@ -241,3 +252,32 @@ def test_the_token_endpoint_is_throttled_and_documented(demo, monkeypatch):
     assert ask_token(connected).status_code == 200
     answer = ask_token(connected)
     assert answer.status_code == 429 and int(answer["Retry-After"]) > 0
+
+
+def test_an_administrator_registers_rotates_and_switches_off_a_system(demo):
+    admin = Client()
+    admin.force_login(UserFactory(username="beheerder", is_staff=True, is_superuser=True))
+    index = admin.get("/admin/").content.decode()
+    assert "/admin/systems/connectedsystem/" in index and "/admin/oauth2_provider/" not in index
+    vo = Region.objects.get(name=VO)
+    form = {"name": "Rapportage SWV", "organisation": "school", "organisation_name": "SWV VO Stad",
+            "regions": [vo.pk], "auth_method": "client_secret_basic", "scope_choices": ["monitor:read"],
+            "public_key": "", "jwks_url": "", "contact": ""}
+    without_key = admin.post("/admin/systems/connectedsystem/add/", {**form, "auth_method": "private_key_jwt"})
+    assert without_key.status_code == 200 and without_key.context["adminform"].form.non_field_errors()
+    added = admin.post("/admin/systems/connectedsystem/add/", form, follow=True)
+    page = added.content.decode()
+    assert added.status_code == 200
+    system = ConnectedSystem.objects.get(application__name="Rapportage SWV")
+    assert system.scope_list == ["monitor:read"] and system.account.username.startswith("system:")
+    assert not system.account.has_usable_password()
+    secret = shown_secret(page)
+    connected = Connected(system, secret, None)
+    assert ask_token(connected).json()["scope"] == "monitor:read"
+    assert secret not in admin.get(f"/admin/systems/connectedsystem/{system.pk}/change/").content.decode()
+    rotated = admin.post("/admin/systems/connectedsystem/", {"action": "rotate_secret", "_selected_action": [system.pk]},
+                         follow=True).content.decode()
+    new = shown_secret(rotated)
+    assert ask_token(connected, secret=new).status_code == 200 and ask_token(connected).status_code == 200
+    admin.post("/admin/systems/connectedsystem/", {"action": "switch_off", "_selected_action": [system.pk]})
+    assert refused(ask_token(connected, secret=new))
