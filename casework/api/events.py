@@ -114,7 +114,8 @@ EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
         "from": _enum(Case.Registration, "The registration before; null for the first one (at the signal).",
                       nullable=True),
         "to": REGISTRATION, "since": _date("The day the new registration holds from."), "reason": REASON,
-        "trigger": _text("What changed it: signalled, manual, lrv_4_weeks, vrijstelling, exemption_end, revoked."),
+        "trigger": _text("What changed it: signalled, manual, chain (an enrolment change read from the chain), "
+                         "lrv_4_weeks, vrijstelling, exemption_end, revoked."),
         "school": _id("school from now on", nullable=True), "sector": SECTOR,
         "region": _id("region (samenwerkingsverband) of the case from now on"),
     }, ["from", "to", "since", "trigger"]),
@@ -187,6 +188,15 @@ EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
                          "advice (then the advice's event says granted)."),
         "awaiting_advice": _flag("Whether the SWV's advice (for MBO the institution's) was asked first (5a)."),
     }, ["vrijstelling_id", "grounds", "until", "granted", "awaiting_advice"]),
+    Kind.ABSENCE_REPORTED: ({
+        "report_id": _id("absence report"),
+        "absence_kind": _text("The report's kind: ongeoorloofd_16_uur, signaalverzuim, langdurig_relatief, absoluut "
+                              "or overig."),
+        "first_day": _date("The first day of the absence reported."),
+        "last_day": _date("The last day, once the absence ended; null while it goes on.", nullable=True),
+        "school_id": SCHOOL, "melding_id": _text("The reference the chain (DUO) gave the report; empty without."),
+        "reason": REASON,
+    }, ["report_id", "absence_kind", "first_day", "last_day", "school_id", "melding_id"]),
     Kind.EXEMPTION_ENDED: ({
         "vrijstelling_id": _id("exemption"), "grounds": GROUNDS, "last_day": _date("The last day it held."),
         "reason": REASON, "trigger": _text("exemption_end (it ran out) or revoked (Leerplicht ended it)."),

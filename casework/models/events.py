@@ -189,6 +189,17 @@ class VrijstellingRecorded(EventData):
     awaiting_advice: bool
 
 
+@event(Kind.ABSENCE_REPORTED)
+class AbsenceReported(EventData):
+    report_id: int
+    absence_kind: str
+    first_day: str
+    last_day: str | None
+    school_id: int | None
+    melding_id: str
+    reason: str = ABSENT
+
+
 @event(Kind.EXEMPTION_ENDED)
 class ExemptionEnded(EventData):
     vrijstelling_id: int

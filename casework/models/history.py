@@ -36,6 +36,8 @@ class CaseEvent(models.Model):
         SCHOOL_CHANGED = "school_changed", _("Moved to another school")
         CASE_HANDED_OVER = "case_handed_over", _("Case handed over to the new school's team")
         STARTKWALIFICATIE_RECORDED = "startkwalificatie_recorded", _("Startkwalificatie recorded")
+        # The chain: an absence report (verzuimmelding, as from DUO's Verzuimloket) read for the case.
+        ABSENCE_REPORTED = "absence_reported", _("Absence report received (verzuimmelding)")
         LEERPLICHT_ENDED = "leerplicht_ended", _("End of compulsory education (18 or startkwalificatie)")
         TEAM_REVIEW = "team_review", _("Team review")
         CASE_REVIEWED = "case_reviewed", _("Case reviewed")
@@ -137,7 +139,7 @@ class CaseEvent(models.Model):
 
     # Events that carry a free-text reason or note (shown in the timeline, removed at retention).
     DISTRIBUTION_KINDS = (Kind.TASK_ASSIGNED, Kind.TASK_RELEASED)
-    REASON_KINDS = (*DISTRIBUTION_KINDS, Kind.REGISTRATION_CHANGED, Kind.PARTICIPATION_CHANGED, Kind.SCHOOL_CHANGED,
+    REASON_KINDS = (*DISTRIBUTION_KINDS, Kind.ABSENCE_REPORTED, Kind.REGISTRATION_CHANGED, Kind.PARTICIPATION_CHANGED, Kind.SCHOOL_CHANGED,
                     Kind.CASE_HANDED_OVER, Kind.OFFER_FAILED, Kind.EXEMPTION_ENDED, Kind.CASE_REVIEWED,
                     Kind.ECT_ADVICE_REJECTED, Kind.DOORBRAAK_STALLED, Kind.STAGNATIE_RECORDED,
                     Kind.MEETING_ACTION_SET, Kind.MEETING_ACTION_DONE)

@@ -61,17 +61,21 @@ def _check_since(errors: dict, case: Case, since, kind: str) -> None:
 
 
 @command
-def change_registration(*, step: Step, case: Case, registration: str, since, reason: str, school: School | None = None
-                        ) -> Case:
+def change_registration(*, step: Step, case: Case, registration: str, since, reason: str, school: School | None = None,
+                        trigger: str = "manual", authorised: bool = False) -> Case:
     """Record that from `since` the case has another registration (the case team or Leerplicht).
 
     lrv -> av: the pupil was unenrolled (the school is cleared, Leerplicht takes the case);
     av -> lrv: the pupil was enrolled at `school` (its team takes the case);
     the same registration with another `school`: the pupil moved there (`school_changed`; its team
-    takes the case, the old school's team leaves it)."""
+    takes the case, the old school's team leaves it).
+
+    `trigger` names where the change came from (`manual`; `chain` for an enrolment change read from
+    the chain); `authorised`: the caller checked the actor's right itself (an import, per region)."""
     actor = step.actor
     case = step.locked(case)
-    ensure_can_register(actor, case, step.rows)
+    if not authorised:
+        ensure_can_register(actor, case, step.rows)
     errors: dict[str, list[str]] = {}
     current = case.registration
     # the same registration with another school: the pupil moved (an absolute verzuimer has no school)
@@ -115,13 +119,13 @@ def change_registration(*, step: Step, case: Case, registration: str, since, rea
 
     now = timezone.now()
     if moving or current == Case.Registration.AV:
-        enrol(step, case, school, now, since=since, reason=reason.strip(), trigger="manual")
+        enrol(step, case, school, now, since=since, reason=reason.strip(), trigger=trigger)
         return case
     fields = {}
     if registration == Case.Registration.AV:
         fields["school"] = None
         join(step, case, leerplicht_team(case.region), CaseParticipant.Reason.LEERPLICHT, now)
-    change_registration_to(step, case, registration, now, since=since, trigger="manual", reason=reason.strip(),
+    change_registration_to(step, case, registration, now, since=since, trigger=trigger, reason=reason.strip(),
                          **fields)
     if registration == Case.Registration.LRV:
         clocks.mark_met(step, case, Deadline.Kind.LRV_4_WEEKS, now)

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "sso",
     "oauth2_provider",  # machine clients: OAuth 2.0 client credentials (systems.ConnectedSystem)
     "systems",
+    "chain",  # absence reports and enrolments read from the chain (DUO's Verzuimloket, BRON)
 ]
 
 # The benchmark suite (`make bench`) adds its baseline flow and views; never in production.
