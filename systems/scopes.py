@@ -9,6 +9,8 @@ TASKS_READ = "tasks:read"
 EVENTS_READ = "events:read"
 MONITOR_READ = "monitor:read"
 SUBSCRIPTIONS_MANAGE = "subscriptions:manage"
+ABSENCE_IMPORT = "absence:import"
+ENROLMENTS_IMPORT = "enrolments:import"
 
 SCOPES = {
     CASES_READ: _("Read the cases of the system's regions (and schools), each read logged."),
@@ -17,6 +19,8 @@ SCOPES = {
     EVENTS_READ: _("Read the typed events of those cases, and receive them by subscription."),
     MONITOR_READ: _("Read the monitor's counts (no personal data) of the system's regions."),
     SUBSCRIPTIONS_MANAGE: _("Create, read and end the system's own event subscriptions."),
+    ABSENCE_IMPORT: _("Send absence reports (verzuimmeldingen) of the system's regions."),
+    ENROLMENTS_IMPORT: _("Send enrolment changes (in- en uitschrijvingen) of the system's regions."),
 }
 
 

@@ -14,7 +14,8 @@ from chain.models import AbsenceReport, EnrolmentChange, ImportBatch
 from chain.services import import_records
 from teams.models import Region, School
 from tests.chainkit import generate, known_cases
-from tests.flowkit import users
+from tests.flowkit import api_client, users
+from tests.systemkit import bearer, connect, token_of
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +103,32 @@ def test_only_leerplicht_and_the_swv_import(world):
     done = import_records(actor=people["swv_director"], records=generated.rows[:3], source="upload")
     assert len(done.results) == 3
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_over_the_api_as_a_connected_system_and_as_leerplicht(world):
+    people, generated = world
+    rows = [{key: value for key, value in row.items() if value != ""} for row in generated.rows
+            if not row.get("change")][:40]
+    importer = connect(scopes=["absence:import"], name="Verzuimkoppeling")
+    client = bearer(token_of(importer))
+    answer = client.post("/api/v1/absence-reports", {"rows": rows}, format="json")
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["rows"] == 40 and body["dropped_columns"] == ["bsn", "onderwijsnummer"]
+    assert [row["row"] for row in body["results"]] == list(range(1, 41))
+    assert sum(body["outcomes"].values()) == 40 and {"linked", "created"} <= set(body["outcomes"])
+    batch = ImportBatch.objects.get(pk=body["import_id"])
+    assert batch.by == importer.system.account and batch.source == "api" and batch.kind == "absence"
+    # Each endpoint one kind: an enrolment row sent as an absence report is refused.
+    out = next(row for row in generated.rows if row.get("change") == "out")
+    refused = client.post("/api/v1/absence-reports", {"rows": [out]}, format="json").json()["results"][0]
+    assert refused["outcome"] == "rejected"
+    assert client.post("/api/v1/enrolments", {"rows": [out]}, format="json").status_code == 403  # no scope
+    assert client.post("/api/v1/absence-reports", [out], format="json").status_code == 400
+    assert client.post("/api/v1/absence-reports", {"rows": ["x"]}, format="json").status_code == 400
+    person = api_client(people["leerplicht"])
+    assert person.post("/api/v1/enrolments", {"rows": [out]}, format="json").json()["results"][0]["outcome"] in (
+        "linked", "duplicate")
+    assert api_client(people["aoj"]).post("/api/v1/enrolments", {"rows": [out]}, format="json").status_code == 403
+    reader = bearer(token_of(connect(scopes=["cases:read"], name="Lezer")))
+    assert reader.post("/api/v1/absence-reports", {"rows": rows[:1]}, format="json").status_code == 403

@@ -41,6 +41,8 @@ OPERATION_IDS = {
     "get /openapi.json": "getOpenApiDocument",
     "post /auth/token": "obtainToken",
     "post /oauth/token": "obtainClientToken",
+    "post /absence-reports": "importAbsenceReports",
+    "post /enrolments": "importEnrolments",
     "post /auth/logout": "logOut",
     "post /auth/logout-all": "logOutAll",
     "get /schools": "listSchools",
@@ -89,6 +91,7 @@ TAG_TEXT = {
     "regions": "Reference data: regions.", "teams": "Reference data: teams.",
     "colleagues": "Reference data: colleagues.", "openapi.json": "This document.",
     "oauth": "Access tokens for connected systems (OAuth 2.0 client credentials).",
+    "chain": "Absence reports and enrolment changes from the chain (DUO, BRON).",
 }
 ANONYMOUS = {"getOpenApiDocument", "obtainToken", "obtainClientToken"}
 ERROR_TEXT = {

@@ -16,6 +16,7 @@ from casework.api.casefile import (
     DocumentDownloadView,
     SearchView,
 )
+from casework.api.chain import AbsenceReportImport, EnrolmentImport
 from casework.api.monitor import MonitorView, QuarterView
 from casework.api.notifications import NotificationViewSet
 from casework.api.oauth import ClientToken
@@ -39,6 +40,8 @@ urlpatterns = [
     path("oauth/token", ClientToken.as_view(), name="api-v1-oauth-token"),
     path("auth/logout", Logout.as_view(), name="api-v1-logout"),
     path("auth/logout-all", LogoutAll.as_view(), name="api-v1-logout-all"),
+    path("absence-reports", AbsenceReportImport.as_view(), name="api-v1-absence-reports"),
+    path("enrolments", EnrolmentImport.as_view(), name="api-v1-enrolments"),
     path("schools", SchoolList.as_view(), name="api-v1-schools"),
     path("regions", RegionList.as_view(), name="api-v1-regions"),
     path("teams", TeamList.as_view(), name="api-v1-teams"),

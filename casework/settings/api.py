@@ -96,7 +96,8 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": int(CASEWORK_CLIENT_TOKEN_MINUTES * 60),
     "SCOPES": {"cases:read": "cases:read", "cases:signal": "cases:signal", "tasks:read": "tasks:read",
                "events:read": "events:read", "monitor:read": "monitor:read",
-               "subscriptions:manage": "subscriptions:manage"},
+               "subscriptions:manage": "subscriptions:manage", "absence:import": "absence:import",
+               "enrolments:import": "enrolments:import"},
     "DEFAULT_SCOPES": [],
     # RFC 9700 (OAuth 2.0 Security Best Current Practice): tokens stored as digests, never read from
     # a query string, no implicit or password grant.
