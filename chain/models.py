@@ -125,7 +125,12 @@ class EnrolmentChange(models.Model):
     birth_date = models.DateField(_("birth date"))
     change = models.CharField(_("change"), max_length=3, choices=Change.choices)
     date = models.DateField(_("date"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolment_changes")
+    # An unenrolment without a case waits on the reconciliation page (enrolled nowhere else?).
+    state = models.CharField(_("state"), max_length=10, choices=AbsenceReport.State.choices,
+                             default=AbsenceReport.State.LINKED)
+    dismissed_reason = models.CharField(_("why dismissed"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

@@ -6,7 +6,7 @@ reference (a report read before), by school and pupil number, or by name and bir
 (normalised as duplicate detection normalises names: casework.models.cases.comparable_name). A
 match adds a dated `absence_reported` event to the case, never a second case (`linked`). Without a
 match the report is kept for the reconciliation page (`created`); one whose first day is less than
-28 days before the import is marked `dreigend` (under the day-29 line: a threatened thuiszitter,
+28 days (CASEWORK_LRV_DAYS) before the import is marked `dreigend` (under the day-29 line: a threatened thuiszitter,
 not yet long-term relative absence). A report read before is `duplicate`, or `updated` when DUO's
 reference is the same and its facts changed (e.g. the absence ended).
 
@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.clocks import lrv_days
 from casework.models import Case, Child, events
 from casework.models.cases import comparable_name
 from casework.services import change_registration
@@ -35,9 +36,6 @@ from chain import formats
 from chain.models import AbsenceReport, EnrolmentChange, ImportBatch, Outcome
 from chain.rules import ensure_can_import
 from teams.models import School
-
-# Under 28 days out of school at the import: a threatened thuiszitter (day 29 is the LRV line).
-DREIGEND_DAYS = 28
 
 
 @dataclass
@@ -197,7 +195,7 @@ def _read_absence(step: Step, batch: ImportBatch, number: int, row: formats.Abse
         known.updated_at = timezone.now()
         known.save(update_fields=[*facts, "updated_at"])
         if known.case_id is not None and known.case.is_open:
-            _record(step, known.case, known)
+            record_report(step, known.case, known)
         return RowResult(number, Outcome.UPDATED, _("An earlier report with this DUO reference was updated."),
                          known.case_id, known.pk)
     case = open_case_for(row, school)
@@ -205,17 +203,18 @@ def _read_absence(step: Step, batch: ImportBatch, number: int, row: formats.Abse
         batch=batch, fingerprint=fingerprint, melding_id=row.melding_id, brin=row.brin, vestiging=row.vestiging,
         school=school, region_id=school.region_id, pupil_number=row.pupil_number, family_name=row.family_name,
         given_names=row.given_names, birth_date=row.birth_date, reported_on=row.reported_on,
-        dreigend=(today - row.first_day).days < DREIGEND_DAYS, case=case,
+        dreigend=(today - row.first_day).days < lrv_days(), case=case,
         state=AbsenceReport.State.LINKED if case is not None else AbsenceReport.State.OPEN, **facts)
     if case is None:
         reason = _("No open case: on the reconciliation page (threatened, under 4 weeks).") if report.dreigend \
             else _("No open case: on the reconciliation page.")
         return RowResult(number, Outcome.CREATED, reason, None, report.pk)
-    _record(step, case, report)
+    record_report(step, case, report)
     return RowResult(number, Outcome.LINKED, "", case.pk, report.pk)
 
 
-def _record(step: Step, case: Case, report: AbsenceReport) -> None:
+def record_report(step: Step, case: Case, report: AbsenceReport) -> None:
+    """The report as a dated event on the case (its facts, never the pupil's identity)."""
     step.record(case, step.actor, events.AbsenceReported, report_id=report.pk, absence_kind=report.kind,
                 first_day=report.first_day.isoformat(),
                 last_day=report.last_day.isoformat() if report.last_day else None,
@@ -240,8 +239,9 @@ def _read_enrolment(step: Step, batch: ImportBatch, number: int, row: formats.En
         return _refused(number, _("No open case for this pupil: nothing was stored."))
     EnrolmentChange.objects.create(
         batch=batch, fingerprint=fingerprint, brin=row.brin, vestiging=row.vestiging, school=school,
-        pupil_number=row.pupil_number, family_name=row.family_name, given_names=row.given_names,
-        birth_date=row.birth_date, change=row.change, date=row.date, case=case)
+        region_id=school.region_id, pupil_number=row.pupil_number, family_name=row.family_name,
+        given_names=row.given_names, birth_date=row.birth_date, change=row.change, date=row.date, case=case,
+        state=AbsenceReport.State.LINKED if case is not None else AbsenceReport.State.OPEN)
     if case is None:
         return RowResult(number, Outcome.CREATED, _("Unenrolled without a case: on the reconciliation page "
                                                     "(a possible absolute verzuimer)."))

@@ -95,6 +95,7 @@ class AccessLog(AppendOnlyModel):
         AGENDA_PRINT = "agenda_print", _("printed agenda")
         MEETING_ITEM = "meeting_item", _("meeting item")
         NOTIFICATIONS = "notifications", _("notifications")
+        RECONCILIATION = "reconciliation", _("reconciliation of the chain's reports")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="+", verbose_name=_("user"))

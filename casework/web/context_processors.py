@@ -6,8 +6,9 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from casework.http.middleware import session_seconds_left
+from chain.rules import IMPORT_REGION_ROLES
 from notifications.models import Notification
-from teams.models import Membership, RegionRole, User
+from teams.models import Membership, RegionRole, Team, User
 
 
 def nav_facts(user) -> dict:
@@ -20,12 +21,15 @@ def nav_facts(user) -> dict:
                      privacy=Exists(RegionRole.objects.filter(user=OuterRef("pk"),
                                                               role=RegionRole.Role.PRIVACY_OFFICER)),
                      region_role=Exists(RegionRole.objects.filter(user=OuterRef("pk"))),
-                     lead=Exists(Membership.objects.filter(user=OuterRef("pk"), role__in=Membership.LEAD_ROLES)))
-           .values("unread", "privacy", "region_role", "lead").first())
+                     lead=Exists(Membership.objects.filter(user=OuterRef("pk"), role__in=Membership.LEAD_ROLES)),
+                     # chain.rules.import_regions as EXISTS: Leerplicht, or the SWV's director or coordinator
+                     chain=Exists(Membership.objects.filter(user=OuterRef("pk"), team__kind=Team.Kind.LEERPLICHT))
+                     | Exists(RegionRole.objects.filter(user=OuterRef("pk"), role__in=IMPORT_REGION_ROLES)))
+           .values("unread", "privacy", "region_role", "lead", "chain").first())
     if row is None:
-        return {"nav_unread": 0, "nav_privacy": False, "nav_monitor": False}
+        return {"nav_unread": 0, "nav_privacy": False, "nav_monitor": False, "nav_chain": False}
     return {"nav_unread": row["unread"], "nav_privacy": row["privacy"],
-            "nav_monitor": row["region_role"] or row["lead"]}
+            "nav_monitor": row["region_role"] or row["lead"], "nav_chain": row["chain"]}
 
 
 def navigation(request):

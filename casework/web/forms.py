@@ -127,3 +127,27 @@ class NoteForm(ServiceErrorsMixin, forms.Form):
 class DocumentForm(ServiceErrorsMixin, forms.Form):
     file = forms.FileField(label=_("File"))
     kind = forms.ChoiceField(label=_("Kind of document"), choices=Document.Kind.choices, initial=Document.Kind.OTHER)
+
+
+class ChainUploadForm(forms.Form):
+    """A file of absence reports and/or enrolment changes (chain.formats: CSV or JSON)."""
+
+    file = forms.FileField(label=_("File (CSV or JSON)"), help_text=_(
+        "Absence reports and enrolment changes, as documented. A column with a BSN or onderwijsnummer is dropped "
+        "unread."), widget=forms.ClearableFileInput(attrs={"accept": ".csv,.json,text/csv,application/json"}))
+
+    MAX_BYTES = 5 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB: split it."))
+        return upload
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(label=_("Why no action is needed"), max_length=300)
+
+
+class LinkForm(forms.Form):
+    case = forms.IntegerField(label=_("Case number"), min_value=1)
