@@ -82,8 +82,10 @@ def test_leerplicht_imports_and_reconciles(u, generated):
     second.refresh_from_db()
     assert (second.state, second.case_id) == ("linked", target.pk)
 
-    refused = client.post(f"/chain/report/{third.pk}/dismiss/", {"reason": ""}, follow=True)
-    assert "Geef de reden" in refused.content.decode() or "Give the reason" in refused.content.decode()
+    refused = client.post(f"/chain/report/{third.pk}/dismiss/", {"reason": "   "})
+    assert refused.status_code == 400 and f'id="errors-report-{third.pk}"' in refused.content.decode()
+    wrong = client.post(f"/chain/reports/{third.pk}/link/", {"case": "999999"})
+    assert wrong.status_code == 400 and 'value="999999"' in wrong.content.decode()  # what was typed stays
     third.refresh_from_db()
     assert third.state == "open"
     client.post(f"/chain/report/{third.pk}/dismiss/", {"reason": "Verhuisd naar het buitenland."})

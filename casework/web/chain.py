@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.access import is_id, log_list_read
 from casework.models import AccessLog
-from casework.web.forms import ChainUploadForm, DismissForm, LinkForm
+from casework.web.forms import ChainUploadForm, LinkForm
 from chain import formats, reconcile, selectors
 from chain.models import ImportBatch
 from chain.rules import ensure_can_import
@@ -57,23 +57,38 @@ def chain_import(request):
 @login_required
 @require_http_methods(["GET"])
 def chain_reconcile(request):
+    return _reconcile_page(request)
+
+
+def _reconcile_page(request, *, refused: tuple[str, int] | None = None, typed: dict | None = None,
+                    errors: list[str] | None = None, status: int = 200):
+    """The page; after a refused link or set-aside, the item keeps what was typed and shows why."""
     regions = ensure_can_import(request.user)
     school = request.GET.get("school")
     rows = selectors.reconciliation(regions, int(school) if school and is_id(school) else None)
     shown = [case for row in rows for case in row.without_report] + \
         [difference.report.case for row in rows for difference in row.differences]
     log_list_read(request.user, shown, what=AccessLog.List.RECONCILIATION, request=request)
-    return render(request, "chain/reconcile.html", {"rows": rows})
+    if refused is not None:
+        kind, pk = refused
+        for row in rows:
+            for item in row.reports if kind == "report" else row.unenrolled:
+                if item.pk == pk:
+                    item.typed, item.errors = typed or {}, errors or []
+    return render(request, "chain/reconcile.html", {"rows": rows}, status=status)
 
 
-def _back(request, anchor: str = ""):
-    return redirect(reverse("chain-reconcile") + (f"#{anchor}" if anchor else ""))
+def _refusal_messages(error: ValidationError) -> list[str]:
+    return [str(message) for messages_ in error.message_dict.values() for message in messages_]
+
+
+def _back(request):
+    return redirect(reverse("chain-reconcile"))
 
 
 def _refused(request, error: ValidationError):
-    for messages_ in error.message_dict.values():
-        for message in messages_:
-            messages.error(request, message)
+    for message in _refusal_messages(error):
+        messages.error(request, message)
 
 
 @login_required
@@ -92,14 +107,15 @@ def report_signal(request, report_id: int):
 @require_POST
 def report_link(request, report_id: int):
     form = LinkForm(request.POST)
+    typed = {"case": request.POST.get("case", "")}
     if not form.is_valid():
-        messages.error(request, _("Give the number of an open case."))
-        return _back(request, f"report-{report_id}")
+        return _reconcile_page(request, refused=("report", report_id), typed=typed, status=400,
+                               errors=[_("Give the number of an open case.")])
     try:
         case = reconcile.link_report(actor=request.user, report_id=report_id, case_id=form.cleaned_data["case"])
     except ValidationError as error:
-        _refused(request, error)
-        return _back(request, f"report-{report_id}")
+        return _reconcile_page(request, refused=("report", report_id), typed=typed, status=400,
+                               errors=_refusal_messages(error))
     messages.success(request, _("The report is linked to case %(number)s.") % {"number": case.pk})
     return _back(request)
 
@@ -107,13 +123,12 @@ def report_link(request, report_id: int):
 @login_required
 @require_POST
 def item_dismiss(request, item: str, item_id: int):
-    form = DismissForm(request.POST)
+    reason = request.POST.get("reason", "")
     try:
-        reconcile.dismiss(actor=request.user, item=item, item_id=item_id,
-                          reason=form.data.get("reason", ""))
+        reconcile.dismiss(actor=request.user, item=item, item_id=item_id, reason=reason)
     except ValidationError as error:
-        _refused(request, error)
-        return _back(request, f"{item}-{item_id}")
+        return _reconcile_page(request, refused=(item, item_id), typed={"reason": reason}, status=400,
+                               errors=_refusal_messages(error))
     messages.success(request, _("Set aside, with the reason kept."))
     return _back(request)
 

@@ -145,9 +145,5 @@ class ChainUploadForm(forms.Form):
         return upload
 
 
-class DismissForm(forms.Form):
-    reason = forms.CharField(label=_("Why no action is needed"), max_length=300)
-
-
 class LinkForm(forms.Form):
     case = forms.IntegerField(label=_("Case number"), min_value=1)
