@@ -7,7 +7,6 @@ verifies every POST with `standardwebhooks.Webhook(secret).verify`, can fail the
 event, and records every try. Retries are driven by moving time (time-machine) and calling the
 beat's task, never by sleeping."""
 
-import json
 import threading
 from base64 import b64encode
 from datetime import timedelta

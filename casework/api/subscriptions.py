@@ -120,6 +120,8 @@ class DeliverySerializer(serializers.Serializer):
         return serializers.DateTimeField().to_representation(delivery.next_attempt_at)
 
 
+# Connected systems only: their bearer token (a person's token or session is refused, 403).
+SYSTEM_AUTH = [{"systemAuth": [scopes.SUBSCRIPTIONS_MANAGE]}]
 UNAUTHENTICATED = OpenApiResponse(description="No access token, or a wrong or expired one.")
 REFUSED = OpenApiResponse(description="Not a connected system, or the token lacks the scope "
                                       "(subscriptions:manage; to create one, events:read too).")
@@ -144,7 +146,7 @@ class SubscriptionsView(SystemsOnly):
     serializer_class = SubscriptionSerializer
     queryset = Subscription.objects.none()
 
-    @extend_schema(summary="This system's event subscriptions, the newest first", tags=TAG,
+    @extend_schema(summary="This system's event subscriptions, the newest first", tags=TAG, auth=SYSTEM_AUTH,
                    responses={200: SubscriptionSerializer(many=True), 401: UNAUTHENTICATED, 403: REFUSED})
     def get(self, request):
         page = self.paginate_queryset(rules.of_system(self.system()))
@@ -152,6 +154,7 @@ class SubscriptionsView(SystemsOnly):
 
     @extend_schema(
         summary="Subscribe to case events (CloudEvents, signed by Standard Webhooks)", tags=TAG,
+        auth=[{"systemAuth": [scopes.SUBSCRIPTIONS_MANAGE, scopes.EVENTS_READ]}],
         request=NewSubscriptionSerializer,
         responses={201: CreatedSubscriptionSerializer, 401: UNAUTHENTICATED, 403: REFUSED,
                    400: OpenApiResponse(description="A refused field; `callbackUrl` also when the callback did not "
@@ -178,12 +181,12 @@ class SubscriptionView(SystemsOnly):
     serializer_class = SubscriptionSerializer
     queryset = Subscription.objects.none()
 
-    @extend_schema(summary="One of this system's event subscriptions", tags=TAG,
+    @extend_schema(summary="One of this system's event subscriptions", tags=TAG, auth=SYSTEM_AUTH,
                    responses={200: SubscriptionSerializer, 401: UNAUTHENTICATED, 403: REFUSED, 404: NOT_FOUND})
     def get(self, request, subscription_id):
         return Response(SubscriptionSerializer(rules.get(self.system(), parse_id(subscription_id))).data)
 
-    @extend_schema(summary="End an event subscription (nothing more is sent)", tags=TAG,
+    @extend_schema(summary="End an event subscription (nothing more is sent)", tags=TAG, auth=SYSTEM_AUTH,
                    responses={204: None, 401: UNAUTHENTICATED, 403: REFUSED, 404: NOT_FOUND})
     def delete(self, request, subscription_id):
         rules.end(self.system(), parse_id(subscription_id))
@@ -195,7 +198,7 @@ class DeliveriesView(SystemsOnly):
     serializer_class = DeliverySerializer
     queryset = Delivery.objects.none()
 
-    @extend_schema(summary="A subscription's deliveries, the newest event first", tags=TAG,
+    @extend_schema(summary="A subscription's deliveries, the newest event first", tags=TAG, auth=SYSTEM_AUTH,
                    parameters=[query("status", choice(Delivery.Status.values), description="Only these.")],
                    responses={200: DeliverySerializer(many=True), 401: UNAUTHENTICATED, 403: REFUSED,
                               404: NOT_FOUND, 400: OpenApiResponse(description="A bad status or page.")})
@@ -212,7 +215,7 @@ class RedeliverView(SystemsOnly):
     queryset = Delivery.objects.none()
 
     @extend_schema(
-        summary="Send a delivered or failed event again (the same webhook-id)", tags=TAG, request=None,
+        summary="Send a delivered or failed event again (the same webhook-id)", tags=TAG, auth=SYSTEM_AUTH, request=None,
         responses={202: DeliverySerializer, 401: UNAUTHENTICATED, 403: REFUSED, 404: NOT_FOUND,
                    409: OpenApiResponse(description="The event is on its way already, or the subscription ended.")})
     def post(self, request, subscription_id, delivery_id):

@@ -22,7 +22,12 @@ from casework.api.oauth import ClientToken
 from casework.api.participation import AccessLinkRevokeView
 from casework.api.reference import ColleagueList, RegionList, SchoolList, TeamList
 from casework.api.schema import V1SchemaView
-from casework.api.subscriptions import DeliveriesView, RedeliverView, SubscriptionsView, SubscriptionView
+from casework.api.subscriptions import (
+    DeliveriesView,
+    RedeliverView,
+    SubscriptionsView,
+    SubscriptionView,
+)
 from casework.api.tasks import TaskViewSet, WorklistViewSet
 from casework.api.views import CaseViewSet
 from casework.http.parsers import DepthLimitedJSONParser

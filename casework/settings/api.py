@@ -79,6 +79,8 @@ SPECTACULAR_SETTINGS = {
         "SectorEnum": "teams.models.Sector",
         "RegionSectorEnum": "teams.models.Region.RegionSector",
         "CaseEventKindEnum": "casework.models.CaseEvent.Kind",
+        "DeliveryStatusEnum": "systems.models.Delivery.Status",
+        "SubscriptionStatusEnum": [("active", "active"), ("ended", "ended")],
     },
 }
 
