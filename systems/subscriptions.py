@@ -42,7 +42,7 @@ def create(*, system: ConnectedSystem, granted: set[str], callback_url: str, eve
     besides `subscriptions:manage`. Answers the subscription and its signing secret (the one given,
     or a new one: shown this once)."""
     if scopes.EVENTS_READ not in granted:
-        raise PermissionDenied(_("The access token lacks the scope %(scope)s.") % {"scope": scopes.EVENTS_READ})
+        raise PermissionDenied(_("A subscription needs the scope %(scope)s as well.") % {"scope": scopes.EVENTS_READ})
     refusal = webhooks.callback_refusal(callback_url)
     if refusal == "not https":
         _refuse("callbackUrl", _("The callback URL must be an https address."))

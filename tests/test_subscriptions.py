@@ -274,6 +274,7 @@ def test_the_handshake_the_scheme_and_the_filters_are_checked_before_a_subscript
     refusing = receiver(agrees=False)
     answer = client.post("/api/v1/subscriptions", {"callbackUrl": refusing.url}, format="json")
     assert answer.status_code == 400 and [p["name"] for p in answer.json()["invalidParams"]] == ["callbackUrl"]
+    assert "stemde niet in" in answer.json()["invalidParams"][0]["reason"]  # in the caller's language (Dutch)
     hook = receiver()
     for body, field in [({"eventTypes": ["nl.casework.case.nothing"]}, "eventTypes"),
                         ({"regions": [School.objects.get(pk=demo["schools"]["po"]).region_id]}, "regions"),
