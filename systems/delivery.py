@@ -16,7 +16,7 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from systems import webhooks
@@ -28,6 +28,8 @@ RETRY_SECONDS = 30
 RETRY_MAX_SECONDS = 60 * 60
 GIVE_UP_AFTER = timedelta(days=1)
 PENDING, DELIVERED, FAILED = Delivery.Status.PENDING, Delivery.Status.DELIVERED, Delivery.Status.FAILED
+# Deliveries still to send: of a subscription that has not ended, of a system not switched off.
+LIVE = Q(subscription__ended_at__isnull=True, subscription__system__account__is_active=True)
 
 
 def retry_at(first_tried_at, now):
@@ -62,8 +64,7 @@ def deliver_head(subscription_id: int, case_id: int) -> str | None:
             return None
         head = (Delivery.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("subscription", "event")
-                .filter(pk=head_id, status=PENDING, next_attempt_at__lte=now, subscription__ended_at__isnull=True)
-                .first())
+                .filter(LIVE, pk=head_id, status=PENDING, next_attempt_at__lte=now).first())
         if head is None:
             return None
         event = head.event
@@ -96,11 +97,11 @@ def record(head: Delivery, answer: webhooks.Answer, now) -> None:
 
 def due_streams(limit: int = 1000, now=None) -> list[tuple[int, int]]:
     """The (subscription, case) streams whose head is due, the earliest due first; streams of
-    ended subscriptions are left."""
+    ended subscriptions and switched-off systems are left."""
     now = now or timezone.now()
     earlier = Delivery.objects.filter(subscription_id=OuterRef("subscription_id"), case_id=OuterRef("case_id"),
                                       status=PENDING, event_id__lt=OuterRef("event_id"))
-    heads = (Delivery.objects.filter(status=PENDING, next_attempt_at__lte=now, subscription__ended_at__isnull=True)
+    heads = (Delivery.objects.filter(LIVE, status=PENDING, next_attempt_at__lte=now)
              .exclude(Exists(earlier)).order_by("next_attempt_at", "pk")
              .values_list("subscription_id", "case_id")[:limit])
     return [(subscription_id, case_id) for subscription_id, case_id in heads]

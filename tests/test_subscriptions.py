@@ -320,8 +320,14 @@ def test_only_systems_with_the_scopes_manage_their_own_subscriptions(demo, api, 
     assert len(hook.tries) == before and Delivery.objects.filter(subscription_id=subscription).count() == len(
         events_of(case))
     assert client.post(f"/api/v1/subscriptions/{subscription}/deliveries/{row}/redeliver").status_code == 409
-    # A system that lost events:read gets nothing written, whatever its subscriptions.
-    assert mine.pk != theirs.pk
+    # A system that lost events:read, or was switched off, gets nothing written, whatever its subscriptions.
+    subscribe(other, receiver())
+    mine.scopes = scopes.SUBSCRIPTIONS_MANAGE
+    mine.save(update_fields=["scopes"])
+    subscribe(client, hook)
+    clients.end(theirs)
+    signal(api, u["aoj"], demo["schools"]["vo_2"], **{**SECOND_CHILD, "given_name": "Fenna"})
+    assert not Delivery.objects.filter(event__case__child__given_name="Fenna").exists()
 
 
 @pytest.mark.django_db(transaction=True)
