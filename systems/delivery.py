@@ -9,6 +9,9 @@ until the receiver answers 2xx.
   hour), always with the same `webhook-id`.
 - A day after its first try a head that still fails is marked failed (GIVE_UP_AFTER), and the
   stream goes on with the next event. `systems.subscriptions.redeliver` sends it again.
+- A receiver over its rate answers 429 with `Retry-After`: the next try waits at least that long.
+  One that answers 410 Gone is retired: its subscription ends (NL GOV guideline for the webhook
+  pattern, "Delivering notifications").
 
 What is kept of a try: when, the HTTP status, the error's class; never what the receiver answered."""
 
@@ -20,7 +23,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from systems import webhooks
-from systems.models import Delivery
+from systems.models import Delivery, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +35,12 @@ PENDING, DELIVERED, FAILED = Delivery.Status.PENDING, Delivery.Status.DELIVERED,
 LIVE = Q(subscription__ended_at__isnull=True, subscription__system__account__is_active=True)
 
 
-def retry_at(first_tried_at, now):
+def retry_at(first_tried_at, now, asked: int | None = None):
     """When a head that failed now is tried again: after as long as it has been failing (at least
-    RETRY_SECONDS, at most RETRY_MAX_SECONDS), so the waits double; the last try at GIVE_UP_AFTER."""
+    RETRY_SECONDS, at most RETRY_MAX_SECONDS), so the waits double, or after the receiver's
+    `Retry-After` (`asked`) when that is longer; the last try at GIVE_UP_AFTER."""
     waited = (now - first_tried_at).total_seconds()
-    wait = timedelta(seconds=min(RETRY_MAX_SECONDS, max(RETRY_SECONDS, waited)))
+    wait = timedelta(seconds=max(min(RETRY_MAX_SECONDS, max(RETRY_SECONDS, waited)), asked or 0))
     return min(now + wait, first_tried_at + GIVE_UP_AFTER)
 
 
@@ -87,12 +91,15 @@ def record(head: Delivery, answer: webhooks.Answer, now) -> None:
         log.error("event delivery %s (subscription %s) failed for a day (%s); given up after %s tries",
                   head.pk, head.subscription_id, answer.status or answer.error, head.attempts)
     else:
-        head.next_attempt_at = retry_at(head.first_tried_at, now)
+        head.next_attempt_at = retry_at(head.first_tried_at, now, answer.retry_after)
         log.warning("event delivery %s (subscription %s) failed (%s), try %s; the next at %s",
                     head.pk, head.subscription_id, answer.status or answer.error, head.attempts,
                     head.next_attempt_at.isoformat())
     head.save(update_fields=["attempts", "first_tried_at", "last_tried_at", "last_status", "last_error", "status",
                              "delivered_at", "failed_at", "next_attempt_at"])
+    if answer.gone:  # the receiver is retired (410 Gone): its subscription ends, nothing more is sent
+        Subscription.objects.filter(pk=head.subscription_id, ended_at__isnull=True).update(ended_at=now)
+        log.warning("subscription %s ended: its callback answered 410 Gone", head.subscription_id)
 
 
 def due_streams(limit: int = 1000, now=None) -> list[tuple[int, int]]:

@@ -112,14 +112,27 @@ def cloud_event(*, event_id: int, case_id: int, kind: str, at: datetime) -> byte
 
 @dataclass(frozen=True)
 class Answer:
-    """What a receiver's answer leaves: its status, or the class of the error that stood for one."""
+    """What a receiver's answer leaves: its status, or the class of the error that stood for one,
+    and with a 429 its `Retry-After` in seconds (the NL GOV guideline for the webhook pattern: a
+    receiver over its rate answers 429 with Retry-After; one that is retired answers 410 Gone)."""
 
     status: int | None = None
     error: str = ""
+    retry_after: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.status == 410
+
+
+def retry_after_seconds(value: str) -> int | None:
+    """`Retry-After` as seconds (RFC 9110: delay-seconds); None for a date or anything else."""
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def signed_headers(secret: str, webhook_id: str, body: bytes) -> dict[str, str]:
@@ -150,8 +163,9 @@ def deliver(*, url: str, secret: str, webhook_id: str, body: bytes) -> Answer:
         "WebHook-Request-Origin": origin(),
         **signed_headers(secret, webhook_id, body),
     }
-    status, _, error = _send("POST", url, content=body, headers=headers)
-    return Answer(status=status, error=error)
+    status, answered, error = _send("POST", url, content=body, headers=headers)
+    wait = retry_after_seconds(answered.get("Retry-After", "")) if status == 429 else None
+    return Answer(status=status, error=error, retry_after=wait)
 
 
 def handshake(url: str) -> bool:

@@ -44,6 +44,7 @@ class Receiver:
         self.secret = None
         self.fail: dict[str, int] = {}
         self.fail_first = 0
+        self.answers: list[tuple[int, dict]] = []  # forced answers to the next POSTs (status, headers)
         self.arrived = threading.Event()
         self.tries: list[tuple[str, str, int]] = []
         self.accepted: list[dict] = []
@@ -84,6 +85,10 @@ class Receiver:
                 receiver.headers.append(headers)
                 if receiver.fail_first and not receiver.tries:
                     receiver.fail[event["id"]] = receiver.fail_first
+                if receiver.answers:
+                    status, extra = receiver.answers.pop(0)
+                    receiver.tries.append((event["id"], headers["webhook-id"], status))
+                    return self._answer(status, extra)
                 if receiver.fail.get(event["id"], 0) > 0:
                     receiver.fail[event["id"]] -= 1
                     receiver.tries.append((event["id"], headers["webhook-id"], 500))
@@ -92,8 +97,10 @@ class Receiver:
                 receiver.accepted.append(event)
                 return self._answer(204)
 
-            def _answer(self, status):
+            def _answer(self, status, extra=None):
                 self.send_response(status)
+                for name, value in (extra or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -266,6 +273,31 @@ def test_a_failing_event_is_marked_failed_after_a_day_then_the_rest_goes_on_and_
     assert resent.status_code == 202 and resent.json()["attempts"] == failed.attempts + 2
     assert hook.tries[-1] == (str(ids[0]), failed.webhook_id, 204)
     assert client.post(f"/api/v1/subscriptions/{subscription}/deliveries/987654/redeliver").status_code == 404
+
+
+def test_a_busy_receiver_is_waited_for_and_a_retired_one_ends_its_subscription(demo, api, receiver):
+    u = users(demo)
+    hook = receiver()
+    _, client = connect([vo_region(demo)])
+    subscription = subscribe(client, hook).json()["id"]
+    hook.answers = [(429, {"Retry-After": "600"})]
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        case = signal(api, u["aoj"], demo["schools"]["vo"])
+        head = Delivery.objects.filter(case_id=case.pk).order_by("event_id").first()
+        assert (head.last_status, head.next_attempt_at) == (429, start + timedelta(seconds=600))
+        clock.shift(timedelta(seconds=599))
+        assert deliver_due() == 0
+        clock.shift(timedelta(seconds=1))
+        assert deliver_due() == 1
+        assert hook.accepted_ids(case.pk) == events_of(case)
+        hook.answers = [(410, {})]
+        other = signal(api, u["aoj"], demo["schools"]["vo_2"], **SECOND_CHILD)
+        clock.shift(timedelta(hours=1))
+        assert deliver_due() == 0
+    assert Subscription.objects.get(pk=subscription).ended_at is not None
+    assert hook.accepted_ids(other.pk) == []
+    assert [status for event_id, _, status in hook.tries if int(event_id) in events_of(other)] == [410]
 
 
 def test_the_handshake_the_scheme_and_the_filters_are_checked_before_a_subscription_exists(
