@@ -44,7 +44,7 @@ def create(*, system: ConnectedSystem, granted: set[str], callback_url: str, eve
     if scopes.EVENTS_READ not in granted:
         raise PermissionDenied(_("A subscription needs the scope %(scope)s as well.") % {"scope": scopes.EVENTS_READ})
     refusal = webhooks.callback_refusal(callback_url)
-    if refusal == "not https":
+    if refusal == webhooks.NOT_HTTPS:
         _refuse("callbackUrl", _("The callback URL must be an https address."))
     if refusal:
         _refuse("callbackUrl", _("The callback URL must be an address with a host, without a user, password or "

@@ -70,19 +70,24 @@ def origin() -> str:
     return settings.CASEWORK_WEBHOOK_ORIGIN or urlsplit(settings.CASEWORK_BASE_URL).hostname or "casework"
 
 
+# Why a callback URL cannot be used.
+NOT_HTTPS, MALFORMED = "not_https", "malformed"
+
+
 def callback_refusal(url: str) -> str | None:
-    """Why a callback URL cannot be used (None: it can): https only, http only where
-    CASEWORK_WEBHOOK_ALLOW_HTTP allows it; a host, no user or password in it, no fragment."""
+    """Why a callback URL cannot be used (None: it can): NOT_HTTPS (https only; http too where
+    CASEWORK_WEBHOOK_ALLOW_HTTP allows it) or MALFORMED (no host, a user or password in it, a
+    fragment, a port out of range)."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - a port out of range raises here
     except ValueError:
-        return "not a URL"
+        return MALFORMED
     allowed = {"https", "http"} if settings.CASEWORK_WEBHOOK_ALLOW_HTTP else {"https"}
     if parts.scheme not in allowed:
-        return "not https"
+        return NOT_HTTPS
     if not parts.hostname or parts.username or parts.password or parts.fragment:
-        return "no host, or a user, password or fragment in it"
+        return MALFORMED
     return None
 
 

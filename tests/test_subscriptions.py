@@ -311,7 +311,9 @@ def test_the_handshake_the_scheme_and_the_filters_are_checked_before_a_subscript
     for body, field in [({"eventTypes": ["nl.casework.case.nothing"]}, "eventTypes"),
                         ({"regions": [School.objects.get(pk=demo["schools"]["po"]).region_id]}, "regions"),
                         ({"schools": [demo["schools"]["po"]]}, "schools"),
-                        ({"secret": "whsec_c2hvcnQ="}, "secret")]:
+                        ({"secret": "whsec_c2hvcnQ="}, "secret"),
+                        ({"callbackUrl": "https://user:pw@example.org/events"}, "callbackUrl"),
+                        ({"callbackUrl": "ftp://example.org/events"}, "callbackUrl")]:
         answer = client.post("/api/v1/subscriptions", {"callbackUrl": hook.url, **body}, format="json")
         assert answer.status_code == 400 and answer.json()["invalidParams"][0]["name"].split(".")[0] == field, body
     settings.CASEWORK_WEBHOOK_ALLOW_HTTP = False
