@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from casework.models import Case, CaseEvent
 from casework.responsibility import authorised
+from systems import outbox as event_push
 
 
 @dataclass(eq=False)
@@ -127,12 +128,16 @@ class Step:
 
     def flush(self) -> list[CaseEvent]:
         """Write the step's events so far in one INSERT, then their derived rows (`CaseEvent.
-        record_many`); returns them, with their ids. A step that shares another's events leaves
-        them to that step."""
+        record_many`) and their deliveries to the systems subscribed to them (`systems.outbox`);
+        returns them, with their ids. A step that shares another's events leaves them to that step."""
         if not self.owns_events:
             return []
         written, self.events[:] = list(self.events), []
-        return CaseEvent.record_many(written, opened=self.opened) if written else written
+        if not written:
+            return written
+        CaseEvent.record_many(written, opened=self.opened)
+        event_push.enqueue(written)  # the subscriptions' deliveries, in this transaction (systems.outbox)
+        return written
 
     def open(self, case: Case) -> "Opened":
         """The step has just created this case: what it starts with is kept for the monitor's spells."""

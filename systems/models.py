@@ -90,3 +90,80 @@ class UsedAssertion(models.Model):
 
     def __str__(self):
         return self.jti
+
+
+class Subscription(models.Model):
+    """A connected system's subscription to the case events it may see, pushed as CloudEvents to its
+    callback URL (systems.subscriptions, systems.delivery). The filters narrow what the system sees
+    (empty: everything it sees): event types, and regions and schools among its own. The secret
+    signs every delivery (Standard Webhooks, `whsec_<base64>`); it is kept as given, since signing
+    needs it, and shown only in the answer that created it."""
+
+    system = models.ForeignKey(ConnectedSystem, on_delete=models.CASCADE, related_name="subscriptions",
+                               verbose_name=_("connected system"))
+    callback_url = models.URLField(_("callback URL"), max_length=500)
+    event_types = models.JSONField(_("event types"), default=list, blank=True,
+                                   help_text=_("CloudEvent types (nl.casework.case.<kind>); none: all."))
+    region_ids = models.JSONField(_("regions"), default=list, blank=True, help_text=_("Region ids; none: all."))
+    school_ids = models.JSONField(_("schools"), default=list, blank=True, help_text=_("School ids; none: all."))
+    secret = models.CharField(_("signing secret"), max_length=120, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event subscription")
+        verbose_name_plural = _("event subscriptions")
+        indexes = [models.Index(fields=["system"], name="subscription_active",
+                                condition=Q(ended_at__isnull=True))]
+
+    def __str__(self):
+        return self.callback_url
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
+
+
+class Delivery(models.Model):
+    """One case event on its way to one subscription (the transactional outbox: written in the
+    transaction that records the event). Delivered in event order per (subscription, case); tried
+    until the receiver answers 2xx, always with the same `webhook_id`; a failure waits out its
+    back-off and holds the later events of its case, and a day after its first try it is marked
+    failed (the later ones go on). Only the HTTP status and the error's class are kept, never what
+    the receiver answered."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries",
+                                     verbose_name=_("subscription"))
+    event = models.ForeignKey("casework.CaseEvent", on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("case event"))
+    case_id = models.BigIntegerField(_("case"))
+    webhook_id = models.CharField(_("webhook-id"), max_length=64, unique=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    first_tried_at = models.DateTimeField(_("first tried at"), null=True, blank=True)
+    last_tried_at = models.DateTimeField(_("last tried at"), null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=100, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event delivery")
+        verbose_name_plural = _("event deliveries")
+        constraints = [models.UniqueConstraint(fields=["subscription", "event"], name="one_delivery_per_event")]
+        indexes = [
+            # A stream's head: its pending deliveries in event order.
+            models.Index(fields=["subscription", "case_id", "event"], name="delivery_stream",
+                         condition=Q(status="pending")),
+            models.Index(fields=["next_attempt_at"], name="delivery_due", condition=Q(status="pending")),
+            models.Index(fields=["subscription", "status", "event"], name="delivery_listing"),
+        ]
+
+    def __str__(self):
+        return self.webhook_id

@@ -64,7 +64,7 @@ def test_every_answer_is_documented(demo, api, monkeypatch):
     note = mine.post(f"/api/v1/cases/{case.pk}/notes", {"text": "N"}, format="json").json()["id"]
     worklist = mine.post("/api/v1/worklists", {"name": "W", "scope": "queue"}, format="json").json()["id"]
     real = {"caseId": case.pk, "taskId": open_.pk, "noteId": note, "documentId": BAD_ID, "linkId": BAD_ID,
-            "notificationId": BAD_ID, "worklistId": worklist}
+            "notificationId": BAD_ID, "worklistId": worklist, "subscriptionId": BAD_ID, "deliveryId": BAD_ID}
     bad = dict.fromkeys(real, BAD_ID)
     stale = {**real, "taskId": done.pk}
     outsider = client_for(u["outsider"])

@@ -32,7 +32,7 @@ SERVER = "/api/v1"
 CONTACT = {"name": "casework maintainers", "url": "https://github.com/casework/casework/issues",
            "email": "casework@example.org"}
 PATH_IDS = {"{case_id}": "{caseId}", "{note_id}": "{noteId}", "{document_id}": "{documentId}",
-            "{link_id}": "{linkId}"}
+            "{link_id}": "{linkId}", "{subscription_id}": "{subscriptionId}", "{delivery_id}": "{deliveryId}"}
 RESOURCE_IDS = {"cases": "{caseId}", "tasks": "{taskId}", "notifications": "{notificationId}",
                 "worklists": "{worklistId}"}
 
@@ -83,6 +83,12 @@ OPERATION_IDS = {
     "get /worklists": "listWorklists",
     "post /worklists": "saveWorklist",
     "delete /worklists/{worklistId}": "deleteWorklist",
+    "get /subscriptions": "listSubscriptions",
+    "post /subscriptions": "createSubscription",
+    "get /subscriptions/{subscriptionId}": "getSubscription",
+    "delete /subscriptions/{subscriptionId}": "endSubscription",
+    "get /subscriptions/{subscriptionId}/deliveries": "listDeliveries",
+    "post /subscriptions/{subscriptionId}/deliveries/{deliveryId}/redeliver": "redeliverEvent",
 }
 TAG_TEXT = {
     "auth": "Signing in and out.", "cases": "Cases: signals, the case file's facts.", "tasks": "The task lists and actions.",
@@ -92,6 +98,7 @@ TAG_TEXT = {
     "colleagues": "Reference data: colleagues.", "openapi.json": "This document.",
     "oauth": "Access tokens for connected systems (OAuth 2.0 client credentials).",
     "chain": "Absence reports and enrolment changes from the chain (DUO, BRON).",
+    "subscriptions": "Connected systems' subscriptions to case events (CloudEvents pushed to a callback).",
 }
 ANONYMOUS = {"getOpenApiDocument", "obtainToken", "obtainClientToken"}
 ERROR_TEXT = {

@@ -23,6 +23,12 @@ from casework.api.oauth import ClientToken
 from casework.api.participation import AccessLinkRevokeView
 from casework.api.reference import ColleagueList, RegionList, SchoolList, TeamList
 from casework.api.schema import V1SchemaView
+from casework.api.subscriptions import (
+    DeliveriesView,
+    RedeliverView,
+    SubscriptionsView,
+    SubscriptionView,
+)
 from casework.api.tasks import TaskViewSet, WorklistViewSet
 from casework.api.views import CaseViewSet
 from casework.http.parsers import DepthLimitedJSONParser
@@ -59,5 +65,10 @@ urlpatterns = [
          name="api-v1-case-document-download"),
     path("cases/<str:case_id>/links/<str:link_id>/revoke", AccessLinkRevokeView.as_view(),
          name="api-v1-case-link-revoke"),
+    path("subscriptions", SubscriptionsView.as_view(), name="api-v1-subscriptions"),
+    path("subscriptions/<str:subscription_id>", SubscriptionView.as_view(), name="api-v1-subscription"),
+    path("subscriptions/<str:subscription_id>/deliveries", DeliveriesView.as_view(), name="api-v1-deliveries"),
+    path("subscriptions/<str:subscription_id>/deliveries/<str:delivery_id>/redeliver", RedeliverView.as_view(),
+         name="api-v1-redeliver"),
     path("", include(router.urls)),
 ]

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 
-from casework.settings.environment import env_bool
+from casework.settings.environment import PRODUCTION, env_bool
 
 # --- Client addresses --------------------------------------------------------------------------
 # How many reverse proxies of our own stand before the server. 0 (the default): X-Forwarded-For is
@@ -79,6 +79,8 @@ SPECTACULAR_SETTINGS = {
         "SectorEnum": "teams.models.Sector",
         "RegionSectorEnum": "teams.models.Region.RegionSector",
         "CaseEventKindEnum": "casework.models.CaseEvent.Kind",
+        "DeliveryStatusEnum": "systems.models.Delivery.Status",
+        "SubscriptionStatusEnum": [("active", "active"), ("ended", "ended")],
     },
 }
 
@@ -115,6 +117,21 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
+# --- Event subscriptions (systems.subscriptions, systems.webhooks) -----------------------------
+# The installation's OIN (organisatie-identificatienummer) and the `source` of every CloudEvent it
+# sends (NL GOV profile for CloudEvents, "source": a URN in the `nld` namespace naming the
+# organisation and the system).
+CASEWORK_OIN = os.environ.get("CASEWORK_OIN", "00000000000000000000")
+CASEWORK_EVENT_SOURCE = os.environ.get("CASEWORK_EVENT_SOURCE", f"urn:nld:oin:{CASEWORK_OIN}:systeem:casework")
+# The sender's name in the webhook handshake and deliveries (`WebHook-Request-Origin`, CloudEvents
+# "HTTP 1.1 Web Hooks for Event Delivery" section 4): a DNS name, by default CASEWORK_BASE_URL's host.
+CASEWORK_WEBHOOK_ORIGIN = os.environ.get("CASEWORK_WEBHOOK_ORIGIN", "")
+# Callback URLs must be https; this allows http too (local receivers in development and tests).
+CASEWORK_WEBHOOK_ALLOW_HTTP = env_bool("CASEWORK_WEBHOOK_ALLOW_HTTP", not PRODUCTION)
+if PRODUCTION and CASEWORK_WEBHOOK_ALLOW_HTTP:
+    raise ImproperlyConfigured("CASEWORK_WEBHOOK_ALLOW_HTTP=1 would send children's case events in plain text: "
+                               "production delivers to https callbacks only")
+
 # django-oauth-toolkit's own models (named, so that migrations can depend on them as swappable).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name

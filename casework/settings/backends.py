@@ -59,4 +59,5 @@ CELERY_BEAT_SCHEDULE = {
     "email-unread-notifications": {"task": "notifications.email_unread", "schedule": 60.0},
     "send-notification-digests": {"task": "notifications.send_digests", "schedule": 60 * 60.0},
     "push-pending-notifications": {"task": "notifications.push_pending", "schedule": 30.0},
+    "deliver-due-events": {"task": "systems.deliver_due", "schedule": 30.0},
 }
