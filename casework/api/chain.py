@@ -46,7 +46,7 @@ RESULT = inline_serializer("ImportResult", {
         "Columns with a BSN or onderwijsnummer: dropped before anything was read or stored.")),
     "results": inline_serializer("ImportRowResult", {
         "row": serializers.IntegerField(help_text="The row's number in `rows`, from 1."),
-        "outcome": serializers.ChoiceField(choices=Outcome.values),
+        "outcome": serializers.ChoiceField(choices=Outcome.choices),
         "reason": serializers.CharField(help_text="Why it was refused or what was done (the request's language)."),
         "case_id": serializers.IntegerField(allow_null=True, help_text="The case it was linked to or changed."),
         "report_id": serializers.IntegerField(allow_null=True, help_text="The absence report kept."),

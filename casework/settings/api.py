@@ -79,6 +79,8 @@ SPECTACULAR_SETTINGS = {
         "SectorEnum": "teams.models.Sector",
         "RegionSectorEnum": "teams.models.Region.RegionSector",
         "CaseEventKindEnum": "casework.models.CaseEvent.Kind",
+        "OutcomeEnum": "casework.models.Case.Outcome",  # the closing outcome (named before the imports came)
+        "ImportOutcomeEnum": "chain.models.Outcome",
         "DeliveryStatusEnum": "systems.models.Delivery.Status",
         "SubscriptionStatusEnum": [("active", "active"), ("ended", "ended")],
     },
