@@ -7,9 +7,11 @@ from celery import shared_task
 from django.utils import timezone
 
 from casework.services.retention import apply_retention as run_retention
+from chain.services import expire_unmatched
 
 
 @shared_task(name="casework.apply_retention")
 def apply_retention() -> int:
     """The retention run, daily on the beat schedule."""
-    return len(run_retention(timezone.now()))
+    now = timezone.now()
+    return len(run_retention(now)) + expire_unmatched(now)

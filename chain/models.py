@@ -45,6 +45,8 @@ class ImportBatch(models.Model):
     outcomes = models.JSONField(_("outcomes"), default=dict, help_text=_("Rows per outcome."))
     dropped_columns = models.JSONField(_("columns dropped"), default=list,
                                        help_text=_("BSN or onderwijsnummer columns, dropped unread."))
+    # The regions imported for, as ",1,2," (one is found with a plain `contains` on every database).
+    regions = models.CharField(_("regions"), max_length=200, default="", editable=False)
 
     class Meta:
         verbose_name = _("import")

@@ -78,3 +78,11 @@ def reconciliation(regions: list[int], school_id: int | None = None) -> list[Sch
 def recent_imports(user, regions: list[int], limit: int = 10):
     """The latest imports by the user (the page shows what they read; the privacy officer reads all)."""
     return ImportBatch.objects.filter(Q(by=user)).order_by("-at")[:limit]
+
+
+def import_log(regions: list[int]):
+    """Every import for one of `regions` (the privacy officer's log: who, when, rows, outcomes)."""
+    where = Q(pk__in=[])
+    for region in regions:
+        where |= Q(regions__contains=f",{region},")
+    return ImportBatch.objects.filter(where).select_related("by").order_by("-at")

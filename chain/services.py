@@ -21,8 +21,9 @@ language."""
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -136,7 +137,8 @@ def import_records(*, actor, records: list[dict], source: str, filename: str = "
     with Step.begin(actor) as step:
         records, dropped = formats.drop_national_numbers(records)
         batch = ImportBatch.objects.create(kind=kinds[0] if len(kinds) == 1 else ImportBatch.Kind.MIXED, source=source,
-                                           by=actor, filename=filename[:200], rows=len(records), dropped_columns=dropped)
+                                           by=actor, filename=filename[:200], rows=len(records), dropped_columns=dropped,
+                                           regions="," + "".join(f"{region}," for region in regions))
         result, seen = ImportResult(batch), set()
         for number, record in enumerate(records, start=1):
             kind = _kind_of(record, kinds)
@@ -259,3 +261,14 @@ def _read_enrolment(step: Step, batch: ImportBatch, number: int, row: formats.En
     change_registration(step=step, case=case, registration=registration, since=row.date, reason=reason,
                         school=school, trigger="chain", authorised=True)
     return RowResult(number, Outcome.LINKED, _("The case follows the enrolment at this school."), case.pk)
+
+
+def expire_unmatched(now=None) -> int:
+    """Delete what the chain told casework about pupils who never got a case: absence reports and
+    unenrolments still open or set aside, imported more than CASEWORK_RETENTION_UNMATCHED_DAYS ago.
+    Reports linked to a case stay with it (their case's retention applies). Answers how many went."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CASEWORK_RETENTION_UNMATCHED_DAYS)
+    unmatched = [AbsenceReport.State.OPEN, AbsenceReport.State.DISMISSED]
+    reports, _ = AbsenceReport.objects.filter(case__isnull=True, state__in=unmatched, created_at__lt=cutoff).delete()
+    changes, _ = EnrolmentChange.objects.filter(case__isnull=True, state__in=unmatched, created_at__lt=cutoff).delete()
+    return reports + changes

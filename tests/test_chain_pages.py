@@ -3,13 +3,17 @@ import a file and reconcile per school (each action once: signal, link, set asid
 unenrolment as AV); every other role gets 403 and no menu item. The reconciliation's cases are
 in the access log."""
 
+import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from casework.models import AccessLog, Case, CaseEvent
 from chain.models import AbsenceReport, EnrolmentChange
+from chain.services import expire_unmatched
 from teams.models import School
 from tests.chainkit import generate, known_cases
 from tests.flowkit import api_client, signal
@@ -109,3 +113,23 @@ def test_a_file_that_cannot_be_read_is_a_clear_error_and_changes_nothing(u):
     answer = client.post("/chain/", {"file": file})
     assert answer.status_code == 400 and not AbsenceReport.objects.exists()
     assert client.post("/chain/", {}).status_code == 400
+
+
+def test_the_privacy_officer_reads_the_import_log_and_nobody_else(u, generated):
+    upload(signed_in(u["leerplicht"]), generated)
+    page = signed_in(u["privacy_officer"]).get("/privacy/imports/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "verzuim.csv" in text and "bsn, onderwijsnummer" in text and str(u["leerplicht"]) in text
+    for role in ("leerplicht", "aoj", "swv_director"):
+        assert signed_in(u[role]).get("/privacy/imports/").status_code == 404, role  # as every privacy page
+
+
+def test_unmatched_items_go_after_the_retention_period_linked_ones_stay(u, generated, settings):
+    upload(signed_in(u["leerplicht"]), generated)
+    linked = AbsenceReport.objects.exclude(case=None).count()
+    assert expire_unmatched() == 0
+    later = timezone.now() + dt.timedelta(days=settings.CASEWORK_RETENTION_UNMATCHED_DAYS + 1)
+    with time_machine.travel(later):
+        assert expire_unmatched() == 50 + 5  # the reports and the unenrolments without a case
+    assert AbsenceReport.objects.count() == linked and not EnrolmentChange.objects.filter(case=None).exists()

@@ -16,13 +16,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from casework.access import MAX_ID, is_id
 from casework.formkit import DateInput, PeriodFormMixin
 from casework.http.queries import query_without_page
 from casework.models import DataBreach, LogReading
 from casework.services import privacy
+from chain import selectors as chain_selectors
 from signin.reauth import fresh_second_factor
 from teams.models import Region, Team
 
@@ -208,3 +209,13 @@ def breach_detail(request, breach_id: int):
     status = 400 if request.method == "POST" else 200
     return render(request, "privacy/breach_detail.html",
                   {"breach": breach, "form": form, "clock": breach.deadlines.first()}, status=status)
+
+
+@login_required
+@require_GET
+def import_log(request):
+    """The chain's imports for the officer's regions: who read which file when, how many rows, what
+    became of them, which national-number columns were dropped."""
+    regions = privacy.ensure_privacy_officer(request.user)
+    page = Paginator(chain_selectors.import_log(regions), 50).get_page(request.GET.get("page"))
+    return render(request, "privacy/import_log.html", {"page": page})

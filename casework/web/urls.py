@@ -61,6 +61,7 @@ urlpatterns = [
     path("privacy/subject-access/", privacy.subject_access_search, name="privacy-subject-search"),
     path("privacy/subject-access/<int:child_id>/", privacy.subject_access, name="privacy-subject-access"),
     path("privacy/breaches/", privacy.breaches, name="privacy-breaches"),
+    path("privacy/imports/", privacy.import_log, name="privacy-imports"),
     path("privacy/breaches/<int:breach_id>/", privacy.breach_detail, name="privacy-breach"),
     # before Django's i18n urls (casework.urls): the switch also remembers a signed-in user's choice
     path("i18n/setlang/", language.set_language, name="set_language"),

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from casework.services.retention import apply_retention
+from chain.services import expire_unmatched
 
 
 class Command(BaseCommand):
@@ -13,6 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         actions = apply_retention(dry_run=options["dry_run"])
+        if not options["dry_run"]:
+            expired = expire_unmatched()
+            self.stdout.write(f"{expired} unmatched report(s) and unenrolment(s) of the chain deleted.")
         verb = "due" if options["dry_run"] else "done"
         for action in actions:
             self.stdout.write(f"case {action.case_id}: {action.action} ({action.rule}) {verb}")
