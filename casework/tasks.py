@@ -6,10 +6,14 @@ a task of workflows (workflows.tasks), under the same name."""
 from celery import shared_task
 from django.utils import timezone
 
+from casework.services.idempotency import purge_expired
 from casework.services.retention import apply_retention as run_retention
 
 
 @shared_task(name="casework.apply_retention")
 def apply_retention() -> int:
-    """The retention run, daily on the beat schedule."""
-    return len(run_retention(timezone.now()))
+    """The retention run, daily on the beat schedule; it also purges the API's stored answers to
+    idempotent requests once their 24 hours have passed."""
+    now = timezone.now()
+    purge_expired(now)
+    return len(run_retention(now))
