@@ -81,6 +81,6 @@ def contract() -> Contract:
             operations.append(Operation(
                 operation_id=operation["operationId"], method=method, pattern=_pattern(path),
                 literals=sum(1 for part in path.split("/") if part and not part.startswith("{")),
-                query=frozenset(p["name"] for p in operation.get("parameters", []) if p["in"] == "query"),
+                query=frozenset(p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"),
                 body=body["schema"] if body else None, multipart="multipart/form-data" in content))
     return Contract(tuple(operations), document["components"]["schemas"])

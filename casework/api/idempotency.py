@@ -9,7 +9,9 @@ of the `Authorization` header, or of the session for a browser), so two clients 
 - the same key while its first request still runs is a 409 (the two never both run: the first
   request's row holds the key, casework.services.idempotency);
 - a first answer that says nothing about the request (a server error, 401, 429) is not kept: the
-  retry runs anew.
+  retry runs anew;
+- a stored answer goes only to a credential that is still accepted (a token ended since gets the
+  view's 401, not the answer).
 
 Every POST of version 1 takes it, except the two token endpoints (a token is issued anew at every
 sign-in; there is nothing to repeat)."""
@@ -22,6 +24,9 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
 from casework.api.errors import problem_response
 from casework.services import idempotency
@@ -38,6 +43,16 @@ def client_of(request) -> str | None:
     """A digest of the credential the request carries (None: none, and the view will refuse it)."""
     credential = request.headers.get("Authorization") or request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     return hashlib.sha256(credential.encode()).hexdigest() if credential else None
+
+
+def still_signed_in(request) -> bool:
+    """Whether the request's credential is still accepted (checked before a stored answer is handed
+    back: a token that has since ended must not read it)."""
+    try:
+        return Request(request, authenticators=[authenticate() for authenticate in
+                                                api_settings.DEFAULT_AUTHENTICATION_CLASSES]).user.is_authenticated
+    except APIException:
+        return False
 
 
 def fingerprint(request) -> str:
@@ -86,6 +101,8 @@ class IdempotencyBracket:
         if row.status is None:
             return cls(answer=problem_response(409, _("A request with this Idempotency-Key is still being handled; "
                                                       "try again in a moment.")))
+        if not still_signed_in(request):
+            return None  # an ended or expired credential gets no stored answer: the view refuses it
         answer = HttpResponse(bytes(row.body), status=row.status)
         for name, value in row.headers.items():
             answer[name] = value
