@@ -5,10 +5,12 @@ keys refused, `Cache-Control`, CORS on the document, `Idempotency-Key`, `ETag` a
 OpenAPI document."""
 
 import datetime as dt
+import threading
 import uuid
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -21,6 +23,7 @@ from signin.tokens import issue_token
 from teams.models import School
 from tests.apiclient import v1_document
 from tests.factories import signal_payload
+from tests.flowkit import api_client as api_client_of
 from tests.flowkit import complete, open_task, signal, users
 
 pytestmark = pytest.mark.django_db
@@ -326,3 +329,43 @@ def test_the_schema_defects_are_gone():
     pupil_number = schemas["ChildRequest"]["properties"]["pupil_number"]
     assert "oneOf" not in pupil_number and pupil_number["maxLength"] == 30
     assert schemas["CaseSummary"]["properties"]["school_name"]["nullable"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_requests_with_one_key_do_not_both_run(demo, monkeypatch):
+    """Two threads, each with its own database connection: the first request holds the key while
+    its view runs (it waits before the note's transaction); the second, sent meanwhile, is a 409."""
+    u = users(demo)
+    case = signal(api_client_of, u["aoj"], demo["schools"]["vo"])
+    token = issue_token(u["aoj"])[1]
+    inside, release = threading.Event(), threading.Event()
+    valid = casefile_api._valid
+
+    def waiting_valid(serializer_class, data):
+        if threading.current_thread().name == "first":
+            inside.set()
+            assert release.wait(60)
+        return valid(serializer_class, data)
+
+    monkeypatch.setattr(casefile_api, "_valid", waiting_valid)
+    answers = {}
+
+    def post(name):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        try:
+            answers[name] = client.post(f"{V1}/cases/{case.pk}/notes", {"text": "Tegelijk"}, format="json",
+                                        HTTP_IDEMPOTENCY_KEY="concurrent").status_code
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=post, args=("first",), name="first")
+    first.start()
+    assert inside.wait(60)
+    second = threading.Thread(target=post, args=("second",), name="second")
+    second.start()
+    second.join(60)
+    release.set()
+    first.join(60)
+    assert answers == {"first": 201, "second": 409}
+    assert Note.objects.filter(case=case).count() == 1
