@@ -198,6 +198,10 @@ def test_if_match_guards_a_note_edit(aoj, case):
     assert stale.status_code == 412 and stale["Content-Type"] == "application/problem+json"
     assert stale.json()["status"] == 412 and stale["API-Version"] == "1.0.0"
     assert Note.objects.get(pk=created.json()["id"]).text == "Tweede"
+    weak = aoj.patch(url, {"text": "Zwak"}, format="json", HTTP_IF_MATCH=f"W/{edited['ETag']}")
+    assert weak.status_code == 412  # If-Match compares strongly
+    listed = aoj.patch(url, {"text": "Lijst"}, format="json", HTTP_IF_MATCH=f'"other", {edited["ETag"]}')
+    assert listed.status_code == 200
     assert aoj.patch(url, {"text": "Vierde"}, format="json", HTTP_IF_MATCH="*").status_code == 200
     assert aoj.patch(url, {"text": "Vijfde"}, format="json").status_code == 200  # If-Match is optional
 

@@ -40,8 +40,9 @@ def tagged(data, status_code: int = status.HTTP_200_OK, **kwargs) -> Response:
 
 
 def matches(if_match: str, data) -> bool:
-    """Whether an If-Match header value names the current representation (`*` always does)."""
-    tags = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
+    """Whether an If-Match header value names the current representation (`*` always does). The
+    comparison is the strong one (RFC 9110, 13.1.1): a weak tag `W/"..."` never matches."""
+    tags = [tag.strip() for tag in if_match.split(",")]
     return "*" in tags or etag_of(data) in tags
 
 
