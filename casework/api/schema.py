@@ -1,9 +1,14 @@
 """The API's OpenAPI documents.
 
 - `/api/v1/openapi.json`: version 1, by the NL API Design Rules: paths relative to the server
-  `/api/v1` without trailing slashes, `{caseId}`-style path parameters, pinned camelCase
-  operationIds, every error an RFC 9457 problem, `API-Version` on every answer, 401/404/429 (with
-  `Retry-After`) wherever they can happen, and the typed task payloads.
+  (the public https:// address, `servers()`) without trailing slashes, `{caseId}`-style path
+  parameters, pinned camelCase operationIds, every error an RFC 9457 problem, `API-Version` on
+  every answer, 400 (unknown input is refused), 401/404/429 (with `Retry-After`) wherever they can
+  happen, and the typed task payloads; the HTTP conventions of casework.api.middleware as they
+  apply per operation: `Cache-Control` and `RateLimit-*` on every answer, `Idempotency-Key` (with
+  409 and 422) on every POST but signing in, `ETag` on a case's and a note's answers, `If-Match`
+  (412) on a note's edit, `Location` on every 201, CORS on the document itself. The API reads
+  what each operation accepts from this document (casework.api.contract).
 - `/api/schema/`: the deprecated paths under /api/, every operation marked deprecated.
 
 Both are generated in English whatever the request's language (the schema is the contract; only
@@ -114,8 +119,7 @@ HEADER = {"$ref": "#/components/headers/API-Version"}
 NO_STORE = {"$ref": "#/components/headers/Cache-Control"}
 RATE_LIMIT = {name: {"$ref": f"#/components/headers/{name}"}
               for name in ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")}
-IDEMPOTENCY_CONFLICT = ("Conflict with the resource's current state; or a request with this `Idempotency-Key` is "
-                        "still being handled (try again in a moment).")
+IDEMPOTENCY_CONFLICT = "A request with this `Idempotency-Key` is still being handled; try again in a moment."
 COMPONENT_HEADERS = {
     "API-Version": {"description": "The API's full version (semantic versioning).", "required": True,
                     "schema": {"type": "string", "example": API_VERSION}},
@@ -338,8 +342,8 @@ def _document_answers(operation: dict, path_: str, method: str) -> None:
     if method == "post" and f"{SERVER}{path_}" not in WITHOUT_IDEMPOTENCY:
         headers.append({"$ref": "#/components/parameters/Idempotency-Key"})
         conflict = responses.get("409", {}).get("description")
-        responses["409"] = {"description": f"{conflict} Or: a request with this `Idempotency-Key` is still being "
-                                           "handled (try again in a moment)." if conflict else IDEMPOTENCY_CONFLICT}
+        responses["409"] = {"description": f"{conflict} Or: {IDEMPOTENCY_CONFLICT[0].lower()}{IDEMPOTENCY_CONFLICT[1:]}"
+                            if conflict else IDEMPOTENCY_CONFLICT}
         responses.setdefault("422", {})
     if operation_id in WITH_IF_MATCH:
         headers.append({"$ref": "#/components/parameters/If-Match"})
