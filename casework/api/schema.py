@@ -373,8 +373,8 @@ def _document_answers(operation: dict, path_: str, method: str) -> None:
 def legacy_postprocess(result, generator, request, public):
     result["info"]["description"] = (
         f"{result['info'].get('description', '')} These paths are deprecated since "
-        f"{LEGACY_DEPRECATED_ON.date().isoformat()} and answer until {settings.CASEWORK_API_SUNSET.isoformat()} "
-        "(the Sunset header); version 1 is described at /api/v1/openapi.json.").strip()
+        f"{LEGACY_DEPRECATED_ON.date().isoformat()} and stop answering on {settings.CASEWORK_API_SUNSET.isoformat()} "
+        "(their Sunset header); version 1 is described at /api/v1/openapi.json.").strip()
     for operations in result["paths"].values():
         for operation in operations.values():
             operation["deprecated"] = True
