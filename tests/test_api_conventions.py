@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from casework.api import casefile as casefile_api
-from casework.models import Case, CaseEvent, IdempotentRequest, Note
+from casework.models import AccessLog, Case, CaseEvent, IdempotentRequest, Note
 from casework.services import idempotency
 from casework.tasks import apply_retention
 from signin.tokens import issue_token
@@ -211,7 +211,10 @@ def test_if_match_guards_a_note_edit(aoj, case):
 def test_the_same_key_gives_the_same_answer_once(aoj, case):
     key = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
     first = aoj.post(f"{V1}/cases/{case.pk}/notes", {"text": "Eenmaal"}, format="json", **key)
+    reads = AccessLog.objects.filter(case=case, action=AccessLog.Action.API_VIEW).count()
     again = aoj.post(f"{V1}/cases/{case.pk}/notes", {"text": "Eenmaal"}, format="json", **key)
+    # the stored answer shows the case again: its read is logged again, as the first time
+    assert AccessLog.objects.filter(case=case, action=AccessLog.Action.API_VIEW).count() == reads + 1
     assert first.status_code == again.status_code == 201
     assert again.content == first.content and again["Location"] == first["Location"]
     assert again["ETag"] == first["ETag"] and again["API-Version"] == "1.0.0"
@@ -222,6 +225,18 @@ def test_the_same_key_gives_the_same_answer_once(aoj, case):
     fresh = aoj.post(f"{V1}/cases/{case.pk}/notes", {"text": "Eenmaal"}, format="json",
                      HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
     assert fresh.status_code == 201 and Note.objects.filter(case=case).count() == 2
+
+
+def test_a_replayed_signal_logs_the_new_case_read_again(demo, aoj):
+    school = School.objects.get(pk=demo["schools"]["vo"])
+    body = signal_payload(school, given_name="Herhaald", pupil_number="H-1")
+    first = aoj.post(f"{V1}/cases", body, format="json", HTTP_IDEMPOTENCY_KEY="signal-1")
+    case_id = first.json()["id"]
+    logged = list(AccessLog.objects.filter(case_id=case_id).values_list("action", flat=True))
+    again = aoj.post(f"{V1}/cases", body, format="json", HTTP_IDEMPOTENCY_KEY="signal-1")
+    assert again.status_code == 201 and again.json()["id"] == case_id and Case.objects.filter(
+        child__given_name="Herhaald").count() == 1
+    assert list(AccessLog.objects.filter(case_id=case_id).values_list("action", flat=True)) == logged * 2
 
 
 def test_a_key_is_the_clients_own(demo, aoj, case):

@@ -16,6 +16,7 @@ of the `Authorization` header, or of the session for a browser), so two clients 
 Every POST of version 1 takes it, except the two token endpoints (a token is issued anew at every
 sign-in; there is nothing to repeat)."""
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from casework.access import log_reads_again, reads_since
 from casework.api.errors import problem_response
 from casework.services import idempotency
 
@@ -45,14 +47,15 @@ def client_of(request) -> str | None:
     return hashlib.sha256(credential.encode()).hexdigest() if credential else None
 
 
-def still_signed_in(request) -> bool:
-    """Whether the request's credential is still accepted (checked before a stored answer is handed
-    back: a token that has since ended must not read it)."""
+def signed_in_user(request):
+    """The user whose credential the request carries, if it is still accepted (checked before a
+    stored answer is handed back: a token that has since ended must not read it), else None."""
     try:
-        return Request(request, authenticators=[authenticate() for authenticate in
-                                                api_settings.DEFAULT_AUTHENTICATION_CLASSES]).user.is_authenticated
+        user = Request(request, authenticators=[authenticate() for authenticate in
+                                                api_settings.DEFAULT_AUTHENTICATION_CLASSES]).user
     except APIException:
-        return False
+        return None
+    return user if user.is_authenticated else None
 
 
 def fingerprint(request) -> str:
@@ -74,6 +77,7 @@ def fingerprint(request) -> str:
 class IdempotencyBracket:
     answer: HttpResponse | None = None  # an answer without running the view
     row: object = None  # the row this request holds while its view runs
+    started: dt.datetime | None = None
 
     @classmethod
     def of(cls, request, operation) -> "IdempotencyBracket | None":
@@ -93,7 +97,7 @@ class IdempotencyBracket:
         claim = idempotency.claim(client=client, key=key, method=request.method, path=request.get_full_path(),
                                   fingerprint=mark)
         if claim.new:
-            return cls(row=claim.row)
+            return cls(row=claim.row, started=claim.row.created_at)
         row = claim.row
         if (row.method, row.path, row.fingerprint) != (request.method, request.get_full_path(), mark):
             return cls(answer=problem_response(422, _("This Idempotency-Key was used for another request; use a new "
@@ -101,18 +105,23 @@ class IdempotencyBracket:
         if row.status is None:
             return cls(answer=problem_response(409, _("A request with this Idempotency-Key is still being handled; "
                                                       "try again in a moment.")))
-        if not still_signed_in(request):
+        user = signed_in_user(request)
+        if user is None:
             return None  # an ended or expired credential gets no stored answer: the view refuses it
+        log_reads_again(user, row.reads, request=request)  # the answer shows those cases again
         answer = HttpResponse(bytes(row.body), status=row.status)
         for name, value in row.headers.items():
             answer[name] = value
         return cls(answer=answer)
 
-    def keep(self, response) -> None:
+    def keep(self, request, response) -> None:
         """Store the first answer on the key's row (or free the key when there is nothing to keep)."""
-        if response.streaming or response.status_code >= 500 or response.status_code in NOT_KEPT:
+        user = getattr(request, "user", None)  # set by DRF when it authenticated the request
+        if response.streaming or response.status_code >= 500 or response.status_code in NOT_KEPT or \
+                user is None or not user.is_authenticated:
             idempotency.release(self.row)
             return
         headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-        idempotency.finish(self.row, status=response.status_code, headers=headers, body=response.content)
+        idempotency.finish(self.row, status=response.status_code, headers=headers, body=response.content,
+                           reads=reads_since(user, request, self.started))
 

@@ -111,7 +111,7 @@ class ApiRequestMiddleware:
             return bracket.answer  # refused, still running, or the stored answer of the first request
         response = self.get_response(request)
         if bracket is not None:
-            bracket.keep(response)
+            bracket.keep(request, response)
         quota = quota_of(request)
         if quota is not None:
             response["RateLimit-Limit"] = str(quota.limit)

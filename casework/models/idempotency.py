@@ -25,6 +25,9 @@ class IdempotentRequest(models.Model):
     status = models.PositiveSmallIntegerField(null=True, blank=True)
     headers = models.JSONField(default=dict, blank=True)
     body = models.BinaryField(default=b"", blank=True)
+    # The reads of cases the first request logged (casework.access.reads_since): a stored answer
+    # handed back shows those cases again, so the access log gets them again.
+    reads = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["client", "key"], name="idempotent_request_client_key")]

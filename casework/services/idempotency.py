@@ -41,8 +41,8 @@ def claim(*, client: str, key: str, method: str, path: str, fingerprint: str, no
         return Claim(IdempotentRequest.objects.get(client=client, key=key), new=False)
 
 
-def finish(row: IdempotentRequest, *, status: int, headers: dict, body: bytes) -> None:
-    IdempotentRequest.objects.filter(pk=row.pk).update(status=status, headers=headers, body=body)
+def finish(row: IdempotentRequest, *, status: int, headers: dict, body: bytes, reads: list[dict]) -> None:
+    IdempotentRequest.objects.filter(pk=row.pk).update(status=status, headers=headers, body=body, reads=reads)
 
 
 def release(row: IdempotentRequest) -> None:
