@@ -10,6 +10,7 @@ from django.http import Http404
 from casework.http.addresses import client_address
 from casework.http.redaction import redact_path
 from casework.models import AccessLog, Case, CaseParticipant, Mentor
+from casework.models.audit import SIGNIN_ACTIONS
 from systems.clients import system_of
 from teams.models import team_ids_of
 
@@ -109,6 +110,24 @@ def log_list_read(user, cases, *, what: str, request=None) -> AccessLog | None:
         shown_regions=AccessLog.id_list(region for _, region in shown),
         path=logged_path(request), ip=client_ip(request),
     )
+
+
+LOGGED_AGAIN = ("case_id", "public_signal_id", "action", "what", "shown_cases", "shown_regions")
+
+
+def reads_since(user, request, since) -> list[dict]:
+    """The reads of cases (and signals) this user's request has logged since `since`, as what
+    `log_reads_again` takes: for an answer kept to be handed back again (an API retry with an
+    Idempotency-Key), which shows the same cases again."""
+    rows = AccessLog.objects.filter(user=user, path=logged_path(request), at__gte=since).exclude(
+        action__in=SIGNIN_ACTIONS).order_by("pk")
+    return list(rows.values(*LOGGED_AGAIN))
+
+
+def log_reads_again(user, reads: list[dict], *, request=None) -> None:
+    """The reads `reads_since` listed, logged again for this request (one row each, as the first time)."""
+    AccessLog.objects.bulk_create([AccessLog(user=user, path=logged_path(request), ip=client_ip(request), **read)
+                                   for read in reads])
 
 
 def log_signal_read(user, public_signal, *, request=None) -> AccessLog:

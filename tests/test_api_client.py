@@ -6,6 +6,8 @@ the start confirmation, the closing review), a note, an upload, a search, the ou
 
 import datetime as dt
 import io
+import re
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -13,11 +15,20 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from casework.api.events import data_component_name, event_component_name
 from casework.models import Case
-from tests.apiclient import BASE_URL, generate_client, keep_test_connection, transport
+from tests.apiclient import BASE_URL, generate_client, keep_test_connection, transport, v1_document
 from tests.flowkit import board_and_school
 from tests.test_upload_checks import minimal_pdf
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def token_prefix() -> str:
+    """The prefix the document's token scheme tells a client to send, checked against docs/api.md."""
+    description = v1_document()["components"]["securitySchemes"]["tokenAuth"]["description"]
+    prefix = re.search(r'prefix="(\w+)"', description).group(1)
+    assert prefix == "Token" and f'prefix="{prefix}"' in (ROOT / "docs" / "api.md").read_text()
+    return prefix
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +74,8 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
     from casework_client.types import File
 
     anonymous = Client(base_url=BASE_URL, httpx_args={"transport": transport()})
+    sent = []  # every request an authenticated client sent
+    prefix = token_prefix()
 
     def signed_in(role):
         answer = obtain_token.sync_detailed(client=anonymous, body=AuthTokenRequest(
@@ -71,8 +84,9 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
         assert answer.status_code == 200, answer.content
         assert answer.headers["API-Version"] == "1.0.0"
         assert answer.parsed.expires_at > dt.datetime.now(dt.UTC)  # a datetime, parsed by the client
-        return AuthenticatedClient(base_url=BASE_URL, token=answer.parsed.token, prefix="Token",
-                                   httpx_args={"transport": transport()})
+        # The prefix as the document's scheme names it (and docs/api.md's example): Token, not Bearer.
+        return AuthenticatedClient(base_url=BASE_URL, token=answer.parsed.token, prefix=prefix,
+                                   httpx_args={"transport": transport(), "event_hooks": {"request": [sent.append]}})
 
     def finish(client, case_id, node, payload):
         """Find the case's open task of `node` in the user's queue or own list, claim it, complete it."""
@@ -136,8 +150,14 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
             school_board=board, school=placed_at, start_date=today, preference_followed=True))
         finish(aoj, case_id, "start_confirmation", StartConfirmationPayload(started=True, started_on=today))
 
-        note = add_note.sync_detailed(case_id, client=aoj, body=NoteInputRequest(text="Gesprek gevoerd."))
+        # The same note sent twice with one Idempotency-Key (a retry): one note, the same answer.
+        note = add_note.sync_detailed(case_id, client=aoj, body=NoteInputRequest(text="Gesprek gevoerd."),
+                                      idempotency_key="journey-note-1")
         assert note.status_code == 201, note.content
+        retried = add_note.sync_detailed(case_id, client=aoj, body=NoteInputRequest(text="Gesprek gevoerd."),
+                                         idempotency_key="journey-note-1")
+        assert retried.status_code == 201 and retried.parsed.id == note.parsed.id
+        assert retried.headers["Location"] == f"/api/v1/cases/{case_id}/notes/{note.parsed.id}"
         upload = upload_document.sync_detailed(case_id, client=aoj, body=DocumentUploadRequest(
             file=File(payload=io.BytesIO(minimal_pdf()), file_name="plan.pdf", mime_type="application/pdf")))
         assert upload.status_code == 201, upload.content
@@ -146,6 +166,8 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
         finish(aoj, case_id, "team_review", TeamReviewPayload(plan="Gestart.", routes=[],
                                                                outcome=TeamReviewPayloadOutcome.TERUG_NAAR_SCHOOL))
         assert Case.objects.get(pk=case_id).status == "closed"
+
+        assert sent and all(request.headers["Authorization"].startswith("Token ") for request in sent)
 
         # The timeline parses into each kind's own event and data classes (CaseEvent is a oneOf by kind).
         events = get_case.sync(case_id, client=aoj).events

@@ -100,8 +100,9 @@ def followup_filter(followup: str, now) -> Q:
 
 
 def task_list(user, scope: str, *, node: str = "", team: str = "", school: str = "", due: str = "",
-              followup: str = "", sort: str = "", new_first: bool = False, now=None) -> QuerySet[CaseTask]:
-    """One of the inbox lists. `due`: "overdue" (te laat) or "week" (due within 7 days);
+              followup: str = "", sort: str = "", new_first: bool = False, case: int | None = None,
+              now=None) -> QuerySet[CaseTask]:
+    """One of the inbox lists; `case`: only the tasks of that case. `due`: "overdue" (te laat) or "week" (due within 7 days);
     `followup`: see FOLLOW_UP_FILTERS. "team" is every open task of the user's teams, claimed or
     not (the coordinator's view for distributing work); "focus" see `scope_filter`.
     `new_first` (the inbox page): tasks younger than NEW_FOR come first, newest first, whatever
@@ -114,6 +115,8 @@ def task_list(user, scope: str, *, node: str = "", team: str = "", school: str =
         tasks = tasks.filter(team_id=int(team))
     if is_id(school):
         tasks = tasks.filter(case__school_id=int(school))
+    if case is not None:
+        tasks = tasks.filter(case_id=case)
     if due == "overdue":
         tasks = tasks.filter(due_at__lt=now)
     elif due == "week":

@@ -23,10 +23,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
+from casework.api.throttling import AnonRateThrottle, ScopedRateThrottle
 from casework.api.version import is_v1
 from casework.http.parsers import DepthLimitedJSONParser
 from signin.devices import verify_code
@@ -45,7 +45,10 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         scheme = build_bearer_security_scheme_object(header_name="Authorization", token_prefix=knox_settings.AUTH_HEADER_PREFIX)
         scheme["description"] = (
-            "An API token from obtainToken, sent as `Authorization: Token <token>`. It expires at its "
+            "A personal API token from obtainToken, sent as `Authorization: Token <token>`: the prefix is "
+            "`Token`, not `Bearer` (a token sent as Bearer is refused with 401). A generated client must be "
+            "given the prefix, e.g. openapi-python-client's `AuthenticatedClient(base_url=..., token=..., "
+            "prefix=\"Token\")`. It expires at its "
             "`expiresAt` (a fixed time after it was issued, however much it is used) and ends earlier at "
             "logOut, logOutAll, on the account page, and when the user's password changes, their second "
             "factor is reset or their account is deactivated. An expired or ended token is a 401.")

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from casework import search
 from casework.access import MAX_ID, access_case_by_id
+from casework.api.conditional import created, require_match, tagged
 from casework.api.pagination import LoggedPages
 from casework.api.params import query
 from casework.api.serializers import (
@@ -125,7 +126,7 @@ class CaseNotesView(GenericAPIView):
         case = _case(request, case_id)
         data = _valid(NoteInputSerializer, request.data)
         note = casefile.add_note(case=case, actor=request.user, **data)
-        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+        return created(NoteSerializer(note).data, "case-note", with_etag=True, case_id=case.pk, note_id=note.pk)
 
 
 class CaseNoteView(APIView):
@@ -133,7 +134,7 @@ class CaseNoteView(APIView):
                                                             404: NOT_FOUND})
     def get(self, request, case_id, note_id):
         case = _case(request, case_id)
-        return Response(NoteSerializer(casefile.note_of_case(case, note_id)).data)
+        return tagged(NoteSerializer(casefile.note_of_case(case, note_id)).data)
 
     @extend_schema(
         summary="Edit your own note within the edit window (default 15 minutes)",
@@ -144,8 +145,9 @@ class CaseNoteView(APIView):
     def patch(self, request, case_id, note_id):
         case = _case(request, case_id)
         data = _valid(NoteEditSerializer, request.data)
-        note = casefile.edit_note(case=case, actor=request.user, note_id=note_id, **data)
-        return Response(NoteSerializer(note).data)
+        note = casefile.edit_note(case=case, actor=request.user, note_id=note_id, **data,
+                                  precondition=require_match(request, lambda note: NoteSerializer(note).data))
+        return tagged(NoteSerializer(note).data)
 
 
 class CaseDocumentsView(GenericAPIView):
@@ -170,7 +172,7 @@ class CaseDocumentsView(GenericAPIView):
         case = _case(request, case_id)
         data = _valid(DocumentUploadSerializer, request.data)
         document = casefile.upload_document(case=case, actor=request.user, upload=data["file"], kind=data["kind"])
-        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+        return created(DocumentSerializer(document).data, "case-document", case_id=case.pk, document_id=document.pk)
 
 
 class CaseDocumentView(APIView):

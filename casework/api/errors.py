@@ -45,8 +45,10 @@ def title_of(status_code: int) -> str:
         405: _("Method not allowed"),
         406: _("Not acceptable"),
         409: _("Conflict"),
+        412: _("Precondition failed"),
         413: _("Request too large"),
         415: _("Unsupported media type"),
+        422: _("Unprocessable request"),
         429: _("Too many requests"),
     }
     if status_code in titles:

@@ -1,6 +1,7 @@
-"""Page-number pagination: a `page` that is not a page number (from 1) is a 400 with a field error,
-a page past the last one a 404; lists of children's cases log each page they show (one access-log
-row per request)."""
+"""Page-number pagination for every list: `page` (from 1) and `pageSize` (1 to MAX_PAGE_SIZE); a
+`page` that is not a page number or a `pageSize` out of range is a 400 naming it, a page past the
+last one a 404; lists of children's cases log each page they show (one access-log row per
+request)."""
 
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
@@ -9,8 +10,13 @@ from rest_framework.pagination import PageNumberPagination
 from casework.access import is_id, log_list_read
 from casework.api.params import ID, or_empty
 
+MAX_PAGE_SIZE = 100
+
 
 class Pagination(PageNumberPagination):
+    page_size_query_param = "pageSize"
+    max_page_size = MAX_PAGE_SIZE
+
     def paginate_queryset(self, queryset, request, view=None):
         number = request.query_params.get(self.page_query_param, "")
         if number and number not in self.last_page_strings and not is_id(number):
@@ -20,10 +26,22 @@ class Pagination(PageNumberPagination):
         except NotFound:
             raise NotFound(_("There is no such page.")) from None
 
+    def get_page_size(self, request):
+        value = request.query_params.get(self.page_size_query_param, "")
+        if value == "":
+            return self.page_size
+        if not (value.isascii() and value.isdigit() and 1 <= int(value) <= self.max_page_size):
+            raise ValidationError({self.page_size_query_param: [
+                _("Give a page size from 1 to %(most)d.") % {"most": self.max_page_size}]})
+        return int(value)
+
     def get_schema_operation_parameters(self, view):
         return [{"name": self.page_query_param, "in": "query", "required": False,
                  "description": "A page number, from 1 (empty: the first); a page past the last one is a 404.",
-                 "schema": or_empty(ID)}]
+                 "schema": or_empty(ID)},
+                {"name": self.page_size_query_param, "in": "query", "required": False,
+                 "description": f"How many per page, from 1 to {self.max_page_size} (default {self.page_size}).",
+                 "schema": or_empty({"type": "integer", "minimum": 1, "maximum": self.max_page_size})}]
 
 
 class LoggedPages:
@@ -42,27 +60,3 @@ class LoggedPages:
                           request=self.request)
         return page
 
-
-MAX_PAGE_SIZE = 100
-
-
-class SizedPagination(Pagination):
-    """The reference lists' pages: `pageSize` from 1 to MAX_PAGE_SIZE (else a 400 naming it)."""
-
-    page_size_query_param = "pageSize"
-    max_page_size = MAX_PAGE_SIZE
-
-    def get_page_size(self, request):
-        value = request.query_params.get(self.page_size_query_param, "")
-        if value == "":
-            return self.page_size
-        if not (value.isascii() and value.isdigit() and 1 <= int(value) <= self.max_page_size):
-            raise ValidationError({self.page_size_query_param: [
-                _("Give a page size from 1 to %(most)d.") % {"most": self.max_page_size}]})
-        return int(value)
-
-    def get_schema_operation_parameters(self, view):
-        return [*super().get_schema_operation_parameters(view),
-                {"name": self.page_size_query_param, "in": "query", "required": False,
-                 "description": f"How many per page, from 1 to {self.max_page_size} (default {self.page_size}).",
-                 "schema": or_empty({"type": "integer", "minimum": 1, "maximum": self.max_page_size})}]

@@ -7,7 +7,6 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 
-from casework.api.pagination import SizedPagination
 from casework.api.params import ID, choice, query, read_choice, read_id
 from casework.api.scopes import ANY_SCOPE
 from casework.api.serializers import DetailSerializer, FieldErrorsSerializer
@@ -74,8 +73,6 @@ ERRORS = {400: FieldErrorsSerializer, 401: DetailSerializer}
 
 
 class ReferenceList(GenericAPIView):
-    pagination_class = SizedPagination
-
     def get(self, request):
         page = self.paginate_queryset(self.rows(request.query_params))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

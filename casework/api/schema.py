@@ -1,9 +1,14 @@
 """The API's OpenAPI documents.
 
 - `/api/v1/openapi.json`: version 1, by the NL API Design Rules: paths relative to the server
-  `/api/v1` without trailing slashes, `{caseId}`-style path parameters, pinned camelCase
-  operationIds, every error an RFC 9457 problem, `API-Version` on every answer, 401/404/429 (with
-  `Retry-After`) wherever they can happen, and the typed task payloads.
+  (the public https:// address, `servers()`) without trailing slashes, `{caseId}`-style path
+  parameters, pinned camelCase operationIds, every error an RFC 9457 problem, `API-Version` on
+  every answer, 400 (unknown input is refused), 401/404/429 (with `Retry-After`) wherever they can
+  happen, and the typed task payloads; the HTTP conventions of casework.api.middleware as they
+  apply per operation: `Cache-Control` and `RateLimit-*` on every answer, `Idempotency-Key` (with
+  409 and 422) on every POST but signing in, `ETag` on a case's and a note's answers, `If-Match`
+  (412) on a note's edit, `Location` on every 201, CORS on the document itself. The API reads
+  what each operation accepts from this document (casework.api.contract).
 - `/api/schema/`: the deprecated paths under /api/, every operation marked deprecated.
 
 Both are generated in English whatever the request's language (the schema is the contract; only
@@ -11,18 +16,24 @@ the error texts follow the language).
 """
 
 import copy
+import functools
 import json
+import re
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import include, path
 from django.utils import translation
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer2
+from drf_spectacular.settings import patched_settings
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
 from casework.access import MAX_ID
 from casework.api.events import event_components
+from casework.api.idempotency import EXEMPT as WITHOUT_IDEMPOTENCY  # the token endpoints
 from casework.api.payloads import complete_body, payload_components
 from casework.api.version import API_VERSION, LEGACY_DEPRECATED_ON
 from casework.models import Vrijstelling
@@ -101,15 +112,62 @@ TAG_TEXT = {
     "subscriptions": "Connected systems' subscriptions to case events (CloudEvents pushed to a callback).",
 }
 ANONYMOUS = {"getOpenApiDocument", "obtainToken", "obtainClientToken"}
+# The answers that carry an ETag (casework.api.conditional): a case's and a note's.
+WITH_ETAG = {"getCase", "signalCase", "changeRegistration", "recordParticipation", "recordStartkwalificatie",
+             "endVrijstelling", "getNote", "addNote", "editNote"}
+WITH_IF_MATCH = {"editNote"}
 ERROR_TEXT = {
-    400: "Invalid input (a parameter or the body); `invalidParams` names each field. Nothing was stored.",
+    400: "Invalid input (a parameter, a header or the body; also a query parameter or body field the operation "
+         "does not have); `invalidParams` names each one. Nothing was stored.",
     401: "Not signed in: no token, or a wrong, expired or ended one (`Authorization: Token <token>`).",
     403: "Not allowed.",
     404: "No such resource, or not one you may see.",
     409: "Conflict with the resource's current state.",
+    412: "The note changed since you read it (`If-Match` names another version): read it again; nothing was "
+         "stored.",
+    422: "This `Idempotency-Key` was used before for another request (another path or body); use a new key.",
     429: "Too many requests; wait the `Retry-After` seconds.",
 }
 HEADER = {"$ref": "#/components/headers/API-Version"}
+NO_STORE = {"$ref": "#/components/headers/Cache-Control"}
+RATE_LIMIT = {name: {"$ref": f"#/components/headers/{name}"}
+              for name in ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")}
+IDEMPOTENCY_CONFLICT = "A request with this `Idempotency-Key` is still being handled; try again in a moment."
+COMPONENT_HEADERS = {
+    "API-Version": {"description": "The API's full version (semantic versioning).", "required": True,
+                    "schema": {"type": "string", "example": API_VERSION}},
+    "Retry-After": {"description": "Seconds to wait before trying again.", "required": True,
+                    "schema": {"type": "integer", "minimum": 0}},
+    "Cache-Control": {"description": "Always `no-store`: the answer may hold personal data; no cache keeps it.",
+                      "required": True, "schema": {"type": "string", "enum": ["no-store"]}},
+    "RateLimit-Limit": {"description": "How many requests the tightest rate limit that counted this one allows "
+                                       "per window (absent when no limit counted it, e.g. before signing in).",
+                        "schema": {"type": "integer", "minimum": 0}},
+    "RateLimit-Remaining": {"description": "How many requests are left in that window.",
+                            "schema": {"type": "integer", "minimum": 0}},
+    "RateLimit-Reset": {"description": "Seconds until that window frees a request again.",
+                        "schema": {"type": "integer", "minimum": 0}},
+    "Location": {"description": "The address of the new resource.", "required": True,
+                 "schema": {"type": "string", "format": "uri-reference"}},
+    "ETag": {"description": "The version of this representation; send it as `If-Match` to change it only if "
+                            "nobody changed it since.", "required": True, "schema": {"type": "string"}},
+    "Access-Control-Allow-Origin": {"description": "`*`: any web page may read this document (CORS).",
+                                    "required": True, "schema": {"type": "string", "enum": ["*"]}},
+}
+COMPONENT_PARAMETERS = {
+    "Idempotency-Key": {
+        "name": "Idempotency-Key", "in": "header", "required": False,
+        "description": "A key of your own for this request (1 to 255 visible ASCII characters, e.g. a UUID). "
+                       "Retried with the same key and body within 24 hours, the request is not done again: the "
+                       "first answer comes back. The same key with another body is a 422; while the first "
+                       "request still runs, a 409.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}},
+    "If-Match": {
+        "name": "If-Match", "in": "header", "required": False,
+        "description": "The `ETag` you read: the change is made only if the resource is still that version "
+                       "(else a 412). Without it the change is made whatever the version.",
+        "schema": {"type": "string", "minLength": 1}},
+}
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 COMPONENT_SCHEMAS = {
     "InvalidParam": {
@@ -175,19 +233,25 @@ def _error(description: str) -> dict:
             "content": {"application/problem+json": {"schema": PROBLEM}}}
 
 
+def servers() -> list[dict]:
+    """The public https:// address of version 1 (CASEWORK_BASE_URL, which production requires to be
+    https); where the base URL is not https (a development machine) the relative path, so the
+    document still names where the API is."""
+    base = settings.CASEWORK_BASE_URL
+    if base.startswith("https://"):
+        return [{"url": f"{base}{SERVER}", "description": "Version 1 of the API."}]
+    return [{"url": SERVER, "description": "This server, version 1 of the API."}]
+
+
 def v1_postprocess(result, generator, request, public):
-    result["servers"] = [{"url": SERVER, "description": "This server, version 1 of the API."}]
+    result["servers"] = servers()
     result["info"]["contact"] = CONTACT
     components = result.setdefault("components", {})
     components.setdefault("schemas", {}).update(copy.deepcopy(COMPONENT_SCHEMAS))
     components["schemas"].update(payload_components())
     components["schemas"].update(event_components())  # CaseEvent: one of the kinds, each with its data
-    components["headers"] = {
-        "API-Version": {"description": "The API's full version (semantic versioning).", "required": True,
-                        "schema": {"type": "string", "example": API_VERSION}},
-        "Retry-After": {"description": "Seconds to wait before trying again.", "required": True,
-                        "schema": {"type": "integer", "minimum": 0}},
-    }
+    components["headers"] = copy.deepcopy(COMPONENT_HEADERS)
+    components["parameters"] = copy.deepcopy(COMPONENT_PARAMETERS)
     # The task as version 1 shows it: a user's states, not viewflow's.
     task = components["schemas"].get("Task")
     if task:
@@ -195,6 +259,9 @@ def v1_postprocess(result, generator, request, public):
     result["paths"]["/openapi.json"] = {"get": {
         "summary": "This document (OpenAPI 3, JSON)", "tags": ["openapi.json"],
         "responses": {"200": {"description": "The OpenAPI document of version 1.",
+                              # lower case, as the Design Rules' linter looks it up (HTTP does not mind)
+                              "headers": {"access-control-allow-origin": {
+                                  "$ref": "#/components/headers/Access-Control-Allow-Origin"}},
                               "content": {"application/json": {"schema": {"type": "object"}}}}}}}
     paths = {}
     for old_path, operations in result["paths"].items():
@@ -206,7 +273,7 @@ def v1_postprocess(result, generator, request, public):
             operation["operationId"] = OPERATION_IDS[key]
             operation.setdefault("description", operation.get("summary", ""))
             _rename_parameters(operation, new_path)
-            _document_answers(operation, new_path)
+            _document_answers(operation, new_path, method)
         paths[new_path] = operations
     result["paths"] = dict(sorted(paths.items()))
     tags = sorted({tag for operations in paths.values() for op in operations.values() for tag in op.get("tags", [])})
@@ -269,12 +336,14 @@ def _drop_unused(result: dict) -> None:
             del schemas[name]
 
 
-def _document_answers(operation: dict, path_: str) -> None:
+def _document_answers(operation: dict, path_: str, method: str) -> None:
     responses = operation["responses"]
-    anonymous = operation["operationId"] in ANONYMOUS
+    operation_id = operation["operationId"]
+    anonymous = operation_id in ANONYMOUS
+    document = operation_id == "getOpenApiDocument"
     if anonymous:
-        operation["security"] = [{}] if operation["operationId"] == "getOpenApiDocument" else []
-        if operation["operationId"] != "obtainClientToken":  # its 401 is a client that failed to authenticate
+        operation["security"] = [{}] if document else []
+        if operation_id != "obtainClientToken":  # its 401 is a client that failed to authenticate
             responses.pop("401", None)
     else:
         responses.setdefault("401", {})
@@ -285,29 +354,46 @@ def _document_answers(operation: dict, path_: str) -> None:
         responses.setdefault("404", {})
     if any(p.get("name") == "page" for p in operation.get("parameters", [])):
         responses.setdefault("404", {"description": "No such page (past the last one)."})
-    if operation.get("parameters") or operation.get("requestBody"):
-        if any(p.get("in") == "query" for p in operation.get("parameters", [])) or operation.get("requestBody"):
-            responses.setdefault("400", {})
-    if operation["operationId"] != "getOpenApiDocument":
+    if not document:  # an unknown query parameter is refused everywhere (casework.api.requests)
+        responses.setdefault("400", {})
         responses.setdefault("429", {})
+    headers = []
+    if method == "post" and f"{SERVER}{path_}" not in WITHOUT_IDEMPOTENCY:
+        headers.append({"$ref": "#/components/parameters/Idempotency-Key"})
+        conflict = responses.get("409", {}).get("description")
+        responses["409"] = {"description": f"{conflict} Or: {IDEMPOTENCY_CONFLICT[0].lower()}{IDEMPOTENCY_CONFLICT[1:]}"
+                            if conflict else IDEMPOTENCY_CONFLICT}
+        responses.setdefault("422", {})
+    if operation_id in WITH_IF_MATCH:
+        headers.append({"$ref": "#/components/parameters/If-Match"})
+        responses.setdefault("412", {})
+    if headers:
+        operation["parameters"] = [*operation.get("parameters", []), *headers]
     for code, response in list(responses.items()):
         status = int(code)
         if status >= 400:
             described = response.get("description") or ERROR_TEXT.get(status, "Refused.")
-            responses[code] = _error(described)
+            responses[code] = response = _error(described)
             if status == 429:
-                responses[code]["headers"]["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
+                response["headers"]["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
         else:
             response.setdefault("headers", {})["API-Version"] = HEADER
             if not response.get("description"):
                 response["description"] = "Done."
+            if status == 201:
+                response["headers"]["Location"] = {"$ref": "#/components/headers/Location"}
+            if operation_id in WITH_ETAG and status in (200, 201):
+                response["headers"]["ETag"] = {"$ref": "#/components/headers/ETag"}
+        if not document:
+            response["headers"]["Cache-Control"] = NO_STORE
+            response["headers"].update(RATE_LIMIT)
 
 
 def legacy_postprocess(result, generator, request, public):
     result["info"]["description"] = (
         f"{result['info'].get('description', '')} These paths are deprecated since "
-        f"{LEGACY_DEPRECATED_ON.date().isoformat()} and answer for this release only; version 1 is described "
-        "at /api/v1/openapi.json.").strip()
+        f"{LEGACY_DEPRECATED_ON.date().isoformat()} and stop answering on {settings.CASEWORK_API_SUNSET.isoformat()} "
+        "(their Sunset header); version 1 is described at /api/v1/openapi.json.").strip()
     for operations in result["paths"].values():
         for operation in operations.values():
             operation["deprecated"] = True
@@ -326,7 +412,33 @@ class EnglishSchema:
         return response
 
 
-DEFAULT_HOOKS = ["drf_spectacular.hooks.postprocess_schema_enums"]
+def one_blank_string(result, generator, request, public):
+    """drf-spectacular says a text that may be blank and has a pattern as `oneOf: [the text, a string of
+    at most 0 characters]`; where the pattern itself allows "" (ours forbid only NUL), "" matches
+    both, and `oneOf` needs exactly one. Such a pair becomes the text alone; any other pair (a
+    pattern that refuses "") becomes `anyOf`, which "" may match once or twice."""
+    _blank_pairs(result)
+    return result
+
+
+def _blank_pairs(node) -> None:
+    if isinstance(node, dict):
+        choices = node.get("oneOf")
+        if isinstance(choices, list) and len(choices) == 2 and choices[1] == {"type": "string", "maxLength": 0}:
+            text = choices[0]
+            if "minLength" not in text and "format" not in text and re.search(text.get("pattern", ""), ""):
+                del node["oneOf"]
+                node.update(text)
+            else:
+                node["anyOf"] = node.pop("oneOf")
+        for value in node.values():
+            _blank_pairs(value)
+    elif isinstance(node, list):
+        for value in node:
+            _blank_pairs(value)
+
+
+DEFAULT_HOOKS = ["drf_spectacular.hooks.postprocess_schema_enums", "casework.api.schema.one_blank_string"]
 
 
 class V1SchemaView(EnglishSchema, SpectacularAPIView):
@@ -348,6 +460,15 @@ class V1SchemaView(EnglishSchema, SpectacularAPIView):
         "VERSION": API_VERSION,
         "POSTPROCESSING_HOOKS": [*DEFAULT_HOOKS, "casework.api.schema.v1_postprocess"],
     }
+
+
+@functools.cache
+def v1_document() -> dict:
+    """The version-1 document as /api/v1/openapi.json answers it, built once per process (what the
+    API accepts is read from it: casework.api.contract)."""
+    with patched_settings(V1SchemaView.custom_settings), translation.override("en"):
+        generator = SchemaGenerator(patterns=V1SchemaView().patterns)
+        return json.loads(json.dumps(generator.get_schema(request=None, public=True), cls=DjangoJSONEncoder))
 
 
 class LegacySchemaView(EnglishSchema, SpectacularAPIView):

@@ -161,7 +161,8 @@ class CaseSummarySerializer(FieldsBuiltOnce):
     deadlines = DeadlineSerializer(many=True, read_only=True)
     outcome = serializers.ChoiceField(choices=Case.Outcome.choices, allow_blank=True, read_only=True,
                                       help_text="Empty while the case is open.")
-    school_name = serializers.CharField(source="school.name", read_only=True, default=None)
+    school_name = serializers.CharField(source="school.name", read_only=True, default=None, allow_null=True,
+                                        help_text="The school's name; null for a case without a school.")
     participation_setting = serializers.ChoiceField(
         choices=Case.Setting.choices, allow_blank=True, read_only=True,
         help_text="Where the pupil takes part now; empty while the level is geen.")

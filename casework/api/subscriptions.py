@@ -16,7 +16,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from casework.access import parse_id
-from casework.api.pagination import SizedPagination
+from casework.api.pagination import Pagination
 from casework.api.params import choice, query, read_choice
 from systems import scopes
 from systems import subscriptions as rules
@@ -132,7 +132,7 @@ class SystemsOnly(GenericAPIView):
     """A view for connected systems only. The person's refusal comes in the handler, after the
     throttles (a throttled person gets 429 as on every other operation)."""
 
-    pagination_class = SizedPagination
+    pagination_class = Pagination
 
     def system(self):
         system = system_of(self.request.user)

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from viewflow.workflow.status import STATUS
 
 from casework.access import MAX_ID
+from casework.api.conditional import created
 from casework.api.pagination import LoggedPages, Pagination
 from casework.api.params import (
     ANY_ID,
@@ -175,6 +176,7 @@ class TaskPagination(Pagination):
             query("node", choice(dict(inbox.node_choices())), description="Only tasks of this node, e.g. ect_approve."),
             query("team", ANY_ID, description="A team id (one past the highest possible id: no filter)."),
             query("school", ANY_ID, description="A school id (one past the highest possible id: no filter)."),
+            query("case", ID, description="Only the tasks of this case (id)."),
             query("due", choice(inbox.DUE_FILTERS), description="overdue: past due; week: due within 7 days."),
             query("followup", choice(inbox.FOLLOW_UP_FILTERS),
                   description="By default tasks snoozed until a later date are left out; snoozed: only those; all: "
@@ -209,11 +211,12 @@ class TaskViewSet(LoggedPages, viewsets.ReadOnlyModelViewSet):
             params = self.request.query_params
             team = read_id(params, "team", "Give a team id.", beyond=True)
             school = read_id(params, "school", "Give a school id.", beyond=True)
+            case = read_id(params, "case", "Give a case id.")
             return inbox.task_list(self.request.user, scope, node=read_choice(params, "node", dict(inbox.node_choices())),
                                    team=str(team or ""), school=str(school or ""),
                                    due=read_choice(params, "due", inbox.DUE_FILTERS),
                                    followup=read_choice(params, "followup", inbox.FOLLOW_UP_FILTERS),
-                                   sort=read_choice(params, "sort", inbox.SORTS) or inbox.DEFAULT_SORT)
+                                   sort=read_choice(params, "sort", inbox.SORTS) or inbox.DEFAULT_SORT, case=case)
         return inbox.visible_tasks(self.request.user)
 
     def retrieve(self, request, pk=None):
@@ -347,7 +350,7 @@ class WorklistViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Des
         worklist = worklists.save_worklist(user=request.user, name=data.validated_data["name"],
                                            scope=data.validated_data["scope"],
                                            filters=data.validated_data.get("filters", {}))
-        return Response(WorklistSerializer(worklist).data, status=status.HTTP_201_CREATED)
+        return created(WorklistSerializer(worklist).data, "worklist-detail", pk=worklist.pk)
 
     def destroy(self, request, pk=None):
         worklists.delete_worklist(user=request.user, worklist_id=pk)

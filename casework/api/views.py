@@ -5,14 +5,14 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from casework import selectors, services
 from casework.access import access_case_by_id
+from casework.api.conditional import created, tagged
 from casework.api.pagination import LoggedPages
-from casework.api.params import choice, query, read_choice
+from casework.api.params import DATE_TIME, ID, choice, query, read_choice, read_date_time, read_id
 from casework.api.serializers import (
     CaseSerializer,
     CaseSummarySerializer,
@@ -45,7 +45,13 @@ RECORD_RESPONSES = {
     list=extend_schema(
         summary="Cases you work on",
         parameters=[query("deadline_state", choice(Deadline.State.values),
-                          description="Only cases with a clock in this state now (e.g. breached, warning).")],
+                          description="Only cases with a clock in this state now (e.g. breached, warning)."),
+                    query("status", choice(Case.Status.values), description="Only cases in this status."),
+                    query("updatedSince", DATE_TIME,
+                          description="Only cases changed after this moment (something happened on them: any "
+                                      "event of their timeline), as RFC 3339, e.g. 2026-11-27T09:30:00Z."),
+                    query("school", ID, description="Only cases of this school (id)."),
+                    query("region", ID, description="Only cases of this region (id).")],
         responses={200: CaseSummarySerializer(many=True), 400: FieldErrorsSerializer, 401: UNAUTHENTICATED,
                    404: OpenApiResponse(DetailSerializer, description="No such page (past the last one).")},
     ),
@@ -84,20 +90,25 @@ class CaseViewSet(LoggedPages, mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def get_queryset(self):
         # version 1 names the filter in lower camelCase (casework.api.schema renames it in the document)
-        name = "deadlineState" if is_v1() else "deadline_state"
-        state = read_choice(self.request.query_params, name, Deadline.State.values)
-        return selectors.visible_cases(self.request.user, deadline_state=state)
+        params = self.request.query_params
+        return selectors.visible_cases(
+            self.request.user,
+            deadline_state=read_choice(params, "deadlineState" if is_v1() else "deadline_state", Deadline.State.values),
+            status=read_choice(params, "status", Case.Status.values),
+            updated_since=read_date_time(params, "updatedSince"),
+            school=read_id(params, "school", "Give a school id."),
+            region=read_id(params, "region", "Give a region id."))
 
     def retrieve(self, request, pk=None):
         case = access_case_by_id(request.user, pk, request=request, action=AccessLog.Action.API_VIEW)
-        return Response(CaseSerializer(selectors.with_timeline(case)).data)
+        return tagged(CaseSerializer(selectors.with_timeline(case)).data)
 
     def create(self, request):
         signal = SignalSerializer(data=request.data)
         signal.is_valid(raise_exception=True)
         case = services.signal_case(actor=request.user, data=signal.to_signal_input(), request=request)
         case = selectors.signalled_case(request.user, case, request=request)
-        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+        return created(CaseSerializer(case).data, "case-detail", with_etag=True, pk=case.pk)
 
     def _record(self, request, pk, serializer_class, write):
         """Parse, call one service on the visible case (404 otherwise), answer the case."""
@@ -106,7 +117,7 @@ class CaseViewSet(LoggedPages, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         payload.is_valid(raise_exception=True)
         write(case, payload.validated_data)
         case = Case.objects.select_related("child", "school", "region", "signalled_by").get(pk=case.pk)
-        return Response(CaseSerializer(selectors.with_timeline(case)).data)
+        return tagged(CaseSerializer(selectors.with_timeline(case)).data)
 
     @extend_schema(summary="Record a change of registration, or a move to another school, from a date (case team or "
                            "Leerplicht)",

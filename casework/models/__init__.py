@@ -11,6 +11,7 @@ from .casefile import Document, Note, document_path, document_storage
 from .cases import Case, CaseParticipant, Child
 from .clocks import Deadline
 from .history import CaseEvent
+from .idempotency import IdempotentRequest
 from .participation import AccessLink, Consent, PublicSignal
 from .privacy import DataBreach, LogReading, RetentionLogEntry
 from .rollup import MonitorSpell, MonitorTally, spell_until
@@ -46,6 +47,7 @@ __all__ = [
     "Deadline",
     "Document",
     "EctAdvice",
+    "IdempotentRequest",
     "LogReading",
     "Mentor",
     "Note",

@@ -10,9 +10,12 @@ from systems.clients import system_of
 from teams.models import Membership, RegionRole, School
 
 
-def visible_cases(user, *, deadline_state: str = "", now=None) -> QuerySet[Case]:
+def visible_cases(user, *, deadline_state: str = "", status: str = "", updated_since=None, school: int | None = None,
+                  region: int | None = None, now=None) -> QuerySet[Case]:
     """The cases `user` may see, with what a list row shows (constant queries per page);
-    optionally only those with a clock in `deadline_state` (e.g. breached, warning) now."""
+    optionally only those with a clock in `deadline_state` (e.g. breached, warning) now, in
+    `status`, of `school` or `region`, or changed after `updated_since` (every change to a case
+    is one of its events, so: with an event after that moment)."""
     cases = (
         Case.objects.filter(visible_case_filter(user))
         .select_related("child", "school", "region")
@@ -22,6 +25,14 @@ def visible_cases(user, *, deadline_state: str = "", now=None) -> QuerySet[Case]
     if deadline_state:
         clocks = Deadline.objects.filter(case=OuterRef("pk")).filter(in_state(deadline_state, now or timezone.now()))
         cases = cases.filter(Exists(clocks))
+    if status:
+        cases = cases.filter(status=status)
+    if school is not None:
+        cases = cases.filter(school_id=school)
+    if region is not None:
+        cases = cases.filter(region_id=region)
+    if updated_since is not None:
+        cases = cases.filter(Exists(CaseEvent.objects.filter(case=OuterRef("pk"), at__gt=updated_since)))
     return cases
 
 

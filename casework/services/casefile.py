@@ -129,10 +129,16 @@ def note_of_case(case: Case, note_id) -> Note:
 
 
 @command
-def edit_note(*, step: Step, case: Case, note_id, text: str, shared_with_mentor: bool | None = None) -> Note:
-    """The author's edit within the window; after it, EditWindowClosed (403): add a correction note."""
+def edit_note(*, step: Step, case: Case, note_id, text: str, shared_with_mentor: bool | None = None,
+              precondition=None) -> Note:
+    """The author's edit within the window; after it, EditWindowClosed (403): add a correction note.
+    `precondition(note)`, when given, sees the note as it stands under its lock and may refuse the
+    edit by raising (the API's If-Match: the version the client read must still be the current one)."""
     actor = step.actor
-    note = get_object_or_404(Note.objects.select_for_update(), case=case, pk=parse_id(note_id))
+    note = get_object_or_404(Note.objects.select_for_update().select_related("author"), case=case,
+                             pk=parse_id(note_id))
+    if precondition is not None:
+        precondition(note)
     if note.author_id != actor.pk:
         raise PermissionDenied(_("Only the author can edit a note; add a correction note instead."))
     now = timezone.now()

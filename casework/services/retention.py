@@ -41,6 +41,7 @@ from casework.models import (
 )
 from casework.monitor import spells
 from casework.services.casefile import delete_documents_of
+from casework.services.idempotency import purge_expired
 
 DEFAULT_PERIODS = {  # outcome: (pseudonymise after years, delete after years), counted from closure
     Case.Outcome.TERUG_NAAR_SCHOOL: (2, 5),
@@ -99,11 +100,13 @@ def due_actions(now) -> list[Due]:
 
 
 def apply_retention(now=None, *, dry_run: bool = False) -> list[Due]:
-    """Carry out (or, with dry_run, only list) the retention actions due now."""
+    """Carry out (or, with dry_run, only list) the retention actions due now. The run also deletes
+    the API's stored answers to idempotent requests once their 24 hours have passed."""
     now = now or timezone.now()
     actions = due_actions(now)
     if dry_run:
         return actions
+    purge_expired(now)
     for action in actions:
         with transaction.atomic():
             _apply(action, now)

@@ -2,7 +2,7 @@
 (django-rest-knox), Django REST framework and the OpenAPI documents (drf-spectacular)."""
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -36,6 +36,13 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
     "TOKEN_PREFIX": "",
 }
+# The deprecated paths under /api/ answer until this day (the `Sunset` header on their answers,
+# RFC 8594; docs/api.md). An ISO date.
+try:
+    CASEWORK_API_SUNSET = date.fromisoformat(os.environ.get("CASEWORK_API_SUNSET", "2027-06-01"))
+except ValueError:
+    raise ImproperlyConfigured("CASEWORK_API_SUNSET must be a date, YYYY-MM-DD") from None
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "signin.tokens.ApiTokenAuthentication",
@@ -46,10 +53,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "casework.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's throttles, each telling the answer its state (the RateLimit-* headers; casework.api.throttling).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "casework.api.throttling.AnonRateThrottle",
+        "casework.api.throttling.UserRateThrottle",
+        "casework.api.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("CASEWORK_THROTTLE_ANON", "60/min"),

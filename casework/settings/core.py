@@ -43,7 +43,8 @@ if BENCH:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # The API's version header, Deprecation on the old paths, problem+json for every /api/v1/ error.
+    # The API's version header, Cache-Control, CORS on the document, Deprecation and Sunset on the old
+    # paths, problem+json for every /api/v1/ error.
     "casework.api.middleware.ApiVersionMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -57,6 +58,8 @@ MIDDLEWARE = [
     # The session's absolute lifetime, then: no page without the second factor (signin.factors).
     "signin.middleware.SessionLifetimeMiddleware",
     "signin.middleware.SecondFactorRequiredMiddleware",
+    # Version 1's requests: unknown parameters refused, Idempotency-Key, the RateLimit-* headers.
+    "casework.api.middleware.ApiRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: locks out a username + address after repeated failed logins (django-axes).

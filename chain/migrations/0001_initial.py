@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('casework', '0029_access_log_reconciliation'),
+        ('casework', '0030_access_log_reconciliation'),
         ('teams', '0007_after_complete_case'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

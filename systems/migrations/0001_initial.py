@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('organisation', models.CharField(choices=[('school', 'School'), ('leerplicht', 'Leerplicht'), ('wij', 'WIJ-team'), ('jgz', 'JGZ / GGD')], max_length=12, verbose_name='organisation (signals as)')),
                 ('organisation_name', models.CharField(max_length=200, verbose_name="organisation's name")),
-                ('scopes', models.CharField(help_text='Space-separated: cases:read cases:signal tasks:read events:read monitor:read subscriptions:manage', max_length=200, verbose_name='scopes')),
+                ('scopes', models.CharField(help_text='Space-separated: cases:read cases:signal tasks:read events:read monitor:read subscriptions:manage absence:import enrolments:import', max_length=200, verbose_name='scopes')),
                 ('auth_method', models.CharField(choices=[('private_key_jwt', "private_key_jwt (signed assertion, the profile's method)"), ('client_secret_basic', 'client_secret_basic (secret, a documented deviation)')], default='private_key_jwt', max_length=20, verbose_name='client authentication')),
                 ('public_key', models.TextField(blank=True, help_text='PEM, a JWK or a JWK set: the key the system signs its assertions with.', verbose_name='public key')),
                 ('jwks_url', models.URLField(blank=True, help_text='Or where the system publishes its keys (https).', verbose_name='JWKS URL')),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0028_monitorspell_until'),
+        ('casework', '0029_idempotent_request'),
     ]
 
     operations = [
