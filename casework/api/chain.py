@@ -23,6 +23,9 @@ PUPIL = {
     "pupil_number": serializers.CharField(**_text, help_text="The school's own pupil number (never a BSN)."),
     "family_name": serializers.CharField(), "given_names": serializers.CharField(help_text="All given names."),
     "birth_date": serializers.DateField(),
+    # Accepted so that an export sent as it is does not fail: dropped before anything is read.
+    "bsn": serializers.CharField(**_text, help_text="Dropped unread: casework stores no BSN (the answer says so)."),
+    "onderwijsnummer": serializers.CharField(**_text, help_text="Dropped unread, as a BSN."),
 }
 ABSENCE_ROW = inline_serializer("AbsenceReportRow", {
     **PUPIL,

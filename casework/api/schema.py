@@ -112,6 +112,8 @@ TAG_TEXT = {
     "subscriptions": "Connected systems' subscriptions to case events (CloudEvents pushed to a callback).",
 }
 ANONYMOUS = {"getOpenApiDocument", "obtainToken", "obtainClientToken"}
+# Signing out takes a person's token only: a connected system's token is a 401 there, never a 403.
+PERSONAL_TOKEN_ONLY = {"logOut", "logOutAll"}
 # The answers that carry an ETag (casework.api.conditional): a case's and a note's.
 WITH_ETAG = {"getCase", "signalCase", "changeRegistration", "recordParticipation", "recordStartkwalificatie",
              "endVrijstelling", "getNote", "addNote", "editNote"}
@@ -347,6 +349,7 @@ def _document_answers(operation: dict, path_: str, method: str) -> None:
             responses.pop("401", None)
     else:
         responses.setdefault("401", {})
+    if not anonymous and operation_id not in PERSONAL_TOKEN_ONLY:
         # A connected system's token without the operation's scope, or an operation for persons only.
         responses.setdefault("403", {"description": "Not allowed: for a connected system, its token lacks the "
                                                     "scope this operation needs, or only persons may call it."})
