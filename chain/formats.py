@@ -130,7 +130,7 @@ def _date(value: str, field: str, errors: list[str], *, required: bool = True) -
             if 1990 <= parsed.year <= 2100:
                 return parsed
             break
-    errors.append(_("%(field)s is not a date (yyyy-mm-dd or dd-mm-jjjj): %(value)s") % {"field": field, "value": value[:20]})
+    errors.append(_("%(field)s is not a date (yyyy-mm-dd or dd-mm-yyyy): %(value)s") % {"field": field, "value": value[:20]})
     return None
 
 

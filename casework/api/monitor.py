@@ -1,10 +1,12 @@
 """Monitor API: the same numbers as the monitor pages (aggregates only)."""
 
+from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
+    inline_serializer,
 )
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -192,3 +194,46 @@ class QuarterView(APIView):
         if audience == "public":
             return Response(monitor.quarter_table(scope, year, quarter, audience, until))
         return Response(monitor.report(scope, until, first))
+
+
+YEAR_COUNTS = inline_serializer("SchoolYearCounts", {
+    "thuiszitters": serializers.IntegerField(help_text="Distinct pupils who were LRV or AV on a day of the year."),
+    "lrv": serializers.IntegerField(help_text="Of them, LRV on a day of the year (a threatened pupil from day 29)."),
+    "av": serializers.IntegerField(help_text="Of them, AV on a day of the year."),
+    "durations": serializers.DictField(child=serializers.IntegerField(), help_text=(
+        "Pupils by the days of the year they were out: lt_4_weeks, 4_weeks_3_months, 3_6_months, gt_6_months.")),
+    "by_sector": serializers.DictField(child=serializers.IntegerField()),
+})
+YEAR_REPORT = inline_serializer("SchoolYearReport", {
+    "school_year": serializers.CharField(help_text="e.g. 2025-2026: 1 August to 31 July."),
+    "from": serializers.DateField(), "until": serializers.DateField(help_text="The year's last day, or today."),
+    "complete": serializers.BooleanField(help_text="False while the year runs."),
+    "year": YEAR_COUNTS,
+    "peildata": inline_serializer("SchoolYearPeildatum", {
+        "peildatum": serializers.DateField(), "thuiszitters": serializers.IntegerField(),
+        "lrv": serializers.IntegerField(), "av": serializers.IntegerField()}, many=True),
+    "absence_reports": serializers.DictField(child=serializers.IntegerField(), help_text=(
+        "Absence reports read from the chain for the cases in scope during the year, by kind.")),
+})
+
+
+class YearView(APIView):
+    system_scopes = {"get": scopes.MONITOR_READ}
+
+    @extend_schema(summary="A school year: the pupils out in the year beside the counts on its peildata",
+                   description="The DUO-style year figures (distinct pupils LRV or AV during the school year, with "
+                               "how long) and the SWV's peildatum counts (the quarter ends inside the year), from the "
+                               "same history. A running year is reported up to today; one that has not begun is a "
+                               "400 naming `schoolYear`.",
+                   parameters=[query("schoolYear", {"type": "string", "pattern": r"^\d{4}-\d{4}$"},
+                                     description="e.g. 2025-2026; default: the current school year."), *COMMON],
+                   responses={200: YEAR_REPORT, **ERRORS})
+    def get(self, request):
+        scope = scope_from(request)
+        today = timezone.localdate()
+        label = request.query_params.get("schoolYear") or monitor.school_year_of(today)
+        try:
+            return Response(monitor.year_report(scope, label, today))
+        except ValueError:
+            raise ValidationError({"schoolYear": [
+                "Give a school year that has begun, as 2025-2026 (1 August to 31 July)."]}) from None

@@ -80,6 +80,7 @@ OPERATION_IDS = {
     "get /search": "searchCases",
     "get /monitor": "getMonitor",
     "get /monitor/quarter": "getQuarterReport",
+    "get /monitor/year": "getSchoolYear",
     "get /tasks": "listTasks",
     "post /tasks/bulk": "distributeTasks",
     "get /tasks/{taskId}": "getTask",

@@ -17,7 +17,7 @@ from casework.api.casefile import (
     SearchView,
 )
 from casework.api.chain import AbsenceReportImport, EnrolmentImport
-from casework.api.monitor import MonitorView, QuarterView
+from casework.api.monitor import MonitorView, QuarterView, YearView
 from casework.api.notifications import NotificationViewSet
 from casework.api.oauth import ClientToken
 from casework.api.participation import AccessLinkRevokeView
@@ -54,6 +54,7 @@ urlpatterns = [
     path("colleagues", ColleagueList.as_view(), name="api-v1-colleagues"),
     path("monitor", MonitorView.as_view(), name="api-v1-monitor"),
     path("monitor/quarter", QuarterView.as_view(), name="api-v1-monitor-quarter"),
+    path("monitor/year", YearView.as_view(), name="api-v1-monitor-year"),
     path("search", SearchView.as_view(), name="api-v1-search"),
     path("cases/<str:case_id>/notes", CaseNotesView.as_view(), name="api-v1-case-notes"),
     path("cases/<str:case_id>/notes/<str:note_id>", CaseNoteView.as_view(), name="api-v1-case-note"),

@@ -74,3 +74,8 @@ from casework.monitor.period import (  # noqa: F401 (re-exported)
     timing_absent_to_placement,
     timing_signal_to_action,
 )
+from casework.monitor.year import (  # noqa: F401 (re-exported)
+    parse_school_year,
+    school_year_of,
+    year_report,
+)

@@ -17,24 +17,36 @@ from casework import monitor
 from casework.formkit import DateInput, PeriodFormMixin, reported_until
 from casework.http.queries import query_without_page
 from casework.models import Case, Vrijstelling
+from chain.models import AbsenceReport
 from signin.reauth import fresh_second_factor
 from teams.models import Region, School, Sector
 
 
-class MonitorFilter(PeriodFormMixin, forms.Form):
-    period_fields = ("since", "peildatum")
+class ScopeFilter(forms.Form):
+    """The monitor's scope: one of the user's regions (or all), a sector, a school."""
 
     region = forms.ModelChoiceField(label=gettext_lazy("Region"), queryset=Region.objects.none(), required=False)
     sector = forms.ChoiceField(label=gettext_lazy("Sector"), required=False,
                                choices=[("", gettext_lazy("all")), *Sector.choices])
     school = forms.ModelChoiceField(label=gettext_lazy("School"), queryset=School.objects.none(), required=False)
-    peildatum = forms.DateField(label=gettext_lazy("Peildatum"), required=False, widget=DateInput())
-    since = forms.DateField(label=gettext_lazy("Period from"), required=False, widget=DateInput())
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.filter(pk__in=regions)
         self.fields["school"].queryset = School.objects.filter(region_id__in=regions).order_by("name")
+
+    def scope(self, regions) -> monitor.Scope:
+        data = self.cleaned_data
+        chosen = [data["region"].pk] if data.get("region") else list(regions)
+        return monitor.Scope(regions=chosen, sector=data.get("sector") or "",
+                             school=data["school"].pk if data.get("school") else None)
+
+
+class MonitorFilter(PeriodFormMixin, ScopeFilter):
+    period_fields = ("since", "peildatum")
+
+    peildatum = forms.DateField(label=gettext_lazy("Peildatum"), required=False, widget=DateInput())
+    since = forms.DateField(label=gettext_lazy("Period from"), required=False, widget=DateInput())
 
     def clean(self):
         cleaned = super().clean()
@@ -42,12 +54,6 @@ class MonitorFilter(PeriodFormMixin, forms.Form):
             if cleaned.get(name) and not 1990 <= cleaned[name].year <= 2200:
                 self.add_error(name, _("Give a date between 1990 and 2200."))
         return cleaned
-
-    def scope(self, regions) -> monitor.Scope:
-        data = self.cleaned_data
-        chosen = [data["region"].pk] if data.get("region") else list(regions)
-        return monitor.Scope(regions=chosen, sector=data.get("sector") or "",
-                             school=data["school"].pk if data.get("school") else None)
 
 
 def _filtered(request):
@@ -172,3 +178,39 @@ def quarter_csv(request):
     for row in monitor.quarter_csv_rows(scope, year, quarter, audience, until):
         writer.writerow(row)
     return response
+
+
+class YearFilter(ScopeFilter):
+    """The year view: a school year and the monitor's scope."""
+
+    def __init__(self, *args, school_years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school_year"] = forms.ChoiceField(label=gettext_lazy("School year"), required=False,
+                                                       choices=[(year, year) for year in school_years])
+        self.order_fields(["school_year", "region", "sector", "school"])
+
+
+def school_years(today: dt.date, back: int = 6) -> list[str]:
+    current = int(monitor.school_year_of(today)[:4])
+    return [f"{year}-{year + 1}" for year in range(current, current - back, -1)]
+
+
+@login_required
+def school_year(request):
+    """The year view: the pupils out in the school year (as DUO and the municipality count) beside
+    the counts on its peildata (as the SWV counts), from the same history."""
+    regions = monitor.ensure_monitor_access(request.user)
+    today = timezone.localdate()
+    years = school_years(today)
+    form = YearFilter(request.GET, regions=regions, school_years=years)
+    if not form.is_valid():
+        return render(request, "monitor/year.html", {"form": form}, status=400)
+    label = form.cleaned_data.get("school_year") or years[0]
+    result = monitor.year_report(form.scope(regions), label, today)
+    reports = [(name, result["absence_reports"].get(kind, 0)) for kind, name in AbsenceReport.Kind.choices]
+    return render(request, "monitor/year.html", {
+        "form": form, "result": result, "first": dt.date.fromisoformat(result["from"]),
+        "until": dt.date.fromisoformat(result["until"]),
+        "durations": [(DURATION_LABELS[key], value) for key, value in result["year"]["durations"].items()],
+        "peildata": [(dt.date.fromisoformat(row["peildatum"]), row) for row in result["peildata"]],
+        "reports": reports})

@@ -45,6 +45,7 @@ urlpatterns = [
     path("monitor/", monitor.dashboard, name="monitor"),
     path("monitor/quarter/", monitor.quarter_report, name="monitor-quarter"),
     path("monitor/quarter.csv", monitor.quarter_csv, name="monitor-quarter-csv"),
+    path("monitor/year/", monitor.school_year, name="monitor-year"),
     path("cases/<int:case_id>/access-log/", privacy.case_access_log, name="case-access-log"),
     path("cases/<int:case_id>/links/new/", participation.create_link, name="case-link-new"),
     path("cases/<int:case_id>/links/<int:link_id>/revoke/", participation.revoke_link, name="case-link-revoke"),

@@ -1,0 +1,137 @@
+"""A school year's two counts side by side, from one history.
+
+DUO and the municipality count per year (how many pupils were reported LRV or AV in the year),
+the samenwerkingsverband on peildata (how many are thuiszitters on a day); "dit bemoeilijkt de
+onderlinge vergelijking" (Thuiszitterspact Groningen, §6). The year view gives both from the same
+spells (`MonitorSpell`), so that they can be compared:
+
+- **the year**: the distinct pupils who were LRV or AV (a threatened pupil counting as LRV from
+  day 29) on at least one day of the school year (1 August to 31 July, up to today for a running
+  year) while their case was open, they did not take part fully and they were of compulsory
+  school age; by registration, and by how many days of the year they were out (the monitor's
+  duration bands);
+- **the peildata**: the counts of `counts_on` on the quarter ends inside the year (30 September,
+  31 December, 31 March, 30 June: the SWV's quarterly reporting to the Inspectie), those that have
+  passed;
+- **the chain's reports**: the absence reports read for the cases in scope in the year, by kind.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from casework.clocks import MAX_AGE, MIN_AGE, QUALIFICATION_AGE, add_years, lrv_days
+from casework.models import Case, CaseEvent, MonitorSpell
+from casework.monitor.counts import BUCKETS, Scope, counts_on
+
+SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
+FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = 2000, 2100
+
+
+def parse_school_year(label: str) -> tuple[dt.date, dt.date]:
+    """`2025-2026` -> (2025-08-01, 2026-07-31); ValueError for anything else."""
+    found = SCHOOL_YEAR.match(label or "")
+    if not found or int(found.group(2)) != int(found.group(1)) + 1 or \
+            not FIRST_SCHOOL_YEAR <= int(found.group(1)) <= LAST_SCHOOL_YEAR:
+        raise ValueError(label)
+    start = int(found.group(1))
+    return dt.date(start, 8, 1), dt.date(start + 1, 7, 31)
+
+
+def school_year_of(day: dt.date) -> str:
+    start = day.year if day.month >= 8 else day.year - 1
+    return f"{start}-{start + 1}"
+
+
+def peildata(first: dt.date) -> list[dt.date]:
+    year = first.year
+    return [dt.date(year, 9, 30), dt.date(year, 12, 31), dt.date(year + 1, 3, 31), dt.date(year + 1, 6, 30)]
+
+
+def _compulsory(birth: dt.date, diploma: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The half-open window of compulsory school age: from the 5th birthday to the 18th, ending at
+    16 or later when a startkwalificatie was obtained (casework.clocks.leerplicht_ends_on)."""
+    end = add_years(birth, MAX_AGE)
+    if diploma is not None:
+        end = min(end, max(diploma, add_years(birth, QUALIFICATION_AGE)))
+    return add_years(birth, MIN_AGE), end
+
+
+@dataclass
+class _Pupil:
+    sector: str
+    stretches: dict = field(default_factory=lambda: {"lrv": [], "av": []})
+
+    def days_out(self) -> int:
+        """The days of the year out as LRV or AV (overlapping stretches counted once)."""
+        total, reach = 0, None
+        for start, end in sorted(self.stretches["lrv"] + self.stretches["av"]):
+            if reach is not None and start < reach:
+                start = reach
+            if start < end:
+                total += (end - start).days
+            reach = end if reach is None else max(reach, end)
+        return total
+
+
+def _out_days(spell: dict, first: dt.date, stop: dt.date) -> tuple[str, dt.date, dt.date] | None:
+    """The registration and the half-open stretch of the year in which the spell's pupil counted
+    as a thuiszitter (LRV or AV), or None."""
+    if not spell["is_open"] or spell["level"] == Case.Participation.VOLLEDIG:
+        return None
+    registration, start = spell["registration"], max(spell["valid_from"], first)
+    if registration == Case.Registration.DREIGEND:
+        registration, start = Case.Registration.LRV, max(start, spell["absent_since"] + dt.timedelta(days=lrv_days()))
+    if registration not in (Case.Registration.LRV, Case.Registration.AV):
+        return None
+    end = min(spell["valid_to"] or stop, stop)
+    young, old = _compulsory(spell["birth_date"], spell["startkwalificatie_on"])
+    start, end = max(start, young), min(end, old)
+    return (registration, start, end) if start < end else None
+
+
+def year_counts(scope: Scope, first: dt.date, until: dt.date) -> dict:
+    stop = until + dt.timedelta(days=1)
+    spells = (MonitorSpell.objects.filter(scope.spell_q(), valid_from__lte=until)
+              .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=first))
+              .values("case_id", "valid_from", "valid_to", "is_open", "registration", "level", "absent_since",
+                      "birth_date", "startkwalificatie_on", "sector").order_by())
+    pupils: dict[int, _Pupil] = {}
+    for spell in spells.iterator(chunk_size=2000):
+        stretch = _out_days(spell, first, stop)
+        if stretch is None:
+            continue
+        registration, start, end = stretch
+        pupil = pupils.setdefault(spell["case_id"], _Pupil(spell["sector"]))
+        pupil.stretches[registration].append((start, end))
+    durations = dict.fromkeys([name for name, _, _ in BUCKETS], 0)
+    by_sector: dict[str, int] = {}
+    for pupil in pupils.values():
+        days = pupil.days_out()
+        name = next(name for name, low, high in BUCKETS if days >= low and (high is None or days < high))
+        durations[name] += 1
+        by_sector[pupil.sector] = by_sector.get(pupil.sector, 0) + 1
+    return {"thuiszitters": len(pupils), "lrv": sum(1 for p in pupils.values() if p.stretches["lrv"]),
+            "av": sum(1 for p in pupils.values() if p.stretches["av"]), "durations": durations,
+            "by_sector": dict(sorted(by_sector.items()))}
+
+
+def year_report(scope: Scope, school_year: str, today: dt.date) -> dict:
+    """The year view of `school_year` (ValueError for a malformed one; a year that has not begun
+    has nothing to report: ValueError too). A running year is reported up to today."""
+    first, last = parse_school_year(school_year)
+    if first > today:
+        raise ValueError(school_year)
+    until = min(last, today)
+    reports = (scope.events().filter(kind=CaseEvent.Kind.ABSENCE_REPORTED, at__date__gte=first,
+                                     at__date__lte=until)
+               .values("data__absence_kind").annotate(n=Count("pk")).order_by())
+    return {
+        "school_year": school_year, "from": first.isoformat(), "until": until.isoformat(), "complete": until == last,
+        "year": year_counts(scope, first, until),
+        "peildata": [{"peildatum": day.isoformat(), **{key: counts[key] for key in ("thuiszitters", "lrv", "av")}}
+                     for day in peildata(first) if day <= until for counts in [counts_on(scope, day)]],
+        "absence_reports": {row["data__absence_kind"]: row["n"] for row in reports},
+    }

@@ -1,0 +1,107 @@
+"""The school year view: the pupils out during a school year (as DUO and the municipality count)
+beside the counts on its peildata (as the SWV counts), from the same dated history; on the page
+and over the API, as the roles that see the monitor."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from casework import monitor
+from casework.services import change_registration
+from chain.models import ImportBatch
+from chain.services import import_records
+from teams.models import School
+from tests.flowkit import api_client, signal, users
+from tests.systemkit import bearer, connect, token_of
+
+pytestmark = pytest.mark.django_db
+
+
+def at(day: dt.date):
+    return time_machine.travel(timezone.make_aware(dt.datetime.combine(day, dt.time(12))), tick=False)
+
+
+@pytest.fixture
+def year(demo):
+    """A: LRV from its signal on 1 Sep 2025, unenrolled (AV) from 15 Nov. B: threatened from 10 Jan
+    2026 (out since 5 Jan), LRV from day 29 by itself. C: reported sick (never counted). D: in the
+    PO region (out of the VO scope)."""
+    people = users(demo)
+    with at(dt.date(2025, 9, 1)):
+        a = signal(api_client, people["aoj"], demo["schools"]["vo"], given_name="Anna", family_name="Jaar",
+                   absent_since="2025-07-01", registration="lrv")
+        c = signal(api_client, people["aoj"], demo["schools"]["vo"], given_name="Cor", family_name="Ziek",
+                   absent_since="2025-08-20", registration="ziek", category="medisch_psychosociaal")
+        d = signal(api_client, people["kindteam"], demo["schools"]["po"], given_name="Dirk", family_name="Po",
+                   absent_since="2025-07-01", registration="lrv")
+    with at(dt.date(2025, 11, 15)):
+        change_registration(actor=people["leerplicht"], case=a, registration="av", since=dt.date(2025, 11, 15),
+                            reason="Uitgeschreven zonder nieuwe school.")
+    with at(dt.date(2026, 1, 10)):
+        b = signal(api_client, people["aoj"], demo["schools"]["vo"], given_name="Bas", family_name="Dreig",
+                   absent_since="2026-01-05", registration="dreigend")
+    with at(dt.date(2026, 2, 10)):
+        a.refresh_from_db()
+        import_records(actor=people["leerplicht"], source=ImportBatch.Source.API, kinds=(ImportBatch.Kind.ABSENCE,),
+                       records=[{"brin": School.objects.get(pk=demo["schools"]["vo"]).brin[:4], "family_name": "Jaar",
+                                 "given_names": "Anna", "birth_date": a.child.birth_date.isoformat(),
+                                 "kind": "absoluut", "first_day": "2025-11-15"}])
+    vo = School.objects.get(pk=demo["schools"]["vo"]).region_id
+    return {"a": a, "b": b, "c": c, "d": d, "scope": monitor.Scope(regions=[vo]), "people": people}
+
+
+def test_the_year_beside_its_peildata(year):
+    report = monitor.year_report(year["scope"], "2025-2026", dt.date(2026, 8, 15))
+    assert (report["from"], report["until"], report["complete"]) == ("2025-08-01", "2026-07-31", True)
+    assert report["year"] == {"thuiszitters": 2, "lrv": 2, "av": 1, "by_sector": {"vo": 2},
+                              "durations": {"lt_4_weeks": 0, "4_weeks_3_months": 0, "3_6_months": 1,
+                                            "gt_6_months": 1}}
+    assert [(row["peildatum"], row["thuiszitters"], row["lrv"], row["av"]) for row in report["peildata"]] == [
+        ("2025-09-30", 1, 1, 0), ("2025-12-31", 1, 0, 1), ("2026-03-31", 2, 1, 1), ("2026-06-30", 2, 1, 1)]
+    for row in report["peildata"]:  # the same history: each peildatum is the monitor's count that day
+        counts = monitor.counts_on(year["scope"], dt.date.fromisoformat(row["peildatum"]))
+        assert (counts["thuiszitters"], counts["lrv"], counts["av"]) == (row["thuiszitters"], row["lrv"], row["av"])
+    assert report["absence_reports"] == {"absoluut": 1}
+
+
+def test_a_running_year_is_counted_up_to_today_and_a_future_one_refused(year):
+    running = monitor.year_report(year["scope"], "2025-2026", dt.date(2025, 10, 31))
+    assert (running["until"], running["complete"]) == ("2025-10-31", False)
+    assert running["year"]["thuiszitters"] == 1 and [row["peildatum"] for row in running["peildata"]] == ["2025-09-30"]
+    for label in ("2026-2027", "2025-2027", "2025", ""):
+        with pytest.raises(ValueError):
+            monitor.year_report(year["scope"], label, dt.date(2025, 10, 31))
+
+
+def test_the_page_and_the_api_as_the_roles_that_see_the_monitor(year):
+    people = year["people"]
+    with at(dt.date(2026, 8, 15)):
+        for role in ("swv_director", "privacy_officer", "deelverband"):
+            client = Client()
+            client.force_login(people[role])
+            page = client.get("/monitor/year/", {"school_year": "2025-2026"})
+            assert page.status_code == 200, role
+        director = Client()
+        director.force_login(people["swv_director"])
+        text = director.get("/monitor/year/", {"school_year": "2025-2026",
+                                               "region": year["scope"].regions[0]}).content.decode()
+        assert "2025-2026" in text and "peildata-caption" in text, text[text.find("<main"):][:3000]
+        assert director.get("/monitor/year/", {"school_year": "1999-2000"}).status_code == 400
+        for role in ("aoj_2", "ect"):
+            client = Client()
+            client.force_login(people[role])
+            assert client.get("/monitor/year/").status_code == 404, role
+        answer = api_client(people["swv_director"]).get("/api/v1/monitor/year", {"schoolYear": "2025-2026"})
+        assert answer.status_code == 200
+        expected = monitor.year_report(monitor.Scope(regions=monitor.monitor_regions(people["swv_director"])),
+                                       "2025-2026", dt.date(2026, 8, 15))
+        assert answer.json() == expected
+        for bad in ("2027-2028", "2025/2026"):
+            refused = api_client(people["swv_director"]).get("/api/v1/monitor/year", {"schoolYear": bad})
+            assert refused.status_code == 400 and refused.json()["invalidParams"][0]["name"] == "schoolYear"
+        system = bearer(token_of(connect(scopes=["monitor:read"])))
+        mine = system.get("/api/v1/monitor/year", {"schoolYear": "2025-2026"}).json()
+        assert mine["year"]["thuiszitters"] == 2  # its region only
