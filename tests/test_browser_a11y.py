@@ -61,3 +61,4 @@ def test_new_pages_meet_wcag_and_reflow(api, demo, u, settings):
         year, quarter = timezone.localdate().year, (timezone.localdate().month - 1) // 3 + 1
         check(page, f"{base_url}/monitor/quarter/?year={year}&quarter={quarter}")
         check(page, f"{base_url}/monitor/")
+        check(page, f"{base_url}/monitor/year/")
