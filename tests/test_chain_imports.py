@@ -1,4 +1,4 @@
-"""Reading the chain into casework: a realistic generated file of 270 rows (reports on known cases
+"""Reading the chain into casework: a realistic generated file of 200 rows (reports on known cases
 by pupil number and by name, new pupils, copies, bad rows, unenrolments and re-enrolments, BSN and
 onderwijsnummer columns), each row's outcome, what became of the cases (dated events, dated
 registrations, the monitor's counts), and the same file a second time changing nothing."""
