@@ -58,7 +58,8 @@ def bench_case_path(cases: int) -> dict:
                 complete_task(user=user, task_id=task.pk, data=data)
             return step_cost(steps, label, step) if measure else step()
 
-        done("team_review: route to ECT", "team_review", users["aoj"], {"plan": "P", "routes": ["ect_consult"]})
+        done("team_review: route to ECT", "team_review", users["aoj"], {"plan": "P", "ect_question_kind": "handelingsadvies",
+                                                                        "routes": ["ect_consult"]})
         done("ect_draft", "ect_draft", users["ect"], {"question": "Q", "advice": "A"})
         done("ect_approve", "ect_approve", users["ect_2"], {"approved": True})
         done("team_review: outcome", "team_review", users["aoj"], {"plan": "P", "outcome": "terug_naar_school"})

@@ -68,7 +68,7 @@ def _journeys(api, demo, u) -> list:
         "level": "gedeeltelijk", "since": in_days(0), "setting": "eigen_school", "note": "Twee ochtenden."},
         format="json")
     assert answer.status_code == 200, answer.content
-    complete(api, u["aoj"], vo, "team_review", {"plan": "ECT en JIM.", "routes": ["ect_consult", "jim"]})
+    complete(api, u["aoj"], vo, "team_review", {"plan": "ECT en JIM.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult", "jim"]})
     complete(api, u["ect"], vo, "ect_draft", {"question": "Welk aanbod past?", "advice": "OPDC."})
     complete(api, u["ect_2"], vo, "ect_approve", {"approved": False, "reason": "Onderbouwing ontbreekt."})
     complete(api, u["ect"], vo, "ect_draft", {"question": "Welk aanbod past?", "advice": "OPDC, onderbouwd."})

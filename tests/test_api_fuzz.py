@@ -78,7 +78,7 @@ def build() -> dict:
     demo = json.loads(seed("--json", "--no-cases"))
     u = users(demo)
     first = signal(api_client, u["aoj"], demo["schools"]["vo"])
-    complete(api_client, u["aoj"], first, "team_review", {"plan": "P", "routes": ["jim", "ect_consult"]})
+    complete(api_client, u["aoj"], first, "team_review", {"plan": "P", "ect_question_kind": "handelingsadvies", "routes": ["jim", "ect_consult"]})
     signal(api_client, u["aoj"], demo["schools"]["vo"], given_name="Tweede")
     return {"demo": demo, "tokens": {role: issue_token(u[role])[1] for role in ROLES}}
 

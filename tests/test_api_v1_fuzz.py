@@ -39,7 +39,7 @@ def build() -> dict:
     demo = json.loads(seed("--json", "--no-cases"))
     u = users(demo)
     case = signal(api_client, u["aoj"], demo["schools"]["vo"])
-    complete(api_client, u["aoj"], case, "team_review", {"plan": "P", "routes": ["jim", "ect_consult"]})
+    complete(api_client, u["aoj"], case, "team_review", {"plan": "P", "ect_question_kind": "handelingsadvies", "routes": ["jim", "ect_consult"]})
     return {"tokens": {role: issue_token(u[role])[1] for role in ("aoj", "ect")}, "system": connect()}
 
 

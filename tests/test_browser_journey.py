@@ -276,6 +276,7 @@ def test_journey_from_signal_to_closure(api, demo, u, settings):
         aoj.check("input[name=routes][value=ect_consult]")
         aoj.check("input[name=routes][value=doorbraak]")
         aoj.fill("#id_ect_question", QUESTION)
+        aoj.page.select_option("#id_ect_question_kind", "plaatsing")
         aoj.fill("#id_pupil_preference", PREFERENCE)
         aoj.click(COMPLETE)
         aoj.page.wait_for_url(lambda url: f"/task/{review.pk}/" not in url, timeout=WAIT)

@@ -235,7 +235,7 @@ def test_arrangement_evaluation_breach_and_next_moment(api, demo, u, clock):
 
 def test_task_due_dates_follow_the_meeting_rhythm(api, demo, u, clock):
     case = signal(api, u["aoj"], demo["schools"]["vo"])
-    complete(api, u["aoj"], case, "team_review", {"plan": "ECT en MPL.", "routes": ["ect_consult", "doorbraak"]})
+    complete(api, u["aoj"], case, "team_review", {"plan": "ECT en MPL.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult", "doorbraak"]})
     assert open_task(case, "ect_draft").due_at == START + dt.timedelta(days=7)
     assert open_task(case, "doorbraak_decision").due_at == START + dt.timedelta(days=14)
 

@@ -44,7 +44,7 @@ def test_every_node_of_every_flow_has_a_dutch_label():
 
 def test_case_page_diagram_in_dutch_with_the_current_step(api, demo, u):
     case = signal(api, u["aoj"], demo["schools"]["vo"])
-    complete(api, u["aoj"], case, "team_review", {"plan": "ECT.", "routes": ["ect_consult"],
+    complete(api, u["aoj"], case, "team_review", {"plan": "ECT.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"],
                                                             "ect_question": "Welke school past?"})
     charts = flow_sections(page_of(u["aoj"], case))
 

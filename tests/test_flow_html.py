@@ -44,7 +44,7 @@ def test_vo_path_through_the_web_forms(api, demo, u):
     assert "Taak afronden" in page
     assert "Sanne Testkind" in aoj.get("/tasks/mine/").content.decode()
 
-    submit(u["aoj"], case, "team_review", {"plan": "ECT en JIM.", "routes": ["ect_consult", "jim"]})
+    submit(u["aoj"], case, "team_review", {"plan": "ECT en JIM.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult", "jim"]})
     assert status_of(case) == "active" and open_nodes(case) == ["ect_draft", "jim_assignment"]
 
     submit(u["ect"], case, "ect_draft", {"question": "Welke school?", "advice": "OPDC."})
@@ -84,7 +84,7 @@ def test_vo_path_through_the_web_forms(api, demo, u):
 
 def test_case_page_shows_flow_tasks_advice_and_mentor(api, demo, u):
     case = signal(api, u["aoj"], demo["schools"]["vo"])
-    submit(u["aoj"], case, "team_review", {"plan": "Plan A.", "routes": ["ect_consult"]})
+    submit(u["aoj"], case, "team_review", {"plan": "Plan A.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
     submit(u["ect"], case, "ect_draft", {"question": "Vraag?", "advice": "Het advies van het ECT."})
     page = browser(u["aoj"]).get(f"/cases/{case.pk}/").content.decode()
     assert "<svg" in page

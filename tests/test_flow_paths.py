@@ -28,7 +28,7 @@ def test_vo_path_ect_and_jim_then_doorbraak_then_closed(api, demo, u):
     assert open_nodes(case) == ["team_review"]
     assert open_task(case, "team_review").team.school_id == demo["schools"]["vo"]
 
-    complete(api, u["aoj"], case, "team_review", {"plan": "ECT vragen, JIM zoeken.", "routes": ["ect_consult", "jim"]})
+    complete(api, u["aoj"], case, "team_review", {"plan": "ECT vragen, JIM zoeken.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult", "jim"]})
     assert status_of(case) == "active"
     assert open_nodes(case) == ["ect_draft", "jim_assignment"]
     assert case.participants.filter(team__kind="ect", reason="consult").exists()
@@ -156,7 +156,7 @@ def test_arrangement_with_two_evaluations(api, demo, u):
 
 def test_rejected_advice_goes_back_to_draft_with_reason(api, demo, u):
     case = signal(api, u["aoj"], demo["schools"]["vo"])
-    complete(api, u["aoj"], case, "team_review", {"plan": "ECT.", "routes": ["ect_consult"]})
+    complete(api, u["aoj"], case, "team_review", {"plan": "ECT.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
     complete(api, u["ect"], case, "ect_draft", {"question": "V?", "advice": "A."})
     complete(api, u["ect_2"], case, "ect_approve", {"approved": False}, expect=400)  # reason required
     assert open_nodes(case) == ["ect_approve"]
@@ -181,7 +181,7 @@ def test_jim_mentor_account_sees_only_shared_parts(api, client, demo, u):
 
     mentor_user = UserFactory(username="mentor.piet")
     case = signal(api, u["aoj"], demo["schools"]["vo"])
-    complete(api, u["aoj"], case, "team_review", {"plan": "Het gedeelde plan.", "routes": ["jim", "ect_consult"]})
+    complete(api, u["aoj"], case, "team_review", {"plan": "Het gedeelde plan.", "ect_question_kind": "handelingsadvies", "routes": ["jim", "ect_consult"]})
     complete(api, u["aoj"], case, "jim_assignment", {
         "mentor_name": "Piet", "relation": "buurman", "contact": "piet@example.invalid", "consent": True,
         "share": ["plan"], "mentor_username": "mentor.piet"})

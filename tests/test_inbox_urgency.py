@@ -290,7 +290,7 @@ def test_after_completing_by_default_the_case_page_says_done_and_what_comes_next
     assert messages_of(response) == ["Taak afgerond: Teambespreking voor Zaakkeuze Urgent. De zaak is gesloten."]
 
     routed = review(api, demo, u, "Route", owner=u["aoj"])
-    response = client.post(f"/task/{routed.pk}/", {"plan": "Het ECT raadplegen", "routes": ["ect_consult"],
+    response = client.post(f"/task/{routed.pk}/", {"plan": "Het ECT raadplegen", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"],
                                                    "ect_question": "Wat heeft Route nodig?"})
     assert response["Location"] == reverse("case-detail", args=[routed.case_id])
     draft = CaseTask.objects.get(case=routed.case, flow_task_type="HUMAN", status=STATUS.NEW)

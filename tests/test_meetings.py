@@ -95,7 +95,7 @@ def test_meeting_tasks_are_due_at_the_next_meeting(api, demo, u, team):
     with time_machine.travel(MONDAY, tick=False):
         case = signal(api, u["aoj"], demo["schools"]["vo"])
         assert open_task(case, "team_review").due_at == MONDAY + dt.timedelta(hours=48)  # the 48-hour rule first
-        complete(api, u["aoj"], case, "team_review", {"plan": "ECT", "routes": ["ect_consult", "jim"]})
+        complete(api, u["aoj"], case, "team_review", {"plan": "ECT", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult", "jim"]})
         review_due = open_task(case, "jim_assignment").due_at
         assert review_due == MONDAY + dt.timedelta(days=7)  # not a meeting task
     thursday = timezone.make_aware(dt.datetime(2026, 9, 10, 14, 0))

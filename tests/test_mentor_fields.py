@@ -26,7 +26,7 @@ def test_mentor_sees_exactly_the_shared_parts(api, client, demo, share):
     mentor = UserFactory(username="mentor")
     case = signal(api, u["aoj"], demo["schools"]["vo"])
     complete(api, u["aoj"], case, "team_review", {"plan": "Het plan van aanpak, gedeeld.",
-                                                   "routes": ["jim", "ect_consult", "doorbraak"]})
+                                                   "ect_question_kind": "handelingsadvies", "routes": ["jim", "ect_consult", "doorbraak"]})
     complete(api, u["aoj"], case, "jim_assignment", {"mentor_name": "Oom Piet", "relation": "oom",
                                                     "contact": "06-11111111", "consent": True, "share": share,
                                                     "mentor_username": "mentor"})

@@ -36,7 +36,7 @@ def history(api, demo):
     with time_machine.travel(at("2026-09-02"), tick=False) as clock:
         a = signal(api, u["aoj"], vo, given_name="Anna", absent_since="2026-08-01")
         clock.move_to(at("2026-09-03"))
-        complete(api, u["aoj"], a, "team_review", {"plan": "ECT", "routes": ["ect_consult"]})
+        complete(api, u["aoj"], a, "team_review", {"plan": "ECT", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
         clock.move_to(at("2026-09-05"))
         b = signal(api, u["aoj"], vo, given_name="Bram", registration="dreigend", absent_since="2026-09-01")
         clock.move_to(at("2026-09-01", 12))

@@ -36,7 +36,7 @@ def test_new_task_tells_the_team_but_not_the_actor(api, demo, u):
 
 def test_four_eyes_drafter_is_not_told_and_reviews_reach_drafter_and_team(api, demo, u):
     case = signal(api, u["aoj"], demo["schools"]["vo"])
-    complete(api, u["aoj"], case, "team_review", {"plan": "P", "routes": ["ect_consult"]})
+    complete(api, u["aoj"], case, "team_review", {"plan": "P", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
     assert told("task_available", case=case, task__in=[open_task(case, "ect_draft")]) == ["ect", "ect_2"]
     complete(api, u["ect"], case, "ect_draft", {"question": "Q", "advice": "A"})
     assert told("task_available", task=open_task(case, "ect_approve")) == ["ect_2"]  # never the drafter

@@ -109,7 +109,7 @@ async def test_after_commit_and_not_after_rollback(api, demo):
 async def test_the_drafter_is_not_told_about_the_approval_task(api, demo):
     u = await database_sync_to_async(users)(demo)
     case = await database_sync_to_async(signal)(api, u["aoj"], demo["schools"]["vo"])
-    await database_sync_to_async(complete)(api, u["aoj"], case, "team_review", {"plan": "P", "routes": ["ect_consult"]})
+    await database_sync_to_async(complete)(api, u["aoj"], case, "team_review", {"plan": "P", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
     drafter, _, _ = await connect(u["ect"])
     other, _, _ = await connect(u["ect_2"])
     await drafter.receive_json_from(timeout=WAIT)

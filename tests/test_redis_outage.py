@@ -166,7 +166,7 @@ async def test_work_goes_on_while_redis_is_away_and_every_notification_arrives_a
         cases = []
         for name in ("Ada", "Bo", "Cas"):
             case = signal(api, u["aoj"], demo["schools"]["vo"], given_name=name, pupil_number=f"L-{name}")
-            complete(api, u["aoj"], case, "team_review", {"plan": "P", "routes": ["ect_consult"]})
+            complete(api, u["aoj"], case, "team_review", {"plan": "P", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
             assert api(u["aoj_2"]).get(f"/api/v1/cases/{case.pk}").status_code == 200
             cases.append(case)
         return cases

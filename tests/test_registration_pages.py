@@ -54,7 +54,7 @@ def test_refused_change_keeps_what_was_typed_and_writes_nothing(api, client, dem
 
 def test_forms_only_for_case_team_and_leerplicht(api, client, demo, u):
     case = signal(api, u["aoj"], demo["schools"]["vo"])
-    complete_route = {"plan": "ECT", "routes": ["ect_consult"]}
+    complete_route = {"plan": "ECT", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]}
     from tests.flowkit import complete
 
     complete(api, u["aoj"], case, "team_review", complete_route)

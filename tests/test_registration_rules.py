@@ -428,7 +428,7 @@ def test_who_may_change_the_registration(api, u, cases, clock):
     assert change(api, u["outsider"], case, "ziek").status_code == 404
     assert change(api, u["kindteam"], case, "ziek").status_code == 404
     # the ECT joins through a consult: it sees the case, but does not hold it
-    complete(api, u["aoj"], case, "team_review", {"plan": "ECT vragen.", "routes": ["ect_consult"]})
+    complete(api, u["aoj"], case, "team_review", {"plan": "ECT vragen.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
     assert api(u["ect"]).get(f"/api/cases/{case.pk}/").status_code == 200
     before = rows()
     assert change(api, u["ect"], case, "ziek").status_code == 403

@@ -77,7 +77,7 @@ def demo_with_cases(demo, api) -> dict:
     complete(api, users["aoj"], cases["Sem"], "team_review", {"plan": "Geen plek: MPL.", "routes": ["doorbraak"]})
     mpl = Team.objects.get(kind=Team.Kind.MPL)
     plan_next_meeting(team=mpl, actor=users["mpl_chair"], starts_at=timezone.now() + timedelta(days=2))
-    complete(api, users["aoj_2"], cases["Lotte"], "team_review", {"plan": "ECT-consult.", "routes": ["ect_consult"]})
+    complete(api, users["aoj_2"], cases["Lotte"], "team_review", {"plan": "ECT-consult.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
     po = signal(api, users["kindteam"], demo["schools"]["po"], birth_date="2017-03-01")
     complete(api, users["kindteam"], po, "team_review", {"plan": "Geen plek: DOE-team.", "routes": ["doorbraak"]})
     board, school = board_and_school(demo, "po")

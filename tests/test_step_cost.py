@@ -206,7 +206,7 @@ def test_intake_claim_unclaim_and_the_vo_path(api, demo, u, steps):
     steps.run("claim", lambda: api(u["aoj"]).post(f"/api/tasks/{review.pk}/claim/"))
     steps.run("unclaim", lambda: api(u["aoj"]).post(f"/api/tasks/{review.pk}/unclaim/"))
     complete_step(steps, api, u["aoj"], case, "team_review",
-                  {"plan": "ECT, JIM, vrijstelling.", "routes": ["ect_consult", "jim", "vrijstelling_advies"],
+                  {"plan": "ECT, JIM, vrijstelling.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult", "jim", "vrijstelling_advies"],
                    "ect_question": "Welk aanbod past?"}, name="complete team_review (three routes)")
     complete_step(steps, api, u["ect"], case, "ect_draft", {"question": "Welk aanbod past?", "advice": "OPDC."})
     complete_step(steps, api, u["ect_2"], case, "ect_approve", {"approved": False, "reason": "Onderbouwing."},
@@ -308,7 +308,7 @@ def test_the_bench_case_path(demo, u, steps):
         task = task_of(case, node)
         steps.call(name, lambda: complete_task(user=user, task_id=task.pk, data=data))
 
-    done("bench: team_review, route to ECT", "team_review", u["aoj"], {"plan": "P", "routes": ["ect_consult"]})
+    done("bench: team_review, route to ECT", "team_review", u["aoj"], {"plan": "P", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
     done("bench: ect_draft", "ect_draft", u["ect"], {"question": "Q", "advice": "A"})
     done("bench: ect_approve (the join passes)", "ect_approve", u["ect_2"], {"approved": True})
     done("bench: team_review, outcome (closes)", "team_review", u["aoj"], {"plan": "P", "outcome": "terug_naar_school"})

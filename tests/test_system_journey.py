@@ -39,7 +39,7 @@ def test_a_connected_system_from_token_to_the_cases_events(demo, api, receiver):
     assert signalled.status_code == 201, signalled.content
     case = Case.objects.get(pk=signalled.json()["id"])
     # The team works the case: a review routing it to the ECT, the ECT's draft and approval.
-    complete(api, people["aoj"], case, "team_review", {"plan": "ECT vragen.", "routes": ["ect_consult"]})
+    complete(api, people["aoj"], case, "team_review", {"plan": "ECT vragen.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
     complete(api, people["ect"], case, "ect_draft", {"question": "Welk aanbod past?", "advice": "OPDC."})
     complete(api, people["ect_2"], case, "ect_approve", {"approved": True})
 

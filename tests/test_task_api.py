@@ -132,7 +132,7 @@ def test_visible_case_but_other_teams_task_is_403(api, case, u):
 
 
 def test_four_eyes_in_queue_and_claim(api, case, u):
-    complete(api, u["aoj"], case, "team_review", {"plan": "P", "routes": ["ect_consult"]})
+    complete(api, u["aoj"], case, "team_review", {"plan": "P", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
     complete(api, u["ect"], case, "ect_draft", {"question": "Q", "advice": "A"})
     task = open_task(case, "ect_approve")
     assert api(u["ect"]).get("/api/tasks/?scope=queue").json()["count"] == 0

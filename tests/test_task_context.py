@@ -28,7 +28,7 @@ def page(user, url) -> str:
 def review_with_consult(api, u, demo, **extra):
     case = signal(api, u["aoj"], demo["schools"]["vo"])
     complete(api, u["aoj"], case, "team_review", {
-        "plan": "Eerst het ECT raadplegen over passende ondersteuning.", "routes": ["ect_consult"],
+        "plan": "Eerst het ECT raadplegen over passende ondersteuning.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"],
         "ect_question": "Welke ondersteuning heeft Sam nodig om terug te keren?", **extra})
     return case
 

@@ -15,6 +15,7 @@ from casework.models import (
     Case,
     Mentor,
     PlacementDecision,
+    Plan,
     Route,
     Vrijstelling,
 )
@@ -62,6 +63,9 @@ class TeamReviewForm(TaskForm):
                                    widget=forms.Textarea(attrs={"rows": 3}),
                                    help_text=_("With the ECT consult: what the team asks the ECT. The consultant sees it "
                                                            "with the plan."))
+    ect_question_kind = forms.ChoiceField(label=_("Kind of question to the ECT"), required=False,
+                                          choices=[("", "—"), *Plan.EctQuestionKind.choices],
+                                          help_text=_("Required with the ECT consult."))
     pupil_preference = forms.CharField(label=_("The pupil's preference"), required=False,
                                        widget=forms.Textarea(attrs={"rows": 2}),
                                        help_text=_("With a doorbraak: the school or place the pupil and parents "

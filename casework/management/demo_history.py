@@ -31,7 +31,7 @@ READ_UP_TO_DAYS = 3
 # The routes a team takes up for a late returned review at the end of the history, in turn.
 ROUTES_TAKEN_UP = ["doorbraak", "ect_consult", "jim"]
 ROUTE_DATA = {"doorbraak": {"pupil_preference": "Een school dichtbij huis."},
-              "ect_consult": {"ect_question": "Welk aanbod past?"}, "jim": {}}
+              "ect_consult": {"ect_question": "Welk aanbod past?", "ect_question_kind": "plaatsing"}, "jim": {}}
 
 GIVEN = ["Noah", "Emma", "Liam", "Julia", "Lucas", "Mila", "Finn", "Tess", "Daan", "Sara", "Sem", "Zoë", "Levi",
          "Nora", "Jesse", "Lotte", "Milan", "Evi", "Thijs", "Saar"]
@@ -181,7 +181,8 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
                 "consent": True, "share": ["plan"]}))
             return
         if path == "open":
-            later(review, done(case, "team_review", team, {"plan": "Thuiswerkplan en ECT.", "routes": ["ect_consult"]}))
+            later(review, done(case, "team_review", team, {"plan": "Thuiswerkplan en ECT.", "ect_question_kind": "thuiswerkplan",
+                                                                "routes": ["ect_consult"]}))
             later(review + dt.timedelta(days=7), done(case, "ect_draft", users["ect"], {"question": "Welk aanbod?",
                                                                                         "advice": "Maatwerk."}))
             return
@@ -193,7 +194,8 @@ def build_history(*, cases: int = 100, days: int = 365, seed: int = 2026, on_day
             later(review + weeks, done(case, "team_review", team, {"plan": "Weer op school.",
                                                                   "outcome": "terug_naar_school"}))
         elif path == "ect_then_offer":
-            later(review, done(case, "team_review", team, {"plan": "ECT-consult.", "routes": ["ect_consult"]}))
+            later(review, done(case, "team_review", team, {"plan": "ECT-consult.", "ect_question_kind": "handelingsadvies",
+                                                                "routes": ["ect_consult"]}))
             later(review + dt.timedelta(days=7), done(case, "ect_draft", users["ect"], {
                 "question": "Welke plek past?", "advice": "Plaatsing in het VSO."}))
             later(review + dt.timedelta(days=8), done(case, "ect_approve", users["ect_2"], {"approved": True}))

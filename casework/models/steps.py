@@ -28,10 +28,24 @@ class Route(models.TextChoices):
 class Plan(models.Model):
     """A team review: the plan of action (plan van aanpak) and the routes chosen."""
 
+    class EctQuestionKind(models.TextChoices):
+        """What the team asks the ECT (the ECT's caseload by its nature: Jaarkalender & jaarplan SWV VO
+        Groningen Stad, KPI 8 "aantal en aard casussen")."""
+
+        PLAATSING = "plaatsing", _("Placement (which school or provision)")
+        VRIJSTELLING = "vrijstelling", _("Exemption (vrijstelling)")
+        HANDELINGSADVIES = "handelingsadvies", _("Advice on what to do (handelingsadvies)")
+        THUISWERKPLAN = "thuiswerkplan", _("A plan for working at home (thuiswerkplan)")
+        TERUGKEER = "terugkeer", _("Return to school")
+        OVERIG = "overig", _("Other")
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plans", verbose_name=_("case"))
     text = models.TextField(_("plan of action"))
     routes = models.JSONField(_("routes"), default=list, blank=True)
     ect_question = models.TextField(_("question to the ECT"), blank=True)
+    # With the ECT consult route: what kind of question (required then, empty otherwise).
+    ect_question_kind = models.CharField(_("kind of question to the ECT"), max_length=20,
+                                         choices=EctQuestionKind.choices, blank=True)
     pupil_preference = models.TextField(_("the pupil's preference"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Case.Outcome.choices, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

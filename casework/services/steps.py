@@ -47,10 +47,11 @@ from teams.models import User
 
 @command
 def record_team_review(*, step: Step, case: Case, plan: str, routes: list[str], outcome: str = "", ect_question: str = "",
-                       pupil_preference: str = "") -> Plan:
+                       ect_question_kind: str = "", pupil_preference: str = "") -> Plan:
     """The team's review: a plan of action and the routes to run, or closure with an outcome.
     With the ECT consult the team asks its question (`ect_question`; without one the consultant
-    words it when drafting); with the
+    words it when drafting) and says what kind of question it is (`ect_question_kind`, required
+    then: the ECT's caseload is counted by it); with the
     doorbraak the pupil's (and parents') preference for a school goes to the commission."""
     actor = step.actor
     case = step.locked(case)
@@ -69,6 +70,12 @@ def record_team_review(*, step: Step, case: Case, plan: str, routes: list[str], 
         errors.setdefault("outcome", []).append(_("Choose a valid outcome."))
     if (ect_question or "").strip() and Route.ECT_CONSULT not in routes:
         errors.setdefault("ect_question", []).append(_("A question to the ECT goes with the ECT consult route only."))
+    if Route.ECT_CONSULT in routes and not ect_question_kind:
+        errors.setdefault("ect_question_kind", []).append(_("Choose what kind of question the team asks the ECT."))
+    elif ect_question_kind and Route.ECT_CONSULT not in routes:
+        errors.setdefault("ect_question_kind", []).append(_("The kind of question goes with the ECT consult route only."))
+    elif ect_question_kind and ect_question_kind not in Plan.EctQuestionKind.values:
+        errors.setdefault("ect_question_kind", []).append(_("Choose a valid kind of question."))
     if case.status == Case.Status.CLOSED:
         errors.setdefault("__all__", []).append(_("The case is already closed."))
     raise_if(errors)
@@ -85,7 +92,7 @@ def record_team_review(*, step: Step, case: Case, plan: str, routes: list[str], 
         case.save()
     first_review = not Plan.objects.filter(case=case).exists()
     record = Plan.objects.create(case=case, text=plan.strip(), routes=routes, outcome=outcome or "",
-                                 ect_question=(ect_question or "").strip(),
+                                 ect_question=(ect_question or "").strip(), ect_question_kind=ect_question_kind or "",
                                  pupil_preference=(pupil_preference or "").strip(), recorded_by=actor,
                                  recorded_at=now)
     review_recorded(step.rows, case.pk, record.routes)  # the flow's gateways choose by them next

@@ -273,7 +273,7 @@ def after_completing(request, task, came_from: inbox.ListView | None):
     came_from = came_from or inbox.list_view(landing_scope(request.user), {})
     following = inbox.next_task(request.user, came_from, after=task)
     if following is None:
-        messages.success(request, f"{done} {_('There are no more tasks in this list.')}")
+        messages.success(request, f"{done} " + _("There are no more tasks in this list."))
         return redirect(came_from.url)
     messages.success(request, f"{done} " + _("Next: %(title)s for %(who)s.") % {
         "title": following.title, "who": task_subject(following)})
