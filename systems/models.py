@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.settings import oauth2_settings
 
@@ -37,7 +38,8 @@ class ConnectedSystem(models.Model):
     schools = models.ManyToManyField(School, related_name="systems", blank=True, verbose_name=_("schools"),
                                      help_text=_("Only these schools' cases (within the regions); none: all."))
     scopes = models.CharField(_("scopes"), max_length=200,
-                              help_text=_("Space-separated: %(scopes)s") % {"scopes": " ".join(scope_vocabulary.SCOPES)})
+                              help_text=format_lazy(_("Space-separated: {scopes}"),
+                                                    scopes=" ".join(scope_vocabulary.SCOPES)))
     auth_method = models.CharField(_("client authentication"), max_length=20, choices=AuthMethod.choices,
                                    default=AuthMethod.PRIVATE_KEY_JWT)
     public_key = models.TextField(_("public key"), blank=True,
