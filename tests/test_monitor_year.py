@@ -14,7 +14,7 @@ from casework.services import change_registration
 from chain.models import ImportBatch
 from chain.services import import_records
 from teams.models import School
-from tests.flowkit import api_client, signal, users
+from tests.flowkit import api_client, complete, signal, users
 from tests.systemkit import bearer, connect, token_of
 
 pytestmark = pytest.mark.django_db
@@ -37,12 +37,30 @@ def year(demo):
                    absent_since="2025-08-20", registration="ziek", category="medisch_psychosociaal")
         d = signal(api_client, people["kindteam"], demo["schools"]["po"], given_name="Dirk", family_name="Po",
                    absent_since="2025-07-01", registration="lrv")
+    with at(dt.date(2025, 9, 10)):
+        complete(api_client, people["aoj"], a, "team_review", {
+            "plan": "ECT vragen.", "routes": ["ect_consult"], "ect_question_kind": "plaatsing"})
+    with at(dt.date(2025, 9, 20)):
+        complete(api_client, people["ect"], a, "ect_draft", {"question": "Welke plek?", "advice": "OPDC."})
+    with at(dt.date(2025, 9, 25)):
+        complete(api_client, people["ect_2"], a, "ect_approve", {"approved": True})
     with at(dt.date(2025, 11, 15)):
         change_registration(actor=people["leerplicht"], case=a, registration="av", since=dt.date(2025, 11, 15),
                             reason="Uitgeschreven zonder nieuwe school.")
     with at(dt.date(2026, 1, 10)):
         b = signal(api_client, people["aoj"], demo["schools"]["vo"], given_name="Bas", family_name="Dreig",
                    absent_since="2026-01-05", registration="dreigend")
+    with at(dt.date(2026, 2, 15)):
+        complete(api_client, people["aoj"], b, "team_review", {
+            "plan": "ECT vragen.", "routes": ["ect_consult"], "ect_question_kind": "handelingsadvies"})
+    with at(dt.date(2026, 2, 20)):
+        complete(api_client, people["ect"], b, "ect_draft", {"question": "Wat nu?", "advice": "Eerst thuis."})
+    with at(dt.date(2026, 2, 22)):
+        complete(api_client, people["ect_2"], b, "ect_approve", {"approved": False, "reason": "Te vaag."})
+    with at(dt.date(2026, 2, 25)):
+        complete(api_client, people["ect"], b, "ect_draft", {"question": "Wat nu?", "advice": "Halve dagen school."})
+    with at(dt.date(2026, 3, 1)):
+        complete(api_client, people["ect_2"], b, "ect_approve", {"approved": True})
     with at(dt.date(2026, 2, 10)):
         a.refresh_from_db()
         import_records(actor=people["leerplicht"], source=ImportBatch.Source.API, kinds=(ImportBatch.Kind.ABSENCE,),
@@ -105,3 +123,19 @@ def test_the_page_and_the_api_as_the_roles_that_see_the_monitor(year):
         system = bearer(token_of(connect(scopes=["monitor:read"])))
         mine = system.get("/api/v1/monitor/year", {"schoolYear": "2025-2026"}).json()
         assert mine["year"]["thuiszitters"] == 2  # its region only
+
+
+def test_the_ects_caseload(year):
+    """KPI 8 by hand: A's consult (a placement question) from 10 to 25 September, approved at the
+    first reading; B's (advice on what to do) from 15 February to 1 March, rejected at the first
+    reading and approved at the second; both drafted by the same consultant."""
+    ect = monitor.year_report(year["scope"], "2025-2026", dt.date(2026, 8, 15))["ect"]
+    assert (ect["started"], ect["closed"]) == (2, 2)
+    assert ect["by_kind"] == {"plaatsing": 1, "vrijstelling": 0, "handelingsadvies": 1, "thuiswerkplan": 0,
+                              "terugkeer": 0, "overig": 0, "clock": 0}
+    assert ect["by_sector"] == {"vo": 2} and sum(ect["by_school"].values()) == 1  # A is AV now: no school
+    assert ect["days_to_close"] == {"median": 14.5, "mean": 14.5}
+    assert ect["first_reading"] == {"approved": 1, "rejected": 1, "pending": 0}
+    assert ect["by_consultant"] == [{"consultant": str(year["people"]["ect"]), "started": 2, "closed": 2}]
+    autumn = monitor.year_report(year["scope"], "2025-2026", dt.date(2025, 12, 1))["ect"]
+    assert (autumn["started"], autumn["closed"], autumn["first_reading"]["approved"]) == (1, 1, 1)

@@ -214,6 +214,22 @@ YEAR_REPORT = inline_serializer("SchoolYearReport", {
         "lrv": serializers.IntegerField(), "av": serializers.IntegerField()}, many=True),
     "absence_reports": serializers.DictField(child=serializers.IntegerField(), help_text=(
         "Absence reports read from the chain for the cases in scope during the year, by kind.")),
+    "ect": inline_serializer("EctCaseload", {
+        "started": serializers.IntegerField(help_text="ECT consults started in the year."),
+        "closed": serializers.IntegerField(help_text="ECT consults closed in the year."),
+        "by_kind": serializers.DictField(child=serializers.IntegerField(), help_text=(
+            "Consults started, by the kind of question (clock: started by the three-month clock).")),
+        "by_sector": serializers.DictField(child=serializers.IntegerField()),
+        "by_school": serializers.DictField(child=serializers.IntegerField(), help_text="By school id (location)."),
+        "days_to_close": inline_serializer("EctDaysToClose", {
+            "median": serializers.FloatField(allow_null=True), "mean": serializers.FloatField(allow_null=True)}),
+        "first_reading": inline_serializer("EctFirstReading", {
+            "approved": serializers.IntegerField(), "rejected": serializers.IntegerField(),
+            "pending": serializers.IntegerField()}, help_text="The first advice of each consult started."),
+        "by_consultant": inline_serializer("EctConsultantLoad", {
+            "consultant": serializers.CharField(help_text="Who drafted the consult's first advice; empty: none yet."),
+            "started": serializers.IntegerField(), "closed": serializers.IntegerField()}, many=True),
+    }, help_text="The ECT's caseload (KPI 8)."),
 })
 
 

@@ -13,18 +13,20 @@ spells (`MonitorSpell`), so that they can be compared:
 - **the peildata**: the counts of `counts_on` on the quarter ends inside the year (30 September,
   31 December, 31 March, 30 June: the SWV's quarterly reporting to the Inspectie), those that have
   passed;
-- **the chain's reports**: the absence reports read for the cases in scope in the year, by kind.
+- **the chain's reports**: the absence reports read for the cases in scope in the year, by kind;
+- **the ECT's caseload** (KPI 8): `ect_caseload`.
 """
 
 import datetime as dt
 import re
+import statistics
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 
 from casework.clocks import MAX_AGE, MIN_AGE, QUALIFICATION_AGE, add_years, lrv_days
-from casework.models import Case, CaseEvent, MonitorSpell
-from casework.monitor.counts import BUCKETS, Scope, counts_on
+from casework.models import Case, CaseEvent, EctAdvice, MonitorSpell, Plan, Route, RouteRun
+from casework.monitor.counts import BUCKETS, Scope, counts_on, end_of, start_of
 
 SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = 2000, 2100
@@ -134,4 +136,60 @@ def year_report(scope: Scope, school_year: str, today: dt.date) -> dict:
         "peildata": [{"peildatum": day.isoformat(), **{key: counts[key] for key in ("thuiszitters", "lrv", "av")}}
                      for day in peildata(first) if day <= until for counts in [counts_on(scope, day)]],
         "absence_reports": {row["data__absence_kind"]: row["n"] for row in reports},
+        "ect": ect_caseload(scope, first, until),
     }
+
+
+def ect_caseload(scope: Scope, first: dt.date, until: dt.date) -> dict:
+    """The ECT's caseload in the school year (Jaarkalender & jaarplan SWV VO Groningen Stad, KPI 8:
+    "Casuïstiek Expertise- & Consultatieteam (aantal en aard casussen)"): the consults (runs of the
+    ECT consult route) started and closed in the year; of those started, the kind of question
+    (`clock`: started by the three-month clock, without a team's question), the sector and the
+    school; the days from start to close of those closed; whether the first advice was approved or
+    rejected at its first reading; and per consultant (the author of a consult's first advice)."""
+    start, stop = start_of(first), end_of(until)  # stop: the moment the day after `until` begins
+    runs = (RouteRun.objects.filter(scope.q("case__"), route=Route.ECT_CONSULT)
+            .filter(Q(started_at__gte=start, started_at__lt=stop) | Q(ended_at__gte=start, ended_at__lt=stop))
+            .select_related("plan", "case").order_by("started_at", "pk"))
+    started, closed = [], []
+    for run in runs:
+        if start <= run.started_at < stop:
+            started.append(run)
+        if run.ended_at is not None and start <= run.ended_at < stop:
+            closed.append(run)
+    advices = (EctAdvice.objects.filter(case_id__in={run.case_id for run in started + closed})
+               .select_related("drafted_by").order_by("drafted_at", "pk"))
+    first_advice = {}
+    for run in started + closed:
+        if run.pk in first_advice:
+            continue
+        first_advice[run.pk] = next((advice for advice in advices if advice.case_id == run.case_id
+                                     and advice.drafted_at >= run.started_at
+                                     and (run.ended_at is None or advice.drafted_at <= run.ended_at)), None)
+    by_kind = dict.fromkeys([*Plan.EctQuestionKind.values, "clock"], 0)
+    by_sector: dict[str, int] = {}
+    by_school: dict[str, int] = {}
+    for run in started:
+        kind = (run.plan.ect_question_kind or Plan.EctQuestionKind.OVERIG) if run.plan_id else "clock"
+        by_kind[kind] += 1
+        by_sector[run.case.sector] = by_sector.get(run.case.sector, 0) + 1
+        if run.case.school_id:
+            by_school[str(run.case.school_id)] = by_school.get(str(run.case.school_id), 0) + 1
+    days = sorted((run.ended_at - run.started_at).days for run in closed)
+    reading = {"approved": 0, "rejected": 0, "pending": 0}
+    consultants: dict[str, dict] = {}
+    for run in started:
+        advice = first_advice[run.pk]
+        if advice is not None:
+            reading[advice.status] += 1
+    for run, counted in [(run, "started") for run in started] + [(run, "closed") for run in closed]:
+        advice = first_advice[run.pk]
+        name = str(advice.drafted_by) if advice is not None else ""
+        row = consultants.setdefault(name, {"consultant": name, "started": 0, "closed": 0})
+        row[counted] += 1
+    return {"started": len(started), "closed": len(closed), "by_kind": by_kind, "by_sector": dict(sorted(by_sector.items())),
+            "by_school": dict(sorted(by_school.items(), key=lambda item: int(item[0]))),
+            "days_to_close": {"median": statistics.median(days) if days else None,
+                              "mean": round(statistics.fmean(days), 1) if days else None},
+            "first_reading": reading,
+            "by_consultant": sorted(consultants.values(), key=lambda row: (row["consultant"] == "", row["consultant"]))}
