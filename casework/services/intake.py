@@ -5,7 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from casework.models import (
 from casework.responsibility import held_by
 from casework.selectors.cases import signaller_contact
 from casework.services.ladder import join, record_registration, route_teams
+from casework.services.signallers import check_system_signal, ensure_can_signal
 from casework.services.sweeper import act_on_overdue
 from casework.signals import case_opened, exemption_advice_needed
 from casework.step import Step
@@ -33,9 +34,7 @@ from notifications.models import Notification
 from notifications.services import notify
 from systems.clients import system_of
 from teams.models import (
-    Membership,
     Region,
-    RegionRole,
     School,
     Sector,
     Team,
@@ -88,38 +87,6 @@ class SignalInput:
     # Only for a child signalled as exempted (registration vrij): the exemption's ground and end.
     vrijstelling_grounds: str = ""
     vrijstelling_until: date | None = None
-
-
-def ensure_can_signal(actor) -> set[int]:
-    """Anyone who works in a team or holds a region role may report a (threatened) thuiszitter, and
-    so may a connected system with the signal scope (the API checks the scope; here its account).
-    Returns the ids of the signaller's teams (whether the signaller is on the case team)."""
-    if system_of(actor) is not None and actor.is_active:
-        return set()
-    teams = set(Membership.objects.filter(user=actor).values_list("team_id", flat=True)) if actor.is_authenticated \
-        else set()
-    if not actor.is_authenticated or not (teams or RegionRole.objects.filter(user=actor).exists()):
-        raise PermissionDenied(_("Only members of a team can signal a case."))
-    return teams
-
-
-def check_system_signal(system, data: SignalInput, region) -> None:
-    """A connected system signals as its own organisation, for a child of its regions (and schools):
-    the case must be one it may see afterwards. ValidationError with field errors otherwise."""
-    errors: dict[str, list[str]] = {}
-    if data.signaller_role != system.organisation:
-        errors["signaller_role"] = [_("This system signals as its organisation: %(role)s.")
-                                    % {"role": system.organisation}]
-    allowed_schools = system.school_ids()
-    if data.school is not None and allowed_schools and data.school.pk not in allowed_schools:
-        errors["school"] = [_("This school is not one of the schools this system works for.")]
-    elif region is not None and region.pk not in system.region_ids():
-        errors["school" if data.school is not None else "region"] = [
-            _("This is not a region this system works for.")]
-    elif data.school is None and allowed_schools:
-        errors["school"] = [_("This system works for given schools only: name the school.")]
-    if errors:
-        raise ValidationError(errors)
 
 
 def _check_age(errors: dict, birth_date: date, absent_since: date) -> None:
