@@ -185,6 +185,14 @@ def start_evaluation_clock(arrangement: Arrangement, moment: dt.date, sequence: 
     )
 
 
+def start_thuiswerkplan_review(case: Case, starts_on: dt.date, sequence: int) -> Deadline:
+    """The review of a thuiswerkplan, CASEWORK_THUISWERKPLAN_REVIEW_DAYS (42) after it starts; a
+    warning a week before. Met when the team records the next plan (its review)."""
+    due = start_of_day(starts_on + dt.timedelta(days=setting("CASEWORK_THUISWERKPLAN_REVIEW_DAYS", 42)))
+    return Deadline.objects.create(case=case, kind=Kind.THUISWERKPLAN_REVIEW, sequence=sequence,
+                                   warn_at=due - dt.timedelta(days=7), due_at=due)
+
+
 def next_evaluation_clock(arrangement: Arrangement, done_on: dt.date | None = None) -> Deadline | None:
     """The clock of the arrangement's next evaluation moment: the first one `evaluation_weeks` after
     the start; after an evaluation (on `done_on`) that continues it, `evaluation_weeks` after the

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from casework import monitor
-from casework.services import change_registration
+from casework.services import change_registration, record_thuiswerkplan
 from chain.models import ImportBatch
 from chain.services import import_records
 from teams.models import School
@@ -27,8 +27,9 @@ def at(day: dt.date):
 @pytest.fixture
 def year(demo):
     """A: LRV from its signal on 1 Sep 2025, unenrolled (AV) from 15 Nov. B: threatened from 10 Jan
-    2026 (out since 5 Jan), LRV from day 29 by itself. C: reported sick (never counted). D: in the
-    PO region (out of the VO scope)."""
+    2026 (out since 5 Jan), LRV from day 29 by itself, with a thuiswerkplan from 2 March to 31 May.
+    C: reported sick (a verbijzondering, never a thuiszitter). D: in the PO region (out of the VO
+    scope)."""
     people = users(demo)
     with at(dt.date(2025, 9, 1)):
         a = signal(api_client, people["aoj"], demo["schools"]["vo"], given_name="Anna", family_name="Jaar",
@@ -61,6 +62,10 @@ def year(demo):
         complete(api_client, people["ect"], b, "ect_draft", {"question": "Wat nu?", "advice": "Halve dagen school."})
     with at(dt.date(2026, 3, 1)):
         complete(api_client, people["ect_2"], b, "ect_approve", {"approved": True})
+    with at(dt.date(2026, 3, 5)):  # B works at home from 2 March to 31 May
+        record_thuiswerkplan(actor=people["aoj"], case=b, starts_on=dt.date(2026, 3, 2), until=dt.date(2026, 5, 31),
+                             provides="Weektaken via de leeromgeving.", contact_moments="Maandag en donderdag bellen.",
+                             school_contact="Mentor (synthetisch)")
     with at(dt.date(2026, 2, 10)):
         a.refresh_from_db()
         import_records(actor=people["leerplicht"], source=ImportBatch.Source.API, kinds=(ImportBatch.Kind.ABSENCE,),
@@ -74,11 +79,13 @@ def year(demo):
 def test_the_year_beside_its_peildata(year):
     report = monitor.year_report(year["scope"], "2025-2026", dt.date(2026, 8, 15))
     assert (report["from"], report["until"], report["complete"]) == ("2025-08-01", "2026-07-31", True)
-    assert report["year"] == {"thuiszitters": 2, "lrv": 2, "av": 1, "by_sector": {"vo": 2},
+    assert report["year"] == {"thuiszitters": 2, "thuiswerkplan": 1, "lrv": 2, "av": 1, "by_sector": {"vo": 2},
                               "durations": {"lt_4_weeks": 0, "4_weeks_3_months": 0, "3_6_months": 1,
                                             "gt_6_months": 1}}
-    assert [(row["peildatum"], row["thuiszitters"], row["lrv"], row["av"]) for row in report["peildata"]] == [
-        ("2025-09-30", 1, 1, 0), ("2025-12-31", 1, 0, 1), ("2026-03-31", 2, 1, 1), ("2026-06-30", 2, 1, 1)]
+    assert [(row["peildatum"], row["thuiszitters"], row["lrv"], row["av"], row["ziek"], row["thuiswerkplan"])
+            for row in report["peildata"]] == [
+        ("2025-09-30", 1, 1, 0, 1, 0), ("2025-12-31", 1, 0, 1, 1, 0), ("2026-03-31", 2, 1, 1, 1, 1),
+        ("2026-06-30", 2, 1, 1, 1, 0)]
     for row in report["peildata"]:  # the same history: each peildatum is the monitor's count that day
         counts = monitor.counts_on(year["scope"], dt.date.fromisoformat(row["peildatum"]))
         assert (counts["thuiszitters"], counts["lrv"], counts["av"]) == (row["thuiszitters"], row["lrv"], row["av"])

@@ -31,6 +31,7 @@ OPERATION_IDS = {
     "post /cases/{caseId}/registration": "changeRegistration",
     "post /cases/{caseId}/participation": "recordParticipation",
     "post /cases/{caseId}/startkwalificatie": "recordStartkwalificatie",
+    "post /cases/{caseId}/thuiswerkplan": "recordThuiswerkplan",
     "post /cases/{caseId}/vrijstelling/end": "endVrijstelling",
     "get /cases/{caseId}/notes": "listNotes",
     "post /cases/{caseId}/notes": "addNote",
@@ -82,6 +83,7 @@ ANONYMOUS = {"getOpenApiDocument", "obtainToken", "obtainClientToken"}
 PERSONAL_TOKEN_ONLY = {"logOut", "logOutAll"}
 # The answers that carry an ETag (casework.api.conditional): a case's and a note's.
 WITH_ETAG = {"getCase", "signalCase", "changeRegistration", "recordParticipation", "recordStartkwalificatie",
+             "recordThuiswerkplan",
              "endVrijstelling", "getNote", "addNote", "editNote"}
 WITH_IF_MATCH = {"editNote"}
 ERROR_TEXT = {

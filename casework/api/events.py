@@ -188,6 +188,10 @@ EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
                          "advice (then the advice's event says granted)."),
         "awaiting_advice": _flag("Whether the SWV's advice (for MBO the institution's) was asked first (5a)."),
     }, ["vrijstelling_id", "grounds", "until", "granted", "awaiting_advice"]),
+    Kind.THUISWERKPLAN_RECORDED: ({
+        "thuiswerkplan_id": _id("thuiswerkplan"), "starts_on": _date("The first day of the plan."),
+        "until": _date("The plan's last day; null until further notice.", nullable=True),
+    }, ["thuiswerkplan_id", "starts_on", "until"]),
     Kind.ABSENCE_REPORTED: ({
         "report_id": _id("absence report"),
         "absence_kind": _text("The report's kind: ongeoorloofd_16_uur, signaalverzuim, langdurig_relatief, absoluut "

@@ -44,11 +44,13 @@ COUNTS = {
     "description": "Counts on the peildatum by the counting rules (see docs/counting.md in the repository).",
     "required": ["peildatum", "thuiszitters", "lrv", "av", "vrij", "ziek", "dreigend", "open_cases", "durations",
                  "by_sector", "thuiszitters_by_region", "thuiszitters_by_school", "thuiszitters_by_category",
-                 "ziek_by_category", "vrij_by_ground", "in_traject", "without_offer_over_3_months"],
+                 "ziek_by_category", "vrij_by_ground", "in_traject", "without_offer_over_3_months", "thuiswerkplan"],
     "properties": {
         "peildatum": {"type": "string", "format": "date"},
         **{key: COUNT for key in ("thuiszitters", "lrv", "av", "vrij", "ziek", "dreigend", "open_cases",
                                   "without_offer_over_3_months")},
+        "thuiswerkplan": {**COUNT, "description": "Of the pupils counted as LRV, AV, threatened or sick, those with "
+                                                  "a thuiswerkplan running on the peildatum."},
         "durations": {**counts_by("time out of school (thuiszitters)"), "description": (
             "The thuiszitters by time out of school: lt_4_weeks, 4_weeks_3_months, 3_6_months, gt_6_months; they "
             "add up to `thuiszitters`.")},
@@ -198,6 +200,7 @@ class QuarterView(APIView):
 
 YEAR_COUNTS = inline_serializer("SchoolYearCounts", {
     "thuiszitters": serializers.IntegerField(help_text="Distinct pupils who were LRV or AV on a day of the year."),
+    "thuiswerkplan": serializers.IntegerField(help_text="Of them, those with a thuiswerkplan during the year."),
     "lrv": serializers.IntegerField(help_text="Of them, LRV on a day of the year (a threatened pupil from day 29)."),
     "av": serializers.IntegerField(help_text="Of them, AV on a day of the year."),
     "durations": serializers.DictField(child=serializers.IntegerField(), help_text=(
@@ -211,7 +214,10 @@ YEAR_REPORT = inline_serializer("SchoolYearReport", {
     "year": YEAR_COUNTS,
     "peildata": inline_serializer("SchoolYearPeildatum", {
         "peildatum": serializers.DateField(), "thuiszitters": serializers.IntegerField(),
-        "lrv": serializers.IntegerField(), "av": serializers.IntegerField()}, many=True),
+        "lrv": serializers.IntegerField(), "av": serializers.IntegerField(),
+        "ziek": serializers.IntegerField(help_text="Sick and out for more than 4 weeks (a verbijzondering)."),
+        "thuiswerkplan": serializers.IntegerField(help_text=(
+            "LRV, AV, threatened or sick pupils with a running thuiswerkplan (a verbijzondering)."))}, many=True),
     "absence_reports": serializers.DictField(child=serializers.IntegerField(), help_text=(
         "Absence reports read from the chain for the cases in scope during the year, by kind.")),
     "ect": inline_serializer("EctCaseload", {

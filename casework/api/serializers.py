@@ -270,6 +270,14 @@ class StartkwalificatieSerializer(serializers.Serializer):
     obtained_on = Day(help_text="The day the startkwalificatie was obtained.")
 
 
+class ThuiswerkplanSerializer(serializers.Serializer):
+    starts_on = Day(help_text="The plan's first day.")
+    until = Day(required=False, allow_null=True, help_text="The plan's last day; empty until further notice.")
+    provides = Text(max_length=2000, help_text="What the school provides.")
+    contact_moments = Text(max_length=2000, help_text="When and how the school and the pupil speak.")
+    school_contact = Text(max_length=200, help_text="Who at school keeps the contact.")
+
+
 class ExemptionEndSerializer(serializers.Serializer):
     last_day = Day(help_text="The last day the exemption held.")
     reason = Text(max_length=2000, help_text="Why the exemption ends early (revocation).")

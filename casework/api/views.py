@@ -25,6 +25,7 @@ from casework.api.serializers import (
     RegistrationChangeSerializer,
     SignalSerializer,
     StartkwalificatieSerializer,
+    ThuiswerkplanSerializer,
 )
 from casework.api.version import is_v1
 from casework.models import AccessLog, Case, Deadline
@@ -143,6 +144,14 @@ class CaseViewSet(LoggedPages, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return self._record(request, pk, StartkwalificatieSerializer,
                             lambda case, data: services.record_startkwalificatie(
                                 case=case, actor=request.user, obtained_on=data["obtained_on"]))
+
+    @extend_schema(summary="Record a thuiswerkplan: the plan for a pupil working at home (case team or Leerplicht)",
+                   request=ThuiswerkplanSerializer, responses=RECORD_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def thuiswerkplan(self, request, pk=None):
+        return self._record(request, pk, ThuiswerkplanSerializer, lambda case, data: services.record_thuiswerkplan(
+            case=case, actor=request.user, starts_on=data["starts_on"], until=data.get("until"),
+            provides=data["provides"], contact_moments=data["contact_moments"], school_contact=data["school_contact"]))
 
     @extend_schema(summary="End a running exemption early (revocation by Leerplicht)",
                    request=ExemptionEndSerializer, responses=RECORD_RESPONSES)

@@ -25,6 +25,7 @@ from .steps import (
     Plan,
     Route,
     RouteRun,
+    Thuiswerkplan,
     Vrijstelling,
 )
 
@@ -58,6 +59,7 @@ __all__ = [
     "RetentionLogEntry",
     "Route",
     "RouteRun",
+    "Thuiswerkplan",
     "Vrijstelling",
     "document_path",
     "document_storage",

@@ -23,6 +23,7 @@ class Deadline(models.Model):
         EXEMPTION_END = "exemption_end", _("End of the exemption")
         LEERPLICHT_END = "leerplicht_end", _("End of compulsory education")
         ZIEK_REVIEW = "ziek_review", _("Cyclical review of a pupil reported sick")
+        THUISWERKPLAN_REVIEW = "thuiswerkplan_review", _("Review of the thuiswerkplan")
 
     class State(models.TextChoices):
         OPEN = "open", _("running")

@@ -189,6 +189,13 @@ class VrijstellingRecorded(EventData):
     awaiting_advice: bool
 
 
+@event(Kind.THUISWERKPLAN_RECORDED)
+class ThuiswerkplanRecorded(EventData):
+    thuiswerkplan_id: int
+    starts_on: str
+    until: str | None
+
+
 @event(Kind.ABSENCE_REPORTED)
 class AbsenceReported(EventData):
     report_id: int

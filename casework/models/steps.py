@@ -321,3 +321,31 @@ class Offer(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} ({self.case_id}, {self.start_date})"
+
+
+class Thuiswerkplan(models.Model):
+    """A plan for a pupil who works at home (thuiswerkplan): from when until when, what the school
+    provides, the contact moments and who at school keeps them. The team keeps it; a new plan is
+    the review of the one before (which ends the day before the new one starts). The monitor counts
+    the thuiszitters with a running plan as a verbijzondering of KPI 1, beside the sick ones
+    (Jaarkalender & jaarplan SWV VO Groningen Stad, KPI 1)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="thuiswerkplannen", verbose_name=_("case"))
+    starts_on = models.DateField(_("from"))
+    until = models.DateField(_("until"), null=True, blank=True)
+    provides = models.TextField(_("what the school provides"))
+    contact_moments = models.TextField(_("contact moments"))
+    school_contact = models.CharField(_("who at school"), max_length=200)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = _("thuiswerkplan")
+        verbose_name_plural = _("thuiswerkplannen")
+
+    def __str__(self):
+        return f"{_('thuiswerkplan')} {self.case_id} {self.starts_on}..{self.until or ''}"
+
+    def runs_on(self, day) -> bool:
+        return self.starts_on <= day and (self.until is None or day <= self.until)

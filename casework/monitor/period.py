@@ -6,11 +6,19 @@ replay of every event that they must equal is `tests/monitor_replay.py`."""
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.formats import date_format
 
-from casework.models import Case, MonitorTally, Route
-from casework.monitor.counts import COMPLIANCE_CLOCKS, Scope, counts_on, end_of, start_of
+from casework.models import Case, MonitorTally, Route, Thuiswerkplan
+from casework.monitor.counts import (
+    COMPLIANCE_CLOCKS,
+    Scope,
+    compulsory_school_age,
+    counts_on,
+    end_of,
+    spells_on,
+    start_of,
+)
 from casework.monitor.derived import RUNGS
 
 
@@ -139,7 +147,9 @@ def report(scope: Scope, peildatum: dt.date, first: dt.date | None = None) -> di
     (by default the quarter that the peildatum ends)."""
     if first is None:
         first = dt.date(peildatum.year, 3 * ((peildatum.month - 1) // 3) + 1, 1)
-    return {"counts": counts_on(scope, peildatum), "period": period_counts(scope, first, peildatum)}
+    counts = counts_on(scope, peildatum)
+    counts["thuiswerkplan"] = thuiswerkplan_on(scope, peildatum)
+    return {"counts": counts, "period": period_counts(scope, first, peildatum)}
 
 
 def monthly_trend(scope: Scope, until: dt.date, months: int = 12) -> list[dict]:
@@ -164,3 +174,15 @@ def monthly_trend(scope: Scope, until: dt.date, months: int = 12) -> list[dict]:
     return trend
 
 
+
+
+def thuiswerkplan_on(scope: Scope, day: dt.date) -> int:
+    """A verbijzondering of the thuiszitters (Jaarkalender & jaarplan SWV VO Groningen Stad, KPI 1:
+    "met verbijzonderingen ... ziekgemelde leerlingen, thuiswerkplan e.d."): of the pupils the
+    peildatum counts as LRV, AV, threatened or sick (of compulsory school age, not taking part
+    fully, case open), those with a thuiswerkplan running on `day`."""
+    running = Thuiswerkplan.objects.filter(case_id=OuterRef("case_id"), starts_on__lte=day).filter(
+        Q(until__isnull=True) | Q(until__gte=day))
+    return (spells_on(scope, day).filter(compulsory_school_age(day), is_open=True,
+                                         registration__in=["lrv", "av", "dreigend", "ziek"])
+            .exclude(level=Case.Participation.VOLLEDIG).filter(Exists(running)).count())

@@ -25,8 +25,18 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from casework.clocks import MAX_AGE, MIN_AGE, QUALIFICATION_AGE, add_years, lrv_days
-from casework.models import Case, CaseEvent, EctAdvice, MonitorSpell, Plan, Route, RouteRun
+from casework.models import (
+    Case,
+    CaseEvent,
+    EctAdvice,
+    MonitorSpell,
+    Plan,
+    Route,
+    RouteRun,
+    Thuiswerkplan,
+)
 from casework.monitor.counts import BUCKETS, Scope, counts_on, end_of, start_of
+from casework.monitor.period import thuiswerkplan_on
 
 SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = 2000, 2100
@@ -115,7 +125,11 @@ def year_counts(scope: Scope, first: dt.date, until: dt.date) -> dict:
         name = next(name for name, low, high in BUCKETS if days >= low and (high is None or days < high))
         durations[name] += 1
         by_sector[pupil.sector] = by_sector.get(pupil.sector, 0) + 1
-    return {"thuiszitters": len(pupils), "lrv": sum(1 for p in pupils.values() if p.stretches["lrv"]),
+    with_plan = (Thuiswerkplan.objects.filter(case_id__in=list(pupils), starts_on__lte=until)
+                 .filter(Q(until__isnull=True) | Q(until__gte=first)).values("case_id").distinct().count()
+                 if pupils else 0)
+    return {"thuiszitters": len(pupils), "thuiswerkplan": with_plan,
+            "lrv": sum(1 for p in pupils.values() if p.stretches["lrv"]),
             "av": sum(1 for p in pupils.values() if p.stretches["av"]), "durations": durations,
             "by_sector": dict(sorted(by_sector.items()))}
 
@@ -133,7 +147,8 @@ def year_report(scope: Scope, school_year: str, today: dt.date) -> dict:
     return {
         "school_year": school_year, "from": first.isoformat(), "until": until.isoformat(), "complete": until == last,
         "year": year_counts(scope, first, until),
-        "peildata": [{"peildatum": day.isoformat(), **{key: counts[key] for key in ("thuiszitters", "lrv", "av")}}
+        "peildata": [{"peildatum": day.isoformat(), **{key: counts[key] for key in ("thuiszitters", "lrv", "av", "ziek")},
+                      "thuiswerkplan": thuiswerkplan_on(scope, day)}
                      for day in peildata(first) if day <= until for counts in [counts_on(scope, day)]],
         "absence_reports": {row["data__absence_kind"]: row["n"] for row in reports},
         "ect": ect_caseload(scope, first, until),

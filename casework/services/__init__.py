@@ -7,7 +7,7 @@ transaction that writes its CaseEvents and publishes after commit. What they rea
 
 intake (signals), steps (the tasks' steps), placement (the ladder's decisions, arrangements,
 start confirmation), stagnation (the ladder climbing by itself where people stop), registration
-(the dated registration and taking part), ladder (shared case mechanics, used inside the
+(the dated registration and taking part), thuiswerk (the thuiswerkplan), ladder (shared case mechanics, used inside the
 package), moves, sweeper (acts on due clocks), casefile, participation, privacy, retention.
 This module exports what is called from outside the package, nothing else."""
 
@@ -43,3 +43,4 @@ from casework.services.steps import (  # noqa: F401 (re-exported)
     review_ect_advice,
 )
 from casework.services.sweeper import compact_tallies, sweep_due  # noqa: F401 (re-exported)
+from casework.services.thuiswerk import record_thuiswerkplan  # noqa: F401 (re-exported)

@@ -29,6 +29,8 @@ if os.environ.get("EMAIL_HOST"):
 # the defaults and their legal grounds are in docs/privacy.md. Care under the Jeugdwet: 20 years.
 CASEWORK_RETENTION_PERIODS: dict = {}
 CASEWORK_RETENTION_CARE_YEARS = int(os.environ.get("CASEWORK_RETENTION_CARE_YEARS", "20"))
+# A thuiswerkplan's review clock runs this many days from the plan's start (casework.clocks).
+CASEWORK_THUISWERKPLAN_REVIEW_DAYS = int(os.environ.get("CASEWORK_THUISWERKPLAN_REVIEW_DAYS", "42"))
 # The chain's reports and unenrolments of pupils who never got a case (open or set aside) are
 # deleted this many days after they were imported (chain.services.expire_unmatched, daily).
 CASEWORK_RETENTION_UNMATCHED_DAYS = int(os.environ.get("CASEWORK_RETENTION_UNMATCHED_DAYS", "180"))

@@ -22,6 +22,7 @@ from casework.web.forms import (
     RegistrationForm,
     SignalForm,
     StartkwalificatieForm,
+    ThuiswerkplanForm,
 )
 from workflows import agendas
 from workflows.chart import case_flow_charts
@@ -43,7 +44,7 @@ def case_detail(request, case_id: int):
 
 
 def case_page(request, case, *, note_form=None, document_form=None, registration_form=None,
-              participation_form=None, startkwalificatie_form=None, status: int = 200):
+              participation_form=None, startkwalificatie_form=None, thuiswerkplan_form=None, status: int = 200):
     """The case page (also re-rendered with the errors of one of its forms)."""
     case = selectors.with_timeline(case)
     corrects = request.GET.get("corrects", "")
@@ -69,6 +70,8 @@ def case_page(request, case, *, note_form=None, document_form=None, registration
         "participation_form": participation_form or ParticipationForm(initial={"level": case.participation,
                                                                                "setting": case.participation_setting}),
         "startkwalificatie_form": startkwalificatie_form or StartkwalificatieForm(),
+        "thuiswerkplan_form": thuiswerkplan_form or ThuiswerkplanForm(),
+        "thuiswerkplannen": list(case.thuiswerkplannen.all()[:3]),
         "exemption": selectors.running_exemption(case),
         "links": participation.links_of(case),
         "may_send_links": participation.is_case_team(request.user, case),

@@ -115,6 +115,18 @@ class StartkwalificatieForm(ServiceErrorsMixin, forms.Form):
     obtained_on = forms.DateField(label=_("Startkwalificatie obtained on"), widget=DateInput())
 
 
+class ThuiswerkplanForm(ServiceErrorsMixin, forms.Form):
+    prefix = "thuiswerkplan"
+    starts_on = forms.DateField(label=_("From"), widget=DateInput())
+    until = forms.DateField(label=_("Until"), required=False, widget=DateInput(),
+                            help_text=_("Empty: until the next plan or further notice."))
+    provides = forms.CharField(label=_("What the school provides"), widget=forms.Textarea(attrs={"rows": 3}),
+                               help_text=_("Schoolwork, lessons online, a mentor's check: what the pupil gets."))
+    contact_moments = forms.CharField(label=_("Contact moments"), widget=forms.Textarea(attrs={"rows": 2}),
+                                      help_text=_("When and how the school and the pupil speak."))
+    school_contact = forms.CharField(label=_("Who at school"), max_length=200)
+
+
 class NoteForm(ServiceErrorsMixin, forms.Form):
     text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}),
                            help_text=_("Mention a colleague on the case with @username to tell them."))

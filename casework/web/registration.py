@@ -1,5 +1,5 @@
 """Dutch forms on the case page for the registration as a dated fact: a change of registration,
-taking part (naar vermogen) and a startkwalificatie. Thin: parse, call one service, re-render
+taking part (naar vermogen), a startkwalificatie and a thuiswerkplan. Thin: parse, call one service, re-render
 the case page with the errors (keeping what was typed) or redirect."""
 
 from django.contrib import messages
@@ -13,7 +13,12 @@ from django.views.decorators.http import require_POST
 from casework import services
 from casework.access import access_case_by_id, can_see_case
 from casework.web.cases import case_page
-from casework.web.forms import ParticipationForm, RegistrationForm, StartkwalificatieForm
+from casework.web.forms import (
+    ParticipationForm,
+    RegistrationForm,
+    StartkwalificatieForm,
+    ThuiswerkplanForm,
+)
 
 FORMS = {
     "registration": (RegistrationForm, "registration_form", _("Registration changed."),
@@ -27,6 +32,8 @@ FORMS = {
     "startkwalificatie": (StartkwalificatieForm, "startkwalificatie_form", _("Startkwalificatie recorded."),
                           lambda case, actor, data: services.record_startkwalificatie(
                               case=case, actor=actor, obtained_on=data["obtained_on"])),
+    "thuiswerkplan": (ThuiswerkplanForm, "thuiswerkplan_form", _("Thuiswerkplan recorded."),
+                      lambda case, actor, data: services.record_thuiswerkplan(case=case, actor=actor, **data)),
 }
 
 
@@ -68,3 +75,9 @@ def participation_record(request, case_id: int):
 @require_POST
 def startkwalificatie_record(request, case_id: int):
     return _record(request, case_id, "startkwalificatie")
+
+
+@login_required
+@require_POST
+def thuiswerkplan_record(request, case_id: int):
+    return _record(request, case_id, "thuiswerkplan")

@@ -33,6 +33,7 @@ urlpatterns = [
     path("cases/<int:case_id>/participation/", registration.participation_record, name="case-participation"),
     path("cases/<int:case_id>/startkwalificatie/", registration.startkwalificatie_record,
          name="case-startkwalificatie"),
+    path("cases/<int:case_id>/thuiswerkplan/", registration.thuiswerkplan_record, name="case-thuiswerkplan"),
     path("cases/<int:case_id>/notes/", casefile.note_add, name="case-note-add"),
     path("cases/<int:case_id>/notes/<int:note_id>/edit/", casefile.note_edit, name="case-note-edit"),
     path("cases/<int:case_id>/documents/", casefile.document_upload, name="case-document-upload"),
