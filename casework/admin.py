@@ -3,7 +3,7 @@ logged). The access log is shown read-only: no add, change or delete."""
 
 from django.contrib import admin
 
-from casework.models import AccessLog
+from casework.models import AccessLog, Provision
 
 
 @admin.register(AccessLog)
@@ -22,3 +22,12 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Provision)
+class ProvisionAdmin(admin.ModelAdmin):
+    """The regions' maatwerkvoorzieningen (reference data, kept here): what a referral names."""
+
+    list_display = ["name", "kind", "region", "term_months", "active"]
+    list_filter = ["region", "kind", "active"]
+    search_fields = ["name"]

@@ -10,7 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from casework import monitor
-from casework.services import change_registration, record_thuiswerkplan
+from casework.models import Provision
+from casework.services import change_registration, record_participation, record_thuiswerkplan
 from chain.models import ImportBatch
 from chain.services import import_records
 from teams.models import School
@@ -73,19 +74,40 @@ def year(demo):
                                  "given_names": "Anna", "birth_date": a.child.birth_date.isoformat(),
                                  "kind": "absoluut", "first_day": "2025-11-15"}])
     vo = School.objects.get(pk=demo["schools"]["vo"]).region_id
-    return {"a": a, "b": b, "c": c, "d": d, "scope": monitor.Scope(regions=[vo]), "people": people}
+    # KPI 6: E and F were referred to the OPDC in the spring of 2024 (their two-year terms end in
+    # this school year); E came back to a regular school on 1 October 2025, F did not; B went to
+    # Rebound on 1 April 2026.
+    opdc = Provision.objects.get(region_id=vo, kind="opdc_doorstart")
+    rebound = Provision.objects.get(region_id=vo, kind="rebound")
+    with at(dt.date(2024, 2, 1)):
+        e = signal(api_client, people["aoj"], demo["schools"]["vo"], given_name="Eva", family_name="Opdc",
+                   absent_since="2024-01-01", registration="lrv")
+        f = signal(api_client, people["aoj"], demo["schools"]["vo"], given_name="Fien", family_name="Opdc",
+                   absent_since="2024-01-01", registration="lrv")
+    with at(dt.date(2024, 5, 1)):
+        for case, day in ((e, dt.date(2024, 3, 1)), (f, dt.date(2024, 5, 1))):
+            record_participation(actor=people["aoj"], case=case, level="gedeeltelijk", since=day,
+                                 setting="opdc_doorstart", provision=opdc)
+    with at(dt.date(2025, 10, 1)):
+        record_participation(actor=people["aoj"], case=e, level="volledig", since=dt.date(2025, 10, 1),
+                             setting="eigen_school")
+    with at(dt.date(2026, 4, 1)):
+        record_participation(actor=people["aoj"], case=b, level="gedeeltelijk", since=dt.date(2026, 4, 1),
+                             setting="rebound", provision=rebound)
+    return {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "scope": monitor.Scope(regions=[vo]), "people": people}
 
 
 def test_the_year_beside_its_peildata(year):
     report = monitor.year_report(year["scope"], "2025-2026", dt.date(2026, 8, 15))
     assert (report["from"], report["until"], report["complete"]) == ("2025-08-01", "2026-07-31", True)
-    assert report["year"] == {"thuiszitters": 2, "thuiswerkplan": 1, "lrv": 2, "av": 1, "by_sector": {"vo": 2},
-                              "durations": {"lt_4_weeks": 0, "4_weeks_3_months": 0, "3_6_months": 1,
-                                            "gt_6_months": 1}}
+    # A (AV from November), B (LRV from day 29), E (out until its return on 1 October) and F.
+    assert report["year"] == {"thuiszitters": 4, "thuiswerkplan": 1, "lrv": 4, "av": 1, "by_sector": {"vo": 4},
+                              "durations": {"lt_4_weeks": 0, "4_weeks_3_months": 1, "3_6_months": 1,
+                                            "gt_6_months": 2}}
     assert [(row["peildatum"], row["thuiszitters"], row["lrv"], row["av"], row["ziek"], row["thuiswerkplan"])
             for row in report["peildata"]] == [
-        ("2025-09-30", 1, 1, 0, 1, 0), ("2025-12-31", 1, 0, 1, 1, 0), ("2026-03-31", 2, 1, 1, 1, 1),
-        ("2026-06-30", 2, 1, 1, 1, 0)]
+        ("2025-09-30", 3, 3, 0, 1, 0), ("2025-12-31", 2, 1, 1, 1, 0), ("2026-03-31", 3, 2, 1, 1, 1),
+        ("2026-06-30", 3, 2, 1, 1, 0)]
     for row in report["peildata"]:  # the same history: each peildatum is the monitor's count that day
         counts = monitor.counts_on(year["scope"], dt.date.fromisoformat(row["peildatum"]))
         assert (counts["thuiszitters"], counts["lrv"], counts["av"]) == (row["thuiszitters"], row["lrv"], row["av"])
@@ -95,7 +117,7 @@ def test_the_year_beside_its_peildata(year):
 def test_a_running_year_is_counted_up_to_today_and_a_future_one_refused(year):
     running = monitor.year_report(year["scope"], "2025-2026", dt.date(2025, 10, 31))
     assert (running["until"], running["complete"]) == ("2025-10-31", False)
-    assert running["year"]["thuiszitters"] == 1 and [row["peildatum"] for row in running["peildata"]] == ["2025-09-30"]
+    assert running["year"]["thuiszitters"] == 3 and [row["peildatum"] for row in running["peildata"]] == ["2025-09-30"]
     for label in ("2026-2027", "2025-2027", "2025", ""):
         with pytest.raises(ValueError):
             monitor.year_report(year["scope"], label, dt.date(2025, 10, 31))
@@ -129,7 +151,7 @@ def test_the_page_and_the_api_as_the_roles_that_see_the_monitor(year):
             assert refused.status_code == 400 and refused.json()["invalidParams"][0]["name"] == "schoolYear"
         system = bearer(token_of(connect(scopes=["monitor:read"])))
         mine = system.get("/api/v1/monitor/year", {"schoolYear": "2025-2026"}).json()
-        assert mine["year"]["thuiszitters"] == 2  # its region only
+        assert mine["year"]["thuiszitters"] == 4  # its region only
 
 
 def test_the_ects_caseload(year):
@@ -146,3 +168,15 @@ def test_the_ects_caseload(year):
     assert ect["by_consultant"] == [{"consultant": str(year["people"]["ect"]), "started": 2, "closed": 2}]
     autumn = monitor.year_report(year["scope"], "2025-2026", dt.date(2025, 12, 1))["ect"]
     assert (autumn["started"], autumn["closed"], autumn["first_reading"]["approved"]) == (1, 1, 1)
+
+
+def test_referrals_and_returns(year):
+    """KPI 6 by hand: B's referral to Rebound in the year; E's return from the OPDC in the year;
+    E's and F's two-year OPDC terms end in the year (1 March and 1 May 2026): one of the two came
+    back within it."""
+    kpi6 = monitor.year_report(year["scope"], "2025-2026", dt.date(2026, 8, 15))["referrals"]
+    assert kpi6["referrals"] == {"rebound": 1, "ttvo": 0, "maatwerk_cl3": 0, "maatwerk_cl4": 0, "opdc_doorstart": 0}
+    assert kpi6["returns"] == {"rebound": 0, "ttvo": 0, "maatwerk_cl3": 0, "maatwerk_cl4": 0, "opdc_doorstart": 1}
+    assert kpi6["within_term"] == {"cohort": 2, "returned": 1, "share": 0.5}
+    earlier = monitor.year_report(year["scope"], "2023-2024", dt.date(2026, 8, 15))["referrals"]
+    assert earlier["referrals"]["opdc_doorstart"] == 2 and earlier["within_term"]["cohort"] == 0

@@ -139,8 +139,13 @@ EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
         "level": _enum(Case.Participation, "How far the pupil takes part now."),
         "since": _date("The day it holds from."),
         "setting": _enum(Case.Setting, "Where the pupil takes part; empty when not at all.", blank=True),
+        "provision_id": _id("provision (maatwerkvoorziening) the pupil was referred to; absent: none"),
         "note": NOTE,
     }, ["from", "level", "since", "setting"]),
+    Kind.RETURNED_TO_SCHOOL: ({
+        "provision_id": _id("provision the pupil came back from"),
+        "since": _date("The day the pupil took part at a regular school again."),
+    }, ["provision_id", "since"]),
     Kind.STARTKWALIFICATIE_RECORDED: ({"obtained_on": _date("The day the startkwalificatie was obtained.")},
                                       ["obtained_on"]),
     Kind.LEERPLICHT_ENDED: ({"on": _date("The day compulsory education ended.")}, ["on"]),

@@ -236,6 +236,18 @@ YEAR_REPORT = inline_serializer("SchoolYearReport", {
             "consultant": serializers.CharField(help_text="Who drafted the consult's first advice; empty: none yet."),
             "started": serializers.IntegerField(), "closed": serializers.IntegerField()}, many=True),
     }, help_text="The ECT's caseload (KPI 8)."),
+    "referrals": inline_serializer("ReferralsAndReturns", {
+        "referrals": serializers.DictField(child=serializers.IntegerField(), help_text=(
+            "Referrals that started in the year, by kind of provision (rebound, ttvo, maatwerk_cl3, maatwerk_cl4, "
+            "opdc_doorstart).")),
+        "returns": serializers.DictField(child=serializers.IntegerField(), help_text=(
+            "Returns to a regular school in the year, by the kind of provision the pupil came back from.")),
+        "within_term": inline_serializer("ReturnsWithinTerm", {
+            "cohort": serializers.IntegerField(help_text="Pupils whose provision's term (the OPDC's two years) ended "
+                                                         "in the year."),
+            "returned": serializers.IntegerField(help_text="Of them, back at a regular school within the term."),
+            "share": serializers.FloatField(allow_null=True)}),
+    }, help_text="Referrals to maatwerkvoorzieningen and returns to the schools (KPI 6)."),
 })
 
 

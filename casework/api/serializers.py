@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework.api.version import is_v1
-from casework.models import Case, CaseEvent, Child, Deadline, Vrijstelling
+from casework.models import Case, CaseEvent, Child, Deadline, Provision, Vrijstelling
 from casework.services import SignalInput
 from teams.models import Region, School, Sector
 
@@ -264,6 +264,9 @@ class ParticipationSerializer(serializers.Serializer):
     setting = serializers.ChoiceField(choices=Case.Setting.choices, required=False, allow_blank=True, default="",
                                       help_text="Where the pupil takes part; required unless level is geen.")
     note = Text(required=False, allow_blank=True, default="", max_length=2000)
+    provision = serializers.PrimaryKeyRelatedField(
+        queryset=Provision.objects.all(), required=False, allow_null=True, default=None,
+        help_text="A provision (maatwerkvoorziening) of the case's region the pupil was referred to.")
 
 
 class StartkwalificatieSerializer(serializers.Serializer):

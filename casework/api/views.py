@@ -135,7 +135,7 @@ class CaseViewSet(LoggedPages, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def participation(self, request, pk=None):
         return self._record(request, pk, ParticipationSerializer, lambda case, data: services.record_participation(
             case=case, actor=request.user, level=data["level"], since=data["since"], setting=data["setting"],
-            note=data["note"]))
+            note=data["note"], provision=data["provision"]))
 
     @extend_schema(summary="Record the young person's startkwalificatie (ends the qualification duty at 16/17)",
                    request=StartkwalificatieSerializer, responses=RECORD_RESPONSES)

@@ -66,7 +66,14 @@ class ParticipationChanged(EventData):
     level: str
     since: str
     setting: str
+    provision_id: int | None = ABSENT  # a maatwerkvoorziening the pupil was referred to (KPI 6)
     note: str = ABSENT
+
+
+@event(Kind.RETURNED_TO_SCHOOL)
+class ReturnedToSchool(EventData):
+    provision_id: int
+    since: str
 
 
 @event(Kind.SCHOOL_CHANGED)

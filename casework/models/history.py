@@ -34,6 +34,7 @@ class CaseEvent(models.Model):
         REGISTRATION_CHANGED = "registration_changed", _("Registration changed")
         PARTICIPATION_CHANGED = "participation_changed", _("Taking part changed")
         THUISWERKPLAN_RECORDED = "thuiswerkplan_recorded", _("Thuiswerkplan recorded")
+        RETURNED_TO_SCHOOL = "returned_to_school", _("Back at a regular school after a provision")
         SCHOOL_CHANGED = "school_changed", _("Moved to another school")
         CASE_HANDED_OVER = "case_handed_over", _("Case handed over to the new school's team")
         STARTKWALIFICATIE_RECORDED = "startkwalificatie_recorded", _("Startkwalificatie recorded")

@@ -349,3 +349,35 @@ class Thuiswerkplan(models.Model):
 
     def runs_on(self, day) -> bool:
         return self.starts_on <= day and (self.until is None or day <= self.until)
+
+
+class Provision(models.Model):
+    """A maatwerkvoorziening of a region that pupils are referred to (the SWV's reference list, kept
+    in the admin): Rebound, TTVO, Maatwerk cluster 3 and 4, the OPDC/Doorstart. KPI 6 counts the
+    referrals per provision and the returns to a regular school (Jaarkalender & jaarplan SWV VO
+    Groningen Stad, KPI's, 6); `term_months` is the provision's term (the OPDC's two years,
+    jaarkalender 1.5), against which the returns are measured."""
+
+    class Kind(models.TextChoices):
+        REBOUND = "rebound", _("Rebound")
+        TTVO = "ttvo", _("TTVO")
+        MAATWERK_CL3 = "maatwerk_cl3", _("Maatwerk cluster 3")
+        MAATWERK_CL4 = "maatwerk_cl4", _("Maatwerk cluster 4")
+        OPDC_DOORSTART = "opdc_doorstart", _("OPDC / Doorstart")
+
+    region = models.ForeignKey("teams.Region", on_delete=models.PROTECT, related_name="provisions",
+                               verbose_name=_("region"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    term_months = models.PositiveSmallIntegerField(_("term in months"), null=True, blank=True,
+                                                   help_text=_("The OPDC: 24. Empty: no fixed term."))
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["region", "kind", "name"]
+        verbose_name = _("provision (maatwerkvoorziening)")
+        verbose_name_plural = _("provisions (maatwerkvoorzieningen)")
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="one_provision_name_per_region")]
+
+    def __str__(self):
+        return self.name

@@ -14,7 +14,8 @@ spells (`MonitorSpell`), so that they can be compared:
   31 December, 31 March, 30 June: the SWV's quarterly reporting to the Inspectie), those that have
   passed;
 - **the chain's reports**: the absence reports read for the cases in scope in the year, by kind;
-- **the ECT's caseload** (KPI 8): `ect_caseload`.
+- **the ECT's caseload** (KPI 8): `ect_caseload`;
+- **referrals and returns** (KPI 6): `referrals_and_returns`.
 """
 
 import datetime as dt
@@ -31,6 +32,7 @@ from casework.models import (
     EctAdvice,
     MonitorSpell,
     Plan,
+    Provision,
     Route,
     RouteRun,
     Thuiswerkplan,
@@ -152,6 +154,7 @@ def year_report(scope: Scope, school_year: str, today: dt.date) -> dict:
                      for day in peildata(first) if day <= until for counts in [counts_on(scope, day)]],
         "absence_reports": {row["data__absence_kind"]: row["n"] for row in reports},
         "ect": ect_caseload(scope, first, until),
+        "referrals": referrals_and_returns(scope, first, until),
     }
 
 
@@ -208,3 +211,46 @@ def ect_caseload(scope: Scope, first: dt.date, until: dt.date) -> dict:
                               "mean": round(statistics.fmean(days), 1) if days else None},
             "first_reading": reading,
             "by_consultant": sorted(consultants.values(), key=lambda row: (row["consultant"] == "", row["consultant"]))}
+
+
+def referrals_and_returns(scope: Scope, first: dt.date, until: dt.date) -> dict:
+    """KPI 6 (Jaarkalender & jaarplan SWV VO Groningen Stad, KPI's, 6: "Verwijzingen naar
+    Maatwerkvoorzieningen (Rebound/TTVO/Maatwerk cl. 3 en 4) en terugschakeling naar de scholen"):
+    the referrals that started in the year per kind of provision (a case's first taking part in a
+    provision, by its date), the returns to a regular school in the year, and for the provisions
+    with a term (the OPDC's two years, jaarkalender 1.5) the share of the pupils whose term ended in
+    the year who were back at a regular school within it."""
+    kinds = dict(Provision.objects.values_list("pk", "kind"))
+    terms = {pk: months for pk, months in Provision.objects.exclude(term_months=None).values_list("pk", "term_months")}
+    referred: dict[tuple[int, int], dt.date] = {}
+    for case_id, data in (scope.events().filter(kind=CaseEvent.Kind.PARTICIPATION_CHANGED, data__has_key="provision_id")
+                          .order_by("at", "pk").values_list("case_id", "data")):
+        referred.setdefault((case_id, data["provision_id"]), dt.date.fromisoformat(data["since"]))
+    returned: dict[tuple[int, int], dt.date] = {}
+    for case_id, data in (scope.events().filter(kind=CaseEvent.Kind.RETURNED_TO_SCHOOL).order_by("at", "pk")
+                          .values_list("case_id", "data")):
+        returned.setdefault((case_id, data["provision_id"]), dt.date.fromisoformat(data["since"]))
+    referrals = dict.fromkeys(Provision.Kind.values, 0)
+    for (_, provision), since in referred.items():
+        if first <= since <= until and provision in kinds:
+            referrals[kinds[provision]] += 1
+    returns = dict.fromkeys(Provision.Kind.values, 0)
+    for (_, provision), since in returned.items():
+        if first <= since <= until and provision in kinds:
+            returns[kinds[provision]] += 1
+    cohort = back = 0
+    for (case_id, provision), since in referred.items():
+        if provision not in terms:
+            continue
+        term_end = since + term_length(terms[provision])
+        if first <= term_end <= until:
+            cohort += 1
+            came_back = returned.get((case_id, provision))
+            back += came_back is not None and came_back <= term_end
+    return {"referrals": referrals, "returns": returns,
+            "within_term": {"cohort": cohort, "returned": back, "share": round(back / cohort, 3) if cohort else None}}
+
+
+def term_length(months: int) -> dt.timedelta:
+    """A term of `months` as days (a month counted as 30.44 days: the two-year term is 730 days)."""
+    return dt.timedelta(days=round(months * 365.25 / 12))

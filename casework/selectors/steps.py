@@ -10,7 +10,17 @@ from django.utils.translation import gettext as _
 
 from casework import clocks
 from casework.clocks import setting
-from casework.models import Arrangement, Case, EctAdvice, Offer, Plan, Route, RouteRun, Vrijstelling
+from casework.models import (
+    Arrangement,
+    Case,
+    CaseEvent,
+    EctAdvice,
+    Offer,
+    Plan,
+    Route,
+    RouteRun,
+    Vrijstelling,
+)
 from teams.models import Sector
 
 
@@ -101,3 +111,10 @@ def stall_days() -> int:
 def mbo_escalation_days() -> int:
     """How long the MBO institution's stagnatiemeldpunt has before its management takes over."""
     return setting("CASEWORK_MBO_ESCALATION_DAYS", 14)
+
+
+def referred_provision(case: Case) -> int | None:
+    """The provision (its id) the pupil takes part in now: the last taking-part event's, if it named one."""
+    last = (CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.PARTICIPATION_CHANGED)
+            .order_by("-at", "-pk").values_list("data", flat=True).first())
+    return (last or {}).get("provision_id")

@@ -73,7 +73,8 @@ def keeps_offer_promise(case: Case, level: str, setting: str) -> bool:
             and pending_offer(case) is None)
 
 
-def set_participation(step: Step, case: Case, *, level: str, since: date, setting: str, note: str, at) -> CaseEvent:
+def set_participation(step: Step, case: Case, *, level: str, since: date, setting: str, note: str, at,
+                      provision=None) -> CaseEvent:
     """From `since` the pupil takes part this far (checked by the caller): the case's fields and the
     dated `participation_changed` event; taking part in a place that is there keeps the
     three-month promise on that day (`keeps_offer_promise`)."""
@@ -83,7 +84,7 @@ def set_participation(step: Step, case: Case, *, level: str, since: date, settin
     case.participation, case.participation_setting = level, setting or ""
     event = step.record(case, actor, events.ParticipationChanged, at=at, **{
         "from": previous, "level": level, "since": since.isoformat(), "setting": setting or "",
-        "note": (note or "").strip()})
+        **({"provision_id": provision.pk} if provision is not None else {}), "note": (note or "").strip()})
     if keeps_offer_promise(case, level, setting):
         clocks.meet_offer_clock(step, case, since, at)
     return event

@@ -18,11 +18,12 @@ from casework.models import (
     CaseParticipant,
     Child,
     Deadline,
+    Provision,
     Vrijstelling,
     events,
 )
 from casework.responsibility import ensure_can_act, ensure_can_register
-from casework.selectors.steps import running_exemption
+from casework.selectors.steps import referred_provision, running_exemption
 from casework.services.ladder import (
     after_exemption,
     change_registration_to,
@@ -133,9 +134,12 @@ def change_registration(*, step: Step, case: Case, registration: str, since, rea
 
 
 @command
-def record_participation(*, step: Step, case: Case, level: str, since, setting: str = "", note: str = "") -> Case:
+def record_participation(*, step: Step, case: Case, level: str, since, setting: str = "", note: str = "",
+                         provision: Provision | None = None) -> Case:
     """How far the pupil takes part from `since` (Thuiszitterspact Groningen, §8: one who takes part fully, naar
-    vermogen, is no longer a thuiszitter, while the case may stay open; partly still counts)."""
+    vermogen, is no longer a thuiszitter, while the case may stay open; partly still counts). Taking
+    part in a `provision` of the region (a maatwerkvoorziening) is a referral to it; taking part at
+    a regular school again after one is a return (`returned_to_school`; both KPI 6)."""
     actor = step.actor
     case = step.locked(case)
     ensure_can_register(actor, case, step.rows)
@@ -143,10 +147,23 @@ def record_participation(*, step: Step, case: Case, level: str, since, setting: 
     if not case.is_open:
         errors["__all__"] = [_("The case is closed.")]
     check_participation(errors, level, setting)
+    if provision is not None and (provision.region_id != case.region_id or not provision.active):
+        errors.setdefault("provision", []).append(_("Choose a provision of the case's region that is in use."))
+    elif provision is not None and setting in REGULAR_SETTINGS:
+        errors.setdefault("provision", []).append(_("A provision goes with a setting outside the regular school."))
     _check_since(errors, case, since, CaseEvent.Kind.PARTICIPATION_CHANGED)
     raise_if(errors)
-    set_participation(step, case, level=level, since=since, setting=setting, note=note, at=timezone.now())
+    came_from = referred_provision(case)
+    set_participation(step, case, level=level, since=since, setting=setting, note=note, at=timezone.now(),
+                      provision=provision)
+    if came_from is not None and setting in REGULAR_SETTINGS and level != Case.Participation.GEEN:
+        step.record(case, actor, events.ReturnedToSchool, provision_id=came_from, since=since.isoformat())
     return case
+
+
+# Taking part at one of these is taking part at a regular school (a return after a provision).
+REGULAR_SETTINGS = (Case.Setting.EIGEN_SCHOOL, Case.Setting.ANDERE_SCHOOL)
+
 
 
 @command

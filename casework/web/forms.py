@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from casework.formkit import DateInput, ServiceErrorsMixin
-from casework.models import Case, Document, Vrijstelling
+from casework.models import Case, Document, Provision, Vrijstelling
 from casework.selectors import schools_for_signal
 from casework.services import SignalInput
 from teams.models import Region, Sector
@@ -106,6 +106,9 @@ class ParticipationForm(ServiceErrorsMixin, forms.Form):
                                           "partly still counts."))
     since = forms.DateField(label=_("From"), widget=DateInput())
     setting = forms.ChoiceField(label=_("Where"), choices=[("", "—"), *Case.Setting.choices], required=False)
+    provision = forms.ModelChoiceField(label=_("Provision (maatwerkvoorziening)"), required=False,
+                                       queryset=Provision.objects.filter(active=True),
+                                       help_text=_("When the pupil was referred to one: Rebound, TTVO, Maatwerk, OPDC."))
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                            max_length=2000)
 

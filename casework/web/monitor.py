@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from casework import monitor
 from casework.formkit import DateInput, PeriodFormMixin, reported_until
 from casework.http.queries import query_without_page
-from casework.models import Case, Plan, Vrijstelling
+from casework.models import Case, Plan, Provision, Vrijstelling
 from chain.models import AbsenceReport
 from signin.reauth import fresh_second_factor
 from teams.models import Region, School, Sector
@@ -214,5 +214,7 @@ def school_year(request):
         "durations": [(DURATION_LABELS[key], value) for key, value in result["year"]["durations"].items()],
         "peildata": [(dt.date.fromisoformat(row["peildatum"]), row) for row in result["peildata"]],
         "reports": reports,
+        "referrals": [(name, result["referrals"]["referrals"][kind], result["referrals"]["returns"][kind])
+                      for kind, name in Provision.Kind.choices],
         "ect_kinds": [(name, result["ect"]["by_kind"][kind]) for kind, name in
                       [*Plan.EctQuestionKind.choices, ("clock", _("Started by the three-month clock"))]]})

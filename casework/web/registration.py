@@ -28,7 +28,7 @@ FORMS = {
     "participation": (ParticipationForm, "participation_form", _("Taking part recorded."),
                       lambda case, actor, data: services.record_participation(
                           case=case, actor=actor, level=data["level"], since=data["since"],
-                          setting=data["setting"], note=data["note"])),
+                          setting=data["setting"], note=data["note"], provision=data["provision"])),
     "startkwalificatie": (StartkwalificatieForm, "startkwalificatie_form", _("Startkwalificatie recorded."),
                           lambda case, actor, data: services.record_startkwalificatie(
                               case=case, actor=actor, obtained_on=data["obtained_on"])),

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.management.demo_history import build_history, history_exists
-from casework.models import Case, Child
+from casework.models import Case, Child, Provision
 from casework.services import DuplicateSignal, SignalInput, signal_case
 from teams.models import Membership, Region, RegionRole, School, SchoolBoard, Sector, Team, User
 from workflows.worklists import save_worklist
@@ -94,6 +94,9 @@ DEMO_CASES = [
      "leerplicht", "leerplicht"),
     ("Finn", "Fictief", 12, "vo_2", "vo", Case.Registration.LRV, Case.Category.ONBEKEND, 5, "outsider", "school"),
 ]
+# Each region's maatwerkvoorzieningen: (kind, name, term in months; the OPDC's is two years).
+PROVISIONS = [("rebound", "Rebound", None), ("ttvo", "TTVO", None), ("maatwerk_cl3", "Maatwerk cluster 3", None),
+              ("maatwerk_cl4", "Maatwerk cluster 4", None), ("opdc_doorstart", "OPDC / Doorstart", 24)]
 
 
 DEMO_DEVICE = "demo"
@@ -179,6 +182,10 @@ class Command(BaseCommand):
             key: Region.objects.update_or_create(name=name, defaults={"sector": sector})[0]
             for key, (name, sector) in REGIONS.items()
         }
+        for region in regions.values():  # the SWV's maatwerkvoorzieningen (KPI 6), kept in the admin
+            for kind, name, term in PROVISIONS:
+                Provision.objects.update_or_create(region=region, name=name,
+                                                   defaults={"kind": kind, "term_months": term, "active": True})
         boards = {key: SchoolBoard.objects.get_or_create(name=name)[0] for key, name in BOARDS.items()}
         schools = {
             key: School.objects.update_or_create(
