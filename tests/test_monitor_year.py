@@ -180,3 +180,34 @@ def test_referrals_and_returns(year):
     assert kpi6["within_term"] == {"cohort": 2, "returned": 1, "share": 0.5}
     earlier = monitor.year_report(year["scope"], "2023-2024", dt.date(2026, 8, 15))["referrals"]
     assert earlier["referrals"]["opdc_doorstart"] == 2 and earlier["within_term"]["cohort"] == 0
+
+
+def test_the_jaarverslag_csv_and_a_school_locations_page_hide_small_numbers(year):
+    import csv  # noqa: PLC0415 - only here
+    import io  # noqa: PLC0415 - only here
+    people = year["people"]
+    with at(dt.date(2026, 8, 15)):
+        director = Client()
+        director.force_login(people["swv_director"])
+        page = director.get("/monitor/year/", {"school_year": "2025-2026", "region": year["scope"].regions[0]})
+        text = page.content.decode()
+        assert 'id="monitor-data"' in text and "monitor-year-csv" not in text and "/monitor/year.csv?" in text
+        answer = director.get("/monitor/year.csv", {"school_year": "2025-2026", "region": year["scope"].regions[0]})
+        assert answer.status_code == 200 and answer["Content-Type"].startswith("text/csv")
+        table = list(csv.reader(io.StringIO(answer.content.decode())))
+        header, rows = table[0], {row[0]: row[1:] for row in table[1:]}
+        vo_school = School.objects.get(name="Noorderlicht College")
+        assert header[1] == "Alle schoollocaties" and vo_school.name in header
+        thuiszitters = rows["KPI 1: thuiszitters in het schooljaar (ergens LRV of AV)"]
+        assert thuiszitters[0] == "< 5"  # 4 pupils: never shown as such outside the SWV
+        assert all(cell in ("0", "< 5", "x") or int(cell) >= 5 for cells in rows.values() for cell in cells)
+        school_page = director.get(f"/monitor/year/school/{vo_school.pk}/", {"school_year": "2025-2026"})
+        assert school_page.status_code == 200 and vo_school.name in school_page.content.decode()
+        assert "&lt; 5" in school_page.content.decode()
+        outsider = Client()
+        outsider.force_login(people["ect"])
+        assert outsider.get(f"/monitor/year/school/{vo_school.pk}/").status_code == 404
+        assert outsider.get("/monitor/year.csv").status_code == 404
+        po_school = School.objects.get(name="Basisschool De Vlinder")
+        assert director.get(f"/monitor/year/school/{po_school.pk}/", {
+            "school_year": "2025-2026", "region": year["scope"].regions[0]}).status_code == 404

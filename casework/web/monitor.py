@@ -17,6 +17,7 @@ from casework import monitor
 from casework.formkit import DateInput, PeriodFormMixin, reported_until
 from casework.http.queries import query_without_page
 from casework.models import Case, Plan, Provision, Vrijstelling
+from casework.monitor.year_table import school_year_table
 from chain.models import AbsenceReport
 from signin.reauth import fresh_second_factor
 from teams.models import Region, School, Sector
@@ -190,6 +191,24 @@ class YearFilter(ScopeFilter):
         self.order_fields(["school_year", "region", "sector", "school"])
 
 
+def year_charts(result: dict) -> dict:
+    """The year view's charts (static/js/monitor.js draws them; each has its table beside it)."""
+    peildata = result["peildata"]
+    return {
+        "durations": {"labels": [str(label) for label in DURATION_LABELS.values()],
+                      "series": [{"label": _("Pupils"), "data": list(result["year"]["durations"].values())}]},
+        "peildata": {"labels": [row["peildatum"] for row in peildata],
+                     "series": [{"label": _("Thuiszitters"), "data": [row["thuiszitters"] for row in peildata]},
+                                {"label": _("Sick"), "data": [row["ziek"] for row in peildata]},
+                                {"label": _("Thuiswerkplan"), "data": [row["thuiswerkplan"] for row in peildata]}]},
+        "referrals": {"labels": [str(label) for _kind, label in Provision.Kind.choices],
+                      "series": [{"label": _("Referrals"), "data": list(result["referrals"]["referrals"].values())},
+                                 {"label": _("Returns"), "data": list(result["referrals"]["returns"].values())}]},
+        "ect": {"labels": [str(label) for _kind, label in Plan.EctQuestionKind.choices] + [_("the clock")],
+                "series": [{"label": _("Consults"), "data": list(result["ect"]["by_kind"].values())}]},
+    }
+
+
 def school_years(today: dt.date, back: int = 6) -> list[str]:
     current = int(monitor.school_year_of(today)[:4])
     return [f"{year}-{year + 1}" for year in range(current, current - back, -1)]
@@ -210,6 +229,8 @@ def school_year(request):
     reports = [(name, result["absence_reports"].get(kind, 0)) for kind, name in AbsenceReport.Kind.choices]
     return render(request, "monitor/year.html", {
         "form": form, "result": result, "first": dt.date.fromisoformat(result["from"]),
+        "charts": year_charts(result), "query": query_without_page(request, school_year=label),
+        "schools": School.objects.filter(region_id__in=form.scope(regions).regions).order_by("name"),
         "until": dt.date.fromisoformat(result["until"]),
         "durations": [(DURATION_LABELS[key], value) for key, value in result["year"]["durations"].items()],
         "peildata": [(dt.date.fromisoformat(row["peildatum"]), row) for row in result["peildata"]],
@@ -218,3 +239,47 @@ def school_year(request):
                       for kind, name in Provision.Kind.choices],
         "ect_kinds": [(name, result["ect"]["by_kind"][kind]) for kind, name in
                       [*Plan.EctQuestionKind.choices, ("clock", _("Started by the three-month clock"))]]})
+
+
+def _year_scope(request):
+    """The year view's school year and regions (the user's, or the one chosen), or a 400 form."""
+    regions = monitor.ensure_monitor_access(request.user)
+    today = timezone.localdate()
+    years = school_years(today)
+    form = YearFilter(request.GET, regions=regions, school_years=years)
+    if not form.is_valid():
+        return form, None, None, today
+    scope = form.scope(regions)
+    return form, form.cleaned_data.get("school_year") or years[0], scope.regions, today
+
+
+@login_required
+@fresh_second_factor
+def school_year_csv(request):
+    """The year's KPIs for the jaarverslag: the scope and each school location, small numbers
+    suppressed (it leaves the SWV)."""
+    form, label, regions, today = _year_scope(request)
+    if label is None:
+        return HttpResponse(status=400)
+    schools = list(School.objects.filter(region_id__in=regions).order_by("name"))
+    table = school_year_table(regions, schools, label, today)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kpi-schooljaar-{label}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([_("Figure"), *[str(name) for _key, name in table["columns"]]])
+    for name, cells in table["rows"]:
+        writer.writerow([str(name), *cells])
+    return response
+
+
+@login_required
+def school_year_print(request, school_id: int):
+    """One page for the SWV's conversation with a school location: its KPIs beside the whole
+    SWV's, small numbers suppressed (the page is handed to the school)."""
+    form, label, regions, today = _year_scope(request)
+    school = School.objects.filter(pk=school_id, region_id__in=regions).first()
+    if label is None or school is None:
+        return render(request, "monitor/year.html", {"form": form}, status=400 if label is None else 404)
+    table = school_year_table(regions, [school], label, today)
+    return render(request, "monitor/year_print.html", {
+        "school": school, "table": table, "generated": dt.datetime.now(tz=timezone.get_current_timezone())})
