@@ -11,14 +11,17 @@ from django.utils import timezone
 
 from casework import monitor
 from casework.models import Provision
-from casework.services import change_registration, record_participation, record_thuiswerkplan
-from chain.models import ImportBatch
-from chain.services import import_records
 from teams.models import School
 from tests.flowkit import api_client, complete, signal, users
 from tests.systemkit import bearer, connect, token_of
 
 pytestmark = pytest.mark.django_db
+
+
+def record(user, case, what: str, body: dict) -> None:
+    """A dated fact recorded through the API (v1), as the team or Leerplicht records it."""
+    answer = api_client(user).post(f"/api/v1/cases/{case.pk}/{what}", body, format="json")
+    assert answer.status_code == 200, answer.content
 
 
 def at(day: dt.date):
@@ -27,7 +30,7 @@ def at(day: dt.date):
 
 @pytest.fixture
 def year(demo):
-    """A: LRV from its signal on 1 Sep 2025, unenrolled (AV) from 15 Nov. B: threatened from 10 Jan
+    """Built through the API with time moved. A: LRV from its signal on 1 Sep 2025, unenrolled (AV) from 15 Nov. B: threatened from 10 Jan
     2026 (out since 5 Jan), LRV from day 29 by itself, with a thuiswerkplan from 2 March to 31 May.
     C: reported sick (a verbijzondering, never a thuiszitter). D: in the PO region (out of the VO
     scope)."""
@@ -47,8 +50,8 @@ def year(demo):
     with at(dt.date(2025, 9, 25)):
         complete(api_client, people["ect_2"], a, "ect_approve", {"approved": True})
     with at(dt.date(2025, 11, 15)):
-        change_registration(actor=people["leerplicht"], case=a, registration="av", since=dt.date(2025, 11, 15),
-                            reason="Uitgeschreven zonder nieuwe school.")
+        record(people["aoj"], a, "registration", {"registration": "av", "since": "2025-11-15",
+                                                  "reason": "Uitgeschreven zonder nieuwe school."})
     with at(dt.date(2026, 1, 10)):
         b = signal(api_client, people["aoj"], demo["schools"]["vo"], given_name="Bas", family_name="Dreig",
                    absent_since="2026-01-05", registration="dreigend")
@@ -64,15 +67,16 @@ def year(demo):
     with at(dt.date(2026, 3, 1)):
         complete(api_client, people["ect_2"], b, "ect_approve", {"approved": True})
     with at(dt.date(2026, 3, 5)):  # B works at home from 2 March to 31 May
-        record_thuiswerkplan(actor=people["aoj"], case=b, starts_on=dt.date(2026, 3, 2), until=dt.date(2026, 5, 31),
-                             provides="Weektaken via de leeromgeving.", contact_moments="Maandag en donderdag bellen.",
-                             school_contact="Mentor (synthetisch)")
+        record(people["aoj"], b, "thuiswerkplan", {
+            "starts_on": "2026-03-02", "until": "2026-05-31", "provides": "Weektaken via de leeromgeving.",
+            "contact_moments": "Maandag en donderdag bellen.", "school_contact": "Mentor (synthetisch)"})
     with at(dt.date(2026, 2, 10)):
         a.refresh_from_db()
-        import_records(actor=people["leerplicht"], source=ImportBatch.Source.API, kinds=(ImportBatch.Kind.ABSENCE,),
-                       records=[{"brin": School.objects.get(pk=demo["schools"]["vo"]).brin[:4], "family_name": "Jaar",
-                                 "given_names": "Anna", "birth_date": a.child.birth_date.isoformat(),
-                                 "kind": "absoluut", "first_day": "2025-11-15"}])
+        imported = api_client(people["leerplicht"]).post("/api/v1/absence-reports", {"rows": [{
+            "brin": School.objects.get(pk=demo["schools"]["vo"]).brin[:4], "family_name": "Jaar", "given_names": "Anna",
+            "birth_date": a.child.birth_date.isoformat(), "kind": "absoluut", "first_day": "2025-11-15"}]},
+            format="json")
+        assert imported.json()["results"][0]["outcome"] == "linked", imported.content
     vo = School.objects.get(pk=demo["schools"]["vo"]).region_id
     # KPI 6: E and F were referred to the OPDC in the spring of 2024 (their two-year terms end in
     # this school year); E came back to a regular school on 1 October 2025, F did not; B went to
@@ -85,15 +89,15 @@ def year(demo):
         f = signal(api_client, people["aoj"], demo["schools"]["vo"], given_name="Fien", family_name="Opdc",
                    absent_since="2024-01-01", registration="lrv")
     with at(dt.date(2024, 5, 1)):
-        for case, day in ((e, dt.date(2024, 3, 1)), (f, dt.date(2024, 5, 1))):
-            record_participation(actor=people["aoj"], case=case, level="gedeeltelijk", since=day,
-                                 setting="opdc_doorstart", provision=opdc)
+        for case, day in ((e, "2024-03-01"), (f, "2024-05-01")):
+            record(people["aoj"], case, "participation", {"level": "gedeeltelijk", "since": day,
+                                                          "setting": "opdc_doorstart", "provision": opdc.pk})
     with at(dt.date(2025, 10, 1)):
-        record_participation(actor=people["aoj"], case=e, level="volledig", since=dt.date(2025, 10, 1),
-                             setting="eigen_school")
+        record(people["aoj"], e, "participation", {"level": "volledig", "since": "2025-10-01",
+                                                   "setting": "eigen_school"})
     with at(dt.date(2026, 4, 1)):
-        record_participation(actor=people["aoj"], case=b, level="gedeeltelijk", since=dt.date(2026, 4, 1),
-                             setting="rebound", provision=rebound)
+        record(people["aoj"], b, "participation", {"level": "gedeeltelijk", "since": "2026-04-01",
+                                                   "setting": "rebound", "provision": rebound.pk})
     return {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "scope": monitor.Scope(regions=[vo]), "people": people}
 
 
