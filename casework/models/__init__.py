@@ -27,6 +27,7 @@ from .steps import (
     RouteRun,
     Vrijstelling,
 )
+from .survey import SurveyAudience, SurveyInvitation, SurveyResponse
 
 __all__ = [
     "AccessLink",
@@ -58,6 +59,9 @@ __all__ = [
     "RetentionLogEntry",
     "Route",
     "RouteRun",
+    "SurveyAudience",
+    "SurveyInvitation",
+    "SurveyResponse",
     "Vrijstelling",
     "document_path",
     "document_storage",

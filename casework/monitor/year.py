@@ -13,7 +13,9 @@ spells (`MonitorSpell`), so that they can be compared:
 - **the peildata**: the counts of `counts_on` on the quarter ends inside the year (30 September,
   31 December, 31 March, 30 June: the SWV's quarterly reporting to the Inspectie), those that have
   passed;
-- **the chain's reports**: the absence reports read for the cases in scope in the year, by kind.
+- **the chain's reports**: the absence reports read for the cases in scope in the year, by kind;
+- **KPI 9**: the satisfaction after the ECT's consults that closed in the year
+  (`casework.monitor.survey`).
 """
 
 import datetime as dt
@@ -25,6 +27,7 @@ from django.db.models import Count, Q
 from casework.clocks import MAX_AGE, MIN_AGE, QUALIFICATION_AGE, add_years, lrv_days
 from casework.models import Case, CaseEvent, MonitorSpell
 from casework.monitor.counts import BUCKETS, Scope, counts_on
+from casework.monitor.survey import kpi9
 
 SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = 2000, 2100
@@ -134,4 +137,5 @@ def year_report(scope: Scope, school_year: str, today: dt.date) -> dict:
         "peildata": [{"peildatum": day.isoformat(), **{key: counts[key] for key in ("thuiszitters", "lrv", "av")}}
                      for day in peildata(first) if day <= until for counts in [counts_on(scope, day)]],
         "absence_reports": {row["data__absence_kind"]: row["n"] for row in reports},
+        "kpi9": kpi9(scope, school_year),
     }
