@@ -5,9 +5,17 @@ announced and what they typed stays), then answers. Dutch whatever the browser's
 
 import pytest
 
-from casework.models import Consent, SurveyResponse
+from casework.models import Consent, SurveyInvitation, SurveyResponse
 from casework.services.participation import create_access_link, set_consent
-from tests.browser import WAIT, axe_violations, chromium, live_asgi_server, overflows_at
+from tests.browser import (
+    WAIT,
+    axe_violations,
+    chromium,
+    live_asgi_server,
+    log_in,
+    overflows_at,
+    usable_passwords,
+)
 from tests.flowkit import api_client, complete, signal
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -24,7 +32,7 @@ def checked(page, where: str) -> None:
     page.set_viewport_size({"width": DESKTOP, "height": 900})
 
 
-def test_a_parent_answers_the_survey_in_the_browser(demo, u):
+def test_a_parent_answers_the_survey_in_the_browser(demo, u, settings):
     case = signal(api_client, u["aoj"], demo["schools"]["vo"])
     link, token = create_access_link(case=case, actor=u["aoj"], audience="ouder",
                                      message="We zoeken samen met u een school die past.",
@@ -61,3 +69,32 @@ def test_a_parent_answers_the_survey_in_the_browser(demo, u):
     answer = SurveyResponse.objects.get()
     assert (answer.audience, answer.score, answer.listened, answer.improve) == ("ouder", 8, "beetje",
                                                                                 "Sneller terugbellen.")
+    # The director's pages, first with too few answers, then with five (four more rows as the
+    # survey writes them: the figures themselves are tests/test_survey.py's)
+    usable_passwords(settings, ["swv_director"], demo["password"])
+    invitation = SurveyInvitation.objects.get(audience="ouder")
+    with live_asgi_server() as base_url, chromium() as browser:
+        page = browser.new_context(locale="en-US", bypass_csp=True).new_page()
+        page.set_default_timeout(WAIT)
+        log_in(page, base_url, "swv_director", demo["password"])
+        page.goto(f"{base_url}/monitor/year/?school_year={invitation.school_year}")
+        assert "Te weinig reacties" in page.inner_text("#kpi9-heading + p + p")
+        checked(page, "the year view, too few answers")
+        page.click("a:has-text('Wat kan beter: de antwoorden')")
+        page.wait_for_selector("h1:has-text('Wat kan beter: de antwoorden')")
+        assert "Sneller terugbellen." not in page.inner_text("main")
+        checked(page, "the free texts, too few answers")
+    for score, listened in ((9, "ja"), (7, "ja"), (6, "nee"), (10, "ja")):
+        SurveyResponse.objects.create(region_id=invitation.region_id, school_id=invitation.school_id,
+                                      sector=invitation.sector, school_year=invitation.school_year,
+                                      audience="jeugdhulp", score=score, listened=listened, improve="Vaker bellen.")
+    with live_asgi_server() as base_url, chromium() as browser:
+        page = browser.new_context(locale="en-US", bypass_csp=True).new_page()
+        page.set_default_timeout(WAIT)
+        log_in(page, base_url, "swv_director", demo["password"])
+        page.goto(f"{base_url}/monitor/year/?school_year={invitation.school_year}")
+        assert "Gemiddeld cijfer" in page.inner_text("#kpi9-caption + tbody")
+        checked(page, "the year view with KPI 9")
+        page.click("a:has-text('Wat kan beter: de antwoorden')")
+        page.wait_for_selector("li:has-text('Sneller terugbellen.')")
+        checked(page, "the free texts")
