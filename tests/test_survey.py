@@ -38,7 +38,7 @@ def wij(demo):
 
 
 def consult(u, demo, django_capture_on_commit_callbacks, *, parent_agrees=True, young_link=True,
-            youth_care=True, given_name="Sanne"):
+            youth_care=True, given_name="Sanne", youth_care_user=None):
     """A case built through the API and the pages: a parent's link (consent to be asked as
     `parent_agrees`), a young person's link without that consent, youth care on the case, the ECT
     consult route; its advice drafted and approved by two consultants (the consult closes). Returns
@@ -54,6 +54,8 @@ def consult(u, demo, django_capture_on_commit_callbacks, *, parent_agrees=True, 
     if youth_care:  # no command puts youth care on a case yet: the participation row itself
         CaseParticipant.objects.create(case=case, team=Team.objects.get(kind=Team.Kind.WIJ),
                                        reason=CaseParticipant.Reason.CONSULT)
+    if youth_care_user is not None:  # a youth care worker on the case by name
+        CaseParticipant.objects.create(case=case, user=youth_care_user, reason=CaseParticipant.Reason.CONSULT)
     complete(api_client, u["aoj"], case, "team_review", {"plan": "ECT-consult.", "routes": ["ect_consult"]})
     complete(api_client, u["ect"], case, "ect_draft", {"question": "Welk aanbod past?", "advice": "OPDC."})
     mail.outbox.clear()
@@ -70,18 +72,22 @@ def survey_path_on(link_path: str) -> str | None:
 
 
 def test_who_is_invited_when_a_consult_closes(demo, u, wij, django_capture_on_commit_callbacks):
+    jgz = MembershipFactory(user=UserFactory(username="jgzarts", email="jgzarts@casework.invalid"),
+                            team=Team.objects.get(kind=Team.Kind.JGZ)).user
     with at(START):
-        case, parent, mailed = consult(u, demo, django_capture_on_commit_callbacks)
+        case, parent, mailed = consult(u, demo, django_capture_on_commit_callbacks, youth_care_user=jgz)
     invitations = SurveyInvitation.objects.filter(advice__case=case)
-    # the parent agreed; the young person has a link but did not agree to be asked: none
-    assert sorted(invitations.values_list("audience", flat=True)) == ["jeugdhulp", "ouder", "school"]
+    # the parent agreed; the young person has a link but did not agree to be asked: none; the ECT's
+    # consultants are not asked about their own work
+    assert sorted(invitations.values_list("audience", flat=True)) == ["jeugdhulp", "jeugdhulp", "ouder", "school"]
     first = invitations.first()
     vo = School.objects.get(pk=demo["schools"]["vo"])
     assert (first.region_id, first.school_id, first.sector, first.school_year) == (vo.region_id, vo.pk, "vo",
                                                                                    "2025-2026")
     assert first.expires_at - first.created_at == dt.timedelta(days=28)
     # youth care and the school's contact (the AOJ-team's coordinator) by e-mail, each their own link
-    assert set(mailed) == {"wijwerker@casework.invalid", "aoj@casework.invalid"}
+    assert set(mailed) == {"wijwerker@casework.invalid", "jgzarts@casework.invalid", "aoj@casework.invalid"}
+    assert len(set(mailed.values())) == 3
     for message in mail.outbox:
         assert "Sanne" not in message.body and "Testkind" not in message.body
         assert message.subject == "Een paar vragen over de hulp van het ECT"

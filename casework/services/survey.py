@@ -82,10 +82,10 @@ def mail_recipients(case: Case) -> list[tuple[str, str]]:
     once, youth care first."""
     participants = CaseParticipant.objects.filter(case=case)
     youth_teams = participants.filter(team__kind__in=YOUTH_CARE_KINDS).values("team_id")
-    youth_users = participants.filter(user__isnull=False,
-                                      user__memberships__team__kind__in=YOUTH_CARE_KINDS).values("user_id")
-    youth = Membership.objects.filter(team_id__in=youth_teams).values_list("user__email", flat=True)
-    youth_direct = participants.filter(user_id__in=youth_users).values_list("user__email", flat=True)
+    youth = Membership.objects.filter(team_id__in=youth_teams, user__is_active=True).values_list("user__email",
+                                                                                                flat=True)
+    youth_direct = participants.filter(user__is_active=True, user__memberships__team__kind__in=YOUTH_CARE_KINDS
+                                       ).values_list("user__email", flat=True)
     school_teams = participants.filter(reason=CaseParticipant.Reason.SCHOOL_TEAM, team__isnull=False).values("team_id")
     school = Membership.objects.filter(team_id__in=school_teams, role__in=Membership.LEAD_ROLES,
                                        user__is_active=True).values_list("user__email", flat=True)
