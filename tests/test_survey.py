@@ -249,6 +249,43 @@ def test_five_answers_against_the_target(answered, u, settings):
     assert "kpi9" in properties and {"year", "peildata", "absence_reports"} <= set(properties)
 
 
+def test_a_school_beside_a_small_one_is_not_shown(answered, u, demo, django_capture_on_commit_callbacks):
+    """One answer at another school of the region: the region's result shows, the first school's
+    does not (the region minus that school would be the one answer), nor does the other's."""
+    with at(START + dt.timedelta(days=1)):
+        answer(answered["paths"][4], 8, "ja")
+        other = signal(api_client, u["outsider"], demo["schools"]["vo_2"], given_name="Ruben")
+        CaseParticipant.objects.create(case=other, team=Team.objects.get(kind=Team.Kind.WIJ),
+                                       reason=CaseParticipant.Reason.CONSULT)
+        complete(api_client, u["outsider"], other, "team_review", {"plan": "ECT.", "routes": ["ect_consult"]})
+        complete(api_client, u["ect"], other, "ect_draft", {"question": "Wat past?", "advice": "Maatwerk."})
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            complete(api_client, u["ect_2"], other, "ect_approve", {"approved": True})
+        [youth] = [m for m in mail.outbox if m.to == ["wijwerker@casework.invalid"]]
+        answer(TOKEN.search(youth.body).group(0), 2, "nee", "Niemand belde terug.")
+    region = monitor.kpi9(answered["scope"], "2025-2026")
+    # by hand: 9, 7, 8, 6, 8, 2 = 40 / 6 = 6.7; 6 of 8 invitations = 75.0%; ja 3, beetje 1, nee 2
+    assert (region["shown"], region["responses"], region["average"], region["response_rate"]) == (True, 6, 6.7, 75.0)
+    assert region["listened"] == {"ja": 50.0, "beetje": 16.7, "nee": 33.3}
+    vo, vo_2 = demo["schools"]["vo"], demo["schools"]["vo_2"]
+    for school in (vo, vo_2):
+        scope = monitor.Scope(regions=[answered["vo"]], school=school)
+        assert monitor.kpi9(scope, "2025-2026")["shown"] is False, school
+        assert monitor.improvement_texts(scope, "2025-2026") is None, school
+    with at(START + dt.timedelta(days=2)):
+        body = api_client(u["swv_director"]).get("/api/v1/monitor/year", {"schoolYear": "2025-2026",
+                                                                          "school": vo}).json()
+        assert body["kpi9"]["shown"] is False and body["kpi9"]["average"] is None
+        director = Client()
+        director.force_login(u["swv_director"])
+        page = director.get("/monitor/year/kpi9/", {"school_year": "2025-2026", "school": vo}).content.decode()
+        assert "Te weinig reacties" in page and "Meer uitleg" not in page
+        # a region beside one of the director's other regions with nothing: shown
+        only_vo = director.get("/monitor/year/", {"school_year": "2025-2026", "region": answered["vo"]})
+        assert "6,7" in only_vo.content.decode()
+
+
 def test_free_texts_only_for_the_director(answered, u):
     with at(START + dt.timedelta(days=1)):
         answer(answered["paths"][4], 8, "ja")

@@ -250,7 +250,7 @@ class YearView(APIView):
         today = timezone.localdate()
         label = request.query_params.get("schoolYear") or monitor.school_year_of(today)
         try:
-            return Response(monitor.year_report(scope, label, today))
+            return Response(monitor.year_report(scope, label, today, within=monitor.monitor_regions(request.user)))
         except ValueError:
             raise ValidationError({"schoolYear": [
                 "Give a school year that has begun, as 2025-2026 (1 August to 31 July)."]}) from None

@@ -4,7 +4,10 @@
 The answers (`SurveyResponse`) carry only their region, school, sector, school year and audience,
 so the monitor's scope applies to them as to a spell. A result of fewer than `MIN_RESPONSES`
 answers is not shown: no average, no shares, no count of answers, no rate, no texts; only how many
-were invited. The free texts ("Wat kan beter?") are for the SWV director alone, in random order.
+were invited. Nor is a narrowed scope's result (one school, one sector, one region of several)
+while a sibling of it (another school, sector or region of the wider scope) holds 1 to 4 answers:
+the wider result minus this one would show that small group. The free texts ("Wat kan beter?")
+are for the SWV director alone, in random order.
 """
 
 import random
@@ -35,18 +38,41 @@ def responses_in(scope: Scope, school_year: str):
     return SurveyResponse.objects.filter(scope.spell_q(), school_year=school_year)
 
 
-def kpi9(scope: Scope, school_year: str) -> dict:
-    """The year's KPI 9 in the scope: invitations, and (from MIN_RESPONSES answers on) the answers,
-    the response rate (% of the invitations), the average score (1-10) and the shares (%) of
-    "werd er naar u geluisterd?", against the target. `shown` false: "te weinig reacties"."""
+def small_sibling(scope: Scope, school_year: str, within: list[int] | None = None) -> bool:
+    """Whether a dimension the scope narrows (school, sector, or regions within `within`, the
+    regions the reader may see) has a sibling group of 1 to MIN_RESPONSES - 1 answers."""
+    relaxed = []
+    if scope.school:
+        relaxed.append((Scope(regions=scope.regions, sector=scope.sector), "school_id"))
+    if scope.sector:
+        relaxed.append((Scope(regions=scope.regions, school=scope.school), "sector"))
+    if within and set(scope.regions) < set(within):
+        relaxed.append((Scope(regions=list(within), sector=scope.sector, school=scope.school), "region_id"))
+    for wider, dimension in relaxed:
+        groups = responses_in(wider, school_year).values(dimension).annotate(n=Count("pk")).order_by()
+        if any(0 < group["n"] < MIN_RESPONSES for group in groups):
+            return True
+    return False
+
+
+def enough(scope: Scope, school_year: str, n: int, within: list[int] | None) -> bool:
+    return n >= MIN_RESPONSES and not small_sibling(scope, school_year, within)
+
+
+def kpi9(scope: Scope, school_year: str, within: list[int] | None = None) -> dict:
+    """The year's KPI 9 in the scope: invitations, and (from MIN_RESPONSES answers on, with no small
+    sibling: see the module) the answers, the response rate (% of the invitations), the average
+    score (1-10) and the shares (%) of "werd er naar u geluisterd?", against the target. `shown`
+    false: "te weinig reacties". `within`: the regions the reader may see."""
     invitations = SurveyInvitation.objects.filter(scope.spell_q(), school_year=school_year).count()
     answers = responses_in(scope, school_year)
     totals = answers.aggregate(n=Count("pk"), total=Sum("score"))
     n = totals["n"]
+    shown = enough(scope, school_year, n, within)
     result = {"school_year": school_year, "target": target(), "min_responses": MIN_RESPONSES,
-              "invitations": invitations, "shown": n >= MIN_RESPONSES, "responses": None, "response_rate": None,
+              "invitations": invitations, "shown": shown, "responses": None, "response_rate": None,
               "average": None, "meets_target": None, "listened": None}
-    if n < MIN_RESPONSES:
+    if not shown:
         return result
     listened = dict(answers.values_list("listened").annotate(c=Count("pk")).order_by())
     average = one_decimal(totals["total"], n)
@@ -56,11 +82,11 @@ def kpi9(scope: Scope, school_year: str) -> dict:
     return result
 
 
-def improvement_texts(scope: Scope, school_year: str) -> list[str] | None:
+def improvement_texts(scope: Scope, school_year: str, within: list[int] | None = None) -> list[str] | None:
     """The answers to "Wat kan beter?" in the scope (the non-empty ones), shuffled so that their
-    order says nothing; None when the scope has fewer than MIN_RESPONSES answers."""
+    order says nothing; None when the figures are not shown either (`kpi9`)."""
     answers = responses_in(scope, school_year)
-    if answers.count() < MIN_RESPONSES:
+    if not enough(scope, school_year, answers.count(), within):
         return None
     texts = list(answers.exclude(improve="").values_list("improve", flat=True))
     random.SystemRandom().shuffle(texts)

@@ -121,9 +121,10 @@ def year_counts(scope: Scope, first: dt.date, until: dt.date) -> dict:
             "by_sector": dict(sorted(by_sector.items()))}
 
 
-def year_report(scope: Scope, school_year: str, today: dt.date) -> dict:
+def year_report(scope: Scope, school_year: str, today: dt.date, *, within: list[int] | None = None) -> dict:
     """The year view of `school_year` (ValueError for a malformed one; a year that has not begun
-    has nothing to report: ValueError too). A running year is reported up to today."""
+    has nothing to report: ValueError too). A running year is reported up to today. `within`: the
+    regions the reader may see (KPI 9 hides a region's result beside a small one)."""
     first, last = parse_school_year(school_year)
     if first > today:
         raise ValueError(school_year)
@@ -137,5 +138,5 @@ def year_report(scope: Scope, school_year: str, today: dt.date) -> dict:
         "peildata": [{"peildatum": day.isoformat(), **{key: counts[key] for key in ("thuiszitters", "lrv", "av")}}
                      for day in peildata(first) if day <= until for counts in [counts_on(scope, day)]],
         "absence_reports": {row["data__absence_kind"]: row["n"] for row in reports},
-        "kpi9": kpi9(scope, school_year),
+        "kpi9": kpi9(scope, school_year, within),
     }

@@ -206,7 +206,7 @@ def school_year(request):
     if not form.is_valid():
         return render(request, "monitor/year.html", {"form": form}, status=400)
     label = form.cleaned_data.get("school_year") or years[0]
-    result = monitor.year_report(form.scope(regions), label, today)
+    result = monitor.year_report(form.scope(regions), label, today, within=regions)
     reports = [(name, result["absence_reports"].get(kind, 0)) for kind, name in AbsenceReport.Kind.choices]
     return render(request, "monitor/year.html", {
         "form": form, "result": result, "first": dt.date.fromisoformat(result["from"]),
@@ -237,4 +237,4 @@ def kpi9_texts(request):
     label = form.cleaned_data.get("school_year") or years[0]
     return render(request, "monitor/kpi9_texts.html", {
         "form": form, "school_year": label, "min_responses": monitor.MIN_RESPONSES,
-        "texts": monitor.improvement_texts(form.scope(regions), label)})
+        "texts": monitor.improvement_texts(form.scope(regions), label, within=regions)})
