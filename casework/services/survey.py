@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Case as DbCase
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -67,36 +69,38 @@ def survey_days() -> int:
     return int(settings.CASEWORK_SURVEY_DAYS)
 
 
-def consented_link_audiences(case: Case, now) -> list[str]:
-    """The personal-link audiences with an active link on the case who agreed to be asked."""
-    active = set(AccessLink.objects.filter(case=case, revoked_at__isnull=True, expires_at__gt=now)
-                 .values_list("audience", flat=True))
-    agreed = set(Consent.objects.filter(case=case, subject=Consent.Subject.SURVEY, given=True)
-                 .values_list("by", flat=True))
-    return [audience for audience in AccessLink.Audience.values if audience in active and audience in agreed]
-
-
-def mail_recipients(case: Case) -> list[tuple[str, str]]:
-    """[(audience, e-mail)]: the members of the case's youth care teams and its youth care users,
-    and the school's contact (the coordinators and chairs of the case's school team); each address
-    once, youth care first."""
+def invitees(case: Case, now) -> tuple[list[str], list[tuple[str, str]]]:
+    """Who is asked about the case's consult, read in one statement (a union):
+    - the personal-link audiences (parent, young person) with an active link on the case who
+      agreed, on it, to be asked;
+    - [(audience, e-mail)]: the active members of the case's youth care teams (WIJ, JGZ) and the
+      youth care workers on the case by name ("jeugdhulp"), and the school's contact: the
+      coordinators and chairs of the case's school team ("school"); each address once, youth care
+      first."""
+    agreed = Consent.objects.filter(case=case, subject=Consent.Subject.SURVEY, given=True, by=OuterRef("audience"))
+    links = (AccessLink.objects.filter(case=case, revoked_at__isnull=True, expires_at__gt=now)
+             .filter(Exists(agreed)).annotate(who=F("audience"), address=Value(""))
+             .values_list("who", "address").order_by())
     participants = CaseParticipant.objects.filter(case=case)
-    youth_teams = participants.filter(team__kind__in=YOUTH_CARE_KINDS).values("team_id")
-    youth = Membership.objects.filter(team_id__in=youth_teams, user__is_active=True).values_list("user__email",
-                                                                                                flat=True)
-    youth_direct = participants.filter(user__is_active=True, user__memberships__team__kind__in=YOUTH_CARE_KINDS
-                                       ).values_list("user__email", flat=True)
-    school_teams = participants.filter(reason=CaseParticipant.Reason.SCHOOL_TEAM, team__isnull=False).values("team_id")
-    school = Membership.objects.filter(team_id__in=school_teams, role__in=Membership.LEAD_ROLES,
-                                       user__is_active=True).values_list("user__email", flat=True)
+    people = (Membership.objects.filter(user__is_active=True)
+              .filter(Q(team__in=participants.filter(team__kind__in=YOUTH_CARE_KINDS).values("team_id"))
+                      | Q(team__kind__in=YOUTH_CARE_KINDS, user__in=participants.values("user_id"))
+                      | Q(team__in=participants.filter(reason=CaseParticipant.Reason.SCHOOL_TEAM).values("team_id"),
+                          role__in=Membership.LEAD_ROLES))
+              .annotate(who=DbCase(When(team__kind__in=YOUTH_CARE_KINDS, then=Value(SurveyAudience.JEUGDHULP)),
+                                   default=Value(SurveyAudience.SCHOOL), output_field=CharField()),
+                        address=F("user__email"))
+              .values_list("who", "address").order_by())
+    rows = set(links.union(people))
+    audiences = [audience for audience in AccessLink.Audience.values if (audience, "") in rows]
     seen: set[str] = set()
     recipients = []
-    for audience, addresses in ((SurveyAudience.JEUGDHULP, [*youth, *youth_direct]), (SurveyAudience.SCHOOL, school)):
-        for address in sorted(addresses):
-            if address and address.lower() not in seen:
+    for audience in (SurveyAudience.JEUGDHULP, SurveyAudience.SCHOOL):
+        for address in sorted(address for who, address in rows if who == audience and address):
+            if address.lower() not in seen:
                 seen.add(address.lower())
                 recipients.append((audience, address))
-    return recipients
+    return audiences, recipients
 
 
 @dataclass(frozen=True)
@@ -107,18 +111,18 @@ class _Mail:
 
 def invite_after_consult(step: Step, case: Case, advice: EctAdvice) -> list[SurveyInvitation]:
     """Inside the step that approves an ECT advice (the consult closes): the invitations, once per
-    consult. The e-mails go after commit, each with its own link and no name of the child."""
-    if SurveyInvitation.objects.filter(advice=advice).exists():
-        return []
+    consult (an advice is approved once). The e-mails go after commit, each with its own link and
+    no name of the child."""
     now = step.now
+    audiences, recipients = invitees(case, now)
     place = {"advice": advice, "region_id": case.region_id, "school_id": case.school_id, "sector": case.sector,
              "school_year": school_year_of(timezone.localdate(now)), "created_at": now,
              "expires_at": now + timezone.timedelta(days=survey_days())}
     invitations = [SurveyInvitation(audience=LINK_AUDIENCES[audience],
                                     token_hash=token_digest(link_token(advice.pk, LINK_AUDIENCES[audience])), **place)
-                   for audience in consented_link_audiences(case, now)]
+                   for audience in audiences]
     mails = []
-    for audience, address in mail_recipients(case):
+    for audience, address in recipients:
         token = secrets.token_urlsafe(32)
         invitations.append(SurveyInvitation(audience=audience, token_hash=token_digest(token), **place))
         mails.append(_Mail(address=address, url=settings.CASEWORK_BASE_URL + reverse("survey", args=[token])))
