@@ -28,12 +28,14 @@ from signin.factors import is_verified
 from signin.reauth import REAUTH_ADMIN_PATHS, needs_reauth, reauth_redirect
 
 OPEN_PREFIXES = ("/static/", "/i18n/", "/signin/", "/favicon.ico", "/health", "/login/", "/logout/",
-                 "/session/keep-alive/", "/webauthn/", "/melden/", "/inzage/")
+                 "/session/keep-alive/", "/webauthn/", "/melden/", "/inzage/",
+                 "/tevredenheid/")
 
 
 def is_open(path: str) -> bool:
     """Pages a first-factor-only session may reach: nothing of a child's file. `/melden/` (the public
-    signal form) and `/inzage/<token>/` (a parent's personal link) are public anyway."""
+    signal form), `/inzage/<token>/` (a parent's personal link) and `/tevredenheid/<token>/` (KPI 9's
+    survey) are public anyway."""
     return path.startswith(OPEN_PREFIXES)
 
 

@@ -90,7 +90,7 @@ def test_parent_and_young_person_each_keep_their_own_consent(api, client, demo, 
     # both on the case page
     page = client.get(f"/cases/{case.pk}/")
     givens = [[given for _label, given in subjects] for _whose, subjects in page.context["consents_per_person"]]
-    assert givens == [[None, True], [None, False]]  # parent, young person; JIM, care provider
+    assert givens == [[None, True, None], [None, False, None]]  # parent, young person; JIM, care provider, survey
     html = page.content.decode()
     assert "Ouder" in html and "Jongere" in html
     # the events and the team's notices still come, naming whose consent

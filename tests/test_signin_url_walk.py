@@ -77,9 +77,9 @@ def test_every_url_pattern_with_the_password_alone(member, vo_school, api):
                 assert response["Location"].startswith("/signin/verify/?next="), (url, response["Location"])
     assert walked >= 2 * len(routes)
     # The open pages are only these: signing in and out, the factor pages, the language switch, the
-    # public signal form and a parent's link.
+    # public signal form, a parent's link and the satisfaction survey.
     assert {re.sub(r"/.*", "", url[1:]) for url in open_pages} <= {
-        "login", "logout", "signin", "i18n", "favicon.ico", "session", "melden", "inzage"}
+        "login", "logout", "signin", "i18n", "favicon.ico", "session", "melden", "inzage", "tevredenheid"}
     # nothing of the child was read: no case read in the access log
     assert not AccessLog.objects.filter(case=case).exists()
     assert not AccessLog.objects.filter(user=member, action__in=["view", "api_view", "list_view"]).exists()

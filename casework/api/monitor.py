@@ -248,6 +248,23 @@ YEAR_REPORT = inline_serializer("SchoolYearReport", {
             "returned": serializers.IntegerField(help_text="Of them, back at a regular school within the term."),
             "share": serializers.FloatField(allow_null=True)}),
     }, help_text="Referrals to maatwerkvoorzieningen and returns to the schools (KPI 6)."),
+    "kpi9": inline_serializer("SchoolYearKpi9", {
+        "school_year": serializers.CharField(help_text="The school year in which the ECT consults closed."),
+        "target": serializers.FloatField(help_text="The SWV's target for the average score (CASEWORK_KPI9_TARGET)."),
+        "min_responses": serializers.IntegerField(help_text="Results are shown from this many answers on."),
+        "invitations": serializers.IntegerField(help_text="Invitations sent after the consults that closed in the "
+                                                          "year, in scope."),
+        "shown": serializers.BooleanField(help_text="False: too few answers; every result below is null."),
+        "responses": serializers.IntegerField(allow_null=True, help_text="Answers received."),
+        "response_rate": serializers.FloatField(allow_null=True, help_text="Answers per 100 invitations, one "
+                                                                           "decimal."),
+        "average": serializers.FloatField(allow_null=True, help_text="The average score (1-10), one decimal."),
+        "meets_target": serializers.BooleanField(allow_null=True, help_text="The average is at least the target."),
+        "listened": inline_serializer("SchoolYearKpi9Listened", {
+            key: serializers.FloatField(help_text=f"Share (%) answering {key!r} to \"Werd er naar u geluisterd?\".")
+            for key in ("ja", "beetje", "nee")}, allow_null=True),
+    }, help_text="KPI 9: satisfaction after an ECT consult (Jaarkalender & jaarplan SWV VO Groningen Stad, KPI 9). "
+                 "No free texts and no link to a person; nothing but the invitations below the minimum."),
 })
 
 
@@ -267,7 +284,7 @@ class YearView(APIView):
         today = timezone.localdate()
         label = request.query_params.get("schoolYear") or monitor.school_year_of(today)
         try:
-            return Response(monitor.year_report(scope, label, today))
+            return Response(monitor.year_report(scope, label, today, within=monitor.monitor_regions(request.user)))
         except ValueError:
             raise ValidationError({"schoolYear": [
                 "Give a school year that has begun, as 2025-2026 (1 August to 31 July)."]}) from None

@@ -18,7 +18,7 @@ REDACTED = "[redacted]"
 PERSONAL_KEYS = frozenset({
     "given_name", "family_name", "birth_date", "pupil_number", "summary", "plan", "text", "advice", "question",
     "motivation", "alternatives", "notes", "reason", "mentor_name", "relation", "contact", "name", "email",
-    "password", "q",
+    "password", "q", "improve",
 })
 # Django's loggers of refused requests (SuspiciousOperation and CSRF): one line each.
 REFUSED_REQUEST_LOGGERS = ("django.security.",)
@@ -26,6 +26,7 @@ REFUSED_REQUEST_LOGGERS = ("django.security.",)
 MASK = "..."  # ASCII: a log stream in the C locale must not fail on it
 SECRET_PATHS = [
     (re.compile(r"(/inzage/)[^/\s\"'?]+"), r"\1" + MASK),
+    (re.compile(r"(/tevredenheid/)[^/\s\"'?]+"), r"\1" + MASK),
     (re.compile(r"(/calendar/)[^/\s\"'?]+?(\.ics)?(?=[/\s\"'?]|$)"), r"\1" + MASK + r"\2"),
 ]
 PATTERNS = [

@@ -29,6 +29,7 @@ from .steps import (
     Thuiswerkplan,
     Vrijstelling,
 )
+from .survey import SurveyAudience, SurveyInvitation, SurveyResponse
 
 __all__ = [
     "AccessLink",
@@ -62,6 +63,9 @@ __all__ = [
     "Route",
     "RouteRun",
     "Thuiswerkplan",
+    "SurveyAudience",
+    "SurveyInvitation",
+    "SurveyResponse",
     "Vrijstelling",
     "document_path",
     "document_storage",

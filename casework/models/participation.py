@@ -48,6 +48,7 @@ class Consent(models.Model):
     class Subject(models.TextChoices):
         JIM = "jim", _("the JIM mentor sees what is shared with them")
         CARE_PROVIDER = "care_provider", _("information is shared with the care provider")
+        SURVEY = "survey", _("a short survey after the ECT's help")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
     subject = models.CharField(max_length=15, choices=Subject.choices)

@@ -74,6 +74,13 @@ from casework.monitor.period import (  # noqa: F401 (re-exported)
     timing_absent_to_placement,
     timing_signal_to_action,
 )
+from casework.monitor.survey import (  # noqa: F401 (re-exported)
+    MIN_RESPONSES,
+    ensure_policy_role,
+    improvement_texts,
+    kpi9,
+    policy_regions,
+)
 from casework.monitor.year import (  # noqa: F401 (re-exported)
     parse_school_year,
     school_year_of,

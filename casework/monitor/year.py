@@ -15,7 +15,9 @@ spells (`MonitorSpell`), so that they can be compared:
   passed;
 - **the chain's reports**: the absence reports read for the cases in scope in the year, by kind;
 - **the ECT's caseload** (KPI 8): `ect_caseload`;
-- **referrals and returns** (KPI 6): `referrals_and_returns`.
+- **referrals and returns** (KPI 6): `referrals_and_returns`;
+- **KPI 9**: the satisfaction after the ECT's consults that closed in the year
+  (`casework.monitor.survey`).
 """
 
 import datetime as dt
@@ -39,6 +41,7 @@ from casework.models import (
 )
 from casework.monitor.counts import BUCKETS, Scope, counts_on, end_of, start_of
 from casework.monitor.period import thuiswerkplan_on
+from casework.monitor.survey import kpi9
 
 SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = 2000, 2100
@@ -136,9 +139,10 @@ def year_counts(scope: Scope, first: dt.date, until: dt.date) -> dict:
             "by_sector": dict(sorted(by_sector.items()))}
 
 
-def year_report(scope: Scope, school_year: str, today: dt.date) -> dict:
+def year_report(scope: Scope, school_year: str, today: dt.date, *, within: list[int] | None = None) -> dict:
     """The year view of `school_year` (ValueError for a malformed one; a year that has not begun
-    has nothing to report: ValueError too). A running year is reported up to today."""
+    has nothing to report: ValueError too). A running year is reported up to today. `within`: the
+    regions the reader may see (KPI 9 hides a region's result beside a small one)."""
     first, last = parse_school_year(school_year)
     if first > today:
         raise ValueError(school_year)
@@ -155,6 +159,7 @@ def year_report(scope: Scope, school_year: str, today: dt.date) -> dict:
         "absence_reports": {row["data__absence_kind"]: row["n"] for row in reports},
         "ect": ect_caseload(scope, first, until),
         "referrals": referrals_and_returns(scope, first, until),
+        "kpi9": kpi9(scope, school_year, within),
     }
 
 

@@ -72,12 +72,25 @@ def school_year_table(regions: list[int], schools: list, school_year: str, today
     """The table for the scope (`regions`) and each of `schools` (school locations): {"columns":
     [(key, label)], "rows": [(label, [cell per column])]}; with `suppressed`, small numbers hidden."""
     columns = [("total", _("All school locations"))] + [(str(school.pk), school.name) for school in schools]
-    reports = {"total": year_report(Scope(regions=regions), school_year, today)}
+    reports = {"total": year_report(Scope(regions=regions), school_year, today, within=regions)}
     for school in schools:
-        reports[str(school.pk)] = year_report(Scope(regions=regions, school=school.pk), school_year, today)
+        reports[str(school.pk)] = year_report(Scope(regions=regions, school=school.pk), school_year, today,
+                                              within=regions)
     keys_labels = [(key, label) for key, label, _value in rows(reports["total"])]
     cells = {(key, column): value for column, report in reports.items() for key, _label, value in rows(report)}
     shown = suppress_table(cells, relations([key for key, _ in columns])) if suppressed else cells
+    table_rows = [(label, [shown[(key, column)] for column, _ in columns]) for key, label in keys_labels]
+    # KPI 9's figures are averages and shares, shown only from the minimum number of answers on
+    # (casework.monitor.survey decides, also beside a small neighbour): "—" below it.
+    for key, label in KPI9_ROWS:
+        table_rows.append((label, [_kpi9_cell(reports[column]["kpi9"], key) for column, _ in columns]))
     return {"school_year": school_year, "until": reports["total"]["until"], "complete": reports["total"]["complete"],
-            "columns": columns,
-            "rows": [(label, [shown[(key, column)] for column, _ in columns]) for key, label in keys_labels]}
+            "columns": columns, "rows": table_rows}
+
+
+KPI9_ROWS = [("responses", _("KPI 9: answers to the survey after an ECT consult")),
+             ("response_rate", _("KPI 9: response rate (%)")), ("average", _("KPI 9: average score (1-10)"))]
+
+
+def _kpi9_cell(figures: dict, key: str):
+    return figures[key] if figures["shown"] and figures[key] is not None else "—"

@@ -11,7 +11,7 @@ start confirmation), stagnation (the ladder climbing by itself where people stop
 package), moves, sweeper (acts on due clocks), casefile, participation, privacy, retention.
 This module exports what is called from outside the package, nothing else."""
 
-from casework.services import casefile, participation, privacy, retention  # noqa: F401
+from casework.services import casefile, participation, privacy, retention, survey  # noqa: F401
 from casework.services.intake import DuplicateSignal, SignalInput, signal_case  # noqa: F401 (re-exported)
 from casework.services.placement import (  # noqa: F401 (re-exported)
     advise_doe,

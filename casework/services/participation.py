@@ -155,6 +155,20 @@ CONSENT_SENTENCES = {
         gettext_lazy("You have not said yet whether information may be shared with the care provider."),
         gettext_lazy("You have agreed that information may be shared with the care provider."),
         gettext_lazy("You have not agreed that information may be shared with the care provider.")),
+    (None, Consent.Subject.SURVEY): (
+        gettext_lazy("You have not said yet whether you may be asked a few questions after the ECT's help."),
+        gettext_lazy("You have agreed that you may be asked a few questions after the ECT's help."),
+        gettext_lazy("You have not agreed that you may be asked a few questions after the ECT's help.")),
+    (AccessLink.Audience.OUDER, Consent.Subject.SURVEY): (
+        gettext_lazy("The parent has not said yet whether they may be asked a few questions after the ECT's help."),
+        gettext_lazy("The parent has agreed that they may be asked a few questions after the ECT's help."),
+        gettext_lazy("The parent has not agreed that they may be asked a few questions after the ECT's help.")),
+    (AccessLink.Audience.JONGERE, Consent.Subject.SURVEY): (
+        gettext_lazy("The young person has not said yet whether they may be asked a few questions after the "
+                     "ECT's help."),
+        gettext_lazy("The young person has agreed that they may be asked a few questions after the ECT's help."),
+        gettext_lazy("The young person has not agreed that they may be asked a few questions after the "
+                     "ECT's help.")),
     (AccessLink.Audience.OUDER, Consent.Subject.JIM): (
         gettext_lazy("The parent has not said yet whether the JIM mentor may see what is shared with them."),
         gettext_lazy("The parent has agreed that the JIM mentor may see what is shared with them."),

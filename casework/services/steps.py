@@ -38,6 +38,7 @@ from casework.services.ladder import (
     require,
     route_teams,
 )
+from casework.services.survey import invite_after_consult
 from casework.signals import case_closed
 from casework.step import Step
 from notifications.models import Notification
@@ -162,6 +163,7 @@ def review_ect_advice(*, step: Step, case: Case, approved: bool, reason: str = "
     notify(step=step, kind=Notification.Kind.ECT_ADVICE_REVIEWED, case=case, actor=actor, data={"advice_id": advice.pk, "approved": approved})
     if approved:
         end_route(case, Route.ECT_CONSULT, now)
+        invite_after_consult(step, case, advice)  # the consult closes: KPI 9's survey
     return advice
 
 

@@ -44,6 +44,10 @@ CASEWORK_OFFER_WARN_DAYS = int(os.environ.get("CASEWORK_OFFER_WARN_DAYS", "28"))
 CASEWORK_EVALUATION_GRACE_DAYS = int(os.environ.get("CASEWORK_EVALUATION_GRACE_DAYS", "7"))
 CASEWORK_TASK_DAYS = int(os.environ.get("CASEWORK_TASK_DAYS", "7"))
 CASEWORK_DECISION_DAYS = int(os.environ.get("CASEWORK_DECISION_DAYS", "14"))
+# KPI 9: how long a satisfaction survey invitation after an ECT consult stays open, and the SWV's
+# target for the average score (Jaarkalender & jaarplan SWV VO Groningen Stad, KPI 9).
+CASEWORK_SURVEY_DAYS = int(os.environ.get("CASEWORK_SURVEY_DAYS", "28"))
+CASEWORK_KPI9_TARGET = float(os.environ.get("CASEWORK_KPI9_TARGET", "8.0"))
 
 # --- Demo data ---------------------------------------------------------------------------------
 CASEWORK_DEMO_PASSWORD = os.environ.get("CASEWORK_DEMO_PASSWORD", "casework-demo-2026")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from casework import monitor
 from casework.formkit import DateInput, PeriodFormMixin, reported_until
 from casework.http.queries import query_without_page
-from casework.models import Case, Plan, Provision, Vrijstelling
+from casework.models import Case, Plan, Provision, SurveyResponse, Vrijstelling
 from casework.monitor.year_table import school_year_table
 from chain.models import AbsenceReport
 from signin.reauth import fresh_second_factor
@@ -225,7 +225,7 @@ def school_year(request):
     if not form.is_valid():
         return render(request, "monitor/year.html", {"form": form}, status=400)
     label = form.cleaned_data.get("school_year") or years[0]
-    result = monitor.year_report(form.scope(regions), label, today)
+    result = monitor.year_report(form.scope(regions), label, today, within=regions)
     reports = [(name, result["absence_reports"].get(kind, 0)) for kind, name in AbsenceReport.Kind.choices]
     return render(request, "monitor/year.html", {
         "form": form, "result": result, "first": dt.date.fromisoformat(result["from"]),
@@ -234,7 +234,8 @@ def school_year(request):
         "until": dt.date.fromisoformat(result["until"]),
         "durations": [(DURATION_LABELS[key], value) for key, value in result["year"]["durations"].items()],
         "peildata": [(dt.date.fromisoformat(row["peildatum"]), row) for row in result["peildata"]],
-        "reports": reports,
+        "reports": reports, "kpi9": result["kpi9"], "listened": kpi9_listened(result["kpi9"]),
+        "reads_texts": bool(monitor.policy_regions(request.user)),
         "referrals": [(name, result["referrals"]["referrals"][kind], result["referrals"]["returns"][kind])
                       for kind, name in Provision.Kind.choices],
         "ect_kinds": [(name, result["ect"]["by_kind"][kind]) for kind, name in
@@ -283,3 +284,26 @@ def school_year_print(request, school_id: int):
     table = school_year_table(regions, [school], label, today)
     return render(request, "monitor/year_print.html", {
         "school": school, "table": table, "generated": dt.datetime.now(tz=timezone.get_current_timezone())})
+
+
+def kpi9_listened(figures: dict) -> list[tuple[str, float]]:
+    """KPI 9's shares of "werd er naar u geluisterd?" with their labels (none when not shown)."""
+    if not figures["shown"]:
+        return []
+    return [(label, figures["listened"][key]) for key, label in SurveyResponse.Listened.choices]
+
+
+@login_required
+def kpi9_texts(request):
+    """KPI 9's answers to "Wat kan beter?", for the SWV director alone (404 for anyone else): per
+    school year and scope, without names, case numbers or dates, in random order; none from fewer
+    than the minimum number of answers."""
+    regions = monitor.ensure_policy_role(request.user)
+    years = school_years(timezone.localdate())
+    form = YearFilter(request.GET, regions=regions, school_years=years)
+    if not form.is_valid():
+        return render(request, "monitor/kpi9_texts.html", {"form": form}, status=400)
+    label = form.cleaned_data.get("school_year") or years[0]
+    return render(request, "monitor/kpi9_texts.html", {
+        "form": form, "school_year": label, "min_responses": monitor.MIN_RESPONSES,
+        "texts": monitor.improvement_texts(form.scope(regions), label, within=regions)})

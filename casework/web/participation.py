@@ -14,7 +14,7 @@ from casework.formkit import DateInput
 from casework.http.addresses import PUBLIC_SIGNALS
 from casework.models import AccessLink, AccessLog, Case
 from casework.responsibility import case_team
-from casework.services import participation
+from casework.services import participation, survey
 from teams.models import Region, School, User
 from workflows.flows import SignalVerificationFlow
 
@@ -80,6 +80,8 @@ def link_page(request, token: str):
         "closed": link.case.status == Case.Status.CLOSED,
         "consents": participation.own_consent_lines(link.case, link.audience),  # only the link holder's own
         "views": AccessLog.objects.filter(access_link=link).count(),
+        "surveys": [reverse("survey", args=[survey_token])
+                    for survey_token in survey.open_invitations_for_link(link)],
     })
 
 

@@ -15,6 +15,7 @@ from casework.web import (
     privacy,
     registration,
     shell,
+    survey,
 )
 
 urlpatterns = [
@@ -49,11 +50,14 @@ urlpatterns = [
     path("monitor/year/", monitor.school_year, name="monitor-year"),
     path("monitor/year.csv", monitor.school_year_csv, name="monitor-year-csv"),
     path("monitor/year/school/<int:school_id>/", monitor.school_year_print, name="monitor-year-school"),
+    path("monitor/year/kpi9/", monitor.kpi9_texts, name="monitor-kpi9-texts"),
     path("cases/<int:case_id>/access-log/", privacy.case_access_log, name="case-access-log"),
     path("cases/<int:case_id>/links/new/", participation.create_link, name="case-link-new"),
     path("cases/<int:case_id>/links/<int:link_id>/revoke/", participation.revoke_link, name="case-link-revoke"),
     path("inzage/<str:token>/", participation.link_page, name="participation-link"),
     path("melden/", participation.public_signal, name="public-signal"),
+    path("tevredenheid/bedankt/", survey.survey_thanks, name="survey-thanks"),
+    path("tevredenheid/<str:token>/", survey.survey_page, name="survey"),
     path("chain/", chain.chain_import, name="chain-import"),
     path("chain/reconcile/", chain.chain_reconcile, name="chain-reconcile"),
     path("chain/reports/<int:report_id>/signal/", chain.report_signal, name="chain-report-signal"),
