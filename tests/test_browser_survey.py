@@ -38,7 +38,7 @@ def test_a_parent_answers_the_survey_in_the_browser(demo, u, settings):
                                      message="We zoeken samen met u een school die past.",
                                      next_step="Gesprek op school.", contact=u["aoj"])
     set_consent(actor=None, link=link, subject=Consent.Subject.SURVEY, given=True)
-    complete(api_client, u["aoj"], case, "team_review", {"plan": "ECT-consult.", "routes": ["ect_consult"]})
+    complete(api_client, u["aoj"], case, "team_review", {"plan": "ECT-consult.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
     complete(api_client, u["ect"], case, "ect_draft", {"question": "Welk aanbod past?", "advice": "OPDC."})
     complete(api_client, u["ect_2"], case, "ect_approve", {"approved": True})
     with live_asgi_server() as base_url, chromium() as browser:

@@ -56,7 +56,7 @@ def consult(u, demo, django_capture_on_commit_callbacks, *, parent_agrees=True, 
                                        reason=CaseParticipant.Reason.CONSULT)
     if youth_care_user is not None:  # a youth care worker on the case by name
         CaseParticipant.objects.create(case=case, user=youth_care_user, reason=CaseParticipant.Reason.CONSULT)
-    complete(api_client, u["aoj"], case, "team_review", {"plan": "ECT-consult.", "routes": ["ect_consult"]})
+    complete(api_client, u["aoj"], case, "team_review", {"plan": "ECT-consult.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
     complete(api_client, u["ect"], case, "ect_draft", {"question": "Welk aanbod past?", "advice": "OPDC."})
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -110,7 +110,7 @@ def test_without_consent_no_parent_invitation_and_once_per_consult(demo, u, wij,
         assert set(mailed) == {"aoj@casework.invalid"}
         assert survey_path_on(parent) is None
         # a second consult on the same case is a new consult: invited again, once
-        complete(api_client, u["aoj"], case, "team_review", {"plan": "Nog een consult.", "routes": ["ect_consult"]})
+        complete(api_client, u["aoj"], case, "team_review", {"plan": "Nog een consult.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
         complete(api_client, u["ect"], case, "ect_draft", {"question": "En nu?", "advice": "Plaatsing."})
         complete(api_client, u["ect_2"], case, "ect_approve", {"approved": True})
         assert SurveyInvitation.objects.filter(advice__case=case).count() == 2
@@ -257,7 +257,7 @@ def test_a_school_beside_a_small_one_is_not_shown(answered, u, demo, django_capt
         other = signal(api_client, u["outsider"], demo["schools"]["vo_2"], given_name="Ruben")
         CaseParticipant.objects.create(case=other, team=Team.objects.get(kind=Team.Kind.WIJ),
                                        reason=CaseParticipant.Reason.CONSULT)
-        complete(api_client, u["outsider"], other, "team_review", {"plan": "ECT.", "routes": ["ect_consult"]})
+        complete(api_client, u["outsider"], other, "team_review", {"plan": "ECT.", "ect_question_kind": "handelingsadvies", "routes": ["ect_consult"]})
         complete(api_client, u["ect"], other, "ect_draft", {"question": "Wat past?", "advice": "Maatwerk."})
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
