@@ -1,13 +1,14 @@
 """Referrals to a region's provisions (maatwerkvoorzieningen) and returns to a regular school, as
-the team records taking part, on the page and over the API; the provision must be one of the case's
+the team records taking part (on the page and over the API) and as a decision offers a place there; the provision must be one of the case's
 region, in use, with a setting outside the regular school."""
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from casework.models import CaseEvent, Provision
-from tests.flowkit import api_client, signal, users
+from casework import monitor
+from casework.models import CaseEvent, Offer, Provision
+from tests.flowkit import api_client, board_and_school, complete, signal, users
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +38,21 @@ def test_a_referral_and_a_return(demo):
     returned = CaseEvent.objects.get(case=case, kind=CaseEvent.Kind.RETURNED_TO_SCHOOL)
     assert returned.data == {"provision_id": opdc.pk, "since": today}
     assert back.json()["events"][-1]["kind"] == "returned_to_school"
+
+
+def test_a_place_offered_at_a_provision_is_a_referral(demo, api):
+    people = users(demo)
+    case = signal(api_client, people["aoj"], demo["schools"]["vo"])
+    rebound = Provision.objects.get(region=case.region, kind="rebound")
+    complete(api, people["aoj"], case, "team_review", {"plan": "Plek zoeken", "routes": ["doorbraak"]})
+    board, school = board_and_school(demo)
+    complete(api, people["mpl_chair"], case, "doorbraak_decision", {
+        "school_board": board, "school": school, "start_date": timezone.localdate().isoformat(),
+        "preference_followed": True, "provision": rebound.pk})
+    offer = Offer.objects.get(case=case)
+    assert offer.provision == rebound
+    recorded = CaseEvent.objects.get(case=case, kind=CaseEvent.Kind.OFFER_RECORDED)
+    assert recorded.data["provision_id"] == rebound.pk
+    today = timezone.localdate()
+    year = monitor.year_report(monitor.Scope(regions=[case.region_id]), monitor.school_year_of(today), today)
+    assert year["referrals"]["referrals"]["rebound"] == 1

@@ -16,6 +16,7 @@ from casework.models import (
     Mentor,
     PlacementDecision,
     Plan,
+    Provision,
     Route,
     Vrijstelling,
 )
@@ -132,6 +133,9 @@ class PlacementFields(forms.Form):
                                           queryset=SchoolBoard.objects.order_by("name"))
     school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.all(), required=False,
                                     help_text=_("Only schools that fit the pupil, grouped by school board."))
+    provision = forms.ModelChoiceField(label=_("Provision (maatwerkvoorziening)"), required=False,
+                                       queryset=Provision.objects.filter(active=True),
+                                       help_text=_("When the place is at one: Rebound, TTVO, Maatwerk, OPDC."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,6 +145,7 @@ class PlacementFields(forms.Form):
         schools = School.objects.filter(sector__in=fitting_sectors(case.sector)).select_related("board").order_by(
             "board__name", "name")
         self.fields["school"].queryset = schools
+        self.fields["provision"].queryset = Provision.objects.filter(active=True, region_id=case.region_id)
         # Only boards with a school that fits the pupil, like the schools.
         self.fields["school_board"].queryset = SchoolBoard.objects.filter(
             schools__sector__in=fitting_sectors(case.sector)).distinct().order_by("name")
@@ -256,6 +261,14 @@ class ArrangementSetupForm(TaskForm):
     start_date = forms.DateField(label=_("Start date"), widget=DateInput())
     end_date = forms.DateField(label=_("End date"), widget=DateInput())
     evaluation_weeks = forms.IntegerField(label=_("Evaluate every (weeks)"), min_value=1, max_value=52)
+    provision = forms.ModelChoiceField(label=_("Provision (maatwerkvoorziening)"), required=False,
+                                       queryset=Provision.objects.filter(active=True),
+                                       help_text=_("When the education is at one: Rebound, TTVO, Maatwerk, OPDC."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.case is not None:
+            self.fields["provision"].queryset = Provision.objects.filter(active=True, region_id=self.case.region_id)
 
 
 class ArrangementEvaluationForm(TaskForm):

@@ -269,7 +269,8 @@ EVENT_DATA: dict[str, tuple[dict, list[str]]] = {
     Kind.ARRANGEMENT_EVALUATED: ({
         "arrangement_id": _id("arrangement"), "result": _enum(ArrangementEvaluation.Result, "The result."),
     }, ["arrangement_id", "result"]),
-    Kind.OFFER_RECORDED: ({"offer_id": _id("offer"), "source": OFFER_SOURCE, "start_date": START_DATE},
+    Kind.OFFER_RECORDED: ({"offer_id": _id("offer"), "source": OFFER_SOURCE, "start_date": START_DATE,
+                           "provision_id": _id("provision (maatwerkvoorziening) of the place; absent: none")},
                           ["offer_id", "source", "start_date"]),
     Kind.OFFER_STARTED: ({
         "offer_id": _id("offer"), "source": OFFER_SOURCE, "start_date": START_DATE,

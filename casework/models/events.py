@@ -296,6 +296,7 @@ class OfferRecorded(EventData):
     offer_id: int
     source: str
     start_date: str
+    provision_id: int | None = ABSENT  # the place is at a maatwerkvoorziening (a referral, KPI 6)
 
 
 @event(Kind.OFFER_STARTED)

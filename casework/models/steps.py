@@ -306,6 +306,9 @@ class Offer(models.Model):
     arrangement = models.ForeignKey(Arrangement, on_delete=models.CASCADE, null=True, blank=True,
                                     related_name="offers")
     start_date = models.DateField(_("starts on"))
+    # The maatwerkvoorziening the place is at, when it is one (a referral: KPI 6).
+    provision = models.ForeignKey("Provision", on_delete=models.PROTECT, null=True, blank=True, related_name="offers",
+                                  verbose_name=_("provision"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     started_on = models.DateField(_("started on"), null=True, blank=True)
     reason = models.TextField(_("why it did not start"), blank=True)

@@ -26,6 +26,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.utils.timezone import localdate
 
 from casework.clocks import MAX_AGE, MIN_AGE, QUALIFICATION_AGE, add_years, lrv_days
 from casework.models import (
@@ -221,16 +222,21 @@ def ect_caseload(scope: Scope, first: dt.date, until: dt.date) -> dict:
 def referrals_and_returns(scope: Scope, first: dt.date, until: dt.date) -> dict:
     """KPI 6 (Jaarkalender & jaarplan SWV VO Groningen Stad, KPI's, 6: "Verwijzingen naar
     Maatwerkvoorzieningen (Rebound/TTVO/Maatwerk cl. 3 en 4) en terugschakeling naar de scholen"):
-    the referrals that started in the year per kind of provision (a case's first taking part in a
-    provision, by its date), the returns to a regular school in the year, and for the provisions
+    the referrals that started in the year per kind of provision (a case's first referral to a
+    provision: a place offered there, by the day it was decided, or taking part there, by its day), the returns to a regular school in the year, and for the provisions
     with a term (the OPDC's two years, jaarkalender 1.5) the share of the pupils whose term ended in
     the year who were back at a regular school within it."""
     kinds = dict(Provision.objects.values_list("pk", "kind"))
     terms = {pk: months for pk, months in Provision.objects.exclude(term_months=None).values_list("pk", "term_months")}
-    referred: dict[tuple[int, int], dt.date] = {}
-    for case_id, data in (scope.events().filter(kind=CaseEvent.Kind.PARTICIPATION_CHANGED, data__has_key="provision_id")
-                          .order_by("at", "pk").values_list("case_id", "data")):
-        referred.setdefault((case_id, data["provision_id"]), dt.date.fromisoformat(data["since"]))
+    referred: dict[tuple[int, int], dt.date] = {}  # the first referral of a case to a provision, by its date
+    for case_id, kind, at, data in (scope.events().filter(kind__in=[CaseEvent.Kind.PARTICIPATION_CHANGED,
+                                                                    CaseEvent.Kind.OFFER_RECORDED],
+                                                          data__has_key="provision_id")
+                                    .values_list("case_id", "kind", "at", "data")):
+        # taking part there from its day; a place offered there from the day it was decided
+        day = dt.date.fromisoformat(data["since"]) if kind == CaseEvent.Kind.PARTICIPATION_CHANGED else localdate(at)
+        key = (case_id, data["provision_id"])
+        referred[key] = min(referred.get(key, day), day)
     returned: dict[tuple[int, int], dt.date] = {}
     for case_id, data in (scope.events().filter(kind=CaseEvent.Kind.RETURNED_TO_SCHOOL).order_by("at", "pk")
                           .values_list("case_id", "data")):

@@ -183,16 +183,24 @@ def check_school(errors: dict, case: Case, school_board, school) -> None:
                "fitting": ", ".join(str(Sector(s).label) for s in fitting_sectors(case.sector))})
 
 
-def record_offer(step: Step, case: Case, source: str, start_date: date, at, *, placement=None, arrangement=None) -> Offer:
-    """An offer with its start date; it replaces a pending offer of the same route (a new decision)."""
+def check_provision(errors: dict, case: Case, provision) -> None:
+    """A place at a maatwerkvoorziening names one of the case's region that is in use."""
+    if provision is not None and (provision.region_id != case.region_id or not provision.active):
+        errors.setdefault("provision", []).append(_("Choose a provision of the case's region that is in use."))
+
+
+def record_offer(step: Step, case: Case, source: str, start_date: date, at, *, placement=None, arrangement=None,
+                 provision=None) -> Offer:
+    """An offer with its start date; it replaces a pending offer of the same route (a new decision).
+    At a `provision` (a maatwerkvoorziening) it is a referral (KPI 6)."""
     actor = step.actor
     for replaced in Offer.objects.filter(case=case, status=Offer.Status.PENDING, source__in=route_of(source)):
         Offer.objects.filter(pk=replaced.pk).update(status=Offer.Status.FAILED, reason=_("Replaced by a later offer."))
         clocks.pass_offer_start(step, replaced, at, reason="replaced")
     offer = Offer.objects.create(case=case, source=source, start_date=start_date, placement=placement,
-                                 arrangement=arrangement, recorded_at=at)
+                                 arrangement=arrangement, provision=provision, recorded_at=at)
     step.record(case, actor, events.OfferRecorded, at=at, offer_id=offer.pk, source=source,
-                     start_date=start_date.isoformat())
+                start_date=start_date.isoformat(), **({"provision_id": provision.pk} if provision is not None else {}))
     clocks.start_offer_start_clock(offer)
     return offer
 

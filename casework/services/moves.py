@@ -73,6 +73,10 @@ def keeps_offer_promise(case: Case, level: str, setting: str) -> bool:
             and pending_offer(case) is None)
 
 
+# Taking part at one of these is taking part at a regular school (a return after a provision).
+REGULAR_SETTINGS = (Case.Setting.EIGEN_SCHOOL, Case.Setting.ANDERE_SCHOOL)
+
+
 def set_participation(step: Step, case: Case, *, level: str, since: date, setting: str, note: str, at,
                       provision=None) -> CaseEvent:
     """From `since` the pupil takes part this far (checked by the caller): the case's fields and the

@@ -22,6 +22,7 @@ from casework.models import (
 from casework.responsibility import ensure_can_act
 from casework.selectors.steps import active_arrangement, pending_offer, start_defaults
 from casework.services.ladder import (
+    check_provision,
     check_school,
     check_start_date,
     command,
@@ -33,6 +34,7 @@ from casework.services.ladder import (
     require,
 )
 from casework.services.moves import (
+    REGULAR_SETTINGS,
     TAKING_PART,
     check_move,
     check_participation,
@@ -46,18 +48,20 @@ from notifications.models import Notification
 from notifications.services import notify
 
 
-def _check_placement(errors, case, school_board, school, start_date) -> None:
+def _check_placement(errors, case, school_board, school, start_date, provision=None) -> None:
     if school_board is None:
         errors.setdefault("school_board", []).append(_("Choose the school board with the duty of care."))
     check_school(errors, case, school_board, school)
     if start_date is None:
         errors.setdefault("start_date", []).append(_("Give the date the placement starts."))
     check_start_date(errors, case, start_date)
+    check_provision(errors, case, provision)
 
 
 @command
 def decide_doorbraak(*, step: Step, case: Case, school_board, school, start_date, preference_followed: bool,
-                     motivation: str = "", decision: str = PlacementDecision.Decision.PLAATSING) -> PlacementDecision:
+                     motivation: str = "", decision: str = PlacementDecision.Decision.PLAATSING,
+                     provision=None) -> PlacementDecision:
     """The MPL commission's doorbraak: which board gets the duty of care, and from when. When the
     commission cannot settle the case (`geen_overeenstemming`), the SWV VO's directeur-bestuurder
     decides with the school boards' mandate (doorzettingsmacht: Thuiszitterspact 2.0 gemeente Groningen: evaluatie
@@ -79,7 +83,7 @@ def decide_doorbraak(*, step: Step, case: Case, school_board, school, start_date
         join_directors(step, case, now)
         step.record(case, actor, events.DoorbraakDecided, at=now, decision_id=record.pk, decision=decision)
         return record
-    _check_placement(errors, case, school_board, school, start_date)
+    _check_placement(errors, case, school_board, school, start_date, provision)
     if preference_followed is None:
         errors["preference_followed"] = [_("Answer yes or no.")]
     elif not preference_followed and not (motivation or "").strip():
@@ -94,7 +98,7 @@ def decide_doorbraak(*, step: Step, case: Case, school_board, school, start_date
                      school_board_id=school_board.pk, school_id=school.pk if school else None,
                      start_date=start_date.isoformat(), preference_followed=bool(preference_followed))
     place(step, case, now, by="doorbraak")
-    record_offer(step, case, Offer.Source.DOORBRAAK, start_date, now, placement=record)
+    record_offer(step, case, Offer.Source.DOORBRAAK, start_date, now, placement=record, provision=provision)
     end_route(case, Route.DOORBRAAK, now)
     notify(step=step, kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
     return record
@@ -102,7 +106,7 @@ def decide_doorbraak(*, step: Step, case: Case, school_board, school, start_date
 
 @command
 def advise_doe(*, step: Step, case: Case, advice: str, school_board, school=None, needs_doorzettingsmacht=True,
-               start_date=None) -> PlacementDecision:
+               start_date=None, provision=None) -> PlacementDecision:
     """The DOE-team's urgent placement advice (PO). With `needs_doorzettingsmacht` (the default) the
     SWV director or the coördinator deelverband then decides on this proposal; without it the
     advice is the settled placement: an offer with its start date, and no director step."""
@@ -113,7 +117,7 @@ def advise_doe(*, step: Step, case: Case, advice: str, school_board, school=None
     errors: dict[str, list[str]] = {}
     require(errors, "advice", advice, _("Write down the placement advice."))
     if settled:
-        _check_placement(errors, case, school_board, school, start_date)
+        _check_placement(errors, case, school_board, school, start_date, provision)
     else:
         if school_board is None:
             errors["school_board"] = [_("Choose the school board with the duty of care.")]
@@ -132,21 +136,22 @@ def advise_doe(*, step: Step, case: Case, advice: str, school_board, school=None
         join_directors(step, case, now)
         return record
     place(step, case, now, by="doe_advice")
-    record_offer(step, case, Offer.Source.DOE_ADVICE, start_date, now, placement=record)
+    record_offer(step, case, Offer.Source.DOE_ADVICE, start_date, now, placement=record, provision=provision)
     end_route(case, Route.DOORBRAAK, now)
     notify(step=step, kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
     return record
 
 
 @command
-def decide_as_director(*, step: Step, case: Case, school_board, school, start_date, motivation: str) -> PlacementDecision:
+def decide_as_director(*, step: Step, case: Case, school_board, school, start_date, motivation: str,
+                       provision=None) -> PlacementDecision:
     """The SWV director's decision (doorzettingsmacht): after the DOE-team's advice (PO), or when the
     MPL commission could not settle the case (VO)."""
     actor = step.actor
     case = step.locked(case)
     ensure_can_act(actor, case, "director_decision", step.rows)
     errors: dict[str, list[str]] = {}
-    _check_placement(errors, case, school_board, school, start_date)
+    _check_placement(errors, case, school_board, school, start_date, provision)
     require(errors, "motivation", motivation, _("Explain the decision."))
     raise_if(errors)
     now = timezone.now()
@@ -157,7 +162,7 @@ def decide_as_director(*, step: Step, case: Case, school_board, school, start_da
     step.record(case, actor, events.DirectorDecided, at=now, decision_id=record.pk, school_board_id=school_board.pk,
                      school_id=school.pk if school else None, start_date=start_date.isoformat())
     place(step, case, now, by="director")
-    record_offer(step, case, Offer.Source.DIRECTOR, start_date, now, placement=record)
+    record_offer(step, case, Offer.Source.DIRECTOR, start_date, now, placement=record, provision=provision)
     end_route(case, Route.DOORBRAAK, now)
     notify(step=step, kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
     return record
@@ -165,7 +170,7 @@ def decide_as_director(*, step: Step, case: Case, school_board, school, start_da
 
 @command
 def set_up_arrangement(*, step: Step, case: Case, education: str, care_provider: str, funding: str, start_date,
-                       end_date, evaluation_weeks: int) -> Arrangement:
+                       end_date, evaluation_weeks: int, provision=None) -> Arrangement:
     actor = step.actor
     case = step.locked(case)
     ensure_can_act(actor, case, "arrangement_setup", step.rows)
@@ -183,6 +188,7 @@ def set_up_arrangement(*, step: Step, case: Case, education: str, care_provider:
     check_start_date(errors, case, start_date)
     if not evaluation_weeks or evaluation_weeks < 1:
         errors["evaluation_weeks"] = [_("Evaluate at least every week.")]
+    check_provision(errors, case, provision)
     raise_if(errors)
     now = timezone.now()
     record = Arrangement.objects.create(case=case, education=education.strip(), care_provider=care_provider.strip(),
@@ -192,7 +198,7 @@ def set_up_arrangement(*, step: Step, case: Case, education: str, care_provider:
                      start_date=start_date.isoformat(), end_date=end_date.isoformat())
     clocks.next_evaluation_clock(record)
     place(step, case, now, by="arrangement")
-    record_offer(step, case, Offer.Source.ARRANGEMENT, start_date, now, arrangement=record)
+    record_offer(step, case, Offer.Source.ARRANGEMENT, start_date, now, arrangement=record, provision=provision)
     return record
 
 
@@ -275,7 +281,9 @@ def confirm_start(*, step: Step, case: Case, started, started_on=None, reason: s
         if school is not None:
             enrol(step, case, school, now, since=started_on, trigger="start_confirmation",
                   reason=_("Started at %(school)s (offered place).") % {"school": school.name})
-        set_participation(step, case, level=level, since=started_on, setting=setting, note="", at=now)
+        # At a maatwerkvoorziening the pupil now takes part there (a later place at a regular school is a return).
+        set_participation(step, case, level=level, since=started_on, setting=setting, note="", at=now,
+                          provision=offer.provision if setting not in REGULAR_SETTINGS else None)
         return offer
     offer.status, offer.reason = Offer.Status.FAILED, reason.strip()
     offer.save()

@@ -33,6 +33,7 @@ from casework.services.ladder import (
     require,
 )
 from casework.services.moves import (
+    REGULAR_SETTINGS,
     check_move,
     check_participation,
     check_since,
@@ -160,9 +161,6 @@ def record_participation(*, step: Step, case: Case, level: str, since, setting: 
         step.record(case, actor, events.ReturnedToSchool, provision_id=came_from, since=since.isoformat())
     return case
 
-
-# Taking part at one of these is taking part at a regular school (a return after a provision).
-REGULAR_SETTINGS = (Case.Setting.EIGEN_SCHOOL, Case.Setting.ANDERE_SCHOOL)
 
 
 

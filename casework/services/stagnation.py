@@ -80,7 +80,7 @@ def stagnatie_steps(case: Case) -> list[dict]:
 
 @command
 def record_stagnatie(*, step: Step, case: Case, steps: str, placed, school_board=None, school=None, start_date=None,
-                     node: str = "stagnatie") -> CaseEvent:
+                     node: str = "stagnatie", provision=None) -> CaseEvent:
     """The MBO institution's stagnatiemeldpunt (`stagnatie`) or its management
     (`stagnatie_escalation`) records the steps taken; a placement at the institution (an offer
     with its start date) ends the ladder: the case team then confirms the start."""
@@ -92,7 +92,7 @@ def record_stagnatie(*, step: Step, case: Case, steps: str, placed, school_board
     if placed is None:
         errors["placed"] = [_("Answer yes or no.")]
     elif placed:
-        _check_placement(errors, case, school_board, school, start_date)
+        _check_placement(errors, case, school_board, school, start_date, provision)
     raise_if(errors)
     now = timezone.now()
     event = step.record(case, actor, events.StagnatieRecorded, at=now, task=node, placed=bool(placed),
@@ -103,7 +103,7 @@ def record_stagnatie(*, step: Step, case: Case, steps: str, placed, school_board
         case=case, kind=PlacementDecision.Kind.STAGNATIE, school_board=school_board, school=school,
         start_date=start_date, advice=steps.strip(), decided_by=actor, decided_at=now)
     place(step, case, now, by=Offer.Source.STAGNATIE)
-    record_offer(step, case, Offer.Source.STAGNATIE, start_date, now, placement=record)
+    record_offer(step, case, Offer.Source.STAGNATIE, start_date, now, placement=record, provision=provision)
     end_route(case, Route.DOORBRAAK, now)
     notify(step=step, kind=Notification.Kind.PLACEMENT_DECIDED, case=case, actor=actor, data={"decision_id": record.pk})
     return event
