@@ -68,6 +68,7 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
         StartConfirmationPayload,
         TeamReviewPayload,
         TeamReviewPayloadOutcome,
+        TeamReviewPayloadEctQuestionKind,
         TeamReviewPayloadRoutesItem,
         VrijstellingGroundsEnum,
     )
@@ -133,7 +134,8 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
 
         review = finish(aoj, case_id, "team_review", TeamReviewPayload(
             plan="ECT vragen, JIM zoeken.", routes=[TeamReviewPayloadRoutesItem.ECT_CONSULT,
-                                                    TeamReviewPayloadRoutesItem.JIM]))
+                                                    TeamReviewPayloadRoutesItem.JIM],
+            ect_question_kind=TeamReviewPayloadEctQuestionKind.PLAATSING))
         # A 409 too: the done task cannot be claimed again.
         stale = claim_task.sync_detailed(review, client=aoj)
         assert stale.status_code == 409 and isinstance(stale.parsed, Problem)
