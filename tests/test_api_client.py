@@ -67,8 +67,8 @@ def test_the_generated_client_drives_the_whole_journey(generated, demo, monkeypa
         SignalRequest,
         StartConfirmationPayload,
         TeamReviewPayload,
-        TeamReviewPayloadOutcome,
         TeamReviewPayloadEctQuestionKind,
+        TeamReviewPayloadOutcome,
         TeamReviewPayloadRoutesItem,
         VrijstellingGroundsEnum,
     )
