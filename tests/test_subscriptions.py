@@ -365,7 +365,7 @@ def test_only_systems_with_the_scopes_manage_their_own_subscriptions(demo, api, 
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL (SQLite runs eagerly, in turn)")
+@pytest.mark.postgresql  # row locks: PostgreSQL (SQLite runs the delivery eagerly, in turn)
 def test_two_workers_never_deliver_one_stream_at_once(demo, api, receiver, monkeypatch):
     u = users(demo)
     hook = receiver()
